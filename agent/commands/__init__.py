@@ -1,0 +1,1 @@
+"""Command groups of the `loyalty` CLI; each module has `register(app)`."""

@@ -1,0 +1,66 @@
+"""`loyalty approvals`: the queue of writes waiting for a manager.
+
+    loyalty approvals list [--all]                   pending requests (or every request)
+    loyalty approvals show ID                        one request, with its exact arguments
+    loyalty approvals reject ID --as NAME [--comment TEXT]
+
+Approving executes the action, so it needs the loyalty engine's executors: the command that
+wires them adds `approve` to `approvals_app` and calls `Guard.approve`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from agent.commands._policy_cli import dumps, opened, principal, report, run
+
+__all__ = ["approvals_app", "register"]
+
+approvals_app = typer.Typer(help="Writes waiting for a manager's approval.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(approvals_app, name="approvals")
+
+
+@approvals_app.command("list")
+def list_requests(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every request, not only pending.")
+    ] = False,
+) -> None:
+    """List approval requests, oldest first."""
+    with opened() as guard:
+        rows = guard.approvals(None if show_all else ("pending",))  # unexpired ones
+        now = guard.clock.now()
+    if not rows:
+        typer.echo("no approval requests" if show_all else "no pending approval requests")
+        return
+    typer.echo(f"{'ID':<21} {'STATUS':<9} {'ACTION':<26} {'POINTS':>7}  {'REQUESTER':<12} EXPIRES")
+    for row in rows:
+        typer.echo(
+            f"{row.id:<21} {row.status_at(now):<9} {row.action:<26} {row.points:>7}  "
+            f"{row.requester:<12} {row.expires_at:%Y-%m-%d %H:%M}Z  {row.rule}"
+        )
+
+
+@approvals_app.command("show")
+def show(approval_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Show one request: what exactly will execute, why it waits, and its state."""
+    with opened() as guard:
+        approval = guard.approval(approval_id)
+        typer.echo(dumps(approval.to_dict(guard.clock.now())))
+
+
+@approvals_app.command("reject")
+def reject(
+    approval_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
+    comment: Annotated[str | None, typer.Option(help="Why (kept with the request).")] = None,
+) -> None:
+    """Reject a pending request for good (not your own; you need the approve permission)."""
+    with opened() as guard:
+        outcome = run(guard.reject(principal(guard, as_), approval_id, comment))
+    report(outcome, f"rejected {approval_id}")

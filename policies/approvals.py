@@ -1,0 +1,266 @@
+"""The approval queue: requests waiting for a manager, bound to their exact arguments.
+
+A request stores the action, its canonical arguments and their SHA-256, the requester, the rule
+and reason that sent it here, and its expiry. Status moves only forward::
+
+    pending ──► executing ──► executed | failed
+       ├──────► rejected
+       └──────► expired
+
+Every move out of `pending` is a conditional update (`WHERE status = 'pending'`), so of two
+managers approving at once exactly one claims the request. Deciding (four-eyes, executing
+through the guard) is `Guard.approve` / `Guard.reject`; this module is the queue's storage.
+
+When a request is created, a Mews task (`tasks/add`, through the outbox) tells the property
+that it is waiting; it carries the approval id, action, points and reason, and no guest data.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from policies.canonical import JSONObject, JSONValue, sha256_hex
+from policies.clock import utc
+from policies.errors import ApprovalNotFoundError
+from policies.outbox import enqueue
+from policies.schema import approvals_table
+from policies.store import Store
+
+__all__ = [
+    "FINAL_STATUSES",
+    "Approval",
+    "NewApproval",
+    "claim",
+    "create",
+    "expire_due",
+    "finish",
+    "get",
+    "list_approvals",
+    "new_approval_id",
+    "task_payload",
+]
+
+FINAL_STATUSES = frozenset({"executed", "failed", "rejected", "expired"})
+
+
+@dataclass(frozen=True)
+class NewApproval:
+    action: str
+    args_json: str  # canonical JSON: exactly what will execute
+    requester: str
+    requester_role: str
+    rule: str
+    reason: str
+    note: str
+    points: int
+    idempotency_key: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Approval:
+    id: str
+    action: str
+    args: JSONObject
+    args_json: str
+    args_hash: str
+    requester: str
+    requester_role: str
+    rule: str
+    reason: str
+    note: str
+    points: int
+    idempotency_key: str
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str | None
+    result: JSONValue
+    error: str | None
+
+    def status_at(self, now: datetime) -> str:
+        """The status as it stands at `now`: a pending request past its expiry is expired."""
+        if self.status == "pending" and utc(now) >= self.expires_at:
+            return "expired"
+        return self.status
+
+    def to_dict(self, now: datetime) -> dict[str, Any]:
+        return {
+            "approval_id": self.id,
+            "action": self.action,
+            "args": self.args,
+            "args_sha256": self.args_hash,
+            "requester": self.requester,
+            "rule": self.rule,
+            "reason": self.reason,
+            "note": self.note,
+            "points": self.points,
+            "status": self.status_at(now),
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+            "decided_by": self.decided_by,
+            "decided_at": None if self.decided_at is None else self.decided_at.isoformat(),
+            "comment": self.comment,
+            "result": self.result,
+            "error": self.error,
+        }
+
+
+def new_approval_id() -> str:
+    return f"apr_{secrets.token_hex(8)}"
+
+
+def _naive(at: datetime) -> datetime:
+    return utc(at).replace(tzinfo=None)
+
+
+def _approval(row: Any) -> Approval:
+    return Approval(
+        id=row.id,
+        action=row.action,
+        args=json.loads(row.args),
+        args_json=row.args,
+        args_hash=row.args_hash,
+        requester=row.requester,
+        requester_role=row.requester_role,
+        rule=row.rule,
+        reason=row.reason,
+        note=row.note,
+        points=row.points,
+        idempotency_key=row.idempotency_key,
+        status=row.status,
+        created_at=utc(row.created_at),
+        expires_at=utc(row.expires_at),
+        decided_by=row.decided_by,
+        decided_at=None if row.decided_at is None else utc(row.decided_at),
+        comment=row.comment,
+        result=None if row.result is None else json.loads(row.result),
+        error=row.error,
+    )
+
+
+def create(conn: Connection, request: NewApproval) -> Approval:
+    """Queue a request and announce it to the property (Mews task, via the outbox)."""
+    approval_id = new_approval_id()
+    conn.execute(
+        approvals_table.insert().values(
+            id=approval_id,
+            action=request.action,
+            args=request.args_json,
+            args_hash=sha256_hex(request.args_json),
+            requester=request.requester,
+            requester_role=request.requester_role,
+            rule=request.rule,
+            reason=request.reason,
+            note=request.note,
+            points=request.points,
+            idempotency_key=request.idempotency_key,
+            status="pending",
+            created_at=_naive(request.created_at),
+            expires_at=_naive(request.expires_at),
+        )
+    )
+    approval = get(conn, approval_id)
+    enqueue(conn, "tasks/add", task_payload(approval), now=request.created_at)
+    return approval
+
+
+def task_payload(approval: Approval) -> dict[str, str]:
+    """The body of `tasks/add`: enough for staff to find and decide it, no guest data."""
+    points = f", {approval.points} points" if approval.points else ""
+    what = approval.note or approval.action
+    description = (
+        f"Approval {approval.id}: {approval.action}{points}. {what}. "
+        f"Why it needs approval: {approval.reason} ({approval.rule}). "
+        f"Requested by {approval.requester}. Decide with "
+        f"`loyalty approvals approve {approval.id}` or `reject`; it expires at the deadline."
+    )
+    return {
+        "Name": f"Loyalty approval: {approval.action}"[:100],
+        "DeadlineUtc": approval.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "Description": description[:2000],
+    }
+
+
+def get(conn: Connection, approval_id: str) -> Approval:
+    row = conn.execute(
+        sa.select(approvals_table).where(approvals_table.c.id == approval_id)
+    ).first()
+    if row is None:
+        raise ApprovalNotFoundError(approval_id)
+    return _approval(row)
+
+
+def list_approvals(
+    store: Store, *, statuses: Sequence[str] | None = ("pending",), limit: int = 200
+) -> list[Approval]:
+    """Oldest first; `statuses=None` lists every request."""
+    t = approvals_table
+    query = sa.select(t).order_by(t.c.created_at, t.c.id).limit(limit)
+    if statuses is not None:
+        query = query.where(t.c.status.in_(list(statuses)))
+    with store.read() as conn:
+        return [_approval(row) for row in conn.execute(query)]
+
+
+def claim(
+    conn: Connection,
+    approval_id: str,
+    status: str,
+    *,
+    by: str,
+    now: datetime,
+    comment: str | None = None,
+) -> bool:
+    """Move a pending, unexpired request to `status`; False if another decision came first."""
+    t = approvals_table
+    result = conn.execute(
+        t.update()
+        .where(t.c.id == approval_id, t.c.status == "pending", t.c.expires_at > _naive(now))
+        .values(status=status, decided_by=by, decided_at=_naive(now), comment=comment)
+    )
+    return result.rowcount == 1
+
+
+def finish(
+    conn: Connection,
+    approval_id: str,
+    status: str,
+    *,
+    result: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Record how an execution ended (`executed` or `failed`)."""
+    t = approvals_table
+    conn.execute(
+        t.update()
+        .where(t.c.id == approval_id, t.c.status == "executing")
+        .values(status=status, result=result, error=error)
+    )
+
+
+def expire_due(conn: Connection, now: datetime, ids: Sequence[str] | None = None) -> list[str]:
+    """Mark pending requests past their expiry as expired; returns their ids."""
+    t = approvals_table
+    due = sa.select(t.c.id).where(t.c.status == "pending", t.c.expires_at <= _naive(now))
+    if ids is not None:
+        due = due.where(t.c.id.in_(list(ids)))
+    expired = list(conn.execute(due).scalars())
+    if expired:
+        conn.execute(
+            t.update()
+            .where(t.c.id.in_(expired), t.c.status == "pending")
+            .values(status="expired", decided_at=_naive(now))
+        )
+    return expired

@@ -1,0 +1,312 @@
+"""The audit chain: one append-only, hash-chained record per guarded call.
+
+Each record's hash covers its content and the previous record's hash:
+`hash = SHA-256(prev_hash "\\n" canonical(record))`, or HMAC-SHA-256 with the key from the
+environment variable the policy names (`LOYALTY_AUDIT_KEY`). Without the key, someone who can
+write the database could recompute the whole chain; with it, they cannot.
+
+`seq` is not part of the hashed content: the position of a record is fixed by `prev_hash`, and
+keeping `seq` out lets `verify` tell a reordered record (valid on its own, linked to another
+position) from an edited one (its content no longer matches its hash).
+
+A head row (last seq and hash) is updated in the same transaction as every append, so removing
+records from the end is detected too. Appends lock the head row (the chain's lock), and as the
+last step of their transaction (`append` is called just before commit), because that lock
+serializes every guarded call of every process.
+
+Not covered: someone who deletes a tail *and* rewrites the head with the HMAC key unknown to
+them cannot forge hashes, but with plain SHA-256 they can. Anchor `export`'s last hash
+elsewhere if that matters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from policies.canonical import JSONValue, canonical_json
+from policies.clock import utc
+from policies.config import Policy
+from policies.errors import AuditKeyError
+from policies.redaction import redact
+from policies.schema import GENESIS_HASH, audit_head_table, audit_table
+from policies.store import Store
+
+__all__ = [
+    "AuditDraft",
+    "AuditRecord",
+    "ChainReport",
+    "append",
+    "audit_key",
+    "export",
+    "records",
+    "verify",
+]
+
+# Built once: every guarded call runs them.
+# `FOR UPDATE`: the head row is the chain's lock on PostgreSQL (appends queue on it until
+# commit); SQLite's write transaction already holds the whole database.
+_HEAD = (
+    sa.select(audit_head_table.c.seq, audit_head_table.c.hash)
+    .where(audit_head_table.c.id == 1)
+    .with_for_update()
+)
+_INSERT = audit_table.insert()
+_MOVE_HEAD = audit_head_table.update().where(audit_head_table.c.id == 1)
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    """A record before it joins the chain; `args` and `result` are redacted on append."""
+
+    at: datetime
+    principal: str
+    role: str
+    action: str
+    args: JSONValue
+    decision: str  # allow | needs_approval | deny | replayed | executed | failed | ...
+    rule: str | None = None
+    reason: str | None = None
+    result: JSONValue = None
+    approval_id: str | None = None
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    seq: int
+    at: datetime
+    principal: str
+    role: str
+    action: str
+    args: JSONValue
+    decision: str
+    rule: str | None
+    reason: str | None
+    result: JSONValue
+    approval_id: str | None
+    idempotency_key: str | None
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["at"] = utc(self.at).isoformat()
+        return data
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    records: int
+    head_seq: int
+    algorithm: str
+    broken_seq: int | None = None
+    problem: str | None = None  # edited | removed | reordered | truncated | appended
+    detail: str = ""
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"audit chain intact: {self.records} records ({self.algorithm})"
+        return f"audit chain broken at seq {self.broken_seq}: {self.problem}: {self.detail}"
+
+
+def audit_key(policy: Policy) -> bytes | None:
+    """The HMAC key from the environment variable the policy names, if set."""
+    value = os.environ.get(policy.audit.key_env, "")
+    if not value and policy.audit.require_key:
+        raise AuditKeyError(policy.audit.key_env)
+    return value.encode("utf-8") if value else None
+
+
+def _algorithm(key: bytes | None) -> str:
+    return "hmac-sha256" if key else "sha256"
+
+
+def _naive(at: datetime) -> datetime:
+    return utc(at).replace(tzinfo=None)
+
+
+def _hashed_fields(row: Any) -> list[Any]:
+    """The content a hash covers, in a fixed order, exactly as stored (text, not re-parsed)."""
+    return [
+        row.at.isoformat(timespec="microseconds"),
+        row.principal,
+        row.role,
+        row.action,
+        row.args,
+        row.decision,
+        row.rule,
+        row.reason,
+        row.result,
+        row.approval_id,
+        row.idempotency_key,
+    ]
+
+
+def _chain_hash(prev_hash: str, row: Any, key: bytes | None) -> str:
+    message = f"{prev_hash}\n{canonical_json(_hashed_fields(row))}".encode()
+    if key:
+        return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hashlib.sha256(message).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Row:
+    at: datetime
+    principal: str
+    role: str
+    action: str
+    args: str
+    decision: str
+    rule: str | None
+    reason: str | None
+    result: str | None
+    approval_id: str | None
+    idempotency_key: str | None
+
+
+def _to_row(draft: AuditDraft) -> _Row:
+    return _Row(
+        at=_naive(draft.at),
+        principal=draft.principal,
+        role=draft.role,
+        action=draft.action,
+        args=canonical_json(redact(draft.args)),
+        decision=draft.decision,
+        rule=draft.rule,
+        reason=draft.reason,
+        result=None if draft.result is None else canonical_json(redact(draft.result)),
+        approval_id=draft.approval_id,
+        idempotency_key=draft.idempotency_key,
+    )
+
+
+def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: bytes | None) -> int:
+    """Chain the drafts after the head, inside the caller's transaction; returns the last seq.
+
+    Call it last in the transaction: it locks the head row, held until commit.
+    """
+    if not drafts:
+        raise ValueError("nothing to append")
+    head = conn.execute(_HEAD).one()
+    seq, prev = int(head.seq), str(head.hash)
+    values = []
+    for draft in drafts:
+        row = _to_row(draft)
+        seq += 1
+        digest = _chain_hash(prev, row, key)
+        values.append({**row.__dict__, "seq": seq, "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.execute(_INSERT, values)
+    conn.execute(_MOVE_HEAD, {"seq": seq, "hash": prev, "algorithm": _algorithm(key)})
+    return seq
+
+
+def _record(row: Any) -> AuditRecord:
+    return AuditRecord(
+        seq=row.seq,
+        at=utc(row.at),
+        principal=row.principal,
+        role=row.role,
+        action=row.action,
+        args=json.loads(row.args),
+        decision=row.decision,
+        rule=row.rule,
+        reason=row.reason,
+        result=None if row.result is None else json.loads(row.result),
+        approval_id=row.approval_id,
+        idempotency_key=row.idempotency_key,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+def records(store: Store, *, after_seq: int = 0, limit: int | None = None) -> list[AuditRecord]:
+    """Records in chain order (for display and tests)."""
+    query = sa.select(audit_table).where(audit_table.c.seq > after_seq).order_by(audit_table.c.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    with store.read() as conn:
+        return [_record(row) for row in conn.execute(query)]
+
+
+def _rows(conn: Connection) -> Iterator[Any]:
+    result = conn.execution_options(stream_results=True, yield_per=1000).execute(
+        sa.select(audit_table).order_by(audit_table.c.seq)
+    )
+    yield from result
+
+
+def verify(store: Store, key: bytes | None) -> ChainReport:
+    """Walk the chain; report the first broken seq and why."""
+    algorithm = _algorithm(key)
+    with store.read() as conn:
+        head = conn.execute(sa.select(audit_head_table).where(audit_head_table.c.id == 1)).one()
+        count, prev_seq, prev_hash = 0, 0, GENESIS_HASH
+        for row in _rows(conn):
+            problem = _check_row(conn, row, prev_seq, prev_hash, key)
+            if problem is not None:
+                seq, kind, detail = problem
+                if kind == "edited" and head.algorithm not in (None, algorithm):
+                    detail += f" (the chain was written with {head.algorithm}: is the key set?)"
+                return ChainReport(False, count, head.seq, algorithm, seq, kind, detail)
+            count, prev_seq, prev_hash = count + 1, row.seq, row.hash
+        problem = _check_head(head, prev_seq, prev_hash)
+    if problem is not None:
+        return ChainReport(False, count, head.seq, algorithm, *problem)
+    return ChainReport(True, count, head.seq, algorithm)
+
+
+def _check_row(
+    conn: Connection, row: Any, prev_seq: int, prev_hash: str, key: bytes | None
+) -> tuple[int, str, str] | None:
+    expected = prev_seq + 1
+    if row.seq != expected:
+        return expected, "removed", f"seq {expected} is missing (next record is seq {row.seq})"
+    if _chain_hash(row.prev_hash, row, key) != row.hash:
+        return row.seq, "edited", "the record's content does not match its hash"
+    if row.prev_hash != prev_hash:
+        later = conn.execute(
+            sa.select(audit_table.c.seq).where(
+                audit_table.c.hash == row.prev_hash, audit_table.c.seq > row.seq
+            )
+        ).scalar()
+        if later is not None:
+            return row.seq, "reordered", f"it follows seq {later}, which comes after it"
+        return row.seq, "removed", f"the record it follows is gone (seq {prev_seq} is not it)"
+    return None
+
+
+def _check_head(head: Any, last_seq: int, last_hash: str) -> tuple[int, str, str] | None:
+    if head.seq > last_seq:
+        return (
+            last_seq + 1,
+            "truncated",
+            f"the head says {head.seq} records, the chain ends at seq {last_seq}",
+        )
+    if head.seq < last_seq:
+        return head.seq + 1, "appended", f"records after seq {head.seq} bypassed the head"
+    if head.hash != last_hash:
+        return last_seq, "edited", "the last record does not match the head's hash"
+    return None
+
+
+def export(store: Store, out: IO[str]) -> int:
+    """Write every record as one JSON line, in chain order; returns how many."""
+    count = 0
+    with store.read() as conn:
+        for row in _rows(conn):
+            out.write(json.dumps(_record(row).to_dict(), ensure_ascii=False, sort_keys=True))
+            out.write("\n")
+            count += 1
+    return count

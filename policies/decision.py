@@ -1,0 +1,310 @@
+"""`decide(action, principal, context, policy)`: the policy as one pure, synchronous function.
+
+Rules run in this order; the first that answers wins, and names itself (`rule`):
+
+1. `role.permission`       the principal's role lacks the permission the action kind needs
+   `approvals.four_eyes`   nobody decides their own approval request
+   (control actions - mode, breaker, approval decisions - stop here: allowed)
+2. `mode.read_only`        read-only mode blocks every write, approved or not
+3. `circuit_breaker`       a tripped breaker blocks writes of agent-kind principals, unless a
+                           manager already approved the request (a human looked at it)
+4. `caps.*`                hard caps deny: a request that could never be approved is not queued
+5. `mode.recommend`        writes of agent-kind principals become approval requests
+6. `approvals.*`           thresholds turn a write into an approval request
+7. allow
+
+An already approved request (`context.approved`) skips 5 and 6 but not 1, 2 and 4.
+
+Caps count points *issued* (positive points of a `points` action): redemptions, reversals and
+negative adjustments neither use nor free any daily budget, so issuing and taking back cannot
+launder a cap. The approval threshold on points looks at the size of a movement in either
+direction: a large deduction deserves a manager's eye as much as a large award.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from policies.config import Mode, Permission, Policy, ThresholdOverride
+from policies.principals import Principal
+
+__all__ = [
+    "ALLOW",
+    "CONTROL_KINDS",
+    "KIND_PERMISSION",
+    "WRITE_KINDS",
+    "Action",
+    "ActionKind",
+    "Allow",
+    "Context",
+    "Decision",
+    "Deny",
+    "Facts",
+    "NeedsApproval",
+    "Usage",
+    "decide",
+]
+
+ActionKind = Literal[
+    "read",
+    "points",  # a points movement (award, adjustment, redemption, reversal)
+    "offer",  # an offer draft
+    "write",  # any other loyalty write (membership changes)
+    "admin",  # program and tier administration
+    "delete",
+    "mode",
+    "breaker",
+    "approval_decision",
+]
+
+KIND_PERMISSION: dict[ActionKind, Permission] = {
+    "read": "read",
+    "points": "write",
+    "offer": "write",
+    "write": "write",
+    "admin": "administer_programs",
+    "delete": "delete",
+    "mode": "change_mode",
+    "breaker": "reset_breaker",
+    "approval_decision": "approve",
+}
+WRITE_KINDS: frozenset[ActionKind] = frozenset({"points", "offer", "write", "admin", "delete"})
+CONTROL_KINDS: frozenset[ActionKind] = frozenset({"mode", "breaker", "approval_decision"})
+
+# Prices and valuations are fractions computed by the caller; 0.2 may arrive as 0.20000000001.
+_VARIANCE_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the rules need to know about one request (found by the action's `describe`)."""
+
+    points: int = 0  # signed: positive issues points, negative takes them
+    goodwill: bool = False
+    variance: float | None = None  # price or valuation vs base: 0.25 = 25 % above
+    tier_downgrade: bool = False
+    membership_id: str | None = None
+    program_id: str | None = None
+    customer_id: str | None = None  # the guest's account, for the note in Mews
+    requested_by: str | None = None  # approval decisions: who asked
+    requires: tuple[Permission, ...] = ()  # permissions needed beyond the kind's own
+    lock_keys: tuple[str, ...] = ()  # more locks for the transaction (e.g. the ledger's)
+    note: str = ""  # what it does, for staff (Mews task and note): no personal data
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    kind: ActionKind
+    facts: Facts = field(default_factory=Facts)
+
+    @property
+    def issues_points(self) -> bool:
+        return self.kind == "points" and self.facts.points > 0
+
+    @property
+    def is_write(self) -> bool:
+        return self.kind in WRITE_KINDS
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Points issued so far today (policy time zone), before this request."""
+
+    member_today: int = 0
+    principal_today: int = 0
+    program_goodwill_today: int = 0
+    issued_today: int = 0  # by everyone: the breaker's measure, not a cap
+
+
+@dataclass(frozen=True)
+class Context:
+    mode: Mode
+    breaker_tripped: bool = False
+    breaker_reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+    approved: bool = False  # executing a request a manager approved
+
+
+@dataclass(frozen=True)
+class Allow:
+    rule: str = "allow"
+
+
+@dataclass(frozen=True)
+class NeedsApproval:
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Deny:
+    rule: str
+    reason: str
+
+
+Decision = Allow | NeedsApproval | Deny
+ALLOW = Allow()
+
+_Rule = Callable[[Action, Principal, Context, Policy], Decision | None]
+
+
+def decide(action: Action, principal: Principal, context: Context, policy: Policy) -> Decision:
+    """The first rule (in `_RULES` order) that has an answer decides; otherwise allow."""
+    for rule in _RULES:
+        decision = rule(action, principal, context, policy)
+        if decision is not None:
+            return decision
+    return ALLOW
+
+
+def _role(action: Action, principal: Principal, _c: Context, _p: Policy) -> Decision | None:
+    for permission in (KIND_PERMISSION[action.kind], *action.facts.requires):
+        if not principal.can(permission):
+            return Deny(
+                "role.permission",
+                f"role {principal.role!r} of {principal.name} lacks the {permission!r} "
+                f"permission that {action.name} needs",
+            )
+    return None
+
+
+def _four_eyes(action: Action, principal: Principal, _c: Context, _p: Policy) -> Decision | None:
+    if action.kind == "approval_decision" and action.facts.requested_by == principal.name:
+        return Deny("approvals.four_eyes", "nobody may decide their own approval request")
+    if action.kind in CONTROL_KINDS:
+        return ALLOW  # mode, breaker and approval decisions need only the role
+    return None
+
+
+def _read_only(action: Action, _pr: Principal, context: Context, _p: Policy) -> Decision | None:
+    if action.is_write and context.mode == "read_only":
+        return Deny("mode.read_only", "the assistant is in read-only mode: no writes")
+    return None
+
+
+def _breaker(action: Action, principal: Principal, context: Context, _p: Policy) -> Decision | None:
+    if action.is_write and principal.automated and context.breaker_tripped and not context.approved:
+        return Deny(
+            "circuit_breaker",
+            f"the circuit breaker is tripped ({context.breaker_reason}); agent writes are "
+            "stopped until a manager resets it",
+        )
+    return None
+
+
+def _caps(
+    action: Action, principal: Principal, context: Context, policy: Policy
+) -> Decision | None:
+    if not action.issues_points:
+        return None
+    caps, usage, facts = policy.caps, context.usage, action.facts
+    points = facts.points
+    if points > caps.max_points_per_entry:
+        return Deny(
+            "caps.max_points_per_entry",
+            f"{points} points in one entry exceed the cap of {caps.max_points_per_entry}",
+        )
+    if facts.membership_id is not None and usage.member_today + points > caps.per_member_per_day:
+        return _over_daily(
+            "caps.per_member_per_day",
+            f"membership {facts.membership_id}",
+            usage.member_today,
+            points,
+            caps.per_member_per_day,
+        )
+    if usage.principal_today + points > caps.per_principal_per_day:
+        return _over_daily(
+            "caps.per_principal_per_day",
+            principal.name,
+            usage.principal_today,
+            points,
+            caps.per_principal_per_day,
+        )
+    goodwill_cap = caps.program_goodwill_per_day
+    if facts.goodwill and usage.program_goodwill_today + points > goodwill_cap:
+        return _over_daily(
+            "caps.program_goodwill_per_day",
+            f"the goodwill budget of program {facts.program_id}",
+            usage.program_goodwill_today,
+            points,
+            goodwill_cap,
+        )
+    return None
+
+
+def _over_daily(rule: str, whom: str, used: int, points: int, cap: int) -> Deny:
+    return Deny(
+        rule,
+        f"{whom} already has {used} of {cap} points today; {points} more would exceed the cap",
+    )
+
+
+def _recommend(
+    action: Action, principal: Principal, context: Context, _p: Policy
+) -> Decision | None:
+    if (
+        action.is_write
+        and principal.automated
+        and context.mode == "recommend"
+        and not context.approved
+    ):
+        return NeedsApproval(
+            "mode.recommend",
+            f"the assistant is in recommend mode: writes by {principal.name} need a "
+            "manager's approval",
+        )
+    return None
+
+
+def _thresholds(
+    action: Action, _pr: Principal, context: Context, policy: Policy
+) -> Decision | None:
+    if not action.is_write or context.approved:
+        return None
+    config = policy.approvals
+    own = config.actions.get(action.name) or ThresholdOverride()
+    scope = f"approvals.actions.{action.name}"
+    facts = action.facts
+    if own.always:
+        return NeedsApproval(f"{scope}.always", f"{action.name} always needs a manager's approval")
+    deletes = config.deletes if own.deletes is None else own.deletes
+    if action.kind == "delete" and deletes:
+        return NeedsApproval(_rule(scope, own.deletes, "deletes"), "deletes need approval")
+    downgrades = config.tier_downgrade if own.tier_downgrade is None else own.tier_downgrade
+    if facts.tier_downgrade and downgrades:
+        return NeedsApproval(
+            _rule(scope, own.tier_downgrade, "tier_downgrade"),
+            "a tier downgrade needs a manager's approval",
+        )
+    limit = config.points_above if own.points_above is None else own.points_above
+    if abs(facts.points) > limit:
+        return NeedsApproval(
+            _rule(scope, own.points_above, "points_above"),
+            f"{abs(facts.points)} points are above the approval threshold of {limit}",
+        )
+    spread = config.variance_above if own.variance_above is None else own.variance_above
+    if facts.variance is not None and abs(facts.variance) > spread + _VARIANCE_EPSILON:
+        return NeedsApproval(
+            _rule(scope, own.variance_above, "variance_above"),
+            f"a price {facts.variance:+.0%} from base is beyond ±{spread:.0%}",
+        )
+    return None
+
+
+def _rule(scope: str, own: object, name: str) -> str:
+    """Name the per-action rule where the override set the value, else the global one."""
+    return f"{scope}.{name}" if own is not None else f"approvals.{name}"
+
+
+_RULES: tuple[_Rule, ...] = (
+    _role,
+    _four_eyes,
+    _read_only,
+    _breaker,
+    _caps,
+    _recommend,
+    _thresholds,
+)

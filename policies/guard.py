@@ -1,0 +1,496 @@
+"""The guard: the only way a loyalty write happens, and the audit of every read.
+
+    guard = Guard(store, policy, [award_spec])
+    outcome = await guard.submit(principal, "award_points", {"membership_id": "m1", "points": 50})
+    match outcome:
+        case Posted(result): ...
+        case PendingApproval(approval_id, rule, reason, expires_at): ...
+        case Denied(rule, reason): ...
+
+A write's life, in one transaction holding its locks (`member:`, `principal:`, `program:` for
+goodwill, `idem:` and the action's own; the audit chain's head row last):
+
+    idempotency lookup -> decide -> deny: audit (and maybe trip the breaker)
+                                 -> needs approval: queue it, Mews task, audit
+                                 -> allow: execute in a savepoint, record cap usage, store the
+                                    outcome, note agent writes in Mews, audit (maybe trip the
+                                    breaker on a points spike)
+
+An executor that raises is rolled back to its savepoint; the failure is audited and committed,
+then raised to the caller. Database work runs in a worker thread, so a busy database does not
+stall the event loop. Approvals, mode and breaker changes: `policies.control`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence, Sized
+from contextlib import AbstractContextManager
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+
+from policies import approvals, audit, breaker, control, idempotency
+from policies._tx import (
+    Failure,
+    Run,
+    Tx,
+    error_summary,
+    outcome_record,
+    raise_failure,
+    run_in_thread,
+    transaction,
+)
+from policies.approvals import Approval, NewApproval
+from policies.audit import AuditDraft
+from policies.canonical import JSONObject, canonical_json, to_jsonable
+from policies.clock import Clock, SystemClock
+from policies.config import Policy
+from policies.decision import Action, Allow, Context, Deny, NeedsApproval, Usage, decide
+from policies.errors import InvalidRequestError, UnknownActionError
+from policies.outbox import enqueue
+from policies.outcomes import Denied, Outcome, PendingApproval, Posted
+from policies.principals import Principal, resolve_principal
+from policies.specs import ActionSpec, External, Transactional
+from policies.state import BreakerState, ModeState, PolicyState, load_state
+from policies.store import Store
+from policies.usage import (
+    day_window,
+    issued_on_days,
+    record_usage,
+    release_usage,
+    usage_today,
+)
+
+__all__ = ["Guard"]
+
+T = TypeVar("T")
+_FROM_ENV: Any = object()
+
+
+class Guard:
+    def __init__(
+        self,
+        store: Store,
+        policy: Policy,
+        actions: Iterable[ActionSpec] = (),
+        *,
+        clock: Clock | None = None,
+        audit_key: bytes | None = _FROM_ENV,
+    ) -> None:
+        """`audit_key` defaults to the environment variable the policy names."""
+        self.store = store
+        self.policy = policy
+        self.clock: Clock = clock or SystemClock()
+        self.audit_key: bytes | None = (
+            audit.audit_key(policy) if audit_key is _FROM_ENV else audit_key
+        )
+        self._specs: dict[str, ActionSpec] = {}
+        for spec in actions:
+            self.register(spec)
+
+    # ------------------------------------------------------------------ registry, principals
+    def register(self, spec: ActionSpec) -> None:
+        if spec.name in self._specs:
+            raise ValueError(f"action {spec.name!r} is registered twice")
+        self._specs[spec.name] = spec
+
+    def spec(self, name: str) -> ActionSpec:
+        try:
+            return self._specs[name]
+        except KeyError:
+            raise UnknownActionError(name) from None
+
+    def principal(self, name: str) -> Principal:
+        return resolve_principal(self.policy, name)
+
+    def state(self, tx: Tx) -> PolicyState:
+        """Mode and breaker as this transaction sees them (read once)."""
+        if tx.state is None:
+            tx.state = load_state(tx.conn, self.policy)
+        return tx.state
+
+    def transaction(self, now: datetime, *lock_keys: str) -> AbstractContextManager[Tx]:
+        """A write transaction whose audit records join the chain just before commit."""
+        return transaction(self.store, self.audit_key, now, *lock_keys)
+
+    # ------------------------------------------------------------------ controls
+    async def approve(
+        self, approver: Principal, approval_id: str, comment: str | None = None
+    ) -> Outcome:
+        """Execute a pending request exactly as asked, once (see `policies.control`)."""
+        return await control.approve(self, approver, approval_id, comment)
+
+    async def reject(
+        self, approver: Principal, approval_id: str, comment: str | None = None
+    ) -> Outcome:
+        return await control.reject(self, approver, approval_id, comment)
+
+    async def expire_approvals(self) -> list[str]:
+        return await control.expire_approvals(self)
+
+    async def set_mode(self, principal: Principal, mode: str) -> Outcome:
+        return await control.set_mode(self, principal, mode)
+
+    async def reset_breaker(self, principal: Principal) -> Outcome:
+        return await control.reset_breaker(self, principal)
+
+    def mode(self) -> ModeState:
+        return control.current_mode(self)
+
+    def breaker(self) -> BreakerState:
+        return control.breaker_status(self)
+
+    def approval(self, approval_id: str) -> Approval:
+        return control.get_approval(self, approval_id)
+
+    def approvals(self, statuses: Sequence[str] | None = ("pending",)) -> list[Approval]:
+        """Oldest first, by status as it stands now (a pending request past its expiry is
+        `expired`, swept or not); `None` lists every request."""
+        if statuses is None:
+            return approvals.list_approvals(self.store, statuses=None)
+        stored = {*statuses, "pending"} if "expired" in statuses else set(statuses)
+        now = self.clock.now()
+        rows = approvals.list_approvals(self.store, statuses=sorted(stored))
+        return [row for row in rows if row.status_at(now) in statuses]
+
+    # ------------------------------------------------------------------ reads
+    async def read(
+        self,
+        principal: Principal,
+        action_name: str,
+        args: JSONObject,
+        fn: Callable[[], Awaitable[T]],
+    ) -> T | Denied:
+        """Check the role, run `fn`, audit the call (arguments redacted, result counted)."""
+        now = self.clock.now()
+        base = AuditDraft(now, principal.name, principal.role, action_name, args, "allow")
+        decision = decide(
+            Action(action_name, "read"), principal, Context(self.policy.mode), self.policy
+        )
+        if isinstance(decision, Deny):
+            return await run_in_thread(self._deny_alone, base, decision, principal)
+        try:
+            value = await fn()
+        except Exception as exc:  # audited, then raised again
+            await run_in_thread(
+                self._append,
+                dataclasses.replace(base, decision="failed", result=error_summary(exc)),
+            )
+            raise
+        await run_in_thread(self._append, dataclasses.replace(base, result=_read_summary(value)))
+        return value
+
+    def _append(self, draft: AuditDraft) -> None:
+        with self.transaction(draft.at) as tx:
+            tx.audit(draft)
+
+    def _deny_alone(self, base: AuditDraft, decision: Deny, who: Principal) -> Denied:
+        with self.transaction(base.at, f"principal:{who.name}") as tx:
+            return self.deny(tx, base, decision, self.state(tx), who)
+
+    # ------------------------------------------------------------------ writes
+    async def submit(
+        self,
+        principal: Principal,
+        action_name: str,
+        args: JSONObject,
+        idempotency_key: str | None = None,
+    ) -> Outcome:
+        """Decide and, if allowed, execute a write; one idempotency key executes at most once."""
+        spec = self.spec(action_name)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
+            raise InvalidRequestError("idempotency_key must have 1 to 200 characters")
+        now = self.clock.now()
+        args_json = canonical_json(args)
+        day = day_window(now, self.policy.tz).day
+        key = idempotency_key or idempotency.derive_key(spec.name, args_json, principal.name, day)
+        digest = idempotency.request_hash(spec.name, args, principal.name)
+        run = Run(
+            spec,
+            Action(spec.name, spec.kind),
+            principal,
+            principal,
+            args,
+            args_json,
+            key,
+            digest,
+            now,
+        )
+        # Inline, not in a thread: one primary-key read that never waits on a writer's lock
+        # (SQLite WAL readers and PostgreSQL reads do not block), and a hop costs ~0.4 ms.
+        stored = self._lookup(key, digest)
+        if stored is not None:  # a retry: answer without describing (reading Mews) again
+            return await run_in_thread(self._replay, run, stored)
+        run = dataclasses.replace(
+            run, action=Action(spec.name, spec.kind, await spec.describe(args))
+        )
+        if isinstance(spec.execute, External):
+            return await self.external(run, self._begin_submit)
+        return raise_failure(await run_in_thread(self._submit_tx, run))
+
+    def _lookup(self, key: str, digest: str) -> Outcome | None:
+        # One statement needs no snapshot: a plain connection saves the read transaction's setup.
+        # The write transaction looks again under its locks; this only spares a retry `describe`.
+        with self.store.engine.connect() as conn:
+            if self.store.dialect == "postgresql":  # no BEGIN and ROLLBACK round trips
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            return idempotency.lookup(conn, key, digest)
+
+    def _replay(self, run: Run, stored: Outcome) -> Outcome:
+        with self.transaction(run.now) as tx:
+            tx.audit(_replayed(run, stored))
+        return stored
+
+    def _submit_tx(self, run: Run) -> Outcome | Failure:
+        with self.transaction(run.now, *self.locks(run)) as tx:
+            verdict = self._judge(tx, run)
+            return self.execute(tx, run) if isinstance(verdict, Allow) else verdict
+
+    def _begin_submit(self, run: Run) -> Outcome | Run:
+        with self.transaction(run.now, *self.locks(run)) as tx:
+            verdict = self._judge(tx, run)
+            if not isinstance(verdict, Allow):
+                return verdict
+            idempotency.mark_executing(
+                tx.conn,
+                run.key,
+                run.digest,
+                action=run.action.name,
+                principal=run.principal.name,
+                now=run.now,
+            )
+            self.start_external(tx, run)
+        return run
+
+    def _judge(self, tx: Tx, run: Run) -> Outcome | Allow:
+        """Replay, deny or queue (recorded here), or Allow for the caller to execute."""
+        stored = idempotency.lookup(tx.conn, run.key, run.digest)
+        if stored is not None:
+            tx.audit(_replayed(run, stored))
+            return stored
+        state = self.state(tx)
+        decision = decide(run.action, run.principal, self.context(tx, state, run), self.policy)
+        if isinstance(decision, Deny):
+            return self.deny(tx, run.draft("deny"), decision, state, run.actor)
+        if isinstance(decision, NeedsApproval):
+            return self._queue(tx, run, decision)
+        return decision
+
+    def locks(self, run: Run) -> list[str]:
+        """The keys whose sums and rows this run reads and writes (taken sorted, at begin)."""
+        facts = run.action.facts
+        keys = [f"principal:{run.principal.name}", f"idem:{run.key}", *facts.lock_keys]
+        if facts.membership_id:
+            keys.append(f"member:{facts.membership_id}")
+        if facts.goodwill:  # only the goodwill budget is summed per program
+            keys.append(f"program:{facts.program_id or ''}")
+        return keys
+
+    def context(self, tx: Tx, state: PolicyState, run: Run) -> Context:
+        usage = Usage()
+        if run.action.issues_points:
+            window = day_window(run.now, self.policy.tz)
+            usage = tx.usage = usage_today(tx.conn, run.action, run.principal.name, window)
+        return Context(
+            mode=state.mode.mode,
+            breaker_tripped=state.breaker.tripped,
+            breaker_reason=state.breaker.reason,
+            usage=usage,
+            approved=run.approval_id is not None,
+        )
+
+    def deny(
+        self,
+        tx: Tx,
+        base: AuditDraft,
+        decision: Deny,
+        state: PolicyState,
+        who: Principal,
+        *,
+        counts: bool = True,
+    ) -> Denied:
+        """Audit a denial; `counts` towards the breaker's denials per hour of `who`."""
+        tx.audit(
+            dataclasses.replace(base, decision="deny", rule=decision.rule, reason=decision.reason)
+        )
+        if counts:
+            tx.audit(
+                breaker.check_denials(tx.conn, self.policy, state, principal=who.name, now=tx.now)
+            )
+        return Denied(decision.rule, decision.reason)
+
+    def _queue(self, tx: Tx, run: Run, decision: NeedsApproval) -> PendingApproval:
+        request = NewApproval(
+            action=run.action.name,
+            args_json=run.args_json,
+            requester=run.principal.name,
+            requester_role=run.principal.role,
+            rule=decision.rule,
+            reason=decision.reason,
+            note=run.action.facts.note,
+            points=run.action.facts.points,
+            idempotency_key=run.key,
+            created_at=run.now,
+            expires_at=run.now + self.policy.approvals.expiry,
+        )
+        approval = approvals.create(tx.conn, request)
+        outcome = PendingApproval(approval.id, decision.rule, decision.reason, approval.expires_at)
+        self._store(tx, run, outcome)
+        tx.audit(
+            run.draft(
+                "needs_approval",
+                result=outcome_record(outcome),
+                approval_id=approval.id,
+                rule=decision.rule,
+                reason=decision.reason,
+            )
+        )
+        return outcome
+
+    def _store(self, tx: Tx, run: Run, outcome: Outcome, *, marked: bool = False) -> None:
+        """Bind the outcome to the key (`marked`: the key was claimed as executing before)."""
+        if run.approval_id is not None:
+            return  # an approved run is bound to its approval row instead
+        if marked:
+            idempotency.finish_outcome(tx.conn, run.key, outcome, now=tx.now)
+        else:
+            idempotency.store_outcome(
+                tx.conn,
+                run.key,
+                run.digest,
+                outcome,
+                action=run.action.name,
+                principal=run.principal.name,
+                now=tx.now,
+            )
+
+    # ------------------------------------------------------------------ execution
+    def execute(self, tx: Tx, run: Run) -> Outcome | Failure:
+        """Run a transactional executor in a savepoint and account for what it did."""
+        execute = run.spec.execute
+        assert isinstance(execute, Transactional)
+        try:
+            with tx.conn.begin_nested():
+                raw = execute.fn(tx.conn, run.args, run.exec_context())
+        except Exception as exc:  # audited and committed, then raised again by the caller
+            self._failed(tx, run, exc)
+            return Failure(exc)
+        self._use(tx, run)
+        return self._posted(tx, run, raw, decision="allow")
+
+    def start_external(self, tx: Tx, run: Run) -> None:
+        """Before calling out: reserve the cap usage and audit the call as executing."""
+        self._use(tx, run)
+        tx.audit(run.draft("allow", result={"status": "executing"}))
+
+    async def external(self, run: Run, begin: Callable[[Run], Outcome | Run]) -> Outcome:
+        """Decide (`begin`, one transaction), call out, record the result (a second one)."""
+        started = await run_in_thread(begin, run)
+        if not isinstance(started, Run):
+            return started
+        execute = run.spec.execute
+        assert isinstance(execute, External)
+        try:
+            raw = await execute.fn(run.args, run.exec_context())
+        except Exception as exc:  # audited, then raised again
+            await run_in_thread(self._end_external, run, None, exc)
+            raise
+        return raise_failure(await run_in_thread(self._end_external, run, raw, None))
+
+    def _end_external(self, run: Run, raw: object, error: Exception | None) -> Outcome | Failure:
+        began = self._day(run.now)
+        run = dataclasses.replace(run, now=self.clock.now())
+        with self.transaction(run.now, *self.locks(run)) as tx:
+            if error is None:
+                return self._posted(tx, run, raw, decision="executed")
+            # A clean failure: nothing happened in Mews, so the key and the cap are freed.
+            if run.approval_id is None:
+                idempotency.forget(tx.conn, run.key)
+            if self._counts(run):
+                release_usage(
+                    tx.conn,
+                    run.action,
+                    principal=run.principal.name,
+                    day=began,
+                    idempotency_key=run.key,
+                )
+            self._failed(tx, run, error)
+        return Failure(error)
+
+    def _day(self, at: datetime) -> date:
+        return day_window(at, self.policy.tz).day
+
+    @staticmethod
+    def _counts(run: Run) -> bool:
+        """Points movements are logged for the caps; other writes are not."""
+        return run.action.kind == "points" and run.action.facts.points != 0
+
+    def _use(self, tx: Tx, run: Run) -> None:
+        if self._counts(run):
+            record_usage(
+                tx.conn,
+                run.action,
+                principal=run.principal.name,
+                at=run.now,
+                day=self._day(run.now),
+                idempotency_key=run.key,
+                approval_id=run.approval_id,
+            )
+
+    def _posted(self, tx: Tx, run: Run, raw: object, *, decision: str) -> Posted:
+        outcome = Posted(to_jsonable(raw))
+        self._store(tx, run, outcome, marked=decision == "executed")
+        if run.approval_id is not None:
+            result = canonical_json(outcome.result)
+            approvals.finish(tx.conn, run.approval_id, "executed", result=result)
+        self._note_in_mews(tx, run)
+        tx.audit(run.draft(decision, result=outcome.result))
+        if run.action.issues_points:
+            tx.audit(
+                breaker.check_spike(
+                    tx.conn,
+                    self.policy,
+                    self.state(tx),
+                    issued=self._issued_today(tx, run),
+                    principal=run.principal.name,
+                    now=tx.now,
+                )
+            )
+        return outcome
+
+    def _issued_today(self, tx: Tx, run: Run) -> int:
+        """All points issued today, this run's included."""
+        if tx.usage is not None:  # summed before deciding, in this transaction
+            return tx.usage.issued_today + run.action.facts.points
+        today = self._day(tx.now)  # an external call: recorded when it began
+        return issued_on_days(tx.conn, today, today + timedelta(days=1))
+
+    def _failed(self, tx: Tx, run: Run, error: Exception) -> None:
+        summary = error_summary(error)
+        if run.approval_id is not None:
+            approvals.finish(tx.conn, run.approval_id, "failed", error=summary["error"])
+        tx.audit(run.draft("failed", result=summary))
+
+    def _note_in_mews(self, tx: Tx, run: Run) -> None:
+        """Writes by the assistant are noted on the guest's profile (`accountNotes/add`)."""
+        customer = run.action.facts.customer_id
+        if not run.principal.automated or not customer:
+            return
+        what = run.action.facts.note or run.action.name
+        text = f"Loyalty assistant ({run.principal.name}): {what}."
+        if run.approval_id is not None:
+            text += f" Approved by {run.actor.name} (approval {run.approval_id})."
+        payload = {"AccountNotes": [{"AccountId": customer, "Content": text[:1000]}]}
+        enqueue(tx.conn, "accountNotes/add", payload, now=tx.now)
+
+
+def _replayed(run: Run, stored: Outcome) -> AuditDraft:
+    approval_id = stored.approval_id if isinstance(stored, PendingApproval) else None
+    return run.draft("replayed", result=outcome_record(stored), approval_id=approval_id)
+
+
+def _read_summary(value: object) -> JSONObject | None:
+    """Reads are audited cheaply: how many items came back, not what they were."""
+    if isinstance(value, Sized) and not isinstance(value, str | bytes | Mapping):
+        return {"items": len(value)}
+    return None

@@ -1,0 +1,133 @@
+"""Idempotency keys: one key, one execution, ever, across processes and restarts.
+
+Every write carries a key. A caller may give one; otherwise it is derived from the action, the
+canonical arguments, the principal and the calendar day in the policy's time zone. Why the day:
+an identical call repeated the same day is taken to be a retry (the model or a client sending
+it again after a timeout) and must not post twice; the same award on another day is a new
+decision. A caller who wants two identical writes the same day gives two keys.
+
+The key's row stores a hash of the request (action, arguments, principal) and the outcome:
+
+- same key, same request: the stored outcome (same posted result, same approval id);
+- same key, another request: `IdempotencyConflictError`;
+- key of a request still executing (an external call in flight, or interrupted by a crash):
+  `RequestInProgressError` - never a second execution.
+
+Denials are not stored: nothing happened, and the next attempt is judged afresh (after a mode
+change, say). Repeated denials still count towards the circuit breaker.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from policies.canonical import JSONObject, canonical_json, sha256_hex
+from policies.clock import utc
+from policies.errors import IdempotencyConflictError, RequestInProgressError
+from policies.outcomes import Outcome, outcome_from_dict
+from policies.schema import idempotency_table
+
+__all__ = [
+    "derive_key",
+    "finish_outcome",
+    "forget",
+    "lookup",
+    "mark_executing",
+    "request_hash",
+    "store_outcome",
+]
+
+
+_LOOKUP = sa.select(idempotency_table).where(idempotency_table.c.key == sa.bindparam("key"))
+_INSERT = idempotency_table.insert()
+
+
+def derive_key(action: str, canonical_args: str, principal: str, day: date) -> str:
+    """The key of a call that gave none: same action, arguments, caller and local day."""
+    material = canonical_json([action, canonical_args, principal, day.isoformat()])
+    return f"auto:{sha256_hex(material)}"
+
+
+def request_hash(action: str, args: JSONObject, principal: str) -> str:
+    return sha256_hex(canonical_json({"action": action, "args": args, "principal": principal}))
+
+
+def lookup(conn: Connection, key: str, digest: str) -> Outcome | None:
+    """The stored outcome of this key's request, or None if the key is new."""
+    row = conn.execute(_LOOKUP, {"key": key}).first()
+    if row is None:
+        return None
+    if row.request_hash != digest:
+        raise IdempotencyConflictError(key)
+    if row.status != "done" or row.outcome is None:
+        raise RequestInProgressError(key)
+    return outcome_from_dict(json.loads(row.outcome))
+
+
+def _naive(at: datetime) -> datetime:
+    return utc(at).replace(tzinfo=None)
+
+
+def store_outcome(
+    conn: Connection,
+    key: str,
+    digest: str,
+    outcome: Outcome,
+    *,
+    action: str,
+    principal: str,
+    now: datetime,
+) -> None:
+    """Record the outcome of a new key (its lookup, in this transaction, found nothing)."""
+    _insert(conn, key, digest, "done", canonical_json(outcome.to_dict()), action, principal, now)
+
+
+def finish_outcome(conn: Connection, key: str, outcome: Outcome, *, now: datetime) -> None:
+    """Record the outcome of a key marked `executing` (an external call that returned)."""
+    t = idempotency_table
+    body = canonical_json(outcome.to_dict())
+    conn.execute(
+        t.update().where(t.c.key == key).values(status="done", outcome=body, updated_at=_naive(now))
+    )
+
+
+def _insert(
+    conn: Connection,
+    key: str,
+    digest: str,
+    status: str,
+    outcome: str | None,
+    action: str,
+    principal: str,
+    now: datetime,
+) -> None:
+    at = _naive(now)
+    conn.execute(
+        _INSERT,
+        {
+            "key": key,
+            "request_hash": digest,
+            "action": action,
+            "principal": principal,
+            "status": status,
+            "outcome": outcome,
+            "created_at": at,
+            "updated_at": at,
+        },
+    )
+
+
+def mark_executing(
+    conn: Connection, key: str, digest: str, *, action: str, principal: str, now: datetime
+) -> None:
+    """Claim the key for an external call about to start."""
+    _insert(conn, key, digest, "executing", None, action, principal, now)
+
+
+def forget(conn: Connection, key: str) -> None:
+    """Free the key of an external call that failed cleanly (it may be tried again)."""
+    conn.execute(idempotency_table.delete().where(idempotency_table.c.key == key))

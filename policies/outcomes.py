@@ -1,0 +1,72 @@
+"""What a guarded write did, as a value: `Posted | PendingApproval | Denied`.
+
+`to_dict()` is the shape MCP tools return (`{"status": "posted" | "pending_approval" |
+"denied", ...}`) and the shape the idempotency table stores, so a replay is equal to the
+first answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from policies.canonical import JSONObject, JSONValue
+from policies.clock import utc
+
+__all__ = ["Denied", "Outcome", "PendingApproval", "Posted", "outcome_from_dict"]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """The write happened; `result` is the executor's result as JSON."""
+
+    result: JSONValue
+
+    def to_dict(self) -> JSONObject:
+        return {"status": "posted", "result": self.result}
+
+
+@dataclass(frozen=True)
+class PendingApproval:
+    """The write waits for a manager: it executes, exactly as asked, once approved."""
+
+    approval_id: str
+    rule: str
+    reason: str
+    expires_at: datetime
+
+    def to_dict(self) -> JSONObject:
+        return {
+            "status": "pending_approval",
+            "approval_id": self.approval_id,
+            "rule": self.rule,
+            "reason": self.reason,
+            "expires_at": utc(self.expires_at).isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class Denied:
+    """The policy refused; `rule` names the rule (e.g. `caps.per_member_per_day`)."""
+
+    rule: str
+    reason: str
+
+    def to_dict(self) -> JSONObject:
+        return {"status": "denied", "rule": self.rule, "reason": self.reason}
+
+
+Outcome = Posted | PendingApproval | Denied
+
+
+def outcome_from_dict(data: dict[str, Any]) -> Outcome:
+    status = data["status"]
+    if status == "posted":
+        return Posted(data["result"])
+    if status == "pending_approval":
+        expires = utc(datetime.fromisoformat(data["expires_at"]))
+        return PendingApproval(data["approval_id"], data["rule"], data["reason"], expires)
+    if status == "denied":
+        return Denied(data["rule"], data["reason"])
+    raise ValueError(f"unknown outcome status {status!r}")

@@ -1,0 +1,301 @@
+"""The approval queue: four eyes, exact arguments, exactly once, expiry and rejection are final."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from policies import (
+    ApprovalNotFoundError,
+    Denied,
+    Guard,
+    PendingApproval,
+    Policy,
+    Posted,
+    UnknownActionError,
+    records,
+    verify,
+)
+from policies.clock import FixedClock
+from policies.outbox import list_commands
+from policies.schema import approvals_table
+from policies.store import Store
+from tests.policies.support import (
+    ADJUST,
+    AWARD,
+    CUSTOMER,
+    PROGRAM,
+    FakeMews,
+    award_args,
+    award_rows,
+    make_policy,
+    migrated,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+async def request(guard: Guard, name: str = "carol", points: int = 3000, **more: Any) -> str:
+    outcome = await guard.submit(guard.principal(name), "award_points", award_args(points, **more))
+    assert isinstance(outcome, PendingApproval), outcome
+    return outcome.approval_id
+
+
+async def test_a_manager_who_is_not_the_requester_approves_and_it_executes_exactly_as_asked(
+    guard: Guard, store: Store
+) -> None:
+    approval_id = await request(guard)
+    outcome = await guard.approve(guard.principal("alice"), approval_id, "ok, loyal guest")
+    assert outcome == Posted({"award_id": 1, "points": 3000})
+    (row,) = award_rows(store)
+    assert (row.points, row.membership_id, row.principal) == (3000, "m-1", "carol")
+    approval = guard.approval(approval_id)
+    assert approval.status == "executed"
+    assert approval.decided_by == "alice"
+    assert approval.comment == "ok, loyal guest"
+    assert approval.result == {"award_id": 1, "points": 3000}
+    assert [(r.principal, r.action, r.decision) for r in records(store)[-2:]] == [
+        ("alice", "approvals.approve", "allow"),
+        ("alice", "award_points", "allow"),
+    ]
+
+
+async def test_the_requester_cannot_approve_their_own_request(guard: Guard, store: Store) -> None:
+    approval_id = await request(guard, "alice")
+    mine = await guard.approve(guard.principal("alice"), approval_id)
+    assert isinstance(mine, Denied)
+    assert mine.rule == "approvals.four_eyes"
+    rejected_own = await guard.reject(guard.principal("alice"), approval_id)
+    assert isinstance(rejected_own, Denied)
+    assert guard.approval(approval_id).status == "pending"
+    assert isinstance(await guard.approve(guard.principal("bob"), approval_id), Posted)
+
+
+@pytest.mark.parametrize("name", ["carol", "vera", "assistant"])
+async def test_only_a_principal_with_the_approve_permission_decides(
+    guard: Guard, name: str
+) -> None:
+    approval_id = await request(guard, "automation", points=2500)
+    denied = await guard.approve(guard.principal(name), approval_id)
+    assert isinstance(denied, Denied)
+    assert denied.rule == "role.permission"
+    assert isinstance(await guard.reject(guard.principal(name), approval_id), Denied)
+    assert guard.approval(approval_id).status == "pending"
+
+
+async def test_an_approved_request_executes_once_and_a_second_approval_is_refused(
+    guard: Guard, store: Store
+) -> None:
+    approval_id = await request(guard)
+    await guard.approve(guard.principal("alice"), approval_id)
+    again = await guard.approve(guard.principal("bob"), approval_id)
+    assert again == Denied("approvals.not_pending", f"approval {approval_id} is already executed")
+    assert len(award_rows(store)) == 1
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def race_store(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'race.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    store = migrated(url)
+    yield store
+    store.dispose()
+
+
+async def test_managers_approving_at_once_execute_the_request_once(
+    race_store: Store, clock: FixedClock, policy: Policy
+) -> None:
+    guard = Guard(race_store, policy, [AWARD], clock=clock, audit_key=None)
+    approval_id = await request(guard)
+    managers = ["alice", "bob", "dave"] * 3
+    outcomes = await asyncio.gather(
+        *(guard.approve(guard.principal(name), approval_id) for name in managers)
+    )
+    assert sum(isinstance(o, Posted) for o in outcomes) == 1
+    refused = [o for o in outcomes if isinstance(o, Denied)]
+    assert {o.rule for o in refused} == {"approvals.not_pending"}
+    assert len(award_rows(race_store)) == 1
+    assert verify(race_store, None).ok
+
+
+async def test_approving_at_the_expiry_is_refused_and_marks_it_expired(
+    guard: Guard, clock: FixedClock, store: Store
+) -> None:
+    approval_id = await request(guard)
+    clock.advance(timedelta(hours=72))
+    denied = await guard.approve(guard.principal("alice"), approval_id)
+    assert isinstance(denied, Denied)
+    assert denied.rule == "approvals.expired"
+    assert guard.approval(approval_id).status == "expired"
+    assert isinstance(await guard.reject(guard.principal("alice"), approval_id), Denied)
+    assert award_rows(store) == []
+
+
+async def test_approving_just_before_the_expiry_executes(guard: Guard, clock: FixedClock) -> None:
+    approval_id = await request(guard)
+    clock.advance(timedelta(hours=72) - timedelta(microseconds=1))
+    assert isinstance(await guard.approve(guard.principal("alice"), approval_id), Posted)
+
+
+async def test_a_rejected_request_is_final(guard: Guard, store: Store) -> None:
+    approval_id = await request(guard)
+    rejected = await guard.reject(guard.principal("bob"), approval_id, "not this month")
+    assert rejected == Posted({"approval_id": approval_id, "status": "rejected"})
+    approval = guard.approval(approval_id)
+    assert (approval.status, approval.decided_by, approval.comment) == (
+        "rejected",
+        "bob",
+        "not this month",
+    )
+    after = await guard.approve(guard.principal("alice"), approval_id)
+    assert after == Denied("approvals.not_pending", f"approval {approval_id} is already rejected")
+    assert award_rows(store) == []
+
+
+async def test_hard_caps_are_checked_again_when_the_approved_request_executes(
+    guard: Guard, store: Store
+) -> None:
+    approval_id = await request(guard, points=3000)
+    carol = guard.principal("carol")
+    for i in range(4):  # meanwhile the member gets 8000 more: 3000 no longer fits
+        await guard.submit(carol, "award_points", award_args(2000, attempt=i))
+    denied = await guard.approve(guard.principal("alice"), approval_id)
+    assert isinstance(denied, Denied)
+    assert denied.rule == "caps.per_member_per_day"
+    approval = guard.approval(approval_id)
+    assert approval.status == "failed"
+    assert approval.error is not None
+    assert approval.error.startswith("caps.per_member_per_day")
+    assert sum(row.points for row in award_rows(store)) == 8000
+
+
+async def test_an_approved_agent_request_executes_in_recommend_mode(
+    guard: Guard, store: Store
+) -> None:
+    await guard.set_mode(guard.principal("alice"), "recommend")
+    approval_id = await request(guard, "assistant", points=10, customer_id=CUSTOMER)
+    assert isinstance(await guard.approve(guard.principal("bob"), approval_id), Posted)
+    note = [c for c in list_commands(store) if c.kind == "accountNotes/add"]
+    assert note[0].payload["AccountNotes"][0]["Content"] == (
+        f"Loyalty assistant (assistant): +10 points on membership m-1. "
+        f"Approved by bob (approval {approval_id})."
+    )
+
+
+async def test_read_only_mode_stops_an_approved_request_from_executing(
+    guard: Guard, store: Store
+) -> None:
+    approval_id = await request(guard)
+    await guard.set_mode(guard.principal("alice"), "read_only")
+    denied = await guard.approve(guard.principal("bob"), approval_id)
+    assert isinstance(denied, Denied)
+    assert denied.rule == "mode.read_only"
+    assert guard.approval(approval_id).status == "failed"
+    assert award_rows(store) == []
+
+
+async def test_a_requester_removed_from_the_policy_file_no_longer_gets_executions(
+    store: Store, clock: FixedClock, policy: Policy
+) -> None:
+    before = Guard(store, policy, [AWARD], clock=clock, audit_key=None)
+    approval_id = await request(before)
+    data = policy.to_dict()
+    del data["principals"]["carol"]
+    after = Guard(store, Policy.model_validate(data), [AWARD], clock=clock, audit_key=None)
+    denied = await after.approve(after.principal("alice"), approval_id)
+    assert isinstance(denied, Denied)
+    assert denied.rule == "role.permission"
+
+
+async def test_stored_arguments_that_were_changed_are_not_executed(
+    guard: Guard, store: Store
+) -> None:
+    approval_id = await request(guard)
+    with store.write() as conn:
+        conn.execute(
+            approvals_table.update()
+            .where(approvals_table.c.id == approval_id)
+            .values(args='{"membership_id":"m-1","points":4999}')
+        )
+    denied = await guard.approve(guard.principal("alice"), approval_id)
+    assert isinstance(denied, Denied)
+    assert denied.rule == "approvals.args_mismatch"
+    assert guard.approval(approval_id).status == "failed"
+    assert award_rows(store) == []
+
+
+async def test_the_expiry_sweep_marks_old_requests_expired_and_audits_each(
+    guard: Guard, clock: FixedClock, store: Store
+) -> None:
+    old = await request(guard)
+    clock.advance(timedelta(hours=1))
+    young = await request(guard, points=2500)
+    clock.advance(timedelta(hours=71))
+    assert [a.id for a in guard.approvals()] == [young]  # expired, though not swept yet
+    assert [a.id for a in guard.approvals(("expired",))] == [old]
+    assert await guard.expire_approvals() == [old]
+    assert guard.approval(old).status == "expired"
+    assert records(store)[-1].action == "approvals.expire"
+    assert records(store)[-1].approval_id == old
+
+
+async def test_an_approved_external_action_calls_out_once(
+    guard: Guard, mews: FakeMews, store: Store, clock: FixedClock
+) -> None:
+    policy = make_policy(
+        mode="automate", approvals={"actions": {"update_loyalty_programs": {"always": True}}}
+    )
+    guarded = Guard(store, policy, [mews.spec()], clock=clock, audit_key=None)
+    pending = await guarded.submit(
+        guarded.principal("dave"), "update_loyalty_programs", {"program_id": PROGRAM}
+    )
+    assert isinstance(pending, PendingApproval)
+    assert pending.rule == "approvals.actions.update_loyalty_programs.always"
+    assert mews.calls == []
+    dave_approves = await guarded.approve(guarded.principal("dave"), pending.approval_id)
+    assert isinstance(dave_approves, Denied)  # dave asked: four eyes
+    admin_policy = make_policy(
+        principals={"erin": "admin"},
+        approvals={"actions": {"update_loyalty_programs": {"always": True}}},
+    )
+    erin_guard = Guard(store, admin_policy, [mews.spec()], clock=clock, audit_key=None)
+    outcome = await erin_guard.approve(erin_guard.principal("erin"), pending.approval_id)
+    assert outcome == Posted({"updated": PROGRAM})
+    assert mews.calls == [{"program_id": PROGRAM}]
+    assert guarded.approval(pending.approval_id).status == "executed"
+
+
+async def test_unknown_ids_and_unregistered_actions_are_errors(
+    guard: Guard, store: Store, clock: FixedClock, policy: Policy
+) -> None:
+    with pytest.raises(ApprovalNotFoundError):
+        await guard.approve(guard.principal("alice"), "apr_nope")
+    approval_id = await request(guard)
+    bare = Guard(store, policy, [ADJUST], clock=clock, audit_key=None)
+    with pytest.raises(UnknownActionError):
+        await bare.approve(bare.principal("alice"), approval_id)
+    assert isinstance(await bare.reject(bare.principal("alice"), approval_id), Posted)
+
+
+async def test_the_queue_lists_pending_requests_oldest_first_and_everything_on_request(
+    guard: Guard, clock: FixedClock, store: Store
+) -> None:
+    first = await request(guard)
+    clock.advance(timedelta(minutes=1))
+    second = await request(guard, points=2500)
+    await guard.reject(guard.principal("alice"), first)
+    assert [a.id for a in guard.approvals()] == [second]
+    assert [a.id for a in guard.approvals(None)] == [first, second]
+    shown = guard.approval(second).to_dict(clock.now())
+    assert shown["args"] == {"membership_id": "m-1", "points": 2500}
+    assert shown["status"] == "pending"
+    assert shown["rule"] == "approvals.points_above"
+    with store.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(approvals_table)).scalar() == 2

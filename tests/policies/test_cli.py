@@ -1,0 +1,217 @@
+"""`loyalty policy | mode | breaker | audit | approvals`: what a user sees, and exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from agent.cli import app
+from agent.commands.policy import MODES_HELP
+from policies import MODES, Guard, PendingApproval, load_policy
+from policies.config import render_toml
+from policies.schema import audit_table
+from policies.store import Store
+from tests.policies.support import AWARD, award_args, migrated, policy_data
+
+runner = CliRunner()
+
+
+def toml_text(data: dict[str, Any]) -> str:
+    return render_toml(data)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(toml_text(policy_data(mode="automate")), encoding="utf-8")
+    monkeypatch.delenv("LOYALTY_AUDIT_KEY", raising=False)
+    monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("LOYALTY_POLICY_FILE", str(policy_file))
+    return {"policy_file": str(policy_file), "db": str(tmp_path / "cli.sqlite3")}
+
+
+def loyalty(*args: str) -> Result:
+    return runner.invoke(app, list(args))
+
+
+@pytest.fixture
+def pending(env: dict[str, str]) -> str:
+    """A request by carol for 3000 points, waiting for a manager (system clock: not expired)."""
+    store = migrated(f"sqlite:///{env['db']}")
+    guard = Guard(store, load_policy(), [AWARD], audit_key=None)
+    outcome = asyncio.run(guard.submit(guard.principal("carol"), "award_points", award_args(3000)))
+    assert isinstance(outcome, PendingApproval)
+    store.dispose()
+    return outcome.approval_id
+
+
+# ---------------------------------------------------------------------------- policy
+
+
+def test_policy_show_prints_the_effective_policy_as_toml_with_its_source(
+    env: dict[str, str],
+) -> None:
+    result = loyalty("policy", "show")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"# effective policy, from {env['policy_file']}")
+    assert 'mode = "automate"' in result.stdout
+    assert "[caps]\nmax_points_per_entry = 5000" in result.stdout
+
+
+def test_policy_show_json_is_the_policy_as_clients_read_it(env: dict[str, str]) -> None:
+    result = loyalty("policy", "show", "--json")
+    data = json.loads(result.stdout)
+    assert data["source"] == env["policy_file"]
+    assert data["policy"]["caps"]["per_member_per_day"] == 10000
+
+
+def test_policy_check_accepts_a_valid_file_and_names_the_key_of_each_problem(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    ok = loyalty("policy", "check")
+    assert ok.exit_code == 0
+    assert ok.stdout.startswith(f"ok: {env['policy_file']} (mode automate")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(toml_text(policy_data(caps={"max_points_per_entry": -5})), encoding="utf-8")
+    result = loyalty("policy", "check", str(bad))
+    assert result.exit_code == 2
+    assert "caps.max_points_per_entry: must be a positive integer, got -5" in result.stderr
+    assert "Traceback" not in result.output
+    assert loyalty("policy", "check", str(tmp_path / "missing.toml")).exit_code == 2
+
+
+def test_an_invalid_policy_file_stops_every_command_with_the_key_named(
+    env: dict[str, str],
+) -> None:
+    Path(env["policy_file"]).write_text(toml_text(policy_data(mode="yolo")), encoding="utf-8")
+    result = loyalty("mode")
+    assert result.exit_code == 2
+    assert (
+        "mode: input should be 'read_only', 'recommend' or 'automate', got 'yolo'" in result.stderr
+    )
+
+
+# ---------------------------------------------------------------------------- mode, breaker
+
+
+def test_mode_shows_the_file_mode_until_a_manager_sets_another(env: dict[str, str]) -> None:
+    assert loyalty("mode").stdout == "automate (from the policy file)\n"
+    result = loyalty("mode", "set", "read_only", "--as", "alice")
+    assert (result.exit_code, result.stdout) == (0, "mode set to read_only\n")
+    assert loyalty("mode", "show").stdout.startswith("read_only (set by alice at ")
+
+
+def test_mode_set_by_someone_without_the_permission_is_denied_with_exit_code_1(
+    env: dict[str, str],
+) -> None:
+    result = loyalty("mode", "set", "read_only", "--as", "carol")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: denied by role.permission: role 'staff' of carol")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("mode", "set", "fast", "--as", "alice"), "error: unknown mode 'fast'"),
+        (("mode", "set", "automate", "--as", "zoe"), "error: unknown principal 'zoe' (--as)"),
+        (("breaker", "reset", "--as", "zoe"), "error: unknown principal 'zoe' (--as)"),
+        (("approvals", "show", "apr_missing"), "error: no approval request with id 'apr_missing'"),
+        (("approvals", "reject", "apr_missing", "--as", "alice"), "error: no approval request"),
+    ],
+)
+def test_bad_names_ids_and_values_get_one_line_and_exit_code_2(
+    env: dict[str, str], args: tuple[str, ...], message: str
+) -> None:
+    result = loyalty(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message)
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unusable_database_url_is_one_line_with_exit_code_2(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOYALTY_DATABASE_URL", "mysql://nobody@nowhere/db")
+    result = loyalty("mode")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: cannot open the database: unsupported database")
+
+
+def test_breaker_status_and_reset(env: dict[str, str]) -> None:
+    assert loyalty("breaker").stdout == "closed: agent writes allowed\n"
+    assert loyalty("breaker", "reset", "--as", "carol").exit_code == 1
+    reset = loyalty("breaker", "reset", "--as", "bob")
+    assert reset.stdout == "circuit breaker reset: agent writes resume\n"
+    assert loyalty("breaker", "status").stdout.startswith(
+        "closed: agent writes allowed (last reset by bob"
+    )
+
+
+# ---------------------------------------------------------------------------- audit
+
+
+def test_audit_verify_passes_an_intact_chain_and_fails_a_broken_one_saying_where(
+    env: dict[str, str],
+) -> None:
+    loyalty("mode", "set", "read_only", "--as", "alice")
+    loyalty("mode", "set", "automate", "--as", "bob")
+    ok = loyalty("audit", "verify")
+    assert (ok.exit_code, ok.stdout) == (0, "audit chain intact: 2 records (sha256)\n")
+    store = Store(f"sqlite:///{env['db']}")
+    with store.write() as conn:
+        conn.execute(audit_table.update().where(audit_table.c.seq == 1).values(principal="carol"))
+    store.dispose()
+    broken = loyalty("audit", "verify")
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith("audit chain broken at seq 1: edited")
+
+
+def test_audit_export_writes_json_lines_to_a_file_or_stdout(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    loyalty("mode", "set", "read_only", "--as", "alice")
+    out = tmp_path / "audit.jsonl"
+    result = loyalty("audit", "export", "--out", str(out))
+    assert result.stdout == f"exported 1 records to {out}\n"
+    (line,) = out.read_text(encoding="utf-8").splitlines()
+    assert json.loads(line)["action"] == "set_mode"
+    assert json.loads(loyalty("audit", "export").stdout)["principal"] == "alice"
+
+
+# ---------------------------------------------------------------------------- approvals
+
+
+def test_approvals_list_shows_pending_requests(pending: str) -> None:
+    result = loyalty("approvals", "list")
+    assert result.exit_code == 0
+    header, row = result.stdout.splitlines()
+    assert header.split()[:3] == ["ID", "STATUS", "ACTION"]
+    assert row.split()[:5] == [pending, "pending", "award_points", "3000", "carol"]
+    assert row.endswith("approvals.points_above")
+
+
+def test_approvals_show_prints_the_exact_arguments(pending: str) -> None:
+    data = json.loads(loyalty("approvals", "show", pending).stdout)
+    assert data["args"] == {"membership_id": "m-1", "points": 3000}
+    assert data["status"] == "pending"
+
+
+def test_approvals_reject_is_final_and_refuses_the_requester(pending: str) -> None:
+    own = loyalty("approvals", "reject", pending, "--as", "carol")
+    assert own.exit_code == 1
+    mine = loyalty("approvals", "reject", pending, "--as", "alice", "--comment", "no")
+    assert (mine.exit_code, mine.stdout) == (0, f"rejected {pending}\n")
+    assert loyalty("approvals", "list").stdout == "no pending approval requests\n"
+    assert pending in loyalty("approvals", "list", "--all").stdout
+    again = loyalty("approvals", "reject", pending, "--as", "bob")
+    assert again.exit_code == 1
+    assert "already rejected" in again.stderr
+
+
+def test_the_mode_help_names_every_mode() -> None:
+    assert " | ".join(MODES) == MODES_HELP

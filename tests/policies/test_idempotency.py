@@ -1,0 +1,123 @@
+"""One idempotency key executes at most once; the same key with another request is an error."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from policies import (
+    ActionSpec,
+    Denied,
+    Facts,
+    Guard,
+    IdempotencyConflictError,
+    PendingApproval,
+    Posted,
+    Transactional,
+    records,
+)
+from policies.approvals import list_approvals
+from policies.clock import FixedClock
+from policies.store import Store
+from tests.policies.support import award_args, award_rows, insert_award, make_policy
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_the_same_key_twice_returns_the_first_outcome_and_executes_once(
+    guard: Guard, store: Store
+) -> None:
+    carol = guard.principal("carol")
+    first = await guard.submit(carol, "award_points", award_args(100), "key-1")
+    second = await guard.submit(carol, "award_points", award_args(100), "key-1")
+    assert first == second == Posted({"award_id": 1, "points": 100})
+    assert len(award_rows(store)) == 1
+    assert [r.decision for r in records(store)] == ["allow", "replayed"]
+
+
+async def test_the_same_key_with_other_arguments_is_an_error_and_executes_nothing(
+    guard: Guard, store: Store
+) -> None:
+    carol = guard.principal("carol")
+    await guard.submit(carol, "award_points", award_args(100), "key-1")
+    with pytest.raises(IdempotencyConflictError, match="key-1"):
+        await guard.submit(carol, "award_points", award_args(101), "key-1")
+    with pytest.raises(IdempotencyConflictError):
+        await guard.submit(guard.principal("bob"), "award_points", award_args(100), "key-1")
+    with pytest.raises(IdempotencyConflictError):
+        await guard.submit(carol, "adjust_points", award_args(100), "key-1")
+    assert len(award_rows(store)) == 1
+
+
+async def test_an_identical_call_without_a_key_the_same_day_is_a_retry(
+    guard: Guard, store: Store, clock: FixedClock
+) -> None:
+    carol = guard.principal("carol")
+    first = await guard.submit(carol, "award_points", award_args(100))
+    clock.advance(timedelta(hours=5))
+    assert await guard.submit(carol, "award_points", award_args(100)) == first
+    assert isinstance(await guard.submit(carol, "award_points", award_args(101)), Posted)
+    assert len(award_rows(store)) == 2
+
+
+async def test_the_derived_key_changes_at_midnight_in_the_policy_time_zone(
+    guard: Guard, store: Store, clock: FixedClock
+) -> None:
+    carol = guard.principal("carol")
+    clock.set(clock.now().replace(hour=22, minute=59))  # 23:59 in Prague
+    await guard.submit(carol, "award_points", award_args(100))
+    clock.set(clock.now().replace(hour=23, minute=0))  # 00:00 the next day in Prague
+    second = await guard.submit(carol, "award_points", award_args(100))
+    assert second == Posted({"award_id": 2, "points": 100})
+    assert len(award_rows(store)) == 2
+
+
+async def test_a_repeated_request_for_approval_returns_the_same_approval_id(
+    guard: Guard, store: Store
+) -> None:
+    assistant = guard.principal("assistant")
+    first = await guard.submit(assistant, "award_points", award_args(3000))
+    again = await guard.submit(assistant, "award_points", award_args(3000))
+    assert isinstance(first, PendingApproval)
+    assert again == first
+    assert len(list_approvals(store)) == 1
+
+
+async def test_a_denial_is_not_stored_so_the_retry_is_judged_afresh(guard: Guard) -> None:
+    carol, alice = guard.principal("carol"), guard.principal("alice")
+    await guard.set_mode(alice, "read_only")
+    assert isinstance(await guard.submit(carol, "award_points", award_args(10), "k"), Denied)
+    await guard.set_mode(alice, "automate")
+    assert isinstance(await guard.submit(carol, "award_points", award_args(10), "k"), Posted)
+
+
+async def test_a_retry_is_answered_without_describing_the_request_again(
+    store: Store, clock: FixedClock
+) -> None:
+    described: list[int] = []
+
+    async def describe(args: dict[str, object]) -> Facts:
+        described.append(1)
+        return Facts(points=10, membership_id="m-1")
+
+    spec = ActionSpec("award_points", "points", Transactional(insert_award), describe)
+    guard = Guard(store, make_policy(mode="automate"), [spec], clock=clock, audit_key=None)
+    for _ in range(3):
+        await guard.submit(guard.principal("carol"), "award_points", award_args(10), "k")
+    assert described == [1]
+
+
+async def test_keys_are_shared_by_every_guard_on_the_same_database(
+    guard: Guard, store: Store, clock: FixedClock
+) -> None:
+    other = Guard(
+        store,
+        make_policy(mode="automate"),
+        [guard.spec("award_points")],
+        clock=clock,
+        audit_key=None,
+    )
+    first = await guard.submit(guard.principal("carol"), "award_points", award_args(5), "k")
+    assert await other.submit(other.principal("carol"), "award_points", award_args(5), "k") == first
+    assert len(award_rows(store)) == 1

@@ -1,0 +1,199 @@
+"""SQL shared by the ledger's writes and reads (rows in, value objects out)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tools.loyalty._lots import OpenLot, Take
+from tools.loyalty._time import from_db, optional_from_db
+from tools.loyalty.errors import UnknownAccountError, UnknownEntryError
+from tools.loyalty.ledger_model import Account, EntryKind, LedgerEntry, Source, SourceType
+from tools.loyalty.ledger_schema import accounts_table, allocations_table, entries_table
+
+_A = accounts_table
+_E = entries_table
+_L = allocations_table
+_reversal = entries_table.alias("reversal")
+
+
+def row_to_account(row: Any) -> Account:
+    return Account(
+        membership_id=row.membership_id,
+        chain_id=row.chain_id,
+        program_id=row.program_id,
+        program_code=row.program_code,
+        customer_id=row.customer_id,
+        balance=int(row.balance),
+        version=int(row.version),
+        created_at=from_db(row.created_at),
+    )
+
+
+def load_account(
+    conn: Connection, membership_id: str, *, for_update: bool = False
+) -> Account | None:
+    query = sa.select(_A).where(_A.c.membership_id == membership_id)
+    if for_update:  # a row lock on PostgreSQL as well as the caller's advisory lock
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return None if row is None else row_to_account(row)
+
+
+def require_account(conn: Connection, membership_id: str, *, for_update: bool = False) -> Account:
+    account = load_account(conn, membership_id, for_update=for_update)
+    if account is None:
+        raise UnknownAccountError(membership_id)
+    return account
+
+
+def _entry_query() -> sa.Select[Any]:
+    return sa.select(_E, _reversal.c.id.label("reversed_by")).select_from(
+        _E.outerjoin(_reversal, _reversal.c.reverses_entry_id == _E.c.id)
+    )
+
+
+def row_to_entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(
+        id=int(row.id),
+        membership_id=row.membership_id,
+        sequence=int(row.sequence),
+        kind=cast(EntryKind, row.kind),
+        points=int(row.points),
+        balance_after=int(row.balance_after),
+        reason=row.reason,
+        actor=row.actor,
+        source=Source(cast(SourceType, row.source_type), row.source_id),
+        idempotency_key=row.idempotency_key,
+        created_at=from_db(row.created_at),
+        pending_until=optional_from_db(row.pending_until),
+        expires_at=optional_from_db(row.expires_at),
+        remaining=None if row.remaining is None else int(row.remaining),
+        shortfall=None if row.shortfall is None else int(row.shortfall),
+        reverses_entry_id=row.reverses_entry_id,
+        reversed_by_entry_id=row.reversed_by,
+    )
+
+
+def entry_by_key(conn: Connection, idempotency_key: str) -> LedgerEntry | None:
+    row = conn.execute(_entry_query().where(_E.c.idempotency_key == idempotency_key)).first()
+    return None if row is None else row_to_entry(row)
+
+
+def entry_by_id(conn: Connection, membership_id: str, entry_id: int) -> LedgerEntry:
+    row = conn.execute(
+        _entry_query().where(_E.c.id == entry_id, _E.c.membership_id == membership_id)
+    ).first()
+    if row is None:
+        raise UnknownEntryError(membership_id, entry_id)
+    return row_to_entry(row)
+
+
+def entries_page(
+    conn: Connection, membership_id: str, *, limit: int | None, before_sequence: int | None
+) -> list[LedgerEntry]:
+    """Entries newest first (all of them with `limit=None`)."""
+    query = _entry_query().where(_E.c.membership_id == membership_id)
+    if before_sequence is not None:
+        query = query.where(_E.c.sequence < before_sequence)
+    query = query.order_by(_E.c.sequence.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    rows = conn.execute(query).all()
+    return [row_to_entry(row) for row in rows]
+
+
+def row_to_lot(row: Any) -> OpenLot:
+    created = from_db(row.created_at)
+    return OpenLot(
+        id=int(row.id),
+        remaining=int(row.remaining),
+        available_at=optional_from_db(row.pending_until) or created,
+        expires_at=optional_from_db(row.expires_at),
+    )
+
+
+def open_lots(conn: Connection, membership_ids: Sequence[str]) -> dict[str, list[OpenLot]]:
+    """Lots with points left, by membership."""
+    rows = conn.execute(
+        sa.select(
+            _E.c.id,
+            _E.c.membership_id,
+            _E.c.remaining,
+            _E.c.created_at,
+            _E.c.pending_until,
+            _E.c.expires_at,
+        ).where(_E.c.membership_id.in_(list(membership_ids)), _E.c.remaining > 0)
+    ).all()
+    lots: dict[str, list[OpenLot]] = {}
+    for row in rows:
+        lots.setdefault(row.membership_id, []).append(row_to_lot(row))
+    return lots
+
+
+def outstanding_debts(conn: Connection, membership_id: str) -> list[tuple[int, int]]:
+    """`(debit_id, owed)` of debits not fully covered, oldest first."""
+    rows = conn.execute(
+        sa.select(_E.c.id, _E.c.shortfall)
+        .where(_E.c.membership_id == membership_id, _E.c.shortfall > 0)
+        .order_by(_E.c.sequence)
+    ).all()
+    return [(int(row.id), int(row.shortfall)) for row in rows]
+
+
+def owed_by(conn: Connection, membership_ids: Sequence[str]) -> dict[str, int]:
+    rows = conn.execute(
+        sa.select(_E.c.membership_id, sa.func.sum(_E.c.shortfall))
+        .where(_E.c.membership_id.in_(list(membership_ids)), _E.c.shortfall > 0)
+        .group_by(_E.c.membership_id)
+    ).all()
+    return {row[0]: int(row[1]) for row in rows}
+
+
+def apply_takes(conn: Connection, debit_id: int | None, takes: Iterable[Take]) -> None:
+    """Record allocations and lower the lots' remaining (and the debts' shortfall when settling)."""
+    for take in takes:
+        debtor = debit_id if debit_id is not None else take.debit_id
+        conn.execute(
+            _L.insert().values(debit_entry_id=debtor, lot_entry_id=take.lot_id, points=take.points)
+        )
+        conn.execute(
+            _E.update().where(_E.c.id == take.lot_id).values(remaining=_E.c.remaining - take.points)
+        )
+        if debit_id is None:
+            conn.execute(
+                _E.update().where(_E.c.id == debtor).values(shortfall=_E.c.shortfall - take.points)
+            )
+
+
+def allocations_of_debit(conn: Connection, debit_id: int) -> list[tuple[int, int]]:
+    """`(lot_id, points)` a debit took, in the order it took them."""
+    rows = conn.execute(
+        sa.select(_L.c.lot_entry_id, _L.c.points)
+        .where(_L.c.debit_entry_id == debit_id)
+        .order_by(_L.c.id)
+    ).all()
+    return [(int(row.lot_entry_id), int(row.points)) for row in rows]
+
+
+def expired_from_lot(conn: Connection, lot_id: int) -> int:
+    """Points of a lot that expiry entries removed (never restored: expiry is not reversible)."""
+    total = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(_L.c.points), 0))
+        .select_from(_L.join(_E, _E.c.id == _L.c.debit_entry_id))
+        .where(_L.c.lot_entry_id == lot_id, _E.c.kind == "expiry")
+    ).scalar_one()
+    return int(total)
+
+
+def expiry_count(conn: Connection, lot_id: int) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count())
+            .select_from(_L.join(_E, _E.c.id == _L.c.debit_entry_id))
+            .where(_L.c.lot_entry_id == lot_id, _E.c.kind == "expiry")
+        ).scalar_one()
+    )

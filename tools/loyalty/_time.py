@@ -1,0 +1,44 @@
+"""Calendar helpers shared by the ledger and the rules (all instants are UTC)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from policies.clock import utc
+
+_D = TypeVar("_D", date, datetime)
+
+
+def add_months(value: _D, months: int) -> _D:
+    """The same day `months` later (or earlier), clamped to the month's end (31 Jan → 28/29 Feb)."""
+    index = value.year * 12 + (value.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    day = min(value.day, calendar.monthrange(year, month)[1])
+    return value.replace(year=year, month=month, day=day)
+
+
+def to_db(at: datetime) -> datetime:
+    """Store instants as naive UTC: SQLite and PostgreSQL then compare them the same way."""
+    return utc(at).replace(tzinfo=None)
+
+
+def from_db(at: datetime) -> datetime:
+    """Read a stored naive UTC instant back as an aware one."""
+    return at.replace(tzinfo=UTC)
+
+
+def optional_from_db(at: datetime | None) -> datetime | None:
+    return None if at is None else from_db(at)
+
+
+def utc_date(at: datetime) -> date:
+    """The UTC calendar date of an instant."""
+    return utc(at).date()
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Whole days from one instant to another, by UTC calendar date (negative if reversed)."""
+    return (utc_date(later) - utc_date(earlier)).days

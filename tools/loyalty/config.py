@@ -1,0 +1,425 @@
+"""The loyalty program file: earning, tiers, expiry, rewards and the bounds of dynamic pricing.
+
+One validated TOML file per chain (`LOYALTY_PROGRAM_FILE`, else the shipped
+`default_program.toml` for the sandbox chain). Programs are keyed by their Mews program `Code`,
+tiers by their Mews tier `Code`, rewards by their id, so an error names the exact key:
+`programs.PC01.tiers.G1.threshold: must be higher than ...`. Tier order comes from our explicit
+`rank` (higher = better), never from Mews `Ordering`, whose direction Mews does not define.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from tools.loyalty._time import add_months
+from tools.loyalty.categories import (
+    DEFAULT_CLASSIFICATION_MAP,
+    DEFAULT_REWARD_AFFINITY,
+    RevenueCategory,
+    RevenueMapping,
+    RewardCategory,
+)
+from tools.loyalty.errors import (
+    ConfigProblem,
+    ProgramConfigError,
+    UnknownProgramError,
+    UnknownRewardError,
+    UnknownTierError,
+)
+
+__all__ = [
+    "PROGRAM_FILE_ENV",
+    "DynamicPricingConfig",
+    "EarningConfig",
+    "LapseConfig",
+    "MewsProductLink",
+    "ProgramConfig",
+    "ProgramFile",
+    "QualificationConfig",
+    "RewardConfig",
+    "RfmConfig",
+    "SegmentConfig",
+    "TierConfig",
+    "ValuationConfig",
+    "default_program_path",
+    "load_program_file",
+    "parse_program_file",
+]
+
+PROGRAM_FILE_ENV = "LOYALTY_PROGRAM_FILE"
+
+Rate = Annotated[Decimal, Field(ge=0, le=1000)]
+Weight = Annotated[Decimal, Field(ge=0, le=10)]
+
+
+class _KeyedValueError(ValueError):
+    """A cross-field problem that belongs to a key below the model that found it."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PerCategoryRates(_Model):
+    """Points per unit of currency spent, by revenue category."""
+
+    accommodation: Rate = Decimal(0)
+    food_and_beverage: Rate = Decimal(0)
+    spa: Rate = Decimal(0)
+    other: Rate = Decimal(0)
+
+    def of(self, category: RevenueCategory) -> Decimal:
+        rate: Decimal = getattr(self, category)
+        return rate
+
+
+class EarningConfig(_Model):
+    per_currency_unit: PerCategoryRates
+    points_per_night: Rate = Decimal(0)
+
+
+class TierConfig(_Model):
+    code: str = Field(min_length=1, max_length=50)
+    name: str = Field(min_length=1, max_length=50)
+    rank: int = Field(ge=1, description="higher rank = better tier")
+    multiplier: Decimal = Field(gt=0, le=10)
+    threshold: int = Field(ge=0, description="qualifying nights or points in the window")
+
+
+class QualificationConfig(_Model):
+    basis: Literal["nights", "points"] = "nights"
+    window_months: int = Field(default=12, ge=1, le=36)
+    downgrade_grace_days: int = Field(default=90, ge=0, le=730)
+
+
+class MewsProductLink(_Model):
+    """The Mews product that fulfils a reward, by id or by name (exactly one)."""
+
+    id: str | None = Field(default=None, min_length=1)
+    name: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.id is None) == (self.name is None):
+            raise ValueError("give exactly one of `id` or `name`")
+        return self
+
+
+class RewardConfig(_Model):
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=100)
+    category: RewardCategory
+    base_points: int = Field(gt=0, le=10_000_000)
+    eligible_tiers: tuple[str, ...] = Field(default=(), description="empty: every member")
+    daily_inventory: int | None = Field(default=None, ge=0, description="absent: unlimited")
+    blackout_dates: tuple[date, ...] = ()
+    mews_product: MewsProductLink | None = None
+    affinity: RevenueCategory | None = Field(
+        default=None, description="the spend this reward speaks to; default from its category"
+    )
+
+    @property
+    def spend_affinity(self) -> RevenueCategory:
+        return self.affinity or DEFAULT_REWARD_AFFINITY[self.category]
+
+
+class DynamicPricingConfig(_Model):
+    """Bounds of dynamic prices, as fractions of the base: prices never leave them."""
+
+    redemption_floor: Decimal = Field(default=Decimal("0.9"), gt=0, le=1)
+    redemption_ceiling: Decimal = Field(default=Decimal("1.5"), ge=1, le=5)
+    normal_occupancy: Decimal = Field(
+        default=Decimal("0.6"), gt=0, lt=1, description="occupancy at which the base applies"
+    )
+    bonus_min: Decimal = Field(default=Decimal("1.0"), ge=1, le=10, decimal_places=2)
+    bonus_max: Decimal = Field(default=Decimal("2.0"), ge=1, le=10, decimal_places=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.bonus_min > self.bonus_max:
+            raise _KeyedValueError("bonus_min", f"must not exceed bonus_max ({self.bonus_max})")
+        return self
+
+
+class ValuationConfig(_Model):
+    """Weights of the signals behind a bonus multiplier (each adds up to its weight)."""
+
+    member_value_weight: Weight = Decimal("0.3")
+    low_demand_weight: Weight = Decimal("0.5")
+    lapse_risk_weight: Weight = Decimal("0.4")
+
+
+class LapseConfig(_Model):
+    member_gap_multiplier: Decimal = Field(default=Decimal("1.5"), ge=1, le=10)
+    program_gap_percentile: int = Field(default=80, ge=1, le=99)
+    default_program_gap_days: int = Field(
+        default=365, ge=1, le=3650, description="used while the program has no gaps to measure"
+    )
+
+
+def _strictly_increasing(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    if any(later <= earlier for earlier, later in itertools.pairwise(values)):
+        raise ValueError("must be strictly increasing")
+    return values
+
+
+class RfmConfig(_Model):
+    """Score bands: each threshold met adds one to a 1..5 score (see `insights.rfm_scores`)."""
+
+    window_months: int = Field(default=12, ge=1, le=60)
+    recency_days: tuple[int, int, int, int] = (30, 90, 180, 365)
+    frequency_stays: tuple[int, int, int, int] = (1, 2, 4, 6)
+    monetary: tuple[Decimal, Decimal, Decimal, Decimal] = (
+        Decimal(250),
+        Decimal(750),
+        Decimal(1500),
+        Decimal(3000),
+    )
+
+    @field_validator("recency_days", "frequency_stays", "monetary")
+    @classmethod
+    def _increasing(cls, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        return _strictly_increasing(values)
+
+
+class SegmentConfig(_Model):
+    near_tier_within_percent: Decimal = Field(default=Decimal(10), gt=0, le=100)
+    high_spender_min_spend: Decimal = Field(default=Decimal(2000), ge=0)
+    high_spender_window_months: int = Field(default=12, ge=1, le=60)
+    no_redemption_months: int = Field(default=6, ge=1, le=120)
+
+
+def _with_keys(tables: Any, field: str) -> Any:
+    """Copy each table's key into it (`[tiers.G1]` → code "G1") so errors and models agree."""
+    if not isinstance(tables, dict):
+        return tables
+    return {
+        key: ({field: key, **value} if isinstance(value, dict) else value)
+        for key, value in tables.items()
+    }
+
+
+class ProgramConfig(_Model):
+    code: str = Field(min_length=1, max_length=50, description="the Mews program Code")
+    name: str = Field(min_length=1, max_length=100)
+    currency: str
+    earning: EarningConfig
+    expiry_months: int | None = Field(
+        default=24, description='months a lot stays valid after it becomes available; "never"'
+    )
+    pending_days: int = Field(default=0, ge=0, le=365)
+    tiers: dict[str, TierConfig] = Field(default_factory=dict)
+    qualification: QualificationConfig = QualificationConfig()
+    rewards: dict[str, RewardConfig] = Field(default_factory=dict)
+    dynamic_pricing: DynamicPricingConfig = DynamicPricingConfig()
+    valuation: ValuationConfig = ValuationConfig()
+    lapse: LapseConfig = LapseConfig()
+    rfm: RfmConfig = RfmConfig()
+    segments: SegmentConfig = SegmentConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inject_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for field, key_name in (("tiers", "code"), ("rewards", "id")):
+                if field in data:
+                    data[field] = _with_keys(data[field], key_name)
+        return data
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isascii() or not value.isupper() or not value.isalpha():
+            raise ValueError("must be a three-letter ISO 4217 code in capitals, such as GBP")
+        return value
+
+    @field_validator("expiry_months", mode="before")
+    @classmethod
+    def _never_or_months(cls, value: Any) -> Any:
+        if value == "never":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
+            raise ValueError('must be a whole number of months from 1 to 120, or "never"')
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        self._check_table_keys()
+        self._check_tier_order()
+        self._check_reward_tiers()
+        return self
+
+    def _check_table_keys(self) -> None:
+        for key, tier in self.tiers.items():
+            if tier.code != key:
+                raise _KeyedValueError(f"tiers.{key}.code", f"must equal the table key {key!r}")
+        for key, reward in self.rewards.items():
+            if reward.id != key:
+                raise _KeyedValueError(f"rewards.{key}.id", f"must equal the table key {key!r}")
+
+    def _check_tier_order(self) -> None:
+        seen: dict[int, str] = {}
+        for tier in self.tiers.values():
+            if tier.rank in seen:
+                raise _KeyedValueError(
+                    f"tiers.{tier.code}.rank", f"{tier.rank} is also the rank of {seen[tier.rank]}"
+                )
+            seen[tier.rank] = tier.code
+        ranked = self.tiers_by_rank()
+        for lower, higher in itertools.pairwise(ranked):
+            if higher.threshold <= lower.threshold:
+                raise _KeyedValueError(
+                    f"tiers.{higher.code}.threshold",
+                    f"must be higher than {lower.code}'s ({lower.threshold}) because "
+                    f"{higher.code} ranks higher",
+                )
+
+    def _check_reward_tiers(self) -> None:
+        for reward in self.rewards.values():
+            unknown = [code for code in reward.eligible_tiers if code not in self.tiers]
+            if unknown:
+                raise _KeyedValueError(
+                    f"rewards.{reward.id}.eligible_tiers",
+                    f"unknown tier {unknown[0]!r} (tiers: {', '.join(self.tiers) or 'none'})",
+                )
+
+    # ------------------------------------------------------------------ lookups
+    def tiers_by_rank(self) -> tuple[TierConfig, ...]:
+        """Tiers from the lowest rank to the highest."""
+        return tuple(sorted(self.tiers.values(), key=lambda tier: tier.rank))
+
+    def tier(self, code: str) -> TierConfig:
+        try:
+            return self.tiers[code]
+        except KeyError:
+            raise UnknownTierError(self.code, code) from None
+
+    def next_tier(self, code: str | None) -> TierConfig | None:
+        """The tier ranked just above `code` (the lowest tier when the member has none)."""
+        ranked = self.tiers_by_rank()
+        if code is None:
+            return ranked[0] if ranked else None
+        current = self.tier(code)
+        higher = [tier for tier in ranked if tier.rank > current.rank]
+        return higher[0] if higher else None
+
+    def multiplier(self, tier_code: str | None) -> Decimal:
+        """The earning multiplier of a tier; 1 for a member without a tier."""
+        return Decimal(1) if tier_code is None else self.tier(tier_code).multiplier
+
+    def reward(self, reward_id: str) -> RewardConfig:
+        try:
+            return self.rewards[reward_id]
+        except KeyError:
+            raise UnknownRewardError(self.code, reward_id) from None
+
+    def points_expire_at(self, available_at: datetime) -> datetime | None:
+        """When a lot that becomes available at `available_at` expires (None: never)."""
+        return None if self.expiry_months is None else add_months(available_at, self.expiry_months)
+
+
+class ProgramFile(_Model):
+    """Everything one chain's program file says."""
+
+    chain_id: str | None = Field(default=None, description="the Mews ChainId this file is for")
+    revenue_categories: dict[str, RevenueMapping] = Field(
+        default_factory=dict,
+        description="Mews accounting Classification → revenue category (over the defaults)",
+    )
+    programs: dict[str, ProgramConfig] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inject_codes(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "programs" in data:
+            data = {**data, "programs": _with_keys(data["programs"], "code")}
+        return data
+
+    @model_validator(mode="after")
+    def _codes_match_keys(self) -> Self:
+        for key, program in self.programs.items():
+            if program.code != key:
+                raise _KeyedValueError(f"programs.{key}.code", f"must equal the table key {key!r}")
+        return self
+
+    def program(self, code: str) -> ProgramConfig:
+        """The program with this Mews program `Code`."""
+        try:
+            return self.programs[code]
+        except KeyError:
+            raise UnknownProgramError(code, list(self.programs)) from None
+
+    def classification_map(self) -> Mapping[str, RevenueMapping]:
+        return {**DEFAULT_CLASSIFICATION_MAP, **self.revenue_categories}
+
+    def revenue_category(self, classification: str | None) -> RevenueCategory | None:
+        """Where spend of a Mews accounting `Classification` counts; None when it never earns."""
+        mapped = self.classification_map().get(classification or "", "other")
+        return None if mapped == "excluded" else mapped
+
+
+# ---------------------------------------------------------------------- loading
+def default_program_path() -> Path:
+    return Path(str(resources.files("tools.loyalty").joinpath("default_program.toml")))
+
+
+def load_program_file(path: str | os.PathLike[str] | None = None) -> ProgramFile:
+    """Load and validate a program file: `path`, else `LOYALTY_PROGRAM_FILE`, else the default."""
+    chosen = Path(path or os.environ.get(PROGRAM_FILE_ENV, "").strip() or default_program_path())
+    try:
+        text = chosen.read_text(encoding="utf-8")
+    except OSError as exc:
+        problem = ConfigProblem("", f"cannot read the file: {exc.strerror or exc}")
+        raise ProgramConfigError(str(chosen), [problem]) from None
+    return parse_program_file(text, source=str(chosen))
+
+
+def parse_program_file(text: str, *, source: str = "<text>") -> ProgramFile:
+    """Validate program-file TOML; every problem is reported with its dotted key path."""
+    try:
+        # Decimal, not float: rates and bounds are money-like and must compare exactly.
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise ProgramConfigError(source, [ConfigProblem("", f"not valid TOML: {exc}")]) from None
+    try:
+        return ProgramFile.model_validate(data)
+    except ValidationError as exc:
+        raise ProgramConfigError(source, _problems(exc)) from None
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key (check its spelling; see default_program.toml)",
+    "missing": "required key is missing",
+}
+
+
+def _problems(error: ValidationError) -> list[ConfigProblem]:
+    problems: list[ConfigProblem] = []
+    for item in error.errors():
+        parts = [str(part) for part in item["loc"]]
+        cause = (item.get("ctx") or {}).get("error")
+        if isinstance(cause, _KeyedValueError):
+            parts.append(cause.key)
+            message = cause.message
+        else:
+            message = _MESSAGES.get(item["type"], item["msg"].removeprefix("Value error, "))
+        problem = ConfigProblem(".".join(parts), message)
+        if problem not in problems:
+            problems.append(problem)
+    return problems

@@ -1,0 +1,517 @@
+"""The points ledger: the movements of points that Mews cannot keep (it stores one `Points` number).
+
+Every function takes an open connection from `store.write(ledger_lock_key(membership_id))` and
+never begins or commits a transaction itself: the policy layer runs its caps, approvals and audit
+in the same transaction. Time is always passed in (`now`). After each posted entry the new balance
+is queued for Mews (`loyaltyMemberships/update`) in the same transaction, through the outbox.
+
+Rules, decided here once:
+- Lots are opening balances, accruals and positive adjustments. A lot becomes available at
+  `pending_until` (stay points with a pending period) or at once, and expires
+  `program.expiry_months` after it became available (or never), so a pending period never eats
+  into the validity of points.
+- Debits take points from lots soonest-expiring first (`_lots`), recording an allocation per lot.
+  Redemptions spend available points only; negative adjustments and reversals (corrections) also
+  claw back pending points once the available ones are used up. If the lots do not cover a
+  debit, it is refused with `InsufficientPointsError` unless the caller passed
+  `allow_negative=True`; then the rest is recorded as the debit's `shortfall` (the balance goes
+  negative) and the next points to arrive settle it, oldest debt first.
+- Reversing a debit restores exactly the lots it took from (with their original expiry: points
+  restored to a lot already past expiry leave again at the next `expire_due`) and cancels its
+  remaining shortfall.
+- Reversing a lot takes back what the member got from it: what is left of the lot, plus the part
+  already spent, taken from the member's other lots like any correction. The part that expired
+  is not taken again (the expiry entry already removed it); a fully expired lot is not
+  reversible. If the member's points do not cover the spent part, the reversal is refused unless
+  `allow_negative=True`.
+- Expiry entries and reversals cannot be reversed (reinstate points with a positive adjustment).
+- One idempotency key posts at most one entry, ever: repeating a call returns the original entry;
+  the same key with other arguments raises `IdempotencyConflictError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Final
+
+from sqlalchemy.engine import Connection
+
+from policies.clock import utc
+from policies.outbox import enqueue
+from tools.loyalty import _ledger_sql as sql
+from tools.loyalty._lots import Take, available_and_pending, plan_debit, plan_settlement
+from tools.loyalty._time import to_db
+from tools.loyalty.config import ProgramConfig
+from tools.loyalty.errors import (
+    AccountMismatchError,
+    AlreadyReversedError,
+    ConcurrentUpdateError,
+    EntryNotReversibleError,
+    IdempotencyConflictError,
+    InsufficientPointsError,
+    InvalidEntryError,
+)
+from tools.loyalty.ledger_model import (
+    SOURCE_TYPES,
+    Account,
+    EntryKind,
+    LedgerEntry,
+    PostableKind,
+    Source,
+)
+from tools.loyalty.ledger_schema import accounts_table, entries_table
+
+__all__ = [
+    "MAX_ENTRY_POINTS",
+    "MEWS_PUSH_KIND",
+    "ensure_account",
+    "expire_due",
+    "ledger_lock_key",
+    "post_entry",
+    "reverse_entry",
+    "reward_inventory_lock_key",
+]
+
+MAX_ENTRY_POINTS: Final = 1_000_000_000
+MEWS_PUSH_KIND: Final = "loyaltyMemberships/update"
+_SOURCES_NEEDING_ID: Final = frozenset({"reservation", "reward", "approval"})
+
+
+def ledger_lock_key(membership_id: str) -> str:
+    """The lock a caller holds (`store.write(key)`) around every write to this membership."""
+    return f"ledger:{membership_id}"
+
+
+def reward_inventory_lock_key(reward_id: str, day: date) -> str:
+    """The lock to hold as well when a redemption checks a reward's daily inventory."""
+    return f"reward-inventory:{reward_id}:{day.isoformat()}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What a caller asked for; compared field by field when an idempotency key repeats."""
+
+    membership_id: str
+    kind: EntryKind
+    points: int | None  # None for reversals: their points follow from the ledger
+    reason: str
+    actor: str
+    source: Source
+    idempotency_key: str
+    pending_until: datetime | None = None
+    reverses_entry_id: int | None = None
+
+
+# ---------------------------------------------------------------------- public API
+def ensure_account(
+    conn: Connection,
+    *,
+    membership_id: str,
+    chain_id: str,
+    program_id: str,
+    program: ProgramConfig,
+    customer_id: str,
+    mews_points: int | None,
+    now: datetime,
+    actor: str = "system",
+) -> Account:
+    """The membership's account, created on first sight with an opening balance of its Mews points.
+
+    A membership seen again keeps its ledger; ids that disagree with the stored ones raise
+    `AccountMismatchError`. Negative Mews points open as points owed.
+    """
+    _require_text("membership_id", membership_id, 64)
+    if mews_points:
+        _validate_points(mews_points)
+    existing = sql.load_account(conn, membership_id, for_update=True)
+    if existing is not None:
+        _check_same(existing, chain_id=chain_id, program_id=program_id, customer_id=customer_id)
+        _check_program(existing, program)
+        return existing
+    at = to_db(now)
+    conn.execute(
+        accounts_table.insert().values(
+            membership_id=membership_id,
+            chain_id=chain_id,
+            program_id=program_id,
+            program_code=program.code,
+            customer_id=customer_id,
+            balance=0,
+            version=0,
+            created_at=at,
+            updated_at=at,
+        )
+    )
+    account = sql.require_account(conn, membership_id)
+    if mews_points:
+        request = _Request(
+            membership_id=membership_id,
+            kind="opening_balance",
+            points=mews_points,
+            reason="opening balance: the membership's Points in Mews when first seen",
+            actor=actor,
+            source=Source("reconcile", membership_id),
+            idempotency_key=f"opening:{membership_id}",
+        )
+        if mews_points > 0:
+            _post_lot(conn, account, request, mews_points, program, now)
+        else:
+            _post_debit(conn, account, request, mews_points, now, allow_negative=True)
+        account = sql.require_account(conn, membership_id)
+    return account
+
+
+def post_entry(
+    conn: Connection,
+    *,
+    membership_id: str,
+    kind: PostableKind,
+    points: int,
+    reason: str,
+    actor: str,
+    source: Source,
+    idempotency_key: str,
+    program: ProgramConfig,
+    now: datetime,
+    pending_until: datetime | None = None,
+    allow_negative: bool = False,
+) -> LedgerEntry:
+    """Post an accrual (> 0), a redemption (< 0) or an adjustment (either sign).
+
+    Returns the posted entry, or the original one when the idempotency key was used before with
+    the same arguments. `pending_until` delays when a lot's points can be spent.
+    """
+    request = _Request(
+        membership_id=membership_id,
+        kind=kind,
+        points=points,
+        reason=reason,
+        actor=actor,
+        source=source,
+        idempotency_key=idempotency_key,
+        pending_until=None if pending_until is None else utc(pending_until),
+    )
+    _validate_request(request)
+    _validate_postable(kind, points, request.pending_until)
+    replay = _replay(conn, request)
+    if replay is not None:
+        return replay
+    account = sql.require_account(conn, membership_id, for_update=True)
+    _check_program(account, program)
+    if points > 0:
+        return _post_lot(conn, account, request, points, program, now)
+    return _post_debit(conn, account, request, points, now, allow_negative=allow_negative)
+
+
+def reverse_entry(
+    conn: Connection,
+    *,
+    membership_id: str,
+    entry_id: int,
+    reason: str,
+    actor: str,
+    now: datetime,
+    idempotency_key: str | None = None,
+    source: Source | None = None,
+    allow_negative: bool = False,
+) -> LedgerEntry:
+    """Undo one entry (see the module docstring for what that means for lots and debits).
+
+    The key defaults to `reversal:{entry_id}`; the source defaults to the original entry's.
+    """
+    original = sql.entry_by_id(conn, membership_id, entry_id)
+    request = _Request(
+        membership_id=membership_id,
+        kind="reversal",
+        points=None,
+        reason=reason,
+        actor=actor,
+        source=source or original.source,
+        idempotency_key=idempotency_key or f"reversal:{entry_id}",
+        reverses_entry_id=entry_id,
+    )
+    _validate_request(request)
+    replay = _replay(conn, request)
+    if replay is not None:
+        return replay
+    if original.kind in ("reversal", "expiry"):
+        why = (
+            "a reversal is final" if original.kind == "reversal" else "expired points stay expired"
+        )
+        raise EntryNotReversibleError(entry_id, original.kind, f"{why}; post an adjustment instead")
+    if original.reversed_by_entry_id is not None:
+        raise AlreadyReversedError(entry_id, original.reversed_by_entry_id)
+    account = sql.require_account(conn, membership_id, for_update=True)
+    if original.is_lot:
+        return _reverse_lot(conn, account, request, original, now, allow_negative=allow_negative)
+    return _reverse_debit(conn, account, request, original, now)
+
+
+def expire_due(
+    conn: Connection, *, membership_id: str, now: datetime, actor: str = "system"
+) -> tuple[LedgerEntry, ...]:
+    """Post one expiry entry per lot past its expiry with points left; nothing when none is due."""
+    account = sql.require_account(conn, membership_id, for_update=True)
+    due = sorted(
+        (
+            lot
+            for lot in sql.open_lots(conn, [membership_id]).get(membership_id, [])
+            if lot.is_expired(now)
+        ),
+        key=lambda lot: (lot.expires_at, lot.id),
+    )
+    posted: list[LedgerEntry] = []
+    for lot in due:
+        assert lot.expires_at is not None  # is_expired() implies an expiry
+        request = _Request(
+            membership_id=membership_id,
+            kind="expiry",
+            points=-lot.remaining,
+            reason=f"{lot.remaining} points of entry {lot.id} expired on {lot.expires_at.date()}",
+            actor=actor,
+            source=Source("system", str(lot.id)),
+            # The n-th expiry of this lot (a reversed redemption can refill an expired lot).
+            idempotency_key=f"expiry:{lot.id}:{sql.expiry_count(conn, lot.id) + 1}",
+        )
+        entry_id, account = _append(conn, account, request, -lot.remaining, now, shortfall=0)
+        sql.apply_takes(conn, entry_id, [Take(lot.id, lot.remaining)])
+        posted.append(sql.entry_by_id(conn, membership_id, entry_id))
+    return tuple(posted)
+
+
+# ---------------------------------------------------------------------- posting
+def _post_lot(
+    conn: Connection,
+    account: Account,
+    request: _Request,
+    points: int,
+    program: ProgramConfig,
+    now: datetime,
+) -> LedgerEntry:
+    available_at = request.pending_until or utc(now)
+    entry_id, account = _append(
+        conn,
+        account,
+        request,
+        points,
+        now,
+        remaining=points,
+        expires_at=program.points_expire_at(available_at),
+    )
+    _settle_debts(conn, account.membership_id, now)
+    return sql.entry_by_id(conn, account.membership_id, entry_id)
+
+
+def _post_debit(
+    conn: Connection,
+    account: Account,
+    request: _Request,
+    points: int,
+    now: datetime,
+    *,
+    allow_negative: bool,
+) -> LedgerEntry:
+    lots = sql.open_lots(conn, [account.membership_id]).get(account.membership_id, [])
+    # Plan before writing: a refusal must leave nothing behind in the caller's transaction.
+    plan = plan_debit(lots, -points, now, include_pending=request.kind != "redemption")
+    if plan.uncovered and not allow_negative:
+        available, pending = available_and_pending(lots, now)
+        raise InsufficientPointsError(account.membership_id, -points, available, pending)
+    entry_id, account = _append(conn, account, request, points, now, shortfall=plan.uncovered)
+    sql.apply_takes(conn, entry_id, plan.takes)
+    return sql.entry_by_id(conn, account.membership_id, entry_id)
+
+
+def _reverse_lot(
+    conn: Connection,
+    account: Account,
+    request: _Request,
+    lot: LedgerEntry,
+    now: datetime,
+    *,
+    allow_negative: bool,
+) -> LedgerEntry:
+    assert lot.remaining is not None
+    expired = sql.expired_from_lot(conn, lot.id)
+    amount = lot.points - expired
+    if amount <= 0:
+        raise EntryNotReversibleError(lot.id, lot.kind, "all of its points have expired already")
+    from_itself = min(lot.remaining, amount)
+    others = [
+        other
+        for other in sql.open_lots(conn, [account.membership_id]).get(account.membership_id, [])
+        if other.id != lot.id
+    ]
+    plan = plan_debit(others, amount - from_itself, now, include_pending=True)
+    if plan.uncovered and not allow_negative:
+        available, pending = available_and_pending(others, now)
+        missing = amount - from_itself
+        raise InsufficientPointsError(account.membership_id, missing, available, pending)
+    entry_id, account = _append(conn, account, request, -amount, now, shortfall=plan.uncovered)
+    own = [Take(lot.id, from_itself)] if from_itself else []
+    sql.apply_takes(conn, entry_id, [*own, *plan.takes])
+    return sql.entry_by_id(conn, account.membership_id, entry_id)
+
+
+def _reverse_debit(
+    conn: Connection, account: Account, request: _Request, debit: LedgerEntry, now: datetime
+) -> LedgerEntry:
+    entry_id, account = _append(conn, account, request, -debit.points, now)
+    e = entries_table
+    for lot_id, points in sql.allocations_of_debit(conn, debit.id):
+        conn.execute(e.update().where(e.c.id == lot_id).values(remaining=e.c.remaining + points))
+    conn.execute(e.update().where(e.c.id == debit.id).values(shortfall=0))
+    _settle_debts(conn, account.membership_id, now)
+    return sql.entry_by_id(conn, account.membership_id, entry_id)
+
+
+def _settle_debts(conn: Connection, membership_id: str, now: datetime) -> None:
+    """Let lots with points cover debts that were allowed to go uncovered."""
+    debts = sql.outstanding_debts(conn, membership_id)
+    if debts:
+        lots = sql.open_lots(conn, [membership_id]).get(membership_id, [])
+        sql.apply_takes(conn, None, plan_settlement(debts, lots, now))
+
+
+def _append(
+    conn: Connection,
+    account: Account,
+    request: _Request,
+    points: int,
+    now: datetime,
+    *,
+    remaining: int | None = None,
+    shortfall: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[int, Account]:
+    """Insert the entry, move the cached balance, queue the Mews push. Returns the entry id."""
+    sequence = account.version + 1
+    balance = account.balance + points
+    at = to_db(now)
+    result = conn.execute(
+        entries_table.insert().values(
+            membership_id=account.membership_id,
+            sequence=sequence,
+            kind=request.kind,
+            points=points,
+            balance_after=balance,
+            reason=request.reason,
+            actor=request.actor,
+            source_type=request.source.type,
+            source_id=request.source.id,
+            idempotency_key=request.idempotency_key,
+            created_at=at,
+            pending_until=None if request.pending_until is None else to_db(request.pending_until),
+            expires_at=None if expires_at is None else to_db(expires_at),
+            remaining=remaining,
+            shortfall=shortfall,
+            reverses_entry_id=request.reverses_entry_id,
+        )
+    )
+    a = accounts_table
+    moved = conn.execute(
+        a.update()
+        .where(a.c.membership_id == account.membership_id, a.c.version == account.version)
+        .values(balance=balance, version=sequence, updated_at=at)
+    )
+    if moved.rowcount != 1:
+        raise ConcurrentUpdateError(account.membership_id, account.version)
+    enqueue(
+        conn,
+        MEWS_PUSH_KIND,
+        {
+            "LoyaltyMembershipId": account.membership_id,
+            "Points": balance,
+            "ChainId": account.chain_id,
+        },
+        now=now,
+        coalesce_key=f"points:{account.membership_id}",
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0]), dataclasses.replace(account, balance=balance, version=sequence)
+
+
+# ---------------------------------------------------------------------- checks
+def _replay(conn: Connection, request: _Request) -> LedgerEntry | None:
+    """The entry this key already posted, if the arguments match; else a conflict."""
+    existing = sql.entry_by_key(conn, request.idempotency_key)
+    if existing is None:
+        return None
+    posted = {
+        "membership_id": existing.membership_id,
+        "kind": existing.kind,
+        "points": existing.points,
+        "reason": existing.reason,
+        "actor": existing.actor,
+        "source": existing.source,
+        "pending_until": existing.pending_until,
+        "reverses_entry_id": existing.reverses_entry_id,
+    }
+    asked = {name: getattr(request, name) for name in posted}
+    if request.points is None:  # a reversal's points are derived, not asked for
+        del posted["points"], asked["points"]
+    differing = [name for name in posted if posted[name] != asked[name]]
+    if differing:
+        raise IdempotencyConflictError(request.idempotency_key, existing.id, differing)
+    return existing
+
+
+def _require_text(field: str, value: str, limit: int = 200) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidEntryError(field, "is required and must not be blank")
+    if len(value) > limit:
+        raise InvalidEntryError(field, f"must be at most {limit} characters")
+
+
+def _validate_points(points: int) -> None:
+    if isinstance(points, bool) or not isinstance(points, int):
+        raise InvalidEntryError("points", "must be a whole number")
+    if points == 0:
+        raise InvalidEntryError("points", "must not be zero")
+    if abs(points) > MAX_ENTRY_POINTS:
+        raise InvalidEntryError("points", f"must be within ±{MAX_ENTRY_POINTS}")
+
+
+def _validate_request(request: _Request) -> None:
+    _require_text("membership_id", request.membership_id, 64)
+    _require_text("reason", request.reason, 2000)
+    _require_text("actor", request.actor)
+    _require_text("idempotency_key", request.idempotency_key)
+    if request.source.type not in SOURCE_TYPES:
+        raise InvalidEntryError("source.type", f"must be one of {', '.join(SOURCE_TYPES)}")
+    if request.source.id is not None:
+        _require_text("source.id", request.source.id)
+    elif request.source.type in _SOURCES_NEEDING_ID:
+        raise InvalidEntryError("source.id", f"is required for a {request.source.type} source")
+
+
+def _validate_postable(kind: str, points: int, pending_until: datetime | None) -> None:
+    _validate_points(points)
+    if kind == "accrual" and points < 0:
+        raise InvalidEntryError("points", "an accrual must be positive")
+    if kind == "redemption" and points > 0:
+        raise InvalidEntryError("points", "a redemption must be negative")
+    if kind not in ("accrual", "redemption", "adjustment"):
+        raise InvalidEntryError("kind", "post_entry takes accrual, redemption or adjustment")
+    if pending_until is not None and points < 0:
+        raise InvalidEntryError("pending_until", "only points being added can be pending")
+
+
+def _check_program(account: Account, program: ProgramConfig) -> None:
+    if account.program_code != program.code:
+        raise AccountMismatchError(
+            account.membership_id, "program_code", account.program_code, program.code
+        )
+
+
+def _check_same(account: Account, *, chain_id: str, program_id: str, customer_id: str) -> None:
+    for field, stored, given in (
+        ("chain_id", account.chain_id, chain_id),
+        ("program_id", account.program_id, program_id),
+        ("customer_id", account.customer_id, customer_id),
+    ):
+        if stored != given:
+            raise AccountMismatchError(account.membership_id, field, stored, given)

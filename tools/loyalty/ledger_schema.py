@@ -1,0 +1,97 @@
+"""Tables of the points ledger (component `ledger`, migrated by `policies.store.Store.migrate`).
+
+- `loyalty_accounts`: one row per Mews membership; its cached `balance` always equals the sum of
+  its entries, and `version` counts them (the next entry's `sequence`).
+- `loyalty_entries`: append-only movements. Lots keep `remaining`/`expires_at` up to date; debits
+  keep `shortfall`. `(membership_id, sequence)` and `reverses_entry_id` are unique, so a lost
+  update or a second reversal fails in the database even if a caller forgot the lock.
+- `loyalty_allocations`: which lot each debit took points from, so a reversal restores exactly.
+
+Times are naive UTC. A released migration is never edited: changes append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from policies.store import Component
+
+__all__ = ["LEDGER", "accounts_table", "allocations_table", "entries_table", "ledger_metadata"]
+
+ledger_metadata = sa.MetaData()
+
+accounts_table = sa.Table(
+    "loyalty_accounts",
+    ledger_metadata,
+    sa.Column("membership_id", sa.String(64), primary_key=True),
+    sa.Column("chain_id", sa.String(64), nullable=False),
+    sa.Column("program_id", sa.String(64), nullable=False),
+    sa.Column("program_code", sa.String(50), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False),
+    sa.Column("balance", sa.BigInteger, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+    sa.Index("ix_loyalty_accounts_customer", "customer_id"),
+)
+
+entries_table = sa.Table(
+    "loyalty_entries",
+    ledger_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "membership_id",
+        sa.String(64),
+        sa.ForeignKey("loyalty_accounts.membership_id"),
+        nullable=False,
+    ),
+    sa.Column("sequence", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("points", sa.BigInteger, nullable=False),
+    sa.Column("balance_after", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("source_type", sa.String(20), nullable=False),
+    sa.Column("source_id", sa.String(200), nullable=True),
+    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("pending_until", sa.DateTime, nullable=True),
+    sa.Column("expires_at", sa.DateTime, nullable=True),
+    sa.Column("remaining", sa.BigInteger, nullable=True),
+    sa.Column("shortfall", sa.BigInteger, nullable=True),
+    sa.Column(
+        "reverses_entry_id",
+        sa.Integer,
+        sa.ForeignKey("loyalty_entries.id"),
+        nullable=True,
+        unique=True,
+    ),
+    sa.UniqueConstraint("membership_id", "sequence", name="uq_loyalty_entries_sequence"),
+    sa.CheckConstraint("remaining IS NULL OR remaining >= 0", name="ck_loyalty_lot_remaining"),
+    sa.CheckConstraint("shortfall IS NULL OR shortfall >= 0", name="ck_loyalty_shortfall"),
+    sa.CheckConstraint("points <> 0", name="ck_loyalty_points_nonzero"),
+    sa.Index("ix_loyalty_entries_open_lots", "membership_id", "remaining"),
+    sa.Index("ix_loyalty_entries_source", "kind", "source_type", "source_id", "created_at"),
+)
+
+allocations_table = sa.Table(
+    "loyalty_allocations",
+    ledger_metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("debit_entry_id", sa.Integer, sa.ForeignKey("loyalty_entries.id"), nullable=False),
+    sa.Column("lot_entry_id", sa.Integer, sa.ForeignKey("loyalty_entries.id"), nullable=False),
+    sa.Column("points", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("points > 0", name="ck_loyalty_allocation_positive"),
+    sa.Index("ix_loyalty_allocations_debit", "debit_entry_id"),
+    sa.Index("ix_loyalty_allocations_lot", "lot_entry_id"),
+)
+
+
+def _create_v1(conn: Connection) -> None:
+    ledger_metadata.create_all(
+        conn, tables=[accounts_table, entries_table, allocations_table], checkfirst=False
+    )
+
+
+LEDGER = Component("ledger", [_create_v1])

@@ -1,0 +1,276 @@
+"""`MewsClient`: the typed async client of the Mews Connector API.
+
+    async with MewsClient(MewsCredentials.from_env()) as mews:
+        config = await mews.configuration.get()
+        chain_ids = [config.enterprise.chain_id]
+        async for member in mews.loyalty_memberships.get_all(chain_ids=chain_ids):
+            ...
+
+The resource groups mirror the API (`mews.loyalty_memberships.get_all` ↔
+`loyaltyMemberships/getAll`). Every call goes through `MewsClient._call`, which adds the token
+envelope, waits for the per-token rate limiter, sends, maps errors, retries what is safe to
+retry (see `tools.mews.retry`) and parses the answer into the operation's model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Self, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from tools.mews.credentials import MewsCredentials
+from tools.mews.errors import (
+    MewsAPIError,
+    MewsRateLimited,
+    MewsResponseError,
+    MewsTransportError,
+    api_error_class,
+)
+from tools.mews.models.common import JsonObject, MewsResponse
+from tools.mews.operations import Operation
+from tools.mews.ratelimit import SlidingWindowLimiter, limiter_for
+from tools.mews.resources import (
+    AccountingCategoriesResource,
+    AccountNotesResource,
+    BillsResource,
+    ConfigurationResource,
+    CustomersResource,
+    EnterprisesResource,
+    LoyaltyMembershipsResource,
+    LoyaltyProgramsResource,
+    LoyaltyTiersResource,
+    OrderItemsResource,
+    ProductsResource,
+    ReservationsResource,
+    ResourceCategoriesResource,
+    ServicesResource,
+    TasksResource,
+)
+from tools.mews.retry import (
+    RetryPolicy,
+    backoff_delay,
+    parse_retry_after,
+    status_is_retryable,
+    transport_error_is_retryable,
+)
+
+__all__ = ["API_PREFIX", "MewsClient", "MewsStats"]
+
+R = TypeVar("R", bound=MewsResponse)
+
+API_PREFIX = "/api/connector/v1/"
+
+logger = logging.getLogger("tools.mews")
+
+
+@dataclass
+class MewsStats:
+    """What the client did, for tests and benchmarks (`client.stats`, `.reset()` between runs)."""
+
+    requests: Counter[str] = field(default_factory=Counter)
+    """HTTP requests sent, per operation path (retries included)."""
+    retries: int = 0
+    rate_limited: int = 0
+    """429 answers seen."""
+    retry_wait_seconds: float = 0.0
+    """Time spent waiting between attempts."""
+    throttle_wait_seconds: float = 0.0
+    """Time spent waiting for the client-side rate limiter."""
+
+    @property
+    def total_requests(self) -> int:
+        return self.requests.total()
+
+    @property
+    def total_wait_seconds(self) -> float:
+        return self.retry_wait_seconds + self.throttle_wait_seconds
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self.retries = self.rate_limited = 0
+        self.retry_wait_seconds = self.throttle_wait_seconds = 0.0
+
+
+class MewsClient:
+    """Async client of one Mews connection (one access token).
+
+    `transport` replaces the network (tests pass `httpx.MockTransport`, the embedded sandbox
+    its ASGI transport); `clock` (monotonic seconds), `sleep` and `rng` make rate limiting and
+    retries testable without waiting. `rate_limiter` defaults to the limiter shared by every
+    client of the same access token in this process.
+    """
+
+    def __init__(
+        self,
+        credentials: MewsCredentials,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float | httpx.Timeout = 30.0,
+        retry: RetryPolicy | None = None,
+        rate_limiter: SlidingWindowLimiter | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.stats = MewsStats()
+        self._http = httpx.AsyncClient(
+            base_url=credentials.base_url + API_PREFIX, transport=transport, timeout=timeout
+        )
+        self._envelope: JsonObject = dict(credentials.envelope())
+        self._retry = retry or RetryPolicy()
+        self._limiter = rate_limiter or limiter_for(credentials.access_token)
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+
+        self.configuration = ConfigurationResource(self)
+        self.enterprises = EnterprisesResource(self)
+        self.loyalty_programs = LoyaltyProgramsResource(self)
+        self.loyalty_tiers = LoyaltyTiersResource(self)
+        self.loyalty_memberships = LoyaltyMembershipsResource(self)
+        self.customers = CustomersResource(self)
+        self.reservations = ReservationsResource(self)
+        self.order_items = OrderItemsResource(self)
+        self.bills = BillsResource(self)
+        self.accounting_categories = AccountingCategoriesResource(self)
+        self.services = ServicesResource(self)
+        self.products = ProductsResource(self)
+        self.resource_categories = ResourceCategoriesResource(self)
+        self.tasks = TasksResource(self)
+        self.account_notes = AccountNotesResource(self)
+
+    def __repr__(self) -> str:
+        return f"MewsClient({self.credentials.base_url!r}, client={self.credentials.client_name!r})"
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _call(self, operation: Operation[R], params: JsonObject) -> R:
+        """Send one operation (with retries) and parse its answer into `operation.result`."""
+        data, request_id = await self._send(operation, {**self._envelope, **params})
+        try:
+            return operation.result.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"])
+            raise MewsResponseError(operation.path, where, first["msg"], request_id) from None
+
+    async def _send(
+        self, operation: Operation[R], body: JsonObject
+    ) -> tuple[JsonObject, str | None]:
+        waited = 0.0
+        attempt = 1
+        while True:
+            await self._throttle()
+            self.stats.requests[operation.path] += 1
+            error: MewsTransportError | MewsAPIError
+            try:
+                response = await self._http.post(operation.path, json=body)
+            except httpx.TransportError as exc:
+                error = MewsTransportError(operation.path, exc)
+                retryable = transport_error_is_retryable(operation.safety, exc)
+            else:
+                request_id = response.headers.get("Request-Id")
+                logger.debug(
+                    "POST %s -> %s (request id %s, attempt %d)",
+                    operation.path,
+                    response.status_code,
+                    request_id,
+                    attempt,
+                )
+                if response.is_success:
+                    return _json_body(operation.path, response, request_id), request_id
+                error = _api_error(operation.path, response)
+                retryable = status_is_retryable(operation.safety, response.status_code)
+            if isinstance(error, MewsRateLimited):
+                self.stats.rate_limited += 1
+            cause = error.cause if isinstance(error, MewsTransportError) else None
+            if not retryable or attempt >= self._retry.max_attempts:
+                raise error from cause
+            delay = self._delay(attempt, error)
+            if waited + delay > self._retry.max_total_wait:
+                raise error from cause
+            logger.info("retrying %s in %.2fs after: %s", operation.path, delay, error)
+            self.stats.retries += 1
+            self.stats.retry_wait_seconds += delay
+            waited += delay
+            attempt += 1
+            await self._sleep(delay)
+
+    def _delay(self, attempt: int, error: MewsTransportError | MewsAPIError) -> float:
+        if isinstance(error, MewsRateLimited) and error.retry_after is not None:
+            return error.retry_after
+        return backoff_delay(attempt, self._retry, self._rng)
+
+    async def _throttle(self) -> None:
+        delay = self._limiter.reserve(self._clock())
+        if delay > 0:
+            logger.info("rate limit: waiting %.2fs before the next Mews request", delay)
+            self.stats.throttle_wait_seconds += delay
+            await self._sleep(delay)
+
+
+def _json_body(path: str, response: httpx.Response, request_id: str | None) -> JsonObject:
+    if response.status_code == 204 or not response.content:
+        return {}  # `Prefer: return=minimal` answers; this client never asks for them
+    try:
+        data = response.json()
+    except ValueError:
+        raise MewsResponseError(path, "", "the body is not JSON", request_id) from None
+    if not isinstance(data, dict):
+        raise MewsResponseError(path, "", "the body is not a JSON object", request_id)
+    return data
+
+
+def _api_error(path: str, response: httpx.Response) -> MewsAPIError:
+    """The error for a non-2xx answer; Mews' JSON `{Message, RequestId, Details}` when given."""
+    message = response.reason_phrase or f"HTTP {response.status_code}"
+    request_id = response.headers.get("Request-Id")
+    details: str | None = None
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        if text:
+            message = text[:200]
+    else:
+        if isinstance(body, dict):
+            message = str(body.get("Message") or message)
+            request_id = str(body.get("RequestId") or request_id or "") or None
+            details = str(body["Details"]) if body.get("Details") else None
+    status = response.status_code
+    cls = api_error_class(status)
+    if cls is MewsRateLimited:
+        retry_after = parse_retry_after(
+            response.headers.get("Retry-After"), response.headers.get("Date")
+        )
+        return MewsRateLimited(
+            status,
+            message,
+            path=path,
+            request_id=request_id,
+            details=details,
+            retry_after=retry_after,
+        )
+    return cls(status, message, path=path, request_id=request_id, details=details)

@@ -1,0 +1,193 @@
+"""What a property sells: services, products, resource categories (CONNECTOR-API.md §5.9-5.10)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Required
+
+from pydantic import Field
+from typing_extensions import TypedDict
+
+from tools.mews.models.common import (
+    ActivityState,
+    Amount,
+    JsonObject,
+    LocalizedText,
+    MewsResponse,
+    OpenEnum,
+    PagedResult,
+    TimeInterval,
+    UtcDateTime,
+    filters_config,
+)
+
+__all__ = [
+    "ChargingMode",
+    "PostingMode",
+    "Product",
+    "ProductClassifications",
+    "ProductFilters",
+    "ProductsResult",
+    "ResourceCategoriesResult",
+    "ResourceCategory",
+    "ResourceCategoryFilters",
+    "Service",
+    "ServiceData",
+    "ServiceFilters",
+    "ServiceType",
+    "ServicesResult",
+]
+
+
+class ServiceType(StrEnum):
+    BOOKABLE = "Bookable"
+    ADDITIONAL = "Additional"
+
+
+class ServiceData(MewsResponse):
+    """`{"Discriminator": "Bookable" | "Additional", "Value": {...}}`; the value is kept raw."""
+
+    discriminator: OpenEnum[ServiceType]
+    value: JsonObject | None = None
+
+
+class Service(MewsResponse):
+    id: str
+    enterprise_id: str | None = None
+    is_active: bool = True
+    # The getAll example omits the documented `Names`/`Ordering` and sends the deprecated
+    # `Name` (doc inconsistency §8.7), so all three are optional.
+    names: LocalizedText = Field(default_factory=dict)
+    name: str | None = None
+    ordering: int | None = None
+    options: dict[str, bool] = Field(default_factory=dict)
+    data: ServiceData | None = None
+    external_identifier: str | None = None
+    created_utc: UtcDateTime | None = None
+    updated_utc: UtcDateTime | None = None
+
+
+class ServicesResult(PagedResult[Service]):
+    """Answer of `services/getAll`."""
+
+    services: tuple[Service, ...]
+
+    @property
+    def items(self) -> tuple[Service, ...]:
+        return self.services
+
+
+@filters_config
+class ServiceFilters(TypedDict, total=False):
+    """Filters of `services/getAll`."""
+
+    enterprise_ids: Sequence[str]
+    service_ids: Sequence[str]
+    service_type: ServiceType
+    updated_utc: TimeInterval
+
+
+class ChargingMode(StrEnum):
+    ONCE = "Once"
+    PER_TIME_UNIT = "PerTimeUnit"
+    PER_PERSON_PER_TIME_UNIT = "PerPersonPerTimeUnit"
+    PER_PERSON = "PerPerson"
+
+
+class PostingMode(StrEnum):
+    ONCE = "Once"
+    PER_TIME_UNIT = "PerTimeUnit"
+
+
+class ProductClassifications(MewsResponse):
+    food: bool = False
+    beverage: bool = False
+    wellness: bool = False
+    city_tax: bool = False
+    fee: bool = False
+
+
+class Product(MewsResponse):
+    id: str
+    service_id: str
+    category_id: str | None = None
+    accounting_category_id: str | None = None
+    is_active: bool = True
+    names: LocalizedText = Field(default_factory=dict)
+    external_names: LocalizedText = Field(default_factory=dict)
+    short_names: LocalizedText = Field(default_factory=dict)
+    descriptions: LocalizedText = Field(default_factory=dict)
+    charging_mode: OpenEnum[ChargingMode] | None = None
+    posting_mode: OpenEnum[PostingMode] | None = None
+    options: dict[str, bool] = Field(default_factory=dict)
+    promotions: dict[str, bool] = Field(default_factory=dict)
+    classifications: ProductClassifications | None = None
+    price: Amount | None = None
+    image_ids: tuple[str, ...] = ()
+    ordering: int | None = None
+    external_identifier: str | None = None
+    created_utc: UtcDateTime | None = None
+    updated_utc: UtcDateTime | None = None
+
+
+class ProductsResult(PagedResult[Product]):
+    """Answer of `products/getAll`; `items` are the `Products` (not `CustomerProducts`)."""
+
+    products: tuple[Product, ...]
+    customer_products: tuple[Product, ...] = ()
+
+    @property
+    def items(self) -> tuple[Product, ...]:
+        return self.products
+
+
+@filters_config
+class ProductFilters(TypedDict, total=False):
+    """Filters of `products/getAll` (`ServiceIds` is required by Mews)."""
+
+    service_ids: Required[Sequence[str]]
+    enterprise_ids: Sequence[str]
+    product_ids: Sequence[str]
+    include_default: bool
+    updated_utc: TimeInterval
+
+
+class ResourceCategory(MewsResponse):
+    """A room type (or bed, dorm, parking spot, ...)."""
+
+    id: str
+    enterprise_id: str | None = None
+    service_id: str
+    is_active: bool = True
+    type: str | None = None
+    classification: str | None = None
+    names: LocalizedText = Field(default_factory=dict)
+    short_names: LocalizedText = Field(default_factory=dict)
+    descriptions: LocalizedText = Field(default_factory=dict)
+    ordering: int | None = None
+    capacity: int | None = None
+    extra_capacity: int | None = None
+    external_identifier: str | None = None
+    accounting_category_id: str | None = None
+
+
+class ResourceCategoriesResult(PagedResult[ResourceCategory]):
+    """Answer of `resourceCategories/getAll`."""
+
+    resource_categories: tuple[ResourceCategory, ...]
+
+    @property
+    def items(self) -> tuple[ResourceCategory, ...]:
+        return self.resource_categories
+
+
+@filters_config
+class ResourceCategoryFilters(TypedDict, total=False):
+    """Filters of `resourceCategories/getAll` (`ServiceIds` is required by Mews)."""
+
+    service_ids: Required[Sequence[str]]
+    enterprise_ids: Sequence[str]
+    resource_category_ids: Sequence[str]
+    activity_states: Sequence[ActivityState]
+    updated_utc: TimeInterval

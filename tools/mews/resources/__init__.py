@@ -1,0 +1,64 @@
+"""Resource groups of `MewsClient`, one class per Mews resource, one method per operation."""
+
+from tools.mews.models.common import MewsResponse
+from tools.mews.operations import Operation
+from tools.mews.resources import (
+    catalog,
+    configuration,
+    customers,
+    finance,
+    loyalty,
+    notes,
+    reservations,
+    tasks,
+)
+from tools.mews.resources.catalog import (
+    ProductsResource,
+    ResourceCategoriesResource,
+    ServicesResource,
+)
+from tools.mews.resources.configuration import ConfigurationResource, EnterprisesResource
+from tools.mews.resources.customers import CustomersResource
+from tools.mews.resources.finance import (
+    AccountingCategoriesResource,
+    BillsResource,
+    OrderItemsResource,
+)
+from tools.mews.resources.loyalty import (
+    LoyaltyMembershipsResource,
+    LoyaltyProgramsResource,
+    LoyaltyTiersResource,
+)
+from tools.mews.resources.notes import AccountNotesResource
+from tools.mews.resources.reservations import ReservationsResource
+from tools.mews.resources.tasks import TasksResource
+
+__all__ = [
+    "AccountNotesResource",
+    "AccountingCategoriesResource",
+    "BillsResource",
+    "ConfigurationResource",
+    "CustomersResource",
+    "EnterprisesResource",
+    "LoyaltyMembershipsResource",
+    "LoyaltyProgramsResource",
+    "LoyaltyTiersResource",
+    "OrderItemsResource",
+    "ProductsResource",
+    "ReservationsResource",
+    "ResourceCategoriesResource",
+    "ServicesResource",
+    "TasksResource",
+    "all_operations",
+]
+
+
+def all_operations() -> dict[str, Operation[MewsResponse]]:
+    """Every operation the client implements, by path (for contract tests and tooling)."""
+    modules = (catalog, configuration, customers, finance, loyalty, notes, reservations, tasks)
+    return {
+        value.path: value
+        for module in modules
+        for value in vars(module).values()
+        if isinstance(value, Operation)
+    }

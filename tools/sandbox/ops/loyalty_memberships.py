@@ -1,0 +1,251 @@
+"""`loyaltyMemberships/getAll|add|update|delete`.
+
+Decisions where the docs are silent:
+
+- `IsPrimary` is exclusive per account and chain: when a membership becomes primary (add or
+  update), the account's other active memberships in the chain stop being primary (their hidden
+  `UpdatedUtc` moves too). `State.exclusive_primary = False` turns this off.
+- An account may hold several memberships of one program, and membership numbers need not be
+  unique (the documented add example adds a second PC01 membership for John Smith).
+- `State` defaults to `Enrolled` on add. `Code` (deprecated) mirrors `MembershipNumber` in
+  answers and is accepted on input when `MembershipNumber` is absent.
+- A tier must belong to the membership's program (400 `Invalid LoyaltyTierId`).
+- API-made changes set `CreatorProfile` / `UpdaterProfile` to the integration's profile
+  `{"Discriminator": "Integration", "EnterpriseProfile": null}`; seeded records keep `null`, as
+  in the current documented examples.
+- `Points` is any integer (a Number update value is rounded down); the answer of add/update has
+  `"Cursor": null` (the generated docs list a `Cursor` for these non-paginated operations).
+- Deleting an unknown or already deleted membership is 400 `Invalid LoyaltyMembershipIds`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tools.sandbox.context import Ctx
+from tools.sandbox.errors import JSON, invalid
+from tools.sandbox.factory import INTEGRATION_PROFILE
+from tools.sandbox.ids import new_id
+from tools.sandbox.ops._common import (
+    activity_states,
+    in_filter,
+    in_interval,
+    is_visible,
+    page,
+    table_cursor,
+)
+from tools.sandbox.ops._registry import operation
+from tools.sandbox.ops.loyalty_programs import find_program
+from tools.sandbox.ops.loyalty_tiers import find_tier
+from tools.sandbox.state import LoyaltyMembership
+from tools.sandbox.validation import KEEP, Obj
+from tools.sandbox.world import CHAIN_ID
+
+__all__ = ["MEMBERSHIP_STATES", "render_membership"]
+
+MEMBERSHIP_STATES = ("New", "Pending", "Enrolled", "Canceled", "Declined")
+
+
+def render_membership(m: LoyaltyMembership) -> JSON:
+    return {
+        "Id": m.id,
+        "ChainId": m.chain_id,
+        "AccountId": m.account_id,
+        "LoyaltyProgramId": m.program_id,
+        "State": m.state,
+        "IsPrimary": m.is_primary,
+        "ProviderMembershipId": m.provider_membership_id,
+        "Code": m.membership_number,
+        "MembershipNumber": m.membership_number,
+        "Points": m.points,
+        "ExpirationDate": m.expiration_date,
+        "Url": m.url,
+        "LoyaltyTierId": m.tier_id,
+        "CreatorProfile": m.creator_profile,
+        "UpdaterProfile": m.updater_profile,
+    }
+
+
+def _find(ctx: Ctx, chains: set[str], membership_id: str, parameter: str) -> LoyaltyMembership:
+    membership = ctx.state.memberships.get(membership_id)
+    if membership is None or membership.chain_id not in chains:
+        raise invalid(parameter, f"loyalty membership {membership_id} does not exist.")
+    if not membership.active:
+        raise invalid(parameter, f"loyalty membership {membership_id} has been deleted.")
+    return membership
+
+
+def _account(ctx: Ctx, chain: str, account_id: str) -> str:
+    """Customers are chain-level profiles; every seeded one belongs to the demo chain."""
+    customer = ctx.state.customers.get(account_id)
+    if customer is None or not customer.active or chain != CHAIN_ID:
+        raise invalid("AccountId", f"customer {account_id} does not exist.")
+    return customer.id
+
+
+def _check_tier(ctx: Ctx, chain: str, tier_id: str | None, program_id: str) -> None:
+    if tier_id is None:
+        return
+    tier = find_tier(ctx, {chain}, tier_id, "LoyaltyTierId")
+    if tier.program_id != program_id:
+        raise invalid(
+            "LoyaltyTierId", f"tier {tier_id} belongs to another loyalty program than {program_id}."
+        )
+
+
+def _expiration(item: Obj) -> str | None:
+    """Kept as sent (the docs show both date-times and dates), once it parses."""
+    item.utc("ExpirationDate")
+    return item.str_("ExpirationDate")
+
+
+def _make_primary(ctx: Ctx, membership: LoyaltyMembership) -> None:
+    if not ctx.state.exclusive_primary or not membership.is_primary:
+        return
+    for other in ctx.state.memberships:
+        if (
+            other is not membership
+            and other.active
+            and other.is_primary
+            and other.account_id == membership.account_id
+            and other.chain_id == membership.chain_id
+        ):
+            other.is_primary, other.updated = False, ctx.now
+            other.updater_profile = dict(INTEGRATION_PROFILE)
+            ctx.state.touch(ctx.state.memberships, other.id)
+
+
+@operation("loyaltyMemberships/getAll", page_key="LoyaltyMemberships")
+def get_all(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains(q)
+    created, updated = q.interval("CreatedUtc"), q.interval("UpdatedUtc")
+    ids = q.guids("LoyaltyMembershipIds")
+    accounts = q.guids("AccountIds")
+    programs = q.guids("LoyaltyProgramIds")
+    membership_states = q.enums("MembershipStates", MEMBERSHIP_STATES)
+    states = activity_states(q)
+    numbers = q.strs("MembershipNumbers")
+    codes = q.strs("Codes")
+    providers = q.strs("ProviderMembershipIds")
+    sets = [
+        set(v) if v is not None else None
+        for v in (ids, accounts, programs, numbers, codes, providers)
+    ]
+    rows = [
+        m
+        for m in ctx.state.memberships
+        if m.chain_id in chains
+        and in_filter(sets[0], m.id)
+        and in_filter(sets[1], m.account_id)
+        and in_filter(sets[2], m.program_id)
+        and in_filter(membership_states, m.state)
+        and in_filter(sets[3], m.membership_number)
+        and in_filter(sets[4], m.membership_number)
+        and in_filter(sets[5], m.provider_membership_id)
+        and is_visible(m.active, states)
+        and in_interval(created, m.created)
+        and in_interval(updated, m.updated)
+    ]
+    items, cursor = page(
+        q,
+        rows,
+        resolve=table_cursor(ctx.state.memberships),
+        created=lambda m: m.created,
+        ident=lambda m: m.id,
+    )
+    return {"LoyaltyMemberships": [render_membership(m) for m in items], "Cursor": cursor}
+
+
+@operation("loyaltyMemberships/add", writes=True)
+def add(ctx: Ctx, q: Obj) -> JSON:
+    chain = ctx.write_chain(q)
+    new: list[LoyaltyMembership] = []
+    for item in q.objs("LoyaltyMemberships", required=True):
+        account = _account(ctx, chain, item.req_guid("AccountId"))
+        program = find_program(ctx, {chain}, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
+        primary = item.bool_("IsPrimary", required=True)
+        state = item.enum("State", MEMBERSHIP_STATES) or "Enrolled"
+        number = item.str_("MembershipNumber", max_len=255)
+        code = item.str_("Code", max_len=255)
+        tier_id = item.guid("LoyaltyTierId")
+        _check_tier(ctx, chain, tier_id, program.id)
+        new.append(
+            LoyaltyMembership(
+                id=new_id(),
+                chain_id=chain,
+                account_id=account,
+                program_id=program.id,
+                state=state,
+                is_primary=bool(primary),
+                points=item.int_("Points"),
+                membership_number=number if number is not None else code,
+                provider_membership_id=None,
+                expiration_date=_expiration(item),
+                url=item.str_("Url"),
+                tier_id=tier_id,
+                creator_profile=dict(INTEGRATION_PROFILE),
+                updater_profile=dict(INTEGRATION_PROFILE),
+                created=ctx.now,
+                updated=ctx.now,
+            )
+        )
+    for membership in new:
+        ctx.state.memberships.add(membership.id, membership)
+        ctx.state.touch(ctx.state.memberships, membership.id)
+        _make_primary(ctx, membership)
+    return {"LoyaltyMemberships": [render_membership(m) for m in new], "Cursor": None}
+
+
+def _plan_update(ctx: Ctx, chain: str, item: Obj) -> tuple[LoyaltyMembership, dict[str, Any]]:
+    membership = _find(ctx, {chain}, item.req_guid("LoyaltyMembershipId"), "LoyaltyMembershipId")
+    changes: dict[str, Any] = {}
+    program_id = item.update_guid("LoyaltyProgramId", nullable=False)
+    if program_id is not KEEP and program_id is not None:
+        changes["program_id"] = find_program(ctx, {chain}, program_id, "LoyaltyProgramId").id
+    fields: dict[str, object] = {
+        "state": item.update_enum("State", MEMBERSHIP_STATES),
+        "is_primary": item.update_bool("IsPrimary"),
+        "membership_number": item.update_str("MembershipNumber", max_len=255),
+        "provider_membership_id": item.update_str("ProviderMembershipId", max_len=100),
+        "points": item.update_int("Points", allow_fraction=True),
+        "expiration_date": item.update_utc_text("ExpirationDate"),
+        "url": item.update_str("Url"),
+        "tier_id": item.update_guid("LoyaltyTierId"),
+    }
+    code = item.update_str("Code", max_len=255)
+    if fields["membership_number"] is KEEP and code is not KEEP:
+        fields["membership_number"] = code
+    changes.update({key: value for key, value in fields.items() if value is not KEEP})
+    tier_id = changes.get("tier_id", membership.tier_id)
+    _check_tier(ctx, chain, tier_id, changes.get("program_id", membership.program_id))
+    return membership, changes
+
+
+@operation("loyaltyMemberships/update", writes=True)
+def update(ctx: Ctx, q: Obj) -> JSON:
+    chain = ctx.write_chain(q)
+    planned = [
+        _plan_update(ctx, chain, item) for item in q.objs("LoyaltyMembershipUpdates", required=True)
+    ]
+    for membership, changes in planned:
+        for attribute, value in changes.items():
+            setattr(membership, attribute, value)
+        membership.updated = ctx.now
+        membership.updater_profile = dict(INTEGRATION_PROFILE)
+        ctx.state.touch(ctx.state.memberships, membership.id)
+        if changes.get("is_primary"):
+            _make_primary(ctx, membership)
+    return {"LoyaltyMemberships": [render_membership(m) for m, _ in planned], "Cursor": None}
+
+
+@operation("loyaltyMemberships/delete", writes=True)
+def delete(ctx: Ctx, q: Obj) -> JSON:
+    chain = ctx.write_chain(q)
+    memberships = {
+        membership_id: _find(ctx, {chain}, membership_id, "LoyaltyMembershipIds")
+        for membership_id in q.req_guids("LoyaltyMembershipIds")
+    }
+    for membership in memberships.values():
+        membership.active, membership.deleted, membership.updated = False, ctx.now, ctx.now
+        ctx.state.touch(ctx.state.memberships, membership.id)
+    return {}

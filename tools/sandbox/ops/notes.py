@@ -1,0 +1,206 @@
+"""`accountNotes/getAll|add|update|delete` and `serviceOrderNotes/getAll`.
+
+Account notes are chain-level; `add` takes `ChainId` with a portfolio token, `update` and
+`delete` act on any note in the token's chains. A company account may only get `General` notes.
+Deleting an unknown or already deleted note is 400 `Invalid AccountNoteIds`.
+"""
+
+from __future__ import annotations
+
+from tools.sandbox.context import Ctx
+from tools.sandbox.errors import JSON, bad_request, invalid
+from tools.sandbox.factory import INTEGRATION_PROFILE
+from tools.sandbox.ids import new_id
+from tools.sandbox.ops._common import (
+    activity_states,
+    in_filter,
+    in_interval,
+    is_visible,
+    page,
+    table_cursor,
+    ts,
+)
+from tools.sandbox.ops._registry import operation
+from tools.sandbox.state import AccountNote
+from tools.sandbox.validation import Obj
+
+__all__ = ["NOTE_CLASSIFICATIONS"]
+
+NOTE_CLASSIFICATIONS = (
+    "General",
+    "FoodAndBeverage",
+    "FrontOffice",
+    "Reservations",
+    "Housekeeping",
+    "Maintenance",
+    "PreviousStay",
+    "FamilyRelations",
+    "Gifts",
+    "Accounting",
+    "Complaints",
+    "Other",
+)
+NOTE_TYPES = ("General", "ChannelManager", "SpecialRequest")
+
+
+def render_note(note: AccountNote) -> JSON:
+    return {
+        "Id": note.id,
+        "AccountId": note.account_id,
+        "Content": note.content,
+        "AccountType": note.account_type,
+        "Classifications": list(note.classifications),
+        "IsActive": note.active,
+        "CreatorProfile": note.creator_profile,
+        "UpdaterProfile": note.updater_profile,
+    }
+
+
+def _find(ctx: Ctx, chains: set[str], note_id: str, parameter: str) -> AccountNote:
+    note = ctx.state.account_notes.get(note_id)
+    if note is None or note.chain_id not in chains:
+        raise invalid(parameter, f"account note {note_id} does not exist.")
+    if not note.active:
+        raise invalid(parameter, f"account note {note_id} has been deleted.")
+    return note
+
+
+@operation("accountNotes/getAll", page_key="AccountNotes")
+def get_all(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains(q)
+    ids, accounts = q.guids("AccountNoteIds"), q.guids("AccountIds")
+    updated = q.interval("UpdatedUtc")
+    states = activity_states(q)
+    rows = [
+        n
+        for n in ctx.state.account_notes
+        if n.chain_id in chains
+        and in_filter(ids, n.id)
+        and in_filter(accounts, n.account_id)
+        and is_visible(n.active, states)
+        and in_interval(updated, n.updated)
+    ]
+    items, cursor = page(
+        q,
+        rows,
+        resolve=table_cursor(ctx.state.account_notes),
+        created=lambda n: n.created,
+        ident=lambda n: n.id,
+    )
+    return {"AccountNotes": [render_note(n) for n in items], "Cursor": cursor}
+
+
+@operation("accountNotes/add", writes=True)
+def add(ctx: Ctx, q: Obj) -> JSON:
+    chain = ctx.write_chain(q)
+    new: list[AccountNote] = []
+    for item in q.objs("AccountNotes", required=True):
+        account_id = item.req_guid("AccountId")
+        customer = ctx.state.customers.get(account_id)
+        company = ctx.state.companies.get(account_id)
+        if (customer is None or not customer.active) and (company is None or not company.active):
+            raise invalid(item.at("AccountId"), f"account {account_id} does not exist.")
+        kind = "Customer" if customer is not None else "Company"
+        classes = item.enums("Classifications", NOTE_CLASSIFICATIONS, max_items=1) or []
+        if kind == "Company" and any(c != "General" for c in classes):
+            raise bad_request(f"{item.at('Classifications')}: a company note can only be General.")
+        profile = dict(INTEGRATION_PROFILE)
+        new.append(
+            AccountNote(
+                new_id(),
+                chain,
+                account_id,
+                kind,
+                item.req_str("Content", max_len=1000),
+                tuple(classes),
+                profile,
+                dict(profile),
+                ctx.now,
+                ctx.now,
+            )
+        )
+    for note in new:
+        ctx.state.account_notes.add(note.id, note)
+        ctx.state.touch(ctx.state.account_notes, note.id)
+    return {"AccountNotes": [render_note(n) for n in new]}
+
+
+@operation("accountNotes/update", writes=True)
+def update(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains()
+    planned: list[tuple[AccountNote, str | None, tuple[str, ...]]] = []
+    for item in q.objs("AccountNoteUpdates", required=True):
+        note = _find(ctx, chains, item.req_guid("AccountNoteId"), "AccountNoteId")
+        content = item.update_str("Content", nullable=False, max_len=1000)
+        classes = set(note.classifications)
+        flags = item.obj("Classifications")
+        if flags is not None:
+            for name in NOTE_CLASSIFICATIONS:
+                value = flags.update_bool(name)
+                if value is True:
+                    classes.add(name)
+                elif value is False:
+                    classes.discard(name)
+            unknown = set(flags.data) - set(NOTE_CLASSIFICATIONS)
+            if unknown:
+                raise bad_request(
+                    f"{flags.path} has unknown classifications: {', '.join(sorted(unknown))}."
+                )
+        ordered = tuple(name for name in NOTE_CLASSIFICATIONS if name in classes)
+        planned.append((note, content if isinstance(content, str) else None, ordered))
+    for note, content, ordered_classes in planned:
+        if content is not None:
+            note.content = content
+        note.classifications = ordered_classes
+        note.updated, note.updater_profile = ctx.now, dict(INTEGRATION_PROFILE)
+        ctx.state.touch(ctx.state.account_notes, note.id)
+    return {"AccountNotes": [render_note(n) for n, _, _ in planned]}
+
+
+@operation("accountNotes/delete", writes=True)
+def delete(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains()
+    notes = {i: _find(ctx, chains, i, "AccountNoteIds") for i in q.req_guids("AccountNoteIds")}
+    for note in notes.values():
+        note.active, note.deleted, note.updated = False, ctx.now, ctx.now
+        ctx.state.touch(ctx.state.account_notes, note.id)
+    return {}
+
+
+@operation("serviceOrderNotes/getAll", page_key="ServiceOrderNotes")
+def service_order_notes_get_all(ctx: Ctx, q: Obj) -> JSON:
+    orders = set(q.req_guids("ServiceOrderIds"))
+    enterprises = ctx.enterprises(q)
+    ids = q.guids("ServiceOrderNoteIds")
+    types = q.enums("Types", NOTE_TYPES) or ["General", "ChannelManager"]
+    updated = q.interval("UpdatedUtc")
+    rows = [
+        n
+        for n in ctx.state.order_notes
+        if n.order_id in orders
+        and n.enterprise_id in enterprises
+        and in_filter(ids, n.id)
+        and n.type in types
+        and in_interval(updated, n.updated)
+    ]
+    items, cursor = page(
+        q,
+        rows,
+        resolve=table_cursor(ctx.state.order_notes),
+        created=lambda n: n.created,
+        ident=lambda n: n.id,
+    )
+    return {
+        "ServiceOrderNotes": [
+            {
+                "Id": n.id,
+                "OrderId": n.order_id,
+                "Text": n.text,
+                "Type": n.type,
+                "CreatedUtc": ts(n.created),
+                "UpdatedUtc": ts(n.updated),
+            }
+            for n in items
+        ],
+        "Cursor": cursor,
+    }
