@@ -53,7 +53,8 @@ async def test_the_curl_example_is_answered_by_the_sandbox_as_documented() -> No
     block = next(b for b in console_blocks() if b.startswith("curl"))
     path = re.search(r"http://127\.0\.0\.1:8787(\S+)", block)
     body = re.search(r"-d '(.*)'", block, re.S)
-    assert path and body
+    assert path
+    assert body
     sandbox = Sandbox.seeded()
     status, _headers, payload = await sandbox.handle(
         "POST", path.group(1), {"content-type": "application/json"}, body.group(1).encode()
