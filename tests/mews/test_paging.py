@@ -302,7 +302,6 @@ async def test_manual_paging_refuses_a_filter_that_would_need_batches(
     assert fake.sent == []
 
 
-
 def customers_by_id(request: httpx.Request) -> httpx.Response:
     """A Mews holding a customer for every id asked for, paged by cursor."""
     body = json.loads(request.content)
