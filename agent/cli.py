@@ -12,7 +12,20 @@ import sys
 
 import typer
 
-from agent.commands import approvals, audit, policy, sandbox
+from agent.commands import (
+    approvals,
+    audit,
+    chat,
+    demo,
+    eval,
+    jobs,
+    ledger,
+    policy,
+    sandbox,
+    serve,
+    web,
+    webhooks,
+)
 
 app = typer.Typer(
     name="loyalty",
@@ -22,7 +35,20 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-for _module in (sandbox, policy, audit, approvals):
+for _module in (
+    sandbox,
+    policy,
+    audit,
+    approvals,
+    chat,
+    demo,
+    ledger,
+    eval,
+    webhooks,
+    jobs,
+    serve,
+    web,
+):
     _module.register(app)
 
 

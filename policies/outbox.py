@@ -276,9 +276,8 @@ def list_commands(
 def stats(store: Store) -> OutboxStats:
     t = outbox_table
     with store.read() as conn:
-        counts: dict[str, int] = dict(
-            conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status)).tuples().all()
-        )
+        rows = conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
+        counts: dict[str, int] = {str(status): int(count) for status, count in rows}
     return OutboxStats(
         pending=counts.get("pending", 0),
         in_flight=counts.get("in_flight", 0),

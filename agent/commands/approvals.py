@@ -2,19 +2,23 @@
 
     loyalty approvals list [--all]                   pending requests (or every request)
     loyalty approvals show ID                        one request, with its exact arguments
+    loyalty approvals approve ID --as NAME [--comment TEXT]   executes it (opens the runtime)
     loyalty approvals reject ID --as NAME [--comment TEXT]
 
-Approving executes the action, so it needs the loyalty engine's executors: the command that
-wires them adds `approve` to `approvals_app` and calls `Guard.approve`.
+Approving executes the action, so `approve` opens the whole runtime (`tools.runtime`): the
+guard with every action registered, Mews, and the outbox it drains afterwards.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from agent.commands._policy_cli import dumps, opened, principal, report, run
+from agent.commands._policy_cli import dumps, fail, opened, principal, report, run
+
+if TYPE_CHECKING:
+    from policies import Outcome
 
 __all__ = ["approvals_app", "register"]
 
@@ -64,3 +68,28 @@ def reject(
     with opened() as guard:
         outcome = run(guard.reject(principal(guard, as_), approval_id, comment))
     report(outcome, f"rejected {approval_id}")
+
+
+@approvals_app.command("approve")
+def approve(
+    approval_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
+    comment: Annotated[str | None, typer.Option(help="Why (kept with the request).")] = None,
+) -> None:
+    """Approve a pending request: it executes exactly as asked, once (not your own request)."""
+    outcome = run(_approve(approval_id, as_, comment))
+    report(outcome, f"approved {approval_id}: executed")
+
+
+async def _approve(approval_id: str, name: str, comment: str | None) -> Outcome:
+    from policies import PolicyRequestError
+    from tools.runtime import LoyaltyRuntime
+
+    async with await LoyaltyRuntime.open() as runtime:  # the executors need Mews and the ledger
+        who = principal(runtime.guard, name)
+        try:
+            outcome = await runtime.guard.approve(who, approval_id, comment)
+        except PolicyRequestError as exc:
+            fail(str(exc))
+        await runtime.after_write()
+        return outcome

@@ -109,6 +109,13 @@ def register(app: typer.Typer) -> None:
         customers: Annotated[
             int, typer.Option(help=f"Customer profiles to generate (up to {CUSTOMERS_MAX}).")
         ] = CUSTOMERS_DEFAULT,
+        webhook_url: Annotated[
+            list[str] | None,
+            typer.Option(help="Send General Webhooks of changes here (repeatable)."),
+        ] = None,
+        webhook_delay: Annotated[
+            float, typer.Option(help="Seconds between a change and its webhook (Mews: 120-300).")
+        ] = 5.0,
     ) -> None:
         """Serve the Mews Connector API simulator over HTTP."""
         import uvicorn
@@ -135,7 +142,15 @@ def register(app: typer.Typer) -> None:
                 f"{params.customers}; add --reset to re-seed with the new values",
                 err=True,
             )
+        try:
+            simulator.webhooks.configure(delay_seconds=webhook_delay)
+            for url in webhook_url or ():
+                simulator.webhooks.subscribe(url)
+        except ValueError as exc:
+            raise _fail(f"--webhook-url/--webhook-delay: {exc}") from None
         if port == 0:
             port = _free_port(host)
         typer.echo(_banner(simulator, f"http://{host}:{port}"))
+        for url in webhook_url or ():
+            typer.echo(f"General Webhooks to {url} ({webhook_delay:g} s after each change)")
         uvicorn.run(simulator.asgi_app, host=host, port=port, log_level="info", interface="asgi3")

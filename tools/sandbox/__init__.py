@@ -36,6 +36,7 @@ from tools.sandbox.ratelimit import RateLimiter
 from tools.sandbox.seed import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT, STORY, Story
 from tools.sandbox.seed_docs import DOCS
 from tools.sandbox.tokens import DEMO_TOKENS, PORTFOLIO, Integration
+from tools.sandbox.webhooks import WebhookEmitter, WebhookSettings
 
 __all__ = [
     "CUSTOMERS_DEFAULT",
@@ -56,4 +57,6 @@ __all__ = [
     "StateFileError",
     "Story",
     "SystemClock",
+    "WebhookEmitter",
+    "WebhookSettings",
 ]

@@ -9,6 +9,7 @@
 - `POST /_sandbox/reset`: `{}` (same seed) or `{"Seed": 2, "Customers": 1000}`.
 - `POST /_sandbox/reservations/transition`: `{"ReservationId": "…", "State": "Started"}`
   (check-in), `"Processed"` (check-out) or `"Canceled"`.
+- `/_sandbox/webhooks`: General-Webhook subscribers and deliveries (`tools.sandbox.webhooks`).
 
 No tokens are needed; admin requests are not rate limited and never hit injected faults.
 """

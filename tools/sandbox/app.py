@@ -1,7 +1,8 @@
 """`Sandbox`: the simulator's state, clock, faults and rate limiter, and its transports.
 
 `await sandbox.handle(method, path, headers, body)` answers one HTTP request as
-`(status, headers, body)`; `sandbox.asgi_app` serves it with uvicorn; `sandbox.httpx_transport()`
+`(status, headers, body)`; `sandbox.asgi_app` serves it with uvicorn (and, while served, delivers
+General Webhooks: `sandbox.webhooks`, `tools.sandbox.webhooks`); `sandbox.httpx_transport()`
 plugs it into `httpx.AsyncClient(transport=..., base_url="http://sandbox")` in process.
 
 Order of checks for `/api/connector/v1/...`: exact path and `POST` (else 404) → injected fault
@@ -47,6 +48,7 @@ from tools.sandbox.state import SeedParams, State
 from tools.sandbox.tokens import DEMO_TOKENS, PORTFOLIO, find_integration
 from tools.sandbox.transitions import transition_reservation
 from tools.sandbox.validation import Obj
+from tools.sandbox.webhooks import WEBHOOKS_PREFIX, WebhookEmitter, handle_webhook_admin
 from tools.sandbox.world import CHAIN_ID, CHAIN_NAME
 
 __all__ = ["ASGIApp", "Response", "Sandbox"]
@@ -88,6 +90,7 @@ class Sandbox:
         self.rate_limiter = RateLimiter()
         self.state_file = state_file
         self._sleep = sleep
+        self.webhooks = WebhookEmitter(self, sleep=sleep)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -221,6 +224,11 @@ class Sandbox:
         request_id = new_id()
         lowered = {key.lower(): value for key, value in headers.items()}
         try:
+            if path == WEBHOOKS_PREFIX or path.startswith(WEBHOOKS_PREFIX + "/"):
+                payload = await handle_webhook_admin(
+                    self.webhooks, method.upper(), path, _parse_json(body) if body.strip() else {}
+                )
+                return 200, self._json_headers(request_id), _dump(payload)
             if path.startswith(ADMIN_PREFIX):
                 payload = handle_admin(
                     self, method.upper(), path, _parse_json(body) if body.strip() else {}
@@ -320,8 +328,10 @@ class ASGIApp:
             while True:
                 message = await receive()
                 if message["type"] == "lifespan.startup":
+                    self.sandbox.webhooks.start()  # deliver General Webhooks while served
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    await self.sandbox.webhooks.stop()
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":

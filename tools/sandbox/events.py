@@ -2,7 +2,7 @@
 
 Mews tells subscribers about changes with General Webhooks: `{"EnterpriseId", "IntegrationId",
 "Events": [{"Discriminator", "Value": {"Id"}}]}`. The sandbox records each event it would send,
-with the time, in order; delivery to a subscriber is not part of the sandbox yet. Recorded:
+with the time, in order; `tools.sandbox.webhooks` delivers it to subscribers. Recorded:
 
 - `ServiceOrderUpdated` when a reservation changes (admin check-in, check-out, cancel);
 - `CustomerAdded` followed by `CustomerUpdated` for a new customer, `CustomerUpdated` for edits;

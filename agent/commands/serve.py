@@ -1,0 +1,153 @@
+"""`loyalty serve`: the MCP server over stdio (default) or streamable HTTP.
+
+    loyalty serve                                     stdio, as `assistant`, member toolset
+    loyalty serve --as alice --toolsets member,approvals
+    LOYALTY_MCP_TOKENS='<token>=alice,<token>=carol' loyalty serve --transport http --port 8000
+    loyalty serve --transport http --no-auth --as carol     loopback only, announced
+
+With no `MEWS_*` variables set it runs on the embedded sandbox (user data directory). Over stdio
+nothing but the protocol goes to stdout; the start-up notes go to stderr.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from agent.commands._policy_cli import fail, run
+
+if TYPE_CHECKING:
+    from policies import Policy, Principal
+    from tools.runtime import LoyaltyRuntime
+
+__all__ = ["register", "serve"]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+
+
+def serve(
+    transport: Annotated[str, typer.Option(help="stdio or http.")] = "stdio",
+    host: Annotated[str, typer.Option(help="HTTP: address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="HTTP: port.", min=1, max=65535)] = 8000,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Act as this principal (stdio, --no-auth).")
+    ] = None,
+    role: Annotated[
+        str | None, typer.Option(help="Act with this role and no named principal.")
+    ] = None,
+    toolsets: Annotated[
+        str, typer.Option(help="Comma-separated: member, admin, approvals.")
+    ] = "member",
+    no_auth: Annotated[
+        bool, typer.Option("--no-auth", help="HTTP without tokens (loopback only).")
+    ] = False,
+) -> None:
+    """Serve the loyalty tools to MCP clients (desktop apps, IDEs, the MCP Inspector)."""
+    from tools.server import TOOLSETS
+
+    if transport not in ("stdio", "http"):
+        fail(f"--transport must be stdio or http, not {transport!r}")
+    if as_ is not None and role is not None:
+        fail("give --as NAME or --role ROLE, not both")
+    chosen = [part.strip() for part in toolsets.split(",") if part.strip()]
+    unknown = sorted(set(chosen) - set(TOOLSETS))
+    if unknown or not chosen:
+        fail(
+            f"--toolsets: unknown {', '.join(unknown) or '(none)'}; "
+            f"choose from {', '.join(TOOLSETS)}"
+        )
+    run(_serve(transport, host, port, as_, role, tuple(chosen), no_auth))
+
+
+def _principal(policy: Policy, as_: str | None, role: str | None) -> Principal:
+    from policies import PolicyRequestError, principal_for_role, resolve_principal
+    from tools.server import DEFAULT_PRINCIPAL
+
+    try:
+        if role is not None:
+            return principal_for_role(policy, role, name=f"role-{role}")
+        return resolve_principal(policy, as_ or DEFAULT_PRINCIPAL)
+    except PolicyRequestError:
+        if role is not None:
+            fail(
+                f"unknown role {role!r} (--role): the policy defines "
+                f"{', '.join(sorted(policy.roles))}"
+            )
+        fail(
+            f"unknown principal {as_!r} (--as): the policy file knows "
+            f"{', '.join(sorted(policy.principals))}"
+        )
+
+
+async def _serve(
+    transport: str,
+    host: str,
+    port: int,
+    as_: str | None,
+    role: str | None,
+    toolsets: tuple[str, ...],
+    no_auth: bool,
+) -> None:
+    from tools.loyalty.connect import uses_real_mews
+    from tools.runtime import LoyaltyRuntime
+    from tools.server import create_server
+    from tools.server.transports import TOKENS_ENV, TokenError, check_no_auth, parse_tokens
+
+    tokens: dict[str, str] | None = None
+    async with await LoyaltyRuntime.open() as runtime:
+        principal = _principal(runtime.policy, as_, role)
+        if transport == "http":
+            try:
+                if no_auth:
+                    check_no_auth(host)
+                else:
+                    tokens = parse_tokens(os.environ.get(TOKENS_ENV, ""), runtime.policy)
+            except TokenError as exc:
+                fail(str(exc))
+            if tokens is not None and (as_ is not None or role is not None):
+                fail("over HTTP with tokens each token names its principal: drop --as/--role")
+        server = create_server(runtime, principal=principal, toolsets=toolsets)
+        where = "Mews (MEWS_BASE_URL)" if uses_real_mews() else "the embedded Mews sandbox"
+        _note(f"loyalty MCP server: toolsets {', '.join(toolsets)}, on {where}")
+        if transport == "stdio":
+            from tools.server.transports import serve_stdio
+
+            _note(f"stdio, acting as {principal.name} ({principal.role})")
+            await serve_stdio(server)
+            return
+        await _serve_http(runtime, server, host, port, tokens, principal)
+
+
+async def _serve_http(
+    runtime: LoyaltyRuntime,
+    server: Any,
+    host: str,
+    port: int,
+    tokens: dict[str, str] | None,
+    principal: Principal,
+) -> None:
+    import uvicorn
+
+    from tools.server.transports import http_app
+
+    app = http_app(server, host=host, port=port, tokens=tokens)
+    if tokens is None:
+        _note(
+            f"WARNING: --no-auth: no bearer token is required; every caller acts as "
+            f"{principal.name} ({principal.role}). Loopback only."
+        )
+    else:
+        names = ", ".join(sorted(set(tokens.values())))
+        _note(f"bearer tokens required ({len(tokens)} tokens for {names})")
+    _note(f"streamable HTTP on http://{host}:{port}/mcp")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    del runtime  # kept open by the caller for the server's lifetime
+    await uvicorn.Server(config).serve()
+
+
+def _note(text: str) -> None:
+    typer.echo(text, err=True)

@@ -1,0 +1,180 @@
+"""`loyalty chat`: the REPL, driven through its input, on the real in-memory server."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from agent.cli import app
+from tests.agent_cli.test_ask_cli import AWARD, write_script
+
+runner = CliRunner()
+
+
+def chat(folder: Path, lines: list[str], *options: str, turns: list[object] | None = None):  # type: ignore[no-untyped-def]
+    model = write_script(folder, turns or ["(unused)"])
+    return runner.invoke(app, ["chat", "--model", model, *options], input="\n".join(lines) + "\n")
+
+
+def request_award(folder: Path, principal: str) -> str:
+    """Ask for an award above the threshold as `principal`; the id of the pending approval."""
+    model = write_script(
+        folder,
+        [{"tool_calls": [{"name": "award_points", "arguments": AWARD}]}, "It waits for a manager."],
+    )
+    result = runner.invoke(app, ["ask", "award", "--json", "--as", principal, "--model", model])
+    assert result.exit_code == 0, result.output
+    approval_id: str = json.loads(result.stdout)["approvals"][0]["approval_id"]
+    return approval_id
+
+
+def test_chat_answers_questions_and_shows_tool_calls_compactly(cli_env: Path) -> None:
+    turns: list[object] = [
+        {"tool_calls": [{"name": "find_members", "arguments": {"query": "Emma Novak"}}]},
+        "Emma Novak is a Silver member.",
+        "She has an upcoming stay.",
+    ]
+
+    result = chat(cli_env, ["Who is Emma Novak?", "", "Anything else?", "/quit"], turns=turns)
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "loyalty chat · model scripted:" in out
+    assert "acting as carol (staff)" in out
+    assert 'find_members(query="Emma Novak") → ok' in out
+    assert "Emma Novak is a Silver member." in out
+    assert "She has an upcoming stay." in out
+
+
+def test_a_manager_lists_and_approves_a_request_and_sees_the_new_balance(cli_env: Path) -> None:
+    approval_id = request_award(cli_env, "carol")
+
+    result = chat(
+        cli_env,
+        [
+            "/pending",
+            f"/approve {approval_id} spa closure, agreed",
+            "/pending",
+            "/member Emma Novak",
+        ],
+        "--as",
+        "alice",
+    )
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert re.search(rf"{approval_id}\s+action=award_points\s+points=2500\s+requester=carol", out)
+    assert f"{approval_id}: status=posted" in out
+    assert "no pending approval requests" in out
+    assert "Silver tier, 8740 points" in out  # 6,240 in Mews before, 2,500 approved
+
+
+def test_staff_are_not_offered_the_approval_tools(cli_env: Path) -> None:
+    approval_id = request_award(cli_env, "carol")
+
+    result = chat(cli_env, ["/pending", f"/approve {approval_id}"], "--as", "carol")
+
+    assert result.exit_code == 0, result.output
+    assert "does not offer list_pending_approvals to carol (staff)" in result.stdout
+    assert "does not offer decide_approval to carol (staff)" in result.stdout
+
+
+def test_a_manager_cannot_approve_their_own_request_but_another_can(cli_env: Path) -> None:
+    approval_id = request_award(cli_env, "alice")
+
+    own = chat(cli_env, [f"/approve {approval_id}"], "--as", "alice")
+    other = chat(cli_env, [f"/reject {approval_id} not this time"], "--as", "bob")
+
+    assert own.exit_code == 0, own.output
+    assert "⛔ denied by approvals.four_eyes: nobody may decide their own" in own.stdout
+    assert f"{approval_id}: status=posted" not in own.stdout
+    assert f"{approval_id}: status=" in other.stdout
+    assert "denied" not in other.stdout
+
+
+def test_chat_commands_help_reset_member_and_unknown(cli_env: Path) -> None:
+    result = chat(
+        cli_env,
+        [
+            "/help",
+            "/member John Smith",
+            "/member Nobody Atall",
+            "/member",
+            "/approve",
+            "/frobnicate",
+            "/reset",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "/approve ID [COMMENT]" in out
+    assert "2 members match 'John Smith'; which one is meant?" in out
+    assert "no member matches 'Nobody Atall'" in out
+    assert "usage: /member NAME" in out
+    assert "usage: /approve ID [COMMENT]" in out
+    assert "unknown command /frobnicate; /help lists the commands" in out
+    assert "conversation forgotten" in out
+
+
+def test_a_bad_approval_id_is_a_clear_message(cli_env: Path) -> None:
+    result = chat(cli_env, ["/approve nope"], "--as", "alice")
+
+    assert result.exit_code == 0, result.output
+    assert "invalid arguments for decide_approval: approval_id" in result.stdout
+
+
+def test_an_offer_the_assistant_drafts_is_shown_as_checked_copy(cli_env: Path) -> None:
+    from tools.sandbox import STORY
+
+    draft = {
+        "customer_id": STORY.emma_novak,
+        "reward_id": "spa-credit",
+        "valid_from": "2030-03-01",
+        "valid_until": "2030-03-31",
+        "channel": "email",
+        "rationale": "She books the spa at every stay.",
+    }
+    turns: list[object] = [
+        {"tool_calls": [{"name": "draft_offer", "arguments": draft}]},
+        "Drafted; nothing was sent.",
+    ]
+
+    result = chat(
+        cli_env,
+        ["Draft a spa offer for Emma", "/offer nope", "/offer"],
+        "--brand",
+        "Hotel Aurora",
+        "--tone",
+        "formal",
+        turns=turns,
+    )
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    offer_id = re.search(r"── email copy of offer (ofr_\w+) \(checked against the draft\) ──", out)
+    assert offer_id, out
+    assert "Dear Emma Novak," in out
+    assert "**Spa credit, 30 GBP**, yours for " in out
+    assert "Valid from 1 March 2030 until 31 March 2030." in out
+    assert "Yours sincerely," in out
+    assert "no offer draft nope among the latest 100" in out
+    assert "usage: /offer ID [email|sms|app]" in out
+
+    again = chat(cli_env, [f"/offer {offer_id.group(1)} sms"])
+
+    assert f"── sms copy of offer {offer_id.group(1)}" in again.stdout
+    assert "Spa credit, 30 GBP for " in again.stdout
+    assert "valid until 31 March 2030. Reply STOP to opt out." in again.stdout
+
+
+def test_a_brand_with_digits_is_refused_before_anything_opens(cli_env: Path) -> None:
+    result = chat(cli_env, [], "--brand", "Hotel 21")
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        "error: --brand: Value error, must not contain digits (numbers come from the offer draft)"
+    )

@@ -1,0 +1,48 @@
+"""Without a configured model, `ask` and `chat` say what to set and point to the demo."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from agent.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("argv", [["ask", "How many points has Emma Novak?"], ["chat"]])
+def test_with_no_model_configured_the_variables_and_the_demo_are_named(argv: list[str]) -> None:
+    result = runner.invoke(app, argv)
+
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "LOYALTY_MODEL", "loyalty demo"):
+        assert name in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_base_url_without_a_model_name_asks_for_loyalty_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:11434/v1")
+
+    result = runner.invoke(app, ["ask", "hi"])
+
+    assert result.exit_code == 2
+    assert "set LOYALTY_MODEL" in result.stderr
+    assert "loyalty demo" in result.stderr
+
+
+def test_an_unreadable_model_script_is_a_one_line_error(tmp_path: object) -> None:
+    result = runner.invoke(app, ["ask", "hi", "--model", "scripted:/nonexistent/turns.yaml"])
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error: model script /nonexistent/turns.yaml")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_empty_question_is_refused() -> None:
+    result = runner.invoke(app, ["ask", "  "])
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: the question is empty"

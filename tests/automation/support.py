@@ -1,0 +1,97 @@
+"""An in-memory automation rig: sandbox → General Webhooks → receiver → inbox → worker → guard.
+
+No sockets and no sleeping: the sandbox delivers through `httpx.ASGITransport` into the receiver
+app; the sandbox clock and the runtime clock are frozen and advanced together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from starlette.applications import Starlette
+
+from policies.clock import FixedClock
+from tools.automation.service import AutomationService
+from tools.loyalty import balance, ledger_lock_key
+from tools.runtime import LoyaltyRuntime
+from tools.sandbox import STORY, Sandbox
+from tools.sandbox.clock import Duration
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+SECRET = "test-secret-0123456789abcdef"
+WEBHOOK_URL = f"http://automation.test/webhooks/mews/{SECRET}"
+EMMA_STAY = STORY.emma_novak_upcoming_stay
+EMMA_MEMBERSHIP = STORY.emma_novak_membership
+
+
+@dataclass
+class Rig:
+    sandbox: Sandbox
+    runtime: LoyaltyRuntime
+    service: AutomationService
+    app: Starlette
+    clock: FixedClock
+
+    def advance(self, seconds: float) -> None:
+        """Move both clocks (the sandbox's and the runtime's) forward."""
+        self.sandbox.clock.advance(Duration(seconds=seconds))
+        self.clock.advance(timedelta(seconds=seconds))
+
+    def check_out(self, reservation_id: str) -> None:
+        self.sandbox.transition(reservation_id, "Started")
+        self.advance(3 * 86_400)
+        self.sandbox.transition(reservation_id, "Processed")
+
+    async def deliver(self) -> None:
+        """Let the Mews delay pass, deliver the webhooks, and process the inbox."""
+        self.advance(self.sandbox.webhooks.settings.delay_seconds + 1)
+        await self.sandbox.webhooks.flush()
+        await self.service.worker.drain()
+
+    def mews_points(self, membership_id: str) -> int | None:
+        membership = self.sandbox.state.memberships.get(membership_id)
+        assert membership is not None
+        points: int | None = membership.points
+        return points
+
+    def ledger_balance(self, membership_id: str) -> int:
+        with self.runtime.store.read() as conn:
+            return balance(conn, membership_id, now=self.clock.now()).total
+
+    async def post_json(self, url: str, body: bytes) -> httpx.Response:
+        transport = httpx.ASGITransport(app=self.app)
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.post(
+                url, content=body, headers={"Content-Type": "application/json"}
+            )
+
+
+@asynccontextmanager
+async def rig(tmp_path: Path, *, customers: int = 60, mode: str = "automate") -> AsyncIterator[Rig]:
+    sandbox = Sandbox.seeded(now=NOW, customers=customers)
+    clock = FixedClock(NOW)
+    url = f"sqlite:///{tmp_path / 'loyalty.sqlite3'}"
+    async with await LoyaltyRuntime.open(database_url=url, sandbox=sandbox, clock=clock) as rt:
+        await rt.guard.set_mode(rt.guard.principal("alice"), mode)
+        service = AutomationService.for_runtime(rt, secret=SECRET)
+        app = Starlette(routes=service.routes())
+        sandbox.webhooks.transport = httpx.ASGITransport(app=app)
+        sandbox.webhooks.subscribe(WEBHOOK_URL)
+        yield Rig(sandbox, rt, service, app, clock)
+
+
+__all__ = [
+    "EMMA_MEMBERSHIP",
+    "EMMA_STAY",
+    "NOW",
+    "SECRET",
+    "WEBHOOK_URL",
+    "Rig",
+    "ledger_lock_key",
+    "rig",
+]

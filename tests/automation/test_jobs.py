@@ -1,0 +1,108 @@
+"""Scheduled jobs: expiry as audited ledger maintenance, tier reviews and win-back drafts as
+guarded requests by `automation`; each safe to run twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from policies import records
+from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, Rig, rig
+from tools.actions.offers import list_drafts
+from tools.automation import AutomationConfigError
+from tools.automation.jobs import JobContext, run_job
+
+pytestmark = pytest.mark.anyio
+
+
+def context(r: Rig, **more: object) -> JobContext:
+    rt = r.runtime
+    return JobContext(
+        store=rt.store,
+        guard=rt.guard,
+        loader=rt.loader,
+        mews=rt.mews,
+        programs=rt.programs,
+        clock=rt.clock,
+        after_write=rt.after_write,
+        **more,  # type: ignore[arg-type]
+    )
+
+
+async def test_expiry_removes_points_past_their_date_audited_and_pushed_to_mews(
+    tmp_path: Path,
+) -> None:
+    async with rig(tmp_path) as r:
+        r.check_out(EMMA_STAY)
+        await r.deliver()
+        before = r.ledger_balance(EMMA_MEMBERSHIP)
+        r.advance(timedelta(days=3 * 365).total_seconds())
+
+        report = await run_job("expiry", context(r))
+        again = await run_job("expiry", context(r))
+
+        [item] = [i for i in report.items if i.subject == EMMA_MEMBERSHIP]
+        assert item.status == "expired"
+        assert r.ledger_balance(EMMA_MEMBERSHIP) < before
+        assert r.mews_points(EMMA_MEMBERSHIP) == r.ledger_balance(EMMA_MEMBERSHIP)
+        audit = [a for a in records(r.runtime.store) if a.action == "expire_points"]
+        assert [(a.principal, a.decision) for a in audit][:1] == [("automation", "executed")]
+        assert again.summary == "nothing to do"
+
+
+async def test_tier_review_proposes_each_change_through_the_policy_once_a_month(
+    tmp_path: Path,
+) -> None:
+    async with rig(tmp_path, mode="recommend", customers=20) as r:
+        report = await run_job("tier-review", context(r, program_code="PC01"))
+        pending = r.runtime.guard.approvals()
+        again = await run_job("tier-review", context(r, program_code="PC01"))
+
+        assert report.count("pending_approval") == len(pending) > 0
+        assert {a.action for a in pending} == {"update_loyalty_memberships"}
+        assert {a.requester for a in pending} == {"automation"}
+        assert len(r.runtime.guard.approvals()) == len(pending)  # a rerun adds nothing
+        assert again.count("pending_approval") == len(pending)
+
+
+async def test_win_back_drafts_offers_for_lapsing_members_and_sends_nothing(tmp_path: Path) -> None:
+    async with rig(tmp_path, mode="automate", customers=20) as r:
+        report = await run_job("win-back", context(r))
+        drafts = list_drafts(r.runtime.store, limit=1000)
+        again = await run_job("win-back", context(r))
+
+        assert report.count("posted") == len(drafts) > 0
+        assert all(d.drafted_by == "automation" for d in drafts)
+        assert all(d.rationale.startswith("Win-back:") for d in drafts)
+        assert len(list_drafts(r.runtime.store, limit=1000)) == len(drafts)
+        assert again.count("posted") == len(drafts)
+
+
+async def test_an_unknown_job_or_program_is_a_clear_error(tmp_path: Path) -> None:
+    async with rig(tmp_path) as r:
+        with pytest.raises(AutomationConfigError, match="choose one of expiry, tier-review"):
+            await run_job("cleanup", context(r))
+        with pytest.raises(AutomationConfigError, match="program 'XX' is not configured"):
+            await run_job("win-back", context(r, program_code="XX"))
+
+
+async def test_the_scheduler_runs_each_job_once_a_day_after_its_time(tmp_path: Path) -> None:
+    from datetime import time
+
+    from tools.automation.schedule import JobScheduler, parse_at
+
+    async with rig(tmp_path, customers=0) as r:  # the rig's clock: 12:00 UTC
+        late = JobScheduler(context(r), at=time(13, 0), jobs=("expiry",))
+        due = JobScheduler(context(r), at=parse_at("11:30"), jobs=("expiry",))
+        other_process = JobScheduler(context(r), at=time(0, 0), jobs=("expiry",))
+
+        assert await late.tick() == []
+        assert [report.job for report in await due.tick()] == ["expiry"]
+        assert await due.tick() == []
+        assert await other_process.tick() == []  # claimed today already
+        r.advance(86_400)
+        assert [report.job for report in await other_process.tick()] == ["expiry"]
+    with pytest.raises(ValueError, match="HH:MM"):
+        parse_at("3am")

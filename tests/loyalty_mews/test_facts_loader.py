@@ -1,0 +1,87 @@
+"""The facts loader reads Mews in batches and builds the facts the rules use."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from tests.loyalty_mews.conftest import CUSTOMERS, World
+from tools.loyalty import Lapsing, find_segment
+from tools.sandbox import STORY
+
+pytestmark = pytest.mark.anyio
+
+UNKNOWN = "00000000-0000-4000-8000-000000000001"
+
+
+async def test_members_builds_facts_from_mews_and_leaves_unknown_ids_out(world: World) -> None:
+    facts = await world.loader.members([STORY.emma_novak, UNKNOWN])
+
+    assert set(facts) == {STORY.emma_novak}
+    emma = facts[STORY.emma_novak]
+    assert emma.display_name == "Emma Novak"
+    membership = emma.membership("PC01")
+    assert membership is not None
+    assert (membership.tier_code, membership.mews_points, membership.balance) == ("S1", 6240, None)
+    assert emma.completed_stays(), "Emma has checked-out stays"
+    assert all(s.currency == "GBP" and s.nights >= 1 for s in emma.completed_stays())
+    assert any(s.spend.spa > 0 for s in emma.completed_stays()), "a spa guest"
+    assert any(s.is_upcoming(world.clock.now()) for s in emma.stays)
+
+
+async def test_members_costs_one_request_per_endpoint_whatever_the_number_of_ids(
+    world: World,
+) -> None:
+    everyone = [c.id for c in world.sandbox.state.customers]
+    facts = await world.loader.members(everyone)
+
+    assert len(facts) == len(everyone)
+    requests = world.mews.stats.requests
+    assert requests["customers/getAll"] == 1
+    assert requests["loyaltyMemberships/getAll"] == 1
+    reservations = sum(len(f.stays) for f in facts.values())
+    assert requests["reservations/getAll/2023-06-06"] == math.ceil(reservations / 1000)
+    assert requests["accountingCategories/getAll"] == 1
+
+
+async def test_all_members_of_a_program_feeds_a_segment_without_per_member_calls(
+    world: World,
+) -> None:
+    members = await world.loader.all_members("PC01")
+    result = find_segment(
+        world.programs.program("PC01"), members, Lapsing(), as_of=world.clock.now()
+    )
+
+    assert members
+    assert all(m.membership("PC01") for m in members)
+    assert result.members, "the seeded chain has lapsing members"
+    requests = world.mews.stats.requests
+    assert requests["loyaltyMemberships/getAll"] == 1
+    assert requests["customers/getAll"] == 1
+    assert max(requests.values()) < len(members), "never one call per member"
+    assert len(members) < CUSTOMERS
+
+
+async def test_a_malformed_customer_id_is_refused_before_any_request(world: World) -> None:
+    with pytest.raises(ValueError, match="customer_ids"):
+        await world.loader.members(["not-a-guid"])
+    assert world.mews.stats.total_requests == 0
+
+
+async def test_an_unknown_program_code_is_named(world: World) -> None:
+    with pytest.raises(ValueError, match=r"program_code.*XX99"):
+        await world.loader.all_members("XX99")
+
+
+async def test_occupancy_is_a_share_of_rooms_per_hotel_and_chain(world: World) -> None:
+    today = world.clock.now().date()
+    chain = await world.loader.occupancy(today)
+    uk = await world.loader.occupancy(today, STORY.enterprise_uk)
+
+    assert Decimal(0) < chain <= 1
+    assert Decimal(0) <= uk <= 1
+    assert await world.loader.occupancy(date(2000, 1, 1)) == 0
+    assert world.mews.stats.requests["configuration/get"] == 0

@@ -1,0 +1,68 @@
+"""On PostgreSQL, several instances racing: two guards accruing the same stays and two
+dispatchers draining at once still post each stay once and leave Mews equal to the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+import sqlalchemy as sa
+
+from policies import Guard
+from tests.loyalty_mews.conftest import World, make_world
+from tools.loyalty import ProgramFile, entries_table
+from tools.loyalty.stays import plan_stay_accruals, submit_stay_plans
+from tools.loyalty.sync import OutboxDispatcher, ledger_sync_actions, reconcile
+from tools.sandbox import STORY
+
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres]
+
+
+@pytest.fixture
+async def pg_world(postgres_url: str, programs: ProgramFile) -> AsyncIterator[World]:
+    async for built in make_world(postgres_url, programs):
+        yield built
+
+
+async def test_racing_instances_accrue_once_and_converge_mews_to_the_ledger(
+    pg_world: World,
+) -> None:
+    world = pg_world
+    await reconcile(world.loader, world.guard, world.automation, apply=True)
+    customers = [STORY.emma_novak, STORY.business_traveller, STORY.lapsed_gold]
+    stays = [
+        r.id
+        async for r in world.mews.reservations.get_all(account_ids=customers)
+        if str(r.state) == "Processed"
+    ]
+    plans = await plan_stay_accruals(world.loader, stays)
+    other = Guard(
+        world.store,
+        world.guard.policy,
+        ledger_sync_actions(world.programs),
+        clock=world.clock,
+        audit_key=None,
+    )
+    second = OutboxDispatcher(world.mews, world.store, clock=world.clock, batch_size=7)
+
+    await asyncio.gather(
+        submit_stay_plans(world.guard, world.automation, plans),
+        submit_stay_plans(other, other.principal("automation"), plans),
+        world.dispatcher.drain(),
+        second.drain(),
+    )
+    await world.dispatcher.drain()
+
+    e = entries_table
+    with world.store.read() as conn:
+        accrued = conn.execute(
+            sa.select(e.c.source_id, sa.func.count())
+            .where(e.c.kind == "accrual")
+            .group_by(e.c.source_id)
+        ).all()
+    assert accrued
+    assert {count for _, count in accrued} == {1}
+    report = await reconcile(world.loader, world.guard, world.automation)
+    assert report.drifts == ()
+    assert report.awaiting_push == 0

@@ -1,0 +1,97 @@
+"""Resources and prompts through the in-memory client; every prompt template renders."""
+
+from __future__ import annotations
+
+import json
+
+import mcp_types as types
+import pytest
+from mcp.shared.exceptions import MCPError
+
+from tests.server.conftest import Connect
+from tools.sandbox import STORY
+
+pytestmark = pytest.mark.anyio
+
+
+def _json(result: types.ReadResourceResult) -> object:
+    (content,) = result.contents
+    assert isinstance(content, types.TextResourceContents)
+    assert content.mime_type == "application/json"
+    return json.loads(content.text)
+
+
+async def test_resources_and_the_member_card_template_are_listed(connect: Connect) -> None:
+    async with connect("vera") as client:
+        resources = await client.list_resources()
+        templates = await client.list_resource_templates()
+    assert {str(r.uri) for r in resources.resources} == {
+        "loyalty://policy",
+        "loyalty://rewards",
+        "loyalty://programs",
+    }
+    assert [t.uri_template for t in templates.resource_templates] == [
+        "loyalty://members/{customer_id}"
+    ]
+
+
+async def test_each_resource_reads_as_json(connect: Connect) -> None:
+    async with connect("vera") as client:
+        policy = _json(await client.read_resource("loyalty://policy"))
+        rewards = _json(await client.read_resource("loyalty://rewards"))
+        programs = _json(await client.read_resource("loyalty://programs"))
+        card = _json(await client.read_resource(f"loyalty://members/{STORY.emma_novak}"))
+    assert isinstance(policy, dict)
+    assert policy["mode"] == "recommend"
+    assert policy["policy"]["caps"]["max_points_per_entry"] == 5000
+    assert isinstance(rewards, dict)
+    assert "late-checkout" in {r["reward_id"] for r in rewards["PC01"]["rewards"]}
+    assert isinstance(programs, dict)
+    assert "PC01" in programs["programs"]
+    assert isinstance(card, dict)
+    assert card["display_name"] == "Emma Novak"
+
+
+async def test_an_unknown_resource_or_member_is_an_error(connect: Connect) -> None:
+    async with connect() as client:
+        with pytest.raises(MCPError, match="unknown resource"):
+            await client.read_resource("loyalty://nothing")
+        with pytest.raises(MCPError, match="no customer"):
+            await client.read_resource("loyalty://members/00000000-0000-0000-0000-000000000000")
+
+
+async def test_prompts_render_from_their_templates(connect: Connect) -> None:
+    async with connect() as client:
+        listed = await client.list_prompts()
+        answer = await client.get_prompt(
+            "answer_member_question", {"question": "How many points does Emma have?"}
+        )
+        win_back = await client.get_prompt(
+            "draft_win_back_offer", {"customer_id": STORY.lapsed_gold, "channel": "sms"}
+        )
+        review = await client.get_prompt("review_tier_changes", {})
+    assert [p.name for p in listed.prompts] == [
+        "answer_member_question",
+        "draft_win_back_offer",
+        "review_tier_changes",
+    ]
+    texts = []
+    for result in (answer, win_back, review):
+        content = result.messages[0].content
+        assert isinstance(content, types.TextContent)
+        texts.append(content.text)
+    assert "How many points does Emma have?" in texts[0]
+    assert "find_members" in texts[0]
+    assert STORY.lapsed_gold in texts[1]
+    assert "by sms" in texts[1]
+    assert "S1 (Silver): 10 nights" in texts[2]
+
+
+async def test_a_prompt_with_a_bad_argument_names_it(connect: Connect) -> None:
+    async with connect() as client:
+        with pytest.raises(MCPError, match="customer_id"):
+            await client.get_prompt("draft_win_back_offer", {"customer_id": "emma"})
+        with pytest.raises(MCPError, match="channel"):
+            await client.get_prompt(
+                "draft_win_back_offer", {"customer_id": STORY.lapsed_gold, "channel": "fax"}
+            )

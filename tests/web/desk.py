@@ -1,0 +1,107 @@
+"""What the web tests share: the app on a fresh sandbox, accounts, and a scripted model.
+
+The model is a `FunctionChatModel` that plays a short script per kind of question and reads
+ids and figures from the tool results of the run (like `loyalty demo`), so nothing but the
+questions is hard-coded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from agent.models.scripted import FunctionChatModel, Turn, tool_turn
+from agent.models.types import AssistantMessage, Message, ToolMessage, ToolSpec, UserMessage
+from policies.config import DEFAULT_POLICY_PATH
+from tools.loyalty import default_program_path
+from tools.runtime import LoyaltyRuntime
+from tools.sandbox import Sandbox
+from web import User, WebConfig, hash_password
+
+MEMBER = "Emma Novak"
+AWARD = 2500
+PASSWORDS = {
+    "carol": ("staff", "carol-password-1"),
+    "alice": ("manager", "alice-password-1"),
+    "bob": ("manager", "bob-password-12"),
+    "vera": ("viewer", "vera-password-1"),
+}
+
+
+@cache
+def users() -> dict[str, User]:
+    return {
+        name: User(name, role, hash_password(password))
+        for name, (role, password) in PASSWORDS.items()
+    }
+
+
+def runtime_opener(folder: Path) -> Callable[[], AbstractAsyncContextManager[LoyaltyRuntime]]:
+    @asynccontextmanager
+    async def open_runtime() -> AsyncIterator[LoyaltyRuntime]:
+        async with await LoyaltyRuntime.open(
+            database_url=f"sqlite:///{folder / 'web.db'}",
+            policy_file=DEFAULT_POLICY_PATH,
+            program_file=default_program_path(),
+            sandbox=Sandbox.seeded(customers=10),
+        ) as runtime:
+            yield runtime
+
+    return open_runtime
+
+
+def config(folder: Path, **more: Any) -> WebConfig:
+    options: dict[str, Any] = {"model_factory": desk_model, **more}
+    return WebConfig(users=users(), open_runtime=runtime_opener(folder), **options)
+
+
+def desk_model() -> FunctionChatModel:
+    def play(messages: tuple[Message, ...], _tools: tuple[ToolSpec, ...]) -> Turn:
+        start = max(i for i, m in enumerate(messages) if isinstance(m, UserMessage))
+        question = str(messages[start].content).lower()
+        tail = messages[start + 1 :]
+        step = sum(isinstance(m, AssistantMessage) for m in tail)
+        results = [_json(m.content) for m in tail if isinstance(m, ToolMessage)]
+        if step == 0:
+            if "award" in question or "points" in question:
+                return tool_turn(("find_members", {"query": MEMBER}))
+            return "I answer questions about members, points and rewards."
+        member = results[0]["candidates"][0]
+        membership = member["memberships"][0]
+        if "award" in question:
+            if step == 1:
+                return tool_turn(
+                    (
+                        "award_points",
+                        {
+                            "membership_id": membership["membership_id"],
+                            "points": AWARD,
+                            "reason": "Spa closed during her last stay",
+                        },
+                    )
+                )
+            body = results[-1]
+            return (
+                f"The award of {AWARD:,} points waits for a manager's approval "
+                f"({body.get('approval_id')}): {body.get('reason')}."
+            )
+        if step == 1:
+            return tool_turn(("get_member_summary", {"customer_id": member["customer_id"]}))
+        summary = results[-1]["memberships"][0]
+        return (
+            f"{member['display_name']} has {summary['balance']['total']:,} points and is in the "
+            f"{summary['tier_name']} tier."
+        )
+
+    return FunctionChatModel(play, name="scripted web model")
+
+
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text.removeprefix("Error: "))
+    except json.JSONDecodeError:
+        return text

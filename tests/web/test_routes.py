@@ -1,0 +1,364 @@
+"""The web app's routes: sign-in, sessions, CSRF, roles, chat, member card, approvals, audit."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from starlette.testclient import TestClient
+
+from tests.web.conftest import SignIn, csrf_of, sign_in
+from tests.web.desk import AWARD, PASSWORDS
+
+# ---------------------------------------------------------------------------- sign-in
+
+
+def test_pages_send_visitors_who_are_not_signed_in_to_the_sign_in_page(client: TestClient) -> None:
+    for path in ("/chat", "/members", "/approvals", "/audit", "/"):
+        response = client.get(path)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login")
+    assert client.get("/chat").headers["location"] == "/login?next=/chat"
+
+
+def test_actions_refuse_visitors_who_are_not_signed_in(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/chat", data={"csrf": token, "message": "hi"})
+    assert response.status_code == 401
+    assert "Please sign in first." in response.text
+
+
+def test_a_wrong_password_or_unknown_name_gets_one_clear_message(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    for name, password in (("carol", "not-her-password"), ("mallory", "whatever-it-is")):
+        response = client.post(
+            "/login", data={"csrf": token, "username": name, "password": password}
+        )
+        assert response.status_code == 401
+        assert "Unknown name or wrong password." in response.text
+        assert "Traceback" not in response.text
+
+
+def test_repeated_failures_block_the_name_for_a_while(client: TestClient) -> None:
+    token = csrf_of(client.get("/login").text)
+    for _ in range(5):
+        client.post("/login", data={"csrf": token, "username": "carol", "password": "nope-nope"})
+    right = {"csrf": token, "username": "carol", "password": PASSWORDS["carol"][1]}
+    response = client.post("/login", data=right)
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.text
+
+
+def test_signing_in_sets_an_http_only_same_site_cookie_and_a_new_session(
+    client: TestClient,
+) -> None:
+    before = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login",
+        data={"csrf": before, "username": "carol", "password": PASSWORDS["carol"][1]},
+    )
+    cookie = response.headers["set-cookie"]
+    assert response.headers["location"] == "/chat"
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http on loopback; https adds it
+    after = csrf_of(client.get("/chat").text)
+    assert after != before  # a new session and token on sign-in: no fixation
+
+
+def test_cookies_are_secure_over_https(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.web.desk import config
+    from web import create_app
+
+    assert isinstance(tmp_path, Path)
+    app = create_app(config(tmp_path))
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as secure:
+        assert "; Secure" in secure.get("/login").headers["set-cookie"]
+
+
+def test_only_local_paths_are_followed_after_signing_in(client: TestClient) -> None:
+    token = csrf_of(client.get("/login?next=//evil.example/x").text)
+    response = client.post(
+        "/login",
+        data={
+            "csrf": token,
+            "username": "carol",
+            "password": PASSWORDS["carol"][1],
+            "next": "//evil.example/x",
+        },
+    )
+    assert response.headers["location"] == "/chat"
+
+
+def test_a_forged_cookie_is_treated_as_no_session(client: TestClient) -> None:
+    sign_in(client, "carol")
+    value = client.cookies["loyalty_session"]
+    body, signature = value.split(".")
+    client.cookies.clear()
+    client.cookies.set("loyalty_session", body + "x." + signature)
+    assert client.get("/chat").status_code == 303
+
+
+def test_signing_out_ends_the_session_even_for_a_copied_cookie(client: TestClient) -> None:
+    sign_in(client, "carol")
+    copied = client.cookies["loyalty_session"]
+    response = client.post("/logout", data={"csrf": csrf_of(client.get("/chat").text)})
+    assert response.headers["location"] == "/login"
+    client.cookies.clear()
+    client.cookies.set("loyalty_session", copied)
+    assert client.get("/chat").status_code == 303
+
+
+def test_every_response_carries_the_security_headers(client: TestClient) -> None:
+    headers = client.get("/login").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+# ---------------------------------------------------------------------------- CSRF
+
+
+def test_a_form_without_the_csrf_token_is_refused(signed_in: SignIn) -> None:
+    client = signed_in("alice")
+    for path, data in (
+        ("/chat", {"message": "hi"}),
+        ("/chat/reset", {}),
+        ("/logout", {}),
+        ("/approvals/apr_0123456789abcdef", {"decision": "approve"}),
+    ):
+        response = client.post(path, data={**data, "csrf": "forged"})
+        assert response.status_code == 403, path
+        assert "The form expired or did not come from this app." in response.text
+    assert client.get("/chat").status_code == 200  # still signed in: logout was refused
+
+
+def test_the_sign_in_form_needs_its_csrf_token_too(client: TestClient) -> None:
+    client.get("/login")
+    response = client.post("/login", data={"username": "carol", "password": PASSWORDS["carol"][1]})
+    assert response.status_code == 403
+
+
+# ---------------------------------------------------------------------------- roles
+
+
+def test_staff_cannot_open_or_use_the_approvals_inbox_or_the_audit_view(
+    signed_in: SignIn,
+) -> None:
+    client = signed_in("carol")
+    token = csrf_of(client.get("/chat").text)
+    assert 'href="/approvals"' not in client.get("/chat").text
+    for response in (
+        client.get("/approvals"),
+        client.get("/audit"),
+        client.post("/approvals/apr_0123456789abcdef", data={"csrf": token, "decision": "approve"}),
+    ):
+        assert response.status_code == 403
+        assert "Your role (staff) cannot open this page: it is for managers" in response.text
+
+
+def test_managers_see_the_inbox_and_the_audit_view(signed_in: SignIn) -> None:
+    client = signed_in("alice")
+    assert client.get("/approvals").status_code == 200
+    audit = client.get("/audit")
+    assert audit.status_code == 200
+    assert "audit chain intact" in audit.text
+
+
+# ---------------------------------------------------------------------------- chat
+
+
+def test_a_question_without_javascript_shows_the_answer_and_the_tool_cards(
+    signed_in: SignIn,
+) -> None:
+    client = signed_in("carol")
+    token = csrf_of(client.get("/chat").text)
+    response = client.post("/chat", data={"csrf": token, "message": "How many points has Emma?"})
+    assert response.status_code == 303
+    page = client.get("/chat").text
+    assert "Emma Novak has 6,240 points and is in the Silver tier." in page
+    assert '<span class="tool-name">find_members</span>' in page
+    assert '<span class="tool-name">get_member_summary</span>' in page
+
+
+def test_a_streamed_answer_arrives_as_tool_cards_text_and_done(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    token = csrf_of(client.get("/chat").text)
+    response = client.post(
+        "/chat",
+        data={"csrf": token, "message": "How many points has Emma?"},
+        headers={"X-Stream": "ndjson"},
+    )
+    assert response.headers["content-type"].startswith("application/x-ndjson")
+    events = [json.loads(line) for line in response.text.splitlines()]
+    assert [e["name"] for e in events if e["type"] == "tool"] == [
+        "find_members",
+        "get_member_summary",
+    ]
+    assert events[0]["summary"] == "1 found: Emma Novak"
+    text = "".join(e["text"] for e in events if e["type"] == "text")
+    assert text == "Emma Novak has 6,240 points and is in the Silver tier."
+    assert events[-1] == {"type": "done", "state": "done", "answer": text, "note": None}
+
+
+def test_conversations_are_kept_per_user(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    token = csrf_of(client.get("/chat").text)
+    client.post("/chat", data={"csrf": token, "message": "How many points has Emma?"})
+    assert "6,240 points" in client.get("/chat").text
+    client = signed_in("alice")
+    assert "6,240 points" not in client.get("/chat").text
+    client = signed_in("carol")
+    assert "6,240 points" in client.get("/chat").text
+    client.post("/chat/reset", data={"csrf": csrf_of(client.get("/chat").text)})
+    page = client.get("/chat").text
+    assert "6,240 points" not in page
+    assert "Started a new conversation." in page
+
+
+def test_an_empty_or_overlong_question_gets_a_clear_message(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    token = csrf_of(client.get("/chat").text)
+    empty = client.post("/chat", data={"csrf": token, "message": "   "})
+    assert empty.status_code == 400
+    assert "Please fill in message." in empty.text
+    long = client.post("/chat", data={"csrf": token, "message": "x" * 2001})
+    assert long.status_code == 400
+    assert "message is too long (2001 characters; at most 2000)." in long.text
+    streamed = client.post(
+        "/chat", data={"csrf": token, "message": ""}, headers={"X-Stream": "ndjson"}
+    )
+    assert streamed.json() == {"error": "Please fill in message."}
+
+
+def test_a_run_without_a_configured_model_says_what_to_set(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from agent.models.spec import model_from_spec
+    from tests.web.desk import config
+    from web import create_app
+
+    assert isinstance(tmp_path, Path)
+    app = create_app(config(tmp_path, model_factory=lambda: model_from_spec(None, env={})))
+    with TestClient(app, follow_redirects=False) as client:
+        sign_in(client, "carol")
+        token = csrf_of(client.get("/chat").text)
+        client.post("/chat", data={"csrf": token, "message": "hello"})
+        page = client.get("/chat").text
+    assert "OPENAI_API_KEY" in page
+    assert "Traceback" not in page
+
+
+# ---------------------------------------------------------------------------- members
+
+
+def _emma(client: TestClient) -> str:
+    page = client.get("/members", params={"q": "Emma Novak"}).text
+    found = re.search(r'href="/members/([0-9a-f-]{36})">Emma Novak<', page)
+    assert found, page
+    return found.group(1)
+
+
+def test_the_member_card_shows_tier_balances_stays_rewards_history_and_offers(
+    signed_in: SignIn,
+) -> None:
+    client = signed_in("vera")  # a viewer may read
+    page = client.get(f"/members/{_emma(client)}").text
+    assert "Platinum Club · Silver" in page
+    assert "6,240 points" in page
+    assert "Expiring in 30 days" in page
+    assert "3 more nights needed." in page
+    assert "<dt>Nights</dt><dd>27</dd>" in page
+    assert "Welcome drink at the bar" in page
+    assert "Points history" in page
+    assert "No offer drafts." in page
+
+
+def test_member_search_and_card_explain_bad_input(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    none = client.get("/members", params={"q": "Nobody Atall"})
+    assert "No member matches “Nobody Atall”." in none.text
+    bad = client.get("/members/not-an-id")
+    assert bad.status_code == 404
+    assert "That is not a member id; search for the member by name." in bad.text
+    unknown = client.get("/members/00000000-0000-0000-0000-000000000000")
+    assert unknown.status_code == 404
+    assert "no customer" in unknown.text
+
+
+# ---------------------------------------------------------------------------- approvals
+
+
+def _ask_award(client: TestClient) -> str:
+    token = csrf_of(client.get("/chat").text)
+    response = client.post(
+        "/chat",
+        data={"csrf": token, "message": f"Award Emma Novak {AWARD} points for the spa"},
+        headers={"X-Stream": "ndjson"},
+    )
+    events = [json.loads(line) for line in response.text.splitlines()]
+    card = next(e for e in events if e["type"] == "tool" and e["name"] == "award_points")
+    assert card["status"] == "pending_approval"
+    assert card["approval_id"].startswith("apr_")
+    return str(card["approval_id"])
+
+
+def _decide(client: TestClient, approval_id: str, decision: str, comment: str = "") -> str:
+    token = csrf_of(client.get("/approvals").text)
+    response = client.post(
+        f"/approvals/{approval_id}",
+        data={"csrf": token, "decision": decision, "comment": comment},
+    )
+    assert response.status_code == 303
+    return client.get("/approvals").text
+
+
+def test_an_award_above_the_threshold_waits_and_a_manager_approves_it(
+    signed_in: SignIn,
+) -> None:
+    approval_id = _ask_award(signed_in("carol"))
+    client = signed_in("alice")
+    inbox = client.get("/approvals").text
+    assert f"<code>{approval_id}</code>" in inbox
+    assert "<dt>Requested by</dt><dd>carol</dd>" in inbox
+    assert "2500 points are above the approval threshold of 2000" in inbox
+    assert "&#34;points&#34;: 2500" in inbox  # the exact arguments
+    assert "<dt>Expires</dt>" in inbox
+
+    after = _decide(client, approval_id, "approve", "Spa closure, agreed")
+    assert f"{approval_id}: approved and posted." in after
+    assert f'<tr id="{approval_id}">' in after  # decided items stay visible
+    assert "Spa closure, agreed" in after
+    card = client.get(f"/members/{_emma(client)}").text
+    assert f"{6240 + AWARD:,} points" in card
+
+
+def test_four_eyes_the_requester_cannot_approve_their_own_request(signed_in: SignIn) -> None:
+    client = signed_in("bob")  # a manager asking for the award himself
+    approval_id = _ask_award(client)
+    page = _decide(client, approval_id, "approve")
+    assert f"{approval_id} was not approved: denied by" in page
+    assert f"<code>{approval_id}</code>" in page  # still pending
+    rejected = _decide(signed_in("alice"), approval_id, "reject", "Not this time")
+    assert f"{approval_id}: rejected." in rejected
+
+
+def test_deciding_explains_bad_input(signed_in: SignIn) -> None:
+    client = signed_in("alice")
+    token = csrf_of(client.get("/approvals").text)
+    bad = client.post("/approvals/apr_0123456789abcdef", data={"csrf": token, "decision": "maybe"})
+    assert bad.status_code == 400
+    assert "decision must be approve or reject" in bad.text
+    page = _decide(client, "apr_0123456789abcdef", "approve")
+    assert "apr_0123456789abcdef was not approved:" in page
+    page = _decide(client, "nonsense", "approve")
+    assert "nonsense was not approved: " in page
+    assert "Traceback" not in page
+
+
+def test_unknown_pages_are_a_plain_not_found(signed_in: SignIn) -> None:
+    response = signed_in("carol").get("/nowhere")
+    assert response.status_code == 404
+    assert "Not found" in response.text

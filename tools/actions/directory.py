@@ -1,0 +1,131 @@
+"""`MembershipDirectory`: what a write needs to know about a membership, read from Mews.
+
+`describe` (before the transaction) calls `lookup`, which reads the membership fresh from Mews
+and remembers it; the executor (inside the transaction, where no Mews call may happen) takes it
+from `remembered`. Program and tier codes are resolved from their Mews ids and cached for the
+life of the process (they are configuration, and `refresh()` forgets them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from policies.store import Store
+from tools.actions.errors import ProgramNotConfiguredError, UnknownMembershipError
+from tools.loyalty import (
+    LedgerEntry,
+    LoyaltyError,
+    ProgramConfig,
+    ProgramFile,
+    get_account,
+    get_entry,
+)
+from tools.mews import MewsClient
+
+__all__ = ["MembershipDirectory", "MembershipRef"]
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipRef:
+    membership_id: str
+    customer_id: str
+    chain_id: str
+    program_id: str
+    program_code: str | None
+    state: str
+    tier_id: str | None
+    tier_code: str | None
+    tier_ordering: int | None
+    mews_points: int | None
+
+
+class MembershipDirectory:
+    def __init__(self, mews: MewsClient, store: Store, programs: ProgramFile) -> None:
+        self._mews = mews
+        self._store = store
+        self._programs = programs
+        self._refs: dict[str, MembershipRef] = {}
+        self._program_codes: dict[str, str] | None = None
+        self._tiers: dict[str, dict[str, tuple[str, int]]] = {}
+
+    def refresh(self) -> None:
+        """Forget cached program and tier codes (after an admin write changed them)."""
+        self._program_codes = None
+        self._tiers.clear()
+
+    async def program_codes(self) -> dict[str, str]:
+        """Mews program id -> program Code."""
+        if self._program_codes is None:
+            found = await self._mews.loyalty_programs.get_all().to_list()
+            self._program_codes = {program.id: program.code for program in found}
+        return self._program_codes
+
+    async def program_id(self, code: str) -> str | None:
+        for program_id, program_code in (await self.program_codes()).items():
+            if program_code == code:
+                return program_id
+        return None
+
+    async def tiers(self, program_id: str) -> dict[str, tuple[str, int]]:
+        """Mews tier id -> (Code, Ordering) for one program."""
+        if program_id not in self._tiers:
+            found = await self._mews.loyalty_tiers.get_all(
+                loyalty_program_ids=[program_id]
+            ).to_list()
+            self._tiers[program_id] = {tier.id: (tier.code, tier.ordering) for tier in found}
+        return self._tiers[program_id]
+
+    async def lookup(self, membership_id: str) -> MembershipRef:
+        """The membership as Mews has it now; `UnknownMembershipError` when there is none."""
+        found = await self._mews.loyalty_memberships.get_all(
+            loyalty_membership_ids=[membership_id]
+        ).to_list()
+        if not found:
+            raise UnknownMembershipError(membership_id)
+        membership = found[0]
+        code = (await self.program_codes()).get(membership.loyalty_program_id)
+        tier: tuple[str, int] | None = None
+        if membership.loyalty_tier_id:
+            tiers = await self.tiers(membership.loyalty_program_id)
+            tier = tiers.get(membership.loyalty_tier_id)
+        ref = MembershipRef(
+            membership_id=membership.id,
+            customer_id=membership.account_id,
+            chain_id=membership.chain_id,
+            program_id=membership.loyalty_program_id,
+            program_code=code,
+            state=str(membership.state),
+            tier_id=membership.loyalty_tier_id,
+            tier_code=tier[0] if tier else None,
+            tier_ordering=tier[1] if tier else None,
+            mews_points=membership.points,
+        )
+        self._refs[membership_id] = ref
+        return ref
+
+    def remembered(self, membership_id: str) -> MembershipRef:
+        """The membership `lookup` read last (executors run right after their `describe`)."""
+        try:
+            return self._refs[membership_id]
+        except KeyError:
+            raise UnknownMembershipError(membership_id) from None
+
+    def program_of(self, ref: MembershipRef) -> ProgramConfig:
+        """The configured program of the membership (points move only in those)."""
+        if ref.program_code is None or ref.program_code not in self._programs.programs:
+            raise ProgramNotConfiguredError(ref.program_id)
+        return self._programs.programs[ref.program_code]
+
+    # ------------------------------------------------------------------ ledger reads
+    def ledger_total(self, membership_id: str) -> int | None:
+        """The ledger balance (None: no account yet)."""
+        with self._store.read() as conn:
+            account = get_account(conn, membership_id)
+        return None if account is None else account.balance
+
+    def ledger_entry(self, membership_id: str, entry_id: int) -> LedgerEntry | None:
+        with self._store.read() as conn:
+            try:
+                return get_entry(conn, membership_id, entry_id)
+            except LoyaltyError:
+                return None

@@ -1,0 +1,273 @@
+"""Scheduled loyalty jobs: `loyalty jobs run expiry|tier-review|win-back`.
+
+    ctx = JobContext(store=rt.store, guard=rt.guard, loader=rt.loader, mews=rt.mews,
+                     programs=rt.programs, clock=rt.clock, after_write=rt.after_write)
+    report = await run_job("expiry", ctx)
+
+- `expiry`: ledger maintenance. Every membership with lots past their expiry gets its expiry
+  entries (`tools.loyalty.ledger.expire_due`), one transaction per membership under its ledger
+  lock, each audited in the hash chain as `expire_points` by `automation` (`decision =
+  executed`). Expiry is the program's rule, not a discretionary write, so no cap or approval
+  applies; the `read_only` mode stops it like any write. The new balances go to Mews through
+  the outbox.
+- `tier-review`: `evaluate_tiers` over `loader.all_members(program)`; each proposed change is
+  submitted as `update_loyalty_memberships` (the new `LoyaltyTierId`) through the guard as
+  `automation`: the policy decides (in `recommend` mode every change waits for a manager; a
+  downgrade always does with the default policy).
+- `win-back`: the lapsing segment (`find_segment(Lapsing())`); for each member, one
+  `draft_offer` through the guard: the best eligible reward (`recommend_rewards`), else a bonus
+  of `win_back_bonus_points`. Drafts only; nothing is sent to anyone.
+
+Reruns are safe: expiry posts only what is due; a tier change and a win-back draft use an
+idempotency key per member (and target tier) and calendar month, so a daily schedule asks a
+manager about one change at most once a month, and a rerun replays the first outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Final, Literal
+
+from policies import Guard, Principal
+from policies.audit import AuditDraft
+from policies.canonical import JSONObject
+from policies.clock import Clock
+from policies.errors import PolicyError
+from policies.store import Store
+from tools.actions.errors import ActionError
+from tools.automation.errors import AutomationConfigError
+from tools.automation.reactions import AUTOMATION_PRINCIPAL
+from tools.loyalty.config import ProgramConfig, ProgramFile
+from tools.loyalty.errors import LoyaltyError
+from tools.loyalty.ledger import expire_due, ledger_lock_key
+from tools.loyalty.ledger_reads import memberships_with_expired_lots
+from tools.loyalty.mews_facts import MewsFactsLoader
+from tools.loyalty.rewards import recommend_rewards
+from tools.loyalty.segments import Lapsing, find_segment
+from tools.loyalty.tiers import TierChange, evaluate_tiers
+from tools.mews import MewsClient, MewsError
+
+__all__ = ["JOBS", "JobContext", "JobItem", "JobName", "JobReport", "run_job"]
+
+JobName = Literal["expiry", "tier-review", "win-back"]
+JOBS: Final[tuple[JobName, ...]] = ("expiry", "tier-review", "win-back")
+_SWEEP: Final = 500
+_OFFER_DAYS: Final = 30
+
+
+@dataclass(frozen=True)
+class JobContext:
+    store: Store
+    guard: Guard
+    loader: MewsFactsLoader
+    mews: MewsClient
+    programs: ProgramFile
+    clock: Clock
+    after_write: Callable[[], Awaitable[None]] | None = None
+    principal: str = AUTOMATION_PRINCIPAL
+    program_code: str | None = None  # None: every configured program
+    win_back_bonus_points: int = 500
+
+
+@dataclass(frozen=True)
+class JobItem:
+    """One thing a job did or proposed, in words."""
+
+    subject: str  # a membership or customer id
+    status: str  # posted | pending_approval | denied | expired | skipped | failed
+    detail: str
+
+
+@dataclass
+class JobReport:
+    job: str
+    started_at: datetime
+    items: list[JobItem] = field(default_factory=list)
+    summary: str = ""
+
+    def count(self, status: str) -> int:
+        return sum(item.status == status for item in self.items)
+
+
+async def run_job(name: str, ctx: JobContext) -> JobReport:
+    """Run one job now; `AutomationConfigError` for an unknown job or program."""
+    if name not in JOBS:
+        raise AutomationConfigError(f"unknown job {name!r}; choose one of {', '.join(JOBS)}")
+    if ctx.program_code is not None and ctx.program_code not in ctx.programs.programs:
+        known = ", ".join(sorted(ctx.programs.programs))
+        raise AutomationConfigError(f"program {ctx.program_code!r} is not configured ({known})")
+    report = JobReport(name, ctx.clock.now())
+    if name == "expiry":
+        await _expiry(ctx, report)
+    elif name == "tier-review":
+        for program in _programs(ctx):
+            await _tier_review(ctx, program, report)
+    else:
+        for program in _programs(ctx):
+            await _win_back(ctx, program, report)
+    if ctx.after_write is not None and any(i.status in ("posted", "expired") for i in report.items):
+        await ctx.after_write()
+    if not report.summary:
+        counts = {s: report.count(s) for s in sorted({i.status for i in report.items})}
+        report.summary = ", ".join(f"{n} {s}" for s, n in counts.items()) or "nothing to do"
+    return report
+
+
+def _programs(ctx: JobContext) -> list[ProgramConfig]:
+    if ctx.program_code is not None:
+        return [ctx.programs.program(ctx.program_code)]
+    return list(ctx.programs.programs.values())
+
+
+# ---------------------------------------------------------------------- expiry
+async def _expiry(ctx: JobContext, report: JobReport) -> None:
+    principal = ctx.guard.principal(ctx.principal)
+    if ctx.guard.mode().mode == "read_only":
+        report.summary = "the operating mode is read_only: no points were expired"
+        return
+    now = ctx.clock.now()
+    seen: set[str] = set()
+    while True:
+        with ctx.store.read() as conn:
+            due = list(memberships_with_expired_lots(conn, now=now, limit=_SWEEP))
+        todo = [m for m in due if m not in seen]
+        if not todo:
+            return
+        for membership_id in todo:
+            seen.add(membership_id)
+            report.items.append(_expire_one(ctx, principal, membership_id, now))
+
+
+def _expire_one(
+    ctx: JobContext, principal: Principal, membership_id: str, now: datetime
+) -> JobItem:
+    try:
+        with ctx.guard.transaction(now, ledger_lock_key(membership_id)) as tx:
+            entries = expire_due(
+                tx.conn, membership_id=membership_id, now=now, actor=principal.name
+            )
+            points = -sum(entry.points for entry in entries)
+            result: JSONObject = {
+                "entries": [entry.id for entry in entries],
+                "points": points,
+                "balance_after": entries[-1].balance_after if entries else None,
+            }
+            if entries:
+                tx.audit(
+                    AuditDraft(
+                        at=now,
+                        principal=principal.name,
+                        role=principal.role,
+                        action="expire_points",
+                        args={"membership_id": membership_id},
+                        decision="executed",
+                        reason="program rule: points past their expiry date",
+                        result=result,
+                    )
+                )
+    except LoyaltyError as exc:
+        return JobItem(membership_id, "failed", str(exc))
+    if not entries:
+        return JobItem(membership_id, "skipped", "nothing due any more")
+    return JobItem(membership_id, "expired", f"{points} points expired ({len(entries)} lots)")
+
+
+# ---------------------------------------------------------------------- tier review
+async def _tier_review(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
+    principal = ctx.guard.principal(ctx.principal)
+    now = ctx.clock.now()
+    members = await ctx.loader.all_members(program.code)
+    evaluation = evaluate_tiers(program, members, as_of=now)
+    if not evaluation.changes:
+        report.items.append(JobItem(program.code, "skipped", evaluation.reasoning))
+        return
+    program_id = await ctx.loader.program_id(program.code)
+    tier_ids = {
+        tier.code: tier.id
+        async for tier in ctx.mews.loyalty_tiers.get_all(loyalty_program_ids=[program_id])
+    }
+    month = now.strftime("%Y-%m")
+    for change in evaluation.changes:
+        report.items.append(await _propose_tier(ctx, principal, change, tier_ids, month))
+
+
+async def _propose_tier(
+    ctx: JobContext,
+    principal: Principal,
+    change: TierChange,
+    tier_ids: dict[str, str],
+    month: str,
+) -> JobItem:
+    tier_id = tier_ids.get(change.to_tier)
+    what = f"{change.direction} {change.from_tier or '-'} → {change.to_tier}: {change.reasoning}"
+    if tier_id is None:
+        return JobItem(change.membership_id, "skipped", f"tier {change.to_tier} is not in Mews")
+    args: JSONObject = {
+        "updates": [{"loyalty_membership_id": change.membership_id, "loyalty_tier_id": tier_id}]
+    }
+    key = f"tier-review:{change.membership_id}:{change.to_tier}:{month}"
+    return await _submit(
+        ctx.guard, principal, "update_loyalty_memberships", args, key, change.membership_id, what
+    )
+
+
+# ---------------------------------------------------------------------- win-back
+async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
+    principal = ctx.guard.principal(ctx.principal)
+    now = ctx.clock.now()
+    members = {m.customer_id: m for m in await ctx.loader.all_members(program.code)}
+    segment = find_segment(program, members.values(), Lapsing(), as_of=now)
+    if not segment.members:
+        report.items.append(JobItem(program.code, "skipped", segment.reasoning))
+        return
+    today = now.date()
+    for lapsing in segment.members:
+        member = members[lapsing.customer_id]
+        recommendations = recommend_rewards(program, member, on=today, limit=1)
+        offer: JSONObject
+        if recommendations.recommended:
+            best = recommendations.recommended[0]
+            offer = {"reward_id": best.reward_id}
+            why = f"{lapsing.reason}; suggested reward {best.reward_name}: {best.reason}"
+        else:
+            offer = {"bonus_points": ctx.win_back_bonus_points}
+            why = f"{lapsing.reason}; no reward is within reach, so a bonus to come back"
+        args: JSONObject = {
+            "customer_id": lapsing.customer_id,
+            "membership_id": lapsing.membership_id,
+            **offer,
+            "valid_from": today.isoformat(),
+            "valid_until": (today + timedelta(days=_OFFER_DAYS)).isoformat(),
+            "channel": "email" if member.email_present else "letter",
+            "rationale": f"Win-back: {why}"[:1000],
+        }
+        key = f"win-back:{program.code}:{lapsing.customer_id}:{today:%Y-%m}"
+        what = f"offer draft for {lapsing.display_name} ({lapsing.reason})"
+        report.items.append(
+            await _submit(ctx.guard, principal, "draft_offer", args, key, lapsing.customer_id, what)
+        )
+
+
+# ---------------------------------------------------------------------- submitting
+async def _submit(
+    guard: Guard,
+    principal: Principal,
+    action: str,
+    args: JSONObject,
+    key: str,
+    subject: str,
+    what: str,
+) -> JobItem:
+    try:
+        outcome = await guard.submit(principal, action, args, idempotency_key=key)
+    except (PolicyError, LoyaltyError, MewsError, ActionError, ValueError) as exc:
+        return JobItem(subject, "failed", f"{what}: {exc}")
+    data = outcome.to_dict()
+    status = str(data["status"])
+    if status == "pending_approval":
+        return JobItem(subject, status, f"{what} (approval {data['approval_id']})")
+    if status == "denied":
+        return JobItem(subject, status, f"{what} ({data['rule']}: {data['reason']})")
+    return JobItem(subject, status, what)

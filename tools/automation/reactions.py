@@ -1,0 +1,143 @@
+"""What the loyalty program does about a changed reservation or a new customer.
+
+    reactions = LoyaltyReactions(guard=rt.guard, loader=rt.loader, after_write=rt.after_write)
+    worker = WebhookWorker(store, mews, reactions, clock=clock)
+
+- Reservation `Processed` (checked out) → stay accrual; `Canceled` after an accrual → its
+  reversal. Both are planned by `tools.loyalty.stays.plan_stay_accruals` (batched reads) and
+  submitted through the guard as `accrue_stay` / `reverse_stay_accrual` under the reservation's
+  own idempotency key, so a redelivered webhook or a retried batch never posts twice.
+- `CustomerAdded` → when `enrol_program` names a program (`LOYALTY_AUTO_ENROL_PROGRAM`), an
+  `add_loyalty_memberships` request for a customer without a membership in it. The policy
+  decides: in `recommend` mode it becomes an approval request (the proposal), in `automate`
+  mode the thresholds decide.
+
+Everything runs as the principal `automation` (role `agent` in the default policy) and is
+audited by the guard. A pending approval is an answer: the event is done. A denied accrual is
+dead-lettered at once (`GiveUp`) so that staff see the stay that earned nothing; a failed
+submission (Mews down, a ledger error) is retried by the worker with backoff.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Final
+
+from policies import Guard, Principal
+from policies.errors import PolicyError
+from tools.actions.errors import ActionError
+from tools.automation.worker import GiveUp, Reacted, ReactionResult, RetryLater
+from tools.loyalty.errors import LoyaltyError
+from tools.loyalty.mews_facts import MewsFactsLoader
+from tools.loyalty.stays import StayResult, plan_stay_accruals, submit_stay_plans
+from tools.mews import MewsError
+from tools.mews.models import Customer, Reservation
+
+__all__ = [
+    "AUTOMATION_PRINCIPAL",
+    "AUTO_ENROL_ENV",
+    "ENROL_ACTION",
+    "LoyaltyReactions",
+    "auto_enrol_program",
+]
+
+AUTOMATION_PRINCIPAL: Final = "automation"
+AUTO_ENROL_ENV: Final = "LOYALTY_AUTO_ENROL_PROGRAM"
+ENROL_ACTION: Final = "add_loyalty_memberships"
+_REACTING_STATES: Final = frozenset({"Processed", "Canceled"})
+
+
+def auto_enrol_program(environ: Mapping[str, str] | None = None) -> str | None:
+    """The program code new customers are proposed for (`LOYALTY_AUTO_ENROL_PROGRAM`), if any."""
+    env = os.environ if environ is None else environ
+    return env.get(AUTO_ENROL_ENV, "").strip() or None
+
+
+class LoyaltyReactions:
+    """The `Reactions` of the loyalty program (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        guard: Guard,
+        loader: MewsFactsLoader,
+        after_write: Callable[[], Awaitable[None]] | None = None,
+        principal: str = AUTOMATION_PRINCIPAL,
+        enrol_program: str | None = None,
+    ) -> None:
+        self.guard = guard
+        self.loader = loader
+        self.after_write = after_write
+        self.principal: Principal = guard.principal(principal)
+        if enrol_program is not None and enrol_program not in loader.programs.programs:
+            known = ", ".join(sorted(loader.programs.programs))
+            raise ValueError(
+                f"auto-enrolment program {enrol_program!r} is not configured ({known})"
+            )
+        self.enrol_program = enrol_program
+
+    async def reservations_changed(
+        self, reservations: Sequence[Reservation]
+    ) -> dict[str, ReactionResult]:
+        answers: dict[str, ReactionResult] = {}
+        relevant: list[str] = []
+        for reservation in reservations:
+            if str(reservation.state) in _REACTING_STATES:
+                relevant.append(reservation.id)
+            else:
+                answers[reservation.id] = Reacted(f"reservation is {reservation.state}: no points")
+        if not relevant:
+            return answers
+        plans = await plan_stay_accruals(self.loader, relevant)
+        results = await submit_stay_plans(self.guard, self.principal, plans)
+        for result in results:
+            answers[result.reservation_id] = _stay_answer(result)
+        if any(result.status == "posted" for result in results) and self.after_write is not None:
+            await self.after_write()  # push the new balances to Mews now (the outbox retries)
+        return answers
+
+    async def customers_added(self, customers: Sequence[Customer]) -> dict[str, ReactionResult]:
+        if self.enrol_program is None:
+            why = f"auto-enrolment is off (set {AUTO_ENROL_ENV} to a program code)"
+            return {customer.id: Reacted(why) for customer in customers}
+        code = self.enrol_program
+        program_id = await self.loader.program_id(code)
+        members = await self.loader.members([c.id for c in customers], with_stays=False)
+        answers: dict[str, ReactionResult] = {}
+        for customer in customers:
+            member = members.get(customer.id)
+            if member is not None and member.membership(code) is not None:
+                answers[customer.id] = Reacted(f"already a member of {code}")
+                continue
+            answers[customer.id] = await self._propose_enrolment(customer.id, program_id, code)
+        return answers
+
+    async def _propose_enrolment(
+        self, customer_id: str, program_id: str, code: str
+    ) -> ReactionResult:
+        args = {"memberships": [{"account_id": customer_id, "loyalty_program_id": program_id}]}
+        try:
+            outcome = await self.guard.submit(
+                self.principal, ENROL_ACTION, args, idempotency_key=f"auto-enrol:{customer_id}"
+            )
+        except (PolicyError, LoyaltyError, MewsError, ActionError, ValueError) as exc:
+            return RetryLater(f"enrolment in {code} failed: {exc}")
+        data = outcome.to_dict()
+        if data["status"] == "posted":
+            return Reacted(f"enrolled in {code}")
+        if data["status"] == "pending_approval":
+            return Reacted(f"enrolment in {code} proposed: approval {data['approval_id']}")
+        return Reacted(f"enrolment in {code} denied by {data['rule']}: {data['reason']}")
+
+
+def _stay_answer(result: StayResult) -> ReactionResult:
+    if result.status == "failed":
+        return RetryLater(result.detail)
+    if result.status == "denied":
+        # The guest earned these points: not "done". Dead-lettered for staff, not retried (a
+        # repeated denial would only feed the circuit breaker); `loyalty webhooks retry` after
+        # the cause is gone (the day's cap, a tripped breaker) posts it, once.
+        return GiveUp(f"denied: {result.detail}")
+    labels = {"posted": "posted", "pending_approval": "awaiting approval", "skipped": "skipped"}
+    return Reacted(f"{labels[result.status]}: {result.detail}")

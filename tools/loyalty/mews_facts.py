@@ -1,0 +1,456 @@
+"""`MewsFactsLoader`: Mews data and the ledger turned into `MemberFacts`, in batched reads only.
+
+    loader = MewsFactsLoader(mews, store, programs, clock=SystemClock())
+    facts = await loader.members([customer_id])             # {customer_id: MemberFacts}
+    everyone = await loader.all_members("PC01")              # for segments and tier reviews
+
+What one `members(ids)` call reads, whatever the number of ids (each id filter is split into
+requests of 1000 ids by the client, each request paged by 1000):
+
+- `customers/getAll` by `CustomerIds`; `loyaltyMemberships/getAll` by `AccountIds`;
+- with stays: `reservations/getAll/2023-06-06` by `AccountIds` (no time filter: the 3-month
+  limit applies to interval filters only, and an id filter needs none), the guests' product
+  service orders (`productServiceOrders/getAll` by `AccountIds`: spa and restaurant orders,
+  attributed to a stay by their `LinkedReservationId`), then `orderItems/getAll` by
+  `ServiceOrderIds` (the reservation ids and those product order ids);
+- once per loader (cached): `configuration/get`, `loyaltyPrograms/getAll`,
+  `loyaltyTiers/getAll`, `accountingCategories/getAll` and `services/getAll` (a reservation of
+  this API version names its service, not its enterprise);
+- the ledger: balances, last redemptions and qualifying accruals, in chunked SQL queries.
+
+Money: order items are asked for converted to the program currency (`Currency`) when every
+configured program uses the same one; spend is the net value (without tax) of items that are
+not canceled, grouped by the revenue category of their accounting category's classification
+(`ProgramFile.revenue_category`; taxes and payments never count).
+
+Unknown customer ids are simply absent from the answer. Memberships of programs that the
+program file does not configure are kept (with their Mews program code), since insights show
+them; the rules skip them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Final, TypeVar
+
+from policies.clock import Clock
+from policies.store import Store
+from tools.loyalty._product_orders import linked_product_orders
+from tools.loyalty._time import add_months
+from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
+from tools.loyalty.config import ProgramFile
+from tools.loyalty.facts import (
+    CHECKED_OUT,
+    IN_HOUSE,
+    MemberFacts,
+    MembershipFacts,
+    Spend,
+    StayFacts,
+)
+from tools.loyalty.ledger_reads import accrual_events, balances, last_redemptions
+from tools.mews import MewsClient
+from tools.mews.models import LoyaltyMembership, OrderItem, Reservation, TimeInterval
+
+__all__ = ["BATCH_SIZE", "OCCUPANCY_WINDOW_DAYS", "MewsFactsLoader", "min_requests"]
+
+BATCH_SIZE: Final = 1000
+"""Ids per request: the most Mews takes in one id filter."""
+
+OCCUPANCY_WINDOW_DAYS: Final = 45
+"""Half-width of the window whose reservations estimate a hotel's room inventory."""
+
+_RESERVATIONS: Final = "reservations/getAll/2023-06-06"
+_CONCURRENT_BATCHES: Final = 2
+T = TypeVar("T")
+_OCCUPYING_STATES: Final = frozenset({"Confirmed", IN_HOUSE, CHECKED_OUT})
+_ZERO = Decimal(0)
+_GUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+class MewsFactsLoader:
+    """Builds `MemberFacts` from batched Mews reads and the ledger (see the module docstring)."""
+
+    def __init__(self, mews: MewsClient, store: Store, programs: ProgramFile, *, clock: Clock):
+        self.mews = mews
+        self.store = store
+        self.programs = programs
+        self.clock = clock
+        currencies = {program.currency for program in programs.programs.values()}
+        self._currency: str | None = currencies.pop() if len(currencies) == 1 else None
+        self._default_currency = next(iter(programs.programs.values())).currency
+        self._chain_id: str | None = None
+        self._program_codes: dict[str, str] | None = None
+        self._tier_codes: dict[str, str] | None = None
+        self._categories: dict[str, RevenueCategory | None] | None = None
+        self._service_enterprises: dict[str, str] | None = None
+        self.entities: Counter[str] = Counter()
+        """Entities read per operation path (memberships, customers, stays, spend), for
+        benchmarks: compare `mews.stats.requests` with ceil(entities / 1000)."""
+
+    async def _each(self, path: str, query: AsyncIterable[T]) -> AsyncIterator[T]:
+        async for item in query:
+            self.entities[path] += 1
+            yield item
+
+    # ------------------------------------------------------------------ cached look-ups
+    async def chain_id(self) -> str:
+        """The chain of the connection (`configuration/get`, read once)."""
+        if self._chain_id is None:
+            config = await self.mews.configuration.get()
+            # A property outside any chain is "a chain of one" (CONNECTOR-API.md §1.5).
+            self._chain_id = config.enterprise.chain_id or config.enterprise.id
+        return self._chain_id
+
+    async def program_codes(self) -> dict[str, str]:
+        """Mews program id → program `Code` (`loyaltyPrograms/getAll`, read once)."""
+        if self._program_codes is None:
+            self._program_codes = {
+                program.id: program.code async for program in self.mews.loyalty_programs.get_all()
+            }
+        return self._program_codes
+
+    async def program_id(self, program_code: str) -> str:
+        """The Mews id of the program with this code (`ValueError` naming it otherwise)."""
+        for program_id, code in (await self.program_codes()).items():
+            if code == program_code:
+                return program_id
+        raise ValueError(f"program_code: no loyalty program with code {program_code!r} in Mews")
+
+    async def tier_codes(self) -> dict[str, str]:
+        """Mews tier id → tier `Code` of every program (`loyaltyTiers/getAll`, read once)."""
+        if self._tier_codes is None:
+            program_ids = list(await self.program_codes())
+            self._tier_codes = (
+                {
+                    tier.id: tier.code
+                    async for tier in self.mews.loyalty_tiers.get_all(
+                        loyalty_program_ids=program_ids
+                    )
+                }
+                if program_ids
+                else {}
+            )
+        return self._tier_codes
+
+    async def _revenue_categories(self) -> dict[str, RevenueCategory | None]:
+        """Accounting category id → revenue category (None: never earns); read once."""
+        if self._categories is None:
+            self._categories = {
+                category.id: self.programs.revenue_category(
+                    None if category.classification is None else str(category.classification)
+                )
+                async for category in self.mews.accounting_categories.get_all()
+            }
+        return self._categories
+
+    async def _enterprise_of_service(self) -> dict[str, str]:
+        if self._service_enterprises is None:
+            self._service_enterprises = {
+                service.id: service.enterprise_id or ""
+                async for service in self.mews.services.get_all()
+            }
+        return self._service_enterprises
+
+    # ------------------------------------------------------------------ members
+    async def members(
+        self, customer_ids: Sequence[str], *, with_stays: bool = True
+    ) -> dict[str, MemberFacts]:
+        """Facts of these customers (unknown ids are absent), in batched reads only."""
+        ids = _checked_ids(customer_ids)
+        if not ids:
+            return {}
+        memberships: dict[str, list[LoyaltyMembership]] = defaultdict(list)
+        query = self.mews.loyalty_memberships.get_all(account_ids=ids)
+        async for membership in self._each("loyaltyMemberships/getAll", query):
+            memberships[membership.account_id].append(membership)
+        return await self._facts(ids, memberships, with_stays=with_stays)
+
+    async def all_members(self, program_code: str | None = None) -> list[MemberFacts]:
+        """Every customer with a membership (in `program_code`, when given), with stays.
+
+        All memberships are read once (paged), then the members' data in batches of 1000
+        customers, two batches at a time (one parses while the other waits on Mews; the
+        client's rate limiter still paces them); never one call per member. Members keep all
+        their memberships, in the order Mews listed them.
+        """
+        wanted: str | None = None
+        if program_code is not None:
+            wanted = await self.program_id(program_code)
+        memberships: dict[str, list[LoyaltyMembership]] = defaultdict(list)
+        query = self.mews.loyalty_memberships.get_all()
+        async for membership in self._each("loyaltyMemberships/getAll", query):
+            memberships[membership.account_id].append(membership)
+        ids = [
+            account_id
+            for account_id, held in memberships.items()
+            if wanted is None or any(m.loyalty_program_id == wanted for m in held)
+        ]
+        if not ids:
+            return []
+        await self._warm_caches()
+        slots = asyncio.Semaphore(_CONCURRENT_BATCHES)
+
+        async def load(batch: list[str]) -> list[MemberFacts]:
+            async with slots:
+                facts = await self._facts(
+                    batch, {i: memberships[i] for i in batch}, with_stays=True
+                )
+            return [facts[i] for i in batch if i in facts]
+
+        batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+        loaded = await asyncio.gather(*(load(batch) for batch in batches))
+        return [member for batch in loaded for member in batch]
+
+    async def _warm_caches(self) -> None:
+        """Read the once-per-loader look-ups before batches run side by side."""
+        await self.program_codes()
+        await self.tier_codes()
+        await self._revenue_categories()
+        await self._enterprise_of_service()
+
+    async def _facts(
+        self,
+        ids: list[str],
+        memberships: dict[str, list[LoyaltyMembership]],
+        *,
+        with_stays: bool,
+    ) -> dict[str, MemberFacts]:
+        now = self.clock.now()
+        query = self.mews.customers.get_all(customer_ids=ids)
+        customers = {c.id: c async for c in self._each("customers/getAll", query)}
+        program_codes = await self.program_codes()
+        tier_codes = await self.tier_codes() if memberships else {}
+        stays: dict[str, list[StayFacts]] = defaultdict(list)
+        if with_stays and customers:
+            reservations = [
+                r
+                async for r in self._each(
+                    _RESERVATIONS, self.mews.reservations.get_all(account_ids=list(customers))
+                )
+            ]
+            for stay in await self.stays(reservations, all_of_their_guests=True):
+                stays[stay.customer_id].append(stay)
+        membership_facts = self._membership_facts(
+            [m for held in memberships.values() for m in held if m.account_id in customers],
+            program_codes,
+            tier_codes,
+            now,
+        )
+        result: dict[str, MemberFacts] = {}
+        for customer_id in ids:
+            customer = customers.get(customer_id)
+            if customer is None:
+                continue
+            name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+            result[customer_id] = MemberFacts(
+                customer_id=customer_id,
+                display_name=name or customer.last_name,
+                email_present=bool(customer.email),
+                memberships=tuple(membership_facts.get(customer_id, ())),
+                stays=tuple(sorted(stays.get(customer_id, ()), key=lambda s: s.arrival)),
+            )
+        return result
+
+    def _membership_facts(
+        self,
+        memberships: list[LoyaltyMembership],
+        program_codes: dict[str, str],
+        tier_codes: dict[str, str],
+        now: datetime,
+    ) -> dict[str, list[MembershipFacts]]:
+        ids = [m.id for m in memberships]
+        window = max(
+            (p.qualification.window_months for p in self.programs.programs.values()), default=12
+        )
+        with self.store.read() as conn:
+            summaries = balances(conn, ids, now=now)
+            redeemed = last_redemptions(conn, ids)
+            accruals = accrual_events(conn, ids, since=add_months(now, -window))
+        result: dict[str, list[MembershipFacts]] = defaultdict(list)
+        for m in memberships:
+            result[m.account_id].append(
+                MembershipFacts(
+                    membership_id=m.id,
+                    program_id=m.loyalty_program_id,
+                    program_code=program_codes.get(m.loyalty_program_id, m.loyalty_program_id),
+                    state=str(m.state),
+                    tier_code=None
+                    if m.loyalty_tier_id is None
+                    else tier_codes.get(m.loyalty_tier_id),
+                    is_primary=m.is_primary,
+                    membership_number=m.membership_number,
+                    mews_points=m.points,
+                    expiration=m.expiration_date,
+                    balance=summaries.get(m.id),
+                    last_redemption_at=redeemed.get(m.id),
+                    accruals=accruals.get(m.id, ()),
+                )
+            )
+        return result
+
+    # ------------------------------------------------------------------ stays
+    async def reservations(self, reservation_ids: Sequence[str]) -> list[Reservation]:
+        """These reservations (`ReservationIds`, 1000 per request); unknown ids are absent."""
+        ids = _checked_ids(reservation_ids, field="reservation_ids")
+        if not ids:
+            return []
+        query = self.mews.reservations.get_all(reservation_ids=ids)
+        return [r async for r in self._each(_RESERVATIONS, query)]
+
+    async def stays(
+        self, reservations: Sequence[Reservation], *, all_of_their_guests: bool = False
+    ) -> list[StayFacts]:
+        """Stay facts of customer reservations, with their spend (order items, batched).
+
+        `all_of_their_guests`: these are every reservation of their guests, so the linked
+        product orders are asked for by guest (`AccountIds`: fewer ids than reservations)
+        rather than by reservation (`LinkedReservationIds`).
+        """
+        own = [r for r in reservations if r.account_id and str(r.account_type) != "Company"]
+        if not own:
+            return []
+        categories = await self._revenue_categories()
+        enterprises = await self._enterprise_of_service()
+        by_guest = sorted({r.account_id or "" for r in own}) if all_of_their_guests else None
+        spend = await self._spend([r.id for r in own], categories, by_guest)
+        return [self._stay(r, spend.get(r.id), enterprises) for r in own]
+
+    async def _spend(
+        self,
+        reservation_ids: list[str],
+        categories: dict[str, RevenueCategory | None],
+        account_ids: list[str] | None,
+    ) -> dict[str, tuple[str, dict[RevenueCategory, Decimal]]]:
+        """Spend per reservation: its own order items and those of the product service orders
+        (spa, restaurant) linked to it."""
+        owner = {rid: rid for rid in reservation_ids}
+        services = list(await self._enterprise_of_service())
+        if services:
+            orders = linked_product_orders(
+                self.mews, services, reservation_ids=reservation_ids, account_ids=account_ids
+            )
+            async for order in self._each("productServiceOrders/getAll", orders):
+                if order.linked_reservation_id in owner:
+                    owner[order.id] = order.linked_reservation_id
+        totals: dict[str, dict[RevenueCategory, Decimal]] = defaultdict(dict)
+        currencies: dict[str, str] = {}
+        order_ids = list(owner)
+        query = (
+            self.mews.order_items.get_all(service_order_ids=order_ids, currency=self._currency)
+            if self._currency is not None
+            else self.mews.order_items.get_all(service_order_ids=order_ids)
+        )
+        async for item in self._each("orderItems/getAll", query):
+            reservation_id = owner.get(item.service_order_id or "")
+            if reservation_id is None or not _counts(item):
+                continue
+            category = categories.get(item.accounting_category_id or "", "other")
+            value = item.amount.net_value
+            if value is None:
+                value = item.amount.gross_value
+            if category is None or value is None:
+                continue
+            bucket = totals[reservation_id]
+            bucket[category] = bucket.get(category, _ZERO) + value
+            currencies.setdefault(reservation_id, item.amount.currency)
+        return {
+            rid: (currencies.get(rid, self._default_currency), amounts)
+            for rid, amounts in totals.items()
+        }
+
+    def _stay(
+        self,
+        r: Reservation,
+        spend: tuple[str, dict[RevenueCategory, Decimal]] | None,
+        enterprises: dict[str, str],
+    ) -> StayFacts:
+        start = r.scheduled_start_utc or r.actual_start_utc or r.created_utc
+        end = r.scheduled_end_utc or r.actual_end_utc or start
+        if start is None or end is None:
+            raise ValueError(f"reservation {r.id}: Mews sent no scheduled start or end")
+        currency, amounts = spend or (self._currency or self._default_currency, {})
+        return StayFacts(
+            reservation_id=r.id,
+            enterprise_id=enterprises.get(r.service_id, ""),
+            customer_id=r.account_id or "",
+            state=str(r.state),
+            scheduled_start=start,
+            scheduled_end=end,
+            actual_start=r.actual_start_utc,
+            actual_end=r.actual_end_utc,
+            nights=max(0, (end.date() - start.date()).days),
+            spend=Spend.of({c: amounts.get(c, _ZERO) for c in REVENUE_CATEGORIES}),
+            currency=currency,
+            canceled=str(r.state) == "Canceled",
+        )
+
+    # ------------------------------------------------------------------ demand
+    async def occupancy(self, day: date, enterprise_id: str | None = None) -> Decimal:
+        """The share (0..1) of rooms occupied on the night of `day`, from reservations.
+
+        An approximation, because the Connector API operations we use do not count rooms: the
+        room inventory is taken to be the rooms (`AssignedResourceId`) that any reservation
+        used within ±45 days of `day` (one `CollidingUtc` window of three months, paged), and
+        the night is occupied by the Confirmed, in-house and checked-out reservations whose
+        stay covers it (UTC dates; enterprise time zones are not applied). A room never booked
+        in that window is not counted, so quiet hotels read somewhat fuller than they are.
+        Reservations without an assigned room count against the inventory, too. Returns 0 when
+        no room was used at all. `enterprise_id` narrows to one hotel (portfolio tokens).
+        """
+        window_start = datetime.combine(day - timedelta(days=OCCUPANCY_WINDOW_DAYS), time(), UTC)
+        window_end = datetime.combine(day + timedelta(days=OCCUPANCY_WINDOW_DAYS), time(), UTC)
+        interval = TimeInterval(start_utc=window_start, end_utc=window_end)
+        query = (
+            self.mews.reservations.get_all(colliding_utc=interval, enterprise_ids=[enterprise_id])
+            if enterprise_id is not None
+            else self.mews.reservations.get_all(colliding_utc=interval)
+        )
+        rooms: set[str] = set()
+        occupied: set[str] = set()
+        unassigned_tonight = 0
+        async for r in query:
+            if str(r.state) not in _OCCUPYING_STATES:
+                continue
+            if r.assigned_resource_id:
+                rooms.add(r.assigned_resource_id)
+            start, end = r.scheduled_start_utc, r.scheduled_end_utc
+            if start is None or end is None or not start.date() <= day < end.date():
+                continue
+            if r.assigned_resource_id:
+                occupied.add(r.assigned_resource_id)
+            else:
+                unassigned_tonight += 1
+        inventory = len(rooms) + unassigned_tonight
+        if inventory == 0:
+            return _ZERO
+        share = Decimal(len(occupied) + unassigned_tonight) / Decimal(inventory)
+        return min(Decimal(1), share).quantize(Decimal("0.0001"))
+
+
+def _counts(item: OrderItem) -> bool:
+    """Spend that earns: neither canceled (alone or with its reservation) nor a payment."""
+    if item.canceled_utc is not None or str(item.accounting_state) == "Canceled":
+        return False
+    return not (item.options is not None and item.options.canceled_with_reservation)
+
+
+def _checked_ids(ids: Iterable[str], *, field: str = "customer_ids") -> list[str]:
+    if isinstance(ids, str):
+        raise ValueError(f"{field}: expected a list of ids, got one string")
+    unique: list[str] = []
+    for value in ids:
+        if not isinstance(value, str) or not _GUID.fullmatch(value.strip()):
+            raise ValueError(f"{field}: every id must be a Mews GUID, got {repr(value)[:60]}")
+        unique.append(value.strip())
+    return list(dict.fromkeys(unique))
+
+
+def min_requests(entities: int) -> int:
+    """The fewest page requests that can return `entities` items (at least one)."""
+    return max(1, math.ceil(entities / BATCH_SIZE))

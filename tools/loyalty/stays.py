@@ -1,0 +1,463 @@
+"""Stay accrual from Mews: plan what checked-out and canceled reservations mean for the ledger,
+then post it through the policy layer, exactly once per reservation.
+
+    plans = await plan_stay_accruals(loader, reservation_ids)       # batched reads, no writes
+    results = await submit_stay_plans(guard, principal, plans)      # guarded writes
+
+Planning reads the reservations (`ReservationIds`), their order items (`ServiceOrderIds`) and the
+guests' memberships in batches, and the ledger for what was posted already:
+
+- a `Processed` reservation not accrued yet → `PlannedAccrual` (points from `quote_stay_accrual`
+  with the member's tier multiplier, into the primary active membership of a configured program);
+- a `Canceled` reservation that was accrued and not reversed yet → `PlannedReversal`;
+- anything else → `Skipped`, with the reason in plain words.
+
+Exactly once, whatever happens (retries after 429/500, a crash, two runs racing): the ledger
+posts the accrual under `accrual_idempotency_key(reservation_id)` and the reversal under
+`accrual_reversal_key(reservation_id)`, and the guard is given the same keys, so a repeated
+submission replays the first outcome (posted, or pending approval) instead of acting twice.
+
+The executors (`execute_accrual`, `execute_reversal`) run inside the guard's transaction, which
+holds the membership's ledger lock (declared by `describe` in `Facts.lock_keys`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.engine import Connection
+
+from policies import ActionSpec, ExecContext, Facts, Guard, Outcome, Principal, Transactional
+from policies.canonical import JSONObject
+from policies.clock import utc
+from policies.errors import InvalidRequestError, PolicyError
+from tools.loyalty import _ledger_sql as sql
+from tools.loyalty.accrual import (
+    AccrualQuote,
+    accrual_idempotency_key,
+    accrual_reversal_key,
+    quote_stay_accrual,
+)
+from tools.loyalty.config import ProgramConfig, ProgramFile, load_program_file
+from tools.loyalty.errors import LoyaltyError
+from tools.loyalty.facts import CHECKED_OUT, MemberFacts, MembershipFacts, StayFacts
+from tools.loyalty.ledger import ensure_account, ledger_lock_key, post_entry, reverse_entry
+from tools.loyalty.ledger_model import LedgerEntry, Source
+from tools.loyalty.mews_facts import MewsFactsLoader
+from tools.mews import MewsError
+
+__all__ = [
+    "ACCRUE_STAY",
+    "REVERSE_STAY_ACCRUAL",
+    "AccrueStayArgs",
+    "PlannedAccrual",
+    "PlannedReversal",
+    "ProgramSource",
+    "ReverseStayArgs",
+    "Skipped",
+    "StayPlan",
+    "StayResult",
+    "accrue_stay_spec",
+    "execute_accrual",
+    "execute_reversal",
+    "lazy_programs",
+    "plan_stay_accruals",
+    "reverse_stay_accrual_spec",
+    "submit_stay_plans",
+]
+
+ACCRUE_STAY = "accrue_stay"
+REVERSE_STAY_ACCRUAL = "reverse_stay_accrual"
+
+ProgramSource = Callable[[], ProgramFile]
+"""Where executors find the program file (the loaded one, or `load_program_file` on first use)."""
+
+
+# ---------------------------------------------------------------------- arguments
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    @classmethod
+    def parse(cls, args: JSONObject) -> Any:
+        try:
+            return cls.model_validate(args)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "arguments"
+            raise InvalidRequestError(f"{where}: {first['msg']}") from None
+
+
+_Id = Field(min_length=1, max_length=64)
+
+
+class AccrueStayArgs(_Args):
+    """What `accrue_stay` posts: the planned points of one checked-out reservation."""
+
+    reservation_id: str = _Id
+    customer_id: str = _Id
+    membership_id: str = _Id
+    chain_id: str = _Id
+    program_id: str = _Id
+    program_code: str = Field(min_length=1, max_length=50)
+    points: int = Field(gt=0)
+    mews_points: int | None = None
+    """The membership's Mews `Points` when planned: its opening balance if it has no account."""
+    pending_until: str | None = None
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ReverseStayArgs(_Args):
+    """What `reverse_stay_accrual` takes back: the accrual entry of a canceled reservation."""
+
+    reservation_id: str = _Id
+    customer_id: str = _Id
+    membership_id: str = _Id
+    program_id: str = _Id
+    entry_id: int = Field(gt=0)
+    points: int = Field(gt=0)
+    """The points of the accrual (for the policy's facts; the ledger derives the reversal)."""
+
+
+# ---------------------------------------------------------------------- plans
+@dataclass(frozen=True, slots=True)
+class PlannedAccrual:
+    reservation_id: str
+    customer_id: str
+    membership: MembershipFacts
+    chain_id: str
+    quote: AccrualQuote
+
+    @property
+    def action(self) -> str:
+        return ACCRUE_STAY
+
+    @property
+    def idempotency_key(self) -> str:
+        return accrual_idempotency_key(self.reservation_id)
+
+    def args(self) -> JSONObject:
+        pending = self.quote.pending_until
+        return AccrueStayArgs(
+            reservation_id=self.reservation_id,
+            customer_id=self.customer_id,
+            membership_id=self.membership.membership_id,
+            chain_id=self.chain_id,
+            program_id=self.membership.program_id,
+            program_code=self.membership.program_code,
+            points=self.quote.points,
+            mews_points=self.membership.mews_points if self.membership.balance is None else None,
+            pending_until=None if pending is None else utc(pending).isoformat(),
+            reason=f"stay {self.reservation_id}: {self.quote.reasoning}"[:2000],
+        ).model_dump()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReversal:
+    reservation_id: str
+    customer_id: str
+    membership_id: str
+    program_id: str
+    entry_id: int
+    points: int
+
+    @property
+    def action(self) -> str:
+        return REVERSE_STAY_ACCRUAL
+
+    @property
+    def idempotency_key(self) -> str:
+        return accrual_reversal_key(self.reservation_id)
+
+    def args(self) -> JSONObject:
+        return ReverseStayArgs(
+            reservation_id=self.reservation_id,
+            customer_id=self.customer_id,
+            membership_id=self.membership_id,
+            program_id=self.program_id,
+            entry_id=self.entry_id,
+            points=self.points,
+        ).model_dump()
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    reservation_id: str
+    reason: str
+
+
+StayPlan = PlannedAccrual | PlannedReversal | Skipped
+
+
+async def plan_stay_accruals(
+    loader: MewsFactsLoader, reservation_ids: Sequence[str]
+) -> list[StayPlan]:
+    """What each reservation means for the ledger (one plan per id, in the order given).
+
+    Reads in batches only: reservations by id, order items by reservation id, the guests and
+    their memberships by id, and the ledger entries under the reservations' keys.
+    """
+    wanted = list(dict.fromkeys(reservation_ids))
+    reservations = await loader.reservations(wanted)
+    stays = {stay.reservation_id: stay for stay in await loader.stays(reservations)}
+    customers = sorted({stay.customer_id for stay in stays.values()})
+    members = await loader.members(customers, with_stays=False) if customers else {}
+    chain_id = await loader.chain_id()
+    posted = _posted_entries(loader, list(stays))
+    plans: list[StayPlan] = []
+    for reservation_id in (r.strip() for r in wanted):
+        stay = stays.get(reservation_id)
+        if stay is None:
+            plans.append(Skipped(reservation_id, "no such customer reservation in Mews"))
+            continue
+        member = members.get(stay.customer_id)
+        plans.append(_plan(loader.programs, stay, member, chain_id, posted))
+    return plans
+
+
+def _posted_entries(loader: MewsFactsLoader, reservation_ids: list[str]) -> dict[str, LedgerEntry]:
+    """Ledger entries already posted under the accrual and reversal keys, by key."""
+    found: dict[str, LedgerEntry] = {}
+    with loader.store.read() as conn:
+        for reservation_id in reservation_ids:
+            for key in (
+                accrual_idempotency_key(reservation_id),
+                accrual_reversal_key(reservation_id),
+            ):
+                entry = sql.entry_by_key(conn, key)
+                if entry is not None:
+                    found[key] = entry
+    return found
+
+
+def _plan(
+    programs: ProgramFile,
+    stay: StayFacts,
+    member: MemberFacts | None,
+    chain_id: str,
+    posted: dict[str, LedgerEntry],
+) -> StayPlan:
+    rid = stay.reservation_id
+    accrued = posted.get(accrual_idempotency_key(rid))
+    reversed_ = posted.get(accrual_reversal_key(rid))
+    if stay.canceled:
+        if accrued is None:
+            return Skipped(rid, "canceled and never accrued: nothing to reverse")
+        if reversed_ is not None or accrued.reversed_by_entry_id is not None:
+            return Skipped(rid, f"canceled; its accrual (entry {accrued.id}) is reversed already")
+        return PlannedReversal(
+            reservation_id=rid,
+            customer_id=stay.customer_id,
+            membership_id=accrued.membership_id,
+            program_id=_program_id_of(member, accrued.membership_id),
+            entry_id=accrued.id,
+            points=accrued.points,
+        )
+    if accrued is not None:
+        return Skipped(rid, f"accrued already: {accrued.points} points (entry {accrued.id})")
+    if stay.state != CHECKED_OUT:
+        return Skipped(rid, f"is {stay.state}: points accrue after checkout ({CHECKED_OUT})")
+    membership = _earning_membership(programs, member)
+    if member is None or membership is None:
+        return Skipped(rid, f"guest {stay.customer_id} has no active membership in a program")
+    program = programs.program(membership.program_code)
+    quote = _quote(program, stay, membership)
+    if not quote.eligible or quote.points <= 0:
+        return Skipped(rid, quote.reasoning)
+    return PlannedAccrual(rid, stay.customer_id, membership, chain_id, quote)
+
+
+def _quote(program: ProgramConfig, stay: StayFacts, membership: MembershipFacts) -> AccrualQuote:
+    tier = membership.tier_code if membership.tier_code in program.tiers else None
+    return quote_stay_accrual(program, stay, tier_code=tier)
+
+
+def _earning_membership(
+    programs: ProgramFile, member: MemberFacts | None
+) -> MembershipFacts | None:
+    """The primary active membership in a configured program (else the first active one)."""
+    if member is None:
+        return None
+    candidates = [
+        m
+        for m in member.memberships
+        if m.program_code in programs.programs and m.state not in ("Canceled", "Declined")
+    ]
+    candidates.sort(key=lambda m: (not m.is_primary, m.program_code, m.membership_id))
+    return candidates[0] if candidates else None
+
+
+def _program_id_of(member: MemberFacts | None, membership_id: str) -> str:
+    if member is not None:
+        for membership in member.memberships:
+            if membership.membership_id == membership_id:
+                return membership.program_id
+    return "unknown"
+
+
+# ---------------------------------------------------------------------- submitting
+@dataclass(frozen=True, slots=True)
+class StayResult:
+    """What happened to one reservation's plan."""
+
+    reservation_id: str
+    status: Literal["posted", "pending_approval", "denied", "skipped", "failed"]
+    detail: str
+    outcome: Outcome | None = None
+
+
+async def submit_stay_plans(
+    guard: Guard, principal: Principal, plans: Sequence[StayPlan]
+) -> list[StayResult]:
+    """Submit each accrual or reversal to the guard under the reservation's own key.
+
+    A refusal or failure of one reservation is reported and does not stop the others.
+    """
+    results: list[StayResult] = []
+    for plan in plans:
+        if isinstance(plan, Skipped):
+            results.append(StayResult(plan.reservation_id, "skipped", plan.reason))
+            continue
+        try:
+            outcome = await guard.submit(
+                principal, plan.action, plan.args(), idempotency_key=plan.idempotency_key
+            )
+        except (PolicyError, LoyaltyError, MewsError) as exc:
+            results.append(StayResult(plan.reservation_id, "failed", str(exc)))
+            continue
+        results.append(_result(plan, outcome))
+    return results
+
+
+def _result(plan: PlannedAccrual | PlannedReversal, outcome: Outcome) -> StayResult:
+    status = outcome.to_dict()["status"]
+    if status == "posted":
+        if isinstance(plan, PlannedAccrual):
+            detail = f"{plan.quote.points} points to {plan.membership.membership_id}"
+        else:
+            detail = f"-{plan.points} points from {plan.membership_id} (reversal)"
+    elif status == "pending_approval":
+        detail = f"approval {outcome.to_dict()['approval_id']}: {outcome.to_dict()['reason']}"
+    else:
+        detail = f"{outcome.to_dict()['rule']}: {outcome.to_dict()['reason']}"
+    return StayResult(plan.reservation_id, status, detail, outcome)
+
+
+# ---------------------------------------------------------------------- executors and specs
+def execute_accrual(
+    conn: Connection, args: JSONObject, ctx: ExecContext, *, programs: ProgramFile
+) -> JSONObject:
+    """Post a stay's accrual (opening the membership's account first if needed), once."""
+    a: AccrueStayArgs = AccrueStayArgs.parse(args)
+    program = programs.program(a.program_code)
+    ensure_account(
+        conn,
+        membership_id=a.membership_id,
+        chain_id=a.chain_id,
+        program_id=a.program_id,
+        program=program,
+        customer_id=a.customer_id,
+        mews_points=a.mews_points,
+        now=ctx.now,
+        actor=ctx.principal.name,
+    )
+    entry = post_entry(
+        conn,
+        membership_id=a.membership_id,
+        kind="accrual",
+        points=a.points,
+        reason=a.reason,
+        actor=ctx.principal.name,
+        source=Source("reservation", a.reservation_id),
+        idempotency_key=accrual_idempotency_key(a.reservation_id),
+        program=program,
+        now=ctx.now,
+        pending_until=None if a.pending_until is None else _instant(a.pending_until),
+    )
+    return _entry_result(entry)
+
+
+def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
+    """Take back a canceled stay's accrual, once (the balance may go negative: points owed)."""
+    a: ReverseStayArgs = ReverseStayArgs.parse(args)
+    entry = reverse_entry(
+        conn,
+        membership_id=a.membership_id,
+        entry_id=a.entry_id,
+        reason=f"reservation {a.reservation_id} was canceled after its points were accrued",
+        actor=ctx.principal.name,
+        now=ctx.now,
+        idempotency_key=accrual_reversal_key(a.reservation_id),
+        source=Source("reservation", a.reservation_id),
+        allow_negative=True,
+    )
+    return _entry_result(entry)
+
+
+def _entry_result(entry: LedgerEntry) -> JSONObject:
+    return {
+        "membership_id": entry.membership_id,
+        "entry_id": entry.id,
+        "kind": entry.kind,
+        "points": entry.points,
+        "balance_after": entry.balance_after,
+    }
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return utc(datetime.fromisoformat(text))
+    except ValueError:
+        raise InvalidRequestError(f"pending_until: not an ISO 8601 instant: {text!r}") from None
+
+
+async def _describe_accrual(args: JSONObject) -> Facts:
+    a: AccrueStayArgs = AccrueStayArgs.parse(args)
+    return Facts(
+        points=a.points,
+        membership_id=a.membership_id,
+        program_id=a.program_id,
+        customer_id=a.customer_id,
+        lock_keys=(ledger_lock_key(a.membership_id),),
+        note=f"{a.points} {a.program_code} points for a stay (reservation {a.reservation_id})",
+    )
+
+
+async def _describe_reversal(args: JSONObject) -> Facts:
+    a: ReverseStayArgs = ReverseStayArgs.parse(args)
+    return Facts(
+        points=-a.points,
+        membership_id=a.membership_id,
+        program_id=a.program_id,
+        customer_id=a.customer_id,
+        lock_keys=(ledger_lock_key(a.membership_id),),
+        note=f"{a.points} stay points taken back: reservation {a.reservation_id} was canceled",
+    )
+
+
+def lazy_programs(programs: ProgramFile | None = None) -> ProgramSource:
+    """The given program file, or the configured one loaded on first use (then kept)."""
+    loaded: list[ProgramFile] = [] if programs is None else [programs]
+
+    def source() -> ProgramFile:
+        if not loaded:
+            loaded.append(load_program_file())
+        return loaded[0]
+
+    return source
+
+
+def accrue_stay_spec(programs: ProgramSource) -> ActionSpec:
+    def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
+        return execute_accrual(conn, args, ctx, programs=programs())
+
+    return ActionSpec(ACCRUE_STAY, "points", Transactional(run), _describe_accrual)
+
+
+def reverse_stay_accrual_spec() -> ActionSpec:
+    return ActionSpec(
+        REVERSE_STAY_ACCRUAL, "points", Transactional(execute_reversal), _describe_reversal
+    )

@@ -1,0 +1,529 @@
+"""Keeping Mews `Points` equal to the ledger: the outbox dispatcher and reconciliation.
+
+    report = await OutboxDispatcher(mews, store, clock=clock).drain()
+    report = await reconcile(loader, guard, principal, apply=True, rule="adjust_ledger")
+
+**Dispatch.** Every posted ledger entry queues `loyaltyMemberships/update` for its membership
+(coalesced per membership, see `policies.outbox`). `drain` claims those commands, reads each
+membership's balance from the ledger *at push time* and sends it as the absolute
+`Points: {"Value": n}`, up to 1000 memberships per request (one request per chain, as portfolio
+tokens need the `ChainId`). Because the value is absolute and current, pushing twice is
+harmless: a crash between the push and `complete` re-pushes the same number, and commands that
+were coalesced or queued behind an in-flight one converge on the latest balance. A failed push
+backs off exponentially and ends as a dead letter after `max_attempts` (`loyalty outbox`
+tooling can requeue it). A batch Mews rejects as a whole (400, e.g. a membership deleted in
+Mews meanwhile) is split in halves until the bad membership is isolated, so one bad record does
+not hold back the others.
+
+**Reconcile.** All memberships (paged) against the ledger accounts (chunked SQL). Per membership:
+
+- `in_sync`: ledger balance = Mews `Points` (a missing `Points` counts as 0);
+- `awaiting_push`: a push is queued or in flight: Mews is behind by design, not drifted;
+- `unopened`: no ledger account yet and Mews shows points: resolved by an opening balance
+  (`ensure_account`, key `opening:{membership_id}`) whatever the rule;
+- `mews_ahead` / `ledger_ahead`: drift in either direction, resolved by the rule:
+  `adjust_ledger` posts an adjustment of (Mews − ledger) so the ledger follows Mews (someone
+  edited `Points` in Mews Operations on purpose; caps and approvals apply to it as to any
+  adjustment), `push_ledger` queues the ledger balance for Mews (our numbers win).
+
+Every write goes through the guard as the action `reconcile_points` (kind `points`; an opening
+balance or a push moves no points between anyone, so their facts carry 0 points). Its keys are
+derived from the membership and the two numbers seen, so re-running an apply does nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Final, Literal
+
+import sqlalchemy as sa
+from pydantic import Field
+from sqlalchemy.engine import Connection
+
+from policies import ActionSpec, ExecContext, Facts, Guard, Outcome, Principal, Transactional
+from policies.canonical import JSONObject
+from policies.clock import Clock
+from policies.errors import InvalidRequestError, PolicyError
+from policies.outbox import OutboxCommand, claim, complete, enqueue, fail, outbox_table
+from policies.store import Store
+from tools.loyalty.config import ProgramFile
+from tools.loyalty.errors import LoyaltyError
+from tools.loyalty.ledger import MEWS_PUSH_KIND, ensure_account, ledger_lock_key, post_entry
+from tools.loyalty.ledger_model import Source
+from tools.loyalty.ledger_schema import accounts_table
+from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
+from tools.loyalty.stays import (
+    ProgramSource,
+    _Args,
+    accrue_stay_spec,
+    lazy_programs,
+    reverse_stay_accrual_spec,
+)
+from tools.mews import MewsAPIError, MewsClient, MewsError
+from tools.mews.models import LoyaltyMembership, LoyaltyMembershipUpdateParameters, UpdateValue
+
+__all__ = [
+    "LEDGER_SYNC_ACTIONS",
+    "RECONCILE_POINTS",
+    "DrainReport",
+    "Drift",
+    "DriftKind",
+    "OutboxDispatcher",
+    "ReconcileArgs",
+    "ReconcileReport",
+    "ReconcileRule",
+    "execute_reconcile",
+    "ledger_sync_actions",
+    "points_coalesce_key",
+    "reconcile",
+    "reconcile_points_spec",
+]
+
+RECONCILE_POINTS: Final = "reconcile_points"
+ReconcileRule = Literal["adjust_ledger", "push_ledger"]
+DriftKind = Literal["in_sync", "awaiting_push", "unopened", "mews_ahead", "ledger_ahead"]
+Resolution = Literal["opening_balance", "adjust_ledger", "push_ledger"]
+
+
+def points_coalesce_key(membership_id: str) -> str:
+    """The outbox key under which a membership's balance pushes coalesce (see `ledger`)."""
+    return f"points:{membership_id}"
+
+
+# ---------------------------------------------------------------------- dispatcher
+@dataclass(frozen=True)
+class DrainReport:
+    """What one `drain` did."""
+
+    claimed: int = 0
+    pushed: int = 0
+    """Memberships whose balance Mews accepted."""
+    failed: int = 0
+    """Commands that will be retried later (backoff)."""
+    dead: int = 0
+    """Commands parked as dead letters by this drain."""
+    requests: int = 0
+    """`loyaltyMemberships/update` requests sent (retries by the client not included)."""
+    errors: tuple[str, ...] = ()
+
+
+@dataclass
+class _Tally:
+    claimed: int = 0
+    pushed: int = 0
+    failed: int = 0
+    dead: int = 0
+    requests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def report(self) -> DrainReport:
+        return DrainReport(
+            self.claimed, self.pushed, self.failed, self.dead, self.requests, tuple(self.errors)
+        )
+
+
+@dataclass(frozen=True)
+class _Push:
+    command: OutboxCommand
+    membership_id: str
+    chain_id: str | None
+    points: int
+
+
+class OutboxDispatcher:
+    """Delivers queued balance pushes to Mews (see the module docstring)."""
+
+    def __init__(
+        self,
+        mews: MewsClient,
+        store: Store,
+        *,
+        clock: Clock,
+        batch_size: int = BATCH_SIZE,
+        max_attempts: int = 12,
+        lease: timedelta = timedelta(minutes=2),
+    ) -> None:
+        if not 1 <= batch_size <= BATCH_SIZE:
+            raise ValueError(f"batch_size must be between 1 and {BATCH_SIZE}, got {batch_size}")
+        self.mews = mews
+        self.store = store
+        self.clock = clock
+        self.batch_size = batch_size
+        self.max_attempts = max_attempts
+        self.lease = lease
+
+    async def drain(self, limit: int | None = None) -> DrainReport:
+        """Push every due balance (at most `limit` commands); returns what happened."""
+        if limit is not None and limit < 1:
+            raise ValueError(f"limit must be at least 1, got {limit}")
+        tally = _Tally()
+        while limit is None or tally.claimed < limit:
+            size = self.batch_size if limit is None else min(self.batch_size, limit - tally.claimed)
+            commands = claim(
+                self.store,
+                now=self.clock.now(),
+                limit=size,
+                lease=self.lease,
+                kinds=[MEWS_PUSH_KIND],
+            )
+            if not commands:
+                break
+            tally.claimed += len(commands)
+            pushes = self._current(commands, tally)
+            by_chain: dict[str | None, list[_Push]] = defaultdict(list)
+            for push in pushes:
+                by_chain[push.chain_id].append(push)
+            for chain_id, group in by_chain.items():
+                await self._send(chain_id, group, tally)
+        return tally.report()
+
+    def _current(self, commands: list[OutboxCommand], tally: _Tally) -> list[_Push]:
+        """The balance to push for each command: the ledger's now (the payload's if gone)."""
+        ids = [str(c.payload.get("LoyaltyMembershipId", "")) for c in commands]
+        a = accounts_table
+        with self.store.read() as conn:
+            rows = conn.execute(
+                sa.select(a.c.membership_id, a.c.balance, a.c.chain_id).where(
+                    a.c.membership_id.in_(ids)
+                )
+            ).all()
+        current = {row.membership_id: (int(row.balance), row.chain_id) for row in rows}
+        pushes: list[_Push] = []
+        for command, membership_id in zip(commands, ids, strict=True):
+            points = command.payload.get("Points")
+            if not membership_id or (membership_id not in current and not isinstance(points, int)):
+                self._fail(command, "malformed command: no LoyaltyMembershipId or Points", tally)
+                continue
+            if membership_id in current:
+                balance, chain_id = current[membership_id]
+            else:  # no account (a command queued by hand): push what it says
+                assert isinstance(points, int)
+                balance, chain_id = points, command.payload.get("ChainId")
+            pushes.append(_Push(command, membership_id, chain_id, balance))
+        return pushes
+
+    async def _send(self, chain_id: str | None, group: list[_Push], tally: _Tally) -> None:
+        updates = [
+            LoyaltyMembershipUpdateParameters(
+                loyalty_membership_id=p.membership_id, points=UpdateValue[int](value=p.points)
+            )
+            for p in group
+        ]
+        tally.requests += 1
+        try:
+            await self.mews.loyalty_memberships.update(updates, chain_id=chain_id)
+        except MewsAPIError as exc:
+            if exc.status == 400 and len(group) > 1:
+                middle = len(group) // 2
+                await self._send(chain_id, group[:middle], tally)
+                await self._send(chain_id, group[middle:], tally)
+                return
+            for push in group:
+                self._fail(push.command, str(exc), tally)
+            return
+        except MewsError as exc:
+            for push in group:
+                self._fail(push.command, str(exc), tally)
+            return
+        now = self.clock.now()
+        for push in group:
+            complete(self.store, push.command.id, now=now, result={"Points": push.points})
+            tally.pushed += 1
+
+    def _fail(self, command: OutboxCommand, error: str, tally: _Tally) -> None:
+        status = fail(
+            self.store, command.id, error, now=self.clock.now(), max_attempts=self.max_attempts
+        )
+        if status == "dead":
+            tally.dead += 1
+        else:
+            tally.failed += 1
+        tally.errors.append(f"command {command.id}: {error}")
+
+
+# ---------------------------------------------------------------------- reconcile
+@dataclass(frozen=True)
+class Drift:
+    """One membership compared: what the ledger and Mews say."""
+
+    membership_id: str
+    customer_id: str
+    program_code: str
+    kind: DriftKind
+    ledger: int | None
+    """The ledger balance (None: no account yet)."""
+    mews: int
+    """Mews `Points` (absent counts as 0)."""
+
+    @property
+    def difference(self) -> int:
+        """Mews minus ledger."""
+        return self.mews - (self.ledger or 0)
+
+
+@dataclass(frozen=True)
+class ReconcileReport:
+    rule: ReconcileRule
+    applied: bool
+    checked: int
+    in_sync: int
+    awaiting_push: int
+    drifts: tuple[Drift, ...]
+    """Memberships that need a write: `unopened`, `mews_ahead`, `ledger_ahead`."""
+    outcomes: tuple[tuple[str, JSONObject], ...] = ()
+    """On apply: (membership id, the guard's outcome or an error) per write."""
+
+    @property
+    def mews_ahead(self) -> tuple[Drift, ...]:
+        return tuple(d for d in self.drifts if d.kind == "mews_ahead")
+
+    @property
+    def ledger_ahead(self) -> tuple[Drift, ...]:
+        return tuple(d for d in self.drifts if d.kind == "ledger_ahead")
+
+    @property
+    def unopened(self) -> tuple[Drift, ...]:
+        return tuple(d for d in self.drifts if d.kind == "unopened")
+
+
+async def reconcile(
+    loader: MewsFactsLoader,
+    guard: Guard,
+    principal: Principal,
+    *,
+    apply: bool = False,
+    rule: ReconcileRule = "adjust_ledger",
+) -> ReconcileReport:
+    """Compare every membership's Mews `Points` with the ledger; on `apply`, resolve the drift
+    through the guard (`reconcile_points`). Reads: memberships paged by 1000, programs once."""
+    if rule not in ("adjust_ledger", "push_ledger"):
+        raise ValueError(f"rule: must be adjust_ledger or push_ledger, got {rule!r}")
+    program_codes = await loader.program_codes()
+    memberships = [m async for m in loader.mews.loyalty_memberships.get_all()]
+    ids = [m.id for m in memberships]
+    ledger, versions, queued = _ledger_state(loader.store, ids)
+    compared = [_compare(m, program_codes, ledger, queued) for m in memberships]
+    drifts = tuple(d for d in compared if d.kind not in ("in_sync", "awaiting_push"))
+    outcomes: list[tuple[str, JSONObject]] = []
+    if apply:
+        chain_id = await loader.chain_id()
+        by_id = {m.id: m for m in memberships}
+        for drift in drifts:
+            if drift.program_code not in loader.programs.programs:
+                error = f"program {drift.program_code} is not in the program file"
+                outcomes.append((drift.membership_id, {"status": "skipped", "reason": error}))
+                continue
+            version = versions.get(drift.membership_id)
+            args = _resolution_args(drift, by_id[drift.membership_id], chain_id, rule, version)
+            outcomes.append((drift.membership_id, await _submit(guard, principal, args)))
+    return ReconcileReport(
+        rule=rule,
+        applied=apply,
+        checked=len(compared),
+        in_sync=sum(1 for d in compared if d.kind == "in_sync"),
+        awaiting_push=sum(1 for d in compared if d.kind == "awaiting_push"),
+        drifts=drifts,
+        outcomes=tuple(outcomes),
+    )
+
+
+def _ledger_state(
+    store: Store, ids: Sequence[str]
+) -> tuple[dict[str, int], dict[str, int], set[str]]:
+    """Ledger balances and versions by membership, and those with a push queued or in flight."""
+    balances: dict[str, int] = {}
+    versions: dict[str, int] = {}
+    queued: set[str] = set()
+    a, t = accounts_table, outbox_table
+    with store.read() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = conn.execute(
+                sa.select(a.c.membership_id, a.c.balance, a.c.version).where(
+                    a.c.membership_id.in_(chunk)
+                )
+            ).all()
+            balances.update({row.membership_id: int(row.balance) for row in rows})
+            versions.update({row.membership_id: int(row.version) for row in rows})
+            keys = [points_coalesce_key(i) for i in chunk]
+            waiting = conn.execute(
+                sa.select(t.c.coalesce_key).where(
+                    t.c.coalesce_key.in_(keys), t.c.status.in_(["pending", "in_flight"])
+                )
+            ).all()
+            queued.update(str(row[0]).removeprefix("points:") for row in waiting)
+    return balances, versions, queued
+
+
+def _compare(
+    m: LoyaltyMembership,
+    program_codes: dict[str, str],
+    ledger: dict[str, int],
+    queued: set[str],
+) -> Drift:
+    mews = m.points or 0
+    balance = ledger.get(m.id)
+    kind: DriftKind
+    if m.id in queued:
+        kind = "awaiting_push"
+    elif balance is None:
+        kind = "in_sync" if mews == 0 else "unopened"
+    elif balance == mews:
+        kind = "in_sync"
+    else:
+        kind = "mews_ahead" if mews > balance else "ledger_ahead"
+    code = program_codes.get(m.loyalty_program_id, m.loyalty_program_id)
+    return Drift(m.id, m.account_id, code, kind, balance, mews)
+
+
+def _resolution_args(
+    drift: Drift,
+    membership: LoyaltyMembership,
+    chain_id: str,
+    rule: ReconcileRule,
+    version: int | None,
+) -> JSONObject:
+    resolution: Resolution = "opening_balance" if drift.kind == "unopened" else rule
+    return ReconcileArgs(
+        membership_id=drift.membership_id,
+        customer_id=drift.customer_id,
+        chain_id=membership.chain_id or chain_id,
+        program_id=membership.loyalty_program_id,
+        program_code=drift.program_code,
+        resolution=resolution,
+        ledger_balance=drift.ledger,
+        ledger_version=version,
+        mews_points=drift.mews,
+    ).model_dump()
+
+
+async def _submit(guard: Guard, principal: Principal, args: JSONObject) -> JSONObject:
+    key = (
+        f"reconcile:{args['membership_id']}:{args['resolution']}:"
+        f"v{args['ledger_version']}:{args['mews_points']}"
+    )
+    try:
+        outcome: Outcome = await guard.submit(
+            principal, RECONCILE_POINTS, args, idempotency_key=key
+        )
+    except (PolicyError, LoyaltyError) as exc:
+        return {"status": "failed", "error": str(exc)}
+    return outcome.to_dict()
+
+
+class ReconcileArgs(_Args):
+    """One membership's drift and how to resolve it (the numbers as reconcile saw them)."""
+
+    membership_id: str = Field(min_length=1, max_length=64)
+    customer_id: str = Field(min_length=1, max_length=64)
+    chain_id: str = Field(min_length=1, max_length=64)
+    program_id: str = Field(min_length=1, max_length=64)
+    program_code: str = Field(min_length=1, max_length=50)
+    resolution: Resolution
+    ledger_balance: int | None
+    ledger_version: int | None
+    """The account's version when reconcile read it: the write is refused if it moved since."""
+    mews_points: int
+
+
+def execute_reconcile(
+    conn: Connection, args: JSONObject, ctx: ExecContext, *, programs: ProgramFile
+) -> JSONObject:
+    """Resolve one membership's drift, if the ledger still holds what reconcile saw."""
+    a: ReconcileArgs = ReconcileArgs.parse(args)
+    program = programs.program(a.program_code)
+    t = accounts_table
+    row = conn.execute(
+        sa.select(t.c.balance, t.c.version).where(t.c.membership_id == a.membership_id)
+    ).first()
+    balance = None if row is None else int(row.balance)
+    version = None if row is None else int(row.version)
+    if (balance, version) != (a.ledger_balance, a.ledger_version):
+        raise InvalidRequestError(
+            f"ledger_version: the ledger of {a.membership_id} changed since reconcile read it "
+            f"(balance {balance}, version {version}); run reconcile again"
+        )
+    if a.resolution == "opening_balance":
+        account = ensure_account(
+            conn,
+            membership_id=a.membership_id,
+            chain_id=a.chain_id,
+            program_id=a.program_id,
+            program=program,
+            customer_id=a.customer_id,
+            mews_points=a.mews_points,
+            now=ctx.now,
+            actor=ctx.principal.name,
+        )
+        return {"membership_id": a.membership_id, "resolution": a.resolution,
+                "balance": account.balance}  # fmt: skip
+    assert balance is not None  # an opened account: checked against ledger_balance above
+    if a.resolution == "adjust_ledger":
+        entry = post_entry(
+            conn,
+            membership_id=a.membership_id,
+            kind="adjustment",
+            points=a.mews_points - balance,
+            reason=f"reconcile: Mews showed {a.mews_points} points, the ledger {balance}",
+            actor=ctx.principal.name,
+            source=Source("reconcile", a.membership_id),
+            idempotency_key=ctx.idempotency_key,
+            program=program,
+            now=ctx.now,
+            allow_negative=True,
+        )
+        return {"membership_id": a.membership_id, "resolution": a.resolution,
+                "entry_id": entry.id, "balance": entry.balance_after}  # fmt: skip
+    enqueue(
+        conn,
+        MEWS_PUSH_KIND,
+        {"LoyaltyMembershipId": a.membership_id, "Points": balance, "ChainId": a.chain_id},
+        now=ctx.now,
+        coalesce_key=points_coalesce_key(a.membership_id),
+    )
+    return {"membership_id": a.membership_id, "resolution": a.resolution, "balance": balance}
+
+
+async def _describe_reconcile(args: JSONObject) -> Facts:
+    a: ReconcileArgs = ReconcileArgs.parse(args)
+    points = 0
+    note = f"opening balance of {a.mews_points} points from Mews"
+    if a.resolution == "adjust_ledger":
+        points = a.mews_points - (a.ledger_balance or 0)
+        note = f"ledger adjusted by {points:+d} points to match Mews ({a.mews_points})"
+    elif a.resolution == "push_ledger":
+        note = f"Mews Points reset to the ledger balance {a.ledger_balance}"
+    return Facts(
+        points=points,
+        membership_id=a.membership_id,
+        program_id=a.program_id,
+        customer_id=a.customer_id,
+        lock_keys=(ledger_lock_key(a.membership_id),),
+        note=f"reconcile: {note}",
+    )
+
+
+def reconcile_points_spec(programs: ProgramSource) -> ActionSpec:
+    def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
+        return execute_reconcile(conn, args, ctx, programs=programs())
+
+    return ActionSpec(RECONCILE_POINTS, "points", Transactional(run), _describe_reconcile)
+
+
+def ledger_sync_actions(programs: ProgramFile | None = None) -> tuple[ActionSpec, ...]:
+    """`reconcile_points`, `accrue_stay` and `reverse_stay_accrual` for a `Guard`; without
+    `programs`, the configured program file is loaded when an executor first needs it."""
+    source = lazy_programs(programs)
+    return (
+        reconcile_points_spec(source),
+        accrue_stay_spec(source),
+        reverse_stay_accrual_spec(),
+    )
+
+
+LEDGER_SYNC_ACTIONS: Final[tuple[ActionSpec, ...]] = ledger_sync_actions()
+"""The ledger-sync writes, ready to register on the server's `Guard` (program file loaded
+lazily from `LOYALTY_PROGRAM_FILE` or the shipped default)."""

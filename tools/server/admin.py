@@ -1,0 +1,366 @@
+"""The `admin` toolset: Mews loyalty programs, tiers and memberships, one tool per operation,
+batch-capable as the API is. Writes go through the guard like every other write; a `Points`
+change through `update_loyalty_memberships` becomes a ledger adjustment (`adjust_points`, by
+the difference to the balance the ledger holds now) under the same policy, per-action
+thresholds included.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Self
+
+import mcp_types as types
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from policies import Denied, Outcome, PendingApproval
+from tools.actions.admin import (
+    AddMembershipsArgs,
+    AddProgramsArgs,
+    AddTiersArgs,
+    Deleted,
+    DeleteMembershipsArgs,
+    DeleteProgramsArgs,
+    DeleteTiersArgs,
+    MembershipOut,
+    MembershipsOut,
+    MembershipUpdate,
+    ProgramOut,
+    ProgramsOut,
+    TierOut,
+    TiersOut,
+    UpdateProgramsArgs,
+    UpdateTiersArgs,
+)
+from tools.actions.models import MAX_POINTS, AdjustPointsArgs, MewsId, Reason
+from tools.server.tooling import ToolDef, ToolEnv, outcome_result
+from tools.server.writes import WriteOutcome, submit
+
+__all__ = ["ADMIN_TOOLS"]
+
+_IDS = Field(min_length=1, max_length=1000)
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+async def _read(env: ToolEnv, name: str, args: BaseModel, fn: Any) -> Any:
+    return await env.runtime.guard.read(env.principal, name, args.model_dump(mode="json"), fn)
+
+
+# ---------------------------------------------------------------------------- reads
+class ListProgramsArgs(_Args):
+    codes: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=50)]] | None, _IDS
+    ] = None
+    include_deleted: bool = False
+
+
+async def list_programs(env: ToolEnv, args: ListProgramsArgs) -> Any:
+    async def run() -> ProgramsOut:
+        filters: dict[str, Any] = {}
+        if args.codes:
+            filters["codes"] = args.codes
+        if args.include_deleted:
+            filters["activity_states"] = ["Active", "Deleted"]
+        found = await env.runtime.mews.loyalty_programs.get_all(**filters).to_list()
+        return ProgramsOut(loyalty_programs=[ProgramOut.of(p) for p in found])
+
+    return await _read(env, "list_loyalty_programs", args, run)
+
+
+class ListTiersArgs(_Args):
+    loyalty_program_ids: Annotated[list[MewsId], _IDS]
+
+
+async def list_tiers(env: ToolEnv, args: ListTiersArgs) -> Any:
+    async def run() -> TiersOut:
+        found = await env.runtime.mews.loyalty_tiers.get_all(
+            loyalty_program_ids=args.loyalty_program_ids
+        ).to_list()
+        return TiersOut(loyalty_tiers=[TierOut.of(t) for t in found])
+
+    return await _read(env, "list_loyalty_tiers", args, run)
+
+
+class ListMembershipsArgs(_Args):
+    account_ids: Annotated[list[MewsId] | None, _IDS] = None
+    loyalty_membership_ids: Annotated[list[MewsId] | None, _IDS] = None
+    loyalty_program_ids: Annotated[list[MewsId] | None, _IDS] = None
+    membership_numbers: Annotated[
+        list[Annotated[str, StringConstraints(min_length=1, max_length=255)]] | None, _IDS
+    ] = None
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+
+
+async def list_memberships(env: ToolEnv, args: ListMembershipsArgs) -> Any:
+    async def run() -> MembershipsOut:
+        filters = args.model_dump(exclude={"limit"}, exclude_none=True)
+        found: list[MembershipOut] = []
+        async for membership in env.runtime.mews.loyalty_memberships.get_all(**filters):
+            found.append(MembershipOut.of(membership))
+            if len(found) >= args.limit:
+                break
+        return MembershipsOut(loyalty_memberships=found)
+
+    return await _read(env, "list_loyalty_memberships", args, run)
+
+
+# ---------------------------------------------------------------------------- writes
+def _writer(action: str) -> Any:
+    async def handler(env: ToolEnv, args: BaseModel) -> Outcome:
+        return await submit(env, action, args.model_dump(mode="json"))
+
+    return handler
+
+
+class MembershipChange(MembershipUpdate):
+    points: Annotated[int | None, Field(ge=-MAX_POINTS, le=MAX_POINTS)] = Field(
+        default=None, description="new absolute balance: posted as a ledger adjustment"
+    )
+
+
+class UpdateMembershipsInput(_Args):
+    updates: Annotated[list[MembershipChange], Field(min_length=1, max_length=100)]
+    reason: Reason | None = Field(default=None, description="required when points change")
+
+    @model_validator(mode="after")
+    def _reason_for_points(self) -> Self:
+        if any(u.points is not None for u in self.updates) and self.reason is None:
+            raise ValueError("reason is required when an update changes points")
+        for u in self.updates:
+            if not u.changes_anything and u.points is None:
+                raise ValueError(f"update of {u.loyalty_membership_id} changes nothing")
+        return self
+
+
+class PointsChange(BaseModel):
+    membership_id: str
+    outcome: dict[str, Any] = Field(description="posted / pending_approval / denied / unchanged")
+
+
+class MembershipsUpdated(BaseModel):
+    status: Literal["posted", "pending_approval"]
+    memberships: WriteOutcome[MembershipsOut] | None = None
+    points: list[PointsChange] = []
+
+
+async def _current_total(env: ToolEnv, membership_id: str) -> int:
+    """The balance the ledger holds, or will open with (the Mews points) if it has no account."""
+    directory = env.runtime.directory
+    total = directory.ledger_total(membership_id)
+    if total is None:
+        total = (await directory.lookup(membership_id)).mews_points or 0
+    return total
+
+
+async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
+    outcomes: list[Outcome] = []
+    memberships: Outcome | None = None
+    plain = [u for u in args.updates if u.changes_anything]
+    if plain:
+        updates = [MembershipUpdate.model_validate(u.model_dump(exclude={"points"})) for u in plain]
+        memberships = await submit(
+            env,
+            "update_loyalty_memberships",
+            {"updates": [u.model_dump(mode="json") for u in updates]},
+        )
+        outcomes.append(memberships)
+    changes: list[PointsChange] = []
+    for update in args.updates:
+        if update.points is None:
+            continue
+        assert args.reason is not None  # checked by the model
+        current = await _current_total(env, update.loyalty_membership_id)
+        delta = update.points - current
+        if delta == 0:
+            changes.append(
+                PointsChange(
+                    membership_id=update.loyalty_membership_id,
+                    outcome={"status": "unchanged", "balance": current},
+                )
+            )
+            continue
+        action = AdjustPointsArgs(
+            membership_id=update.loyalty_membership_id, points=delta, reason=args.reason
+        )
+        outcome = await submit(env, "adjust_points", action.model_dump(mode="json"))
+        outcomes.append(outcome)
+        changes.append(
+            PointsChange(membership_id=update.loyalty_membership_id, outcome=outcome.to_dict())
+        )
+    await env.runtime.after_write()
+    denied = next((o for o in outcomes if isinstance(o, Denied)), None)
+    if denied is not None:
+        result = outcome_result(denied)
+        body = dict(result.structured_content or {})
+        body["memberships"] = None if memberships is None else memberships.to_dict()
+        body["points"] = [c.model_dump() for c in changes]
+        return types.CallToolResult(content=result.content, structured_content=body, is_error=True)
+    pending = any(isinstance(o, PendingApproval) for o in outcomes)
+    return MembershipsUpdated(
+        status="pending_approval" if pending else "posted",
+        memberships=None
+        if memberships is None
+        else WriteOutcome[MembershipsOut].model_validate(memberships.to_dict()),
+        points=changes,
+    )
+
+
+# ---------------------------------------------------------------------------- definitions
+def _read_tool(
+    name: str, title: str, description: str, args: Any, result: Any, handler: Any
+) -> ToolDef:
+    return ToolDef(
+        name,
+        title,
+        description,
+        args,
+        result,
+        toolset="admin",
+        needs=("read",),
+        handler=handler,
+        open_world=True,
+    )
+
+
+def _write_tool(
+    name: str,
+    title: str,
+    description: str,
+    args: Any,
+    result: Any,
+    needs: tuple[Any, ...],
+    *,
+    destructive: bool = False,
+    idempotent: bool = True,
+) -> ToolDef:
+    return ToolDef(
+        name,
+        title,
+        description,
+        args,
+        WriteOutcome[result],
+        toolset="admin",
+        needs=needs,
+        handler=_writer(name),
+        read_only=False,
+        destructive=destructive,
+        idempotent=idempotent,
+        open_world=True,
+    )
+
+
+_ADMIN = ("administer_programs",)
+
+ADMIN_TOOLS: tuple[ToolDef, ...] = (
+    _read_tool(
+        "list_loyalty_programs",
+        "List loyalty programs",
+        "Loyalty programs in Mews (active; include_deleted for all), optionally by code.",
+        ListProgramsArgs,
+        ProgramsOut,
+        list_programs,
+    ),
+    _write_tool(
+        "add_loyalty_programs",
+        "Add loyalty programs",
+        "Create loyalty programs in Mews (batch).",
+        AddProgramsArgs,
+        ProgramsOut,
+        _ADMIN,
+        idempotent=False,
+    ),
+    _write_tool(
+        "update_loyalty_programs",
+        "Update loyalty programs",
+        "Change names, types or subscriptions of programs (codes are fixed).",
+        UpdateProgramsArgs,
+        ProgramsOut,
+        _ADMIN,
+    ),
+    _write_tool(
+        "delete_loyalty_programs",
+        "Delete loyalty programs",
+        "Delete programs (Mews refuses programs with active memberships). Needs approval.",
+        DeleteProgramsArgs,
+        Deleted,
+        ("delete", *_ADMIN),
+        destructive=True,
+    ),
+    _read_tool(
+        "list_loyalty_tiers",
+        "List loyalty tiers",
+        "Tiers of the given programs.",
+        ListTiersArgs,
+        TiersOut,
+        list_tiers,
+    ),
+    _write_tool(
+        "add_loyalty_tiers",
+        "Add loyalty tiers",
+        "Create tiers in existing programs (batch).",
+        AddTiersArgs,
+        TiersOut,
+        _ADMIN,
+        idempotent=False,
+    ),
+    _write_tool(
+        "update_loyalty_tiers",
+        "Update loyalty tiers",
+        "Change tier names, codes or ordering.",
+        UpdateTiersArgs,
+        TiersOut,
+        _ADMIN,
+    ),
+    _write_tool(
+        "delete_loyalty_tiers",
+        "Delete loyalty tiers",
+        "Delete tiers. Needs approval.",
+        DeleteTiersArgs,
+        Deleted,
+        ("delete", *_ADMIN),
+        destructive=True,
+    ),
+    _read_tool(
+        "list_loyalty_memberships",
+        "List loyalty memberships",
+        "Memberships by customer, membership, program or membership number (Mews Points as "
+        "pushed from the ledger).",
+        ListMembershipsArgs,
+        MembershipsOut,
+        list_memberships,
+    ),
+    _write_tool(
+        "add_loyalty_memberships",
+        "Add loyalty memberships",
+        "Enrol customers in programs (batch). Points start at zero: award them separately.",
+        AddMembershipsArgs,
+        MembershipsOut,
+        ("write",),
+        idempotent=False,
+    ),
+    ToolDef(
+        "update_loyalty_memberships",
+        "Update loyalty memberships",
+        "Change state, tier, number, primary flag or expiry of memberships (batch). A points "
+        "value becomes a ledger adjustment under the points policy; a lower tier needs approval.",
+        UpdateMembershipsInput,
+        MembershipsUpdated,
+        toolset="admin",
+        needs=("write",),
+        handler=update_memberships,
+        read_only=False,
+        destructive=True,
+        open_world=True,
+    ),
+    _write_tool(
+        "delete_loyalty_memberships",
+        "Delete loyalty memberships",
+        "Delete memberships. Needs approval.",
+        DeleteMembershipsArgs,
+        Deleted,
+        ("delete",),
+        destructive=True,
+    ),
+)

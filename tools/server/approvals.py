@@ -1,0 +1,99 @@
+"""The `approvals` toolset: the queue of writes waiting for a manager (managers only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from policies import Outcome
+from tools.server.tooling import ToolDef, ToolEnv
+from tools.server.writes import WriteOutcome
+
+__all__ = ["APPROVAL_TOOLS"]
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ListApprovalsArgs(_Args):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class ApprovalOut(BaseModel):
+    approval_id: str
+    action: str
+    args: dict[str, Any] = Field(description="exactly what executes if approved")
+    requester: str
+    rule: str
+    reason: str
+    note: str
+    points: int
+    status: str
+    created_at: str
+    expires_at: str
+
+
+class ApprovalList(BaseModel):
+    approvals: list[ApprovalOut]
+
+
+async def list_pending(env: ToolEnv, args: ListApprovalsArgs) -> Any:
+    guard = env.runtime.guard
+
+    async def run() -> ApprovalList:
+        now = guard.clock.now()
+        rows = guard.approvals(("pending",))[: args.limit]
+        return ApprovalList(
+            approvals=[
+                ApprovalOut.model_validate(
+                    {k: v for k, v in row.to_dict(now).items() if k in ApprovalOut.model_fields}
+                )
+                for row in rows
+            ]
+        )
+
+    return await guard.read(env.principal, "list_pending_approvals", args.model_dump(), run)
+
+
+class DecideArgs(_Args):
+    approval_id: Annotated[str, StringConstraints(pattern=r"^apr_[0-9a-f]{16}$")]
+    decision: Literal["approve", "reject"]
+    comment: Annotated[str | None, StringConstraints(max_length=500)] = None
+
+
+async def decide(env: ToolEnv, args: DecideArgs) -> Outcome:
+    guard = env.runtime.guard
+    if args.decision == "approve":
+        return await guard.approve(env.principal, args.approval_id, args.comment)
+    return await guard.reject(env.principal, args.approval_id, args.comment)
+
+
+APPROVAL_TOOLS: tuple[ToolDef, ...] = (
+    ToolDef(
+        "list_pending_approvals",
+        "List pending approvals",
+        "Writes waiting for a manager, oldest first, with the exact arguments and why they wait.",
+        ListApprovalsArgs,
+        ApprovalList,
+        toolset="approvals",
+        needs=("read", "approve"),
+        handler=list_pending,
+    ),
+    ToolDef(
+        "decide_approval",
+        "Decide approval",
+        "Approve (executes the request exactly as asked, once) or reject a pending request. "
+        "Managers only, never their own request.",
+        DecideArgs,
+        WriteOutcome[Any],
+        toolset="approvals",
+        needs=("approve",),
+        handler=decide,
+        read_only=False,
+        destructive=True,
+        idempotent=False,
+        open_world=True,
+    ),
+)

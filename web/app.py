@@ -1,0 +1,548 @@
+"""The staff web app: sign-in, chat with the assistant, member card, approvals, audit.
+
+    app = create_app(WebConfig(users=load_users(path), open_runtime=..., model_factory=...))
+
+Every page and action checks on the server who is signed in and what their role may do; every
+form carries a CSRF token. The approvals inbox and the audit view are for roles with the
+`approve` permission (managers, admins). The chat streams its answer as newline-delimited JSON
+to the page's script (`X-Stream: ndjson`); without JavaScript the same form posts, waits for the
+answer and shows the conversation again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import anyio
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from policies import Principal, principal_for_role, records, verify
+from tools.runtime import LoyaltyRuntime
+from web import members
+from web.chat import ChatService, ModelFactory
+from web.security import (
+    COOKIE_NAME,
+    SECURITY_HEADERS,
+    SessionCodec,
+    SessionData,
+    SignInThrottle,
+    csrf_matches,
+)
+from web.users import User, verify_password
+
+__all__ = ["AUDIT_RECENT", "MAX_QUESTION", "WebConfig", "create_app"]
+
+_log = logging.getLogger(__name__)
+_HERE = Path(__file__).parent
+MAX_QUESTION = 2000
+MAX_COMMENT = 500
+AUDIT_RECENT = 50
+_SESSION = "web.session"
+_SESSION_CHANGED = "web.session_changed"
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    users: Mapping[str, User]
+    open_runtime: Callable[[], AbstractAsyncContextManager[LoyaltyRuntime]]
+    model_factory: ModelFactory
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    banner: str | None = None
+    """A line shown on every page (e.g. that the accounts are throwaway demo ones)."""
+    clock: Callable[[], float] = time.time
+
+
+@dataclass
+class _State:
+    config: WebConfig
+    codec: SessionCodec
+    throttle: SignInThrottle
+    templates: Environment
+    runtime: LoyaltyRuntime | None = None
+    chat: ChatService | None = None
+    flashes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Who:
+    session: SessionData
+    user: User
+    principal: Principal
+
+    @property
+    def manager(self) -> bool:
+        return self.principal.can("approve")
+
+
+# ---------------------------------------------------------------------------- plumbing
+
+
+def _state(request: Request) -> _State:
+    state: _State = request.app.state.web
+    return state
+
+
+def _runtime(request: Request) -> LoyaltyRuntime:
+    runtime = _state(request).runtime
+    if runtime is None:
+        raise HTTPException(503, "The app is still starting; try again in a moment.")
+    return runtime
+
+
+def _session(request: Request) -> SessionData:
+    session: SessionData = request.scope[_SESSION]
+    return session
+
+
+def _set_session(request: Request, session: SessionData | None) -> None:
+    request.scope[_SESSION] = session
+    request.scope[_SESSION_CHANGED] = True
+
+
+def _who(request: Request) -> _Who | None:
+    state = _state(request)
+    session = _session(request)
+    user = state.config.users.get(session.user or "")
+    if user is None or user.fingerprint != session.fingerprint:
+        return None
+    runtime = _runtime(request)
+    principal = principal_for_role(runtime.policy, user.role, name=user.name)
+    return _Who(session, user, principal)
+
+
+def _flash(request: Request, kind: str, text: str) -> None:
+    _state(request).flashes.setdefault(_session(request).sid, []).append((kind, text))
+
+
+def _page(
+    request: Request,
+    template: str,
+    who: _Who | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    state = _state(request)
+    flashes = state.flashes.pop(_session(request).sid, [])
+    html = state.templates.get_template(template).render(
+        who=who,
+        csrf=_session(request).csrf,
+        banner=state.config.banner,
+        flashes=flashes,
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)
+
+
+async def _form(request: Request) -> FormData:
+    """The posted form, after its CSRF token is checked (403 otherwise)."""
+    try:
+        form = await request.form(max_files=0, max_fields=20)
+    except Exception as exc:  # malformed bodies of every kind: a clear 400, not a trace
+        raise HTTPException(400, f"The form could not be read: {exc}") from None
+    if not csrf_matches(_session(request), form.get("csrf")):
+        raise HTTPException(
+            403, "The form expired or did not come from this app. Reload the page and try again."
+        )
+    return form
+
+
+def _text(form: FormData, name: str, *, limit: int, required: bool = True) -> str:
+    value = form.get(name, "")
+    if not isinstance(value, str):
+        raise HTTPException(400, f"{name} must be text")
+    value = value.strip()
+    if required and not value:
+        raise HTTPException(400, f"Please fill in {name}.")
+    if len(value) > limit:
+        raise HTTPException(400, f"{name} is too long ({len(value)} characters; at most {limit}).")
+    return value
+
+
+Handler = Callable[[Request, _Who], Awaitable[Response]]
+
+
+def _signed_in(
+    *, manager: bool = False
+) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
+    """The endpoint for signed-in users (managers only with `manager`); others are sent to
+    the sign-in page (GET), refused with 401 (POST), or 403 for a role that may not."""
+
+    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            who = _who(request)
+            if who is None:
+                if request.method == "GET":
+                    target = quote(request.url.path, safe="/")
+                    return RedirectResponse(f"/login?next={target}", status_code=303)
+                raise HTTPException(401, "Please sign in first.")
+            if manager and not who.manager:
+                raise HTTPException(
+                    403,
+                    f"Your role ({who.principal.role}) cannot open this page: it is for managers "
+                    "(roles with the approve permission).",
+                )
+            return await handler(request, who)
+
+        return endpoint
+
+    return wrap
+
+
+# ---------------------------------------------------------------------------- sign-in
+
+
+async def login_page(request: Request) -> Response:
+    if _who(request) is not None:
+        return RedirectResponse("/chat", status_code=303)
+    return _page(request, "login.html", None, next=_next(request.query_params.get("next")))
+
+
+def _next(target: str | None) -> str:
+    """Only a local path (never another site) to go to after signing in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/chat"
+
+
+async def login(request: Request) -> Response:
+    form = await _form(request)
+    state = _state(request)
+    name = str(form.get("username", "")).strip().lower()
+    password = str(form.get("password", ""))
+    target = _next(str(form.get("next", "")))
+    if state.throttle.blocked(name):
+        return _page(
+            request,
+            "login.html",
+            None,
+            429,
+            next=target,
+            error="Too many failed sign-ins for this name; wait 15 minutes and try again.",
+        )
+    user = state.config.users.get(name)
+    if not verify_password(password, user.password_hash if user else None) or user is None:
+        state.throttle.failed(name)
+        return _page(
+            request, "login.html", None, 401, next=target, error="Unknown name or wrong password."
+        )
+    state.throttle.succeeded(name)
+    _set_session(
+        request, _session(request).signed_in(user.name, user.fingerprint, state.config.clock())
+    )
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    await _form(request)
+    state = _state(request)
+    state.codec.revoke(_session(request))
+    _set_session(request, SessionData.fresh(state.config.clock()))
+    return RedirectResponse("/login", status_code=303)
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/chat" if _who(request) else "/login", status_code=303)
+
+
+# ---------------------------------------------------------------------------- chat
+
+
+def _chat(request: Request) -> ChatService:
+    chat = _state(request).chat
+    if chat is None:
+        raise HTTPException(503, "The app is still starting; try again in a moment.")
+    return chat
+
+
+@_signed_in()
+async def chat_page(request: Request, who: _Who) -> Response:
+    conversation = _chat(request).conversation(who.user.name)
+    return _page(request, "chat.html", who, conversation=conversation, max_question=MAX_QUESTION)
+
+
+@_signed_in()
+async def chat_ask(request: Request, who: _Who) -> Response:
+    form = await _form(request)
+    question = _text(form, "message", limit=MAX_QUESTION)
+    chat = _chat(request)
+    try:
+        _exchange, events = chat.start(who.principal, question)
+    except ChatService.Busy:
+        raise HTTPException(
+            409, "Your previous question is still being answered; wait for it, then ask again."
+        ) from None
+    if request.headers.get("x-stream") == "ndjson":
+
+        async def lines() -> AsyncIterator[str]:
+            async for event in events:
+                yield json.dumps(event, ensure_ascii=False) + "\n"
+
+        return StreamingResponse(
+            lines(),
+            media_type="application/x-ndjson",
+            headers={"X-Accel-Buffering": "no"},
+        )
+    async for _event in events:  # no script: wait for the whole answer, then show the page
+        pass  # the page shows the answer, or the exchange's note when there is none
+    return RedirectResponse("/chat#latest", status_code=303)
+
+
+@_signed_in()
+async def chat_reset(request: Request, who: _Who) -> Response:
+    await _form(request)
+    try:
+        _chat(request).reset(who.user.name)
+    except ChatService.Busy:
+        raise HTTPException(409, "A question is still being answered; wait for it first.") from None
+    _flash(request, "ok", "Started a new conversation.")
+    return RedirectResponse("/chat", status_code=303)
+
+
+# ---------------------------------------------------------------------------- members
+
+
+@_signed_in()
+async def members_page(request: Request, who: _Who) -> Response:
+    query = request.query_params.get("q", "").strip()
+    found: list[dict[str, Any]] = []
+    error = None
+    if len(query) > 200:
+        error, query = "The search is too long (at most 200 characters).", query[:200]
+    elif query:
+        try:
+            found = await members.find(_runtime(request), who.principal, query)
+        except members.ToolError as exc:
+            error = str(exc)
+        if not found and error is None:
+            error = (
+                f"No member matches “{query}”. Try a last name, an e-mail or a membership number."
+            )
+    status = 400 if error and not found and len(query) >= 200 else 200
+    return _page(request, "members.html", who, status, query=query, found=found, error=error)
+
+
+@_signed_in()
+async def member_page(request: Request, who: _Who) -> Response:
+    customer_id = request.path_params["customer_id"]
+    if not members.is_customer_id(customer_id):
+        raise HTTPException(404, "That is not a member id; search for the member by name.")
+    try:
+        card = await members.member_card(_runtime(request), who.principal, customer_id)
+    except members.ToolError as exc:
+        raise HTTPException(404 if exc.status == "error" else 403, str(exc)) from None
+    return _page(request, "member.html", who, card=card)
+
+
+# ---------------------------------------------------------------------------- approvals
+
+
+@_signed_in(manager=True)
+async def approvals_page(request: Request, who: _Who) -> Response:
+    runtime = _runtime(request)
+    now = runtime.clock.now()
+    rows = [row.to_dict(now) for row in runtime.guard.approvals(None)]
+    pending = [row for row in rows if row["status"] == "pending"]
+    decided = sorted(
+        (row for row in rows if row["status"] != "pending"),
+        key=lambda row: row["decided_at"] or row["created_at"],
+        reverse=True,
+    )[:50]
+    return _page(
+        request,
+        "approvals.html",
+        who,
+        pending=pending,
+        decided=decided,
+        pretty=lambda data: json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True),
+        max_comment=MAX_COMMENT,
+    )
+
+
+@_signed_in(manager=True)
+async def approvals_decide(request: Request, who: _Who) -> Response:
+    form = await _form(request)
+    approval_id = request.path_params["approval_id"]
+    decision = _text(form, "decision", limit=10)
+    if decision not in ("approve", "reject"):
+        raise HTTPException(400, "decision must be approve or reject")
+    comment = _text(form, "comment", limit=MAX_COMMENT, required=False) or None
+    try:
+        result = await members.decide(
+            _runtime(request), who.principal, approval_id, decision, comment
+        )
+    except members.ToolError as exc:
+        _flash(request, "error", f"{approval_id} was not {decision}d: {exc}")
+    else:
+        if decision == "reject":
+            done = "rejected"
+        elif result.get("status") == "posted":
+            done = "approved and posted"
+        else:
+            done = f"approved ({result.get('status')})"
+        _flash(request, "ok", f"{approval_id}: {done}.")
+    return RedirectResponse("/approvals", status_code=303)
+
+
+# ---------------------------------------------------------------------------- audit
+
+
+@_signed_in(manager=True)
+async def audit_page(request: Request, who: _Who) -> Response:
+    runtime = _runtime(request)
+    report = await anyio.to_thread.run_sync(verify, runtime.store, runtime.guard.audit_key)
+    recent = records(runtime.store, after_seq=max(0, report.head_seq - AUDIT_RECENT))
+    rows = [record.to_dict() for record in reversed(recent)]
+    return _page(
+        request,
+        "audit.html",
+        who,
+        report=report,
+        rows=rows,
+        compact=lambda data: json.dumps(data, ensure_ascii=False, sort_keys=True, default=str),
+    )
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if _SESSION not in request.scope:
+        return HTMLResponse(exc.detail, status_code=exc.status_code)
+    who = _who(request) if _state(request).runtime is not None else None
+    if "application/json" in request.headers.get("accept", "") or request.headers.get("x-stream"):
+        return Response(
+            json.dumps({"error": exc.detail}),
+            status_code=exc.status_code,
+            media_type="application/json",
+        )
+    return _page(
+        request, "error.html", who, exc.status_code, status=exc.status_code, message=exc.detail
+    )
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    _log.exception("unexpected error on %s", request.url.path, exc_info=exc)
+    return HTMLResponse(
+        "<!doctype html><title>Something went wrong</title><h1>Something went wrong</h1>"
+        "<p>The request could not be completed. The server log has the details; "
+        '<a href="/chat">back to the app</a>.</p>',
+        status_code=500,
+    )
+
+
+# ---------------------------------------------------------------------------- the app
+
+
+class _SessionMiddleware:
+    """Reads the session cookie into the scope; writes it back when it changed or was new,
+    and adds the security headers to every response."""
+
+    def __init__(self, app: ASGIApp, state: _State) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        session = self.state.codec.decode(request.cookies.get(COOKIE_NAME))
+        if session is None:
+            session = SessionData.fresh(self.state.config.clock())
+            scope[_SESSION_CHANGED] = True
+        scope[_SESSION] = session
+        secure = scope.get("scheme") == "https"
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                for name, value in SECURITY_HEADERS.items():
+                    headers.append((name.lower().encode(), value.encode()))
+                if scope.get(_SESSION_CHANGED):
+                    headers.append((b"set-cookie", self._cookie(scope[_SESSION], secure).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _cookie(self, session: SessionData, secure: bool) -> str:
+        value = self.state.codec.encode(session)
+        attributes = f"{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax"
+        attributes += f"; Max-Age={int(self.state.codec.max_age_s)}"
+        return attributes + ("; Secure" if secure else "")
+
+
+def _templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(_HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["points"] = lambda value: "–" if value is None else f"{int(value):,}"
+    env.filters["when"] = lambda value: "–" if not value else str(value)[:16].replace("T", " ")
+    return env
+
+
+def create_app(config: WebConfig) -> Starlette:
+    state = _State(
+        config=config,
+        codec=SessionCodec(config.secret, clock=config.clock),
+        throttle=SignInThrottle(),
+        templates=_templates(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with config.open_runtime() as runtime, anyio.create_task_group() as group:
+            state.runtime = runtime
+            state.chat = ChatService(runtime, config.model_factory, group)
+            try:
+                yield
+            finally:
+                group.cancel_scope.cancel()  # runs still going when the server stops
+                state.runtime = state.chat = None
+
+    routes = [
+        Route("/", home),
+        Route("/login", login_page, methods=["GET"]),
+        Route("/login", login, methods=["POST"]),
+        Route("/logout", logout, methods=["POST"]),
+        Route("/chat", chat_page, methods=["GET"]),
+        Route("/chat", chat_ask, methods=["POST"]),
+        Route("/chat/reset", chat_reset, methods=["POST"]),
+        Route("/members", members_page, methods=["GET"]),
+        Route("/members/{customer_id}", member_page, methods=["GET"]),
+        Route("/approvals", approvals_page, methods=["GET"]),
+        Route("/approvals/{approval_id}", approvals_decide, methods=["POST"]),
+        Route("/audit", audit_page, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.web = state
+    app.add_middleware(_SessionMiddleware, state=state)
+    return app

@@ -1,0 +1,304 @@
+"""Conversations with the assistant, one per user, kept in memory by this process.
+
+A question runs as a task of the app (not of the request), so that a closed browser tab does
+not cut a run in half: the answer still joins the conversation. While it runs, its events go to
+whoever listens (the streaming response): `text` deltas, one `tool` card per tool call (tool,
+status, a one-line result summary, the approval id when one was created), then `done`.
+
+Each run opens an in-memory MCP session on the shared runtime for the user's principal (the
+same server and system prompt as `loyalty chat`, see `agent.session`), with the history so far.
+A restart forgets every conversation; the audit log and approvals stay in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectSendStream
+
+from agent.errors import ConfigError
+from agent.events import AgentEvent, ToolCallFinished
+from agent.mcp_connect import connect_mcp
+from agent.mcp_tools import McpToolset, ToolOutcome
+from agent.models.base import ChatModel
+from agent.models.types import JsonObject, Message, TextDelta
+from agent.records import RunLimits, RunResult, ToolCallRecord
+from agent.session import Session, runtime_server, system_prompt
+from policies import Principal
+from tools.runtime import LoyaltyRuntime
+
+__all__ = [
+    "ChatBusyError",
+    "ChatService",
+    "Conversation",
+    "Exchange",
+    "ModelFactory",
+    "ToolCard",
+    "summarize",
+]
+
+_log = logging.getLogger(__name__)
+
+ModelFactory = Callable[[], ChatModel]
+"""Builds the model for one question (a scripted model is used up by one run)."""
+
+MAX_EXCHANGES = 50
+SUMMARY_CHARS = 160
+
+
+@dataclass
+class ToolCard:
+    name: str
+    status: str
+    summary: str
+    approval_id: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "type": "tool",
+            "name": self.name,
+            "status": self.status,
+            "summary": self.summary,
+            "approval_id": self.approval_id,
+        }
+
+
+@dataclass
+class Exchange:
+    question: str
+    answer: str = ""
+    tools: list[ToolCard] = field(default_factory=list)
+    state: Literal["running", "done", "failed"] = "running"
+    note: str | None = None
+    """Why the run ended without an answer (a limit, a model error, no model configured)."""
+
+    def done_json(self) -> dict[str, Any]:
+        return {"type": "done", "state": self.state, "answer": self.answer, "note": self.note}
+
+
+@dataclass
+class Conversation:
+    history: list[Message] = field(default_factory=list)
+    exchanges: deque[Exchange] = field(default_factory=lambda: deque(maxlen=MAX_EXCHANGES))
+    running: bool = False
+
+
+class ChatBusyError(Exception):
+    """The user's previous question is still being answered."""
+
+
+class _RecordingTools(McpToolset):
+    """The session's MCP tools, keeping each outcome for the tool card of its call."""
+
+    def __init__(self, tools: McpToolset) -> None:
+        super().__init__(tools.client, tools.tools)
+        self.outcomes: dict[str, deque[ToolOutcome]] = defaultdict(deque)
+
+    async def call(self, name: str, arguments: JsonObject) -> ToolOutcome:
+        outcome = await super().call(name, arguments)
+        self.outcomes[_call_key(name, arguments)].append(outcome)
+        return outcome
+
+    def outcome_for(self, record: ToolCallRecord) -> ToolOutcome | None:
+        if not isinstance(record.arguments, dict):
+            return None
+        waiting = self.outcomes.get(_call_key(record.name, record.arguments))
+        return waiting.popleft() if waiting else None
+
+
+def _call_key(name: str, arguments: JsonObject) -> str:
+    return name + json.dumps(arguments, sort_keys=True, default=str)
+
+
+class ChatService:
+    """Every user's conversation, and the runs that extend them."""
+
+    def __init__(
+        self,
+        runtime: LoyaltyRuntime,
+        model_factory: ModelFactory,
+        task_group: TaskGroup,
+        *,
+        limits: RunLimits | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.model_factory = model_factory
+        self.task_group = task_group
+        self.limits = limits or RunLimits()
+        self._conversations: dict[str, Conversation] = {}
+
+    Busy = ChatBusyError
+
+    def conversation(self, user: str) -> Conversation:
+        return self._conversations.setdefault(user, Conversation())
+
+    def reset(self, user: str) -> None:
+        if self.conversation(user).running:
+            raise ChatBusyError
+        self._conversations[user] = Conversation()
+
+    def start(
+        self, principal: Principal, question: str
+    ) -> tuple[Exchange, AsyncIterator[dict[str, Any]]]:
+        """Start answering `question`; the iterator yields its events until `done`.
+        Raises `ChatService.Busy` while the user's previous question runs."""
+        conversation = self.conversation(principal.name)
+        if conversation.running:
+            raise ChatBusyError
+        conversation.running = True
+        exchange = Exchange(question=question)
+        conversation.exchanges.append(exchange)
+        send, receive = anyio.create_memory_object_stream[dict[str, Any]](max_buffer_size=1000)
+        self.task_group.start_soon(self._run, principal, conversation, exchange, send)
+
+        async def events() -> AsyncIterator[dict[str, Any]]:
+            with receive:
+                async for event in receive:
+                    yield event
+
+        return exchange, events()
+
+    async def _run(
+        self,
+        principal: Principal,
+        conversation: Conversation,
+        exchange: Exchange,
+        send: MemoryObjectSendStream[dict[str, Any]],
+    ) -> None:
+        def emit(event: dict[str, Any]) -> None:
+            # nobody listening any more is fine: the exchange still records everything
+            with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError, anyio.WouldBlock):
+                send.send_nowait(event)
+
+        with send:
+            try:
+                result = await self._ask(principal, conversation, exchange, emit)
+            except ConfigError as exc:
+                exchange.state, exchange.note = "failed", str(exc)
+            except Exception:  # the edge of a run: the user sees a message, the log the rest
+                _log.exception("a chat run failed")
+                exchange.state = "failed"
+                exchange.note = "the assistant failed unexpectedly; the server log has details"
+            else:
+                conversation.history = list(result.messages)
+                _finish(exchange, result)
+            finally:
+                conversation.running = False
+            emit(exchange.done_json())
+
+    async def _ask(
+        self,
+        principal: Principal,
+        conversation: Conversation,
+        exchange: Exchange,
+        emit: Callable[[dict[str, Any]], None],
+    ) -> RunResult:
+        runtime = self.runtime
+        model = self.model_factory()
+        try:
+            async with (
+                runtime_server(runtime)(principal) as server,
+                connect_mcp(server) as connected,
+            ):
+                tools = _RecordingTools(connected)
+                session = Session(
+                    model=model,
+                    tools=tools,
+                    principal=principal,
+                    policy=runtime.policy,
+                    system_prompt=system_prompt(
+                        runtime.policy,
+                        principal,
+                        today=runtime.clock.now().date(),
+                        mode=runtime.guard.mode().mode,
+                    ),
+                    limits=self.limits,
+                    history=list(conversation.history),
+                )
+
+                def on_event(event: AgentEvent) -> None:
+                    if isinstance(event, TextDelta):
+                        exchange.answer += event.text
+                        emit({"type": "text", "text": event.text})
+                    elif isinstance(event, ToolCallFinished):
+                        card = _card(event.record, tools.outcome_for(event.record))
+                        exchange.tools.append(card)
+                        emit(card.to_json())
+
+                return await session.ask(exchange.question, on_event=on_event)
+        finally:
+            close = getattr(model, "aclose", None)
+            if close is not None:
+                await close()
+
+
+def _finish(exchange: Exchange, result: RunResult) -> None:
+    if result.final_text is not None:
+        exchange.answer = result.final_text
+    if result.termination == "final_answer":
+        exchange.state = "done"
+        return
+    exchange.state = "failed"
+    detail = f": {result.model_error}" if result.model_error else ""
+    exchange.note = f"the run ended early ({result.termination}){detail}"
+
+
+def _card(record: ToolCallRecord, outcome: ToolOutcome | None) -> ToolCard:
+    structured = outcome.structured if outcome is not None else None
+    approval_id = None
+    if record.status == "pending_approval" and structured:
+        approval_id = str(structured.get("approval_id") or "") or None
+    summary = (
+        summarize(record.name, outcome) if outcome is not None else record.error or record.status
+    )
+    return ToolCard(record.name, record.status, summary, approval_id)
+
+
+def summarize(name: str, outcome: ToolOutcome) -> str:
+    """One line of what a tool returned, for its card."""
+    body = outcome.structured or {}
+    if outcome.status == "pending_approval":
+        text = f"waits for a manager ({body.get('approval_id')}): {body.get('reason')}"
+    elif outcome.status == "denied":
+        text = f"denied by {body.get('rule')}: {body.get('reason')}"
+    elif outcome.status == "error":
+        text = outcome.content.removeprefix("Error: ")
+    elif outcome.status == "posted":
+        text = "posted" + _posted_detail(body.get("result"))
+    elif isinstance(body.get("reasoning"), str):
+        text = str(body["reasoning"])
+    elif isinstance(body.get("candidates"), list):
+        names = [str(c.get("display_name")) for c in body["candidates"] if isinstance(c, dict)]
+        text = f"{len(names)} found" + (f": {', '.join(names)}" if names else "")
+    else:
+        text = _scalars(body) or outcome.content
+    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+
+
+def _posted_detail(result: Any) -> str:
+    if not isinstance(result, dict):
+        return ""
+    parts = [
+        f"{key.replace('_', ' ')} {result[key]}"
+        for key in ("points", "balance", "offer_id")
+        if result.get(key) is not None
+    ]
+    return f": {', '.join(parts)}" if parts else ""
+
+
+def _scalars(body: dict[str, Any]) -> str:
+    parts = []
+    for key, value in body.items():
+        if isinstance(value, list):
+            parts.append(f"{len(value)} {key}")
+        elif isinstance(value, str | int | float | bool):
+            parts.append(f"{key} {value}")
+    return ", ".join(parts)

@@ -1,0 +1,129 @@
+"""The data behind the member pages, read through the MCP server as the signed-in principal
+(so the role checks and the audit log apply exactly as they do for the assistant)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.mcp_connect import connect_mcp
+from agent.mcp_tools import McpToolset, ToolOutcome
+from agent.models.types import JsonObject
+from policies import Principal
+from tools.runtime import LoyaltyRuntime
+from tools.server import create_server
+
+__all__ = ["MemberCard", "ToolError", "decide", "find", "is_customer_id", "member_card", "tools"]
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+class ToolError(Exception):
+    """A tool refused or failed; the message is the one the tool gave."""
+
+    def __init__(self, message: str, status: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def is_customer_id(text: str) -> bool:
+    return _GUID.fullmatch(text) is not None
+
+
+@asynccontextmanager
+async def tools(runtime: LoyaltyRuntime, principal: Principal) -> AsyncIterator[McpToolset]:
+    server = create_server(runtime, principal=principal, toolsets=("member", "approvals"))
+    async with connect_mcp(server) as connected:
+        yield connected
+
+
+def _structured(outcome: ToolOutcome) -> dict[str, Any]:
+    """The result's structured body; `ToolError` with the tool's own message for an error.
+    (Raised only outside the MCP connection, whose task group would wrap it in a group.)"""
+    if outcome.is_error:
+        body = outcome.structured or {}
+        if outcome.status == "denied":
+            message = f"denied by {body.get('rule')}: {body.get('reason')}"
+        else:
+            message = str(body.get("message") or outcome.content.removeprefix("Error: "))
+        raise ToolError(message, outcome.status)
+    return dict(outcome.structured or {})
+
+
+async def find(runtime: LoyaltyRuntime, principal: Principal, query: str) -> list[dict[str, Any]]:
+    async with tools(runtime, principal) as toolset:
+        outcome = await toolset.call("find_members", {"query": query, "limit": 20})
+    found = _structured(outcome)
+    return [c for c in found.get("candidates", []) if isinstance(c, dict)]
+
+
+@dataclass
+class MemberCard:
+    summary: dict[str, Any]
+    progress: dict[str, Any] | None
+    rewards: dict[str, Any] | None
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Ledger entries by membership id, newest first."""
+    offers: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """Parts that could not be read (the rest of the card still shows)."""
+
+
+async def member_card(
+    runtime: LoyaltyRuntime, principal: Principal, customer_id: str
+) -> MemberCard:
+    """Everything on the card; `ToolError` when the member cannot be read at all."""
+    customer: JsonObject = {"customer_id": customer_id}
+    parts: dict[str, ToolOutcome] = {}
+    async with tools(runtime, principal) as toolset:
+        parts["summary"] = await toolset.call("get_member_summary", customer)
+        summary = parts["summary"].structured or {}
+        if not parts["summary"].is_error and summary.get("memberships"):
+            parts["progress"] = await toolset.call("get_tier_progress", customer)
+            parts["rewards"] = await toolset.call("recommend_rewards", customer)
+            for membership in summary["memberships"]:
+                membership_id = str(membership.get("membership_id"))
+                parts[f"history:{membership_id}"] = await toolset.call(
+                    "get_points_history", {"membership_id": membership_id, "limit": 20}
+                )
+        parts["offers"] = await toolset.call(
+            "list_offer_drafts", {"customer_id": customer_id, "limit": 20}
+        )
+    card = MemberCard(summary=_structured(parts.pop("summary")), progress=None, rewards=None)
+
+    def part(key: str) -> dict[str, Any] | None:
+        outcome = parts.get(key)
+        if outcome is None:
+            return None
+        try:
+            return _structured(outcome)
+        except ToolError as exc:
+            card.problems.append(f"{key.split(':')[0]}: {exc}")
+            return None
+
+    card.progress = part("progress")
+    card.rewards = part("rewards")
+    for key in [k for k in parts if k.startswith("history:")]:
+        card.history[key.removeprefix("history:")] = list((part(key) or {}).get("entries", []))
+    card.offers = list((part("offers") or {}).get("offers", []))
+    return card
+
+
+async def decide(
+    runtime: LoyaltyRuntime,
+    principal: Principal,
+    approval_id: str,
+    decision: str,
+    comment: str | None,
+) -> dict[str, Any]:
+    """Approve or reject through the `decide_approval` tool (the policy layer enforces who may:
+    a manager who is not the requester); `ToolError` carries the policy's message."""
+    arguments: JsonObject = {"approval_id": approval_id, "decision": decision}
+    if comment:
+        arguments["comment"] = comment
+    async with tools(runtime, principal) as toolset:
+        outcome = await toolset.call("decide_approval", arguments)
+    return _structured(outcome)
