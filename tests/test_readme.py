@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from agent import connect_mcp
 from agent.cli import app
 from tools.sandbox import Sandbox
 
@@ -18,7 +20,11 @@ runner = CliRunner()
 
 
 def console_blocks() -> list[str]:
-    return re.findall(r"```console\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    return blocks("console")
+
+
+def blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 
 
 def commands(block: str) -> list[list[str]]:
@@ -50,7 +56,7 @@ def test_the_main_job_line_names_a_real_command_with_valid_options() -> None:
 
 @pytest.mark.anyio
 async def test_the_curl_example_is_answered_by_the_sandbox_as_documented() -> None:
-    block = next(b for b in console_blocks() if b.startswith("curl"))
+    block = next(b for b in blocks("sh") if "/api/connector/v1/" in b)
     path = re.search(r"http://127\.0\.0\.1:8787(\S+)", block)
     body = re.search(r"-d '(.*)'", block, re.S)
     assert path
@@ -73,6 +79,11 @@ def test_each_cli_example_runs(
     argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # The embedded sandbox and the web users live in the user data/config directories.
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for name in ("MEWS_BASE_URL", "MEWS_CLIENT_TOKEN", "MEWS_ACCESS_TOKEN", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{tmp_path / 'readme.sqlite3'}")
     monkeypatch.delenv("LOYALTY_POLICY_FILE", raising=False)
     if "my-policy.toml" in argv:
@@ -80,3 +91,23 @@ def test_each_cli_example_runs(
         (tmp_path / "my-policy.toml").write_text(shown.stdout, encoding="utf-8")
     result = runner.invoke(app, argv)
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.anyio
+async def test_the_mcp_client_config_starts_a_server_that_lists_its_tools(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = json.loads(blocks("json")[0])
+    (entry,) = config["mcpServers"].values()
+    assert entry["command"] == "loyalty"
+    env = {
+        **entry["env"],
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "LOYALTY_DATABASE_URL": f"sqlite:///{tmp_path / 'mcp.sqlite3'}",
+    }
+    loyalty = Path(sys.executable).with_name("loyalty")
+    async with connect_mcp(command=[str(loyalty), *entry["args"]], env=env) as toolset:
+        names = {tool.name for tool in toolset.tools}
+    assert {"find_members", "get_member_summary", "award_points", "draft_offer"} <= names
+    assert "add_loyalty_programs" not in names  # admin toolset not asked for
+    assert "decide_approval" not in names  # staff cannot decide approvals

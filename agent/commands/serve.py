@@ -12,6 +12,7 @@ nothing but the protocol goes to stdout; the start-up notes go to stderr.
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -117,6 +118,12 @@ async def _serve(
             from tools.server.transports import serve_stdio
 
             _note(f"stdio, acting as {principal.name} ({principal.role})")
+            if sys.stdin.isatty():
+                # A person ran it in a terminal: say what it is waiting for.
+                _note(
+                    "waiting for an MCP client on stdin (Ctrl-D to stop). Connect a desktop app "
+                    "or the MCP Inspector (see README), or watch it work: loyalty demo"
+                )
             await serve_stdio(server)
             return
         await _serve_http(runtime, server, host, port, tokens, principal)
@@ -132,6 +139,8 @@ async def _serve_http(
 ) -> None:
     import uvicorn
 
+    from tools.automation.receiver import SECRET_ENV, webhook_secret
+    from tools.automation.service import AutomationService
     from tools.server.transports import http_app
 
     app = http_app(server, host=host, port=port, tokens=tokens)
@@ -145,8 +154,16 @@ async def _serve_http(
         _note(f"bearer tokens required ({len(tokens)} tokens for {names})")
     _note(f"streamable HTTP on http://{host}:{port}/mcp")
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
-    del runtime  # kept open by the caller for the server's lifetime
-    await uvicorn.Server(config).serve()
+    if not os.environ.get(SECRET_ENV):
+        await uvicorn.Server(config).serve()
+        return
+    # Mews General Webhooks on the same port: the route is authenticated by the secret in its
+    # path (Mews cannot send bearer tokens); /mcp keeps its bearer check.
+    automation = AutomationService.for_runtime(runtime, secret=webhook_secret())
+    automation.mount(app)
+    _note(f"Mews webhooks on http://{host}:{port}/webhooks/mews/<{SECRET_ENV}>")
+    async with automation.running():  # the worker lives as long as the server
+        await uvicorn.Server(config).serve()
 
 
 def _note(text: str) -> None:

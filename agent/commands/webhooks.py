@@ -96,7 +96,13 @@ async def _serve(host: str, port: int, secret: str, enrol: str | None, at: time 
                 "Mews: the embedded sandbox file. To follow a running `loyalty sandbox`, set "
                 "MEWS_BASE_URL (e.g. http://127.0.0.1:8787) and its tokens."
             )
-        config = uvicorn.Config(service.asgi_app(), host=host, port=port, log_level="info")
+        config = uvicorn.Config(
+            service.asgi_app(),
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,  # the access log would print the secret in the webhook path
+        )
         await uvicorn.Server(config).serve()
 
 
