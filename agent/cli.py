@@ -15,6 +15,7 @@ import typer
 from agent.commands import (
     approvals,
     audit,
+    call,
     chat,
     demo,
     eval,
@@ -47,6 +48,7 @@ for _module in (
     webhooks,
     jobs,
     serve,
+    call,
     web,
 ):
     _module.register(app)

@@ -48,6 +48,7 @@ __all__ = [
     "AuditConfig",
     "BreakerConfig",
     "CapsConfig",
+    "CapsOverride",
     "Mode",
     "Permission",
     "Policy",
@@ -95,6 +96,15 @@ class RoleConfig(_Section):
     automated: bool = False
 
 
+class CapsOverride(_Section):
+    """Per-action caps; a field left out keeps the global value."""
+
+    max_points_per_entry: PositiveInt | None = None
+    per_member_per_day: PositiveInt | None = None
+    per_principal_per_day: PositiveInt | None = None
+    program_goodwill_per_day: PositiveInt | None = None
+
+
 class CapsConfig(_Section):
     """Hard caps: a request above one is denied, never queued for approval."""
 
@@ -102,6 +112,14 @@ class CapsConfig(_Section):
     per_member_per_day: PositiveInt
     per_principal_per_day: PositiveInt
     program_goodwill_per_day: PositiveInt
+    actions: dict[str, CapsOverride] = Field(default_factory=dict)
+
+    def for_action(self, name: str) -> CapsConfig:
+        """The caps that apply to one action: the global ones with its overrides laid over."""
+        override = self.actions.get(name)
+        if override is None:
+            return self
+        return self.model_copy(update=override.model_dump(exclude_none=True))
 
 
 class ThresholdOverride(_Section):
@@ -176,7 +194,7 @@ class Policy(_Section):
 
     def to_dict(self) -> dict[str, Any]:
         """The effective policy as JSON (for `loyalty policy show --json` and MCP resources)."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", exclude_none=True)  # unset overrides stay out
 
 
 def policy_path(explicit: Path | None = None) -> Path:

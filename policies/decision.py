@@ -200,7 +200,7 @@ def _caps(
 ) -> Decision | None:
     if not action.issues_points:
         return None
-    caps, usage, facts = policy.caps, context.usage, action.facts
+    caps, usage, facts = policy.caps.for_action(action.name), context.usage, action.facts
     points = facts.points
     if points > caps.max_points_per_entry:
         return Deny(

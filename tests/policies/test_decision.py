@@ -19,8 +19,10 @@ from policies import (
     decide,
     resolve_principal,
 )
+from policies.config import parse_policy, render_toml
 from policies.decision import KIND_PERMISSION
-from tests.policies.support import MEMBER, PROGRAM, make_policy
+from policies.errors import PolicyFileError
+from tests.policies.support import MEMBER, PROGRAM, make_policy, policy_data
 
 # The shipped policy in automate mode, approvals only above what the cap tests use.
 NO_THRESHOLDS = make_policy(mode="automate", approvals={"points_above": 1_000_000})
@@ -321,3 +323,39 @@ def test_nobody_decides_their_own_approval_request() -> None:
     assert check(mine, "alice").rule == "approvals.four_eyes"
     assert check(mine, "bob") == Allow()
     assert check(mine, "carol").rule == "role.permission"
+
+
+@pytest.mark.parametrize(("points", "allowed"), [(999, True), (1000, True), (1001, False)])
+def test_a_per_action_cap_overrides_the_global_one_for_that_action_only(
+    points: int, allowed: bool
+) -> None:
+    policy = make_policy(
+        mode="automate",
+        approvals={"points_above": 1_000_000},
+        caps={"actions": {"accrue_stay": {"per_principal_per_day": 100_000}}},
+    )
+    used = context(usage=Usage(principal_today=99_000))
+    accrual = Action("accrue_stay", "points", Facts(points=points, membership_id=MEMBER))
+    decision = check(accrual, "automation", used, policy)
+    assert (decision == Allow()) is allowed
+    if not allowed:
+        assert decision.rule == "caps.per_principal_per_day"
+        assert "99000 of 100000" in decision.reason
+    # Other actions keep the global 50,000.
+    assert check(award(points), "automation", used, policy).rule == "caps.per_principal_per_day"
+
+
+def test_the_shipped_policy_lets_a_busy_day_of_stay_accruals_through() -> None:
+    busy = context(usage=Usage(principal_today=500_000))
+    accrual = Action("accrue_stay", "points", Facts(points=800, membership_id=MEMBER))
+    assert check(accrual, "automation", busy, SHIPPED) == Allow()
+
+
+def test_a_caps_override_with_a_bad_value_names_its_key() -> None:
+    text = render_toml(policy_data(caps={"actions": {"accrue_stay": {"per_member_per_day": 0}}}))
+    with pytest.raises(PolicyFileError) as raised:
+        parse_policy(text)
+    assert any(
+        "caps.actions.accrue_stay.per_member_per_day" in problem
+        for problem in raised.value.problems
+    )
