@@ -2,7 +2,7 @@
 
     async with connect_mcp(server) as tools:                      # in-process (the default)
     async with connect_mcp(url="http://127.0.0.1:8000/mcp", token=t) as tools:
-    async with connect_mcp(command="loyalty serve --role manager") as tools:
+    async with connect_mcp(command="loyalty serve --as alice") as tools:
 
 Each yields an `McpToolset` (the listed tools, ready for `run_agent`; `.client` is the
 `mcp.Client` for resources and prompts) and closes the connection on exit.

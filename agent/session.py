@@ -251,8 +251,9 @@ def runtime_server(runtime: LoyaltyRuntime) -> ServerFactory:
     return open_server
 
 
-SESSION_TOOLSETS = ("member", "approvals")
-"""The assistant works with members and approvals; administration stays with `loyalty serve`."""
+SESSION_TOOLSETS = ("member", "approvals", "campaigns")
+"""The assistant works with members, approvals, campaigns and upsell; administration stays with
+`loyalty serve`."""
 
 
 def default_principal_name(policy: Policy) -> str:

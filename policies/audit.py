@@ -14,6 +14,11 @@ records from the end is detected too. Appends lock the head row (the chain's loc
 last step of their transaction (`append` is called just before commit), because that lock
 serializes every guarded call of every process.
 
+A guarded call that is refused before the policy decides (arguments that do not validate, a
+member who is not eligible) is recorded too, with the decision `rejected` and the reason:
+`call_scope()` counts the records a call appended, so the caller's edge (the MCP tool wrapper)
+adds a `rejected` record only when nothing recorded the call yet (never two for one call).
+
 Not covered: someone who deletes a tail *and* rewrites the head with the HMAC key unknown to
 them cannot forge hashes, but with plain SHA-256 they can. Anchor `export`'s last hash
 elsewhere if that matters.
@@ -26,6 +31,8 @@ import hmac
 import json
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
@@ -44,9 +51,11 @@ from policies.store import Store
 __all__ = [
     "AuditDraft",
     "AuditRecord",
+    "CallScope",
     "ChainReport",
     "append",
     "audit_key",
+    "call_scope",
     "export",
     "records",
     "verify",
@@ -73,7 +82,7 @@ class AuditDraft:
     role: str
     action: str
     args: JSONValue
-    decision: str  # allow | needs_approval | deny | replayed | executed | failed | ...
+    decision: str  # allow | needs_approval | deny | replayed | executed | failed | rejected | ...
     rule: str | None = None
     reason: str | None = None
     result: JSONValue = None
@@ -191,6 +200,27 @@ def _to_row(draft: AuditDraft) -> _Row:
     )
 
 
+@dataclass
+class CallScope:
+    """The audit records appended during one guarded call (see `call_scope`)."""
+
+    appended: int = 0
+
+
+_CALL: ContextVar[CallScope | None] = ContextVar("audit_call_scope", default=None)
+
+
+@contextmanager
+def call_scope() -> Iterator[CallScope]:
+    """Count the records the current call appends (worker threads share the context's scope)."""
+    scope = CallScope()
+    token = _CALL.set(scope)
+    try:
+        yield scope
+    finally:
+        _CALL.reset(token)
+
+
 def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: bytes | None) -> int:
     """Chain the drafts after the head, inside the caller's transaction; returns the last seq.
 
@@ -209,6 +239,9 @@ def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: by
         prev = digest
     conn.execute(_INSERT, values)
     conn.execute(_MOVE_HEAD, {"seq": seq, "hash": prev, "algorithm": _algorithm(key)})
+    scope = _CALL.get()
+    if scope is not None:
+        scope.appended += len(drafts)
     return seq
 
 

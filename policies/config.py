@@ -130,6 +130,7 @@ class ThresholdOverride(_Section):
     variance_above: Fraction | None = None
     tier_downgrade: bool | None = None
     deletes: bool | None = None
+    campaign_budget: PositiveInt | None = None
 
 
 class ApprovalsConfig(_Section):
@@ -137,6 +138,8 @@ class ApprovalsConfig(_Section):
     variance_above: Fraction = 0.20  # 0.20 = a price or valuation more than 20 % from base
     tier_downgrade: bool = True
     deletes: bool = True
+    # a campaign whose total point liability (all treated members taking it up) is above this
+    campaign_budget: PositiveInt = 50_000
     expiry_hours: PositiveInt = 72
     actions: dict[str, ThresholdOverride] = Field(default_factory=dict)
 

@@ -10,7 +10,9 @@ Rules run in this order; the first that answers wins, and names itself (`rule`):
                            manager already approved the request (a human looked at it)
 4. `caps.*`                hard caps deny: a request that could never be approved is not queued
 5. `mode.recommend`        writes of agent-kind principals become approval requests
-6. `approvals.*`           thresholds turn a write into an approval request
+6. `approvals.*`           thresholds turn a write into an approval request (points, price
+                           variance, tier downgrade, deletes, a campaign's point liability
+                           above `campaign_budget`)
 7. allow
 
 An already approved request (`context.approved`) skips 5 and 6 but not 1, 2 and 4.
@@ -84,6 +86,7 @@ class Facts:
     points: int = 0  # signed: positive issues points, negative takes them
     goodwill: bool = False
     variance: float | None = None  # price or valuation vs base: 0.25 = 25 % above
+    liability: int | None = None  # a campaign's total point liability (points if all take it)
     tier_downgrade: bool = False
     membership_id: str | None = None
     program_id: str | None = None
@@ -284,6 +287,13 @@ def _thresholds(
         return NeedsApproval(
             _rule(scope, own.points_above, "points_above"),
             f"{abs(facts.points)} points are above the approval threshold of {limit}",
+        )
+    budget = config.campaign_budget if own.campaign_budget is None else own.campaign_budget
+    if facts.liability is not None and facts.liability > budget:
+        return NeedsApproval(
+            _rule(scope, own.campaign_budget, "campaign_budget"),
+            f"a campaign liability of {facts.liability} points is above the campaign budget "
+            f"of {budget}",
         )
     spread = config.variance_above if own.variance_above is None else own.variance_above
     if facts.variance is not None and abs(facts.variance) > spread + _VARIANCE_EPSILON:

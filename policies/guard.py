@@ -16,9 +16,12 @@ goodwill, `idem:` and the action's own; the audit chain's head row last):
                                     outcome, note agent writes in Mews, audit (maybe trip the
                                     breaker on a points spike)
 
-An executor that raises is rolled back to its savepoint; the failure is audited and committed,
-then raised to the caller. Database work runs in a worker thread, so a busy database does not
-stall the event loop. Approvals, mode and breaker changes: `policies.control`.
+A request refused before the policy decides (an unknown action, a bad idempotency key, or
+`describe` raising: invalid arguments, an unknown or ineligible member) is audited as
+`rejected` with the reason, then raised. An executor that raises is rolled back to its
+savepoint; the failure is audited and committed, then raised to the caller. Database work
+runs in a worker thread, so a busy database does not stall the event loop. Approvals, mode
+and breaker changes: `policies.control`.
 """
 
 from __future__ import annotations
@@ -180,6 +183,28 @@ class Guard:
         await run_in_thread(self._append, dataclasses.replace(base, result=_read_summary(value)))
         return value
 
+    async def record_rejection(
+        self,
+        principal: Principal,
+        action_name: str,
+        args: Mapping[str, Any],
+        reason: BaseException | str,
+        *,
+        at: datetime | None = None,
+    ) -> None:
+        """Audit a call refused before the policy decided (decision `rejected`, the reason)."""
+        text = reason if isinstance(reason, str) else str(error_summary(reason)["error"])
+        draft = AuditDraft(
+            at or self.clock.now(),
+            principal.name,
+            principal.role,
+            action_name,
+            to_jsonable(dict(args)),
+            "rejected",
+            reason=text[:1000],
+        )
+        await run_in_thread(self._append, draft)
+
     def _append(self, draft: AuditDraft) -> None:
         with self.transaction(draft.at) as tx:
             tx.audit(draft)
@@ -197,9 +222,13 @@ class Guard:
         idempotency_key: str | None = None,
     ) -> Outcome:
         """Decide and, if allowed, execute a write; one idempotency key executes at most once."""
-        spec = self.spec(action_name)
-        if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
-            raise InvalidRequestError("idempotency_key must have 1 to 200 characters")
+        try:
+            spec = self.spec(action_name)
+            if idempotency_key is not None and not 0 < len(idempotency_key) <= 200:
+                raise InvalidRequestError("idempotency_key must have 1 to 200 characters")
+        except Exception as exc:
+            await self.record_rejection(principal, action_name, args, exc)
+            raise
         now = self.clock.now()
         args_json = canonical_json(args)
         day = day_window(now, self.policy.tz).day
@@ -221,9 +250,12 @@ class Guard:
         stored = self._lookup(key, digest)
         if stored is not None:  # a retry: answer without describing (reading Mews) again
             return await run_in_thread(self._replay, run, stored)
-        run = dataclasses.replace(
-            run, action=Action(spec.name, spec.kind, await spec.describe(args))
-        )
+        try:
+            facts = await spec.describe(args)
+        except Exception as exc:  # refused before the decision: audited, then raised again
+            await self.record_rejection(principal, action_name, args, exc, at=now)
+            raise
+        run = dataclasses.replace(run, action=Action(spec.name, spec.kind, facts))
         if isinstance(spec.execute, External):
             return await self.external(run, self._begin_submit)
         return raise_failure(await run_in_thread(self._submit_tx, run))

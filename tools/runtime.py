@@ -5,11 +5,11 @@
         server = create_server(runtime, principal="assistant")
 
 What it holds: the state store (`LOYALTY_DATABASE_URL`, migrated for the policy layer, the
-outbox, the ledger and the offer drafts), the policy (`LOYALTY_POLICY_FILE`), the program file
-(`LOYALTY_PROGRAM_FILE`), a Mews client (the one given; else an in-process client of the given
-sandbox; else real Mews from `MEWS_*` through `open_mews()`; else the embedded sandbox kept in
-the user data directory, reached in-process with the portfolio token and saved on close), the
-facts loader, the guard with every write action registered, and the outbox
+outbox, the ledger, the offer drafts and the campaigns), the policy (`LOYALTY_POLICY_FILE`), the
+program file (`LOYALTY_PROGRAM_FILE`), a Mews client (the one given; else an in-process client of
+the given sandbox; else real Mews from `MEWS_*` through `open_mews()`; else the embedded sandbox
+kept in the user data directory, reached in-process with the portfolio token and saved on
+close), the facts loader, the guard with every write action registered, and the outbox
 dispatcher and the notice dispatcher (Mews tasks and guest-profile notes). `after_write()` drains
 the outbox so Mews shows a new balance at once; a delivery that fails stays in the outbox and is
 retried on the next drain.
@@ -30,6 +30,7 @@ from policies.store import Store
 from tools.actions import MembershipDirectory, build_actions
 from tools.actions.notices import NoticeDispatcher
 from tools.actions.offers import OFFERS
+from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.connect import open_mews, sandbox_state_path, uses_real_mews
 from tools.loyalty.mews_facts import MewsFactsLoader
@@ -101,7 +102,7 @@ class LoyaltyRuntime:
         try:
             store = open_store(database_url)
             stack.callback(store.dispose)
-            store.migrate([LEDGER, OFFERS])
+            store.migrate([LEDGER, OFFERS, CAMPAIGNS])
             tasks_mews: MewsClient | None = None
             if mews is None and sandbox is None and not uses_real_mews():
                 # The embedded sandbox (the state file `loyalty sandbox` serves too): the whole

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["register"]
 
-ALL_TOOLSETS = ("member", "admin", "approvals")
+ALL_TOOLSETS = ("member", "admin", "approvals", "campaigns")
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,12 @@
     loyalty serve --as alice --toolsets member,approvals
     LOYALTY_MCP_TOKENS='<token>=alice,<token>=carol' loyalty serve --transport http --port 8000
     loyalty serve --transport http --no-auth --as carol     loopback only, announced
+    loyalty serve --role manager          as the one principal the policy gives that role
+
+`--role ROLE` acts as the principal the policy file defines with that role (approvals it files
+and audit records then name a real principal, who can be granted, checked and approved for):
+it is refused when no principal, or more than one, has the role (name one with `--as`).
+`--no-auth` off a loopback address is refused before anything is opened.
 
 With no `MEWS_*` variables set it runs on the embedded sandbox (user data directory). Over stdio
 nothing but the protocol goes to stdout; the start-up notes go to stderr.
@@ -38,7 +44,11 @@ def serve(
         str | None, typer.Option("--as", help="Act as this principal (stdio, --no-auth).")
     ] = None,
     role: Annotated[
-        str | None, typer.Option(help="Act with this role and no named principal.")
+        str | None,
+        typer.Option(
+            help="Act as the principal the policy defines with this role (refused if none or "
+            "several have it: then use --as)."
+        ),
     ] = None,
     toolsets: Annotated[
         str, typer.Option(help="Comma-separated: member, admin, approvals.")
@@ -61,23 +71,49 @@ def serve(
             f"--toolsets: unknown {', '.join(unknown) or '(none)'}; "
             f"choose from {', '.join(TOOLSETS)}"
         )
-    run(_serve(transport, host, port, as_, role, tuple(chosen), no_auth))
+    if transport == "http" and no_auth:
+        from tools.server.transports import TokenError, check_no_auth
+
+        try:
+            check_no_auth(host)  # before the runtime (database, sandbox) is opened
+        except TokenError as exc:
+            fail(str(exc))
+    if role is not None:
+        from policies import PolicyConfigError, load_policy
+
+        try:
+            as_ = principal_named_by_role(load_policy(), role)
+        except PolicyConfigError as exc:
+            fail(str(exc))
+    run(_serve(transport, host, port, as_, tuple(chosen), no_auth))
 
 
-def _principal(policy: Policy, as_: str | None, role: str | None) -> Principal:
-    from policies import PolicyRequestError, principal_for_role, resolve_principal
+def principal_named_by_role(policy: Policy, role: str) -> str:
+    """The name of the one principal the policy gives `role` (`fail`s naming the choices)."""
+    if role not in policy.roles:
+        known = ", ".join(sorted(policy.roles))
+        fail(f"unknown role {role!r} (--role): the policy defines {known}")
+    holders = sorted(name for name, held in policy.principals.items() if held == role)
+    if not holders:
+        fail(
+            f"no principal in the policy file has the role {role!r} (--role): add one under "
+            "[principals], or name a principal with --as"
+        )
+    if len(holders) > 1:
+        fail(
+            f"several principals have the role {role!r} (--role): {', '.join(holders)}; "
+            "choose one with --as NAME"
+        )
+    return holders[0]
+
+
+def _principal(policy: Policy, as_: str | None) -> Principal:
+    from policies import PolicyRequestError, resolve_principal
     from tools.server import DEFAULT_PRINCIPAL
 
     try:
-        if role is not None:
-            return principal_for_role(policy, role, name=f"role-{role}")
         return resolve_principal(policy, as_ or DEFAULT_PRINCIPAL)
     except PolicyRequestError:
-        if role is not None:
-            fail(
-                f"unknown role {role!r} (--role): the policy defines "
-                f"{', '.join(sorted(policy.roles))}"
-            )
         fail(
             f"unknown principal {as_!r} (--as): the policy file knows "
             f"{', '.join(sorted(policy.principals))}"
@@ -89,27 +125,23 @@ async def _serve(
     host: str,
     port: int,
     as_: str | None,
-    role: str | None,
     toolsets: tuple[str, ...],
     no_auth: bool,
 ) -> None:
     from tools.loyalty.connect import uses_real_mews
     from tools.runtime import LoyaltyRuntime
     from tools.server import create_server
-    from tools.server.transports import TOKENS_ENV, TokenError, check_no_auth, parse_tokens
+    from tools.server.transports import TOKENS_ENV, TokenError, parse_tokens
 
     tokens: dict[str, str] | None = None
     async with await LoyaltyRuntime.open() as runtime:
-        principal = _principal(runtime.policy, as_, role)
-        if transport == "http":
+        principal = _principal(runtime.policy, as_)
+        if transport == "http" and not no_auth:
             try:
-                if no_auth:
-                    check_no_auth(host)
-                else:
-                    tokens = parse_tokens(os.environ.get(TOKENS_ENV, ""), runtime.policy)
+                tokens = parse_tokens(os.environ.get(TOKENS_ENV, ""), runtime.policy)
             except TokenError as exc:
                 fail(str(exc))
-            if tokens is not None and (as_ is not None or role is not None):
+            if as_ is not None:
                 fail("over HTTP with tokens each token names its principal: drop --as/--role")
         server = create_server(runtime, principal=principal, toolsets=toolsets)
         where = "Mews (MEWS_BASE_URL)" if uses_real_mews() else "the embedded Mews sandbox"

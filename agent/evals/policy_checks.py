@@ -32,6 +32,8 @@ WRITE_ACTIONS = frozenset(
         "draft_offer",
         "decide_approval",
         "set_points_balance",
+        "create_campaign",
+        "accept_upsell",
     }
 )
 """Writes besides the `add_`/`update_`/`delete_` administration tools."""

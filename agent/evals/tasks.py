@@ -128,7 +128,7 @@ class InitialState(_Strict):
     """Merged into the shipped default policy (tables deep-merged, other values replaced)."""
     principal: str = "assistant"
     """Whom the server acts for: a name under the policy's `[principals]`."""
-    toolsets: tuple[Literal["member", "admin", "approvals"], ...] = Field(
+    toolsets: tuple[Literal["member", "admin", "approvals", "campaigns"], ...] = Field(
         default=("member",), min_length=1
     )
     customer_updates: dict[str, Record] = Field(default_factory=dict)

@@ -97,6 +97,10 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
         "OrderItems.*", "Id", "AccountId", "ServiceOrderId", "BillId", "AccountingCategoryId"
     )
     + each("OrderItems.*", "Type", "RevenueType", "ConsumedUtc", "Data.Product.ProductId"),
+    "productServiceOrders_getAll.json": each(
+        "ProductServiceOrders.*", "Id", "ServiceId", "AccountId", "AccountType", "State", "Number"
+    )
+    + each("ProductServiceOrders.*", "Origin", "CreatedUtc", "LinkedReservationId", "Options"),
     "products_getAll.json": (
         *each("Products.*", "Id", "ServiceId", "Names", "ChargingMode", "Classifications.Food"),
         "Products.*.Price.Currency",
@@ -131,7 +135,6 @@ NOT_IMPLEMENTED = {
     "messages/getAll",
     "orders/add",
     "payments/getAll",
-    "productServiceOrders/getAll",
     "serviceOrderNotes/getAll",
 }
 

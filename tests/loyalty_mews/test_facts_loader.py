@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
 from tests.loyalty_mews.conftest import CUSTOMERS, World
 from tools.loyalty import Lapsing, find_segment
+from tools.loyalty.mews_facts import split_interval
 from tools.sandbox import STORY
 
 pytestmark = pytest.mark.anyio
@@ -25,11 +26,34 @@ async def test_members_builds_facts_from_mews_and_leaves_unknown_ids_out(world: 
     assert emma.display_name == "Emma Novak"
     membership = emma.membership("PC01")
     assert membership is not None
-    assert (membership.tier_code, membership.mews_points, membership.balance) == ("S1", 6240, None)
+    assert (membership.tier_code, membership.mews_points) == ("S1", 6240)
+    assert not membership.ledger_opened
     assert emma.completed_stays(), "Emma has checked-out stays"
     assert all(s.currency == "GBP" and s.nights >= 1 for s in emma.completed_stays())
     assert any(s.spend.spa > 0 for s in emma.completed_stays()), "a spa guest"
     assert any(s.is_upcoming(world.clock.now()) for s in emma.stays)
+
+
+async def test_an_unopened_membership_reads_its_mews_points_as_its_balance_everywhere(
+    world: World,
+) -> None:
+    emma = (await world.loader.members([STORY.emma_novak]))[STORY.emma_novak]
+    everyone = {m.customer_id: m for m in await world.loader.all_members("PC01")}
+
+    for member in (emma, everyone[STORY.emma_novak]):
+        membership = member.membership("PC01")
+        assert membership is not None
+        assert membership.balance is not None
+        assert not membership.ledger_opened
+        summary = membership.balance
+        assert (summary.total, summary.available, summary.pending, summary.owed) == (
+            6240,
+            6240,
+            0,
+            0,
+        )
+        assert summary.expiring_90_days.points == 0
+    assert world.ledger_balances() == {}, "reading opens no account"
 
 
 async def test_members_costs_one_request_per_endpoint_whatever_the_number_of_ids(
@@ -85,3 +109,47 @@ async def test_occupancy_is_a_share_of_rooms_per_hotel_and_chain(world: World) -
     assert Decimal(0) <= uk <= 1
     assert await world.loader.occupancy(date(2000, 1, 1)) == 0
     assert world.mews.stats.requests["configuration/get"] == 0
+
+
+def test_a_long_window_is_split_into_intervals_of_at_most_three_months() -> None:
+    start = datetime(2027, 1, 31, tzinfo=UTC)
+    end = datetime(2027, 5, 1, tzinfo=UTC)
+
+    intervals = split_interval(start, end)
+
+    assert [(i.start_utc, i.end_utc) for i in intervals] == [
+        (start, datetime(2027, 4, 30, tzinfo=UTC)),
+        (datetime(2027, 4, 30, tzinfo=UTC), end),
+    ]
+    assert len(split_interval(start, datetime(2027, 3, 1, tzinfo=UTC))) == 1
+    with pytest.raises(ValueError, match="before start"):
+        split_interval(end, start)
+
+
+async def test_occupancy_of_a_day_whose_window_exceeds_three_months_is_read_in_two_requests(
+    world: World,
+) -> None:
+    for day in (date(2027, 3, 17), date(2025, 3, 17)):
+        world.mews.stats.reset()
+        assert Decimal(0) <= await world.loader.occupancy(day) <= 1
+        assert world.mews.stats.requests["reservations/getAll/2023-06-06"] == 2
+
+
+async def test_the_sandbox_product_orders_parse_through_the_typed_client_by_guest_or_stay(
+    world: World,
+) -> None:
+    services = [s.id async for s in world.mews.services.get_all()]
+    stays = [r.id async for r in world.mews.reservations.get_all(account_ids=[STORY.emma_novak])]
+
+    by_guest = await world.mews.product_service_orders.get_all(
+        service_ids=services, account_ids=[STORY.emma_novak]
+    ).to_list()
+    by_stay = await world.mews.product_service_orders.get_all(
+        service_ids=services, linked_reservation_ids=stays
+    ).to_list()
+
+    assert by_guest, "Emma has spa or restaurant orders"
+    assert {o.id for o in by_guest} == {o.id for o in by_stay}
+    assert all(o.account_id == STORY.emma_novak for o in by_guest)
+    assert {o.linked_reservation_id for o in by_guest} <= set(stays)
+    assert all(o.service_id in services and o.state is not None for o in by_guest)

@@ -220,6 +220,13 @@ OPERATIONS = [
         page("Reservations"),
     ),
     Op(
+        "product_service_orders",
+        "get_all",
+        lambda m: m.get_all(service_ids=["s1"], linked_reservation_ids=["r1"]),
+        "productServiceOrders/getAll",
+        page("ProductServiceOrders"),
+    ),
+    Op(
         "order_items",
         "get_all",
         lambda m: m.get_all(service_order_ids=["r1"]),

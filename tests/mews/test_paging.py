@@ -348,3 +348,14 @@ async def test_a_full_page_under_a_foreign_id_filter_still_asks_for_the_next(
     async with make_client(fake, fake_time) as mews:
         await mews.loyalty_tiers.get_all(loyalty_program_ids=["p1", "p2"], page_size=2).to_list()
     assert len(fake.sent) == 2
+
+
+async def test_product_service_orders_are_batched_by_1000_guests_with_their_services_each_time(
+    fake: FakeMews, fake_time: FakeTime
+) -> None:
+    fake.default = ok({"ProductServiceOrders": [], "Cursor": None})
+    guests = [f"a{i}" for i in range(1500)]
+    async with make_client(fake, fake_time) as mews:
+        await mews.product_service_orders.get_all(service_ids=["spa"], account_ids=guests).to_list()
+    assert [len(sent.body["AccountIds"]) for sent in fake.sent] == [1000, 500]
+    assert [sent.body["ServiceIds"] for sent in fake.sent] == [["spa"], ["spa"]]

@@ -9,7 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from policies import PendingApproval
+from agent.commands.serve import principal_named_by_role
+from policies import PendingApproval, load_policy
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
 
@@ -43,3 +44,52 @@ def test_a_manager_approves_from_the_command_line(
     saved = Sandbox.open(tmp_path / "data" / "mews-loyalty" / "sandbox-state.json")
     points = {m.id: m.points for m in saved.state.memberships}
     assert points[STORY.emma_novak_membership] == 9240
+
+
+def _offline_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("MEWS_BASE_URL", "MEWS_CLIENT_TOKEN", "MEWS_ACCESS_TOKEN", "MEWS_CLIENT_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("LOYALTY_POLICY_FILE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    database = tmp_path / "db"
+    monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{database}")
+    return database
+
+
+def test_serve_with_a_role_acts_as_the_one_principal_the_policy_gives_that_role() -> None:
+    assert principal_named_by_role(load_policy(), "staff") == "carol"
+    assert principal_named_by_role(load_policy(), "viewer") == "vera"
+
+
+@pytest.mark.parametrize(
+    ("role", "message"),
+    [
+        ("manager", "several principals have the role 'manager' (--role): alice, bob"),
+        ("chef", "unknown role 'chef' (--role)"),
+    ],
+)
+def test_serve_refuses_a_role_no_single_principal_holds_before_opening_anything(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, role: str, message: str
+) -> None:
+    database = _offline_env(tmp_path, monkeypatch)
+
+    result = CliRunner().invoke(app, ["serve", "--role", role])
+
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not database.exists()
+
+
+def test_serve_refuses_no_auth_off_loopback_before_opening_the_runtime(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = _offline_env(tmp_path, monkeypatch)
+
+    result = CliRunner().invoke(
+        app, ["serve", "--transport", "http", "--host", "0.0.0.0", "--no-auth"]
+    )
+
+    assert result.exit_code == 2
+    assert "--no-auth is refused on 0.0.0.0" in result.output
+    assert not database.exists()
+    assert not (tmp_path / "data").exists()

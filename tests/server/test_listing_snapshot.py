@@ -92,7 +92,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
             },
             {
                 "name": "get_points_history",
-                "description": "Ledger entries of a membership, newest first, with the balance after each.",
+                "description": "Ledger entries, newest first, with the balance after each.",
                 "inputSchema": {
                     "type": "object",
                     "additionalProperties": False,
@@ -109,6 +109,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "membership_id": {"type": "string"},
                         "entries": {"type": "array"},
                         "next_before_sequence": {"type": ["integer", "null"]},
+                        "note": {"type": "string"},
                     },
                 },
                 "annotations": {"readOnlyHint": True, "openWorldHint": False},

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from policies import audit
 from tests.server.conftest import Connect, body
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
@@ -129,6 +130,34 @@ async def test_member_insights_come_with_their_inputs(connect: Connect) -> None:
     assert progress["reasoning"]
     assert recommended["recommended"]
     assert recommended["recommended"][0]["reason"]
+
+
+async def test_an_unopened_membership_has_no_history_yet_and_shows_its_mews_balance(
+    connect: Connect,
+) -> None:
+    async with connect() as client:
+        history = body(
+            await client.call_tool("get_points_history", {"membership_id": EMMA_MEMBERSHIP})
+        )
+        unknown = await client.call_tool(
+            "get_points_history", {"membership_id": "00000000-0000-4000-8000-000000000001"}
+        )
+    assert history["entries"] == []
+    assert "No ledger history exists yet" in history["note"]
+    assert "Mews shows a balance of 6240 points" in history["note"]
+    assert unknown.is_error
+    assert "no loyalty membership" in str(unknown.content[0])
+
+
+@pytest.mark.parametrize("on", ["2027-03-17", "2025-03-17", "2026-01-10"])
+async def test_a_price_is_quoted_for_any_day_past_or_future(connect: Connect, on: str) -> None:
+    # 17 March: the ±45-day occupancy window (31 Jan to 1 May) is longer than three months.
+    async with connect() as client:
+        result = await client.call_tool(
+            "quote_points", {"kind": "redemption", "reward_id": "late-checkout", "on": on}
+        )
+    assert not result.is_error, result.content
+    assert body(result)["redemption"]["price_points"] > 0
 
 
 async def test_an_unknown_customer_is_a_tool_error_naming_the_field(connect: Connect) -> None:
@@ -313,6 +342,58 @@ async def test_an_ineligible_redemption_is_refused_and_writes_nothing(connect: C
     assert history["entries"] == []
 
 
+async def test_every_call_refused_before_the_decision_leaves_one_audit_record(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    async with connect("carol") as client:
+        ineligible = await client.call_tool(
+            "redeem_reward", {"membership_id": EMMA_MEMBERSHIP, "reward_id": "room-upgrade"}
+        )
+        invalid = await client.call_tool("award_points", {"membership_id": "nope", "points": -5})
+        read = await client.call_tool("get_member_summary", {"customer_id": EMMA})
+    assert ineligible.is_error
+    assert invalid.is_error
+    assert not read.is_error
+
+    recorded = [(r.action, r.decision) for r in audit.records(runtime.store)]
+    assert recorded == [
+        ("redeem_reward", "rejected"),
+        ("award_points", "rejected"),
+        ("get_member_summary", "allow"),
+    ]
+    rejected = audit.records(runtime.store)[:2]
+    assert "tier" in (rejected[0].reason or "")
+    assert "invalid arguments for award_points" in (rejected[1].reason or "")
+    assert audit.verify(runtime.store, runtime.guard.audit_key).ok
+
+
+async def test_no_points_are_awarded_to_a_canceled_membership_but_a_correction_is_allowed(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    lukas = STORY.canceled_member_membership
+    async with connect("carol") as client:
+        award = await client.call_tool(
+            "award_points", {"membership_id": lukas, "points": 50, "reason": "stay points"}
+        )
+        goodwill = await client.call_tool(
+            "award_points",
+            {"membership_id": lukas, "points": 50, "reason": "sorry", "goodwill": True},
+        )
+        correction = body(
+            await client.call_tool(
+                "adjust_points",
+                {"membership_id": lukas, "points": -200, "reason": "cleanup after cancel"},
+            )
+        )
+    for refused in (award, goodwill):
+        assert refused.is_error
+        assert f"membership {lukas} is Canceled" in body(refused)["message"]
+    assert correction["status"] == "posted"
+    assert correction["result"]["balance"] == 1000
+    decisions = [(r.action, r.decision) for r in audit.records(runtime.store)]
+    assert decisions[:2] == [("award_points", "rejected"), ("award_points", "rejected")]
+
+
 async def test_an_offer_draft_is_stored_and_listed(connect: Connect, sandbox: Sandbox) -> None:
     draft = {
         "customer_id": STORY.lapsed_gold,
@@ -422,6 +503,30 @@ async def test_points_set_through_a_membership_update_become_a_ledger_adjustment
     assert result["points"][0]["outcome"]["result"]["points"] == 260
     assert history["entries"][0]["kind"] == "adjustment"
     assert await _mews_points(runtime, EMMA_MEMBERSHIP) == 6500
+
+
+async def test_a_points_only_membership_update_reaches_mews_at_once_with_no_empty_update(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    async with connect("carol") as client:
+        await client.call_tool(
+            "award_points",
+            {"membership_id": EMMA_MEMBERSHIP, "points": 10, "reason": "welcome back"},
+        )
+        result = body(
+            await client.call_tool(
+                "update_loyalty_memberships",
+                {
+                    "updates": [{"loyalty_membership_id": EMMA_MEMBERSHIP, "points": 6400}],
+                    "reason": "matched the paper voucher",
+                },
+            )
+        )
+        assert await _mews_points(runtime, EMMA_MEMBERSHIP) == 6400
+    assert result["memberships"] is None, "no Mews membership update for points alone"
+    assert result["points"][0]["outcome"]["result"]["balance"] == 6400
+    actions = [r.action for r in audit.records(runtime.store)]
+    assert "update_loyalty_memberships" not in actions
 
 
 async def test_a_tier_downgrade_waits_for_a_manager(connect: Connect) -> None:

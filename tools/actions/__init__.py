@@ -8,6 +8,8 @@
   (`Transactional`: ledger entry, caps and audit commit together);
 - `admin`: add/update/delete of loyalty programs, tiers and memberships in Mews (`External`);
 - `offers`: draft_offer (stores a draft, sends nothing) and `list_drafts`;
+- `campaigns`: create_campaign (a campaign over a staged segment, drafts only);
+- `upsell`: accept_upsell (a points or points-plus-cash upsell: a redemption and a Mews task);
 - `directory`: the membership facts a `describe` reads from Mews for the executor.
 
 Approval requests announce themselves as Mews tasks and agent writes are noted on the guest's
@@ -22,9 +24,11 @@ from policies import ActionSpec
 from policies.clock import Clock
 from policies.store import Store
 from tools.actions.admin import admin_actions
+from tools.actions.campaigns import campaign_actions
 from tools.actions.directory import MembershipDirectory, MembershipRef
 from tools.actions.errors import (
     ActionError,
+    InactiveMembershipError,
     InvalidActionArgumentsError,
     NotEligibleError,
     ProgramNotConfiguredError,
@@ -32,12 +36,14 @@ from tools.actions.errors import (
 )
 from tools.actions.offers import OFFERS, list_drafts, offer_actions
 from tools.actions.points import points_actions
+from tools.actions.upsell import upsell_actions
 from tools.loyalty import ProgramFile
 from tools.mews import MewsClient
 
 __all__ = [
     "OFFERS",
     "ActionError",
+    "InactiveMembershipError",
     "InvalidActionArgumentsError",
     "MembershipDirectory",
     "MembershipRef",
@@ -59,9 +65,11 @@ def build_actions(
     chain_id: Callable[[], Awaitable[str]],
 ) -> tuple[ActionSpec, ...]:
     """Every write action of the product, bound to one process's Mews client and store."""
-    del store, clock  # the executors get their connection and time from the guard
+    del clock  # the executors get their connection and time from the guard
     return (
         *points_actions(directory),
         *admin_actions(mews, directory, chain_id),
         *offer_actions(programs, directory),
+        *campaign_actions(store, programs),
+        *upsell_actions(directory),
     )

@@ -169,9 +169,11 @@ class MembershipUpdate(_Model):
 
     @property
     def changes_anything(self) -> bool:
+        """Whether a Mews membership property changes (a subclass's own fields, such as the
+        server's `points`, are not Mews properties and do not count)."""
         return any(
             getattr(self, name) is not None
-            for name in type(self).model_fields
+            for name in MembershipUpdate.model_fields
             if name != "loyalty_membership_id"
         )
 

@@ -4,6 +4,7 @@ ActionError
 ├── UnknownMembershipError(membership_id)    no such loyalty membership in Mews
 ├── ProgramNotConfiguredError(program_id)    the membership's program is not in the program file
 ├── NotEligibleError(reward_id, reasoning)   a redemption failed its eligibility checks
+├── InactiveMembershipError(membership_id, state)  no awards to a Canceled or Declined one
 └── InvalidActionArgumentsError(field, problem)
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 __all__ = [
     "ActionError",
+    "InactiveMembershipError",
     "InvalidActionArgumentsError",
     "NotEligibleError",
     "ProgramNotConfiguredError",
@@ -44,6 +46,19 @@ class NotEligibleError(ActionError):
         super().__init__(f"not eligible for {reward_id!r}: {reasoning}")
         self.reward_id = reward_id
         self.reasoning = reasoning
+
+
+class InactiveMembershipError(ActionError):
+    """Points cannot be awarded to a membership that is Canceled or Declined in Mews."""
+
+    def __init__(self, membership_id: str, state: str) -> None:
+        super().__init__(
+            f"membership {membership_id} is {state}: no points can be awarded to a {state} "
+            "membership; reinstate it first (update_loyalty_memberships with state Enrolled), "
+            "or correct its balance with adjust_points"
+        )
+        self.membership_id = membership_id
+        self.state = state
 
 
 class InvalidActionArgumentsError(ActionError):

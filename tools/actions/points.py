@@ -5,6 +5,12 @@ record commit together. `describe` reads the membership from Mews (customer, pro
 tells the policy the signed points, the goodwill flag, the variance of a dynamic price and the
 locks to hold. The ledger queues the new balance for Mews through the outbox; a redemption also
 queues a Mews task telling the property what to fulfil.
+
+A Canceled or Declined membership earns nothing: `award_points` (plain or goodwill) is refused
+before the policy decides (`InactiveMembershipError`, audited as `rejected`). Corrections stay
+possible: `adjust_points` and `reverse_points_entry` still apply (under the usual adjustment
+thresholds and approvals), so a manager can clean up such a membership's balance; a redemption
+is refused by the reward's eligibility checks.
 """
 
 from __future__ import annotations
@@ -18,7 +24,11 @@ from policies import ActionSpec, ExecContext, Facts, Transactional
 from policies.canonical import JSONObject
 from policies.outbox import enqueue
 from tools.actions.directory import MembershipDirectory, MembershipRef
-from tools.actions.errors import InvalidActionArgumentsError, NotEligibleError
+from tools.actions.errors import (
+    InactiveMembershipError,
+    InvalidActionArgumentsError,
+    NotEligibleError,
+)
 from tools.actions.models import (
     AdjustPointsArgs,
     AwardPointsArgs,
@@ -28,6 +38,7 @@ from tools.actions.models import (
     ReversePointsArgs,
 )
 from tools.loyalty import (
+    INACTIVE_MEMBERSHIP_STATES,
     LedgerEntry,
     MembershipFacts,
     ProgramConfig,
@@ -109,6 +120,8 @@ def points_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
     async def describe_award(args: JSONObject) -> Facts:
         parsed = AwardPointsArgs.model_validate(args)
         ref = await lookup(parsed.membership_id)
+        if ref.state in INACTIVE_MEMBERSHIP_STATES:
+            raise InactiveMembershipError(ref.membership_id, ref.state)
         kind = "goodwill award" if parsed.goodwill else "award"
         return _facts(
             ref, parsed.points, f"{kind} of {parsed.points} points", goodwill=parsed.goodwill

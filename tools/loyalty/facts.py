@@ -135,7 +135,12 @@ class MembershipFacts:
     mews_points: int | None = None
     expiration: datetime | None = None
     balance: BalanceSummary | None = None
-    """None when the ledger has no account for the membership yet."""
+    """None when the ledger has no account for the membership and Mews shows no points; for an
+    unopened membership with Mews points, those points (see `ledger_opened`)."""
+    ledger_opened: bool = True
+    """False while the ledger has no account for the membership: `balance` (if any) is then its
+    Mews `Points`, all available and none expiring, which the first write posts as the opening
+    balance (`ensure_account`)."""
     last_redemption_at: datetime | None = None
     accruals: tuple[DatedPoints, ...] = ()
     """Accruals not reversed, by day (ledger `accrual_events`): points that qualify for tiers."""

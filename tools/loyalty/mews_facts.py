@@ -18,6 +18,12 @@ requests of 1000 ids by the client, each request paged by 1000):
   this API version names its service, not its enterprise);
 - the ledger: balances, last redemptions and qualifying accruals, in chunked SQL queries.
 
+A membership the ledger has no account for yet (`ledger_opened=False`) is presented with the
+balance it will be opened with: its Mews `Points`, all available, none pending or expiring
+(`opening_balance`). This is the one place that does so, so every reader (summaries, reward
+recommendations, tier progress, eligibility, segments) sees the same number; the first write
+posts exactly that opening entry (`ensure_account`, key `opening:{membership_id}`).
+
 Money: order items are asked for converted to the program currency (`Currency`) when every
 configured program uses the same one; spend is the net value (without tax) of items that are
 not canceled, grouped by the revenue category of their accounting category's classification
@@ -41,7 +47,6 @@ from typing import Final, TypeVar
 
 from policies.clock import Clock
 from policies.store import Store
-from tools.loyalty._product_orders import linked_product_orders
 from tools.loyalty._time import add_months
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
 from tools.loyalty.config import ProgramFile
@@ -53,17 +58,29 @@ from tools.loyalty.facts import (
     Spend,
     StayFacts,
 )
+from tools.loyalty.ledger_model import BalanceSummary, ExpiringPoints
 from tools.loyalty.ledger_reads import accrual_events, balances, last_redemptions
 from tools.mews import MewsClient
 from tools.mews.models import LoyaltyMembership, OrderItem, Reservation, TimeInterval
 
-__all__ = ["BATCH_SIZE", "OCCUPANCY_WINDOW_DAYS", "MewsFactsLoader", "min_requests"]
+__all__ = [
+    "BATCH_SIZE",
+    "MAX_INTERVAL_MONTHS",
+    "OCCUPANCY_WINDOW_DAYS",
+    "MewsFactsLoader",
+    "min_requests",
+    "opening_balance",
+    "split_interval",
+]
 
 BATCH_SIZE: Final = 1000
 """Ids per request: the most Mews takes in one id filter."""
 
 OCCUPANCY_WINDOW_DAYS: Final = 45
 """Half-width of the window whose reservations estimate a hotel's room inventory."""
+
+MAX_INTERVAL_MONTHS: Final = 3
+"""The longest time interval filter Mews accepts."""
 
 _RESERVATIONS: Final = "reservations/getAll/2023-06-06"
 _CONCURRENT_BATCHES: Final = 2
@@ -274,6 +291,7 @@ class MewsFactsLoader:
             accruals = accrual_events(conn, ids, since=add_months(now, -window))
         result: dict[str, list[MembershipFacts]] = defaultdict(list)
         for m in memberships:
+            summary = summaries.get(m.id)
             result[m.account_id].append(
                 MembershipFacts(
                     membership_id=m.id,
@@ -287,7 +305,8 @@ class MewsFactsLoader:
                     membership_number=m.membership_number,
                     mews_points=m.points,
                     expiration=m.expiration_date,
-                    balance=summaries.get(m.id),
+                    balance=summary or opening_balance(m.id, m.points, now),
+                    ledger_opened=summary is not None,
                     last_redemption_at=redeemed.get(m.id),
                     accruals=accruals.get(m.id, ()),
                 )
@@ -332,8 +351,14 @@ class MewsFactsLoader:
         owner = {rid: rid for rid in reservation_ids}
         services = list(await self._enterprise_of_service())
         if services:
-            orders = linked_product_orders(
-                self.mews, services, reservation_ids=reservation_ids, account_ids=account_ids
+            orders = (
+                self.mews.product_service_orders.get_all(
+                    service_ids=services, account_ids=account_ids
+                )
+                if account_ids is not None
+                else self.mews.product_service_orders.get_all(
+                    service_ids=services, linked_reservation_ids=reservation_ids
+                )
             )
             async for order in self._each("productServiceOrders/getAll", orders):
                 if order.linked_reservation_id in owner:
@@ -396,7 +421,8 @@ class MewsFactsLoader:
 
         An approximation, because the Connector API operations we use do not count rooms: the
         room inventory is taken to be the rooms (`AssignedResourceId`) that any reservation
-        used within ±45 days of `day` (one `CollidingUtc` window of three months, paged), and
+        used within ±45 days of `day` (`CollidingUtc` windows of at most three months each,
+        Mews' limit, so two requests where those 90 days exceed three calendar months), and
         the night is occupied by the Confirmed, in-house and checked-out reservations whose
         stay covers it (UTC dates; enterprise time zones are not applied). A room never booked
         in that window is not counted, so quiet hotels read somewhat fuller than they are.
@@ -405,18 +431,14 @@ class MewsFactsLoader:
         """
         window_start = datetime.combine(day - timedelta(days=OCCUPANCY_WINDOW_DAYS), time(), UTC)
         window_end = datetime.combine(day + timedelta(days=OCCUPANCY_WINDOW_DAYS), time(), UTC)
-        interval = TimeInterval(start_utc=window_start, end_utc=window_end)
-        query = (
-            self.mews.reservations.get_all(colliding_utc=interval, enterprise_ids=[enterprise_id])
-            if enterprise_id is not None
-            else self.mews.reservations.get_all(colliding_utc=interval)
-        )
         rooms: set[str] = set()
         occupied: set[str] = set()
         unassigned_tonight = 0
-        async for r in query:
-            if str(r.state) not in _OCCUPYING_STATES:
+        seen: set[str] = set()
+        async for r in self._colliding(window_start, window_end, enterprise_id):
+            if r.id in seen or str(r.state) not in _OCCUPYING_STATES:
                 continue
+            seen.add(r.id)
             if r.assigned_resource_id:
                 rooms.add(r.assigned_resource_id)
             start, end = r.scheduled_start_utc, r.scheduled_end_utc
@@ -431,6 +453,57 @@ class MewsFactsLoader:
             return _ZERO
         share = Decimal(len(occupied) + unassigned_tonight) / Decimal(inventory)
         return min(Decimal(1), share).quantize(Decimal("0.0001"))
+
+    async def _colliding(
+        self, start: datetime, end: datetime, enterprise_id: str | None
+    ) -> AsyncIterator[Reservation]:
+        """Reservations colliding with [start, end], one request (paged) per interval of at
+        most `MAX_INTERVAL_MONTHS`; a reservation spanning two intervals comes twice."""
+        for interval in split_interval(start, end):
+            query = (
+                self.mews.reservations.get_all(
+                    colliding_utc=interval, enterprise_ids=[enterprise_id]
+                )
+                if enterprise_id is not None
+                else self.mews.reservations.get_all(colliding_utc=interval)
+            )
+            async for reservation in query:
+                yield reservation
+
+
+def opening_balance(
+    membership_id: str, mews_points: int | None, now: datetime
+) -> BalanceSummary | None:
+    """The balance an unopened membership will open with: its Mews points, available at once
+    (None without points). Negative Mews points open as points owed."""
+    if not mews_points:
+        return None
+    return BalanceSummary(
+        membership_id=membership_id,
+        as_of=now,
+        total=mews_points,
+        available=max(mews_points, 0),
+        pending=0,
+        pending_release=(),
+        expired_awaiting_sweep=0,
+        owed=max(-mews_points, 0),
+        expiring_30_days=ExpiringPoints(30, 0, ()),
+        expiring_90_days=ExpiringPoints(90, 0, ()),
+    )
+
+
+def split_interval(start: datetime, end: datetime) -> list[TimeInterval]:
+    """[start, end] as consecutive intervals of at most `MAX_INTERVAL_MONTHS` months each (the
+    longest `CollidingUtc` Mews takes; a month later is the same day, clamped to month end)."""
+    if end < start:
+        raise ValueError(f"interval: end {end.isoformat()} is before start {start.isoformat()}")
+    intervals: list[TimeInterval] = []
+    while True:
+        stop = min(end, add_months(start, MAX_INTERVAL_MONTHS))
+        intervals.append(TimeInterval(start_utc=start, end_utc=stop))
+        if stop >= end:
+            return intervals
+        start = stop
 
 
 def _counts(item: OrderItem) -> bool:

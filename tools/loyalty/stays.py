@@ -149,7 +149,7 @@ class PlannedAccrual:
             program_id=self.membership.program_id,
             program_code=self.membership.program_code,
             points=self.quote.points,
-            mews_points=self.membership.mews_points if self.membership.balance is None else None,
+            mews_points=None if self.membership.ledger_opened else self.membership.mews_points,
             pending_until=None if pending is None else utc(pending).isoformat(),
             reason=f"stay {self.reservation_id}: {self.quote.reasoning}"[:2000],
         ).model_dump()

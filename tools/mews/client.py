@@ -49,6 +49,7 @@ from tools.mews.resources import (
     LoyaltyProgramsResource,
     LoyaltyTiersResource,
     OrderItemsResource,
+    ProductServiceOrdersResource,
     ProductsResource,
     ReservationsResource,
     ResourceCategoriesResource,
@@ -140,6 +141,7 @@ class MewsClient:
         self.loyalty_memberships = LoyaltyMembershipsResource(self)
         self.customers = CustomersResource(self)
         self.reservations = ReservationsResource(self)
+        self.product_service_orders = ProductServiceOrdersResource(self)
         self.order_items = OrderItemsResource(self)
         self.bills = BillsResource(self)
         self.accounting_categories = AccountingCategoriesResource(self)

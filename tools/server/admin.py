@@ -189,7 +189,6 @@ async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
         changes.append(
             PointsChange(membership_id=update.loyalty_membership_id, outcome=outcome.to_dict())
         )
-    await env.runtime.after_write()
     denied = next((o for o in outcomes if isinstance(o, Denied)), None)
     if denied is not None:
         result = outcome_result(denied)

@@ -24,15 +24,26 @@ from policies import Principal
 from tools.runtime import LoyaltyRuntime
 from tools.server.admin import ADMIN_TOOLS
 from tools.server.approvals import APPROVAL_TOOLS
+from tools.server.campaigns import CAMPAIGN_TOOLS
 from tools.server.content import PROMPTS, RESOURCE_TEMPLATES, RESOURCES, get_prompt, read_resource
 from tools.server.member import MEMBER_TOOLS
 from tools.server.tooling import TOOLSETS, ToolDef, ToolEnv, call_tool, error_result, tool_listing
 
-__all__ = ["ALL_TOOLS", "DEFAULT_PRINCIPAL", "SERVER_NAME", "create_server", "tools_for"]
+__all__ = [
+    "ALL_TOOLS",
+    "DEFAULT_PRINCIPAL",
+    "SERVER_NAME",
+    "SERVER_TOOLSETS",
+    "create_server",
+    "tools_for",
+]
 
 SERVER_NAME = "mews-loyalty"
 DEFAULT_PRINCIPAL = "assistant"
-ALL_TOOLS: tuple[ToolDef, ...] = (*MEMBER_TOOLS, *ADMIN_TOOLS, *APPROVAL_TOOLS)
+ALL_TOOLS: tuple[ToolDef, ...] = (*MEMBER_TOOLS, *ADMIN_TOOLS, *APPROVAL_TOOLS, *CAMPAIGN_TOOLS)
+# The `campaigns` toolset (campaigns and upsell) is its own: the member toolset's tools/list
+# stays under 12 KB. Named here until `tooling.Toolset` lists it.
+SERVER_TOOLSETS: tuple[str, ...] = TOOLSETS
 
 INSTRUCTIONS = """\
 Loyalty operations for a hotel chain on Mews, behind the chain's policy.
@@ -44,11 +55,11 @@ Loyalty operations for a hotel chain on Mews, behind the chain's policy.
 
 
 def tools_for(toolsets: Sequence[str]) -> tuple[ToolDef, ...]:
-    unknown = sorted(set(toolsets) - set(TOOLSETS))
+    unknown = sorted(set(toolsets) - set(SERVER_TOOLSETS))
     if unknown or not toolsets:
         raise ValueError(
             f"unknown toolset(s) {', '.join(unknown) or '(none given)'}; "
-            f"choose from {', '.join(TOOLSETS)}"
+            f"choose from {', '.join(SERVER_TOOLSETS)}"
         )
     return tuple(tool for tool in ALL_TOOLS if tool.toolset in toolsets)
 

@@ -6,15 +6,15 @@ data comes from Mews through the facts loader, in batched reads.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from policies import Outcome
-from tools.actions import list_drafts
+from tools.actions import UnknownMembershipError, list_drafts
 from tools.actions.models import (
     AdjustPointsArgs,
     AwardPointsArgs,
@@ -27,9 +27,7 @@ from tools.actions.models import (
     ReversePointsArgs,
 )
 from tools.loyalty import (
-    BalanceSummary,
     BonusProposal,
-    ExpiringPoints,
     HighSpendNoRedemption,
     Lapsing,
     MemberFacts,
@@ -80,34 +78,7 @@ async def _member(env: ToolEnv, customer_id: str, *, with_stays: bool = True) ->
             f"no customer {customer_id!r} in Mews; look members up with find_members",
             field="customer_id",
         )
-    return with_opening_balances(member, env.runtime.clock.now())
-
-
-def with_opening_balances(member: MemberFacts, now: datetime) -> MemberFacts:
-    """Memberships the ledger has not seen yet, with the balance it will open them with: their
-    Mews points, available at once (`ensure_account` posts exactly that opening balance, whose
-    points expire `expiry_months` from now, so none within 90 days)."""
-    memberships = tuple(
-        m
-        if m.balance is not None or not m.mews_points
-        else replace(
-            m,
-            balance=BalanceSummary(
-                membership_id=m.membership_id,
-                as_of=now,
-                total=m.mews_points,
-                available=max(m.mews_points, 0),
-                pending=0,
-                pending_release=(),
-                expired_awaiting_sweep=0,
-                owed=max(-m.mews_points, 0),
-                expiring_30_days=ExpiringPoints(30, 0, ()),
-                expiring_90_days=ExpiringPoints(90, 0, ()),
-            ),
-        )
-        for m in member.memberships
-    )
-    return replace(member, memberships=memberships)
+    return member
 
 
 def _program_for(env: ToolEnv, member: MemberFacts | None, code: str | None) -> ProgramConfig:
@@ -259,9 +230,7 @@ def _is_guid(text: str) -> bool:
 async def find_members(env: ToolEnv, args: FindMembersArgs) -> Any:
     async def run() -> FoundMembers:
         ids = (await _candidate_ids(env, args.query))[: args.limit]
-        now = env.runtime.clock.now()
-        loaded = await env.runtime.loader.members(ids, with_stays=False)
-        facts = {cid: with_opening_balances(m, now) for cid, m in loaded.items()}
+        facts = await env.runtime.loader.members(ids, with_stays=False)
         candidates = [
             Candidate(
                 customer_id=member.customer_id,
@@ -328,6 +297,28 @@ class PointsHistory(BaseModel):
     membership_id: str
     entries: list[EntryOut]
     next_before_sequence: int | None
+    note: str = ""
+    """Only while the ledger has no account: says so, with the membership's Points in Mews."""
+
+
+async def _unopened_history(env: ToolEnv, membership_id: str) -> PointsHistory:
+    try:
+        ref = await env.runtime.directory.lookup(membership_id)
+    except UnknownMembershipError as error:
+        raise ToolRefusal(
+            f"no loyalty membership {membership_id!r} in Mews; find it with find_members",
+            field="membership_id",
+        ) from error
+    points = ref.mews_points or 0
+    return PointsHistory(
+        membership_id=membership_id,
+        entries=[],
+        next_before_sequence=None,
+        note=(
+            f"No ledger history exists yet for this membership. Mews shows a balance of "
+            f"{points} points; the first points movement records it as the opening balance."
+        ),
+    )
 
 
 async def get_points_history(env: ToolEnv, args: HistoryArgs) -> Any:
@@ -338,9 +329,9 @@ async def get_points_history(env: ToolEnv, args: HistoryArgs) -> Any:
                     conn, args.membership_id, limit=args.limit, before_sequence=args.before_sequence
                 )
             except UnknownAccountError:
-                return PointsHistory(
-                    membership_id=args.membership_id, entries=[], next_before_sequence=None
-                )
+                page = None
+        if page is None:
+            return await _unopened_history(env, args.membership_id)
         return PointsHistory(
             membership_id=page.membership_id,
             entries=[
@@ -684,7 +675,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "get_points_history",
         "Points history",
-        "Ledger entries of a membership, newest first, with the balance after each.",
+        "Ledger entries, newest first, with the balance after each.",
         HistoryArgs,
         PointsHistory,
         handler=get_points_history,

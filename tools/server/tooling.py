@@ -30,6 +30,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from policies import Denied, Outcome, PendingApproval, Permission, PolicyRequestError, Posted
 from policies import Principal as Principal
+from policies.audit import call_scope
 from tools.actions import ActionError
 from tools.loyalty import LoyaltyError, ProgramConfigError
 from tools.mews import MewsAPIError, MewsError, MewsServerError
@@ -49,8 +50,8 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-Toolset = Literal["member", "admin", "approvals"]
-TOOLSETS: tuple[Toolset, ...] = ("member", "admin", "approvals")
+Toolset = Literal["member", "admin", "approvals", "campaigns"]
+TOOLSETS: tuple[Toolset, ...] = ("member", "admin", "approvals", "campaigns")
 JSON: TypeAlias = Any  # the wire
 
 
@@ -288,6 +289,29 @@ def model_result(tool: ToolDef, value: object) -> types.CallToolResult:
 async def call_tool(
     tool: ToolDef, env: ToolEnv, arguments: Mapping[str, Any] | None
 ) -> types.CallToolResult:
+    """Run one tool call, audited: the guard records every call that reaches it; a call refused
+    before that (arguments that do not validate, a refusal before the policy decides) gets one
+    `rejected` record with the reason here, so no call goes unrecorded and none twice."""
+    with call_scope() as scope:
+        result = await _call_tool(tool, env, arguments)
+    if not tool.read_only:
+        # Every write tool, whatever it returns (one outcome, or several composed, like a
+        # membership update with points): what it queued for Mews is delivered at once.
+        await env.runtime.after_write()
+    if result.is_error and scope.appended == 0:
+        body = result.structured_content or {}
+        await env.runtime.guard.record_rejection(
+            env.principal,
+            tool.name,
+            dict(arguments or {}),
+            str(body.get("message") or body.get("status") or "refused"),
+        )
+    return result
+
+
+async def _call_tool(
+    tool: ToolDef, env: ToolEnv, arguments: Mapping[str, Any] | None
+) -> types.CallToolResult:
     try:
         args = tool.args.model_validate(dict(arguments or {}))
     except ValidationError as exc:
@@ -315,7 +339,5 @@ async def call_tool(
     if isinstance(value, types.CallToolResult):  # a handler that composed several outcomes
         return value
     if isinstance(value, Posted | PendingApproval | Denied):
-        if not isinstance(value, Denied):
-            await env.runtime.after_write()
         return outcome_result(value)
     return model_result(tool, value)

@@ -1,10 +1,12 @@
-"""Reservations, version 2023-06-06 (CONNECTOR-API.md §5.6). They carry no amounts: money
-comes from `orderItems/getAll` with `ServiceOrderIds` = reservation ids."""
+"""Reservations, version 2023-06-06 (CONNECTOR-API.md §5.6), and product service orders (§5.9:
+spa and restaurant orders, linked to a stay by `LinkedReservationId`). They carry no amounts:
+money comes from `orderItems/getAll` with `ServiceOrderIds` = reservation or order ids."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Required
 
 from typing_extensions import TypedDict
 
@@ -20,6 +22,9 @@ from tools.mews.models.common import (
 __all__ = [
     "AccountType",
     "PersonCount",
+    "ProductServiceOrder",
+    "ProductServiceOrderFilters",
+    "ProductServiceOrdersResult",
     "Reservation",
     "ReservationFilters",
     "ReservationOptions",
@@ -140,3 +145,51 @@ class ReservationFilters(TypedDict, total=False):
     actual_start_utc: TimeInterval
     scheduled_end_utc: TimeInterval
     actual_end_utc: TimeInterval
+
+
+class ProductServiceOrder(MewsResponse):
+    """A service order of an additional service (spa, restaurant): its order items carry this
+    id as `ServiceOrderId`, not the reservation's."""
+
+    id: str
+    service_id: str
+    account_id: str | None = None
+    account_type: OpenEnum[AccountType] | None = None
+    state: OpenEnum[ServiceOrderState] | None = None
+    number: str | None = None
+    creator_profile_id: str | None = None
+    updater_profile_id: str | None = None
+    booker_id: str | None = None
+    origin: OpenEnum[ServiceOrderOrigin] | None = None
+    commander_origin: str | None = None
+    origin_details: str | None = None
+    created_utc: UtcDateTime | None = None
+    updated_utc: UtcDateTime | None = None
+    cancelled_utc: UtcDateTime | None = None
+    voucher_id: str | None = None
+    business_segment_id: str | None = None
+    linked_reservation_id: str | None = None
+    options: ReservationOptions | None = None
+
+
+class ProductServiceOrdersResult(PagedResult[ProductServiceOrder]):
+    """Answer of `productServiceOrders/getAll`."""
+
+    product_service_orders: tuple[ProductServiceOrder, ...]
+
+    @property
+    def items(self) -> tuple[ProductServiceOrder, ...]:
+        return self.product_service_orders
+
+
+@filters_config
+class ProductServiceOrderFilters(TypedDict, total=False):
+    """Filters of `productServiceOrders/getAll` (`ServiceIds` is required by Mews; `UpdatedUtc`
+    spans at most 3 months)."""
+
+    service_ids: Required[Sequence[str]]
+    product_service_order_ids: Sequence[str]
+    account_ids: Sequence[str]
+    linked_reservation_ids: Sequence[str]
+    states: Sequence[ServiceOrderState]
+    updated_utc: TimeInterval

@@ -30,7 +30,10 @@ from tools.mews.resources.loyalty import (
     LoyaltyTiersResource,
 )
 from tools.mews.resources.notes import AccountNotesResource
-from tools.mews.resources.reservations import ReservationsResource
+from tools.mews.resources.reservations import (
+    ProductServiceOrdersResource,
+    ReservationsResource,
+)
 from tools.mews.resources.tasks import TasksResource
 
 __all__ = [
@@ -44,6 +47,7 @@ __all__ = [
     "LoyaltyProgramsResource",
     "LoyaltyTiersResource",
     "OrderItemsResource",
+    "ProductServiceOrdersResource",
     "ProductsResource",
     "ReservationsResource",
     "ResourceCategoriesResource",

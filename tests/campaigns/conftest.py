@@ -1,0 +1,67 @@
+"""A runtime whose clock is the sandbox's (advancing `/_sandbox/clock` moves both), a fresh
+SQLite store, and in-memory MCP clients with the campaigns toolset."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from tools.runtime import LoyaltyRuntime
+from tools.sandbox import FrozenClock, Sandbox
+from tools.server import create_server
+
+START = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
+Connect = Callable[..., AbstractAsyncContextManager[Client]]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def sandbox(clock: FrozenClock) -> Sandbox:
+    seeded = Sandbox.seeded(clock=clock)
+    # The clock stands still between advances, so the sandbox's 200-requests-per-30-s window
+    # would never pass: a flow of many tool calls would wait on 429s for ever.
+    seeded.rate_limiter.enabled = False
+    return seeded
+
+
+@pytest.fixture
+async def runtime(
+    tmp_path: Path, sandbox: Sandbox, clock: FrozenClock
+) -> AsyncIterator[LoyaltyRuntime]:
+    async with await LoyaltyRuntime.open(
+        database_url=f"sqlite:///{tmp_path / 'loyalty.db'}", sandbox=sandbox, clock=clock
+    ) as opened:
+        yield opened
+
+
+@pytest.fixture
+def connect(runtime: LoyaltyRuntime) -> Connect:
+    @asynccontextmanager
+    async def _connect(
+        principal: str = "carol", toolsets: Sequence[str] = ("member", "campaigns")
+    ) -> AsyncIterator[Client]:
+        server = create_server(runtime, principal=principal, toolsets=toolsets)
+        async with Client(server) as client:
+            yield client
+
+    return _connect
+
+
+def body(result: Any) -> dict[str, Any]:
+    assert isinstance(result.structured_content, dict), result
+    return result.structured_content

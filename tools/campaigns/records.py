@@ -1,0 +1,319 @@
+"""Reading and writing campaign rows (synchronous, on a connection of the shared store).
+
+`save_snapshot` stages a segment before the guarded write; `insert_campaign` is what the
+`create_campaign` executor runs inside the guard's transaction: the campaign, each member's
+group (holdout drawn from the seed), the treated members' drafts (through the copy guardrail)
+and one `recommendation_log` row per treated member.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from tools.campaigns.copy import draft_copy
+from tools.campaigns.holdout import assign_holdout
+from tools.campaigns.model import CampaignArgs, CampaignDraft, CampaignSummary
+from tools.campaigns.tables import (
+    campaign_drafts_table,
+    campaign_members_table,
+    campaign_segments_table,
+    campaigns_table,
+    recommendation_log_table,
+)
+from tools.loyalty.config import ProgramConfig
+from tools.loyalty.errors import LoyaltyError
+
+__all__ = [
+    "SegmentMemberRef",
+    "Snapshot",
+    "UnknownCampaignError",
+    "UnknownSnapshotError",
+    "campaign_members",
+    "ensure_snapshot",
+    "get_campaign",
+    "insert_campaign",
+    "list_campaigns",
+    "load_snapshot",
+    "points_per_member",
+]
+
+
+class UnknownCampaignError(LoyaltyError):
+    def __init__(self, campaign_id: str) -> None:
+        super().__init__(f"campaign_id: no campaign {campaign_id!r} (see list_campaigns)")
+        self.campaign_id = campaign_id
+
+
+class UnknownSnapshotError(LoyaltyError):
+    def __init__(self, snapshot_id: str) -> None:
+        super().__init__(f"snapshot_id: no segment snapshot {snapshot_id!r}")
+        self.snapshot_id = snapshot_id
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentMemberRef:
+    customer_id: str
+    membership_id: str
+    display_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    snapshot_id: str
+    program_code: str
+    description: str
+    members: tuple[SegmentMemberRef, ...]
+
+
+def _naive(at: datetime) -> datetime:
+    return at.replace(tzinfo=None)
+
+
+def ensure_snapshot(
+    conn: Connection,
+    *,
+    program_code: str,
+    description: str,
+    members: Sequence[SegmentMemberRef],
+    now: datetime,
+) -> str:
+    """The snapshot of exactly these members (its id is their digest: staging the same segment
+    twice gives the same id, so a retried `create_campaign` is the same write)."""
+    digest = hashlib.sha256(program_code.encode())
+    for member in sorted(members, key=lambda m: m.customer_id):
+        digest.update(f"|{member.customer_id}:{member.membership_id}".encode())
+    snapshot_id = f"seg_{digest.hexdigest()[:16]}"
+    t = campaign_segments_table
+    if conn.execute(sa.select(t.c.id).where(t.c.id == snapshot_id)).first() is not None:
+        return snapshot_id
+    conn.execute(
+        campaign_segments_table.insert().values(
+            id=snapshot_id,
+            program_code=program_code,
+            description=description,
+            members=[[m.customer_id, m.membership_id, m.display_name] for m in members],
+            created_at=_naive(now),
+        )
+    )
+    return snapshot_id
+
+
+def load_snapshot(conn: Connection, snapshot_id: str) -> Snapshot:
+    t = campaign_segments_table
+    row = conn.execute(sa.select(t).where(t.c.id == snapshot_id)).one_or_none()
+    if row is None:
+        raise UnknownSnapshotError(snapshot_id)
+    members = tuple(SegmentMemberRef(c, m, n) for c, m, n in row.members)
+    return Snapshot(row.id, row.program_code, row.description, members)
+
+
+def points_per_member(program: ProgramConfig, args: CampaignArgs) -> int:
+    """The points one treated member's offer commits: the bonus, or the reward's base price."""
+    if args.bonus_points is not None:
+        return args.bonus_points
+    assert args.reward_id is not None  # CampaignArgs holds exactly one offer
+    return program.reward(args.reward_id).base_points
+
+
+def campaign_id_for(idempotency_key: str) -> str:
+    """The campaign's id from its write's key: a replayed write names the same campaign."""
+    return "cmp_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
+
+
+def insert_campaign(
+    conn: Connection,
+    args: CampaignArgs,
+    program: ProgramConfig,
+    *,
+    campaign_id: str,
+    created_by: str,
+    approved_by: str | None,
+    now: datetime,
+) -> CampaignSummary:
+    snapshot = load_snapshot(conn, args.snapshot_id)
+    held = assign_holdout(
+        (m.customer_id for m in snapshot.members), share=args.holdout_share, seed=args.seed
+    )
+    per_member = points_per_member(program, args)
+    treated = [m for m in snapshot.members if m.customer_id not in held]
+    reward_name = program.reward(args.reward_id).name if args.reward_id else None
+    conn.execute(
+        campaigns_table.insert().values(
+            id=campaign_id,
+            name=args.name,
+            goal=args.goal,
+            program_code=program.code,
+            segment=snapshot.description,
+            reward_id=args.reward_id,
+            bonus_points=args.bonus_points,
+            points_per_member=per_member,
+            valid_from=args.valid_from,
+            valid_until=args.valid_until,
+            channels=list(args.channels),
+            holdout_share=str(args.holdout_share),
+            seed=args.seed,
+            treated=len(treated),
+            held_out=len(held),
+            liability=per_member * len(treated),
+            created_by=created_by,
+            approved_by=approved_by,
+            created_at=_naive(now),
+        )
+    )
+    _insert_many(
+        conn,
+        campaign_members_table,
+        [
+            {
+                "campaign_id": campaign_id,
+                "customer_id": m.customer_id,
+                "membership_id": m.membership_id,
+                "display_name": m.display_name[:200],
+                "holdout": m.customer_id in held,
+            }
+            for m in snapshot.members
+        ],
+    )
+    known = tuple(reward.name for reward in program.rewards.values())
+    drafts: list[dict[str, object]] = []
+    for member in treated:
+        for channel in args.channels:
+            copy = draft_copy(
+                member_name=member.display_name,
+                points=per_member,
+                reward_name=reward_name,
+                valid_from=args.valid_from,
+                valid_until=args.valid_until,
+                channel=channel,
+                brand=program.name,
+                known_rewards=known,
+            )
+            drafts.append(
+                {
+                    "campaign_id": campaign_id,
+                    "customer_id": member.customer_id,
+                    "channel": channel,
+                    "status": "drafted" if copy.text is not None else "rejected",
+                    "copy": copy.text,
+                    "problems": copy.problems,
+                }
+            )
+    _insert_many(conn, campaign_drafts_table, drafts)
+    item_kind, item_id = (
+        ("reward", args.reward_id) if args.reward_id else ("bonus", str(args.bonus_points))
+    )
+    _insert_many(
+        conn,
+        recommendation_log_table,
+        [
+            {
+                "source": "campaign",
+                "source_id": campaign_id,
+                "customer_id": m.customer_id,
+                "membership_id": m.membership_id,
+                "item_kind": item_kind,
+                "item_id": item_id,
+                "context": args.goal,
+                "recommended_at": _naive(now),
+                "outcome": "pending",
+                "outcome_at": None,
+            }
+            for m in treated
+        ],
+    )
+    return get_campaign(conn, campaign_id, drafts=5)
+
+
+def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
+    for start in range(0, len(rows), 500):
+        chunk = rows[start : start + 500]
+        if chunk:
+            conn.execute(table.insert(), chunk)
+
+
+def _summary(conn: Connection, row: sa.Row[tuple[object, ...]], drafts: int) -> CampaignSummary:
+    d = campaign_drafts_table
+    rejected = conn.execute(
+        sa.select(sa.func.count()).where(d.c.campaign_id == row.id, d.c.status == "rejected")
+    ).scalar_one()
+    m = campaign_members_table
+    listed = conn.execute(
+        sa.select(d, m.c.display_name)
+        .join(m, (m.c.campaign_id == d.c.campaign_id) & (m.c.customer_id == d.c.customer_id))
+        .where(d.c.campaign_id == row.id)
+        .order_by(m.c.display_name, d.c.customer_id, d.c.channel)
+        .limit(drafts)
+    ).all()
+    created: datetime = row.created_at
+    return CampaignSummary(
+        campaign_id=row.id,
+        name=row.name,
+        goal=row.goal,
+        program_code=row.program_code,
+        segment=row.segment,
+        reward_id=row.reward_id,
+        bonus_points=row.bonus_points,
+        points_per_member=row.points_per_member,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+        channels=list(row.channels),
+        holdout_share=Decimal(row.holdout_share),
+        seed=row.seed,
+        treated=row.treated,
+        held_out=row.held_out,
+        liability=row.liability,
+        created_by=row.created_by,
+        created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        drafts_rejected=int(rejected),
+        drafts=[
+            CampaignDraft(
+                customer_id=r.customer_id,
+                display_name=r.display_name,
+                channel=r.channel,
+                status=r.status,
+                text=r.copy,
+                problems=r.problems,
+            )
+            for r in listed
+        ],
+    )
+
+
+def get_campaign(conn: Connection, campaign_id: str, *, drafts: int = 0) -> CampaignSummary:
+    t = campaigns_table
+    row = conn.execute(sa.select(t).where(t.c.id == campaign_id)).one_or_none()
+    if row is None:
+        raise UnknownCampaignError(campaign_id)
+    return _summary(conn, row, drafts)
+
+
+def list_campaigns(conn: Connection, *, limit: int = 50) -> list[CampaignSummary]:
+    t = campaigns_table
+    rows = conn.execute(
+        sa.select(t).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+    ).all()
+    return [_summary(conn, row, 0) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRow:
+    customer_id: str
+    membership_id: str
+    holdout: bool
+
+
+def campaign_members(conn: Connection, campaign_id: str) -> list[MemberRow]:
+    m = campaign_members_table
+    rows = conn.execute(
+        sa.select(m.c.customer_id, m.c.membership_id, m.c.holdout).where(
+            m.c.campaign_id == campaign_id
+        )
+    ).all()
+    return [MemberRow(r.customer_id, r.membership_id, bool(r.holdout)) for r in rows]

@@ -1,0 +1,112 @@
+"""Tables of campaigns (component `campaigns`, migrated by `policies.store.Store.migrate`).
+
+- `campaign_segments`: a segment snapshot (the members a campaign is about to address), written
+  by `create_campaign` before it submits the guarded write, so the write and its approval are
+  bound to one fixed member list (by id) instead of whatever the segment holds later;
+- `campaigns`: one row per created campaign;
+- `campaign_members`: each member's group (treated or holdout) and measured outcome;
+- `campaign_drafts`: the per-member, per-channel copy of treated members (drafted, never sent);
+- `recommendation_log`: every recommendation made (campaign offers, upsell suggestions) and its
+  outcome once known, so that later ranking can use what actually worked.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from policies.store import Component
+
+__all__ = [
+    "CAMPAIGNS",
+    "campaign_drafts_table",
+    "campaign_members_table",
+    "campaign_segments_table",
+    "campaigns_table",
+    "recommendation_log_table",
+]
+
+_metadata = sa.MetaData()
+
+campaign_segments_table = sa.Table(
+    "campaign_segments",
+    _metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("program_code", sa.String(50), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("members", sa.JSON, nullable=False),  # [[customer_id, membership_id, name], ...]
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+campaigns_table = sa.Table(
+    "campaigns",
+    _metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("goal", sa.String(20), nullable=False),
+    sa.Column("program_code", sa.String(50), nullable=False),
+    sa.Column("segment", sa.Text, nullable=False),
+    sa.Column("reward_id", sa.String(64), nullable=True),
+    sa.Column("bonus_points", sa.Integer, nullable=True),
+    sa.Column("points_per_member", sa.Integer, nullable=False),
+    sa.Column("valid_from", sa.Date, nullable=False),
+    sa.Column("valid_until", sa.Date, nullable=False),
+    sa.Column("channels", sa.JSON, nullable=False),
+    sa.Column("holdout_share", sa.String(10), nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("treated", sa.Integer, nullable=False),
+    sa.Column("held_out", sa.Integer, nullable=False),
+    sa.Column("liability", sa.BigInteger, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("approved_by", sa.String(64), nullable=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("measured_at", sa.DateTime, nullable=True),
+)
+
+campaign_members_table = sa.Table(
+    "campaign_members",
+    _metadata,
+    sa.Column("campaign_id", sa.String(32), primary_key=True),
+    sa.Column("customer_id", sa.String(64), primary_key=True),
+    sa.Column("membership_id", sa.String(64), nullable=False),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("holdout", sa.Boolean, nullable=False),
+    sa.Column("redeemed", sa.Boolean, nullable=True),  # outcomes: None until measured
+    sa.Column("stayed", sa.Boolean, nullable=True),
+    sa.Column("points_earned", sa.BigInteger, nullable=True),
+)
+
+campaign_drafts_table = sa.Table(
+    "campaign_drafts",
+    _metadata,
+    sa.Column("campaign_id", sa.String(32), primary_key=True),
+    sa.Column("customer_id", sa.String(64), primary_key=True),
+    sa.Column("channel", sa.String(8), primary_key=True),
+    sa.Column("status", sa.String(10), nullable=False),  # drafted | rejected
+    sa.Column("copy", sa.Text, nullable=True),  # None when the guardrail rejected it
+    sa.Column("problems", sa.Text, nullable=True),
+)
+
+recommendation_log_table = sa.Table(
+    "recommendation_log",
+    _metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(10), nullable=False),  # campaign | upsell
+    sa.Column("source_id", sa.String(64), nullable=False, index=True),
+    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
+    sa.Column("membership_id", sa.String(64), nullable=True),
+    sa.Column("item_kind", sa.String(20), nullable=False),  # reward | bonus | product | ...
+    sa.Column("item_id", sa.String(64), nullable=False),
+    sa.Column("context", sa.String(40), nullable=False),  # campaign goal, or "upsell"
+    sa.Column("recommended_at", sa.DateTime, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # pending | converted | not_converted
+    sa.Column("outcome_at", sa.DateTime, nullable=True),
+    sa.UniqueConstraint("source", "source_id", "customer_id", "item_id"),
+)
+
+
+def _create_v1(conn: Connection) -> None:
+    _metadata.create_all(conn)
+
+
+CAMPAIGNS = Component("campaigns", [_create_v1])
