@@ -95,6 +95,7 @@ class LoyaltyRuntime:
         """Open everything; the caller closes it (`aclose()` or `async with`)."""
         if mews is not None and sandbox is not None:
             raise ValueError("give a Mews client or a sandbox, not both")
+        given_clock = clock
         clock = clock or SystemClock()
         policy = load_policy(None if policy_file is None else Path(policy_file))
         programs = load_program_file(program_file)
@@ -110,6 +111,11 @@ class LoyaltyRuntime:
                 # enterprise's token for `tasks/add`, which portfolio tokens cannot call.
                 sandbox = Sandbox.open(sandbox_state_path())
                 stack.callback(sandbox.persist)
+                if given_clock is None:
+                    # One time for the whole embedded world: advancing the sandbox clock
+                    # (`POST /_sandbox/clock`, kept in its state file) moves ours too, so
+                    # windows, expiry and campaign reports follow it.
+                    clock = sandbox.clock
                 mews = _closing(stack, sandbox_client(sandbox, PORTFOLIO))
                 tasks_mews = _closing(stack, sandbox_client(sandbox, DEMO_TOKENS[0]))
             elif mews is None and sandbox is not None:
