@@ -28,7 +28,7 @@ from policies import Guard, Policy, load_policy, open_store
 from policies.clock import Clock, SystemClock
 from policies.store import Store
 from tools.actions import MembershipDirectory, build_actions
-from tools.actions.notices import NoticeDispatcher
+from tools.actions.notices import NOTES_PER_REQUEST, NoticeDispatcher
 from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
@@ -43,6 +43,9 @@ __all__ = ["LoyaltyRuntime", "sandbox_client"]
 _log = logging.getLogger(__name__)
 
 SANDBOX_BASE_URL = "http://sandbox.invalid"
+
+
+NOTICE_ROUNDS_PER_WRITE = 10
 
 
 def sandbox_client(sandbox: Sandbox, integration: Integration = DEMO_TOKENS[0]) -> MewsClient:
@@ -181,6 +184,11 @@ class LoyaltyRuntime:
         failed delivery stays in the outbox and is retried on the next drain."""
         try:
             await self.dispatcher.drain()
-            await self.notices.drain()
+            # Notes travel 100 to a request, so a burst's backlog clears in a few requests;
+            # a bounded number of rounds keeps one write from waiting on a large backlog.
+            for _round in range(NOTICE_ROUNDS_PER_WRITE):
+                report = await self.notices.drain(limit=NOTES_PER_REQUEST)
+                if report.delivered + report.failed < NOTES_PER_REQUEST:
+                    break
         except Exception:  # the outbox keeps the command; the write itself is done
             _log.warning("outbox drain failed; the commands stay queued", exc_info=True)

@@ -20,18 +20,36 @@ from datetime import datetime, timedelta
 from policies.clock import Clock
 from policies.outbox import OutboxCommand, claim, complete, fail
 from policies.store import Store
-from tools.mews import MewsClient, MewsError
+from tools.mews import MewsBadRequest, MewsClient, MewsError
 from tools.mews.models import AccountNoteParameters, TaskParameters
 
-__all__ = ["NOTICE_KINDS", "NoticeDispatcher", "NoticeReport"]
+__all__ = ["NOTES_PER_REQUEST", "NOTICE_KINDS", "NoticeDispatcher", "NoticeReport"]
 
 NOTICE_KINDS = ("tasks/add", "accountNotes/add")
+
+
+NOTES_PER_REQUEST = 100
 
 
 @dataclass(frozen=True)
 class NoticeReport:
     delivered: int
     failed: int
+
+    def __add__(self, other: NoticeReport) -> NoticeReport:
+        return NoticeReport(self.delivered + other.delivered, self.failed + other.failed)
+
+
+def _note_batches(commands: list[OutboxCommand]) -> list[list[OutboxCommand]]:
+    """Note commands grouped by chain, at most `NOTES_PER_REQUEST` notes per batch."""
+    by_chain: dict[object, list[list[OutboxCommand]]] = {}
+    for command in commands:
+        batches = by_chain.setdefault(command.payload.get("ChainId"), [[]])
+        size = sum(len(c.payload["AccountNotes"]) for c in batches[-1])
+        if batches[-1] and size + len(command.payload["AccountNotes"]) > NOTES_PER_REQUEST:
+            batches.append([])
+        batches[-1].append(command)
+    return [batch for batches in by_chain.values() for batch in batches]
 
 
 class NoticeDispatcher:
@@ -60,37 +78,68 @@ class NoticeDispatcher:
         commands = claim(
             self.store, now=self.clock.now(), limit=limit, lease=self.lease, kinds=NOTICE_KINDS
         )
-        delivered = failed = 0
+        report = NoticeReport(0, 0)
+        notes = [command for command in commands if command.kind == "accountNotes/add"]
         for command in commands:
-            try:
-                result = await self._send(command)
-            except (MewsError, ValueError) as exc:  # ValueError: a payload Mews cannot take
-                fail(
-                    self.store,
-                    command.id,
-                    f"{type(exc).__name__}: {exc}"[:500],
-                    now=self.clock.now(),
-                    max_attempts=self.max_attempts,
-                )
-                failed += 1
-                continue
-            complete(self.store, command.id, now=self.clock.now(), result=result)
-            delivered += 1
-        return NoticeReport(delivered, failed)
+            if command.kind != "accountNotes/add":
+                report = report + await self._deliver([command])
+        # Notes go out together (one request per chain and batch): at burst volume one
+        # request per note would eat the 200-requests-per-30-s budget of the access token.
+        for batch in _note_batches(notes):
+            report = report + await self._deliver(batch)
+        return report
 
-    async def _send(self, command: OutboxCommand) -> str | list[str]:
-        payload = command.payload
-        if command.kind == "tasks/add":
-            task = TaskParameters(
-                name=str(payload["Name"]),
-                deadline_utc=datetime.fromisoformat(str(payload["DeadlineUtc"])),
-                description=payload.get("Description"),
+    async def _deliver(self, batch: list[OutboxCommand]) -> NoticeReport:
+        try:
+            result = await self._send_all(batch)
+        except MewsBadRequest as exc:
+            if len(batch) > 1:  # one bad note must not hold back the others: isolate it
+                middle = len(batch) // 2
+                return await self._deliver(batch[:middle]) + await self._deliver(batch[middle:])
+            return self._failed(batch, exc)
+        except (MewsError, ValueError) as exc:  # ValueError: a payload Mews cannot take
+            return self._failed(batch, exc)
+        for command, outcome in zip(batch, result, strict=True):
+            complete(self.store, command.id, now=self.clock.now(), result=outcome)
+        return NoticeReport(len(batch), 0)
+
+    def _failed(self, batch: list[OutboxCommand], exc: Exception) -> NoticeReport:
+        for command in batch:
+            fail(
+                self.store,
+                command.id,
+                f"{type(exc).__name__}: {exc}"[:500],
+                now=self.clock.now(),
+                max_attempts=self.max_attempts,
             )
-            return await self.tasks_mews.tasks.add(task)
+        return NoticeReport(0, len(batch))
+
+    async def _send_all(self, batch: list[OutboxCommand]) -> list[str | list[str]]:
+        """Send one command, or several note commands as one `accountNotes/add`; the result of
+        each command, in order (the ids of its notes)."""
+        if batch[0].kind != "accountNotes/add":
+            return [await self._send(command) for command in batch]
         notes = [
             AccountNoteParameters(account_id=str(note["AccountId"]), content=str(note["Content"]))
-            for note in payload["AccountNotes"]
+            for command in batch
+            for note in command.payload["AccountNotes"]
         ]
-        chain = payload.get("ChainId") or (await self.chain_id() if self.chain_id else None)
-        added = await self.mews.account_notes.add(notes, chain_id=chain)
-        return [note.id for note in added]
+        chain = batch[0].payload.get("ChainId") or (
+            await self.chain_id() if self.chain_id else None
+        )
+        ids = [note.id for note in await self.mews.account_notes.add(notes, chain_id=chain)]
+        results: list[str | list[str]] = []
+        for command in batch:
+            count = len(command.payload["AccountNotes"])
+            results.append(ids[:count])
+            ids = ids[count:]
+        return results
+
+    async def _send(self, command: OutboxCommand) -> str:
+        payload = command.payload
+        task = TaskParameters(
+            name=str(payload["Name"]),
+            deadline_utc=datetime.fromisoformat(str(payload["DeadlineUtc"])),
+            description=payload.get("Description"),
+        )
+        return await self.tasks_mews.tasks.add(task)
