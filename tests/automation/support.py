@@ -72,11 +72,19 @@ class Rig:
 
 
 @asynccontextmanager
-async def rig(tmp_path: Path, *, customers: int = 60, mode: str = "automate") -> AsyncIterator[Rig]:
+async def rig(
+    tmp_path: Path,
+    *,
+    customers: int = 60,
+    mode: str = "automate",
+    policy_file: Path | None = None,
+) -> AsyncIterator[Rig]:
     sandbox = Sandbox.seeded(now=NOW, customers=customers)
     clock = FixedClock(NOW)
     url = f"sqlite:///{tmp_path / 'loyalty.sqlite3'}"
-    async with await LoyaltyRuntime.open(database_url=url, sandbox=sandbox, clock=clock) as rt:
+    async with await LoyaltyRuntime.open(
+        database_url=url, sandbox=sandbox, clock=clock, policy_file=policy_file
+    ) as rt:
         await rt.guard.set_mode(rt.guard.principal("alice"), mode)
         service = AutomationService.for_runtime(rt, secret=SECRET)
         app = Starlette(routes=service.routes())

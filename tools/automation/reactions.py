@@ -7,6 +7,11 @@
   reversal. Both are planned by `tools.loyalty.stays.plan_stay_accruals` (batched reads) and
   submitted through the guard as `accrue_stay` / `reverse_stay_accrual` under the reservation's
   own idempotency key, so a redelivered webhook or a retried batch never posts twice.
+- After an accrual posted or pending approval, a dynamic bonus (`plan_stay_bonuses`: member
+  value, lapse, the hotel's occupancy) submitted as `award_stay_bonus` under
+  `stay-bonus:{reservation id}`; the policy judges its variance (multiplier − 1): applied
+  within the thresholds in `automate` mode, else an approval request. Its outcome is
+  appended to the reaction's detail.
 - `CustomerAdded` → when `enrol_program` names a program (`LOYALTY_AUTO_ENROL_PROGRAM`), an
   `add_loyalty_memberships` request for a customer without a membership in it. The policy
   decides: in `recommend` mode it becomes an approval request (the proposal), in `automate`
@@ -30,7 +35,14 @@ from tools.actions.errors import ActionError
 from tools.automation.worker import GiveUp, Reacted, ReactionResult, RetryLater
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.loyalty.stays import StayResult, plan_stay_accruals, submit_stay_plans
+from tools.loyalty.stays import (
+    PlannedAccrual,
+    StayPlan,
+    StayResult,
+    plan_stay_accruals,
+    plan_stay_bonuses,
+    submit_stay_plans,
+)
 from tools.mews import MewsError
 from tools.mews.models import Customer, Reservation
 
@@ -91,11 +103,44 @@ class LoyaltyReactions:
             return answers
         plans = await plan_stay_accruals(self.loader, relevant)
         results = await submit_stay_plans(self.guard, self.principal, plans)
+        bonuses = await self._stay_bonuses(plans, results)
         for result in results:
-            answers[result.reservation_id] = _stay_answer(result)
+            answers[result.reservation_id] = _stay_answer(
+                result, bonuses.get(result.reservation_id)
+            )
         if any(result.status == "posted" for result in results) and self.after_write is not None:
             await self.after_write()  # push the new balances to Mews now (the outbox retries)
         return answers
+
+    async def _stay_bonuses(
+        self, plans: Sequence[StayPlan], results: Sequence[StayResult]
+    ) -> dict[str, str]:
+        """Propose a dynamic bonus for each accrual just posted or proposed (pending approval);
+        what became of it, by reservation id.
+
+        The bonus is extra: a failure to plan or submit it is reported, not retried (the
+        accrual is done), and the guard's key `stay-bonus:{id}` keeps it to one per stay.
+        """
+        posted = [
+            plan
+            for plan, result in zip(plans, results, strict=True)
+            if isinstance(plan, PlannedAccrual) and result.status in ("posted", "pending_approval")
+        ]
+        if not posted:
+            return {}
+        try:
+            bonus_plans = await plan_stay_bonuses(self.loader, posted)
+        except (LoyaltyError, MewsError, ValueError) as exc:
+            return {plan.reservation_id: f"bonus not proposed: {exc}" for plan in posted}
+        bonus_results = await submit_stay_plans(self.guard, self.principal, bonus_plans)
+        labels = {
+            "posted": "bonus posted",
+            "pending_approval": "bonus awaiting approval",
+            "denied": "bonus denied",
+            "skipped": "bonus skipped",
+            "failed": "bonus failed",
+        }
+        return {r.reservation_id: f"{labels[r.status]}: {r.detail}" for r in bonus_results}
 
     async def customers_added(self, customers: Sequence[Customer]) -> dict[str, ReactionResult]:
         if self.enrol_program is None:
@@ -131,7 +176,7 @@ class LoyaltyReactions:
         return Reacted(f"enrolment in {code} denied by {data['rule']}: {data['reason']}")
 
 
-def _stay_answer(result: StayResult) -> ReactionResult:
+def _stay_answer(result: StayResult, bonus: str | None = None) -> ReactionResult:
     if result.status == "failed":
         return RetryLater(result.detail)
     if result.status == "denied":
@@ -140,4 +185,5 @@ def _stay_answer(result: StayResult) -> ReactionResult:
         # the cause is gone (the day's cap, a tripped breaker) posts it, once.
         return GiveUp(f"denied: {result.detail}")
     labels = {"posted": "posted", "pending_approval": "awaiting approval", "skipped": "skipped"}
-    return Reacted(f"{labels[result.status]}: {result.detail}")
+    bonus_note = "" if bonus is None else f"; {bonus}"
+    return Reacted(f"{labels[result.status]}: {result.detail}{bonus_note}")

@@ -176,9 +176,12 @@ class MewsFactsLoader:
 
     # ------------------------------------------------------------------ members
     async def members(
-        self, customer_ids: Sequence[str], *, with_stays: bool = True
+        self, customer_ids: Sequence[str], *, with_stays: bool = True, with_spend: bool = True
     ) -> dict[str, MemberFacts]:
-        """Facts of these customers (unknown ids are absent), in batched reads only."""
+        """Facts of these customers (unknown ids are absent), in batched reads only.
+
+        `with_spend=False` skips the stays' order items (their spend reads as zero): the
+        cheap read for rules that do not weigh money, or for a burst of events."""
         ids = _checked_ids(customer_ids)
         if not ids:
             return {}
@@ -186,7 +189,7 @@ class MewsFactsLoader:
         query = self.mews.loyalty_memberships.get_all(account_ids=ids)
         async for membership in self._each("loyaltyMemberships/getAll", query):
             memberships[membership.account_id].append(membership)
-        return await self._facts(ids, memberships, with_stays=with_stays)
+        return await self._facts(ids, memberships, with_stays=with_stays, with_spend=with_spend)
 
     async def all_members(self, program_code: str | None = None) -> list[MemberFacts]:
         """Every customer with a membership (in `program_code`, when given), with stays.
@@ -237,6 +240,7 @@ class MewsFactsLoader:
         memberships: dict[str, list[LoyaltyMembership]],
         *,
         with_stays: bool,
+        with_spend: bool = True,
     ) -> dict[str, MemberFacts]:
         now = self.clock.now()
         query = self.mews.customers.get_all(customer_ids=ids)
@@ -251,7 +255,9 @@ class MewsFactsLoader:
                     _RESERVATIONS, self.mews.reservations.get_all(account_ids=list(customers))
                 )
             ]
-            for stay in await self.stays(reservations, all_of_their_guests=True):
+            for stay in await self.stays(
+                reservations, all_of_their_guests=True, with_spend=with_spend
+            ):
                 stays[stay.customer_id].append(stay)
         membership_facts = self._membership_facts(
             [m for held in memberships.values() for m in held if m.account_id in customers],
@@ -323,13 +329,18 @@ class MewsFactsLoader:
         return [r async for r in self._each(_RESERVATIONS, query)]
 
     async def stays(
-        self, reservations: Sequence[Reservation], *, all_of_their_guests: bool = False
+        self,
+        reservations: Sequence[Reservation],
+        *,
+        all_of_their_guests: bool = False,
+        with_spend: bool = True,
     ) -> list[StayFacts]:
         """Stay facts of customer reservations, with their spend (order items, batched).
 
         `all_of_their_guests`: these are every reservation of their guests, so the linked
         product orders are asked for by guest (`AccountIds`: fewer ids than reservations)
-        rather than by reservation (`LinkedReservationIds`).
+        rather than by reservation (`LinkedReservationIds`). `with_spend=False`: no order
+        items are read and every stay's spend is zero.
         """
         own = [r for r in reservations if r.account_id and str(r.account_type) != "Company"]
         if not own:
@@ -337,7 +348,7 @@ class MewsFactsLoader:
         categories = await self._revenue_categories()
         enterprises = await self._enterprise_of_service()
         by_guest = sorted({r.account_id or "" for r in own}) if all_of_their_guests else None
-        spend = await self._spend([r.id for r in own], categories, by_guest)
+        spend = await self._spend([r.id for r in own], categories, by_guest) if with_spend else {}
         return [self._stay(r, spend.get(r.id), enterprises) for r in own]
 
     async def _spend(

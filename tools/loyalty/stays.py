@@ -24,8 +24,9 @@ holds the membership's ledger lock (declared by `describe` in `Facts.lock_keys`)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -45,16 +46,21 @@ from tools.loyalty.accrual import (
 from tools.loyalty.config import ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import CHECKED_OUT, MemberFacts, MembershipFacts, StayFacts
+from tools.loyalty.insights import assess_lapse, rfm_scores
 from tools.loyalty.ledger import ensure_account, ledger_lock_key, post_entry, reverse_entry
 from tools.loyalty.ledger_model import LedgerEntry, Source
 from tools.loyalty.mews_facts import MewsFactsLoader
+from tools.loyalty.valuation import BonusProposal, propose_bonus
 from tools.mews import MewsError
 
 __all__ = [
     "ACCRUE_STAY",
+    "AWARD_STAY_BONUS",
     "REVERSE_STAY_ACCRUAL",
     "AccrueStayArgs",
+    "AwardStayBonusArgs",
     "PlannedAccrual",
+    "PlannedBonus",
     "PlannedReversal",
     "ProgramSource",
     "ReverseStayArgs",
@@ -62,16 +68,27 @@ __all__ = [
     "StayPlan",
     "StayResult",
     "accrue_stay_spec",
+    "award_stay_bonus_spec",
     "execute_accrual",
+    "execute_bonus",
     "execute_reversal",
     "lazy_programs",
     "plan_stay_accruals",
+    "plan_stay_bonuses",
     "reverse_stay_accrual_spec",
+    "stay_bonus_key",
     "submit_stay_plans",
 ]
 
 ACCRUE_STAY = "accrue_stay"
 REVERSE_STAY_ACCRUAL = "reverse_stay_accrual"
+AWARD_STAY_BONUS = "award_stay_bonus"
+
+
+def stay_bonus_key(reservation_id: str) -> str:
+    """The ledger's and the guard's idempotency key of a stay's bonus: one per reservation."""
+    return f"stay-bonus:{reservation_id}"
+
 
 ProgramSource = Callable[[], ProgramFile]
 """Where executors find the program file (the loaded one, or `load_program_file` on first use)."""
@@ -120,6 +137,25 @@ class ReverseStayArgs(_Args):
     entry_id: int = Field(gt=0)
     points: int = Field(gt=0)
     """The points of the accrual (for the policy's facts; the ledger derives the reversal)."""
+
+
+class AwardStayBonusArgs(_Args):
+    """What `award_stay_bonus` posts: the dynamic bonus on top of a stay's accrual."""
+
+    reservation_id: str = _Id
+    customer_id: str = _Id
+    membership_id: str = _Id
+    chain_id: str = _Id
+    program_id: str = _Id
+    program_code: str = Field(min_length=1, max_length=50)
+    points: int = Field(gt=0)
+    mews_points: int | None = None
+    """As in `accrue_stay`: the opening balance if the membership has no account yet."""
+    base_points: int = Field(gt=0)
+    multiplier: str = Field(min_length=1, max_length=16)
+    """The proposed multiplier (a decimal string, e.g. "1.15"): the policy judges its variance."""
+    pending_until: str | None = None
+    reason: str = Field(min_length=1, max_length=2000)
 
 
 # ---------------------------------------------------------------------- plans
@@ -298,6 +334,100 @@ def _program_id_of(member: MemberFacts | None, membership_id: str) -> str:
     return "unknown"
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedBonus:
+    """A dynamic bonus for a stay whose accrual was posted (`propose_bonus` on its points)."""
+
+    accrual: PlannedAccrual
+    proposal: BonusProposal
+
+    @property
+    def reservation_id(self) -> str:
+        return self.accrual.reservation_id
+
+    @property
+    def action(self) -> str:
+        return AWARD_STAY_BONUS
+
+    @property
+    def idempotency_key(self) -> str:
+        return stay_bonus_key(self.reservation_id)
+
+    def args(self) -> JSONObject:
+        a = self.accrual
+        pending = a.quote.pending_until
+        return AwardStayBonusArgs(
+            reservation_id=a.reservation_id,
+            customer_id=a.customer_id,
+            membership_id=a.membership.membership_id,
+            chain_id=a.chain_id,
+            program_id=a.membership.program_id,
+            program_code=a.membership.program_code,
+            points=self.proposal.bonus_points,
+            mews_points=None if a.membership.ledger_opened else a.membership.mews_points,
+            base_points=self.proposal.base_points,
+            multiplier=str(self.proposal.multiplier),
+            pending_until=None if pending is None else utc(pending).isoformat(),
+            reason=f"stay bonus {a.reservation_id}: {self.proposal.reasoning}"[:2000],
+        ).model_dump()
+
+
+async def plan_stay_bonuses(
+    loader: MewsFactsLoader, accruals: Sequence[PlannedAccrual]
+) -> list[PlannedBonus | Skipped]:
+    """A bonus proposal for each submitted accrual (one plan per accrual, in the order given).
+
+    Batched reads: the guests' facts with their stays in one `members` call (without their
+    order items: a burst of checkouts would otherwise read every item of the guests' history,
+    so the RFM monetary score counts no spend), and the occupancy once per (checkout day,
+    hotel). Member value is the RFM value now; the lapse is judged as of
+    the stay's arrival without the stay itself (a member who came back after a long gap is the
+    win-back case). A proposal without bonus points (multiplier 1.0) is skipped.
+    """
+    if not accruals:
+        return []
+    customers = sorted({a.customer_id for a in accruals})
+    members = await loader.members(customers, with_spend=False)
+    now = loader.clock.now()
+    occupancy: dict[tuple[date, str], Decimal] = {}
+    plans: list[PlannedBonus | Skipped] = []
+    for accrual in accruals:
+        rid = accrual.reservation_id
+        member = members.get(accrual.customer_id)
+        stay = None if member is None else _stay_of(member, rid)
+        if member is None or stay is None:
+            plans.append(Skipped(rid, "no bonus: the guest's stay could not be read"))
+            continue
+        program = loader.programs.program(accrual.membership.program_code)
+        day = utc(stay.actual_end or now).date()
+        key = (day, stay.enterprise_id)
+        if key not in occupancy:
+            occupancy[key] = await loader.occupancy(day, stay.enterprise_id or None)
+        before = replace(member, stays=tuple(s for s in member.stays if s.reservation_id != rid))
+        lapse = assess_lapse(
+            program,
+            before,
+            as_of=utc(stay.actual_start or stay.scheduled_start),
+            program_gap=Decimal(program.lapse.default_program_gap_days),
+        )
+        proposal = propose_bonus(
+            program,
+            base_points=accrual.quote.points,
+            member_value=rfm_scores(program, member, as_of=now).value,
+            occupancy=occupancy[key],
+            lapsing=lapse.lapsing,
+        )
+        if proposal.bonus_points <= 0:
+            plans.append(Skipped(rid, f"no bonus: {proposal.reasoning}"))
+            continue
+        plans.append(PlannedBonus(accrual, proposal))
+    return plans
+
+
+def _stay_of(member: MemberFacts, reservation_id: str) -> StayFacts | None:
+    return next((s for s in member.stays if s.reservation_id == reservation_id), None)
+
+
 # ---------------------------------------------------------------------- submitting
 @dataclass(frozen=True, slots=True)
 class StayResult:
@@ -310,7 +440,7 @@ class StayResult:
 
 
 async def submit_stay_plans(
-    guard: Guard, principal: Principal, plans: Sequence[StayPlan]
+    guard: Guard, principal: Principal, plans: Sequence[StayPlan | PlannedBonus]
 ) -> list[StayResult]:
     """Submit each accrual or reversal to the guard under the reservation's own key.
 
@@ -332,11 +462,16 @@ async def submit_stay_plans(
     return results
 
 
-def _result(plan: PlannedAccrual | PlannedReversal, outcome: Outcome) -> StayResult:
+def _result(plan: PlannedAccrual | PlannedReversal | PlannedBonus, outcome: Outcome) -> StayResult:
     status = outcome.to_dict()["status"]
     if status == "posted":
         if isinstance(plan, PlannedAccrual):
             detail = f"{plan.quote.points} points to {plan.membership.membership_id}"
+        elif isinstance(plan, PlannedBonus):
+            detail = (
+                f"{plan.proposal.bonus_points} bonus points (x{plan.proposal.multiplier}) to "
+                f"{plan.accrual.membership.membership_id}"
+            )
         else:
             detail = f"-{plan.points} points from {plan.membership_id} (reversal)"
     elif status == "pending_approval":
@@ -397,6 +532,40 @@ def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JS
     return _entry_result(entry)
 
 
+def execute_bonus(
+    conn: Connection, args: JSONObject, ctx: ExecContext, *, programs: ProgramFile
+) -> JSONObject:
+    """Post a stay's dynamic bonus as an accrual, once per reservation (opening the account
+    first if needed: an approved bonus may be decided before the stay's accrual)."""
+    a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
+    program = programs.program(a.program_code)
+    ensure_account(
+        conn,
+        membership_id=a.membership_id,
+        chain_id=a.chain_id,
+        program_id=a.program_id,
+        program=program,
+        customer_id=a.customer_id,
+        mews_points=a.mews_points,
+        now=ctx.now,
+        actor=ctx.principal.name,
+    )
+    entry = post_entry(
+        conn,
+        membership_id=a.membership_id,
+        kind="accrual",
+        points=a.points,
+        reason=a.reason,
+        actor=ctx.principal.name,
+        source=Source("reservation", a.reservation_id),
+        idempotency_key=stay_bonus_key(a.reservation_id),
+        program=program,
+        now=ctx.now,
+        pending_until=None if a.pending_until is None else _instant(a.pending_until),
+    )
+    return _entry_result(entry)
+
+
 def _entry_result(entry: LedgerEntry) -> JSONObject:
     return {
         "membership_id": entry.membership_id,
@@ -438,6 +607,28 @@ async def _describe_reversal(args: JSONObject) -> Facts:
     )
 
 
+async def _describe_bonus(args: JSONObject) -> Facts:
+    a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
+    try:
+        multiplier = Decimal(a.multiplier)
+    except ArithmeticError:
+        raise InvalidRequestError(f"multiplier: not a decimal: {a.multiplier!r}") from None
+    if not multiplier.is_finite() or multiplier < 1:
+        raise InvalidRequestError(f"multiplier: must be at least 1, not {a.multiplier}")
+    return Facts(
+        points=a.points,
+        variance=float(multiplier - 1),
+        membership_id=a.membership_id,
+        program_id=a.program_id,
+        customer_id=a.customer_id,
+        lock_keys=(ledger_lock_key(a.membership_id),),
+        note=(
+            f"{a.points} {a.program_code} bonus points (x{a.multiplier} on {a.base_points}) "
+            f"for a stay (reservation {a.reservation_id})"
+        ),
+    )
+
+
 def lazy_programs(programs: ProgramFile | None = None) -> ProgramSource:
     """The given program file, or the configured one loaded on first use (then kept)."""
     loaded: list[ProgramFile] = [] if programs is None else [programs]
@@ -461,3 +652,10 @@ def reverse_stay_accrual_spec() -> ActionSpec:
     return ActionSpec(
         REVERSE_STAY_ACCRUAL, "points", Transactional(execute_reversal), _describe_reversal
     )
+
+
+def award_stay_bonus_spec(programs: ProgramSource) -> ActionSpec:
+    def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
+        return execute_bonus(conn, args, ctx, programs=programs())
+
+    return ActionSpec(AWARD_STAY_BONUS, "points", Transactional(run), _describe_bonus)

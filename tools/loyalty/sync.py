@@ -59,6 +59,7 @@ from tools.loyalty.stays import (
     ProgramSource,
     _Args,
     accrue_stay_spec,
+    award_stay_bonus_spec,
     lazy_programs,
     reverse_stay_accrual_spec,
 )
@@ -514,13 +515,15 @@ def reconcile_points_spec(programs: ProgramSource) -> ActionSpec:
 
 
 def ledger_sync_actions(programs: ProgramFile | None = None) -> tuple[ActionSpec, ...]:
-    """`reconcile_points`, `accrue_stay` and `reverse_stay_accrual` for a `Guard`; without
+    """`reconcile_points`, `accrue_stay`, `reverse_stay_accrual` and `award_stay_bonus` for a
+    `Guard`; without
     `programs`, the configured program file is loaded when an executor first needs it."""
     source = lazy_programs(programs)
     return (
         reconcile_points_spec(source),
         accrue_stay_spec(source),
         reverse_stay_accrual_spec(),
+        award_stay_bonus_spec(source),
     )
 
 
