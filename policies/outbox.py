@@ -40,6 +40,7 @@ __all__ = [
     "list_commands",
     "outbox_table",
     "requeue_dead",
+    "retry_after_failure",
     "stats",
 ]
 
@@ -217,6 +218,15 @@ def complete(store: Store, command_id: int, *, now: datetime, result: Any = None
         )
 
 
+def retry_after_failure(
+    attempts: int, max_attempts: int, base_delay: timedelta, max_delay: timedelta
+) -> tuple[str, timedelta]:
+    """After the `attempts`-th failure: `dead` once the budget is spent, else `pending` again
+    after an exponential backoff capped at `max_delay` (shared with the webhook inbox)."""
+    status = "dead" if attempts >= max_attempts else "pending"
+    return status, min(max_delay, base_delay * (2 ** (attempts - 1)))
+
+
 def fail(
     store: Store,
     command_id: int,
@@ -233,8 +243,7 @@ def fail(
     with store.write(_LOCK) as conn:
         attempts = conn.execute(sa.select(t.c.attempts).where(t.c.id == command_id)).scalar_one()
         attempts += 1
-        status = "dead" if attempts >= max_attempts else "pending"
-        delay = min(max_delay, base_delay * (2 ** (attempts - 1)))
+        status, delay = retry_after_failure(attempts, max_attempts, base_delay, max_delay)
         conn.execute(
             t.update()
             .where(t.c.id == command_id)

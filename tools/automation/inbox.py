@@ -40,6 +40,7 @@ from typing import Any, Final, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from policies.outbox import retry_after_failure
 from policies.store import Component, Store
 from tools.automation.errors import UnknownInboxEventError
 
@@ -420,8 +421,7 @@ def fail(
         for event_id, error in errors.items():
             attempts = conn.execute(sa.select(t.c.attempts).where(t.c.id == event_id)).scalar_one()
             attempts += 1
-            status = "dead" if attempts >= max_attempts else "pending"
-            delay = min(max_delay, base_delay * (2 ** (attempts - 1)))
+            status, delay = retry_after_failure(attempts, max_attempts, base_delay, max_delay)
             conn.execute(
                 t.update()
                 .where(t.c.id == event_id)

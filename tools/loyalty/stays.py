@@ -487,32 +487,7 @@ def execute_accrual(
 ) -> JSONObject:
     """Post a stay's accrual (opening the membership's account first if needed), once."""
     a: AccrueStayArgs = AccrueStayArgs.parse(args)
-    program = programs.program(a.program_code)
-    ensure_account(
-        conn,
-        membership_id=a.membership_id,
-        chain_id=a.chain_id,
-        program_id=a.program_id,
-        program=program,
-        customer_id=a.customer_id,
-        mews_points=a.mews_points,
-        now=ctx.now,
-        actor=ctx.principal.name,
-    )
-    entry = post_entry(
-        conn,
-        membership_id=a.membership_id,
-        kind="accrual",
-        points=a.points,
-        reason=a.reason,
-        actor=ctx.principal.name,
-        source=Source("reservation", a.reservation_id),
-        idempotency_key=accrual_idempotency_key(a.reservation_id),
-        program=program,
-        now=ctx.now,
-        pending_until=None if a.pending_until is None else _instant(a.pending_until),
-    )
-    return _entry_result(entry)
+    return _post_stay_points(conn, a, ctx, programs, accrual_idempotency_key(a.reservation_id))
 
 
 def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
@@ -538,6 +513,17 @@ def execute_bonus(
     """Post a stay's dynamic bonus as an accrual, once per reservation (opening the account
     first if needed: an approved bonus may be decided before the stay's accrual)."""
     a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
+    return _post_stay_points(conn, a, ctx, programs, stay_bonus_key(a.reservation_id))
+
+
+def _post_stay_points(
+    conn: Connection,
+    a: AccrueStayArgs | AwardStayBonusArgs,
+    ctx: ExecContext,
+    programs: ProgramFile,
+    idempotency_key: str,
+) -> JSONObject:
+    """Open the account if needed, then post the stay's points as an accrual under the key."""
     program = programs.program(a.program_code)
     ensure_account(
         conn,
@@ -558,7 +544,7 @@ def execute_bonus(
         reason=a.reason,
         actor=ctx.principal.name,
         source=Source("reservation", a.reservation_id),
-        idempotency_key=stay_bonus_key(a.reservation_id),
+        idempotency_key=idempotency_key,
         program=program,
         now=ctx.now,
         pending_until=None if a.pending_until is None else _instant(a.pending_until),
