@@ -22,6 +22,7 @@ from agent.commands import (
     jobs,
     ledger,
     policy,
+    report,
     sandbox,
     serve,
     web,
@@ -50,6 +51,7 @@ for _module in (
     serve,
     call,
     web,
+    report,
 ):
     _module.register(app)
 

@@ -29,6 +29,7 @@ async def test_resources_and_the_member_card_template_are_listed(connect: Connec
         "loyalty://policy",
         "loyalty://rewards",
         "loyalty://programs",
+        "loyalty://report",
     }
     assert [t.uri_template for t in templates.resource_templates] == [
         "loyalty://members/{customer_id}"

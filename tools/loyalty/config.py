@@ -223,6 +223,13 @@ class ProgramConfig(_Model):
         default=24, description='months a lot stays valid after it becomes available; "never"'
     )
     pending_days: int = Field(default=0, ge=0, le=365)
+    point_value: Decimal = Field(
+        default=Decimal("0.006"),
+        gt=0,
+        le=1000,
+        description="what one point is worth in the program currency: the one rate that "
+        "prices rewards, upsells and liability",
+    )
     tiers: dict[str, TierConfig] = Field(default_factory=dict)
     qualification: QualificationConfig = QualificationConfig()
     rewards: dict[str, RewardConfig] = Field(default_factory=dict)

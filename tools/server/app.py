@@ -27,6 +27,7 @@ from tools.server.approvals import APPROVAL_TOOLS
 from tools.server.campaigns import CAMPAIGN_TOOLS
 from tools.server.content import PROMPTS, RESOURCE_TEMPLATES, RESOURCES, get_prompt, read_resource
 from tools.server.member import MEMBER_TOOLS
+from tools.server.report import REPORT_TOOLS
 from tools.server.tooling import TOOLSETS, ToolDef, ToolEnv, call_tool, error_result, tool_listing
 
 __all__ = [
@@ -40,7 +41,13 @@ __all__ = [
 
 SERVER_NAME = "mews-loyalty"
 DEFAULT_PRINCIPAL = "assistant"
-ALL_TOOLS: tuple[ToolDef, ...] = (*MEMBER_TOOLS, *ADMIN_TOOLS, *APPROVAL_TOOLS, *CAMPAIGN_TOOLS)
+ALL_TOOLS: tuple[ToolDef, ...] = (
+    *MEMBER_TOOLS,
+    *ADMIN_TOOLS,
+    *APPROVAL_TOOLS,
+    *CAMPAIGN_TOOLS,
+    *REPORT_TOOLS,
+)
 # The `campaigns` toolset (campaigns and upsell) is its own: the member toolset's tools/list
 # stays under 12 KB. Named here until `tooling.Toolset` lists it.
 SERVER_TOOLSETS: tuple[str, ...] = TOOLSETS

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 from policies import Denied
 from prompts import render
 from tools.loyalty import MemberSummary, member_summary
+from tools.report import program_report
 from tools.server.member import rewards_of
 from tools.server.tooling import ToolEnv
 
@@ -54,6 +55,14 @@ RESOURCES = [
         name="programs",
         title="Loyalty programs",
         description="Earning rules, tiers, expiry and pricing bounds of each program.",
+        mime_type=_JSON,
+    ),
+    types.Resource(
+        uri="loyalty://report",
+        name="report",
+        title="Program health report",
+        description="The first program over the last 12 months: liability, issued/redeemed/"
+        "expired, breakage, members, tiers, rewards, campaigns (get_program_report for others).",
         mime_type=_JSON,
     ),
 ]
@@ -98,10 +107,15 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
         data: dict[str, Any] = TypeAdapter(MemberSummary).dump_python(summary, mode="json")
         return data
 
+    async def report() -> dict[str, Any]:
+        data: dict[str, Any] = (await program_report(runtime)).model_dump(mode="json")
+        return data
+
     readers: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
         "loyalty://policy": policy,
         "loyalty://rewards": rewards,
         "loyalty://programs": programs,
+        "loyalty://report": report,
     }
     reader = card if member else readers.get(uri)
     if reader is None:
