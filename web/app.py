@@ -18,9 +18,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import anyio
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -34,9 +36,12 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from policies import Principal, principal_for_role, records, verify
+from tools.actions.approval_views import age_text, describe_approvals
 from tools.runtime import LoyaltyRuntime
-from web import members
+from web import actions, inbox, members, names
 from web.chat import ChatService, ModelFactory
+from web.formatting import Formats
+from web.markdown import render as render_markdown
 from web.security import (
     COOKIE_NAME,
     SECURITY_HEADERS,
@@ -55,6 +60,13 @@ MAX_QUESTION = 2000
 MAX_COMMENT = 500
 AUDIT_RECENT = 50
 _SESSION = "web.session"
+SUGGESTIONS = (
+    "How many points does Emma Novak have?",
+    "Is Emma Novak close to the next tier?",
+    "Which rewards suit Emma Novak?",
+    "Which members are lapsing?",
+)
+"""Questions the empty chat offers (the offline demo model answers the first two)."""
 _SESSION_CHANGED = "web.session_changed"
 
 
@@ -151,10 +163,10 @@ def _page(
     return HTMLResponse(html, status_code=status_code)
 
 
-async def _form(request: Request) -> FormData:
+async def _form(request: Request, max_fields: int = 20) -> FormData:
     """The posted form, after its CSRF token is checked (403 otherwise)."""
     try:
-        form = await request.form(max_files=0, max_fields=20)
+        form = await request.form(max_files=0, max_fields=max_fields)
     except Exception as exc:  # malformed bodies of every kind: a clear 400, not a trace
         raise HTTPException(400, f"The form could not be read: {exc}") from None
     if not csrf_matches(_session(request), form.get("csrf")):
@@ -275,7 +287,14 @@ def _chat(request: Request) -> ChatService:
 @_signed_in()
 async def chat_page(request: Request, who: _Who) -> Response:
     conversation = _chat(request).conversation(who.user.name)
-    return _page(request, "chat.html", who, conversation=conversation, max_question=MAX_QUESTION)
+    return _page(
+        request,
+        "chat.html",
+        who,
+        conversation=conversation,
+        max_question=MAX_QUESTION,
+        suggestions=SUGGESTIONS,
+    )
 
 
 @_signed_in()
@@ -348,57 +367,173 @@ async def member_page(request: Request, who: _Who) -> Response:
         card = await members.member_card(_runtime(request), who.principal, customer_id)
     except members.ToolError as exc:
         raise HTTPException(404 if exc.status == "error" else 403, str(exc)) from None
-    return _page(request, "member.html", who, card=card)
+    runtime = _runtime(request)
+    today = runtime.clock.now().astimezone(runtime.policy.tz).date()
+
+    def days_until(value: Any) -> int | None:
+        moment = _moment(value)
+        if moment is None:
+            return None
+        return (moment.astimezone(runtime.policy.tz).date() - today).days
+
+    return _page(
+        request,
+        "member.html",
+        who,
+        card=card,
+        today=today.isoformat(),
+        in_30_days=(today + timedelta(days=30)).isoformat(),
+        days_until=days_until,
+    )
+
+
+def _moment(value: Any) -> datetime | None:
+    """An ISO time from a tool's result (naive means UTC), or None."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@_signed_in()
+async def member_act(request: Request, who: _Who) -> Response:
+    """One action form of the member card, through the same guarded tool as the assistant."""
+    customer_id = request.path_params["customer_id"]
+    action = actions.ACTIONS.get(request.path_params["action"])
+    if action is None or not members.is_customer_id(customer_id):
+        raise HTTPException(404, "There is no such action on the member card.")
+    form = await _form(request)
+    try:
+        arguments = action.arguments(form, customer_id)
+    except actions.FormError as exc:
+        _flash(request, "error", f"{action.title}: not sent — {exc}")
+    else:
+        status, body, message = await members.act(
+            _runtime(request), who.principal, action.tool, arguments
+        )
+        answer = actions.answer_of(action.title, status, body, message)
+        _flash(request, answer.kind, answer.text)  # the tool delivered a posted write to Mews
+    return RedirectResponse(f"/members/{customer_id}#actions", status_code=303)
 
 
 # ---------------------------------------------------------------------------- approvals
+
+
+def _page_number(text: str | None) -> int:
+    try:
+        return max(1, int(text or 1))
+    except ValueError:
+        return 1
 
 
 @_signed_in(manager=True)
 async def approvals_page(request: Request, who: _Who) -> Response:
     runtime = _runtime(request)
     now = runtime.clock.now()
-    rows = [row.to_dict(now) for row in runtime.guard.approvals(None)]
-    pending = [row for row in rows if row["status"] == "pending"]
+    params = request.query_params
+    views = await describe_approvals(runtime, runtime.guard.approvals(("pending",)))
+    box = inbox.build_inbox(
+        views,
+        now,
+        kind=params.get("kind", ""),
+        requester=params.get("requester", ""),
+        age=params.get("age", ""),
+        page=_page_number(params.get("page")),
+    )
+    rows = runtime.guard.approvals(None)
     decided = sorted(
-        (row for row in rows if row["status"] != "pending"),
-        key=lambda row: row["decided_at"] or row["created_at"],
+        (row for row in rows if row.status_at(now) != "pending"),
+        key=lambda row: row.decided_at or row.created_at,
         reverse=True,
     )[:50]
+    decided_views = await describe_approvals(runtime, decided)
     return _page(
         request,
         "approvals.html",
         who,
-        pending=pending,
-        decided=decided,
+        inbox=box,
+        ages=inbox.AGES,
+        decided=decided_views,
+        now=now,
+        age_text=age_text,
         pretty=lambda data: json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True),
         max_comment=MAX_COMMENT,
     )
+
+
+_PAST = {"approve": "approved", "reject": "rejected"}
+
+
+def _decided_text(decision: str, result: dict[str, Any]) -> str:
+    if decision == "reject":
+        return "rejected"
+    if result.get("status") == "posted":
+        return "approved and posted"
+    return f"approved ({result.get('status')})"
 
 
 @_signed_in(manager=True)
 async def approvals_decide(request: Request, who: _Who) -> Response:
     form = await _form(request)
     approval_id = request.path_params["approval_id"]
-    decision = _text(form, "decision", limit=10)
-    if decision not in ("approve", "reject"):
-        raise HTTPException(400, "decision must be approve or reject")
+    decision = _decision(form)
     comment = _text(form, "comment", limit=MAX_COMMENT, required=False) or None
     try:
         result = await members.decide(
             _runtime(request), who.principal, approval_id, decision, comment
         )
     except members.ToolError as exc:
-        _flash(request, "error", f"{approval_id} was not {decision}d: {exc}")
+        _flash(request, "error", f"{approval_id} was not {_PAST[decision]}: {exc}")
     else:
-        if decision == "reject":
-            done = "rejected"
-        elif result.get("status") == "posted":
-            done = "approved and posted"
+        _flash(request, "ok", f"{approval_id}: {_decided_text(decision, result)}.")
+    return RedirectResponse(_back_to_inbox(form), status_code=303)
+
+
+def _decision(form: FormData) -> str:
+    decision = _text(form, "decision", limit=10)
+    if decision not in ("approve", "reject"):
+        raise HTTPException(400, "decision must be approve or reject")
+    return decision
+
+
+def _back_to_inbox(form: FormData) -> str:
+    """The inbox with the filters the manager had (only our own local path)."""
+    back = str(form.get("back", ""))
+    return back if back.startswith("/approvals") and "//" not in back else "/approvals"
+
+
+@_signed_in(manager=True)
+async def approvals_bulk(request: Request, who: _Who) -> Response:
+    """Decide the ticked requests one by one through the guarded tool: one audited decision
+    per request; a request the policy refuses (one's own, already decided) is reported and
+    the others still go through."""
+    form = await _form(request, max_fields=inbox.PAGE_SIZE + 10)
+    decision = _decision(form)
+    comment = _text(form, "comment", limit=MAX_COMMENT, required=False) or None
+    ids = [str(value) for value in form.getlist("ids")]
+    if not ids:
+        _flash(request, "error", "Tick at least one request to decide.")
+        return RedirectResponse(_back_to_inbox(form), status_code=303)
+    if len(ids) > inbox.PAGE_SIZE:
+        raise HTTPException(400, f"At most {inbox.PAGE_SIZE} requests at once.")
+    done: list[str] = []
+    refused: list[str] = []
+    for approval_id in dict.fromkeys(ids):
+        try:
+            result = await members.decide(
+                _runtime(request), who.principal, approval_id, decision, comment
+            )
+        except members.ToolError as exc:
+            refused.append(f"{approval_id}: {exc}")
         else:
-            done = f"approved ({result.get('status')})"
-        _flash(request, "ok", f"{approval_id}: {done}.")
-    return RedirectResponse("/approvals", status_code=303)
+            done.append(f"{approval_id} {_decided_text(decision, result)}")
+    if done:
+        verb = "Approved" if decision == "approve" else "Rejected"
+        _flash(request, "ok", f"{verb} {len(done)} of {len(ids)}: " + "; ".join(done) + ".")
+    if refused:
+        _flash(request, "error", f"Not {_PAST[decision]} ({len(refused)}): " + "; ".join(refused))
+    return RedirectResponse(_back_to_inbox(form), status_code=303)
 
 
 # ---------------------------------------------------------------------------- audit
@@ -499,9 +634,16 @@ def _templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["points"] = lambda value: "–" if value is None else f"{int(value):,}"
-    env.filters["when"] = lambda value: "–" if not value else str(value)[:16].replace("T", " ")
+    _use_formats(env, Formats(ZoneInfo("UTC")))  # the enterprise's zone once the runtime opens
     return env
+
+
+def _use_formats(env: Environment, formats: Formats) -> None:
+    env.filters.update(
+        points=formats.points, when=formats.when, day=formats.day, money=formats.money
+    )
+    env.globals["zone"] = formats.zone()
+    env.globals["markdown"] = render_markdown
 
 
 def create_app(config: WebConfig) -> Starlette:
@@ -516,6 +658,8 @@ def create_app(config: WebConfig) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with config.open_runtime() as runtime, anyio.create_task_group() as group:
             state.runtime = runtime
+            _use_formats(state.templates, Formats(runtime.policy.tz))
+            state.templates.globals.update(names.lookups(runtime.programs))
             state.chat = ChatService(runtime, config.model_factory, group)
             try:
                 yield
@@ -533,7 +677,9 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/chat/reset", chat_reset, methods=["POST"]),
         Route("/members", members_page, methods=["GET"]),
         Route("/members/{customer_id}", member_page, methods=["GET"]),
+        Route("/members/{customer_id}/{action}", member_act, methods=["POST"]),
         Route("/approvals", approvals_page, methods=["GET"]),
+        Route("/approvals/bulk", approvals_bulk, methods=["POST"]),
         Route("/approvals/{approval_id}", approvals_decide, methods=["POST"]),
         Route("/audit", audit_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),

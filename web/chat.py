@@ -34,6 +34,7 @@ from agent.records import RunLimits, RunResult, ToolCallRecord
 from agent.session import Session, runtime_server, system_prompt
 from policies import Principal
 from tools.runtime import LoyaltyRuntime
+from web.markdown import render as render_markdown
 
 __all__ = [
     "ChatBusyError",
@@ -81,7 +82,13 @@ class Exchange:
     """Why the run ended without an answer (a limit, a model error, no model configured)."""
 
     def done_json(self) -> dict[str, Any]:
-        return {"type": "done", "state": self.state, "answer": self.answer, "note": self.note}
+        return {
+            "type": "done",
+            "state": self.state,
+            "answer": self.answer,
+            "html": str(render_markdown(self.answer)),  # escaped first: safe to insert
+            "note": self.note,
+        }
 
 
 @dataclass

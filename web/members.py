@@ -13,10 +13,21 @@ from agent.mcp_connect import connect_mcp
 from agent.mcp_tools import McpToolset, ToolOutcome
 from agent.models.types import JsonObject
 from policies import Principal
+from tools.loyalty.facts import StayFacts
 from tools.runtime import LoyaltyRuntime
 from tools.server import create_server
 
-__all__ = ["MemberCard", "ToolError", "decide", "find", "is_customer_id", "member_card", "tools"]
+__all__ = [
+    "MemberCard",
+    "ToolError",
+    "act",
+    "decide",
+    "find",
+    "is_customer_id",
+    "mask_email",
+    "member_card",
+    "tools",
+]
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
@@ -57,7 +68,36 @@ async def find(runtime: LoyaltyRuntime, principal: Principal, query: str) -> lis
     async with tools(runtime, principal) as toolset:
         outcome = await toolset.call("find_members", {"query": query, "limit": 20})
     found = _structured(outcome)
-    return [c for c in found.get("candidates", []) if isinstance(c, dict)]
+    candidates = [c for c in found.get("candidates", []) if isinstance(c, dict)]
+    await _tell_apart(runtime, candidates)
+    return candidates
+
+
+def mask_email(email: str | None) -> str | None:
+    """'emma.novak@example.com' -> 'e•••@example.com': enough to tell two guests apart."""
+    if not email or "@" not in email:
+        return None
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+async def _tell_apart(runtime: LoyaltyRuntime, candidates: list[dict[str, Any]]) -> None:
+    """Adds `email_hint` and `last_stay` to each candidate, so two guests with one name can be
+    told apart; nothing is added when Mews cannot be read (the names still show)."""
+    ids = [str(c["customer_id"]) for c in candidates]
+    if not ids:
+        return
+    try:
+        customers = await runtime.mews.customers.get_all(customer_ids=ids).to_list()
+        facts = await runtime.loader.members(ids, with_spend=False)
+    except Exception:  # a courtesy read: the search result stands without it
+        return
+    emails = {c.id: mask_email(c.email) for c in customers}
+    for candidate in candidates:
+        member = facts.get(str(candidate["customer_id"]))
+        done = member.completed_stays() if member else ()
+        candidate["email_hint"] = emails.get(str(candidate["customer_id"]))
+        candidate["last_stay"] = done[-1].departure.isoformat() if done else None
 
 
 @dataclass
@@ -70,6 +110,12 @@ class MemberCard:
     offers: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     """Parts that could not be read (the rest of the card still shows)."""
+    upcoming: list[StayFacts] = field(default_factory=list)
+    """Booked or in-house stays, soonest first."""
+    recent: list[StayFacts] = field(default_factory=list)
+    """The last checked-out stays, newest first."""
+    marketing_consent: bool | None = None
+    """Whether the guest agreed to marketing e-mails (None: could not be read)."""
 
 
 async def member_card(
@@ -109,7 +155,32 @@ async def member_card(
     for key in [k for k in parts if k.startswith("history:")]:
         card.history[key.removeprefix("history:")] = list((part(key) or {}).get("entries", []))
     card.offers = list((part("offers") or {}).get("offers", []))
+    await _add_signals(runtime, card, customer_id)
     return card
+
+
+RECENT_STAYS = 5
+
+
+async def _add_signals(runtime: LoyaltyRuntime, card: MemberCard, customer_id: str) -> None:
+    """Stays and marketing consent, read straight from Mews for the card (the tools summarise
+    stays as counts); a failed read is a problem shown on the card, not a broken page."""
+    now = runtime.clock.now()
+    try:
+        facts = (await runtime.loader.members([customer_id], with_spend=False)).get(customer_id)
+        found = await runtime.mews.customers.get_all(customer_ids=[customer_id]).to_list()
+    except Exception as exc:  # Mews down or refusing: the rest of the card still helps
+        card.problems.append(f"stays and consent: {exc}")
+        return
+    if facts is not None:
+        card.upcoming = sorted(
+            (s for s in facts.stays if s.is_upcoming(now)), key=lambda s: s.arrival
+        )
+        done = [s for s in facts.stays if s.checked_out]
+        card.recent = sorted(done, key=lambda s: s.departure, reverse=True)[:RECENT_STAYS]
+    if found:
+        options = {str(getattr(o, "value", o)) for o in found[0].options}
+        card.marketing_consent = "SendMarketingEmails" in options
 
 
 async def decide(
@@ -127,3 +198,17 @@ async def decide(
     async with tools(runtime, principal) as toolset:
         outcome = await toolset.call("decide_approval", arguments)
     return _structured(outcome)
+
+
+async def act(
+    runtime: LoyaltyRuntime, principal: Principal, tool: str, arguments: JsonObject
+) -> tuple[str, dict[str, Any], str]:
+    """Call one write tool as the principal: its status, structured body and message (the
+    policy's reason for a denial, the field and problem for bad input)."""
+    async with tools(runtime, principal) as toolset:
+        outcome = await toolset.call(tool, arguments)
+    body = dict(outcome.structured or {})
+    if outcome.status == "denied":
+        return "denied", body, f"{body.get('reason')} (rule {body.get('rule')})"
+    message = str(body.get("message") or outcome.content.removeprefix("Error: "))
+    return outcome.status, body, message

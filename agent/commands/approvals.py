@@ -35,19 +35,30 @@ def list_requests(
         bool, typer.Option("--all", help="Every request, not only pending.")
     ] = False,
 ) -> None:
-    """List approval requests, oldest first."""
-    with opened() as guard:
-        rows = guard.approvals(None if show_all else ("pending",))  # unexpired ones
-        now = guard.clock.now()
-    if not rows:
+    """List approval requests, oldest first, each as one sentence (what, for whom, who asked)."""
+    lines = run(_sentences(show_all))
+    if not lines:
         typer.echo("no approval requests" if show_all else "no pending approval requests")
         return
-    typer.echo(f"{'ID':<21} {'STATUS':<9} {'ACTION':<26} {'POINTS':>7}  {'REQUESTER':<12} EXPIRES")
-    for row in rows:
-        typer.echo(
-            f"{row.id:<21} {row.status_at(now):<9} {row.action:<26} {row.points:>7}  "
-            f"{row.requester:<12} {row.expires_at:%Y-%m-%d %H:%M}Z  {row.rule}"
-        )
+    for line in lines:
+        typer.echo(line)
+
+
+async def _sentences(show_all: bool) -> list[str]:
+    """`ID  [STATUS]  sentence — requested by NAME, AGE  (rule)`, members read from Mews."""
+    from tools.actions.approval_views import describe_approvals
+    from tools.runtime import LoyaltyRuntime
+
+    async with await LoyaltyRuntime.open() as runtime:
+        guard = runtime.guard
+        rows = guard.approvals(None if show_all else ("pending",))  # unexpired ones
+        now = guard.clock.now()
+        views = await describe_approvals(runtime, rows)
+    lines = []
+    for view in views:
+        status = f"{view.approval.status_at(now):<9} " if show_all else ""
+        lines.append(f"{view.approval.id}  {status}{view.line(now)}  ({view.approval.rule})")
+    return lines
 
 
 @approvals_app.command("show")

@@ -426,13 +426,9 @@ def _items(structured: dict[str, Any] | None, key: str) -> list[dict[str, Any]]:
 
 
 def _approval_line(row: dict[str, Any]) -> str:
-    """One `list_pending_approvals` row."""
-    shown = [
-        f"{key}={row[key]}"
-        for key in ("action", "points", "requester", "rule", "expires_at")
-        if row.get(key) is not None
-    ]
-    return "  ".join([str(row.get("approval_id")), *shown])
+    """One `list_pending_approvals` row: its id and the request in one sentence."""
+    summary = row.get("summary") or f"{row.get('action')} ({row.get('points')} points)"
+    return f"{row.get('approval_id')}  {summary}  [{row.get('rule')}]"
 
 
 def _member_line(member: dict[str, Any]) -> str:

@@ -66,7 +66,11 @@ def test_a_manager_lists_and_approves_a_request_and_sees_the_new_balance(cli_env
 
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert re.search(rf"{approval_id}\s+action=award_points\s+points=2500\s+requester=carol", out)
+    assert re.search(
+        rf"{approval_id}\s+Award 2,500 points to Emma Novak \(Silver, PC-1000001\) .*"
+        r"— requested by carol, just now",
+        out,
+    )
     assert f"{approval_id}: status=posted" in out
     assert "no pending approval requests" in out
     assert "Silver tier, 8740 points" in out  # 6,240 in Mews before, 2,500 approved

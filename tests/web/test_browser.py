@@ -14,19 +14,22 @@ another Chromium binary.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import uvicorn
 
-from tests.web.desk import AWARD, PASSWORDS, config
+from tests.web.desk import AWARD, PASSWORDS, config, runtime_opener
+from tests.web.holds import hold_stay_bonuses
 from web import create_app
 from web.demo_model import demo_model
 
@@ -81,7 +84,13 @@ def base_url(tmp_path: Path) -> Iterator[str]:
         sock.close()
 
 
+DESK = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
 class _Shots:
+    """Screenshots of each screen at the desk size and the phone size."""
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -90,12 +99,33 @@ class _Shots:
         self.taken: list[Path] = []
 
     def take(self, page: Any, name: str) -> None:
-        path = self.folder / f"{len(self.taken) + 1:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        self.taken.append(path)
-        if self.copy_to is not None:
-            self.copy_to.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, self.copy_to / path.name)
+        """The page at both sizes (full height), then back to the size it had."""
+        before = page.viewport_size
+        for size, suffix in ((DESK, "desk"), (PHONE, "phone")):
+            page.set_viewport_size(size)
+            path = self.folder / f"{name}-{suffix}.png"
+            page.screenshot(path=str(path), full_page=True)
+            self.taken.append(path)
+            if self.copy_to is not None:
+                self.copy_to.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, self.copy_to / path.name)
+        page.set_viewport_size(before)
+
+
+@contextmanager
+def _browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            context = browser.new_context(viewport=DESK)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            yield page
+            context.close()
+        finally:
+            browser.close()
 
 
 def _sign_in(page: Any, base_url: str, name: str) -> None:
@@ -106,77 +136,172 @@ def _sign_in(page: Any, base_url: str, name: str) -> None:
     page.wait_for_url(f"{base_url}/chat")
 
 
+def _sign_out(page: Any, base_url: str) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{base_url}/login")
+
+
+def _open_member(page: Any, query: str, name: str) -> None:
+    page.get_by_role("link", name="Members").click()
+    page.get_by_label("Name, e-mail or membership number").fill(query)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("link", name=name).click()
+
+
 def test_staff_ask_and_request_an_award_and_a_manager_approves_it(
     base_url: str, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     shots = _Shots(tmp_path / "screenshots")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 1200, "height": 900})
-            page = context.new_page()
-            page.set_default_timeout(20_000)
+    with _browser() as page:
+        page.goto(f"{base_url}/login")
+        shots.take(page, "01-sign-in")
+        # a staff member signs in and asks a question; the answer streams in
+        _sign_in(page, base_url, "carol")
+        expect(
+            page.get_by_role("button", name="How many points does Emma Novak have?")
+        ).to_be_visible()
+        shots.take(page, "02-chat-empty")
+        question = page.get_by_label("Your question")
+        question.fill("How many points does Emma Novak have?")
+        question.press("Enter")
+        latest = page.locator("#latest")
+        expect(latest.locator(".answer")).to_contain_text(
+            "Emma Novak has 6,240 points (6,240 available) and is in the Silver tier."
+        )
+        expect(latest.locator(".tool-name")).to_have_text(
+            ["find_members", "get_member_summary", "get_tier_progress"]
+        )
+        shots.take(page, "03-chat-answer")
 
-            # a staff member signs in and asks a question; the answer streams in
-            _sign_in(page, base_url, "carol")
-            shots.take(page, "chat-empty")
-            question = page.get_by_label("Your question")
-            question.fill("How many points does Emma Novak have?")
-            question.press("Enter")
-            latest = page.locator("#latest")
-            expect(latest.locator(".answer")).to_contain_text(
-                "Emma Novak has 6,240 points (6,240 available) and is in the Silver tier."
-            )
-            expect(latest.locator(".tool-name")).to_have_text(
-                ["find_members", "get_member_summary", "get_tier_progress"]
-            )
-            shots.take(page, "chat-answer")
+        # an award above the threshold: a pending approval, with its id on the card
+        question.fill(f"Award Emma Novak {AWARD} points: the spa was closed.")
+        page.get_by_role("button", name="Ask").click()
+        card = page.locator("#latest .tool.pending_approval")
+        expect(card.locator(".tool-name")).to_have_text("award_points")
+        approval_id = card.locator(".approval-id").inner_text()
+        assert approval_id.startswith("apr_")
+        expect(page.locator("#latest .answer")).to_contain_text("waits for a manager")
+        # on a phone the question box stays on screen after the answer
+        page.set_viewport_size(PHONE)
+        expect(page.get_by_label("Your question")).to_be_in_viewport()
+        page.set_viewport_size(DESK)
+        shots.take(page, "04-chat-pending")
+        _sign_out(page, base_url)
 
-            # an award above the threshold: a pending approval, with its id on the card
-            question.fill(f"Award Emma Novak {AWARD} points: the spa was closed.")
-            page.get_by_role("button", name="Ask").click()
-            card = page.locator("#latest .tool.pending_approval")
-            expect(card.locator(".tool-name")).to_have_text("award_points")
-            approval_id = card.locator(".approval-id").inner_text()
-            assert approval_id.startswith("apr_")
-            expect(page.locator("#latest .answer")).to_contain_text("waits for a manager")
-            shots.take(page, "chat-pending")
-            page.get_by_role("button", name="Sign out").click()
-            page.wait_for_url(f"{base_url}/login")
+        # a manager signs in and approves it in the inbox: one sentence, the member linked
+        _sign_in(page, base_url, "alice")
+        page.get_by_role("link", name="Approvals").click()
+        request = page.locator(f"li#{approval_id}")
+        expect(request.locator(".sentence")).to_contain_text(
+            f"Award {AWARD:,} points to Emma Novak (Silver, PC-1000001) for "
+        )
+        expect(request).to_contain_text("requested by carol")
+        expect(request.get_by_role("link", name="Emma Novak’s card")).to_be_visible()
+        request.get_by_text("Exact arguments").click()
+        expect(request.locator("pre.args")).to_contain_text(f'"points": {AWARD}')
+        shots.take(page, "05-approvals-pending")
+        page.get_by_label("Comment (kept with each request decided)").fill("Spa closure, agreed")
+        request.get_by_role("button", name="Approve: ").click()
+        expect(page.locator(".flash.ok")).to_have_text(f"{approval_id}: approved and posted.")
+        expect(page.locator(f"li#{approval_id}")).to_contain_text("executed")
+        shots.take(page, "06-approvals-decided")
 
-            # a manager signs in and approves it in the inbox
-            _sign_in(page, base_url, "alice")
-            page.get_by_role("link", name="Approvals").click()
-            request = page.locator(f"article#{approval_id}")
-            expect(request).to_contain_text("carol")
-            expect(request.locator("pre.args")).to_contain_text(f'"points": {AWARD}')
-            shots.take(page, "approvals-pending")
-            request.get_by_label("Comment").fill("Spa closure, agreed")
-            request.get_by_role("button", name="Approve").click()
-            expect(page.locator(".flash.ok")).to_have_text(f"{approval_id}: approved and posted.")
-            expect(page.locator(f"tr#{approval_id}")).to_contain_text("executed")
-            shots.take(page, "approvals-decided")
+        # the member card shows the new balance
+        _open_member(page, "Emma Novak", "Emma Novak")
+        expect(page.locator(".balance").first).to_have_text(f"{6240 + AWARD:,} points")
+        expect(page.locator(".history table")).to_contain_text("the spa was closed")
+        shots.take(page, "08-member-card")
 
-            # the member card shows the new balance
-            page.get_by_role("link", name="Members").click()
-            page.get_by_label("Name, e-mail or membership number").fill("Emma Novak")
-            page.get_by_role("button", name="Search").click()
-            page.get_by_role("link", name="Emma Novak").click()
-            expect(page.locator(".balance").first).to_have_text(f"{6240 + AWARD:,} points")
-            expect(page.locator("#history ~ div table")).to_contain_text("the spa was closed")
-            shots.take(page, "member-card")
+        page.get_by_role("link", name="Audit").click()
+        expect(page.locator("#chain")).to_contain_text("audit chain intact")
+        shots.take(page, "10-audit")
+    assert len(shots.taken) == 16
 
-            page.get_by_role("link", name="Audit").click()
-            expect(page.locator("#chain")).to_contain_text("audit chain intact")
-            shots.take(page, "audit")
 
-            page.set_viewport_size({"width": 390, "height": 844})  # a phone
-            page.go_back()
-            expect(page.locator(".balance").first).to_be_visible()
-            shots.take(page, "member-card-narrow")
-            context.close()
-        finally:
-            browser.close()
-    assert len(shots.taken) == 8
+def test_a_manager_decides_a_grouped_set_of_stay_bonuses_at_once(
+    base_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    asyncio.run(_hold_stay_bonuses(tmp_path))
+    shots = _Shots(tmp_path / "screenshots")
+    with _browser() as page:
+        _sign_in(page, base_url, "bob")
+        page.get_by_role("link", name="Approvals").click()
+        group = page.locator("form.group", has=page.get_by_role("heading", name="Stay bonuses"))
+        expect(group.locator("li.request")).to_have_count(3)
+        expect(group.locator(".sentence").first).to_contain_text(
+            "Stay bonus of 70 points to Emma Novak"
+        )
+        shots.take(page, "07-approvals-grouped")
+        group.get_by_label("Comment (kept with each request decided)").fill(
+            "Checkout bonuses, fine"
+        )
+        group.get_by_role("button", name="Approve selected").click()
+        expect(page.locator(".flash.ok")).to_contain_text("Approved 3 of 3:")
+        expect(page.get_by_text("No pending requests.")).to_be_visible()
+        expect(page.locator("ul.decided li")).to_have_count(3)
+
+
+def test_an_award_from_the_member_card_waits_and_another_manager_approves_it(
+    base_url: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    shots = _Shots(tmp_path / "screenshots")
+    with _browser() as page:
+        _sign_in(page, base_url, "alice")
+        # a search with a typo still finds her
+        page.get_by_role("link", name="Members").click()
+        page.get_by_label("Name, e-mail or membership number").fill("Emma Nowak")
+        page.get_by_role("button", name="Search").click()
+        expect(page.get_by_role("link", name="Emma Novak")).to_be_visible()
+        shots.take(page, "09-member-search-typo")
+        page.get_by_role("link", name="Emma Novak").click()
+        page.get_by_text("Award points", exact=True).click()
+        page.get_by_label("Points", exact=True).fill("3000")
+        page.get_by_label("Reason").first.fill("The spa closure")
+        page.get_by_role("button", name="Award", exact=True).click()
+        expect(page.locator(".flash.pending")).to_contain_text(
+            "Award points: waits for a manager — 3000 points are above the approval threshold"
+        )
+        shots.take(page, "08-member-card-pending")
+        _sign_out(page, base_url)
+
+        # the same manager may not approve their own request: another one does
+        _sign_in(page, base_url, "bob")
+        page.get_by_role("link", name="Approvals").click()
+        request = page.locator("li.request", has_text="Award 3,000 points to Emma Novak")
+        expect(request).to_contain_text("requested by alice")
+        request.get_by_role("button", name="Approve: ").click()
+        expect(page.locator(".flash.ok")).to_contain_text("approved and posted")
+        request_link = page.locator("ul.decided li").first.get_by_role("link")
+        expect(request_link).to_have_count(0)
+        _open_member(page, "PC-1000001", "Emma Novak")
+        expect(page.locator(".balance").first).to_have_text("9,240 points")
+
+
+def test_the_member_card_and_the_chat_fit_a_phone(base_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    with _browser() as page:
+        page.set_viewport_size(PHONE)
+        _sign_in(page, base_url, "carol")
+        expect(page.get_by_label("Your question")).to_be_in_viewport()
+        _open_member(page, "emm", "Emma Novak")
+        expect(page.locator(".tier").first).to_have_text("Silver")
+        expect(page.get_by_text("membership expires in 21 days")).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"the card scrolls sideways: {width}px wide"
+        # every control can be reached with the keyboard, and the focus ring shows
+        page.keyboard.press("Tab")
+        focused = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert focused == "solid"
+
+
+async def _hold_stay_bonuses(folder: Path) -> None:
+    """Three stay bonuses held for a manager, as a run of the checkout jobs leaves them."""
+    async with runtime_opener(folder)() as runtime:
+        await hold_stay_bonuses(runtime)

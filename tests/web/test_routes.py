@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from starlette.testclient import TestClient
 
 from tests.web.conftest import SignIn, csrf_of, sign_in
@@ -200,7 +201,13 @@ def test_a_streamed_answer_arrives_as_tool_cards_text_and_done(signed_in: SignIn
     assert events[0]["summary"] == "1 found: Emma Novak"
     text = "".join(e["text"] for e in events if e["type"] == "text")
     assert text == "Emma Novak has 6,240 points and is in the Silver tier."
-    assert events[-1] == {"type": "done", "state": "done", "answer": text, "note": None}
+    assert events[-1] == {
+        "type": "done",
+        "state": "done",
+        "answer": text,
+        "html": f"<p>{text}</p>",
+        "note": None,
+    }
 
 
 def test_conversations_are_kept_per_user(signed_in: SignIn) -> None:
@@ -266,14 +273,21 @@ def test_the_member_card_shows_tier_balances_stays_rewards_history_and_offers(
 ) -> None:
     client = signed_in("vera")  # a viewer may read
     page = client.get(f"/members/{_emma(client)}").text
-    assert "Platinum Club · Silver" in page
-    assert "6,240 points" in page
-    assert "Expiring in 30 days" in page
-    assert "3 more nights needed." in page
-    assert "<dt>Nights</dt><dd>27</dd>" in page
-    assert "Welcome drink at the bar" in page
-    assert "Points history" in page
-    assert "No offer drafts." in page
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert '<span class="tier tier-silver" title="Platinum Club">Silver</span>' in page
+    assert "Platinum Club · #PC-1000001" in text
+    assert "6,240 points" in text
+    assert "The Platinum Club membership expires in 21 days, on 24 Dec 2026." in text
+    assert "Upcoming stay: 28 Dec 2026 → 31 Dec 2026 (3 nights)." in text
+    assert "3 more nights to reach Gold." in text  # names, not codes
+    assert "8 stays, 27 nights; last stay ended 18 Nov 2026." in text
+    assert "14 Nov 2026 → 18 Nov 2026 · 4 nights" in text  # recent stays
+    assert "Accommodation £4,104.19" in text  # money with its symbol and grouping
+    assert "Agreed to marketing e-mails." in text
+    assert "Welcome drink at the bar" in text
+    assert "Points history" in text
+    assert "No offer drafts." in text
+    assert 'id="actions"' not in page  # a viewer may not write: no action forms
 
 
 def test_member_search_and_card_explain_bad_input(signed_in: SignIn) -> None:
@@ -321,15 +335,15 @@ def test_an_award_above_the_threshold_waits_and_a_manager_approves_it(
     approval_id = _ask_award(signed_in("carol"))
     client = signed_in("alice")
     inbox = client.get("/approvals").text
-    assert f"<code>{approval_id}</code>" in inbox
-    assert "<dt>Requested by</dt><dd>carol</dd>" in inbox
+    assert f'<li class="request single" id="{approval_id}">' in inbox
+    assert "requested by <strong>carol</strong>" in inbox
     assert "2500 points are above the approval threshold of 2000" in inbox
     assert "&#34;points&#34;: 2500" in inbox  # the exact arguments
-    assert "<dt>Expires</dt>" in inbox
+    assert "· expires " in inbox
 
     after = _decide(client, approval_id, "approve", "Spa closure, agreed")
     assert f"{approval_id}: approved and posted." in after
-    assert f'<tr id="{approval_id}">' in after  # decided items stay visible
+    assert f'<li id="{approval_id}">' in after  # decided items stay visible
     assert "Spa closure, agreed" in after
     card = client.get(f"/members/{_emma(client)}").text
     assert f"{6240 + AWARD:,} points" in card
@@ -340,7 +354,7 @@ def test_four_eyes_the_requester_cannot_approve_their_own_request(signed_in: Sig
     approval_id = _ask_award(client)
     page = _decide(client, approval_id, "approve")
     assert f"{approval_id} was not approved: denied by" in page
-    assert f"<code>{approval_id}</code>" in page  # still pending
+    assert f'<li class="request own" id="{approval_id}">' in page  # still pending
     rejected = _decide(signed_in("alice"), approval_id, "reject", "Not this time")
     assert f"{approval_id}: rejected." in rejected
 
@@ -362,3 +376,20 @@ def test_unknown_pages_are_a_plain_not_found(signed_in: SignIn) -> None:
     response = signed_in("carol").get("/nowhere")
     assert response.status_code == 404
     assert "Not found" in response.text
+
+
+@pytest.mark.parametrize("query", ["Emma Nowak", "emm", "NOVÁK", "PC1000001", "emma.novak@"])
+def test_member_search_forgives_partial_names_accents_case_and_one_typo(
+    signed_in: SignIn, query: str
+) -> None:
+    page = signed_in("carol").get("/members", params={"q": query}).text
+    assert re.search(r'href="/members/[0-9a-f-]{36}">Emma Novak<', page), query
+    assert "Silver</span> Platinum Club · #PC-1000001" in page  # names, not codes
+
+
+def test_two_guests_with_one_name_are_told_apart(signed_in: SignIn) -> None:
+    page = signed_in("carol").get("/members", params={"q": "John Smith"}).text
+    assert "2 members match: the e-mail, membership number and last stay tell them apart." in page
+    hints = re.findall(r'<span class="chip">([^<]*•••@[^<]*)</span>', page)
+    assert len(hints) == 2
+    assert hints[0] != hints[1]

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from policies import Outcome
+from tools.actions.approval_views import describe_approvals
 from tools.server.tooling import ToolDef, ToolEnv
 from tools.server.writes import WriteOutcome
 
@@ -23,6 +24,7 @@ class ListApprovalsArgs(_Args):
 
 class ApprovalOut(BaseModel):
     approval_id: str
+    summary: str = Field(description="the request in one sentence: what, for whom, who asked, when")
     action: str
     args: dict[str, Any] = Field(description="exactly what executes if approved")
     requester: str
@@ -39,18 +41,21 @@ class ApprovalList(BaseModel):
     approvals: list[ApprovalOut]
 
 
+def _fields(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k in ApprovalOut.model_fields}
+
+
 async def list_pending(env: ToolEnv, args: ListApprovalsArgs) -> Any:
     guard = env.runtime.guard
 
     async def run() -> ApprovalList:
         now = guard.clock.now()
         rows = guard.approvals(("pending",))[: args.limit]
+        views = await describe_approvals(env.runtime, rows)
         return ApprovalList(
             approvals=[
-                ApprovalOut.model_validate(
-                    {k: v for k, v in row.to_dict(now).items() if k in ApprovalOut.model_fields}
-                )
-                for row in rows
+                ApprovalOut.model_validate({**_fields(row.to_dict(now)), "summary": view.line(now)})
+                for row, view in zip(rows, views, strict=True)
             ]
         )
 

@@ -53,6 +53,7 @@ from tools.loyalty import (
 )
 from tools.loyalty import find_segment as run_segment
 from tools.loyalty.errors import UnknownAccountError
+from tools.loyalty.member_search import member_index
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal
 from tools.server.writes import WriteOutcome, submit
 
@@ -203,7 +204,11 @@ async def _candidate_ids(env: ToolEnv, query: str) -> list[str]:
         found = await mews.loyalty_memberships.get_all(loyalty_membership_ids=[query]).to_list()
         return [m.account_id for m in found]
     if "@" in query:
-        return [c.id for c in await mews.customers.get_all(emails=[query]).to_list()]
+        by_email = [c.id for c in await mews.customers.get_all(emails=[query]).to_list()]
+        if by_email:
+            return by_email
+        program_ids = list(await env.runtime.directory.program_codes())
+        return (await member_index(mews, program_ids)).search(query)
     ids = [
         m.account_id
         for m in await mews.loyalty_memberships.get_all(membership_numbers=[query]).to_list()
@@ -218,6 +223,9 @@ async def _candidate_ids(env: ToolEnv, query: str) -> list[str]:
     if len(parts) == 1:
         for customer in await mews.customers.get_all(first_names=spellings).to_list():
             ids.append(customer.id)
+    if not ids:  # partial, accented or mistyped: the forgiving index of members
+        program_ids = list(await env.runtime.directory.program_codes())
+        ids = (await member_index(mews, program_ids)).search(query)
     return list(dict.fromkeys(ids))
 
 

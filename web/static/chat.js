@@ -33,6 +33,16 @@
     return li;
   }
 
+  // A suggested question fills the box and is asked.
+  Array.prototype.forEach.call(document.querySelectorAll(".suggestion"), function (b) {
+    b.addEventListener("click", function () {
+      input.value = b.getAttribute("data-question");
+      var box = b.closest(".suggestions");
+      if (box) box.remove();
+      if (typeof form.requestSubmit === "function") form.requestSubmit(); else form.submit();
+    });
+  });
+
   // Enter sends, Shift+Enter starts a new line.
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
@@ -78,7 +88,9 @@
       } else if (event.type === "tool") {
         tools.appendChild(toolCard(event));
       } else if (event.type === "done") {
-        if (event.answer) answer.textContent = event.answer;
+        // The server's rendering of the answer: escaped before any markup is added.
+        if (event.html) answer.innerHTML = event.html;
+        else if (event.answer) answer.textContent = event.answer;
         if (event.note) fail(event.note);
         exchange.setAttribute("data-state", event.state);
       }

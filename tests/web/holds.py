@@ -1,0 +1,59 @@
+"""Pending approvals made directly through the app's own guard (as the assistant or the
+scheduled jobs would make them), for the inbox tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from policies import principal_for_role
+from tools.runtime import LoyaltyRuntime
+from tools.sandbox import STORY
+
+STAY_BONUS_MEMBERS = (
+    (STORY.emma_novak, STORY.emma_novak_membership),
+    (STORY.lapsed_gold, STORY.lapsed_gold_membership),
+    (STORY.business_traveller, STORY.business_traveller_membership),
+)
+
+
+def runtime_of(client: TestClient) -> LoyaltyRuntime:
+    runtime: LoyaltyRuntime = client.app.state.web.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+async def hold(runtime: LoyaltyRuntime, requester: str, action: str, args: dict[str, Any]) -> str:
+    role = runtime.policy.principals[requester]
+    principal = principal_for_role(runtime.policy, role, name=requester)
+    outcome = await runtime.guard.submit(principal, action, args)
+    approval_id = getattr(outcome, "approval_id", None)
+    assert approval_id, f"{action} was not held for approval: {outcome}"
+    return str(approval_id)
+
+
+def award_args(points: int, membership_id: str = STORY.emma_novak_membership) -> dict[str, Any]:
+    return {"membership_id": membership_id, "points": points, "reason": "The spa closure"}
+
+
+def stay_bonus_args(customer_id: str, membership_id: str, n: int) -> dict[str, Any]:
+    """A x1.70 bonus: beyond the policy's variance threshold, so it waits for a manager."""
+    return {
+        "reservation_id": f"00000000-0000-4000-8000-{n:012d}",
+        "customer_id": customer_id,
+        "membership_id": membership_id,
+        "chain_id": STORY.chain_id,
+        "program_id": STORY.program_pc01,
+        "program_code": "PC01",
+        "points": 70 * n,
+        "base_points": 100 * n,
+        "multiplier": "1.70",
+        "reason": "Checkout bonus: a high-value member",
+    }
+
+
+async def hold_stay_bonuses(runtime: LoyaltyRuntime) -> list[str]:
+    return [
+        await hold(runtime, "automation", "award_stay_bonus", stay_bonus_args(c, m, n))
+        for n, (c, m) in enumerate(STAY_BONUS_MEMBERS, start=1)
+    ]
