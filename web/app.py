@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -38,7 +38,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from policies import Principal, principal_for_role, records, verify
 from tools.actions.approval_views import age_text, describe_approvals
 from tools.runtime import LoyaltyRuntime
-from web import actions, inbox, members, names
+from web import actions, dashboard, inbox, members, names
 from web.chat import ChatService, ModelFactory
 from web.formatting import Formats
 from web.markdown import render as render_markdown
@@ -59,6 +59,7 @@ _HERE = Path(__file__).parent
 MAX_QUESTION = 2000
 MAX_COMMENT = 500
 AUDIT_RECENT = 50
+AUDIT_SEARCHED = 2000
 _SESSION = "web.session"
 SUGGESTIONS = (
     "How many points does Emma Novak have?",
@@ -541,17 +542,100 @@ async def approvals_bulk(request: Request, who: _Who) -> Response:
 
 @_signed_in(manager=True)
 async def audit_page(request: Request, who: _Who) -> Response:
+    """The newest records, filtered by who, action and decision (over the last
+    `AUDIT_SEARCHED` records: the chain's head is where a manager looks)."""
     runtime = _runtime(request)
     report = await anyio.to_thread.run_sync(verify, runtime.store, runtime.guard.audit_key)
-    recent = records(runtime.store, after_seq=max(0, report.head_seq - AUDIT_RECENT))
-    rows = [record.to_dict() for record in reversed(recent)]
+    searched = records(runtime.store, after_seq=max(0, report.head_seq - AUDIT_SEARCHED))
+    wanted = {
+        key: request.query_params.get(key, "").strip()[:100]
+        for key in ("principal", "action", "decision")
+    }
+    matching = [
+        record
+        for record in reversed(searched)
+        if all(not value or str(getattr(record, key)) == value for key, value in wanted.items())
+    ]
     return _page(
         request,
         "audit.html",
         who,
         report=report,
-        rows=rows,
+        rows=[record.to_dict() for record in matching[:AUDIT_RECENT]],
+        matching=len(matching),
+        searched=len(searched),
+        filters=wanted,
+        choices={key: sorted({str(getattr(record, key)) for record in searched}) for key in wanted},
         compact=lambda data: json.dumps(data, ensure_ascii=False, sort_keys=True, default=str),
+    )
+
+
+# ---------------------------------------------------------------------------- dashboard
+
+
+def _day_param(request: Request, name: str) -> date | None:
+    text = request.query_params.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(400, f"{name}: a date like 2026-01-31, not “{text[:20]}”.") from None
+
+
+def _program_param(request: Request) -> str | None:
+    code = request.query_params.get("program", "").strip() or None
+    if code is not None and code not in _runtime(request).programs.programs:
+        raise HTTPException(400, f"program: no program {code[:50]!r} in the program file.")
+    return code
+
+
+@_signed_in(manager=True)
+async def dashboard_page(request: Request, who: _Who) -> Response:
+    runtime = _runtime(request)
+    program = _program_param(request) or runtime.program().code
+    period_from, period_to = _day_param(request, "from"), _day_param(request, "to")
+    report, error = None, None
+    try:
+        report = await dashboard.read_report(
+            runtime, who.principal, program, period_from, period_to
+        )
+    except dashboard.ReportError as exc:
+        error = f"The report could not be made: {exc}"
+    return _page(
+        request,
+        "dashboard.html",
+        who,
+        400 if error else 200,
+        report=report,
+        error=error,
+        charts=dashboard.charts(report) if report else {},
+        program=program,
+        programs=[(p.code, p.name) for p in runtime.programs.programs.values()],
+        period_from=(report.period_from if report else period_from) or "",
+        period_to=(report.period_to if report else period_to) or "",
+        percent=lambda value: "–" if value is None else f"{value:.1%}",
+    )
+
+
+@_signed_in(manager=True)
+async def dashboard_export(request: Request, who: _Who) -> Response:
+    runtime = _runtime(request)
+    kind = request.path_params["kind"]
+    program = _program_param(request)
+    if kind == "members":
+        text = await dashboard.members_csv(runtime, program)
+    elif kind == "ledger":
+        text = await anyio.to_thread.run_sync(dashboard.ledger_csv, runtime, program)
+    elif kind == "approvals":
+        text = await dashboard.approvals_csv(runtime, runtime.guard.approvals(None))
+    else:
+        raise HTTPException(404, f"No export named {kind[:30]!r}: members, ledger or approvals.")
+    stamp = runtime.clock.now().strftime("%Y%m%d")
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind}-{stamp}.csv"'},
     )
 
 
@@ -682,6 +766,8 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/approvals/bulk", approvals_bulk, methods=["POST"]),
         Route("/approvals/{approval_id}", approvals_decide, methods=["POST"]),
         Route("/audit", audit_page, methods=["GET"]),
+        Route("/dashboard", dashboard_page, methods=["GET"]),
+        Route("/dashboard/export/{kind}.csv", dashboard_export, methods=["GET"]),
         Mount("/static", StaticFiles(directory=_HERE / "static"), name="static"),
     ]
     app = Starlette(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from agent.events import AgentEvent
     from agent.mcp_tools import ToolOutcome
+    from agent.models.base import ChatModel
     from agent.offers import BrandVoice
     from agent.records import RunResult, ToolCallRecord
     from agent.session import Session, SessionOptions
@@ -161,7 +162,9 @@ def _chat(options: SessionOptions, voice: BrandVoice) -> None:
     with (
         _config_errors(),
         start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(open_session(options)) as session,
+        portal.wrap_async_context_manager(
+            open_session(options, model=_model_or_commands_only(options.model))
+        ) as session,
     ):
         who = f"{session.principal.name} ({session.principal.role})"
         if session.remote:
@@ -180,6 +183,27 @@ def _chat(options: SessionOptions, voice: BrandVoice) -> None:
                 return
             if not portal.call(repl.handle, line.strip()):
                 return
+
+
+def _model_or_commands_only(spec: str | None) -> ChatModel:
+    """The configured model; without one, a stand-in that says so for each question, so the
+    slash commands (which need no model) still work. Other configuration errors still stop."""
+    from agent.errors import ModelNotConfigured
+    from agent.models.scripted import FunctionChatModel
+    from agent.models.spec import model_from_spec
+
+    try:
+        return model_from_spec(spec)
+    except ModelNotConfigured as exc:
+        reason = str(exc)
+
+    def explain(*_args: object) -> str:
+        return (
+            f"No model is configured, so questions go unanswered ({reason}). The slash "
+            "commands work without one: /pending, /approve, /reject, /member, /offer, /help."
+        )
+
+    return FunctionChatModel(explain, name="none (slash commands only)")
 
 
 class _Repl:

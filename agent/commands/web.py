@@ -12,9 +12,11 @@ chat`: the embedded sandbox unless `MEWS_*` is set, the database of `LOYALTY_DAT
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import os
 import secrets
+import socket
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated
@@ -70,25 +72,54 @@ def serve(
 
     from web import WebConfig, create_app
 
-    users, banner = _demo_users() if demo else (_users(), None)
-    model_factory = _model_factory(model, demo=demo)
-    _preflight()
-    config = WebConfig(
-        users=users,
-        open_runtime=_open_runtime,
-        model_factory=model_factory,
-        secret=_secret(),
-        banner=banner,
-    )
-    url = f"http://{host}:{port}/"
-    typer.echo(f"loyalty web · {url} · {len(users)} account(s) · Ctrl+C stops it")
-    if not _loopback(host):
-        typer.echo(
-            "warning: listening beyond this machine; put it behind an https proxy so that "
-            "session cookies are only sent encrypted (they are marked Secure over https)",
-            err=True,
+    # The port first: a taken port is reported before any banner or demo password is printed.
+    sock = _bind(host, port)
+    try:
+        users, banner = _demo_users() if demo else (_users(), None)
+        model_factory = _model_factory(model, demo=demo)
+        _preflight()
+        config = WebConfig(
+            users=users,
+            open_runtime=_open_runtime,
+            model_factory=model_factory,
+            secret=_secret(),
+            banner=banner,
         )
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info", proxy_headers=True)
+        url = f"http://{host}:{port}/"
+        typer.echo(f"loyalty web · {url} · {len(users)} account(s) · Ctrl+C stops it")
+        if not _loopback(host):
+            typer.echo(
+                "warning: listening beyond this machine; put it behind an https proxy so that "
+                "session cookies are only sent encrypted (they are marked Secure over https)",
+                err=True,
+            )
+        app = create_app(config)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=host, port=port, log_level="info", proxy_headers=True)
+        )
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket, or a one-line error naming the port and what to do."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            fail(
+                f"port {port} on {host} is already in use (another `loyalty web`?): "
+                f"stop that one or pick a free port with --port {port + 1}"
+            )
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    sock.set_inheritable(True)
+    return sock
 
 
 @web_app.command("add-user")

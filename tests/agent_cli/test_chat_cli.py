@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
@@ -182,3 +183,17 @@ def test_a_brand_with_digits_is_refused_before_anything_opens(cli_env: Path) -> 
     assert result.stderr.strip() == (
         "error: --brand: Value error, must not contain digits (numbers come from the offer draft)"
     )
+
+
+def test_chat_without_a_model_still_runs_the_slash_commands(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LOYALTY_MODEL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["chat"], input="/member Emma Novak\nHow is Emma?\n/quit\n")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "model none (slash commands only)" in out
+    assert "Emma Novak (" in out  # /member needs no model
+    assert "Silver tier, 6240 points" in out
+    assert "No model is configured, so questions go unanswered" in out

@@ -217,7 +217,12 @@ def test_staff_ask_and_request_an_award_and_a_manager_approves_it(
         page.get_by_role("link", name="Audit").click()
         expect(page.locator("#chain")).to_contain_text("audit chain intact")
         shots.take(page, "10-audit")
-    assert len(shots.taken) == 16
+
+        page.get_by_role("link", name="Dashboard").click()
+        expect(page.get_by_role("heading", name="Program health")).to_be_visible()
+        expect(page.locator(".chart svg")).to_have_count(3)
+        shots.take(page, "11-dashboard")
+    assert len(shots.taken) == 18
 
 
 def test_a_manager_decides_a_grouped_set_of_stay_bonuses_at_once(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import stat
 from pathlib import Path
 
@@ -99,7 +100,7 @@ def test_loyalty_web_refuses_to_start_without_accounts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LOYALTY_WEB_USERS", str(tmp_path / "users.toml"))
-    result = CliRunner().invoke(app, ["web"])
+    result = CliRunner().invoke(app, ["web", "--port", str(free_port())])
     assert result.exit_code == 2
     assert "no users file at" in result.output
     assert "loyalty web add-user NAME --role manager" in result.output
@@ -140,3 +141,25 @@ def test_add_user_explains_what_is_wrong(
     assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / "users.toml").exists()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_taken_port_is_reported_before_any_banner_or_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["web", "--demo", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: port {port} on 127.0.0.1 is already in use (another `loyalty web`?): "
+        f"stop that one or pick a free port with --port {port + 1}\n"
+    )
