@@ -40,6 +40,7 @@ from tools.actions.approval_views import age_text, describe_approvals
 from tools.runtime import LoyaltyRuntime
 from web import actions, dashboard, inbox, members, names
 from web.chat import ChatService, ModelFactory
+from web.conversations import WEB_CHAT
 from web.formatting import Formats
 from web.markdown import render as render_markdown
 from web.security import (
@@ -742,6 +743,7 @@ def create_app(config: WebConfig) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with config.open_runtime() as runtime, anyio.create_task_group() as group:
             state.runtime = runtime
+            runtime.store.migrate([WEB_CHAT])
             _use_formats(state.templates, Formats(runtime.policy.tz))
             state.templates.globals.update(names.lookups(runtime.programs))
             state.chat = ChatService(runtime, config.model_factory, group)

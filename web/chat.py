@@ -34,6 +34,7 @@ from agent.records import RunLimits, RunResult, ToolCallRecord
 from agent.session import Session, runtime_server, system_prompt
 from policies import Principal
 from tools.runtime import LoyaltyRuntime
+from web.conversations import ConversationStore
 from web.markdown import render as render_markdown
 
 __all__ = [
@@ -138,6 +139,7 @@ class ChatService:
     ) -> None:
         self.runtime = runtime
         self.model_factory = model_factory
+        self.stored = ConversationStore(runtime.store)
         self.task_group = task_group
         self.limits = limits or RunLimits()
         self._conversations: dict[str, Conversation] = {}
@@ -145,12 +147,34 @@ class ChatService:
     Busy = ChatBusyError
 
     def conversation(self, user: str) -> Conversation:
-        return self._conversations.setdefault(user, Conversation())
+        if user not in self._conversations:
+            self._conversations[user] = self._resumed(user)
+        return self._conversations[user]
+
+    def _resumed(self, user: str) -> Conversation:
+        """The user's conversation as the database has it (a restart resumes it)."""
+        conversation = Conversation()
+        stored = self.stored.load(user)
+        if stored is None:
+            return conversation
+        conversation.history, exchanges = stored
+        for data in exchanges:
+            try:
+                tools = [ToolCard(**card) for card in data.get("tools", [])]
+                exchange = Exchange(**{**data, "tools": tools})
+            except TypeError:
+                continue  # a row of another program version: skipped, not fatal
+            if exchange.state == "running":  # the process stopped while it was answered
+                exchange.state = "failed"
+                exchange.note = "the server restarted before this answer was finished"
+            conversation.exchanges.append(exchange)
+        return conversation
 
     def reset(self, user: str) -> None:
         if self.conversation(user).running:
             raise ChatBusyError
         self._conversations[user] = Conversation()
+        self.stored.forget(user)
 
     def start(
         self, principal: Principal, question: str
@@ -199,7 +223,16 @@ class ChatService:
                 _finish(exchange, result)
             finally:
                 conversation.running = False
+            await self._save(principal.name, conversation)
             emit(exchange.done_json())
+
+    async def _save(self, user: str, conversation: Conversation) -> None:
+        try:
+            await anyio.to_thread.run_sync(
+                self.stored.save, user, conversation.history, list(conversation.exchanges)
+            )
+        except Exception:  # the answer still shows; only resuming after a restart is lost
+            _log.exception("the conversation of %s could not be stored", user)
 
     async def _ask(
         self,

@@ -196,6 +196,8 @@ def _model_or_commands_only(spec: str | None) -> ChatModel:
         return model_from_spec(spec)
     except ModelNotConfigured as exc:
         reason = str(exc)
+    typer.echo(f"note: {reason}; until then only the slash commands work (/help).", err=True)
+    typer.echo(DEMO_HINT, err=True)
 
     def explain(*_args: object) -> str:
         return (
