@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.commands._policy_cli import fail
+from agent.commands._progress import working
 
 if TYPE_CHECKING:
     from tools.automation.jobs import JobReport
@@ -54,7 +55,8 @@ def run_job(
         fail(f"unknown job {name!r}; choose one of {', '.join(JOBS)}")
     if not 1 <= bonus_points <= 100_000:
         fail(f"--bonus-points must be between 1 and 100000, got {bonus_points}")
-    report = asyncio.run(_run(name, program, as_, bonus_points))
+    with working(f"Running the {name} job"):
+        report = asyncio.run(_run(name, program, as_, bonus_points))
     _print(report, as_json)
     if report.count("failed"):
         raise typer.Exit(1)

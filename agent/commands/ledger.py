@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.commands._policy_cli import fail, opened, principal, run
+from agent.commands._progress import working
 
 if TYPE_CHECKING:
     from policies import Guard, Principal
@@ -112,7 +113,8 @@ def sync(
 
     with opened() as guard:
         try:
-            report = run(go(guard))
+            with working("Sending the queued points to Mews"):
+                report = run(go(guard))
         except _errors() as exc:
             fail(str(exc))
         waiting = _outbox_counts(guard)
@@ -167,7 +169,8 @@ def reconcile(
     with opened() as guard:
         who = principal(guard, as_)
         try:
-            report, drained = run(go(guard, who))
+            with working("Reconciling the ledger with Mews"):
+                report, drained = run(go(guard, who))
         except _errors() as exc:
             fail(str(exc))
     _print_reconcile(report)
@@ -233,7 +236,8 @@ def accrue(
     with opened() as guard:
         who = principal(guard, as_)
         try:
-            results, drained = run(go(guard, who))
+            with working("Crediting the checked-out stays"):
+                results, drained = run(go(guard, who))
         except _errors() as exc:
             fail(str(exc))
     counts: dict[str, int] = {}

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from agent.commands._policy_cli import fail
+from agent.commands._progress import working
 
 if TYPE_CHECKING:
     from tools.report import ProgramReport
@@ -65,7 +66,8 @@ def report_command(
     period_from, period_to = _day(from_, "--from"), _day(to, "--to")
     if period_from and period_to and period_to < period_from:
         fail(f"--to ({period_to}) is before --from ({period_from})")
-    report = asyncio.run(_read(program, period_from, period_to, as_))
+    with working("Reading the ledger and Mews for the report"):
+        report = asyncio.run(_read(program, period_from, period_to, as_))
     if csv_dir is not None:
         from tools.report import write_csv
 

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from agent.commands._progress import working
 from tools.sandbox import (
     CUSTOMERS_DEFAULT,
     CUSTOMERS_MAX,
@@ -130,7 +131,8 @@ def register(app: typer.Typer) -> None:
         if path.exists() and path.is_dir():
             raise _fail(f"--state {path} is a directory; give a file path")
         try:
-            simulator = Sandbox.open(path, seed=seed, customers=customers, reset=reset)
+            with working(f"Opening the sandbox (seeding {customers:,} customers if new)"):
+                simulator = Sandbox.open(path, seed=seed, customers=customers, reset=reset)
         except StateFileError as exc:
             raise _fail(f"{exc} (use --reset to start fresh)") from None
         except OSError as exc:
