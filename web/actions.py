@@ -123,6 +123,18 @@ def _offer(form: Form, customer: str) -> dict[str, Any]:
     return arguments
 
 
+def _enrol(form: Form, customer: str) -> dict[str, Any]:
+    program = _field(form, "program_id", "Program", limit=36)
+    if not _GUID.fullmatch(program):
+        raise FormError("Program: choose one of the programs listed.")
+    return {"memberships": [{"account_id": customer, "loyalty_program_id": program}]}
+
+
+def _renew(form: Form, _customer: str) -> dict[str, Any]:
+    until = _day(form, "until", "Renew until")
+    return {"updates": [{"loyalty_membership_id": _membership(form), "expiration_date": until}]}
+
+
 @dataclass(frozen=True)
 class FormAction:
     key: str
@@ -138,6 +150,8 @@ ACTIONS: dict[str, FormAction] = {
         FormAction("adjust", "Adjust points", "adjust_points", _adjust),
         FormAction("redeem", "Redeem a reward", "redeem_reward", _redeem),
         FormAction("offer", "Draft an offer", "draft_offer", _offer),
+        FormAction("enrol", "Enrol", "add_loyalty_memberships", _enrol),
+        FormAction("renew", "Renew the membership", "update_loyalty_memberships", _renew),
     )
 }
 

@@ -378,15 +378,43 @@ async def member_page(request: Request, who: _Who) -> Response:
             return None
         return (moment.astimezone(runtime.policy.tz).date() - today).days
 
+    def renew_default(expiration: Any) -> str:
+        """A year after the current expiry (or after today, for an expired membership)."""
+        moment = _moment(expiration) if expiration else None
+        base = max(today, moment.astimezone(runtime.policy.tz).date()) if moment else today
+        try:
+            return base.replace(year=base.year + 1).isoformat()
+        except ValueError:  # 29 February
+            return base.replace(year=base.year + 1, day=28).isoformat()
+
     return _page(
         request,
         "member.html",
         who,
         card=card,
+        enrol_programs=await _programs_to_enrol(runtime, card),
+        renew_default=renew_default,
         today=today.isoformat(),
         in_30_days=(today + timedelta(days=30)).isoformat(),
         days_until=days_until,
     )
+
+
+async def _programs_to_enrol(
+    runtime: LoyaltyRuntime, card: members.MemberCard
+) -> list[tuple[str, str]]:
+    """(Mews program id, name) of the configured programs the member is not in."""
+    held = {m.get("program_code") for m in card.summary.get("memberships", [])}
+    try:
+        codes = await runtime.directory.program_codes()
+    except Exception:  # Mews unreachable: the other forms still work
+        return []
+    configured = runtime.programs.programs
+    return [
+        (program_id, configured[code].name)
+        for program_id, code in codes.items()
+        if code in configured and code not in held
+    ]
 
 
 def _moment(value: Any) -> datetime | None:

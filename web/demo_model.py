@@ -110,9 +110,11 @@ def _balance_step(step: int, member: dict[str, Any], results: list[Any]) -> Turn
         f"{membership.get('tier_name')} tier."
     )
     if isinstance(progress, dict) and progress.get("next_tier"):
-        text += (
-            f" {progress['needed_for_next']} more {progress['basis']} within "
-            f"{progress['window_months']} months reach {progress['next_tier']}."
+        needed = int(progress["needed_for_next"])
+        basis = str(progress["basis"])
+        text += (  # the tool names tiers by code: the sentence says "the next tier" instead
+            f" {needed:,} more {basis if needed != 1 else basis.rstrip('s')} within "
+            f"{progress['window_months']} months reach the next tier."
         )
     return text
 

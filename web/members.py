@@ -205,7 +205,10 @@ async def act(
 ) -> tuple[str, dict[str, Any], str]:
     """Call one write tool as the principal: its status, structured body and message (the
     policy's reason for a denial, the field and problem for bad input)."""
-    async with tools(runtime, principal) as toolset:
+    server = create_server(runtime, principal=principal, toolsets=("member", "admin"))
+    async with connect_mcp(server) as toolset:
+        if tool not in {spec.name for spec in toolset.specs}:
+            return "denied", {}, f"your role ({principal.role}) may not call {tool}"
         outcome = await toolset.call(tool, arguments)
     body = dict(outcome.structured or {})
     if outcome.status == "denied":

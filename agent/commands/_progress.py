@@ -37,4 +37,6 @@ def working(label: str) -> Iterator[None]:
     ) as progress:
         progress.add_task(f"{label}…", total=None)
         yield
-    console.print(f"{label}: done in {time.monotonic() - started:.1f} s", style="dim", highlight=False)
+    console.print(
+        f"{label}: done in {time.monotonic() - started:.1f} s", style="dim", highlight=False
+    )

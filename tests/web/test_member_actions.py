@@ -111,3 +111,22 @@ def test_an_unknown_action_is_not_found_and_a_viewer_is_refused(signed_in: SignI
     assert client.post(f"/members/{EMMA}/fly", data={"csrf": token}).status_code == 404
     text = _act(client, "award", points="10", reason="x")
     assert "Award points: denied — " in text or "Award points: not done — " in text
+
+
+def test_enrolling_from_the_card_adds_the_membership_and_the_form_goes(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    page = client.get(f"/members/{EMMA}").text
+    option = re.search(r'name="program_id"><option value="([^"]+)">Gold Exclusive Club<', page)
+    assert option, "the card offers the programs she is not in"
+    text = _act(client, "enrol", program_id=option.group(1))
+    assert "Enrol: posted." in text
+    assert "Gold Exclusive Club · #–" in text
+    assert 'name="program_id"' not in client.get(f"/members/{EMMA}").text
+
+
+def test_renewing_offers_a_year_after_the_expiry_and_checks_the_date(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    page = client.get(f"/members/{EMMA}").text
+    assert re.search(r'id="renew-until" name="until" type="date" value="2027-12-24"', page)
+    text = _act(client, "renew", until="next year")
+    assert "Renew the membership: not sent — Renew until: a date like 2026-12-24" in text

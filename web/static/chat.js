@@ -55,6 +55,8 @@
     e.preventDefault();
     var question = input.value.trim();
     if (!question) { input.focus(); return; }
+    var suggestions = document.querySelector(".suggestions");
+    if (suggestions) suggestions.remove();
     var body = new FormData(form);
     var exchange = el("li", "exchange");
     speaker(exchange, "You", question);
