@@ -1,12 +1,19 @@
 """A segment query over a 10,000-customer sandbox over real HTTP: requests, wall time, memory.
 
-Starts `loyalty sandbox --customers N` in a child process (loopback HTTP), loads every member of
-a program with `MewsFactsLoader.all_members()` (memberships, customers, stays, spend: batched
-reads only) against an empty ledger (a fresh SQLite file), then runs the three segment queries
-with `find_segment`. Prints, per endpoint, the requests sent against the minimum
-ceil(entities / 1000), the wall time of each phase, and this process's peak memory.
+Starts `loyalty sandbox --customers N` in a child process (loopback HTTP), streams every member
+of a program with `MewsFactsLoader.scan_members()` (memberships, customers, stays, spend:
+batched reads only, slim decoding) against an empty ledger (a fresh SQLite file), then runs the
+three segment queries with `find_segment`. Prints, per endpoint, the requests sent against the
+minimum ceil(entities / 1000), the wall time of each phase, the client's CPU time spent
+decoding answers, the rate-limit floor for the requests sent, and this process's peak memory.
 
     python -m bench.segment_scan [--customers 10000] [--program PC01] [--check]
+
+Targets (issue #18): decoding CPU <= 3 s at 10,000 customers; the scan's wall time <= 1.2 x
+the rate-limit floor (200 requests per 30 s: n requests cannot finish before
+(ceil(n / 200) - 1) x 30 s), or within 30 s when the requests fit one window; peak memory
+<= 150 MB at 10,000 customers, <= 300 MB at 100,000. The sandbox runs on the same machine,
+so its serving time is part of the wall time (a real Mews serves from elsewhere).
 
 Requests above the minimum come from id batching: an id filter of 1000 customers whose answer
 fills less than whole pages costs a short last page per batch (at most one extra request per
@@ -38,7 +45,12 @@ from tools.loyalty import (
 )
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
 from tools.mews import MewsClient, MewsCredentials
+from tools.mews.ratelimit import RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW
 from tools.sandbox import PORTFOLIO
+
+DECODE_CPU_LIMIT_SECONDS = 3.0
+WALL_OVER_FLOOR_LIMIT = 1.2
+PEAK_RSS_LIMIT_MB = {10_000: 150.0, 100_000: 300.0}
 
 BATCHED_BY_IDS = {
     "customers/getAll": "customers",
@@ -52,6 +64,8 @@ BATCHED_BY_IDS = {
 class Result:
     members: int
     load_seconds: float
+    load_cpu_seconds: float
+    decode_seconds: float
     segments: dict[str, tuple[int, float]]
     requests: dict[str, int]
     entities: dict[str, int]
@@ -74,9 +88,10 @@ async def _run(base_url: str, program_code: str, db: Path) -> Result:
     try:
         async with MewsClient(credentials, timeout=120) as mews:
             loader = MewsFactsLoader(mews, store, programs, clock=SystemClock())
-            started = time.perf_counter()
-            members = await loader.all_members(program_code)
+            started, cpu_started = time.perf_counter(), time.process_time()
+            members = [m async for batch in loader.scan_members(program_code) for m in batch]
             load_seconds = time.perf_counter() - started
+            load_cpu_seconds = time.process_time() - cpu_started
             segments: dict[str, tuple[int, float]] = {}
             as_of = datetime.now(UTC)
             for query in (Lapsing(), NearNextTier(), HighSpendNoRedemption()):
@@ -90,6 +105,8 @@ async def _run(base_url: str, program_code: str, db: Path) -> Result:
             return Result(
                 members=len(members),
                 load_seconds=load_seconds,
+                load_cpu_seconds=load_cpu_seconds,
+                decode_seconds=mews.stats.decode_seconds,
                 segments=segments,
                 requests=dict(mews.stats.requests),
                 entities=dict(loader.entities),
@@ -124,7 +141,7 @@ def main() -> int:
 
     print(f"sandbox: {args.customers} customers seeded and serving in {seed_seconds:.1f} s, "
           f"sandbox RSS {sandbox_rss:.0f} MB (not bounded)")  # fmt: skip
-    print(f"all_members({args.program!r}): {result.members} members loaded in "
+    print(f"scan_members({args.program!r}): {result.members} members loaded in "
           f"{result.load_seconds:.2f} s, {result.retries} retries, "
           f"{result.throttled:.1f} s throttled by the 200-per-30-s limiter")  # fmt: skip
     for kind, (size, seconds) in result.segments.items():
@@ -140,10 +157,35 @@ def main() -> int:
             verdict, ok = f"OVER (allowed {allowed})", False
         shown = "-" if entities is None else str(entities)
         print(f"{path:34} {shown:>9} {sent:>9} {minimum:>8}  {verdict}")
-    print(f"total requests: {sum(result.requests.values())} for {result.members} members "
-          "(never one per member)")  # fmt: skip
-    print(f"client peak memory: {_peak_rss_mb():.0f} MB")
+    sent = sum(result.requests.values())
+    print(f"total requests: {sent} for {result.members} members (never one per member)")
+    ok = _verdicts(result, sent, args.customers) and ok
     return 0 if ok or not args.check else 1
+
+
+def rate_limit_floor(requests: int) -> float:
+    """The fewest seconds `requests` requests take under 200 per sliding 30 s."""
+    return max(0, math.ceil(requests / RATE_LIMIT_REQUESTS) - 1) * RATE_LIMIT_WINDOW
+
+
+def _verdicts(result: Result, sent: int, customers: int) -> bool:
+    floor = rate_limit_floor(sent)
+    allowed_wall = WALL_OVER_FLOOR_LIMIT * floor if floor else RATE_LIMIT_WINDOW
+    peak = _peak_rss_mb()
+    rss_limit = PEAK_RSS_LIMIT_MB.get(customers)
+    checks = [
+        (f"decoding CPU {result.decode_seconds:.2f} s "
+         f"(all client CPU in the scan {result.load_cpu_seconds:.2f} s)",
+         result.decode_seconds <= DECODE_CPU_LIMIT_SECONDS, f"<= {DECODE_CPU_LIMIT_SECONDS} s"),
+        (f"scan wall {result.load_seconds:.1f} s, rate-limit floor {floor:.0f} s for {sent} "
+         f"requests (x{result.load_seconds / floor if floor else 0:.2f})",
+         result.load_seconds <= allowed_wall, f"<= {allowed_wall:.0f} s"),
+        (f"client peak memory {peak:.0f} MB", rss_limit is None or peak <= rss_limit,
+         "not bounded at this size" if rss_limit is None else f"<= {rss_limit:.0f} MB"),
+    ]  # fmt: skip
+    for text, passed, target in checks:
+        print(f"{text}: {'ok' if passed else 'MISSED'} (target {target})")
+    return all(passed for _, passed, _ in checks)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from tests.loyalty_mews.conftest import CUSTOMERS, World
-from tools.loyalty import Lapsing, find_segment
+from tools.loyalty import Lapsing, find_segment, mews_facts
 from tools.loyalty.mews_facts import split_interval
 from tools.sandbox import STORY
 
@@ -87,6 +87,18 @@ async def test_all_members_of_a_program_feeds_a_segment_without_per_member_calls
     assert requests["customers/getAll"] == 1
     assert max(requests.values()) < len(members), "never one call per member"
     assert len(members) < CUSTOMERS
+
+
+async def test_a_scan_streams_members_in_batches_holding_only_the_batches_in_flight(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everyone = await world.loader.all_members("PC01")
+    monkeypatch.setattr(mews_facts, "BATCH_SIZE", 10)
+
+    batches = [batch async for batch in world.loader.scan_members("PC01")]
+
+    assert [len(b) for b in batches[:-1]] == [10] * (len(batches) - 1)
+    assert [m for batch in batches for m in batch] == everyone
 
 
 async def test_a_malformed_customer_id_is_refused_before_any_request(world: World) -> None:

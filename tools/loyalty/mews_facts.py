@@ -39,7 +39,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -60,8 +60,21 @@ from tools.loyalty.facts import (
 )
 from tools.loyalty.ledger_model import BalanceSummary, ExpiringPoints
 from tools.loyalty.ledger_reads import accrual_events, balances, last_redemptions
+from tools.loyalty.mews_rows import (
+    CustomerRows,
+    MembershipRow,
+    MembershipRows,
+    OrderItemRow,
+    OrderItemRows,
+    ProductServiceOrderRows,
+    ReservationRow,
+    ReservationRows,
+)
 from tools.mews import MewsClient
 from tools.mews.models import LoyaltyMembership, OrderItem, Reservation, TimeInterval
+
+AnyReservation = Reservation | ReservationRow
+AnyMembership = LoyaltyMembership | MembershipRow
 
 __all__ = [
     "BATCH_SIZE",
@@ -185,47 +198,72 @@ class MewsFactsLoader:
         ids = _checked_ids(customer_ids)
         if not ids:
             return {}
-        memberships: dict[str, list[LoyaltyMembership]] = defaultdict(list)
-        query = self.mews.loyalty_memberships.get_all(account_ids=ids)
+        memberships: dict[str, list[AnyMembership]] = defaultdict(list)
+        query = self.mews.loyalty_memberships.get_all(account_ids=ids).decoded_as(MembershipRows)
         async for membership in self._each("loyaltyMemberships/getAll", query):
             memberships[membership.account_id].append(membership)
         return await self._facts(ids, memberships, with_stays=with_stays, with_spend=with_spend)
 
     async def all_members(self, program_code: str | None = None) -> list[MemberFacts]:
-        """Every customer with a membership (in `program_code`, when given), with stays.
+        """Every customer with a membership (in `program_code`, when given), with stays, in
+        one list (see `scan_members`, which streams them batch by batch)."""
+        return [member async for batch in self.scan_members(program_code) for member in batch]
 
-        All memberships are read once (paged), then the members' data in batches of 1000
+    async def scan_members(
+        self, program_code: str | None = None
+    ) -> AsyncIterator[list[MemberFacts]]:
+        """Every customer with a membership (in `program_code`, when given), with stays, in
+        batches of at most 1000 members, as they are loaded.
+
+        All memberships are read once (paged, slim), then the members' data in batches of 1000
         customers, two batches at a time (one parses while the other waits on Mews; the
-        client's rate limiter still paces them); never one call per member. Members keep all
+        client's rate limiter still paces them); never one call per member. Only the batches
+        in flight are held, so a scan's memory does not grow with the chain. Members keep all
         their memberships, in the order Mews listed them.
         """
+        memberships = await self._memberships_by_account(program_code)
+        if not memberships:
+            return
+        await self._warm_caches()
+        ids = list(memberships)
+        batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
+
+        async def load(batch: list[str]) -> list[MemberFacts]:
+            held = {i: memberships.pop(i) for i in batch}  # released once loaded
+            facts = await self._facts(batch, held, with_stays=True)
+            return [facts[i] for i in batch if i in facts]
+
+        in_flight: deque[asyncio.Task[list[MemberFacts]]] = deque()
+        try:
+            for batch in batches:
+                in_flight.append(asyncio.create_task(load(batch)))
+                if len(in_flight) >= _CONCURRENT_BATCHES:
+                    yield await in_flight.popleft()
+            while in_flight:
+                yield await in_flight.popleft()
+        finally:
+            for task in in_flight:  # the consumer stopped early (or a batch failed)
+                task.cancel()
+
+    async def _memberships_by_account(
+        self, program_code: str | None
+    ) -> dict[str, list[AnyMembership]]:
+        """Every membership (slim), grouped by customer, keeping only the customers with one
+        in `program_code` (when given)."""
         wanted: str | None = None
         if program_code is not None:
             wanted = await self.program_id(program_code)
-        memberships: dict[str, list[LoyaltyMembership]] = defaultdict(list)
-        query = self.mews.loyalty_memberships.get_all()
+        memberships: dict[str, list[AnyMembership]] = defaultdict(list)
+        query = self.mews.loyalty_memberships.get_all().decoded_as(MembershipRows)
         async for membership in self._each("loyaltyMemberships/getAll", query):
             memberships[membership.account_id].append(membership)
-        ids = [
-            account_id
+        if wanted is None:
+            return memberships
+        return {
+            account_id: held
             for account_id, held in memberships.items()
-            if wanted is None or any(m.loyalty_program_id == wanted for m in held)
-        ]
-        if not ids:
-            return []
-        await self._warm_caches()
-        slots = asyncio.Semaphore(_CONCURRENT_BATCHES)
-
-        async def load(batch: list[str]) -> list[MemberFacts]:
-            async with slots:
-                facts = await self._facts(
-                    batch, {i: memberships[i] for i in batch}, with_stays=True
-                )
-            return [facts[i] for i in batch if i in facts]
-
-        batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
-        loaded = await asyncio.gather(*(load(batch) for batch in batches))
-        return [member for batch in loaded for member in batch]
+            if any(m.loyalty_program_id == wanted for m in held)
+        }
 
     async def _warm_caches(self) -> None:
         """Read the once-per-loader look-ups before batches run side by side."""
@@ -237,23 +275,21 @@ class MewsFactsLoader:
     async def _facts(
         self,
         ids: list[str],
-        memberships: dict[str, list[LoyaltyMembership]],
+        memberships: dict[str, list[AnyMembership]],
         *,
         with_stays: bool,
         with_spend: bool = True,
     ) -> dict[str, MemberFacts]:
         now = self.clock.now()
-        query = self.mews.customers.get_all(customer_ids=ids)
+        query = self.mews.customers.get_all(customer_ids=ids).decoded_as(CustomerRows)
         customers = {c.id: c async for c in self._each("customers/getAll", query)}
         program_codes = await self.program_codes()
         tier_codes = await self.tier_codes() if memberships else {}
         stays: dict[str, list[StayFacts]] = defaultdict(list)
         if with_stays and customers:
+            by_guest = self.mews.reservations.get_all(account_ids=list(customers))
             reservations = [
-                r
-                async for r in self._each(
-                    _RESERVATIONS, self.mews.reservations.get_all(account_ids=list(customers))
-                )
+                r async for r in self._each(_RESERVATIONS, by_guest.decoded_as(ReservationRows))
             ]
             for stay in await self.stays(
                 reservations, all_of_their_guests=True, with_spend=with_spend
@@ -282,7 +318,7 @@ class MewsFactsLoader:
 
     def _membership_facts(
         self,
-        memberships: list[LoyaltyMembership],
+        memberships: list[AnyMembership],
         program_codes: dict[str, str],
         tier_codes: dict[str, str],
         now: datetime,
@@ -330,7 +366,7 @@ class MewsFactsLoader:
 
     async def stays(
         self,
-        reservations: Sequence[Reservation],
+        reservations: Sequence[AnyReservation],
         *,
         all_of_their_guests: bool = False,
         with_spend: bool = True,
@@ -371,7 +407,8 @@ class MewsFactsLoader:
                     service_ids=services, linked_reservation_ids=reservation_ids
                 )
             )
-            async for order in self._each("productServiceOrders/getAll", orders):
+            slim_orders = orders.decoded_as(ProductServiceOrderRows)
+            async for order in self._each("productServiceOrders/getAll", slim_orders):
                 if order.linked_reservation_id in owner:
                     owner[order.id] = order.linked_reservation_id
         totals: dict[str, dict[RevenueCategory, Decimal]] = defaultdict(dict)
@@ -382,7 +419,7 @@ class MewsFactsLoader:
             if self._currency is not None
             else self.mews.order_items.get_all(service_order_ids=order_ids)
         )
-        async for item in self._each("orderItems/getAll", query):
+        async for item in self._each("orderItems/getAll", query.decoded_as(OrderItemRows)):
             reservation_id = owner.get(item.service_order_id or "")
             if reservation_id is None or not _counts(item):
                 continue
@@ -402,7 +439,7 @@ class MewsFactsLoader:
 
     def _stay(
         self,
-        r: Reservation,
+        r: AnyReservation,
         spend: tuple[str, dict[RevenueCategory, Decimal]] | None,
         enterprises: dict[str, str],
     ) -> StayFacts:
@@ -517,7 +554,7 @@ def split_interval(start: datetime, end: datetime) -> list[TimeInterval]:
         start = stop
 
 
-def _counts(item: OrderItem) -> bool:
+def _counts(item: OrderItem | OrderItemRow) -> bool:
     """Spend that earns: neither canceled (alone or with its reservation) nor a payment."""
     if item.canceled_utc is not None or str(item.accounting_state) == "Canceled":
         return False

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import ValidationError
@@ -67,6 +67,7 @@ from tools.mews.retry import (
 __all__ = ["API_PREFIX", "MewsClient", "MewsStats"]
 
 R = TypeVar("R", bound=MewsResponse)
+D = TypeVar("D")
 
 API_PREFIX = "/api/connector/v1/"
 
@@ -86,6 +87,8 @@ class MewsStats:
     """Time spent waiting between attempts."""
     throttle_wait_seconds: float = 0.0
     """Time spent waiting for the client-side rate limiter."""
+    decode_seconds: float = 0.0
+    """CPU time spent validating answers into models (this thread's CPU, not wall time)."""
 
     @property
     def total_requests(self) -> int:
@@ -98,7 +101,7 @@ class MewsStats:
     def reset(self) -> None:
         self.requests.clear()
         self.retries = self.rate_limited = 0
-        self.retry_wait_seconds = self.throttle_wait_seconds = 0.0
+        self.retry_wait_seconds = self.throttle_wait_seconds = self.decode_seconds = 0.0
 
 
 class MewsClient:
@@ -169,18 +172,30 @@ class MewsClient:
         await self._http.aclose()
 
     async def _call(self, operation: Operation[R], params: JsonObject) -> R:
-        """Send one operation (with retries) and parse its answer into `operation.result`."""
-        data, request_id = await self._send(operation, {**self._envelope, **params})
-        try:
-            return operation.result.model_validate(data)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise MewsResponseError(operation.path, where, first["msg"], request_id) from None
+        """Send one operation (with retries) and parse its answer into `operation.result`.
 
-    async def _send(
-        self, operation: Operation[R], body: JsonObject
-    ) -> tuple[JsonObject, str | None]:
+        The body is validated straight from its bytes (`model_validate_json`): no intermediate
+        dict, about a third less CPU than parsing the JSON first."""
+        return await self._call_decoded(
+            operation, params, lambda content, request_id: _parse(operation, content, request_id)
+        )
+
+    async def _call_decoded(
+        self,
+        operation: Operation[Any],
+        params: JsonObject,
+        decode: Callable[[bytes, str | None], D],
+    ) -> D:
+        """Send one operation (with retries) and decode its body with `decode` (slim scans,
+        `tools.mews.slim`); the CPU time spent decoding is counted in `stats`."""
+        content, request_id = await self._send(operation, {**self._envelope, **params})
+        started = time.thread_time()
+        try:
+            return decode(content, request_id)
+        finally:
+            self.stats.decode_seconds += time.thread_time() - started
+
+    async def _send(self, operation: Operation[Any], body: JsonObject) -> tuple[bytes, str | None]:
         waited = 0.0
         attempt = 1
         while True:
@@ -202,7 +217,7 @@ class MewsClient:
                     attempt,
                 )
                 if response.is_success:
-                    return _json_body(operation.path, response, request_id), request_id
+                    return response.content, request_id
                 error = _api_error(operation.path, response)
                 retryable = status_is_retryable(operation.safety, response.status_code)
             if isinstance(error, MewsRateLimited):
@@ -233,16 +248,19 @@ class MewsClient:
             await self._sleep(delay)
 
 
-def _json_body(path: str, response: httpx.Response, request_id: str | None) -> JsonObject:
-    if response.status_code == 204 or not response.content:
-        return {}  # `Prefer: return=minimal` answers; this client never asks for them
+def _parse(operation: Operation[R], content: bytes, request_id: str | None) -> R:
+    path = operation.path
     try:
-        data = response.json()
-    except ValueError:
-        raise MewsResponseError(path, "", "the body is not JSON", request_id) from None
-    if not isinstance(data, dict):
-        raise MewsResponseError(path, "", "the body is not a JSON object", request_id)
-    return data
+        # An empty body is a `Prefer: return=minimal` answer; this client never asks for one.
+        return operation.result.model_validate_json(content or b"{}")
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise MewsResponseError(path, "", "the body is not JSON", request_id) from None
+        if first["type"] == "model_type" and not first["loc"]:
+            raise MewsResponseError(path, "", "the body is not a JSON object", request_id) from None
+        where = ".".join(str(part) for part in first["loc"])
+        raise MewsResponseError(path, where, first["msg"], request_id) from None
 
 
 def _api_error(path: str, response: httpx.Response) -> MewsAPIError:
