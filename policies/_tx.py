@@ -12,7 +12,7 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from policies import audit
+from policies import audit, outbox
 from policies.audit import AuditDraft
 from policies.canonical import JSONObject, JSONValue
 from policies.decision import Action, Usage
@@ -117,10 +117,15 @@ class Failure:
 def transaction(store: Store, key: bytes | None, now: datetime, *lock_keys: str) -> Iterator[Tx]:
     """A write transaction whose audit records join the chain just before commit."""
     with store.write(*lock_keys) as conn:
+        outbox.forget_enqueued(conn)
         tx = Tx(conn, now)
         yield tx
+        # One claim per write: what this write queued for Mews (and any backlog) is leased
+        # here for the caller's delivery scope, so delivering it needs no claim transaction.
+        claimed = outbox.claim_after_enqueue(store, conn, now=now)
         if tx.drafts:
             audit.append(conn, store, tx.drafts, key)
+    outbox.deliver_after_commit(claimed)
 
 
 def error_summary(error: BaseException) -> JSONObject:

@@ -56,6 +56,7 @@ __all__ = [
     "append",
     "audit_key",
     "call_scope",
+    "count_in_call_scope",
     "export",
     "records",
     "verify",
@@ -239,10 +240,16 @@ def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: by
         prev = digest
     conn.execute(_INSERT, values)
     conn.execute(_MOVE_HEAD, {"seq": seq, "hash": prev, "algorithm": _algorithm(key)})
+    count_in_call_scope(len(drafts))
+    return seq
+
+
+def count_in_call_scope(records: int) -> None:
+    """Count records for the current call (a read record queued for a batched append counts
+    when it is queued: the call is recorded, whenever the batch joins the chain)."""
     scope = _CALL.get()
     if scope is not None:
-        scope.appended += len(drafts)
-    return seq
+        scope.appended += records
 
 
 def _record(row: Any) -> AuditRecord:

@@ -53,6 +53,7 @@ from policies.errors import InvalidRequestError, UnknownActionError
 from policies.outbox import enqueue
 from policies.outcomes import Denied, Outcome, PendingApproval, Posted
 from policies.principals import Principal, resolve_principal
+from policies.read_audit import ReadAudits
 from policies.specs import ActionSpec, External, Transactional
 from policies.state import BreakerState, ModeState, PolicyState, load_state
 from policies.store import Store
@@ -79,8 +80,10 @@ class Guard:
         *,
         clock: Clock | None = None,
         audit_key: bytes | None = _FROM_ENV,
+        read_audit_batch: int = 1,
     ) -> None:
-        """`audit_key` defaults to the environment variable the policy names."""
+        """`audit_key` defaults to the environment variable the policy names;
+        `read_audit_batch`: read records appended together (`policies.read_audit`)."""
         self.store = store
         self.policy = policy
         self.clock: Clock = clock or SystemClock()
@@ -88,6 +91,7 @@ class Guard:
             audit.audit_key(policy) if audit_key is _FROM_ENV else audit_key
         )
         self._specs: dict[str, ActionSpec] = {}
+        self.read_audits = ReadAudits(self._append_all, batch=read_audit_batch)
         for spec in actions:
             self.register(spec)
 
@@ -180,7 +184,8 @@ class Guard:
                 dataclasses.replace(base, decision="failed", result=error_summary(exc)),
             )
             raise
-        await run_in_thread(self._append, dataclasses.replace(base, result=_read_summary(value)))
+        await self.read_audits.add(dataclasses.replace(base, result=_read_summary(value)))
+        audit.count_in_call_scope(1)  # recorded for this call, even if appended in a batch
         return value
 
     async def record_rejection(
@@ -208,6 +213,11 @@ class Guard:
     def _append(self, draft: AuditDraft) -> None:
         with self.transaction(draft.at) as tx:
             tx.audit(draft)
+
+    def _append_all(self, drafts: Sequence[AuditDraft]) -> None:
+        with self.transaction(drafts[-1].at) as tx:
+            for draft in drafts:
+                tx.audit(draft)
 
     def _deny_alone(self, base: AuditDraft, decision: Deny, who: Principal) -> Denied:
         with self.transaction(base.at, f"principal:{who.name}") as tx:

@@ -14,12 +14,20 @@ Rules:
   the lease runs out and the command is claimed again.
 - A failed delivery is retried with exponential backoff; after `max_attempts` it is parked as
   `dead` (visible from the command line), never silently dropped.
+
+One claim per write: a caller that delivers right after its write opens `delivery_scope()`;
+a write transaction that enqueued a command then claims the due commands (its own and any
+backlog, up to `CLAIM_BATCH`) as its last step (`claim_after_enqueue`, called by the guard's
+transaction), so the delivery that follows needs no claim transaction of its own. The results
+are recorded together (`settle`, one transaction). Outside a scope, `claim()` works as before.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,17 +38,25 @@ from sqlalchemy.engine import Connection
 from policies.store import Component, Store
 
 __all__ = [
+    "CLAIM_BATCH",
     "OUTBOX",
+    "Delivered",
     "OutboxCommand",
     "OutboxStats",
+    "Undelivered",
     "claim",
+    "claim_after_enqueue",
     "complete",
+    "deliver_after_commit",
+    "delivery_scope",
     "enqueue",
     "fail",
+    "forget_enqueued",
     "list_commands",
     "outbox_table",
     "requeue_dead",
     "retry_after_failure",
+    "settle",
     "stats",
 ]
 
@@ -73,6 +89,60 @@ def _create_v1(conn: Connection) -> None:
 OUTBOX = Component("outbox", [_create_v1])
 
 _LOCK = "outbox"
+
+CLAIM_BATCH = 100
+"""Commands one claim leases: a write's own commands and a backlog's first batch."""
+
+_ENQUEUED = "loyalty.outbox.enqueued"
+"""`Connection.info` flag: this transaction enqueued a command."""
+
+
+@dataclass(frozen=True)
+class _Scope:
+    kinds: tuple[str, ...]
+    claimed: list[OutboxCommand]
+
+
+_DELIVERY: ContextVar[_Scope | None] = ContextVar("outbox_delivery", default=None)
+
+
+@contextmanager
+def delivery_scope(kinds: Sequence[str]) -> Iterator[list[OutboxCommand]]:
+    """Collects the commands of these `kinds` that writes inside the scope claimed for delivery
+    (they are leased to this caller, which must deliver and `settle` them). Worker threads
+    started with the context copied (`asyncio.to_thread`) add to the same list."""
+    scope = _Scope(tuple(kinds), [])
+    token = _DELIVERY.set(scope)
+    try:
+        yield scope.claimed
+    finally:
+        _DELIVERY.reset(token)
+
+
+def claim_after_enqueue(
+    store: Store, conn: Connection, *, now: datetime, lease: timedelta = timedelta(minutes=2)
+) -> list[OutboxCommand]:
+    """The last step of a write transaction (before its audit append): when it enqueued a
+    command inside a `delivery_scope`, lease the due commands (up to `CLAIM_BATCH`) for that
+    scope; hand them over with `deliver_after_commit` once the transaction committed. The
+    outbox lock is taken last (claims and settlements hold no other lock: no deadlock)."""
+    scope = _DELIVERY.get()
+    if not conn.info.pop(_ENQUEUED, False) or scope is None:
+        return []
+    store.lock(conn, _LOCK)
+    return _claim(conn, _naive(now), CLAIM_BATCH, lease, scope.kinds)
+
+
+def deliver_after_commit(commands: list[OutboxCommand]) -> None:
+    """Give commands leased by a committed transaction to the caller's delivery scope."""
+    scope = _DELIVERY.get()
+    if scope is not None:
+        scope.claimed.extend(commands)
+
+
+def forget_enqueued(conn: Connection) -> None:
+    """Clear a flag left by a transaction that rolled back (the connection is pooled)."""
+    conn.info.pop(_ENQUEUED, None)
 
 
 @dataclass(frozen=True)
@@ -133,6 +203,7 @@ def enqueue(
     """
     body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     at = _naive(now)
+    conn.info[_ENQUEUED] = True
     if coalesce_key is not None:
         t = outbox_table
         pending_id = conn.execute(
@@ -167,39 +238,94 @@ def claim(
     kinds: Sequence[str] | None = None,
 ) -> list[OutboxCommand]:
     """Lease due commands to this dispatcher, at most one in flight per coalesce key."""
+    with store.write(_LOCK) as conn:
+        return _claim(conn, _naive(now), limit, lease, kinds)
+
+
+def _claim(
+    conn: Connection,
+    at: datetime,
+    limit: int,
+    lease: timedelta,
+    kinds: Sequence[str] | None,
+) -> list[OutboxCommand]:
+    t = outbox_table
+    # A lease that ran out belongs to a dispatcher that died: its command is due again.
+    expired = sa.and_(t.c.status == "in_flight", t.c.lease_until < at)
+    due = sa.and_(t.c.status == "pending", t.c.next_attempt_at <= at)
+    busy_keys = sa.select(t.c.coalesce_key).where(
+        t.c.status == "in_flight", t.c.lease_until >= at, t.c.coalesce_key.is_not(None)
+    )
+    query = (
+        sa.select(t)
+        .where(
+            sa.or_(due, expired),
+            sa.or_(t.c.coalesce_key.is_(None), t.c.coalesce_key.not_in(busy_keys)),
+        )
+        .order_by(t.c.id)
+        .limit(limit)
+    )
+    if kinds is not None:
+        query = query.where(t.c.kind.in_(list(kinds)))
+    rows = conn.execute(query).all()
+    ids = [row.id for row in rows]
+    if ids:
+        conn.execute(
+            t.update()
+            .where(t.c.id.in_(ids))
+            .values(status="in_flight", lease_until=at + lease, updated_at=at)
+        )
+    return [_row_to_command(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """A command Mews took, with what it answered."""
+
+    command_id: int
+    result: Any = None
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """A command whose delivery failed: retried later, or `dead` after `max_attempts`."""
+
+    command_id: int
+    error: str
+    max_attempts: int = 12
+
+
+def settle(
+    store: Store, outcomes: Sequence[Delivered | Undelivered], *, now: datetime
+) -> dict[int, str]:
+    """Record the outcome of each delivered or failed command, all in one transaction; returns
+    the status each command now has (`done`, `pending` again, or `dead`)."""
+    if not outcomes:
+        return {}
+    statuses: dict[int, str] = {}
     at = _naive(now)
     t = outbox_table
     with store.write(_LOCK) as conn:
-        # Leases that ran out belong to a dispatcher that died: make them claimable again.
-        conn.execute(
-            t.update()
-            .where(t.c.status == "in_flight", t.c.lease_until < at)
-            .values(status="pending", lease_until=None, updated_at=at)
-        )
-        busy_keys = sa.select(t.c.coalesce_key).where(
-            t.c.status == "in_flight", t.c.coalesce_key.is_not(None)
-        )
-        query = (
-            sa.select(t)
-            .where(
-                t.c.status == "pending",
-                t.c.next_attempt_at <= at,
-                sa.or_(t.c.coalesce_key.is_(None), t.c.coalesce_key.not_in(busy_keys)),
-            )
-            .order_by(t.c.id)
-            .limit(limit)
-        )
-        if kinds is not None:
-            query = query.where(t.c.kind.in_(list(kinds)))
-        rows = conn.execute(query).all()
-        ids = [row.id for row in rows]
-        if ids:
+        done = [o for o in outcomes if isinstance(o, Delivered)]
+        if done:
             conn.execute(
-                t.update()
-                .where(t.c.id.in_(ids))
-                .values(status="in_flight", lease_until=at + lease, updated_at=at)
+                t.update().where(t.c.id == sa.bindparam("command_id")),
+                [
+                    {
+                        "command_id": o.command_id,
+                        "status": "done",
+                        "lease_until": None,
+                        "result": None if o.result is None else json.dumps(o.result, default=str),
+                        "updated_at": at,
+                    }
+                    for o in done
+                ],
             )
-    return [_row_to_command(row) for row in rows]
+            statuses.update({o.command_id: "done" for o in done})
+        for o in outcomes:
+            if isinstance(o, Undelivered):
+                statuses[o.command_id] = _fail(conn, o.command_id, o.error, at, o.max_attempts)
+    return statuses
 
 
 def complete(store: Store, command_id: int, *, now: datetime, result: Any = None) -> None:
@@ -238,24 +364,35 @@ def fail(
     max_delay: timedelta = timedelta(hours=1),
 ) -> str:
     """Record a failed delivery: back off exponentially or park it as `dead`; returns the status."""
-    t = outbox_table
-    at = _naive(now)
     with store.write(_LOCK) as conn:
-        attempts = conn.execute(sa.select(t.c.attempts).where(t.c.id == command_id)).scalar_one()
-        attempts += 1
-        status, delay = retry_after_failure(attempts, max_attempts, base_delay, max_delay)
-        conn.execute(
-            t.update()
-            .where(t.c.id == command_id)
-            .values(
-                status=status,
-                attempts=attempts,
-                lease_until=None,
-                next_attempt_at=at + delay,
-                last_error=error[:2000],
-                updated_at=at,
-            )
+        return _fail(conn, command_id, error, _naive(now), max_attempts, base_delay, max_delay)
+
+
+def _fail(
+    conn: Connection,
+    command_id: int,
+    error: str,
+    at: datetime,
+    max_attempts: int,
+    base_delay: timedelta = timedelta(seconds=5),
+    max_delay: timedelta = timedelta(hours=1),
+) -> str:
+    t = outbox_table
+    attempts = conn.execute(sa.select(t.c.attempts).where(t.c.id == command_id)).scalar_one()
+    attempts += 1
+    status, delay = retry_after_failure(attempts, max_attempts, base_delay, max_delay)
+    conn.execute(
+        t.update()
+        .where(t.c.id == command_id)
+        .values(
+            status=status,
+            attempts=attempts,
+            lease_until=None,
+            next_attempt_at=at + delay,
+            last_error=error[:2000],
+            updated_at=at,
         )
+    )
     return status
 
 

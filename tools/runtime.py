@@ -18,34 +18,52 @@ retried on the next drain.
 from __future__ import annotations
 
 import logging
-from contextlib import AsyncExitStack
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from policies import Guard, Policy, load_policy, open_store
 from policies.clock import Clock, SystemClock
+from policies.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
 from policies.store import Store
 from tools.actions import MembershipDirectory, build_actions
-from tools.actions.notices import NOTES_PER_REQUEST, NoticeDispatcher
+from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher
 from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.connect import open_mews, sandbox_state_path, uses_real_mews
+from tools.loyalty.ledger import MEWS_PUSH_KIND
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import LEDGER_SYNC_ACTIONS, OutboxDispatcher
 from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
 from tools.sandbox import DEMO_TOKENS, PORTFOLIO, Integration, Sandbox
 
-__all__ = ["LoyaltyRuntime", "sandbox_client"]
+__all__ = ["LoyaltyRuntime", "WebhookEvent", "sandbox_client"]
+
+
+class WebhookEvent(Protocol):
+    """What the runtime reads of a stored webhook event."""
+
+    @property
+    def discriminator(self) -> str: ...
+
+    @property
+    def entity_id(self) -> str: ...
+
 
 _log = logging.getLogger(__name__)
 
 SANDBOX_BASE_URL = "http://sandbox.invalid"
 
 
-NOTICE_ROUNDS_PER_WRITE = 10
+DELIVERY_ROUNDS_PER_WRITE = 10
+"""Claims one write delivers at most (a backlog beyond 10 x 100 waits for the next write or
+`loyalty outbox drain`)."""
+DELIVERED_KINDS = (MEWS_PUSH_KIND, *NOTICE_KINDS)
+CUSTOMER_EVENTS = frozenset({"CustomerAdded", "CustomerUpdated"})
 
 
 def sandbox_client(sandbox: Sandbox, integration: Integration = DEMO_TOKENS[0]) -> MewsClient:
@@ -94,8 +112,12 @@ class LoyaltyRuntime:
         mews: MewsClient | None = None,
         sandbox: Sandbox | None = None,
         clock: Clock | None = None,
+        read_audit_batch: int = 1,
     ) -> LoyaltyRuntime:
-        """Open everything; the caller closes it (`aclose()` or `async with`)."""
+        """Open everything; the caller closes it (`aclose()` or `async with`).
+
+        `read_audit_batch`: read records appended to the audit chain together (a server
+        passes `SERVE_READ_AUDIT_BATCH`; see `policies.read_audit`); flushed on close."""
         if mews is not None and sandbox is not None:
             raise ValueError("give a Mews client or a sandbox, not both")
         given_clock = clock
@@ -135,7 +157,14 @@ class LoyaltyRuntime:
                 clock=clock,
                 chain_id=loader.chain_id,
             )
-            guard = Guard(store, policy, [*actions, *LEDGER_SYNC_ACTIONS], clock=clock)
+            guard = Guard(
+                store,
+                policy,
+                [*actions, *LEDGER_SYNC_ACTIONS],
+                clock=clock,
+                read_audit_batch=read_audit_batch,
+            )
+            stack.callback(guard.read_audits.close)  # before the store is disposed
             dispatcher = OutboxDispatcher(mews, store, clock=clock)
             notices = NoticeDispatcher(
                 mews, store, clock=clock, chain_id=loader.chain_id, tasks_mews=tasks_mews
@@ -179,16 +208,43 @@ class LoyaltyRuntime:
             return next(iter(self.programs.programs.values()))
         return self.programs.program(code)
 
-    async def after_write(self) -> None:
+    async def after_write(self, claimed: Sequence[OutboxCommand] = ()) -> None:
         """Deliver what the write queued for Mews (balance, task, note); never raises: a
-        failed delivery stays in the outbox and is retried on the next drain."""
+        failed delivery stays in the outbox and is retried on the next drain.
+
+        `claimed`: the commands the write's own transaction leased (see `delivery()`); without
+        them, one claim of everything due. Another claim follows only while a claim comes back
+        full (a backlog), for a bounded number of rounds, so one write does not wait on a large
+        backlog. Outcomes are recorded in one transaction per round."""
         try:
-            await self.dispatcher.drain()
-            # Notes travel 100 to a request, so a burst's backlog clears in a few requests;
-            # a bounded number of rounds keeps one write from waiting on a large backlog.
-            for _round in range(NOTICE_ROUNDS_PER_WRITE):
-                report = await self.notices.drain(limit=NOTES_PER_REQUEST)
-                if report.delivered + report.failed < NOTES_PER_REQUEST:
+            just_committed = bool(claimed)
+            commands = list(claimed) or self._claim()
+            for _round in range(DELIVERY_ROUNDS_PER_WRITE):
+                if not commands:
                     break
+                pushes = [c for c in commands if c.kind == MEWS_PUSH_KIND]
+                outcomes = [
+                    *await self.dispatcher.push(pushes, just_committed=just_committed),
+                    *await self.notices.deliver([c for c in commands if c.kind in NOTICE_KINDS]),
+                ]
+                settle(self.store, outcomes, now=self.clock.now())
+                if len(commands) < CLAIM_BATCH:
+                    break
+                commands, just_committed = self._claim(), False
         except Exception:  # the outbox keeps the command; the write itself is done
             _log.warning("outbox drain failed; the commands stay queued", exc_info=True)
+
+    def delivery(self) -> AbstractContextManager[list[OutboxCommand]]:
+        """A scope whose writes lease what they queue for Mews in their own transaction: pass
+        the list to `after_write` (no separate claim transaction)."""
+        return delivery_scope(DELIVERED_KINDS)
+
+    def changed_in_mews(self, events: Sequence[WebhookEvent]) -> None:
+        """Webhook events arrived: forget the memberships of customers that changed (merged,
+        updated), so the next write reads them from Mews again. Mews sends no loyalty events."""
+        for event in events:
+            if event.discriminator in CUSTOMER_EVENTS:
+                self.directory.forget_customer(event.entity_id)
+
+    def _claim(self) -> list[OutboxCommand]:
+        return claim(self.store, now=self.clock.now(), limit=CLAIM_BATCH, kinds=DELIVERED_KINDS)

@@ -128,13 +128,15 @@ async def _serve(
     toolsets: tuple[str, ...],
     no_auth: bool,
 ) -> None:
+    from policies.read_audit import SERVE_READ_AUDIT_BATCH
     from tools.loyalty.connect import uses_real_mews
     from tools.runtime import LoyaltyRuntime
     from tools.server import create_server
     from tools.server.transports import TOKENS_ENV, TokenError, parse_tokens
 
     tokens: dict[str, str] | None = None
-    async with await LoyaltyRuntime.open() as runtime:
+    # A server's reads join the audit chain in batches (not one chain append per read).
+    async with await LoyaltyRuntime.open(read_audit_batch=SERVE_READ_AUDIT_BATCH) as runtime:
         principal = _principal(runtime.policy, as_)
         if transport == "http" and not no_auth:
             try:

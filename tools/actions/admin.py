@@ -405,6 +405,8 @@ def admin_actions(
             ],
             chain_id=await chain_id(),
         )
+        for update in parsed.updates:  # our own write: the cached read is stale now
+            directory.forget(update.loyalty_membership_id)
         return MembershipsOut(loyalty_memberships=[MembershipOut.of(m) for m in updated])
 
     async def describe_update_memberships(args: JSONObject) -> Facts:
@@ -431,6 +433,8 @@ def admin_actions(
         await mews.loyalty_memberships.delete(
             parsed.loyalty_membership_ids, chain_id=await chain_id()
         )
+        for membership_id in parsed.loyalty_membership_ids:
+            directory.forget(membership_id)
         return Deleted(deleted=list(parsed.loyalty_membership_ids))
 
     def note(text: str, model: type[BaseModel], field: str, **facts: Any) -> Any:

@@ -1,14 +1,23 @@
 """`MembershipDirectory`: what a write needs to know about a membership, read from Mews.
 
-`describe` (before the transaction) calls `lookup`, which reads the membership fresh from Mews
-and remembers it; the executor (inside the transaction, where no Mews call may happen) takes it
+`describe` (before the transaction) calls `lookup`, which reads the membership from Mews and
+remembers it; the executor (inside the transaction, where no Mews call may happen) takes it
 from `remembered`. Program and tier codes are resolved from their Mews ids and cached for the
 life of the process (they are configuration, and `refresh()` forgets them).
+
+A membership read is reused for `MEMBERSHIP_CACHE_SECONDS` (a burst of awards to one guest
+reads Mews once, not once per award). What the cache could hide is bounded: our own writes to
+a membership (points, tier, state) forget it at once (`forget`), so do the webhooks about its
+customer (`forget_customer`), and a change made elsewhere in Mews is seen within that time.
+A caller that must see Mews as it is now passes `fresh=True`.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Final
 
 from policies.store import Store
 from tools.actions.errors import ProgramNotConfiguredError, UnknownMembershipError
@@ -22,7 +31,12 @@ from tools.loyalty import (
 )
 from tools.mews import MewsClient
 
-__all__ = ["MembershipDirectory", "MembershipRef"]
+__all__ = ["MEMBERSHIP_CACHE_SECONDS", "MembershipDirectory", "MembershipRef"]
+
+MEMBERSHIP_CACHE_SECONDS: Final = 30.0
+"""How long a membership read from Mews is reused: long enough for a burst of writes and reads
+about one guest at the front desk, short enough that a change made in Mews Operations (a tier
+set by hand, a membership canceled) shows within half a minute even without a webhook."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +54,22 @@ class MembershipRef:
 
 
 class MembershipDirectory:
-    def __init__(self, mews: MewsClient, store: Store, programs: ProgramFile) -> None:
+    def __init__(
+        self,
+        mews: MewsClient,
+        store: Store,
+        programs: ProgramFile,
+        *,
+        max_age: float = MEMBERSHIP_CACHE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._mews = mews
         self._store = store
         self._programs = programs
+        self._max_age = max_age
+        self._monotonic = clock
         self._refs: dict[str, MembershipRef] = {}
+        self._read_at: dict[str, float] = {}
         self._program_codes: dict[str, str] | None = None
         self._tiers: dict[str, dict[str, tuple[str, int]]] = {}
 
@@ -75,8 +100,18 @@ class MembershipDirectory:
             self._tiers[program_id] = {tier.id: (tier.code, tier.ordering) for tier in found}
         return self._tiers[program_id]
 
-    async def lookup(self, membership_id: str) -> MembershipRef:
-        """The membership as Mews has it now; `UnknownMembershipError` when there is none."""
+    async def lookup(self, membership_id: str, *, fresh: bool = False) -> MembershipRef:
+        """The membership as Mews has it (read at most `max_age` seconds ago, or now when
+        `fresh`); `UnknownMembershipError` when there is none."""
+        read_at = self._read_at.get(membership_id)
+        if (
+            not fresh
+            and read_at is not None
+            and self._monotonic() - read_at < self._max_age
+            and membership_id in self._refs
+        ):
+            return self._refs[membership_id]
+        started = self._monotonic()
         found = await self._mews.loyalty_memberships.get_all(
             loyalty_membership_ids=[membership_id]
         ).to_list()
@@ -101,7 +136,19 @@ class MembershipDirectory:
             mews_points=membership.points,
         )
         self._refs[membership_id] = ref
+        self._read_at[membership_id] = started
         return ref
+
+    def forget(self, membership_id: str) -> None:
+        """The next `lookup` reads Mews again (after a write to this membership). The last
+        read stays `remembered` for the executor that runs right after its `describe`."""
+        self._read_at.pop(membership_id, None)
+
+    def forget_customer(self, customer_id: str) -> None:
+        """Forget every membership of this customer (a webhook said the customer changed)."""
+        for membership_id, ref in list(self._refs.items()):
+            if ref.customer_id == customer_id:
+                self.forget(membership_id)
 
     def remembered(self, membership_id: str) -> MembershipRef:
         """The membership `lookup` read last (executors run right after their `describe`)."""

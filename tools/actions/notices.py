@@ -13,12 +13,12 @@ outbox). Balance pushes (`loyaltyMemberships/update`) are the ledger's `OutboxDi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from policies.clock import Clock
-from policies.outbox import OutboxCommand, claim, complete, fail
+from policies.outbox import Delivered, OutboxCommand, Undelivered, claim, settle
 from policies.store import Store
 from tools.mews import MewsBadRequest, MewsClient, MewsError
 from tools.mews.models import AccountNoteParameters, TaskParameters
@@ -78,18 +78,25 @@ class NoticeDispatcher:
         commands = claim(
             self.store, now=self.clock.now(), limit=limit, lease=self.lease, kinds=NOTICE_KINDS
         )
-        report = NoticeReport(0, 0)
+        outcomes = await self.deliver(commands)
+        statuses = settle(self.store, outcomes, now=self.clock.now())
+        delivered = sum(1 for status in statuses.values() if status == "done")
+        return NoticeReport(delivered, len(statuses) - delivered)
+
+    async def deliver(self, commands: Sequence[OutboxCommand]) -> list[Delivered | Undelivered]:
+        """Send claimed notices; the outcome of each (for `settle`, run once by the caller)."""
+        outcomes: list[Delivered | Undelivered] = []
         notes = [command for command in commands if command.kind == "accountNotes/add"]
         for command in commands:
             if command.kind != "accountNotes/add":
-                report = report + await self._deliver([command])
+                outcomes.extend(await self._deliver([command]))
         # Notes go out together (one request per chain and batch): at burst volume one
         # request per note would eat the 200-requests-per-30-s budget of the access token.
         for batch in _note_batches(notes):
-            report = report + await self._deliver(batch)
-        return report
+            outcomes.extend(await self._deliver(batch))
+        return outcomes
 
-    async def _deliver(self, batch: list[OutboxCommand]) -> NoticeReport:
+    async def _deliver(self, batch: list[OutboxCommand]) -> list[Delivered | Undelivered]:
         try:
             result = await self._send_all(batch)
         except MewsBadRequest as exc:
@@ -99,20 +106,13 @@ class NoticeDispatcher:
             return self._failed(batch, exc)
         except (MewsError, ValueError) as exc:  # ValueError: a payload Mews cannot take
             return self._failed(batch, exc)
-        for command, outcome in zip(batch, result, strict=True):
-            complete(self.store, command.id, now=self.clock.now(), result=outcome)
-        return NoticeReport(len(batch), 0)
+        return [
+            Delivered(command.id, outcome) for command, outcome in zip(batch, result, strict=True)
+        ]
 
-    def _failed(self, batch: list[OutboxCommand], exc: Exception) -> NoticeReport:
-        for command in batch:
-            fail(
-                self.store,
-                command.id,
-                f"{type(exc).__name__}: {exc}"[:500],
-                now=self.clock.now(),
-                max_attempts=self.max_attempts,
-            )
-        return NoticeReport(0, len(batch))
+    def _failed(self, batch: list[OutboxCommand], exc: Exception) -> list[Delivered | Undelivered]:
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        return [Undelivered(command.id, error, self.max_attempts) for command in batch]
 
     async def _send_all(self, batch: list[OutboxCommand]) -> list[str | list[str]]:
         """Send one command, or several note commands as one `accountNotes/add`; the result of

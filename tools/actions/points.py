@@ -53,6 +53,7 @@ from tools.loyalty import (
     reverse_entry,
     reward_inventory_lock_key,
 )
+from tools.loyalty.ledger_reads import available_points
 
 __all__ = ["points_actions"]
 
@@ -79,14 +80,14 @@ def _account(
 
 
 def _posted(conn: Connection, entry: LedgerEntry, ctx: ExecContext) -> PointsPosted:
-    summary = balance(conn, entry.membership_id, now=ctx.now)
+    # The entry carries the balance it left; only the available part needs the open lots.
     return PointsPosted(
         membership_id=entry.membership_id,
         entry_id=entry.id,
         kind=entry.kind,
         points=entry.points,
-        balance=summary.total,
-        available=summary.available,
+        balance=entry.balance_after,
+        available=available_points(conn, entry.membership_id, now=ctx.now),
     )
 
 
@@ -111,8 +112,8 @@ def _facts(ref: MembershipRef, points: int, note: str, **more: Any) -> Facts:
 def points_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
     """The ActionSpecs of every points movement, bound to one membership directory."""
 
-    async def lookup(membership_id: str) -> MembershipRef:
-        ref = await directory.lookup(membership_id)
+    async def lookup(membership_id: str, *, fresh: bool = False) -> MembershipRef:
+        ref = await directory.lookup(membership_id, fresh=fresh)
         directory.program_of(ref)  # refuse unconfigured programs before deciding
         return ref
 
@@ -175,7 +176,9 @@ def points_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
     # ------------------------------------------------------------------ redeem
     async def describe_redeem(args: JSONObject) -> Facts:
         parsed = RedeemRewardArgs.model_validate(args)
-        ref = await lookup(parsed.membership_id)
+        # Spending points: the membership as Mews has it now (state, and the balance an
+        # unopened account opens with), never a cached read.
+        ref = await lookup(parsed.membership_id, fresh=True)
         program = directory.program_of(ref)
         reward = program.reward(parsed.reward_id)
         bounds = program.dynamic_pricing

@@ -70,7 +70,12 @@ class AutomationService:
             enrol_program=enrol_program,
         )
         worker = WebhookWorker(
-            runtime.store, runtime.mews, reactions, clock=runtime.clock, poll_seconds=poll_seconds
+            runtime.store,
+            runtime.mews,
+            reactions,
+            clock=runtime.clock,
+            poll_seconds=poll_seconds,
+            on_events=runtime.changed_in_mews,
         )
         scheduler = None
         if jobs_at is not None:

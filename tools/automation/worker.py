@@ -131,7 +131,10 @@ class WebhookWorker:
         base_delay: timedelta = timedelta(seconds=30),
         poll_seconds: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_events: Callable[[Sequence[InboxEvent]], None] | None = None,
     ) -> None:
+        """`on_events`: told of every claimed batch before the reactions run (caches that a
+        change makes stale forget it)."""
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self.store = store
@@ -144,6 +147,7 @@ class WebhookWorker:
         self.base_delay = base_delay
         self.poll_seconds = poll_seconds
         self._sleep = sleep
+        self._on_events = on_events
         self._wake = asyncio.Event()
 
     # ------------------------------------------------------------------ loops
@@ -183,6 +187,8 @@ class WebhookWorker:
         report = BatchReport(claimed=len(events))
         if not events:
             return report
+        if self._on_events is not None:
+            self._on_events(events)
         by_kind: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         results: dict[int, ReactionResult] = {}
         for event in events:

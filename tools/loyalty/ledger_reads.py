@@ -32,6 +32,7 @@ from tools.loyalty.ledger_schema import accounts_table, allocations_table, entri
 __all__ = [
     "accrual_events",
     "allocations",
+    "available_points",
     "balance",
     "balances",
     "get_account",
@@ -76,6 +77,12 @@ def balance(conn: Connection, membership_id: str, *, now: datetime) -> BalanceSu
     if membership_id not in summaries:
         raise UnknownAccountError(membership_id)
     return summaries[membership_id]
+
+
+def available_points(conn: Connection, membership_id: str, *, now: datetime) -> int:
+    """The points of this membership that can be spent now (its open, released lots)."""
+    lots = sql.open_lots(conn, [membership_id]).get(membership_id, [])
+    return sum(lot.remaining for lot in lots if lot.is_available(now))
 
 
 def balances(

@@ -47,7 +47,15 @@ from policies import ActionSpec, ExecContext, Facts, Guard, Outcome, Principal, 
 from policies.canonical import JSONObject
 from policies.clock import Clock
 from policies.errors import InvalidRequestError, PolicyError
-from policies.outbox import OutboxCommand, claim, complete, enqueue, fail, outbox_table
+from policies.outbox import (
+    Delivered,
+    OutboxCommand,
+    Undelivered,
+    claim,
+    enqueue,
+    outbox_table,
+    settle,
+)
 from policies.store import Store
 from tools.loyalty.config import ProgramFile
 from tools.loyalty.errors import LoyaltyError
@@ -120,6 +128,21 @@ class _Tally:
     requests: int = 0
     errors: list[str] = field(default_factory=list)
 
+    def settled(
+        self, statuses: dict[int, str], outcomes: Sequence[Delivered | Undelivered]
+    ) -> None:
+        """Count what `settle` recorded: pushed, failed (retried later) or dead."""
+        for outcome in outcomes:
+            status = statuses.get(outcome.command_id)
+            if isinstance(outcome, Delivered):
+                self.pushed += 1
+                continue
+            if status == "dead":
+                self.dead += 1
+            else:
+                self.failed += 1
+            self.errors.append(f"command {outcome.command_id}: {outcome.error}")
+
     def report(self) -> DrainReport:
         return DrainReport(
             self.claimed, self.pushed, self.failed, self.dead, self.requests, tuple(self.errors)
@@ -173,15 +196,60 @@ class OutboxDispatcher:
             if not commands:
                 break
             tally.claimed += len(commands)
-            pushes = self._current(commands, tally)
-            by_chain: dict[str | None, list[_Push]] = defaultdict(list)
-            for push in pushes:
-                by_chain[push.chain_id].append(push)
-            for chain_id, group in by_chain.items():
-                await self._send(chain_id, group, tally)
+            outcomes = await self.push(commands, tally)
+            tally.settled(settle(self.store, outcomes, now=self.clock.now()), outcomes)
+            if len(commands) < size:
+                break  # a short claim: nothing more is due
         return tally.report()
 
-    def _current(self, commands: list[OutboxCommand], tally: _Tally) -> list[_Push]:
+    async def push(
+        self,
+        commands: Sequence[OutboxCommand],
+        tally: _Tally | None = None,
+        *,
+        just_committed: bool = False,
+    ) -> list[Delivered | Undelivered]:
+        """Push the current balance of each claimed command's membership; the outcome of each
+        (for `settle`, which the caller runs once for everything it delivered).
+
+        `just_committed`: the commands were claimed by the transaction that wrote them, so
+        their payload is the balance as of that commit (every later change queues a newer
+        command, pushed after this one); no need to read the ledger again."""
+        if not commands:
+            return []
+        tally = tally or _Tally()
+        outcomes: list[Delivered | Undelivered] = []
+        pushes = (
+            self._from_payload(list(commands), outcomes)
+            if just_committed
+            else self._current(list(commands), outcomes)
+        )
+        by_chain: dict[str | None, list[_Push]] = defaultdict(list)
+        for push in pushes:
+            by_chain[push.chain_id].append(push)
+        for chain_id, group in by_chain.items():
+            await self._send(chain_id, group, tally, outcomes)
+        return outcomes
+
+    def _from_payload(
+        self, commands: list[OutboxCommand], outcomes: list[Delivered | Undelivered]
+    ) -> list[_Push]:
+        pushes: list[_Push] = []
+        stale: list[OutboxCommand] = []
+        for command in commands:
+            payload = command.payload
+            membership_id, points = payload.get("LoyaltyMembershipId"), payload.get("Points")
+            if isinstance(membership_id, str) and membership_id and isinstance(points, int):
+                chain_id = payload.get("ChainId")
+                chain = chain_id if isinstance(chain_id, str) else None
+                pushes.append(_Push(command, membership_id, chain, points))
+            else:
+                stale.append(command)
+        return pushes + (self._current(stale, outcomes) if stale else [])
+
+    def _current(
+        self, commands: list[OutboxCommand], outcomes: list[Delivered | Undelivered]
+    ) -> list[_Push]:
         """The balance to push for each command: the ledger's now (the payload's if gone)."""
         ids = [str(c.payload.get("LoyaltyMembershipId", "")) for c in commands]
         a = accounts_table
@@ -196,7 +264,9 @@ class OutboxDispatcher:
         for command, membership_id in zip(commands, ids, strict=True):
             points = command.payload.get("Points")
             if not membership_id or (membership_id not in current and not isinstance(points, int)):
-                self._fail(command, "malformed command: no LoyaltyMembershipId or Points", tally)
+                outcomes.append(
+                    self._failed(command, "malformed command: no LoyaltyMembershipId or Points")
+                )
                 continue
             if membership_id in current:
                 balance, chain_id = current[membership_id]
@@ -206,7 +276,13 @@ class OutboxDispatcher:
             pushes.append(_Push(command, membership_id, chain_id, balance))
         return pushes
 
-    async def _send(self, chain_id: str | None, group: list[_Push], tally: _Tally) -> None:
+    async def _send(
+        self,
+        chain_id: str | None,
+        group: list[_Push],
+        tally: _Tally,
+        outcomes: list[Delivered | Undelivered],
+    ) -> None:
         updates = [
             LoyaltyMembershipUpdateParameters(
                 loyalty_membership_id=p.membership_id, points=UpdateValue[int](value=p.points)
@@ -219,30 +295,18 @@ class OutboxDispatcher:
         except MewsAPIError as exc:
             if exc.status == 400 and len(group) > 1:
                 middle = len(group) // 2
-                await self._send(chain_id, group[:middle], tally)
-                await self._send(chain_id, group[middle:], tally)
+                await self._send(chain_id, group[:middle], tally, outcomes)
+                await self._send(chain_id, group[middle:], tally, outcomes)
                 return
-            for push in group:
-                self._fail(push.command, str(exc), tally)
+            outcomes.extend(self._failed(push.command, str(exc)) for push in group)
             return
         except MewsError as exc:
-            for push in group:
-                self._fail(push.command, str(exc), tally)
+            outcomes.extend(self._failed(push.command, str(exc)) for push in group)
             return
-        now = self.clock.now()
-        for push in group:
-            complete(self.store, push.command.id, now=now, result={"Points": push.points})
-            tally.pushed += 1
+        outcomes.extend(Delivered(push.command.id, {"Points": push.points}) for push in group)
 
-    def _fail(self, command: OutboxCommand, error: str, tally: _Tally) -> None:
-        status = fail(
-            self.store, command.id, error, now=self.clock.now(), max_attempts=self.max_attempts
-        )
-        if status == "dead":
-            tally.dead += 1
-        else:
-            tally.failed += 1
-        tally.errors.append(f"command {command.id}: {error}")
+    def _failed(self, command: OutboxCommand, error: str) -> Undelivered:
+        return Undelivered(command.id, error, self.max_attempts)
 
 
 # ---------------------------------------------------------------------- reconcile

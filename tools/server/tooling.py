@@ -292,12 +292,13 @@ async def call_tool(
     """Run one tool call, audited: the guard records every call that reaches it; a call refused
     before that (arguments that do not validate, a refusal before the policy decides) gets one
     `rejected` record with the reason here, so no call goes unrecorded and none twice."""
-    with call_scope() as scope:
+    with call_scope() as scope, env.runtime.delivery() as claimed:
         result = await _call_tool(tool, env, arguments)
-    if not tool.read_only:
+    if claimed or not tool.read_only:
         # Every write tool, whatever it returns (one outcome, or several composed, like a
-        # membership update with points): what it queued for Mews is delivered at once.
-        await env.runtime.after_write()
+        # membership update with points): what it queued for Mews is delivered at once,
+        # leased by its own transaction (`claimed`), so no claim transaction of its own.
+        await env.runtime.after_write(claimed)
     if result.is_error and scope.appended == 0:
         body = result.structured_content or {}
         await env.runtime.guard.record_rejection(

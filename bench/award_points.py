@@ -1,0 +1,190 @@
+"""`award_points` in memory: SQL statements, write transactions, Mews requests and latency.
+
+Each award goes through the MCP server in memory (the SDK's in-memory client, as `carol`), the
+guard and the ledger, then `after_write` delivers the balance to the sandbox (in memory too)
+against a fresh SQLite file. Per award it counts the SQL statements and the write transactions
+(commits of a transaction that wrote) the store ran, and the Mews requests.
+
+    python -m bench.award_points [--awards 100]
+    python -m bench.award_points --against /tmp/before-18 [--rounds 4] [--awards 50]
+
+`--against DIR` runs the same awards side by side against another checkout (a
+`git worktree add /tmp/before-18 <commit>`), in child processes that alternate
+after/before/after/before... so the shared machine's noise falls on both alike, and prints the
+p50/p99 of each and their ratio. Targets (issue #18): <= 2 write transactions and <= 15 SQL
+statements per award; p50 at least 2x faster than before.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from mcp import Client
+
+MAX_WRITE_TRANSACTIONS = 2
+MAX_STATEMENTS = 15
+MIN_SPEEDUP = 2.0
+MEMBERSHIPS = 20
+"""Awards rotate over this many members, so caps per member never refuse one."""
+
+
+class _Counter:
+    """Statements and write transactions of one engine (SQLAlchemy events)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.statements = 0
+        self.writes = 0
+        self._wrote: set[int] = set()
+        sa.event.listen(engine, "before_cursor_execute", self._statement)
+        sa.event.listen(engine, "commit", self._commit)
+        sa.event.listen(engine, "rollback", self._rollback)
+
+    def _statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements += 1
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in {"INSERT", "UPDATE", "DELETE"}:
+            self._wrote.add(id(conn))
+
+    def _commit(self, conn: Any) -> None:
+        if id(conn) in self._wrote:
+            self.writes += 1
+            self._wrote.discard(id(conn))
+
+    def _rollback(self, conn: Any) -> None:
+        self._wrote.discard(id(conn))
+
+
+async def _members(runtime: Any) -> list[str]:
+    ids = []
+    async for membership in runtime.mews.loyalty_memberships.get_all():
+        if str(membership.state) in {"Enrolled", "New"}:
+            ids.append(membership.id)
+        if len(ids) == MEMBERSHIPS:
+            break
+    return ids
+
+
+async def _child(awards: int) -> dict[str, Any]:
+    from tools.runtime import LoyaltyRuntime
+    from tools.sandbox import Sandbox
+    from tools.server import create_server
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runtime = await LoyaltyRuntime.open(
+            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", sandbox=Sandbox.seeded()
+        )
+        async with runtime:
+            members = await _members(runtime)
+            server = create_server(runtime, principal="carol", toolsets=("member",))
+            samples: list[float] = []
+            async with Client(server) as client:
+
+                async def award(number: int) -> None:
+                    result = await client.call_tool(
+                        "award_points",
+                        {
+                            "membership_id": members[number % len(members)],
+                            "points": 5,
+                            "reason": f"bench award {number}",
+                        },
+                    )
+                    assert not result.is_error, result.structured_content
+                    body = result.structured_content or {}
+                    assert body.get("status") == "posted", body
+
+                for number in range(len(members)):  # warm up: every member read once
+                    await award(number)
+                counter = _Counter(runtime.store.engine)
+                runtime.mews.stats.reset()
+                for number in range(awards):
+                    started = time.perf_counter()
+                    await award(len(members) + number)
+                    samples.append(time.perf_counter() - started)
+            return {
+                "samples": samples,
+                "statements": counter.statements / awards,
+                "writes": counter.writes / awards,
+                "mews": runtime.mews.stats.total_requests / awards,
+            }
+
+
+def _p(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
+
+
+def _run_child(tree: Path, awards: int) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    script = Path(__file__).resolve()
+    out = subprocess.run(
+        [sys.executable, str(script), "--child", "--awards", str(awards)],
+        cwd=tree,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _report(label: str, runs: list[dict[str, Any]]) -> tuple[float, dict[str, float]]:
+    samples = [s for run in runs for s in run["samples"]]
+    figures = {key: statistics.fmean(run[key] for run in runs) for key in ("statements", "writes")}
+    figures["mews"] = statistics.fmean(run["mews"] for run in runs)
+    p50 = statistics.median(samples) * 1000
+    print(
+        f"{label:<7} p50 {p50:7.2f} ms  p99 {_p(samples, 0.99):7.2f} ms  "
+        f"{figures['statements']:5.1f} SQL statements, {figures['writes']:.1f} write "
+        f"transactions, {figures['mews']:.1f} Mews requests per award ({len(samples)} awards)"
+    )
+    return p50, figures
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--awards", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--against", type=Path, help="a checkout of the previous commit")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(asyncio.run(_child(args.awards))))
+        return 0
+    here = Path(__file__).resolve().parents[1]
+    after: list[dict[str, Any]] = []
+    before: list[dict[str, Any]] = []
+    for _round in range(args.rounds if args.against else 1):
+        after.append(_run_child(here, args.awards))
+        if args.against:
+            before.append(_run_child(args.against.resolve(), args.awards))
+    p50, figures = _report("after", after)
+    ok = figures["writes"] <= MAX_WRITE_TRANSACTIONS and figures["statements"] <= MAX_STATEMENTS
+    print(
+        f"targets: <= {MAX_WRITE_TRANSACTIONS} write transactions and <= {MAX_STATEMENTS} "
+        f"statements per award: {'ok' if ok else 'MISSED'}"
+    )
+    if before:
+        p50_before, _ = _report("before", before)
+        speedup = p50_before / p50
+        print(
+            f"p50 speed-up {speedup:.2f}x (target >= {MIN_SPEEDUP}x): "
+            f"{'ok' if speedup >= MIN_SPEEDUP else 'MISSED'}"
+        )
+        ok = ok and speedup >= MIN_SPEEDUP
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

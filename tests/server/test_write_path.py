@@ -1,0 +1,103 @@
+"""One award's path to Mews: one claim inside its own transaction, the outcome recorded in one
+more, and a membership read once for a burst of writes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from policies import outbox
+from policies.outbox import enqueue, list_commands
+from tests.server.conftest import Connect, body
+from tools import runtime as runtime_module
+from tools.runtime import LoyaltyRuntime
+from tools.sandbox import STORY
+
+pytestmark = pytest.mark.anyio
+
+AWARD = {"membership_id": STORY.emma_novak_membership, "points": 25, "reason": "late checkout"}
+
+
+class WriteTransactions:
+    """Counts the commits of transactions that wrote (SQLAlchemy events on the engine)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.count = 0
+        self._wrote: set[int] = set()
+        sa.event.listen(engine, "before_cursor_execute", self._statement)
+        sa.event.listen(engine, "commit", self._commit)
+
+    def _statement(self, conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            self._wrote.add(id(conn))
+
+    def _commit(self, conn: Any) -> None:
+        if id(conn) in self._wrote:
+            self._wrote.discard(id(conn))
+            self.count += 1
+
+
+async def test_an_award_reaches_mews_in_two_write_transactions_and_one_mews_request(
+    runtime: LoyaltyRuntime, connect: Connect
+) -> None:
+    async with connect("carol", ("member",)) as client:
+        await client.call_tool("award_points", {**AWARD, "reason": "warm up"})
+        writes = WriteTransactions(runtime.store.engine)
+        runtime.mews.stats.reset()
+        result = await client.call_tool("award_points", AWARD)
+
+    assert body(result)["status"] == "posted"
+    assert writes.count == 2, "the write (with its claim) and the recorded delivery"
+    assert runtime.mews.stats.requests == {"loyaltyMemberships/update": 1}
+    balance = body(result)["result"]["balance"]
+    query = runtime.mews.loyalty_memberships.get_all(
+        loyalty_membership_ids=[STORY.emma_novak_membership]
+    )
+    assert [m.points for m in await query.to_list()] == [balance]
+    assert list_commands(runtime.store) == [], "nothing pending, in flight or dead"
+
+
+async def test_a_write_delivers_a_waiting_backlog_and_claims_again_only_after_a_full_claim(
+    runtime: LoyaltyRuntime, connect: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox, "CLAIM_BATCH", 2)
+    monkeypatch.setattr(runtime_module, "CLAIM_BATCH", 2)
+    claims: list[int] = []
+    real_claim = runtime_module.claim
+
+    def counted(*args: Any, **kwargs: Any) -> list[outbox.OutboxCommand]:
+        claimed = real_claim(*args, **kwargs)
+        claims.append(len(claimed))
+        return claimed
+
+    monkeypatch.setattr(runtime_module, "claim", counted)
+    with runtime.store.write() as conn:  # a backlog: two pushes queued by hand
+        for points in (7, 9):
+            enqueue(
+                conn,
+                "loyaltyMemberships/update",
+                {"LoyaltyMembershipId": STORY.emma_novak_membership, "Points": points},
+                now=runtime.clock.now(),
+            )
+    async with connect("carol", ("member",)) as client:
+        result = await client.call_tool("award_points", AWARD)
+
+    assert body(result)["status"] == "posted"
+    # The write's own claim took the 2 oldest (full), so one more claim took the rest
+    # (1, short): no further claim.
+    assert claims == [1]
+    assert list_commands(runtime.store) == [], "nothing pending, in flight or dead"
+
+
+async def test_a_burst_of_awards_to_one_member_reads_the_membership_once(
+    runtime: LoyaltyRuntime, connect: Connect
+) -> None:
+    async with connect("carol", ("member",)) as client:
+        runtime.mews.stats.reset()
+        for number in range(3):
+            result = await client.call_tool("award_points", {**AWARD, "reason": f"burst {number}"})
+            assert body(result)["status"] == "posted"
+
+    assert runtime.mews.stats.requests["loyaltyMemberships/getAll"] == 1
