@@ -149,6 +149,8 @@ class LoyaltyRuntime:
                 mews = await stack.enter_async_context(open_mews())
             loader = MewsFactsLoader(mews, store, programs, clock=clock)
             directory = MembershipDirectory(mews, store, programs)
+            # An admin write to programs or tiers refreshes the loader's copy too.
+            directory.on_refresh.append(loader.refresh_configuration)
             actions = build_actions(
                 store=store,
                 programs=programs,

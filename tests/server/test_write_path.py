@@ -101,3 +101,19 @@ async def test_a_burst_of_awards_to_one_member_reads_the_membership_once(
             assert body(result)["status"] == "posted"
 
     assert runtime.mews.stats.requests["loyaltyMemberships/getAll"] == 1
+
+
+async def test_a_program_added_through_the_admin_tools_is_known_to_the_facts_at_once(
+    runtime: LoyaltyRuntime, connect: Connect
+) -> None:
+    before = await runtime.loader.program_codes()  # cached for the process
+    async with connect("dave") as client:
+        added = body(
+            await client.call_tool(
+                "add_loyalty_programs", {"programs": [{"name": "Spa Circle", "code": "SPA1"}]}
+            )
+        )
+    program_id = added["result"]["loyalty_programs"][0]["id"]
+
+    assert program_id not in before
+    assert (await runtime.loader.program_codes())[program_id] == "SPA1"

@@ -70,13 +70,18 @@ class MembershipDirectory:
         self._monotonic = clock
         self._refs: dict[str, MembershipRef] = {}
         self._read_at: dict[str, float] = {}
+        self.on_refresh: list[Callable[[], None]] = []
+        """Called by `refresh()`: other caches of the same configuration (the facts loader)."""
         self._program_codes: dict[str, str] | None = None
         self._tiers: dict[str, dict[str, tuple[str, int]]] = {}
 
     def refresh(self) -> None:
-        """Forget cached program and tier codes (after an admin write changed them)."""
+        """Forget cached program and tier codes (after an admin write changed them), here and
+        in every cache registered in `on_refresh`."""
         self._program_codes = None
         self._tiers.clear()
+        for forget in self.on_refresh:
+            forget()
 
     async def program_codes(self) -> dict[str, str]:
         """Mews program id -> program Code."""

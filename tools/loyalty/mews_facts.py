@@ -129,6 +129,14 @@ class MewsFactsLoader:
             yield item
 
     # ------------------------------------------------------------------ cached look-ups
+    def refresh_configuration(self) -> None:
+        """Forget the cached programs, tiers, accounting categories and services (after a write
+        changed them); the next read asks Mews again."""
+        self._program_codes = None
+        self._tier_codes = None
+        self._categories = None
+        self._service_enterprises = None
+
     async def chain_id(self) -> str:
         """The chain of the connection (`configuration/get`, read once)."""
         if self._chain_id is None:
