@@ -7,7 +7,10 @@ three segment queries with `find_segment`. Prints, per endpoint, the requests se
 minimum ceil(entities / 1000), the wall time of each phase, the client's CPU time spent
 decoding answers, the rate-limit floor for the requests sent, and this process's peak memory.
 
-    python -m bench.segment_scan [--customers 10000] [--program PC01] [--check]
+    python -m bench.segment_scan [--customers 10000] [--program PC01] [--check] [--replay]
+
+`--replay` records the sandbox's answers in a child process first, then times the scan against
+a server replaying them at wire speed (`bench.replay`): the wall time of the client alone.
 
 Targets (issue #18): decoding CPU <= 3 s at 10,000 customers; the scan's wall time <= 1.2 x
 the rate-limit floor (200 requests per 30 s: n requests cannot finish before
@@ -26,13 +29,18 @@ import argparse
 import asyncio
 import math
 import os
+import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.scan_mews import _peak_rss_mb, _sandbox_rss_mb, _start_sandbox
+import httpx
+
+from bench.replay import RecordingTransport
+from bench.scan_mews import _free_port, _peak_rss_mb, _sandbox_rss_mb, _start_sandbox
 from policies.clock import SystemClock
 from policies.store import Store
 from tools.loyalty import (
@@ -74,7 +82,7 @@ class Result:
     throttled: float
 
 
-async def _run(base_url: str, program_code: str, db: Path) -> Result:
+async def _run(base_url: str, program_code: str, db: Path, record_to: Path | None = None) -> Result:
     credentials = MewsCredentials(
         base_url=base_url,
         client_token=PORTFOLIO.client_token,
@@ -86,7 +94,10 @@ async def _run(base_url: str, program_code: str, db: Path) -> Result:
     store = Store(f"sqlite:///{db}")
     store.migrate([LEDGER])
     try:
-        async with MewsClient(credentials, timeout=120) as mews:
+        transport = (
+            None if record_to is None else RecordingTransport(httpx.AsyncHTTPTransport(), record_to)
+        )
+        async with MewsClient(credentials, timeout=120, transport=transport) as mews:
             loader = MewsFactsLoader(mews, store, programs, clock=SystemClock())
             started, cpu_started = time.perf_counter(), time.process_time()
             members = [m async for batch in loader.scan_members(program_code) for m in batch]
@@ -126,14 +137,24 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--program", default="PC01")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument(
+        "--replay",
+        action="store_true",
+        help="record the sandbox's answers in a child process, then time the scan against a "
+        "server that replays them at wire speed (the client alone, not the sandbox)",
+    )
+    parser.add_argument("--record", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
+        if args.replay:
+            return _replayed(args, Path(tmp))
         seed_started = time.perf_counter()
         process, base_url = _start_sandbox(args.customers, Path(tmp) / "state.json")
         seed_seconds = time.perf_counter() - seed_started
         try:
-            result = asyncio.run(_run(base_url, args.program, Path(tmp) / "ledger.sqlite3"))
+            db = Path(tmp) / "ledger.sqlite3"
+            result = asyncio.run(_run(base_url, args.program, db, args.record))
             sandbox_rss = _sandbox_rss_mb(process.pid)
         finally:
             process.terminate()
@@ -160,6 +181,34 @@ def main() -> int:
     sent = sum(result.requests.values())
     print(f"total requests: {sent} for {result.members} members (never one per member)")
     ok = _verdicts(result, sent, args.customers) and ok
+    return 0 if ok or not args.check else 1
+
+
+def _replayed(args: argparse.Namespace, tmp: Path) -> int:
+    """Record in a child process (its memory is not ours), then scan the replay."""
+    recorded = tmp / "answers"
+    command = [sys.executable, "-m", "bench.segment_scan", "--customers", str(args.customers)]
+    command += ["--program", args.program, "--record", str(recorded)]
+    print("recording the sandbox's answers (a full scan in a child process)...")
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    port = _free_port()
+    replay = subprocess.Popen(
+        [sys.executable, "-m", "bench.replay", "--folder", str(recorded), "--port", str(port)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert replay.stdout is not None
+        replay.stdout.readline()  # "replaying ..." once it listens
+        db = tmp / "replayed.sqlite3"
+        result = asyncio.run(_run(f"http://127.0.0.1:{port}", args.program, db))
+    finally:
+        replay.terminate()
+        replay.wait(timeout=30)
+    sent = sum(result.requests.values())
+    print(f"replayed scan_members({args.program!r}): {result.members} members, "
+          f"{sent} requests, {result.retries} retries, "
+          f"{result.throttled:.1f} s waiting for the limiter")  # fmt: skip
+    ok = _verdicts(result, sent, args.customers)
     return 0 if ok or not args.check else 1
 
 
