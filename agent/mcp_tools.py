@@ -109,10 +109,18 @@ def tool_spec(tool: mcp_types.Tool) -> ToolSpec:
     )
 
 
+ERROR_META = "mews-loyalty/error"
+"""Where the product's server puts a tool error's fields (`status`, `rule`, `reason`, ...):
+in `_meta`, since error results carry no structured content (tools.server.tooling)."""
+
+
 def tool_outcome(result: mcp_types.CallToolResult) -> ToolOutcome:
-    """Map an MCP tool result: structured content preferred, text as the fallback."""
+    """Map an MCP tool result: structured content preferred, text as the fallback; an error's
+    fields come from `_meta` (the text, which the model reads, already states them)."""
     structured = result.structured_content
     body = _text_of(result.content) if structured is None else _json(structured)
+    if structured is None and result.is_error:
+        structured = (result.meta or {}).get(ERROR_META)
     record = structured if isinstance(structured, dict) else None
     status = _status(record, is_error=result.is_error)
     if status == "denied":

@@ -3,7 +3,8 @@
     python -m bench.mcp_tools [--calls 200] [--stdio-calls 100]
 
 1. Bytes of the `tools/list` result as it goes over the wire (compact JSON), per toolset, for
-   the principal who sees the most of it (the target: `member` under 12 KB).
+   the principal who sees the most of it, and per tool (the target: `member` at most 975
+   bytes per tool on average, the reference filesystem server's density).
 2. Latency of `get_points_history` (a ledger read behind the guard: role check and audit
    record) and `list_rewards` (configuration only), p50/p99 in milliseconds:
    - direct: the engine call alone (no MCP, no guard);
@@ -37,7 +38,8 @@ from tools.server import create_server
 from tools.server.member import rewards_of
 
 MEMBERSHIP = STORY.emma_novak_membership
-TOOLSET_VIEWERS = {"member": "carol", "admin": "dave", "approvals": "alice"}
+TOOLSET_VIEWERS = {"member": "carol", "admin": "dave", "approvals": "alice", "campaigns": "alice"}
+BYTES_PER_TOOL_TARGET = 975
 CALLS: dict[str, dict[str, Any]] = {
     "get_points_history": {"membership_id": MEMBERSHIP, "limit": 20},
     "list_rewards": {"program_code": "PC01"},
@@ -60,13 +62,14 @@ async def _time(fn: Callable[[], Awaitable[object]], n: int) -> list[float]:
     return samples
 
 
-async def _listing_sizes(runtime: LoyaltyRuntime) -> dict[str, int]:
+async def _listing_sizes(runtime: LoyaltyRuntime) -> dict[str, tuple[int, int]]:
     sizes = {}
     for toolset, principal in TOOLSET_VIEWERS.items():
         server = create_server(runtime, principal=principal, toolsets=(toolset,))
         async with Client(server) as client:
             listed = await client.list_tools()
-        sizes[toolset] = len(listed.model_dump_json(by_alias=True, exclude_none=True))
+        size = len(listed.model_dump_json(by_alias=True, exclude_none=True))
+        sizes[toolset] = (size, len(listed.tools))
     return sizes
 
 
@@ -95,9 +98,16 @@ async def _in_memory(n: int, database: Path) -> dict[str, dict[str, list[float]]
         database_url=f"sqlite:///{database}", sandbox=Sandbox.seeded()
     ) as runtime:
         print("tools/list size (bytes, compact JSON on the wire):")
-        for toolset, size in (await _listing_sizes(runtime)).items():
-            flag = "  (target < 12 KB: ok)" if toolset == "member" and size < 12_000 else ""
-            print(f"  {toolset:<10} {size:>7,} as {TOOLSET_VIEWERS[toolset]}{flag}")
+        for toolset, (size, count) in (await _listing_sizes(runtime)).items():
+            per_tool = size / count
+            flag = ""
+            if toolset == "member":
+                verdict = "ok" if per_tool <= BYTES_PER_TOOL_TARGET else "OVER"
+                flag = f"  (target <= {BYTES_PER_TOOL_TARGET} per tool: {verdict})"
+            print(
+                f"  {toolset:<10} {size:>7,} for {count:>2} tools = {per_tool:>6.1f} per tool"
+                f" as {TOOLSET_VIEWERS[toolset]}{flag}"
+            )
         server = create_server(runtime, principal="carol", toolsets=("member",))
         async with Client(server) as client:
             await _seed_history(client)

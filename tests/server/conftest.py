@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from tests.schema_check import SchemaCheckingClient
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import Sandbox
 from tools.server import create_server
+from tools.server.tooling import error_body
 
 ALL_TOOLSETS = ("member", "admin", "approvals")
 
@@ -48,12 +50,16 @@ def connect(runtime: LoyaltyRuntime) -> Connect:
     ) -> AsyncIterator[Client]:
         server = create_server(runtime, principal=principal, toolsets=toolsets)
         async with Client(server) as client:
-            yield client
+            yield SchemaCheckingClient(client)  # type: ignore[misc]  # a checked Client
 
     return _connect
 
 
 def body(result: Any) -> dict[str, Any]:
-    """The structured content of a tool result (always a JSON object here)."""
+    """A result's structured content, or a tool error's fields (errors carry no structured
+    content: see tools.server.tooling)."""
+    if result.is_error:
+        assert result.structured_content is None, result
+        return error_body(result)
     assert isinstance(result.structured_content, dict), result
     return result.structured_content

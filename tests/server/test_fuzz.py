@@ -23,6 +23,7 @@ from tools.loyalty import entries_table
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import Sandbox
 from tools.server import ALL_TOOLS, create_server
+from tools.server.tooling import error_body
 
 _LEAF = (
     st.none()
@@ -96,7 +97,7 @@ def test_any_input_is_answered_without_an_internal_error_or_a_write(
 
     result = anyio.run(_call, fuzzed.server, tool.name, arguments)
 
-    body = result.structured_content
+    body = error_body(result) if result.is_error else result.structured_content
     assert isinstance(body, dict)
     if result.is_error:
         assert "internal error" not in str(body.get("message")), body

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from inline_snapshot import snapshot
 
 from tests.server.conftest import Connect
+from tools.server.app import SERVER_TOOLSETS as ALL_TOOLSETS
 
 pytestmark = pytest.mark.anyio
 
@@ -21,53 +24,88 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
         [
             {
                 "name": "get_chain_configuration",
-                "description": "The chain's loyalty programs (tiers, qualification, expiry), the policy mode and who you are.",
-                "inputSchema": {"type": "object", "additionalProperties": False, "properties": {}},
+                "title": "Chain configuration",
+                "description": "Programs (tiers, qualification, expiry), policy mode, and who you are.",
+                "inputSchema": {"type": "object", "properties": {}},
                 "outputSchema": {
                     "type": "object",
                     "properties": {
                         "chain_id": {"type": "string"},
                         "mode": {"type": "string"},
                         "you": {"type": "string"},
-                        "programs": {"type": "array"},
+                        "programs": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "code",
+                                    "name",
+                                    "currency",
+                                    "qualification",
+                                    "tiers",
+                                    "rewards",
+                                ],
+                            },
+                        },
                     },
+                    "required": ["chain_id", "mode", "you", "programs"],
                 },
                 "annotations": {"readOnlyHint": True},
             },
             {
                 "name": "find_members",
+                "title": "Find members",
                 "description": "Find guests; if several match, ask which one is meant.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
                         "query": {
                             "description": "name, e-mail, membership number or id",
-                            "maxLength": 100,
                             "minLength": 2,
                             "type": "string",
                         },
-                        "limit": {"default": 10, "maximum": 25, "minimum": 1, "type": "integer"},
+                        "limit": {
+                            "default": 10,
+                            "maximum": 25,
+                            "minimum": 1,
+                            "type": "integer",
+                            "description": "max items",
+                        },
                     },
                     "required": ["query"],
                 },
                 "outputSchema": {
                     "type": "object",
                     "properties": {
-                        "candidates": {"type": "array"},
+                        "candidates": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "customer_id",
+                                    "display_name",
+                                    "email_on_file",
+                                    "memberships",
+                                ],
+                            },
+                        },
                         "ambiguous": {"type": "boolean"},
                     },
+                    "required": ["candidates", "ambiguous"],
                 },
                 "annotations": {"readOnlyHint": True},
             },
             {
                 "name": "get_member_summary",
+                "title": "Member summary",
                 "description": "A member's memberships, tier, points, expiry, stays, nights and spend.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "customer_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"}
+                        "customer_id": {
+                            "type": "string",
+                            "description": "guest's customer id (find_members)",
+                        }
                     },
                     "required": ["customer_id"],
                 },
@@ -77,29 +115,68 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "customer_id": {"type": "string"},
                         "display_name": {"type": "string"},
                         "email_on_file": {"type": "boolean"},
-                        "memberships": {"type": "array"},
+                        "memberships": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "membership_id",
+                                    "program_code",
+                                    "state",
+                                    "is_primary",
+                                ],
+                            },
+                        },
                         "stays": {"type": "integer"},
                         "nights": {"type": "integer"},
                         "first_stay": {"type": ["string", "null"]},
                         "last_stay": {"type": ["string", "null"]},
                         "upcoming_stays": {"type": "integer"},
-                        "spend_by_currency": {"type": "object"},
+                        "spend_by_currency": {
+                            "type": "object",
+                            "additionalProperties": {"type": "object"},
+                        },
                         "inputs": {"type": "object"},
                         "reasoning": {"type": "string"},
                     },
+                    "required": [
+                        "customer_id",
+                        "display_name",
+                        "email_on_file",
+                        "memberships",
+                        "stays",
+                        "nights",
+                        "upcoming_stays",
+                        "spend_by_currency",
+                        "inputs",
+                        "reasoning",
+                    ],
                 },
                 "annotations": {"readOnlyHint": True},
             },
             {
                 "name": "get_points_history",
+                "title": "Points history",
                 "description": "Ledger entries, newest first, with the balance after each.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "membership_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
-                        "limit": {"default": 20, "maximum": 100, "minimum": 1, "type": "integer"},
-                        "before_sequence": {"minimum": 1, "type": ["integer", "null"]},
+                        "membership_id": {
+                            "type": "string",
+                            "description": "loyalty membership id (get_member_summary)",
+                        },
+                        "limit": {
+                            "default": 20,
+                            "maximum": 100,
+                            "minimum": 1,
+                            "type": "integer",
+                            "description": "max items",
+                        },
+                        "before_sequence": {
+                            "minimum": 1,
+                            "type": "integer",
+                            "description": "for the next page",
+                        },
                     },
                     "required": ["membership_id"],
                 },
@@ -107,22 +184,42 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "type": "object",
                     "properties": {
                         "membership_id": {"type": "string"},
-                        "entries": {"type": "array"},
+                        "entries": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "entry_id",
+                                    "sequence",
+                                    "kind",
+                                    "points",
+                                    "balance_after",
+                                    "reason",
+                                    "actor",
+                                    "source",
+                                    "created_at",
+                                ],
+                            },
+                        },
                         "next_before_sequence": {"type": ["integer", "null"]},
                         "note": {"type": "string"},
                     },
+                    "required": ["membership_id", "entries"],
                 },
                 "annotations": {"readOnlyHint": True, "openWorldHint": False},
             },
             {
                 "name": "get_tier_progress",
+                "title": "Tier progress",
                 "description": "What a member needs for the next tier; whether a downgrade is due.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "customer_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
-                        "program_code": {"maxLength": 50, "type": ["string", "null"]},
+                        "customer_id": {
+                            "type": "string",
+                            "description": "guest's customer id (find_members)",
+                        },
+                        "program_code": {"type": "string", "description": "default: the member's"},
                     },
                     "required": ["customer_id"],
                 },
@@ -147,24 +244,44 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "inputs": {"type": "object"},
                         "reasoning": {"type": "string"},
                     },
+                    "required": [
+                        "customer_id",
+                        "membership_id",
+                        "program_code",
+                        "basis",
+                        "window_months",
+                        "value",
+                        "downgrade_due",
+                        "inputs",
+                        "reasoning",
+                    ],
                 },
                 "annotations": {"readOnlyHint": True},
             },
             {
                 "name": "recommend_rewards",
-                "description": "Rewards the member can redeem at today's price, best fit first, with reasons.",
+                "title": "Recommend rewards",
+                "description": "Rewards the member can redeem now, best fit first, with reasons.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "customer_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
-                        "program_code": {"maxLength": 50, "type": ["string", "null"]},
+                        "customer_id": {
+                            "type": "string",
+                            "description": "guest's customer id (find_members)",
+                        },
+                        "program_code": {"type": "string", "description": "default: the member's"},
                         "on": {
                             "format": "date",
-                            "type": ["string", "null"],
+                            "type": "string",
                             "description": "default today",
                         },
-                        "limit": {"default": 5, "maximum": 10, "minimum": 1, "type": "integer"},
+                        "limit": {
+                            "default": 5,
+                            "maximum": 10,
+                            "minimum": 1,
+                            "type": "integer",
+                            "description": "max items",
+                        },
                     },
                     "required": ["customer_id"],
                 },
@@ -174,27 +291,68 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "customer_id": {"type": "string"},
                         "program_code": {"type": "string"},
                         "on": {"type": "string"},
-                        "recommended": {"type": "array"},
-                        "not_eligible": {"type": "array"},
+                        "recommended": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "rank",
+                                    "reward_id",
+                                    "reward_name",
+                                    "category",
+                                    "price_points",
+                                    "spend_share",
+                                    "reason",
+                                ],
+                            },
+                        },
+                        "not_eligible": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "reward_id",
+                                    "eligible",
+                                    "price_points",
+                                    "checks",
+                                    "reasoning",
+                                ],
+                            },
+                        },
                         "inputs": {"type": "object"},
                         "reasoning": {"type": "string"},
                     },
+                    "required": [
+                        "customer_id",
+                        "program_code",
+                        "on",
+                        "recommended",
+                        "not_eligible",
+                        "inputs",
+                        "reasoning",
+                    ],
                 },
                 "annotations": {"readOnlyHint": True},
             },
             {
                 "name": "find_member_segment",
-                "description": "Members lapsing, near the next tier, or high spenders with no recent redemption.",
+                "title": "Find member segment",
+                "description": "Members lapsing, near the next tier, or spending high but not redeeming.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
                         "segment": {
                             "enum": ["lapsing", "near_next_tier", "high_spend_no_redemption"],
-                            "type": "string",
+                            "description": "which members",
                         },
-                        "program_code": {"maxLength": 50, "type": ["string", "null"]},
-                        "limit": {"default": 25, "maximum": 100, "minimum": 1, "type": "integer"},
+                        "program_code": {"type": "string", "description": "default: the member's"},
+                        "limit": {
+                            "default": 25,
+                            "maximum": 100,
+                            "minimum": 1,
+                            "type": "integer",
+                            "description": "max items",
+                        },
                     },
                     "required": ["segment"],
                 },
@@ -205,22 +363,43 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "program_code": {"type": "string"},
                         "as_of": {"type": "string"},
                         "scanned": {"type": "integer"},
-                        "members": {"type": "array"},
+                        "members": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "customer_id",
+                                    "display_name",
+                                    "membership_id",
+                                    "metrics",
+                                    "reason",
+                                ],
+                            },
+                        },
                         "inputs": {"type": "object"},
                         "reasoning": {"type": "string"},
                     },
+                    "required": [
+                        "kind",
+                        "program_code",
+                        "as_of",
+                        "scanned",
+                        "members",
+                        "inputs",
+                        "reasoning",
+                    ],
                 },
                 "annotations": {"readOnlyHint": True},
             },
             {
                 "name": "list_rewards",
-                "description": "The rewards catalogue of a program, optionally for a tier or category.",
+                "title": "List rewards",
+                "description": "A program's rewards, optionally for a tier or category.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "program_code": {"maxLength": 50, "type": ["string", "null"]},
-                        "tier_code": {"maxLength": 50, "minLength": 1, "type": ["string", "null"]},
+                        "program_code": {"type": "string", "description": "default: the member's"},
+                        "tier_code": {"type": "string", "description": "only this tier's rewards"},
                         "category": {
                             "enum": [
                                 "late_checkout",
@@ -231,7 +410,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                                 "parking",
                                 "other",
                             ],
-                            "type": ["string", "null"],
+                            "description": "only this category",
                         },
                     },
                 },
@@ -239,44 +418,50 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "type": "object",
                     "properties": {
                         "program_code": {"type": "string"},
-                        "rewards": {"type": "array"},
+                        "rewards": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "reward_id",
+                                    "name",
+                                    "category",
+                                    "base_points",
+                                    "eligible_tiers",
+                                ],
+                            },
+                        },
                     },
+                    "required": ["program_code", "rewards"],
                 },
                 "annotations": {"readOnlyHint": True, "openWorldHint": False},
             },
             {
                 "name": "quote_points",
-                "description": "Price a reward on a day, or value a stay bonus for a member. Writes nothing.",
+                "title": "Quote points",
+                "description": "Price a reward on a day, or value a member's stay bonus. Writes nothing.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
                         "kind": {
                             "description": "redemption: a reward's price; bonus: a stay bonus",
                             "enum": ["redemption", "bonus"],
-                            "type": "string",
                         },
-                        "program_code": {"maxLength": 50, "type": ["string", "null"]},
+                        "program_code": {"type": "string", "description": "default: the member's"},
                         "reward_id": {
-                            "maxLength": 64,
-                            "minLength": 1,
-                            "type": ["string", "null"],
+                            "type": "string",
                             "description": "for redemption",
                         },
                         "on": {
                             "format": "date",
-                            "type": ["string", "null"],
+                            "type": "string",
                             "description": "default today",
                         },
-                        "customer_id": {
-                            "pattern": "^[0-9a-fA-F-]{36}$",
-                            "type": ["string", "null"],
-                            "description": "for bonus",
-                        },
+                        "customer_id": {"type": "string", "description": "for bonus"},
                         "base_points": {
                             "maximum": 1000000,
                             "minimum": 0,
-                            "type": ["integer", "null"],
+                            "type": "integer",
                             "description": "for bonus",
                         },
                     },
@@ -289,29 +474,41 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "redemption": {"type": ["object", "null"]},
                         "bonus": {"type": ["object", "null"]},
                     },
+                    "required": ["kind"],
                 },
                 "annotations": {"readOnlyHint": True},
             },
             {
                 "name": "award_points",
-                "description": "Add points to a membership: posted, pending_approval (do not retry) or denied.",
+                "title": "Award points",
+                "description": "Add points to a membership (pending_approval: do not retry).",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "membership_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
-                        "points": {"exclusiveMinimum": 0, "maximum": 1000000, "type": "integer"},
+                        "membership_id": {
+                            "type": "string",
+                            "description": "loyalty membership id (get_member_summary)",
+                        },
+                        "points": {
+                            "maximum": 1000000,
+                            "type": "integer",
+                            "description": "points to add",
+                            "minimum": 1,
+                        },
                         "reason": {
                             "description": "no personal data",
                             "maxLength": 500,
                             "minLength": 3,
                             "type": "string",
                         },
-                        "goodwill": {"default": False, "type": "boolean"},
+                        "goodwill": {
+                            "default": False,
+                            "type": "boolean",
+                            "description": "a gesture: goodwill budget, no tier credit",
+                        },
                         "idempotency_key": {
-                            "maxLength": 200,
-                            "minLength": 1,
-                            "type": ["string", "null"],
+                            "type": "string",
+                            "description": "never posts twice; default: from arguments",
                         },
                     },
                     "required": ["membership_id", "points", "reason"],
@@ -320,27 +517,38 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "type": "object",
                     "properties": {
                         "status": {"enum": ["posted", "pending_approval"]},
-                        "result": {"type": ["object", "null"]},
-                        "approval_id": {"type": ["string", "null"]},
-                        "rule": {"type": ["string", "null"]},
-                        "reason": {"type": ["string", "null"]},
-                        "expires_at": {"type": ["string", "null"]},
+                        "replayed": {"type": "boolean"},
+                        "result": {
+                            "type": "object",
+                            "required": [
+                                "membership_id",
+                                "entry_id",
+                                "kind",
+                                "points",
+                                "balance",
+                                "available",
+                            ],
+                        },
+                        "approval_id": {"type": "string"},
+                        "rule": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "expires_at": {"type": "string"},
                     },
+                    "required": ["status"],
                 },
-                "annotations": {
-                    "destructiveHint": False,
-                    "idempotentHint": True,
-                    "openWorldHint": False,
-                },
+                "annotations": {"destructiveHint": False, "idempotentHint": True},
             },
             {
                 "name": "adjust_points",
+                "title": "Adjust points",
                 "description": "Correct a membership's points by a signed amount.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "membership_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
+                        "membership_id": {
+                            "type": "string",
+                            "description": "loyalty membership id (get_member_summary)",
+                        },
                         "points": {
                             "description": "signed correction, not zero",
                             "maximum": 1000000,
@@ -354,9 +562,8 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                             "type": "string",
                         },
                         "idempotency_key": {
-                            "maxLength": 200,
-                            "minLength": 1,
-                            "type": ["string", "null"],
+                            "type": "string",
+                            "description": "never posts twice; default: from arguments",
                         },
                     },
                     "required": ["membership_id", "points", "reason"],
@@ -365,37 +572,47 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "type": "object",
                     "properties": {
                         "status": {"enum": ["posted", "pending_approval"]},
-                        "result": {"type": ["object", "null"]},
-                        "approval_id": {"type": ["string", "null"]},
-                        "rule": {"type": ["string", "null"]},
-                        "reason": {"type": ["string", "null"]},
-                        "expires_at": {"type": ["string", "null"]},
+                        "replayed": {"type": "boolean"},
+                        "result": {
+                            "type": "object",
+                            "required": [
+                                "membership_id",
+                                "entry_id",
+                                "kind",
+                                "points",
+                                "balance",
+                                "available",
+                            ],
+                        },
+                        "approval_id": {"type": "string"},
+                        "rule": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "expires_at": {"type": "string"},
                     },
+                    "required": ["status"],
                 },
-                "annotations": {
-                    "destructiveHint": False,
-                    "idempotentHint": True,
-                    "openWorldHint": False,
-                },
+                "annotations": {"destructiveHint": False, "idempotentHint": True},
             },
             {
                 "name": "redeem_reward",
+                "title": "Redeem reward",
                 "description": "Redeem a reward at the day's price; the hotel gets a task to fulfil it.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "membership_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
-                        "reward_id": {"maxLength": 64, "minLength": 1, "type": "string"},
+                        "membership_id": {
+                            "type": "string",
+                            "description": "loyalty membership id (get_member_summary)",
+                        },
+                        "reward_id": {"type": "string", "description": "from list_rewards"},
                         "on": {
                             "format": "date",
-                            "type": ["string", "null"],
+                            "type": "string",
                             "description": "default today",
                         },
                         "idempotency_key": {
-                            "maxLength": 200,
-                            "minLength": 1,
-                            "type": ["string", "null"],
+                            "type": "string",
+                            "description": "never posts twice; default: from arguments",
                         },
                     },
                     "required": ["membership_id", "reward_id"],
@@ -404,31 +621,46 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "type": "object",
                     "properties": {
                         "status": {"enum": ["posted", "pending_approval"]},
-                        "result": {"type": ["object", "null"]},
-                        "approval_id": {"type": ["string", "null"]},
-                        "rule": {"type": ["string", "null"]},
-                        "reason": {"type": ["string", "null"]},
-                        "expires_at": {"type": ["string", "null"]},
+                        "replayed": {"type": "boolean"},
+                        "result": {
+                            "type": "object",
+                            "required": [
+                                "membership_id",
+                                "entry_id",
+                                "kind",
+                                "points",
+                                "balance",
+                                "available",
+                                "reward_id",
+                                "reward_name",
+                                "on",
+                                "fulfilment",
+                            ],
+                        },
+                        "approval_id": {"type": "string"},
+                        "rule": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "expires_at": {"type": "string"},
                     },
+                    "required": ["status"],
                 },
-                "annotations": {
-                    "destructiveHint": False,
-                    "idempotentHint": True,
-                    "openWorldHint": False,
-                },
+                "annotations": {"destructiveHint": False, "idempotentHint": True},
             },
             {
                 "name": "reverse_points_entry",
-                "description": "Undo one ledger entry (from get_points_history) exactly.",
+                "title": "Reverse points entry",
+                "description": "Undo one ledger entry exactly.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "membership_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
+                        "membership_id": {
+                            "type": "string",
+                            "description": "loyalty membership id (get_member_summary)",
+                        },
                         "entry_id": {
                             "description": "from get_points_history",
-                            "exclusiveMinimum": 0,
                             "type": "integer",
+                            "minimum": 1,
                         },
                         "reason": {
                             "description": "no personal data",
@@ -437,9 +669,8 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                             "type": "string",
                         },
                         "idempotency_key": {
-                            "maxLength": 200,
-                            "minLength": 1,
-                            "type": ["string", "null"],
+                            "type": "string",
+                            "description": "never posts twice; default: from arguments",
                         },
                     },
                     "required": ["membership_id", "entry_id", "reason"],
@@ -448,50 +679,75 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "type": "object",
                     "properties": {
                         "status": {"enum": ["posted", "pending_approval"]},
-                        "result": {"type": ["object", "null"]},
-                        "approval_id": {"type": ["string", "null"]},
-                        "rule": {"type": ["string", "null"]},
-                        "reason": {"type": ["string", "null"]},
-                        "expires_at": {"type": ["string", "null"]},
+                        "replayed": {"type": "boolean"},
+                        "result": {
+                            "type": "object",
+                            "required": [
+                                "membership_id",
+                                "entry_id",
+                                "kind",
+                                "points",
+                                "balance",
+                                "available",
+                            ],
+                        },
+                        "approval_id": {"type": "string"},
+                        "rule": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "expires_at": {"type": "string"},
                     },
+                    "required": ["status"],
                 },
-                "annotations": {"idempotentHint": True, "openWorldHint": False},
+                "annotations": {"idempotentHint": True},
             },
             {
                 "name": "draft_offer",
+                "title": "Draft offer",
                 "description": "Store an offer draft for staff to review. Sends nothing.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
-                        "customer_id": {"pattern": "^[0-9a-fA-F-]{36}$", "type": "string"},
+                        "customer_id": {
+                            "type": "string",
+                            "description": "guest's customer id (find_members)",
+                        },
                         "membership_id": {
-                            "pattern": "^[0-9a-fA-F-]{36}$",
-                            "type": ["string", "null"],
+                            "type": "string",
+                            "description": "loyalty membership id (get_member_summary)",
                         },
                         "reward_id": {
-                            "maxLength": 64,
-                            "minLength": 1,
-                            "type": ["string", "null"],
+                            "type": "string",
                             "description": "offer a catalogue reward",
                         },
                         "bonus_points": {
-                            "exclusiveMinimum": 0,
                             "maximum": 1000000,
-                            "type": ["integer", "null"],
+                            "type": "integer",
                             "description": "or offer bonus points",
+                            "minimum": 1,
                         },
-                        "valid_from": {"format": "date", "type": "string"},
-                        "valid_until": {"format": "date", "type": "string"},
+                        "valid_from": {
+                            "format": "date",
+                            "type": "string",
+                            "description": "first valid day",
+                        },
+                        "valid_until": {
+                            "format": "date",
+                            "type": "string",
+                            "description": "last valid day",
+                        },
                         "channel": {
                             "enum": ["email", "sms", "phone", "in_person", "letter"],
-                            "type": "string",
+                            "description": "how staff will send it",
                         },
-                        "rationale": {"maxLength": 1000, "minLength": 10, "type": "string"},
+                        "rationale": {
+                            "maxLength": 1000,
+                            "minLength": 10,
+                            "type": "string",
+                            "description": "why, for the reviewing staff",
+                        },
                         "idempotency_key": {
-                            "maxLength": 200,
-                            "minLength": 1,
-                            "type": ["string", "null"],
+                            "type": "string",
+                            "description": "never posts twice; default: from arguments",
                         },
                     },
                     "required": [
@@ -506,12 +762,26 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "type": "object",
                     "properties": {
                         "status": {"enum": ["posted", "pending_approval"]},
-                        "result": {"type": ["object", "null"]},
-                        "approval_id": {"type": ["string", "null"]},
-                        "rule": {"type": ["string", "null"]},
-                        "reason": {"type": ["string", "null"]},
-                        "expires_at": {"type": ["string", "null"]},
+                        "replayed": {"type": "boolean"},
+                        "result": {
+                            "type": "object",
+                            "required": [
+                                "offer_id",
+                                "customer_id",
+                                "valid_from",
+                                "valid_until",
+                                "channel",
+                                "rationale",
+                                "drafted_by",
+                                "created_at",
+                            ],
+                        },
+                        "approval_id": {"type": "string"},
+                        "rule": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "expires_at": {"type": "string"},
                     },
+                    "required": ["status"],
                 },
                 "annotations": {
                     "destructiveHint": False,
@@ -521,26 +791,91 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
             },
             {
                 "name": "list_offer_drafts",
+                "title": "List offer drafts",
                 "description": "Offer drafts, newest first, optionally for one customer.",
                 "inputSchema": {
                     "type": "object",
-                    "additionalProperties": False,
                     "properties": {
                         "customer_id": {
-                            "pattern": "^[0-9a-fA-F-]{36}$",
-                            "type": ["string", "null"],
+                            "type": "string",
+                            "description": "guest's customer id (find_members)",
                         },
-                        "limit": {"default": 20, "maximum": 100, "minimum": 1, "type": "integer"},
+                        "limit": {
+                            "default": 20,
+                            "maximum": 100,
+                            "minimum": 1,
+                            "type": "integer",
+                            "description": "max items",
+                        },
                     },
                 },
-                "outputSchema": {"type": "object", "properties": {"offers": {"type": "array"}}},
+                "outputSchema": {
+                    "type": "object",
+                    "properties": {
+                        "offers": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "required": [
+                                    "offer_id",
+                                    "customer_id",
+                                    "valid_from",
+                                    "valid_until",
+                                    "channel",
+                                    "rationale",
+                                    "drafted_by",
+                                    "created_at",
+                                ],
+                            },
+                        }
+                    },
+                    "required": ["offers"],
+                },
                 "annotations": {"readOnlyHint": True, "openWorldHint": False},
             },
         ]
     )
 
 
-async def test_the_member_toolset_listing_stays_under_12_kb(connect: Connect) -> None:
+async def test_the_member_toolset_listing_averages_at_most_975_bytes_per_tool(
+    connect: Connect,
+) -> None:
+    """The reference filesystem server's density: what a model reads on every turn."""
     async with connect("carol", ("member",)) as client:
         listed = await client.list_tools()
-    assert len(listed.model_dump_json(by_alias=True, exclude_none=True)) < 12_000
+    size = len(listed.model_dump_json(by_alias=True, exclude_none=True))
+    assert size <= 975 * len(listed.tools), size / len(listed.tools)
+
+
+async def test_every_tool_sends_its_title_and_describes_every_parameter(
+    connect: Connect,
+) -> None:
+    async with connect("alice", ALL_TOOLSETS) as client:
+        listed = await client.list_tools()
+    assert listed.tools
+    for tool in listed.tools:
+        assert tool.title, tool.name
+        for name, schema in _parameters(tool.input_schema):
+            assert schema.get("description"), f"{tool.name}.{name} has no description"
+
+
+def _parameters(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = list(schema.get("properties", {}).items())
+    for shape in schema.get("$defs", {}).values():
+        found.extend(shape.get("properties", {}).items())
+    return found
+
+
+async def test_output_schemas_type_every_field_and_list_the_required_ones(
+    connect: Connect,
+) -> None:
+    async with connect("alice", ALL_TOOLSETS) as client:
+        listed = await client.list_tools()
+    for tool in listed.tools:
+        schema = tool.output_schema
+        assert schema is not None, tool.name
+        assert schema.get("required"), f"{tool.name}: {{}} would validate"
+        for name, field in schema["properties"].items():
+            assert "type" in field or "enum" in field or "anyOf" in field, (tool.name, name)
+            if field.get("type") == "array":
+                assert "type" in field["items"] or "enum" in field["items"], (tool.name, name)

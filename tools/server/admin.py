@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-import mcp_types as types
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from policies import Denied, Outcome, PendingApproval
@@ -32,7 +31,7 @@ from tools.actions.admin import (
     UpdateTiersArgs,
 )
 from tools.actions.models import MAX_POINTS, AdjustPointsArgs, MewsId, Reason
-from tools.server.tooling import ToolDef, ToolEnv, outcome_result
+from tools.server.tooling import ToolDef, ToolEnv, denied_result
 from tools.server.writes import WriteOutcome, submit
 
 __all__ = ["ADMIN_TOOLS"]
@@ -191,11 +190,11 @@ async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
         )
     denied = next((o for o in outcomes if isinstance(o, Denied)), None)
     if denied is not None:
-        result = outcome_result(denied)
-        body = dict(result.structured_content or {})
-        body["memberships"] = None if memberships is None else memberships.to_dict()
-        body["points"] = [c.model_dump() for c in changes]
-        return types.CallToolResult(content=result.content, structured_content=body, is_error=True)
+        done = {
+            "memberships": None if memberships is None else memberships.to_dict(),
+            "points": [c.model_dump() for c in changes],
+        }
+        return denied_result(denied, done)
     pending = any(isinstance(o, PendingApproval) for o in outcomes)
     return MembershipsUpdated(
         status="pending_approval" if pending else "posted",

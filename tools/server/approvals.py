@@ -92,13 +92,13 @@ APPROVAL_TOOLS: tuple[ToolDef, ...] = (
         "Approve (executes the request exactly as asked, once) or reject a pending request. "
         "Managers only, never their own request.",
         DecideArgs,
-        WriteOutcome[Any],
+        WriteOutcome[dict[str, Any]],  # the approved action's result, or the rejection
         toolset="approvals",
         needs=("approve",),
         handler=decide,
         read_only=False,
         destructive=True,
-        idempotent=False,
-        open_world=True,
+        idempotent=True,  # a decided approval is not decided again: a repeat changes nothing
+        open_world=True,  # the approved write pushes to Mews
     ),
 )

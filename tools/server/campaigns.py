@@ -570,8 +570,7 @@ UPSELL_TOOLS: tuple[ToolDef, ...] = (
         AcceptUpsellInput,
         WriteOutcome[UpsellAccepted],
         handler=accept_upsell,
-        idempotent=False,
-        open_world=True,
+        open_world=True,  # idempotent: one acceptance per reservation and item
         **_WRITE,
     ),
 )
@@ -583,8 +582,7 @@ CAMPAIGN_TOOLS: tuple[ToolDef, ...] = (
         "Draft a campaign for a segment with a randomised holdout; drafts only, never sent.",
         CreateCampaignInput,
         WriteOutcome[CampaignSummary],
-        handler=create_campaign,
-        open_world=True,
+        handler=create_campaign,  # drafts only, in our store: not open-world
         **_WRITE,
     ),
     ToolDef(

@@ -652,8 +652,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "get_chain_configuration",
         "Chain configuration",
-        "The chain's loyalty programs (tiers, qualification, expiry), the policy mode and "
-        "who you are.",
+        "Programs (tiers, qualification, expiry), policy mode, and who you are.",
         NoArgs,
         ChainConfiguration,
         handler=get_chain_configuration,
@@ -702,7 +701,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "recommend_rewards",
         "Recommend rewards",
-        "Rewards the member can redeem at today's price, best fit first, with reasons.",
+        "Rewards the member can redeem now, best fit first, with reasons.",
         RecommendArgs,
         Recommendations,
         handler=recommend,
@@ -712,7 +711,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "find_member_segment",
         "Find member segment",
-        "Members lapsing, near the next tier, or high spenders with no recent redemption.",
+        "Members lapsing, near the next tier, or spending high but not redeeming.",
         SegmentArgs,
         SegmentResult,
         handler=find_member_segment,
@@ -722,7 +721,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "list_rewards",
         "List rewards",
-        "The rewards catalogue of a program, optionally for a tier or category.",
+        "A program's rewards, optionally for a tier or category.",
         ListRewardsArgs,
         RewardList,
         handler=list_rewards_tool,
@@ -731,7 +730,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "quote_points",
         "Quote points",
-        "Price a reward on a day, or value a stay bonus for a member. Writes nothing.",
+        "Price a reward on a day, or value a member's stay bonus. Writes nothing.",
         QuoteArgs,
         Quote,
         handler=quote_points,
@@ -741,10 +740,11 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "award_points",
         "Award points",
-        "Add points to a membership: posted, pending_approval (do not retry) or denied.",
+        "Add points to a membership (pending_approval: do not retry).",
         AwardInput,
         WriteOutcome[PointsPosted],
         handler=award_points,
+        open_world=True,  # pushes the balance (and notes, tasks) to Mews
         **_WRITE,
     ),
     ToolDef(
@@ -754,6 +754,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
         AdjustInput,
         WriteOutcome[PointsPosted],
         handler=adjust_points,
+        open_world=True,  # pushes the balance (and notes, tasks) to Mews
         **_WRITE,
     ),
     ToolDef(
@@ -763,16 +764,18 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
         RedeemInput,
         WriteOutcome[RedemptionPosted],
         handler=redeem_reward,
+        open_world=True,  # pushes the balance (and notes, tasks) to Mews
         **_WRITE,
     ),
     ToolDef(
         "reverse_points_entry",
         "Reverse points entry",
-        "Undo one ledger entry (from get_points_history) exactly.",
+        "Undo one ledger entry exactly.",
         ReverseInput,
         WriteOutcome[PointsPosted],
         handler=reverse_points_entry,
         destructive=True,
+        open_world=True,  # pushes the balance (and notes, tasks) to Mews
         **_WRITE,
     ),
     ToolDef(

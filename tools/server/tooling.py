@@ -9,8 +9,14 @@ before anything is read or written), runs the handler, and turns what it returns
 
 - a model instance: a normal result;
 - a policy `Outcome`: `Posted`/`PendingApproval` are normal results (`to_dict()`), `Denied` is
-  a tool error whose structured body is `{"status": "denied", "rule", "reason"}`;
-- `ToolRefusal` (and the engine's request errors): a tool error with `{"status": "error", ...}`.
+  a tool error (`Denied by policy (rule): reason`);
+- `ToolRefusal` (and the engine's request errors, arguments that do not validate): a tool error.
+
+A tool error carries its reason as text with `isError` and no `structuredContent`: the output
+schema describes successful results only, and TypeScript clients validate any structured content
+they get, errors included. The error's fields (`status`: denied | invalid_arguments | error |
+unknown_tool, `rule`, `reason`, `message`, `errors`) travel in `_meta` under `ERROR_META` for
+clients of ours that want them as data.
 
 Anything unexpected is logged and answered with a short internal-error message: never a
 traceback.
@@ -37,6 +43,8 @@ from tools.mews import MewsAPIError, MewsError, MewsServerError
 from tools.runtime import LoyaltyRuntime
 
 __all__ = [
+    "ERROR_META",
+    "PARAMETER_DOCS",
     "TOOLSETS",
     "Handler",
     "ToolDef",
@@ -45,6 +53,8 @@ __all__ = [
     "Toolset",
     "call_tool",
     "compact_schema",
+    "denied_result",
+    "error_body",
     "tool_listing",
 ]
 
@@ -93,7 +103,8 @@ class ToolDef:
 
     def tool(self) -> types.Tool:
         return types.Tool(
-            name=self.name,  # the title stays ours (CLI, docs): the name already reads as one
+            name=self.name,
+            title=self.title,
             description=self.description,
             input_schema=_input_schema(self.args),
             output_schema=_output_schema(self.result),
@@ -148,68 +159,207 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**other, **merged, "type": [other["type"], "null"]}
 
 
+# What a parameter means wherever it appears without its own description: one vocabulary,
+# so `customer_id` and `membership_id` (both GUIDs) never read alike. Short: a model reads
+# them on every turn.
+PARAMETER_DOCS: dict[str, str] = {
+    "account_ids": "Mews customer ids",
+    "approval_id": "from list_pending_approvals",
+    "before_sequence": "for the next page",
+    "bonus_points": "bonus points to offer",
+    "campaign_id": "from list_campaigns",
+    "category": "only this category",
+    "channel": "how staff will send it",
+    "channels": "where members are reached",
+    "code": "short code shown in Mews",
+    "codes": "program codes",
+    "comment": "shown to the requester",
+    "customer_id": "guest's customer id (find_members)",
+    "decision": "approve runs the write; reject drops it",
+    "expiration_date": "last valid day",
+    "goal": "whom to target",
+    "goodwill": "a gesture: goodwill budget, no tier credit",
+    "holdout_share": "share kept out to measure lift",
+    "idempotency_key": "never posts twice; default: from arguments",
+    "include_deleted": "also deleted programs",
+    "is_primary": "the guest's main membership",
+    "item_id": "from suggest_upsell",
+    "limit": "max items",
+    "loyalty_membership_id": "Mews loyalty membership id",
+    "loyalty_membership_ids": "Mews loyalty membership ids",
+    "loyalty_program_id": "Mews loyalty program id",
+    "loyalty_program_ids": "Mews loyalty program ids",
+    "loyalty_tier_id": "Mews loyalty tier id",
+    "loyalty_tier_ids": "Mews loyalty tier ids",
+    "membership_id": "loyalty membership id (get_member_summary)",
+    "membership_number": "number on the member card",
+    "membership_numbers": "numbers printed on member cards",
+    "memberships": "memberships to create",
+    "name": "shown to staff",
+    "ordering": "position of the tier in its program",
+    "points": "points to add",
+    "program_code": "default: the member's",
+    "programs": "programs to create",
+    "rationale": "why, for the reviewing staff",
+    "reason": "why, kept in the ledger and audit",
+    "reservation_id": "Mews reservation id",
+    "reward_id": "from list_rewards",
+    "seed": "fixes the random holdout (default: from the id)",
+    "segment": "which members",
+    "state": "membership state in Mews",
+    "subscription": "free or paid membership",
+    "tier_code": "only this tier's rewards",
+    "tiers": "tiers to create",
+    "type": "Mews program type",
+    "updates": "one change per item; unset fields stay",
+    "valid_days": "days the offer runs",
+    "valid_from": "first valid day",
+    "valid_until": "last valid day",
+}
+_GUID_PATTERN = "^[0-9a-fA-F-]{36}$"
+
+
 def _input_schema(model: type[BaseModel]) -> JSON:
-    return compact_schema(model.model_json_schema())
+    """The arguments' schema, described, without what tells a client nothing it acts on:
+    `additionalProperties: false` (the server names any unexpected argument; the agent's
+    strict mode adds it back), `minLength: 1`, the length caps of ids, codes and keys, and
+    `type` beside `enum`."""
+    schema = _described(compact_schema(model.model_json_schema()))
+    schema.pop("additionalProperties", None)
+    return _trimmed(schema)
 
 
-def _output_schema(kind: Any) -> JSON:
-    """The result's shape one level deep: every top-level field with its JSON type (nested
-    objects and arrays are typed, not spelled out; nothing is listed as required). It validates
-    every result and names its fields, at a fraction of the full schema's size (the member
-    toolset's tools/list stays under 12 KB)."""
-    full = compact_schema(_adapter(kind).json_schema(mode="serialization"))
-    defs = full.get("$defs", {})
-    properties = {name: _shallow(sub, defs) for name, sub in full.get("properties", {}).items()}
-    return {"type": "object", "properties": properties}
+_SHORT_ID_LENGTH = 200  # ids, codes and idempotency keys: the server names an overlong one
 
 
-def _shallow(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
-    ref = schema.get("$ref")
-    if isinstance(ref, str):
-        schema = {
-            **defs.get(ref.rsplit("/", 1)[-1], {}),
-            **{k: v for k, v in schema.items() if k != "$ref"},
-        }
-    out: dict[str, Any] = {}
-    if "enum" in schema:
-        out["enum"] = schema["enum"]
-    elif "const" in schema:
-        out["const"] = schema["const"]
-    elif "anyOf" in schema:
-        kinds: list[str] = []
-        for option in schema["anyOf"]:
-            for kind in _types(_shallow(option, defs)):
-                if kind not in kinds:
-                    kinds.append(kind)
-        if kinds:
-            out["type"] = kinds[0] if len(kinds) == 1 else kinds
-    elif "type" in schema:
-        out["type"] = schema["type"]
+def _trimmed(schema: Any) -> Any:
+    if isinstance(schema, list):
+        return [_trimmed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _trimmed(value) for key, value in schema.items()}
+    if out.get("minLength") == 1:
+        del out["minLength"]
+    if isinstance(out.get("maxLength"), int) and out["maxLength"] <= _SHORT_ID_LENGTH:
+        del out["maxLength"]
+    if "enum" in out and isinstance(out.get("type"), str):
+        del out["type"]  # the values say the type
+    if out.get("type") == "integer" and out.get("exclusiveMinimum") == 0:
+        del out["exclusiveMinimum"]
+        out["minimum"] = 1
     return out
 
 
-def _types(schema: dict[str, Any]) -> list[str]:
+def _described(schema: Any) -> Any:
+    """Describe every parameter (PARAMETER_DOCS where the model gives no description). A Mews
+    id goes without its GUID pattern: the description names the tool it comes from, and the
+    server still checks the pattern and names a bad id."""
+    if isinstance(schema, list):
+        return [_described(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {key: _described(value) for key, value in schema.items() if key != "properties"}
+    if out.get("pattern") == _GUID_PATTERN:
+        del out["pattern"]  # an id a tool returned: the description says which (bytes count)
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        required = set(schema.get("required", ()))
+        out["properties"] = {
+            name: _describe(name, _described(sub), optional=name not in required)
+            for name, sub in properties.items()
+        }
+    return out
+
+
+def _describe(name: str, schema: dict[str, Any], *, optional: bool) -> dict[str, Any]:
+    """The parameter with its description; an optional one is left out rather than sent as
+    null, so its type does not list null (the server accepts both)."""
+    kind = schema.get("type")
+    if optional and isinstance(kind, list) and "null" in kind and len(kind) == 2:
+        schema = {**schema, "type": next(k for k in kind if k != "null")}
+    if "description" in schema or name not in PARAMETER_DOCS:
+        return schema
+    return {**schema, "description": PARAMETER_DOCS[name]}
+
+
+def _output_schema(kind: Any) -> JSON:
+    """The result's shape, dense (tools/list is read into a model's context on every turn):
+    every top-level field typed, with the fields a result always has listed as required; a
+    nested object is typed and names its required fields, an array types its items, a map its
+    values. Deeper levels, model docstrings and defaults are left out. Error results carry no
+    structured content (see the module docstring), so the schema describes successes."""
+    full = compact_schema(_adapter(kind).json_schema(mode="serialization"))
+    defs: dict[str, Any] = full.get("$defs", {})
+    properties = {
+        name: _field(sub, defs, top=True) for name, sub in full.get("properties", {}).items()
+    }
+    out: dict[str, Any] = {"type": "object", "properties": properties}
+    required = _always_valued(full, defs)
+    if required:
+        out["required"] = required
+    return out
+
+
+def _always_valued(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
+    """The required fields that never hold null: what a client can count on. (A nullable
+    field is always present too, but listing it would cost bytes and promise nothing.)"""
+    properties = schema.get("properties", {})
+    return [
+        name
+        for name in schema.get("required", ())
+        if "null" not in _types_of(properties.get(name, {}), defs)
+    ]
+
+
+def _types_of(schema: dict[str, Any], defs: dict[str, Any]) -> list[str]:
     kind = schema.get("type")
     if isinstance(kind, str):
         return [kind]
     if isinstance(kind, list):
         return [str(k) for k in kind]
-    if "enum" in schema or "const" in schema:
-        values = schema.get("enum", [schema.get("const")])
-        return sorted({_json_type(v) for v in values})
-    return []
+    return [t for option in schema.get("anyOf", ()) for t in _types_of(option, defs)]
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"
+_SCALARS = ("string", "integer", "number", "boolean", "null")
+
+
+def _field(schema: dict[str, Any], defs: dict[str, Any], *, top: bool = False) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        extra = {key: value for key, value in schema.items() if key != "$ref"}
+        schema = {**defs[ref.rsplit("/", 1)[-1]], **extra}
+    if "anyOf" in schema:  # an object that may be null (one of alternatives) is typed only
+        nullable = {"type": "null"} in schema["anyOf"]
+        return _any_of([_field(o, defs, top=top and not nullable) for o in schema["anyOf"]])
+    kind = schema.get("type")
+    out: dict[str, Any] = {"type": kind} if kind is not None else {}
+    if "properties" in schema:  # a nested object names the fields it always has
+        required = _always_valued(schema, defs) if top else []
+        if required:
+            out["required"] = required
+    elif isinstance(schema.get("items"), dict):
+        out["items"] = _field(schema["items"], defs, top=top)
+    elif isinstance(schema.get("additionalProperties"), dict):
+        values = _field(schema["additionalProperties"], defs, top=top)
+        if "properties" in values or "items" in values or isinstance(values.get("type"), str):
+            out["additionalProperties"] = values  # a map of one shape; else of any scalar
+    for key in ("enum", "const"):
+        if key in schema:
+            out = {key: schema[key]}  # the values say the type
+    return out
+
+
+def _any_of(options: list[dict[str, Any]]) -> dict[str, Any]:
+    """`anyOf` of plain types becomes one `type` list; `X | None` a nullable X."""
+    plain = all(set(option) <= {"type", "format"} for option in options)
+    kinds = [option.get("type") for option in options]
+    if plain and all(isinstance(kind, str) and kind in _SCALARS for kind in kinds):
+        return {"type": list(dict.fromkeys(kinds))}
+    nulls = [option for option in options if option == {"type": "null"}]
+    others = [option for option in options if option != {"type": "null"}]
+    if len(others) == 1 and nulls and isinstance(others[0].get("type"), str):
+        return {**others[0], "type": [others[0]["type"], "null"]}
+    return {"anyOf": options}
 
 
 @cache
@@ -226,19 +376,28 @@ def _text(body: Mapping[str, Any]) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+ERROR_META = "mews-loyalty/error"
+"""The `_meta` key of a tool error's fields (agent.mcp_tools reads the same key)."""
+
+
 def _result(
     body: dict[str, Any], *, error: bool = False, text: str | None = None
 ) -> types.CallToolResult:
-    return types.CallToolResult(
-        content=[types.TextContent(type="text", text=text if text is not None else _text(body))],
-        structured_content=body,
-        is_error=error,
-    )
+    content = [types.TextContent(type="text", text=text if text is not None else _text(body))]
+    if error:
+        return types.CallToolResult(content=content, is_error=True, meta={ERROR_META: body})
+    return types.CallToolResult(content=content, structured_content=body)
 
 
 def error_result(message: str, *, status: str = "error", **more: Any) -> types.CallToolResult:
     body = {"status": status, "message": message, **more}
     return _result(body, error=True, text=f"Error: {message}")
+
+
+def error_body(result: types.CallToolResult) -> dict[str, Any]:
+    """The fields of a tool error (empty for a result that is not one)."""
+    found = (result.meta or {}).get(ERROR_META) if result.is_error else None
+    return dict(found) if isinstance(found, dict) else {}
 
 
 def validation_result(tool: str, exc: ValidationError) -> types.CallToolResult:
@@ -255,12 +414,18 @@ def validation_result(tool: str, exc: ValidationError) -> types.CallToolResult:
     )
 
 
+def denied_result(denied: Denied, done: dict[str, Any] | None = None) -> types.CallToolResult:
+    """A denial as a tool error; `done` lists what a composed write did before it (as data)."""
+    text = f"Denied by policy ({denied.rule}): {denied.reason}"
+    if done:
+        text += f"\nDone before the denial {GUEST_DATA_NOTE}:\n{_text(done)}"
+    return _result({**denied.to_dict(), **(done or {})}, error=True, text=text)
+
+
 def outcome_result(outcome: Outcome) -> types.CallToolResult:
     body = outcome.to_dict()
     if isinstance(outcome, Denied):
-        return _result(
-            body, error=True, text=f"Denied by policy ({outcome.rule}): {outcome.reason}"
-        )
+        return denied_result(outcome)
     if isinstance(outcome, PendingApproval):
         text = (
             f"Pending approval {outcome.approval_id} ({outcome.rule}): {outcome.reason}. "
@@ -300,7 +465,7 @@ async def call_tool(
         # leased by its own transaction (`claimed`), so no claim transaction of its own.
         await env.runtime.after_write(claimed)
     if result.is_error and scope.appended == 0:
-        body = result.structured_content or {}
+        body = error_body(result)
         await env.runtime.guard.record_rejection(
             env.principal,
             tool.name,

@@ -1,16 +1,17 @@
 """How a tool submits a write, and the shape of a write's result.
 
 `WriteOutcome[R]` is the output schema of every write tool: `{"status": "posted", "result": R}`
-or `{"status": "pending_approval", "approval_id", "rule", "reason", "expires_at"}` (the shapes of
-`policies.Outcome.to_dict()`). A denial is not in it: it is a tool error whose structured body
-is `{"status": "denied", "rule", "reason"}`.
+(`"replayed": true` when the idempotency key had already posted) or `{"status":
+"pending_approval", "approval_id", "rule", "reason", "expires_at"}` (the shapes of
+`policies.Outcome.to_dict()`). A denial is not in it: it is a tool error (text and `isError`,
+no structured content; see tools.server.tooling).
 """
 
 from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from policies import Outcome
 from policies.canonical import JSONObject
@@ -21,13 +22,34 @@ __all__ = ["WriteOutcome", "submit"]
 R = TypeVar("R")
 
 
+def _absent(kind: str) -> Any:
+    """A field left out when it does not apply (never sent as null), as in `to_dict()`."""
+    return Field(default=None, exclude_if=_is_none, json_schema_extra=_schema_of(kind))
+
+
+def _is_none(value: object) -> bool:
+    return value is None
+
+
+def _schema_of(kind: str) -> Any:
+    def replace(schema: dict[str, Any]) -> None:
+        schema.clear()
+        schema["type"] = kind
+
+    return replace
+
+
 class WriteOutcome(BaseModel, Generic[R]):
+    """A write's result: `posted` (with `result`; `replayed` when an earlier call with the same
+    idempotency key already posted it) or `pending_approval` (with the approval's fields)."""
+
     status: Literal["posted", "pending_approval"]
-    result: R | None = None
-    approval_id: str | None = None
-    rule: str | None = None
-    reason: str | None = None
-    expires_at: str | None = None
+    replayed: bool | None = _absent("boolean")
+    result: R = Field(default=None, exclude_if=_is_none)  # type: ignore[assignment]  # absent while pending
+    approval_id: str | None = _absent("string")
+    rule: str | None = _absent("string")
+    reason: str | None = _absent("string")
+    expires_at: str | None = _absent("string")
 
 
 async def submit(
