@@ -115,12 +115,12 @@ in `_meta`, since error results carry no structured content (tools.server.toolin
 
 
 def tool_outcome(result: mcp_types.CallToolResult) -> ToolOutcome:
-    """Map an MCP tool result: structured content preferred, text as the fallback; an error's
-    fields come from `_meta` (the text, which the model reads, already states them)."""
+    """Map an MCP tool result: structured content preferred (an error's fields from `_meta`),
+    text as the fallback."""
     structured = result.structured_content
-    body = _text_of(result.content) if structured is None else _json(structured)
     if structured is None and result.is_error:
-        structured = (result.meta or {}).get(ERROR_META)
+        structured = (result.meta or {}).get(ERROR_META)  # the model reads them as before
+    body = _text_of(result.content) if structured is None else _json(structured)
     record = structured if isinstance(structured, dict) else None
     status = _status(record, is_error=result.is_error)
     if status == "denied":

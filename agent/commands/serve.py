@@ -51,7 +51,8 @@ def serve(
         ),
     ] = None,
     toolsets: Annotated[
-        str, typer.Option(help="Comma-separated: member, admin, approvals.")
+        str,
+        typer.Option(help="Comma-separated: member, admin, approvals, campaigns."),
     ] = "member",
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="HTTP without tokens (loopback only).")
@@ -146,6 +147,9 @@ async def _serve(
             if as_ is not None:
                 fail("over HTTP with tokens each token names its principal: drop --as/--role")
         server = create_server(runtime, principal=principal, toolsets=toolsets)
+        callers = [principal] if tokens is None else _principals_of(runtime, tokens)
+        for caller in callers:
+            _warn_if_toolless(caller, toolsets)
         where = "Mews (MEWS_BASE_URL)" if uses_real_mews() else "the embedded Mews sandbox"
         _note(f"loyalty MCP server: toolsets {', '.join(toolsets)}, on {where}")
         if transport == "stdio":
@@ -198,6 +202,26 @@ async def _serve_http(
     _note(f"Mews webhooks on http://{host}:{port}/webhooks/mews/<{SECRET_ENV}>")
     async with automation.running():  # the worker lives as long as the server
         await uvicorn.Server(config).serve()
+
+
+def _principals_of(runtime: LoyaltyRuntime, tokens: dict[str, str]) -> list[Principal]:
+    return [runtime.guard.principal(name) for name in sorted(set(tokens.values()))]
+
+
+def _warn_if_toolless(principal: Principal, toolsets: tuple[str, ...]) -> None:
+    """A client that lists no tools looks like a broken server: say why before it connects."""
+    from tools.server import TOOLSETS, tools_for
+
+    if any(tool.visible_to(principal) for tool in tools_for(toolsets)):
+        return
+    useful = [
+        name for name in TOOLSETS if any(tool.visible_to(principal) for tool in tools_for((name,)))
+    ]
+    _note(
+        f"WARNING: {principal.name} ({principal.role}) may call none of the tools of "
+        f"--toolsets {','.join(toolsets)}: clients will list no tools. "
+        f"{principal.name} can use: {', '.join(useful) or 'no toolset'}"
+    )
 
 
 def _note(text: str) -> None:

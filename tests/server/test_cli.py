@@ -9,10 +9,11 @@ import pytest
 from typer.testing import CliRunner
 
 from agent.cli import app
-from agent.commands.serve import principal_named_by_role
-from policies import PendingApproval, load_policy
+from agent.commands.serve import _warn_if_toolless, principal_named_by_role
+from policies import PendingApproval, load_policy, resolve_principal
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
+from tools.server import TOOLSETS
 
 
 def test_a_manager_approves_from_the_command_line(
@@ -93,3 +94,24 @@ def test_serve_refuses_no_auth_off_loopback_before_opening_the_runtime(
     assert "--no-auth is refused on 0.0.0.0" in result.output
     assert not database.exists()
     assert not (tmp_path / "data").exists()
+
+
+def test_serve_help_lists_every_toolset() -> None:
+    result = CliRunner().invoke(app, ["serve", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    for toolset in TOOLSETS:
+        assert toolset in result.output
+
+
+def test_serve_warns_when_the_principals_toolsets_leave_no_tool(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    carol = resolve_principal(load_policy(), "carol")
+
+    _warn_if_toolless(carol, ("approvals",))
+    warned = capsys.readouterr().err
+    _warn_if_toolless(carol, ("member",))
+
+    assert "WARNING: carol (staff) may call none of the tools of --toolsets approvals" in warned
+    assert "carol can use: member" in warned
+    assert capsys.readouterr().err == ""
