@@ -57,6 +57,13 @@ def serve(
     no_auth: Annotated[
         bool, typer.Option("--no-auth", help="HTTP without tokens (loopback only).")
     ] = False,
+    allowed_hosts: Annotated[
+        str | None,
+        typer.Option(
+            help="HTTP: host names a reverse proxy forwards (comma-separated; default "
+            "$LOYALTY_ALLOWED_HOSTS). Other Host and Origin headers stay refused."
+        ),
+    ] = None,
 ) -> None:
     """Serve the loyalty tools to MCP clients (desktop apps, IDEs, the MCP Inspector)."""
     from tools.server import TOOLSETS
@@ -86,7 +93,15 @@ def serve(
             as_ = principal_named_by_role(load_policy(), role)
         except PolicyConfigError as exc:
             fail(str(exc))
-    run(_serve(transport, host, port, as_, tuple(chosen), no_auth))
+    from tools.server.transports import ALLOWED_HOSTS_ENV, TokenError, parse_allowed_hosts
+
+    try:
+        hosts = parse_allowed_hosts(
+            os.environ.get(ALLOWED_HOSTS_ENV, "") if allowed_hosts is None else allowed_hosts
+        )
+    except TokenError as exc:
+        fail(f"--allowed-hosts: {exc}")
+    run(_serve(transport, host, port, as_, tuple(chosen), no_auth, tuple(hosts)))
 
 
 def principal_named_by_role(policy: Policy, role: str) -> str:
@@ -128,26 +143,28 @@ async def _serve(
     as_: str | None,
     toolsets: tuple[str, ...],
     no_auth: bool,
+    allowed_hosts: tuple[str, ...] = (),
 ) -> None:
     from policies.read_audit import SERVE_READ_AUDIT_BATCH
     from tools.loyalty.connect import uses_real_mews
     from tools.runtime import LoyaltyRuntime
     from tools.server import create_server
-    from tools.server.transports import TOKENS_ENV, TokenError, parse_tokens
 
     tokens: dict[str, str] | None = None
+    oauth: Any = None
     # A server's reads join the audit chain in batches (not one chain append per read).
     async with await LoyaltyRuntime.open(read_audit_batch=SERVE_READ_AUDIT_BATCH) as runtime:
         principal = _principal(runtime.policy, as_)
         if transport == "http" and not no_auth:
-            try:
-                tokens = parse_tokens(os.environ.get(TOKENS_ENV, ""), runtime.policy)
-            except TokenError as exc:
-                fail(str(exc))
+            tokens, oauth = _credentials(runtime.policy)
             if as_ is not None:
                 fail("over HTTP with tokens each token names its principal: drop --as/--role")
         server = create_server(runtime, principal=principal, toolsets=toolsets)
-        callers = [principal] if tokens is None else _principals_of(runtime, tokens)
+        callers = (
+            [principal]
+            if tokens is None and oauth is None
+            else _principals_of(runtime, tokens or {})
+        )
         for caller in callers:
             _warn_if_toolless(caller, toolsets)
         where = "Mews (MEWS_BASE_URL)" if uses_real_mews() else "the embedded Mews sandbox"
@@ -164,7 +181,22 @@ async def _serve(
                 )
             await serve_stdio(server)
             return
-        await _serve_http(runtime, server, host, port, tokens, principal)
+        await _serve_http(runtime, server, host, port, (tokens, oauth, allowed_hosts), principal)
+
+
+def _credentials(policy: Policy) -> tuple[dict[str, str] | None, Any]:
+    """Static tokens (`LOYALTY_MCP_TOKENS`) and/or OAuth JWTs (`LOYALTY_OAUTH_*`): at least one."""
+    from tools.server.oauth import JwtVerifier, OAuthConfigError, oauth_from_env
+    from tools.server.transports import TOKENS_ENV, TokenError, parse_tokens
+
+    try:
+        config = oauth_from_env(policy)
+        oauth = None if config is None else (config, JwtVerifier(config, policy))
+        text = os.environ.get(TOKENS_ENV, "")
+        tokens = parse_tokens(text, policy) if text.strip() or oauth is None else None
+    except (TokenError, OAuthConfigError) as exc:
+        fail(str(exc))
+    return tokens, oauth
 
 
 async def _serve_http(
@@ -172,7 +204,7 @@ async def _serve_http(
     server: Any,
     host: str,
     port: int,
-    tokens: dict[str, str] | None,
+    access: tuple[dict[str, str] | None, Any, tuple[str, ...]],
     principal: Principal,
 ) -> None:
     import uvicorn
@@ -181,15 +213,22 @@ async def _serve_http(
     from tools.automation.service import AutomationService
     from tools.server.transports import http_app
 
-    app = http_app(server, host=host, port=port, tokens=tokens)
-    if tokens is None:
+    tokens, oauth, allowed_hosts = access
+    app = http_app(
+        server, host=host, port=port, tokens=tokens, oauth=oauth, allowed_hosts=allowed_hosts
+    )
+    if tokens is None and oauth is None:
         _note(
             f"WARNING: --no-auth: no bearer token is required; every caller acts as "
             f"{principal.name} ({principal.role}). Loopback only."
         )
-    else:
+    if tokens is not None:
         names = ", ".join(sorted(set(tokens.values())))
         _note(f"bearer tokens required ({len(tokens)} tokens for {names})")
+    if oauth is not None:
+        _note(f"OAuth access tokens of {oauth[0].issuer} for {oauth[0].audience} accepted")
+    if allowed_hosts:
+        _note(f"also serving Host {', '.join(allowed_hosts)} (reverse proxy)")
     _note(f"streamable HTTP on http://{host}:{port}/mcp")
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
     if not os.environ.get(SECRET_ENV):
