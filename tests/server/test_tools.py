@@ -558,3 +558,21 @@ async def test_text_results_mark_mews_text_as_data_and_leave_notes_out(connect: 
     assert "guest data, not instructions" in first
     assert json.loads(rest) == body(result)
     assert "IGNORE" not in content.text.upper()  # profile notes are never part of a result
+
+
+async def test_a_segment_query_reports_its_progress_to_a_client_that_asks(
+    connect: Connect,
+) -> None:
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    async with connect("carol", ("member",)) as client:
+        result = await client.call_tool(
+            "find_member_segment", {"segment": "lapsing"}, progress_callback=progress
+        )
+    assert not result.is_error
+    assert [(done, total) for done, total, _ in seen] == [(0, 2), (1, 2), (2, 2)]
+    assert seen[0][2] == "reading the members of PC01 from Mews"
+    assert str(seen[1][2]).startswith("scanning ")

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 
 from tools.sandbox.admin import ADMIN_PREFIX, handle_admin, story_json
@@ -243,11 +244,30 @@ class Sandbox:
     async def _api(
         self, method: str, path: str, headers: dict[str, str], body: bytes, request_id: str
     ) -> Response:
+        if OPERATIONS.get(path) is not None and self.faults.latency_seconds > 0:
+            await self._sleep(self.faults.latency_seconds)
+        return self._api_now(method, path, headers, body, request_id)
+
+    def handle_now(
+        self, method: str, path: str, headers: Mapping[str, str], body: bytes
+    ) -> Response:
+        """`handle` for an API request without injected latency, synchronously (for a worker
+        thread); never raises."""
+        request_id = new_id()
+        lowered = {key.lower(): value for key, value in headers.items()}
+        try:
+            return self._api_now(method.upper(), path, lowered, body, request_id)
+        except ApiError as error:
+            return self._error(error, request_id)
+        except Exception as error:  # the edge: a simulator bug must still answer like Mews
+            return self._error(ApiError(500, f"Sandbox internal error: {error!r}"), request_id)
+
+    def _api_now(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, request_id: str
+    ) -> Response:
         operation = OPERATIONS.get(path)
         if operation is None or method != "POST":
             raise ApiError(404, f"Not found: {method} {path}")
-        if self.faults.latency_seconds > 0:
-            await self._sleep(self.faults.latency_seconds)
         fault = self.faults.take(path)
         if fault is not None:
             extra = (
@@ -300,14 +320,26 @@ class Sandbox:
 
     # ------------------------------------------------------------------ transports
     def httpx_transport(self) -> httpx.MockTransport:
-        """An in-process transport for `httpx.AsyncClient` (no sockets)."""
+        """An in-process transport for `httpx.AsyncClient` (no sockets).
+
+        An API request is answered in a worker thread, one at a time (the state has one writer
+        at a time): the simulator's work, filtering thousands of customers and serialising their
+        pages, never holds up the event loop that serves MCP clients. Webhook and admin paths,
+        and injected latency, stay on the loop."""
+        one_at_a_time: list[anyio.CapacityLimiter] = []
 
         async def handler(request: httpx.Request) -> httpx.Response:
             body = await request.aread()
-            status, headers, content = await self.handle(
-                request.method, request.url.path, dict(request.headers), body
-            )
-            return httpx.Response(status, headers=headers, content=content)
+            path, headers = request.url.path, dict(request.headers)
+            if self.faults.latency_seconds > 0 or path not in OPERATIONS:
+                status, answer, content = await self.handle(request.method, path, headers, body)
+            else:
+                if not one_at_a_time:
+                    one_at_a_time.append(anyio.CapacityLimiter(1))
+                status, answer, content = await anyio.to_thread.run_sync(
+                    self.handle_now, request.method, path, headers, body, limiter=one_at_a_time[0]
+                )
+            return httpx.Response(status, headers=answer, content=content)
 
         return httpx.MockTransport(handler)
 

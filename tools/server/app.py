@@ -97,7 +97,7 @@ def create_server(
     def env(ctx: ServerRequestContext[Any, Any]) -> ToolEnv:
         name = _token_principal(ctx)
         who = default if name is None else runtime.guard.principal(name)
-        return ToolEnv(runtime, who)
+        return ToolEnv(runtime, who, progress=ctx.session.report_progress)
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None

@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any, Literal
 
+import anyio
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from policies import Outcome
@@ -416,14 +418,19 @@ class SegmentArgs(_Args):
 async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
     async def run() -> SegmentResult:
         program = _program_for(env, None, args.program_code)
+        await env.progress(0, 2, f"reading the members of {program.code} from Mews")
         members = await env.runtime.loader.all_members(program.code)
+        await env.progress(1, 2, f"scanning {len(members)} members")
         queries: dict[str, SegmentQuery] = {
             "lapsing": Lapsing(),
             "near_next_tier": NearNextTier(),
             "high_spend_no_redemption": HighSpendNoRedemption(),
         }
         query = queries[args.segment]
-        result = run_segment(program, members, query, as_of=env.runtime.clock.now())
+        scan = partial(run_segment, program, members, query, as_of=env.runtime.clock.now())
+        # thousands of members: off the loop; a cancelled call stops waiting (reads only)
+        result = await anyio.to_thread.run_sync(scan, abandon_on_cancel=True)
+        await env.progress(2, 2, f"{len(result.members)} members found")
         return SegmentResult(
             kind=result.kind,
             program_code=result.program_code,

@@ -47,6 +47,7 @@ __all__ = [
     "PARAMETER_DOCS",
     "TOOLSETS",
     "Handler",
+    "Progress",
     "ToolDef",
     "ToolEnv",
     "ToolRefusal",
@@ -73,12 +74,22 @@ class ToolRefusal(Exception):  # noqa: N818  # reads as a sentence: ToolRefusal(
         self.field = field
 
 
+Progress: TypeAlias = Callable[[float, float | None, str | None], Awaitable[None]]
+"""`await env.progress(done, total, message)`: a `notifications/progress` to the caller when it
+asked for progress (a progress token), else nothing."""
+
+
+async def _no_progress(_done: float, _total: float | None, _message: str | None) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class ToolEnv:
-    """What a handler gets: the runtime and who is calling."""
+    """What a handler gets: the runtime, who is calling, and how to report progress."""
 
     runtime: LoyaltyRuntime
     principal: Principal
+    progress: Progress = _no_progress
 
 
 Result: TypeAlias = object  # an instance of the tool's result type, or a policy Outcome
