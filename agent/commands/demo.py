@@ -29,8 +29,6 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import typer
 
-from agent.models.scripted import tool_turn
-
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -172,6 +170,8 @@ class _Walkthrough:
                 "membership_id": membership["membership_id"],
             }
             arguments = {"customer_id": candidate["customer_id"]}
+            from agent.models.scripted import tool_turn
+
             return tool_turn(("get_member_summary", arguments), ("get_tier_progress", arguments))
 
         def answer(results: list[Any]) -> Turn:
@@ -380,6 +380,8 @@ def _scripted(label: str, steps: Sequence[Step]) -> Any:
 
 
 def _call(name: str, arguments: JsonObject) -> Turn:
+    from agent.models.scripted import tool_turn
+
     return tool_turn((name, arguments))
 
 

@@ -11,20 +11,15 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from agent.commands._progress import working
-from tools.sandbox import (
-    CUSTOMERS_DEFAULT,
-    CUSTOMERS_MAX,
-    DEMO_TOKENS,
-    PORTFOLIO,
-    SEED_DEFAULT,
-    Sandbox,
-    StateFileError,
-)
+from tools.sandbox.limits import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT
+
+if TYPE_CHECKING:
+    from tools.sandbox import Sandbox
 
 __all__ = ["default_state_path", "register"]
 
@@ -60,6 +55,8 @@ def _free_port(host: str) -> int:
 
 
 def _banner(sandbox: Sandbox, base_url: str) -> str:
+    from tools.sandbox import DEMO_TOKENS, PORTFOLIO
+
     first = DEMO_TOKENS[0]
     lines = [
         f"Mews Connector API sandbox on {base_url}",
@@ -130,6 +127,8 @@ def register(app: typer.Typer) -> None:
         path = state or default_state_path()
         if path.exists() and path.is_dir():
             raise _fail(f"--state {path} is a directory; give a file path")
+        from tools.sandbox import Sandbox, StateFileError  # the simulator: only when it runs
+
         try:
             with working(f"Opening the sandbox (seeding {customers:,} customers if new)"):
                 simulator = Sandbox.open(path, seed=seed, customers=customers, reset=reset)

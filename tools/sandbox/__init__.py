@@ -26,17 +26,57 @@ Decisions where the docs are silent or contradict themselves (details in the mod
 
 from __future__ import annotations
 
-from tools.sandbox.app import Sandbox
-from tools.sandbox.clock import Clock, FrozenClock, SystemClock
-from tools.sandbox.events import ChangeEvent
-from tools.sandbox.faults import Faults
-from tools.sandbox.ops import OPERATIONS
-from tools.sandbox.persistence import StateFileError
-from tools.sandbox.ratelimit import RateLimiter
-from tools.sandbox.seed import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT, STORY, Story
-from tools.sandbox.seed_docs import DOCS
-from tools.sandbox.tokens import DEMO_TOKENS, PORTFOLIO, Integration
-from tools.sandbox.webhooks import WebhookEmitter, WebhookSettings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tools.sandbox.app import Sandbox
+    from tools.sandbox.clock import Clock, FrozenClock, SystemClock
+    from tools.sandbox.events import ChangeEvent
+    from tools.sandbox.faults import Faults
+    from tools.sandbox.limits import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT
+    from tools.sandbox.ops import OPERATIONS
+    from tools.sandbox.persistence import StateFileError
+    from tools.sandbox.ratelimit import RateLimiter
+    from tools.sandbox.seed import STORY, Story
+    from tools.sandbox.seed_docs import DOCS
+    from tools.sandbox.tokens import DEMO_TOKENS, PORTFOLIO, Integration
+    from tools.sandbox.webhooks import WebhookEmitter, WebhookSettings
+
+# Loaded on first use (PEP 562): `loyalty --help`, and a server on real Mews, never pay for the
+# simulator and its seed generator.
+_HOME = {
+    "Sandbox": "app",
+    "Clock": "clock",
+    "FrozenClock": "clock",
+    "SystemClock": "clock",
+    "ChangeEvent": "events",
+    "Faults": "faults",
+    "OPERATIONS": "ops",
+    "StateFileError": "persistence",
+    "RateLimiter": "ratelimit",
+    "CUSTOMERS_DEFAULT": "limits",
+    "CUSTOMERS_MAX": "limits",
+    "SEED_DEFAULT": "limits",
+    "STORY": "seed",
+    "Story": "seed",
+    "DOCS": "seed_docs",
+    "DEMO_TOKENS": "tokens",
+    "PORTFOLIO": "tokens",
+    "Integration": "tokens",
+    "WebhookEmitter": "webhooks",
+    "WebhookSettings": "webhooks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tools.sandbox' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"tools.sandbox.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CUSTOMERS_DEFAULT",

@@ -11,6 +11,7 @@ before `now` and some upcoming ones (`tools.sandbox.seed_crowd`).
 
 from __future__ import annotations
 
+from tools.sandbox.limits import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT
 from tools.sandbox.seed_builder import Builder, seed_key
 from tools.sandbox.seed_crowd import add_crowd
 from tools.sandbox.seed_docs import add_doc_fixtures
@@ -19,10 +20,6 @@ from tools.sandbox.state import SeedParams, State
 from tools.sandbox.world import build_world
 
 __all__ = ["CUSTOMERS_DEFAULT", "CUSTOMERS_MAX", "SEED_DEFAULT", "STORY", "Story", "build_state"]
-
-SEED_DEFAULT = 1
-CUSTOMERS_DEFAULT = 500
-CUSTOMERS_MAX = 100_000
 
 
 def build_state(params: SeedParams) -> State:
