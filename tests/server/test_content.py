@@ -53,12 +53,46 @@ async def test_each_resource_reads_as_json(connect: Connect) -> None:
     assert card["display_name"] == "Emma Novak"
 
 
-async def test_an_unknown_resource_or_member_is_an_error(connect: Connect) -> None:
+async def test_an_unknown_resource_or_member_is_a_not_found_error_naming_the_uri(
+    connect: Connect,
+) -> None:
+    nobody = "loyalty://members/00000000-0000-0000-0000-000000000000"
     async with connect() as client:
-        with pytest.raises(MCPError, match="unknown resource"):
+        with pytest.raises(MCPError, match="unknown resource") as unknown:
             await client.read_resource("loyalty://nothing")
-        with pytest.raises(MCPError, match="no customer"):
-            await client.read_resource("loyalty://members/00000000-0000-0000-0000-000000000000")
+        with pytest.raises(MCPError, match="no customer") as missing:
+            await client.read_resource(nobody)
+    assert (unknown.value.error.code, unknown.value.error.data) == (
+        -32002,
+        {"uri": "loyalty://nothing"},
+    )
+    assert missing.value.error.data == {"uri": nobody}
+
+
+async def test_the_member_template_completes_a_customer_id_from_a_name(connect: Connect) -> None:
+    template = types.ResourceTemplateReference(
+        type="ref/resource", uri="loyalty://members/{customer_id}"
+    )
+    async with connect() as client:
+        by_name = await client.complete(template, {"name": "customer_id", "value": "Novak"})
+        too_short = await client.complete(template, {"name": "customer_id", "value": "N"})
+    assert STORY.emma_novak in by_name.completion.values
+    assert too_short.completion.values == []
+
+
+async def test_prompt_arguments_complete_from_known_values(connect: Connect) -> None:
+    win_back = types.PromptReference(type="ref/prompt", name="draft_win_back_offer")
+    review = types.PromptReference(type="ref/prompt", name="review_tier_changes")
+    unknown = types.PromptReference(type="ref/prompt", name="no_such_prompt")
+    async with connect() as client:
+        channel = await client.complete(win_back, {"name": "channel", "value": "s"})
+        member = await client.complete(win_back, {"name": "customer_id", "value": "Emma Novak"})
+        program = await client.complete(review, {"name": "program_code", "value": "pc"})
+        nothing = await client.complete(unknown, {"name": "arg1", "value": "x"})
+    assert channel.completion.values == ["sms"]
+    assert member.completion.values == [STORY.emma_novak]
+    assert "PC01" in program.completion.values
+    assert nothing.completion.values == []
 
 
 async def test_prompts_render_from_their_templates(connect: Connect) -> None:

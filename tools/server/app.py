@@ -25,6 +25,7 @@ from tools.runtime import LoyaltyRuntime
 from tools.server.admin import ADMIN_TOOLS
 from tools.server.approvals import APPROVAL_TOOLS
 from tools.server.campaigns import CAMPAIGN_TOOLS
+from tools.server.completion import complete
 from tools.server.content import PROMPTS, RESOURCE_TEMPLATES, RESOURCES, get_prompt, read_resource
 from tools.server.member import MEMBER_TOOLS
 from tools.server.report import REPORT_TOOLS
@@ -141,6 +142,11 @@ def create_server(
     ) -> types.GetPromptResult:
         return get_prompt(env(ctx), params.name, params.arguments)
 
+    async def on_completion(
+        ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
+    ) -> types.CompleteResult:
+        return await complete(env(ctx), params)
+
     return Server(
         SERVER_NAME,
         version="0.1.0",
@@ -153,4 +159,5 @@ def create_server(
         on_read_resource=on_read_resource,
         on_list_prompts=on_list_prompts,
         on_get_prompt=on_get_prompt,
+        on_completion=on_completion,
     )

@@ -77,8 +77,11 @@ RESOURCE_TEMPLATES = [
 ]
 
 
-def _not_found(message: str) -> MCPError:
-    return MCPError(types.INVALID_PARAMS, message)
+RESOURCE_NOT_FOUND = -32002  # the MCP spec's code, with the URI in `data.uri`
+
+
+def _not_found(message: str, uri: str) -> MCPError:
+    return MCPError(RESOURCE_NOT_FOUND, message, data={"uri": uri})
 
 
 async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
@@ -102,7 +105,7 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
         customer_id = member.group(1)
         found = await runtime.loader.members([customer_id])
         if customer_id not in found:
-            raise _not_found(f"no customer {customer_id!r} in Mews")
+            raise _not_found(f"no customer {customer_id!r} in Mews", uri)
         summary = member_summary(runtime.programs, found[customer_id], as_of=runtime.clock.now())
         data: dict[str, Any] = TypeAdapter(MemberSummary).dump_python(summary, mode="json")
         return data
@@ -120,7 +123,8 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
     reader = card if member else readers.get(uri)
     if reader is None:
         raise _not_found(
-            f"unknown resource {uri!r}; known: {', '.join(readers)}, loyalty://members/{{customer_id}}"
+            f"unknown resource {uri!r}; known: {', '.join(readers)}, loyalty://members/{{customer_id}}",
+            uri,
         )
     name = "read_member_card" if member else f"read_{uri.removeprefix('loyalty://')}"
     value = await runtime.guard.read(env.principal, name, {"uri": uri}, reader)

@@ -59,7 +59,7 @@ from tools.loyalty.member_search import member_index
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal
 from tools.server.writes import WriteOutcome, submit
 
-__all__ = ["MEMBER_TOOLS"]
+__all__ = ["MEMBER_TOOLS", "candidate_ids"]
 
 ProgramCode = Annotated[str | None, StringConstraints(max_length=50)]
 """A Mews program code (e.g. PC01); default: the member's program, else the first one."""
@@ -197,7 +197,8 @@ class FoundMembers(BaseModel):
     ambiguous: bool = Field(description="more than one candidate: ask which one is meant")
 
 
-async def _candidate_ids(env: ToolEnv, query: str) -> list[str]:
+async def candidate_ids(env: ToolEnv, query: str) -> list[str]:
+    """Customer ids matching a GUID, e-mail, membership number or name, as typed."""
     mews = env.runtime.mews
     if _is_guid(query):
         known = await env.runtime.loader.members([query], with_stays=False)
@@ -239,7 +240,7 @@ def _is_guid(text: str) -> bool:
 
 async def find_members(env: ToolEnv, args: FindMembersArgs) -> Any:
     async def run() -> FoundMembers:
-        ids = (await _candidate_ids(env, args.query))[: args.limit]
+        ids = (await candidate_ids(env, args.query))[: args.limit]
         facts = await env.runtime.loader.members(ids, with_stays=False)
         candidates = [
             Candidate(
