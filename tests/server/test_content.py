@@ -6,10 +6,13 @@ import json
 
 import mcp_types as types
 import pytest
+from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from tests.server.conftest import Connect
+from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
+from tools.server import create_server
 
 pytestmark = pytest.mark.anyio
 
@@ -27,6 +30,7 @@ async def test_resources_and_the_member_card_template_are_listed(connect: Connec
         templates = await client.list_resource_templates()
     assert {str(r.uri) for r in resources.resources} == {
         "loyalty://policy",
+        "loyalty://approvals",
         "loyalty://rewards",
         "loyalty://programs",
         "loyalty://report",
@@ -130,3 +134,31 @@ async def test_a_prompt_with_a_bad_argument_names_it(connect: Connect) -> None:
             await client.get_prompt(
                 "draft_win_back_offer", {"customer_id": STORY.lapsed_gold, "channel": "fax"}
             )
+
+
+# resources/subscribe and ping are the 2025 protocol's (what desktop apps speak today); the SDK
+# marks them as removed from 2026-07-28 on.
+@pytest.mark.filterwarnings("ignore::mcp.shared.exceptions.MCPDeprecationWarning")
+async def test_subscribers_hear_when_the_approval_queue_and_a_members_points_change(
+    runtime: LoyaltyRuntime,
+) -> None:
+    server = create_server(runtime, principal="alice", toolsets=("member", "approvals"))
+    heard: list[str] = []
+
+    async def listen(message: object) -> None:
+        if isinstance(message, types.ResourceUpdatedNotification):
+            heard.append(str(message.params.uri))
+
+    card = f"loyalty://members/{STORY.emma_novak}"
+    watcher = Client(server, mode="legacy", message_handler=listen)  # type: ignore[arg-type]
+    async with watcher as alice, Client(server, mode="legacy") as writer:
+        await alice.subscribe_resource("loyalty://approvals")
+        await alice.subscribe_resource(card)
+        with pytest.raises(MCPError, match="unknown resource") as unknown:
+            await alice.subscribe_resource("loyalty://nothing")
+        award = {"membership_id": STORY.emma_novak_membership, "reason": "subscription test"}
+        await writer.call_tool("award_points", {**award, "points": 20})
+        await writer.call_tool("award_points", {**award, "points": 3000})
+        await writer.send_ping()  # the notifications have gone out before this answer
+    assert unknown.value.error.data == {"uri": "loyalty://nothing"}
+    assert sorted(heard) == sorted([card, card, "loyalty://approvals"])

@@ -26,9 +26,18 @@ from tools.server.admin import ADMIN_TOOLS
 from tools.server.approvals import APPROVAL_TOOLS
 from tools.server.campaigns import CAMPAIGN_TOOLS
 from tools.server.completion import complete
-from tools.server.content import PROMPTS, RESOURCE_TEMPLATES, RESOURCES, get_prompt, read_resource
+from tools.server.content import (
+    PROMPTS,
+    RESOURCE_TEMPLATES,
+    RESOURCES,
+    get_prompt,
+    is_resource,
+    not_found,
+    read_resource,
+)
 from tools.server.member import MEMBER_TOOLS
 from tools.server.report import REPORT_TOOLS
+from tools.server.subscriptions import Subscriptions, touched
 from tools.server.tooling import TOOLSETS, ToolDef, ToolEnv, call_tool, error_result, tool_listing
 
 __all__ = [
@@ -89,6 +98,7 @@ def create_server(
     """The MCP server for `runtime`, acting for `principal` unless a bearer token says who."""
     tools = tools_for(toolsets)
     by_name = {tool.name: tool for tool in tools}
+    subscriptions = Subscriptions()
     default = (
         principal
         if isinstance(principal, Principal)
@@ -115,7 +125,28 @@ def create_server(
                 f"unknown tool {params.name!r} (not offered to {caller.principal.name})",
                 status="unknown_tool",
             )
-        return await call_tool(tool, caller, params.arguments)
+        result = await call_tool(tool, caller, params.arguments)
+        if not tool.read_only:
+            changed = await touched(
+                caller, tool.name, params.arguments or {}, result.structured_content
+            )
+            await subscriptions.changed(changed)
+        return result
+
+    async def on_subscribe(
+        ctx: ServerRequestContext[Any, Any], params: types.SubscribeRequestParams
+    ) -> types.EmptyResult:
+        uri = str(params.uri)
+        if not is_resource(uri):
+            raise not_found(uri)
+        subscriptions.subscribe(ctx.session, uri)
+        return types.EmptyResult()
+
+    async def on_unsubscribe(
+        ctx: ServerRequestContext[Any, Any], params: types.UnsubscribeRequestParams
+    ) -> types.EmptyResult:
+        subscriptions.unsubscribe(ctx.session, str(params.uri))
+        return types.EmptyResult()
 
     async def on_list_resources(
         _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
@@ -160,4 +191,6 @@ def create_server(
         on_list_prompts=on_list_prompts,
         on_get_prompt=on_get_prompt,
         on_completion=on_completion,
+        on_subscribe_resource=on_subscribe,
+        on_unsubscribe_resource=on_unsubscribe,
     )

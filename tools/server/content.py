@@ -28,7 +28,16 @@ from tools.report import program_report
 from tools.server.member import rewards_of
 from tools.server.tooling import ToolEnv
 
-__all__ = ["PROMPTS", "RESOURCES", "RESOURCE_TEMPLATES", "get_prompt", "read_resource"]
+__all__ = [
+    "PROMPTS",
+    "RESOURCES",
+    "RESOURCE_NOT_FOUND",
+    "RESOURCE_TEMPLATES",
+    "get_prompt",
+    "is_resource",
+    "not_found",
+    "read_resource",
+]
 
 _JSON = "application/json"
 _GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
@@ -58,6 +67,13 @@ RESOURCES = [
         mime_type=_JSON,
     ),
     types.Resource(
+        uri="loyalty://approvals",
+        name="approvals",
+        title="Pending approvals",
+        description="Writes waiting for a manager (managers only); subscribe to follow the queue.",
+        mime_type=_JSON,
+    ),
+    types.Resource(
         uri="loyalty://report",
         name="report",
         title="Program health report",
@@ -78,6 +94,15 @@ RESOURCE_TEMPLATES = [
 
 
 RESOURCE_NOT_FOUND = -32002  # the MCP spec's code, with the URI in `data.uri`
+
+
+def is_resource(uri: str) -> bool:
+    """A URI this server can read (a listed resource, or the member template filled in)."""
+    return any(str(r.uri) == uri for r in RESOURCES) or _MEMBER_URI.match(uri) is not None
+
+
+def not_found(uri: str) -> MCPError:
+    return _not_found(f"unknown resource {uri!r}", uri)
 
 
 def _not_found(message: str, uri: str) -> MCPError:
@@ -114,8 +139,15 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
         data: dict[str, Any] = (await program_report(runtime)).model_dump(mode="json")
         return data
 
+    async def pending() -> dict[str, Any]:
+        if not env.principal.can("approve"):
+            raise MCPError(types.INVALID_REQUEST, "loyalty://approvals is for managers")
+        now = runtime.guard.clock.now()
+        return {"approvals": [row.to_dict(now) for row in runtime.guard.approvals(("pending",))]}
+
     readers: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
         "loyalty://policy": policy,
+        "loyalty://approvals": pending,
         "loyalty://rewards": rewards,
         "loyalty://programs": programs,
         "loyalty://report": report,
