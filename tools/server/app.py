@@ -31,8 +31,6 @@ from tools.server.content import (
     RESOURCE_TEMPLATES,
     RESOURCES,
     get_prompt,
-    is_resource,
-    not_found,
     read_resource,
 )
 from tools.server.member import MEMBER_TOOLS
@@ -136,10 +134,9 @@ def create_server(
     async def on_subscribe(
         ctx: ServerRequestContext[Any, Any], params: types.SubscribeRequestParams
     ) -> types.EmptyResult:
-        uri = str(params.uri)
-        if not is_resource(uri):
-            raise not_found(uri)
-        subscriptions.subscribe(ctx.session, uri)
+        # Any URI is accepted (the spec asks no more): one this server does not serve simply
+        # never changes. Reading it is what answers "not found".
+        subscriptions.subscribe(ctx.session, str(params.uri))
         return types.EmptyResult()
 
     async def on_unsubscribe(

@@ -34,8 +34,6 @@ __all__ = [
     "RESOURCE_NOT_FOUND",
     "RESOURCE_TEMPLATES",
     "get_prompt",
-    "is_resource",
-    "not_found",
     "read_resource",
 ]
 
@@ -94,15 +92,6 @@ RESOURCE_TEMPLATES = [
 
 
 RESOURCE_NOT_FOUND = -32002  # the MCP spec's code, with the URI in `data.uri`
-
-
-def is_resource(uri: str) -> bool:
-    """A URI this server can read (a listed resource, or the member template filled in)."""
-    return any(str(r.uri) == uri for r in RESOURCES) or _MEMBER_URI.match(uri) is not None
-
-
-def not_found(uri: str) -> MCPError:
-    return _not_found(f"unknown resource {uri!r}", uri)
 
 
 def _not_found(message: str, uri: str) -> MCPError:

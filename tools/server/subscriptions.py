@@ -5,7 +5,7 @@ manager, or a manager decides one) and `loyalty://members/{customer_id}` (the me
 move). After a write tool call the server works out which of those it touched (`touched`) and
 sends `notifications/resources/updated` to every session subscribed to one; a session that has
 gone away is forgotten. The other resources change only with the configuration: a subscription
-to them is accepted and stays quiet.
+to them is accepted and stays quiet, as is one to a URI this server does not serve.
 """
 
 from __future__ import annotations
