@@ -23,7 +23,7 @@ from contextlib import AbstractContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from policies import Guard, Policy, load_policy, open_store
 from policies.clock import Clock, SystemClock
@@ -39,7 +39,9 @@ from tools.loyalty.ledger import MEWS_PUSH_KIND
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import LEDGER_SYNC_ACTIONS, OutboxDispatcher
 from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
-from tools.sandbox import DEMO_TOKENS, PORTFOLIO, Integration, Sandbox
+
+if TYPE_CHECKING:  # the simulator loads only when the embedded sandbox runs (cold start)
+    from tools.sandbox import Integration, Sandbox
 
 __all__ = ["LoyaltyRuntime", "WebhookEvent", "sandbox_client"]
 
@@ -66,9 +68,13 @@ DELIVERED_KINDS = (MEWS_PUSH_KIND, *NOTICE_KINDS)
 CUSTOMER_EVENTS = frozenset({"CustomerAdded", "CustomerUpdated"})
 
 
-def sandbox_client(sandbox: Sandbox, integration: Integration = DEMO_TOKENS[0]) -> MewsClient:
+def sandbox_client(sandbox: Sandbox, integration: Integration | None = None) -> MewsClient:
     """A Mews client talking to a sandbox in this process (no sockets), by default as the first
     demo integration of the UK enterprise, with a rate limiter of its own."""
+    if integration is None:
+        from tools.sandbox import DEMO_TOKENS
+
+        integration = DEMO_TOKENS[0]
     credentials = MewsCredentials(
         base_url=SANDBOX_BASE_URL,
         client_token=integration.client_token,
@@ -134,6 +140,8 @@ class LoyaltyRuntime:
                 # The embedded sandbox (the state file `loyalty sandbox` serves too): the whole
                 # chain through the portfolio token, as `open_mews()` does, plus the UK
                 # enterprise's token for `tasks/add`, which portfolio tokens cannot call.
+                from tools.sandbox import DEMO_TOKENS, PORTFOLIO, Sandbox
+
                 sandbox = Sandbox.open(sandbox_state_path())
                 stack.callback(sandbox.persist)
                 if given_clock is None:

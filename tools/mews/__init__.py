@@ -15,7 +15,7 @@
 Imports nothing else of ours.
 """
 
-from tools.mews import models
+from tools.mews import _no_httpx_cli, models  # noqa: F401  # the stand-in first, before httpx
 from tools.mews.client import API_PREFIX, MewsClient, MewsStats
 from tools.mews.credentials import DEMO_BASE_URL, PRODUCTION_BASE_URL, MewsCredentials
 from tools.mews.errors import (

@@ -22,7 +22,6 @@ from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter
 
 from policies import Denied
-from prompts import render
 from tools.loyalty import MemberSummary, member_summary
 from tools.report import program_report
 from tools.server.member import rewards_of
@@ -262,6 +261,8 @@ def get_prompt(
         raise MCPError(
             types.INVALID_PARAMS, f"unknown prompt {name!r}; known: {', '.join(PROMPTS)}"
         )
+    from prompts import render  # jinja2 loads when a prompt is asked for, not at start-up
+
     text = render(definition.template, **definition.build(env, arguments or {}))
     return types.GetPromptResult(
         description=definition.prompt.description,
