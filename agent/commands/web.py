@@ -5,7 +5,7 @@
 
 Accounts live in the TOML file named by `LOYALTY_WEB_USERS` (default: `web-users.toml` in the
 user config directory). Without that file `loyalty web` refuses to start and says to run
-`add-user`; `--demo` instead makes two throwaway accounts (a staff member and a manager) with
+`add-user`; `--demo` instead makes three throwaway accounts (a staff member and two managers) with
 random passwords printed at start-up, kept in memory only. The data is the same as `loyalty
 chat`: the embedded sandbox unless `MEWS_*` is set, the database of `LOYALTY_DATABASE_URL`.
 """
@@ -37,7 +37,8 @@ web_app = typer.Typer(
     invoke_without_command=True,
 )
 
-DEMO_USERS = {"carol": "staff", "alice": "manager"}
+DEMO_USERS = {"carol": "staff", "alice": "manager", "bob": "manager"}
+"""Two managers, so a manager's own request can be approved by the other (four eyes)."""
 MIN_SECRET = 32
 
 
@@ -61,7 +62,7 @@ def serve(
         bool,
         typer.Option(
             "--demo",
-            help="Throwaway accounts carol (staff) and alice (manager), passwords printed now.",
+            help="Throwaway accounts carol (staff), alice and bob (managers), passwords printed.",
         ),
     ] = False,
 ) -> None:
