@@ -20,8 +20,9 @@ from agent.errors import describe_exception
 from agent.models.types import JsonObject, ToolSpec
 from agent.strict_schema import strict_parameters
 
-ToolStatus: TypeAlias = Literal["ok", "posted", "pending_approval", "denied", "error"]
-"""`posted`, `pending_approval` and `denied` are the write statuses of the product's tools;
+ToolStatus: TypeAlias = Literal["ok", "posted", "pending_approval", "proposed", "denied", "error"]
+"""`posted`, `pending_approval`, `proposed` and `denied` are the write statuses of the product's
+tools (`proposed`: the model's write waits for the person it acts for to confirm it);
 `ok` is any other success and `error` any failure the model should correct."""
 
 ErrorKind: TypeAlias = Literal[
@@ -142,6 +143,8 @@ def _status(structured: JsonObject | None, *, is_error: bool) -> ToolStatus:
         return "posted"
     if declared == "pending_approval":
         return "pending_approval"
+    if declared == "proposed":
+        return "proposed"
     return "ok"
 
 

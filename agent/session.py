@@ -10,6 +10,13 @@ sandbox (or on real Mews when `MEWS_*` is set), acting as the principal; `mcp_ur
 HTTP with a bearer token) or `mcp_command` (stdio) connect to a running one instead, whose
 token or `--role` decides who the calls run as.
 
+The model never acts as the person: on the in-memory server its tool calls run as the delegated
+principal "assistant for carol" (`policies.delegate`), on a connection of its own, while the
+session's own connection (`call_tool`, `/approve`, confirming proposals) runs as the person. In
+`recommend` mode the model's writes come back as proposals (`agent.proposals`) that the person
+confirms (`Session.confirm`: the same tool and arguments, now as the person, under their own
+policy) or discards. A remote server (`mcp_url`, `mcp_command`) decides by its own token.
+
 The model is built before anything is opened, so a missing model configuration stops the
 command at once with `ModelNotConfigured`. `decide_approval` is never offered to the model:
 approving is a human decision, taken with `/approve` in `loyalty chat` (which calls the tool as
@@ -28,10 +35,11 @@ from agent.errors import ConfigError
 from agent.events import OnEvent
 from agent.loop import run_agent
 from agent.mcp_connect import connect_mcp
-from agent.mcp_tools import McpToolset, ToolOutcome
+from agent.mcp_tools import McpToolset, ToolOutcome, Toolset
 from agent.models.base import ChatModel
 from agent.models.spec import model_from_spec
 from agent.models.types import JsonObject, Message, ToolSpec, UserMessage
+from agent.proposals import Proposal, ProposalBook, ProposingTools
 from agent.records import RunLimits, RunResult
 from prompts import render
 
@@ -89,7 +97,7 @@ class SessionOptions:
 class ModelTools:
     """The session's MCP tools as the model sees them: all but `HIDDEN_FROM_MODEL`."""
 
-    def __init__(self, tools: McpToolset, hidden: frozenset[str] = HIDDEN_FROM_MODEL) -> None:
+    def __init__(self, tools: Toolset, hidden: frozenset[str] = HIDDEN_FROM_MODEL) -> None:
         self._tools = tools
         self._hidden = hidden
         self._specs = tuple(spec for spec in tools.specs if spec.name not in hidden)
@@ -120,6 +128,13 @@ class Session:
     remote: bool = False
     """The server runs elsewhere: its token or `--role` decides who the calls run as, and
     `principal` only tells the model whom it speaks for."""
+    agent: Principal | None = None
+    """Who the model's calls run as ("assistant for carol"); None when a remote server decides."""
+    model_tools: Toolset | None = None
+    """The connection the model's calls take (as `agent`); default `tools`."""
+    proposals: ProposalBook = field(default_factory=ProposalBook)
+    last_proposals: tuple[Proposal, ...] = ()
+    """The proposals the last question made."""
 
     @property
     def tool_names(self) -> tuple[str, ...]:
@@ -129,9 +144,10 @@ class Session:
         self, question: str, *, on_event: OnEvent | None = None, stream: bool = True
     ) -> RunResult:
         """Run the agent on `question` after the history so far; the history grows."""
+        proposing = ProposingTools(self.model_tools or self.tools, self.proposals)
         result = await run_agent(
             self.model,
-            ModelTools(self.tools),
+            ModelTools(proposing),
             [*self.history, UserMessage(content=question)],
             system_prompt=self.system_prompt,
             limits=self.limits,
@@ -139,11 +155,22 @@ class Session:
             stream=stream,
         )
         self.history = list(result.messages)
+        self.last_proposals = tuple(proposing.made)
         return result
 
     def reset(self) -> None:
-        """Forget the conversation (the system prompt stays)."""
+        """Forget the conversation and its open proposals (the system prompt stays)."""
         self.history = []
+        self.proposals.clear()
+
+    async def confirm(self, proposal_id: str) -> tuple[Proposal, ToolOutcome]:
+        """Carry out a proposal as the person: the same tool and arguments, their own policy.
+        Raises `ProposalNotFoundError` for an id that is not open."""
+        proposal = self.proposals.take(proposal_id)
+        return proposal, await self.call_tool(proposal.tool, proposal.arguments)
+
+    def discard(self, proposal_id: str) -> Proposal:
+        return self.proposals.take(proposal_id)
 
     async def call_tool(self, name: str, arguments: JsonObject) -> ToolOutcome:
         """Call a tool directly, as the session's principal (for `/pending`, `/approve`, ...)."""
@@ -186,6 +213,12 @@ async def open_session(
         policy = policy or _load_policy()
         principal = _principal(policy, options.principal)
         tools = await stack.enter_async_context(_connect(options, principal, server))
+        remote = bool(options.mcp_url or options.mcp_command)
+        agent: Principal | None = None
+        model_tools: McpToolset | None = None
+        if not remote and server is not None:
+            agent = delegated(policy, principal)
+            model_tools = await stack.enter_async_context(_in_memory(server, agent))
         mode = runtime.guard.mode().mode if runtime is not None else policy.mode
         day = today or (runtime.clock.now().date() if runtime is not None else date.today())
         yield Session(
@@ -193,9 +226,11 @@ async def open_session(
             tools=tools,
             principal=principal,
             policy=policy,
-            system_prompt=system_prompt(policy, principal, today=day, mode=mode),
+            system_prompt=system_prompt(policy, principal, today=day, mode=mode, agent=agent),
             limits=options.limits,
-            remote=bool(options.mcp_url or options.mcp_command),
+            remote=remote,
+            agent=agent,
+            model_tools=model_tools,
         )
 
 
@@ -279,6 +314,20 @@ def _principal(policy: Policy, name: str | None) -> Principal:
         ) from None
 
 
+def delegated(policy: Policy, principal: Principal) -> Principal:
+    """The principal the model runs as for `principal` (`ConfigError` when the policy names no
+    agent to delegate to)."""
+    from policies import UnknownPrincipalError, delegate
+
+    try:
+        return delegate(policy, principal)
+    except UnknownPrincipalError as exc:
+        raise ConfigError(
+            f"the model acts as delegation.agent {policy.delegation.agent!r} on behalf of "
+            f"{principal.name}, but the policy cannot form that principal ({exc})"
+        ) from None
+
+
 def _load_policy() -> Policy:
     from policies import PolicyFileError, load_policy
 
@@ -288,13 +337,21 @@ def _load_policy() -> Policy:
         raise ConfigError(str(exc)) from None
 
 
-def system_prompt(policy: Policy, principal: Principal, *, today: date, mode: str) -> str:
-    """The rendered system prompt for `principal` under `policy`."""
+def system_prompt(
+    policy: Policy,
+    principal: Principal,
+    *,
+    today: date,
+    mode: str,
+    agent: Principal | None = None,
+) -> str:
+    """The rendered system prompt for the model acting for `principal` (as `agent`, the
+    delegated principal, when the session has one) under `policy`."""
     return render(
         "system.md.j2",
         today=today.isoformat(),
         principal={"name": principal.name, "role": principal.role},
-        policy=policy_summary(policy, principal, mode=mode),
+        policy=policy_summary(policy, agent or principal, mode=mode),
     )
 
 
@@ -316,8 +373,8 @@ def policy_summary(policy: Policy, principal: Principal, *, mode: str) -> dict[s
         "deletes": _yes(approvals.deletes),
         **overrides,
     }
-    return {
-        "operating mode": _mode_text(mode, automated=principal.automated),
+    summary: dict[str, Any] = {
+        "operating mode": _mode_text(mode, principal),
         "your permissions": sorted(principal.permissions),
         "hard caps (denied above)": {
             "points per entry": policy.caps.max_points_per_entry,
@@ -329,18 +386,29 @@ def policy_summary(policy: Policy, principal: Principal, *, mode: str) -> dict[s
         "approval requests expire after (hours)": approvals.expiry_hours,
         "approvals": "decided by a manager who is not the requester, never by the assistant",
     }
+    if principal.delegated:
+        own = policy.delegation.caps.model_dump(exclude_none=True)
+        summary["caps of the assistant's own writes (denied above)"] = {
+            key.replace("_", " "): value for key, value in own.items()
+        }
+    return summary
 
 
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def _mode_text(mode: str, *, automated: bool) -> str:
+def _mode_text(mode: str, principal: Principal) -> str:
+    if mode == "recommend" and principal.delegated:
+        return (
+            f"recommend (every write you make is a proposal that {principal.on_behalf_of} "
+            "confirms or discards; nothing is written until then)"
+        )
     texts: Mapping[str, str] = {
         "read_only": "read_only (no writes at all)",
         "recommend": (
             "recommend (every write by the assistant's own principal waits for approval)"
-            if automated
+            if principal.automated
             else "recommend (writes by agent principals wait for approval; yours follow the "
             "thresholds)"
         ),

@@ -24,6 +24,7 @@ from policies.decision import (
     Deny,
     Facts,
     NeedsApproval,
+    Propose,
     Usage,
     decide,
 )
@@ -41,8 +42,8 @@ from policies.errors import (
     UnknownPrincipalError,
 )
 from policies.guard import Guard
-from policies.outcomes import Denied, Outcome, PendingApproval, Posted
-from policies.principals import Principal, principal_for_role, resolve_principal
+from policies.outcomes import Denied, Outcome, PendingApproval, Posted, Proposed
+from policies.principals import Principal, delegate, principal_for_role, resolve_principal
 from policies.schema import POLICIES, open_store
 from policies.specs import ActionSpec, ExecContext, External, Transactional
 from policies.state import BreakerState, ModeState
@@ -84,6 +85,8 @@ __all__ = [
     "PolicyRequestError",
     "Posted",
     "Principal",
+    "Propose",
+    "Proposed",
     "RequestInProgressError",
     "Transactional",
     "UnknownActionError",
@@ -91,6 +94,7 @@ __all__ = [
     "Usage",
     "audit_key",
     "decide",
+    "delegate",
     "export",
     "load_policy",
     "open_store",

@@ -16,7 +16,7 @@ from policies import audit, outbox
 from policies.audit import AuditDraft
 from policies.canonical import JSONObject, JSONValue
 from policies.decision import Action, Usage
-from policies.outcomes import Outcome, PendingApproval, Posted
+from policies.outcomes import Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal
 from policies.redaction import scrub_text
 from policies.specs import ActionSpec, ExecContext
@@ -146,4 +146,6 @@ def outcome_record(outcome: Outcome) -> JSONObject:
         return {"status": "posted", "result": outcome.result}
     if isinstance(outcome, PendingApproval):
         return {"status": "pending_approval", "approval_id": outcome.approval_id}
+    if isinstance(outcome, Proposed):
+        return {"status": "proposed", "note": outcome.note}
     return {"status": "denied"}

@@ -49,6 +49,7 @@ __all__ = [
     "BreakerConfig",
     "CapsConfig",
     "CapsOverride",
+    "DelegationConfig",
     "Mode",
     "Permission",
     "Policy",
@@ -122,6 +123,20 @@ class CapsConfig(_Section):
         return self.model_copy(update=override.model_dump(exclude_none=True))
 
 
+class DelegationConfig(_Section):
+    """How the model of the built-in chat acts: as `agent` on behalf of the signed-in person.
+
+    The delegated principal ("assistant for carol") has the permissions both roles have, counts
+    as automated (modes, breaker, notes in Mews), and its points movements are held to `caps`
+    laid over the global caps (a field left out keeps the global value).
+    """
+
+    agent: Annotated[str, Field(pattern=_NAME)] = "assistant"
+    caps: CapsOverride = CapsOverride(
+        max_points_per_entry=2000, per_member_per_day=2000, per_principal_per_day=10_000
+    )
+
+
 class ThresholdOverride(_Section):
     """Per-action approval thresholds; a field left out keeps the global value."""
 
@@ -171,6 +186,7 @@ class Policy(_Section):
     approvals: ApprovalsConfig
     breaker: BreakerConfig = BreakerConfig()
     audit: AuditConfig = AuditConfig()
+    delegation: DelegationConfig = DelegationConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -189,6 +205,9 @@ class Policy(_Section):
             if role not in self.roles:
                 defined = ", ".join(sorted(self.roles))
                 raise ValueError(f"principals.{name}: role {role!r} is not one of [{defined}]")
+        agent = self.delegation.agent
+        if "delegation" in self.model_fields_set and agent not in self.principals:
+            raise ValueError(f"delegation.agent: {agent!r} is not a principal of [principals]")
         return self
 
     @property

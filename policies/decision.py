@@ -3,19 +3,24 @@
 Rules run in this order; the first that answers wins, and names itself (`rule`):
 
 1. `role.permission`       the principal's role lacks the permission the action kind needs
-   `approvals.four_eyes`   nobody decides their own approval request
+   `approvals.four_eyes`   nobody decides their own approval request (nor one their assistant
+                           asked for on their behalf)
    (control actions - mode, breaker, approval decisions - stop here: allowed)
 2. `mode.read_only`        read-only mode blocks every write, approved or not
 3. `circuit_breaker`       a tripped breaker blocks writes of agent-kind principals, unless a
                            manager already approved the request (a human looked at it)
 4. `caps.*`                hard caps deny: a request that could never be approved is not queued
-5. `mode.recommend`        writes of agent-kind principals become approval requests
+5. `mode.recommend`        a write by a delegated principal (the model acting for a person) is a
+                           proposal the person confirms: nothing is written or queued; writes
+                           of other agent-kind principals become approval requests
 6. `approvals.*`           thresholds turn a write into an approval request (points, price
                            variance, tier downgrade, deletes, a campaign's point liability
                            above `campaign_budget`)
 7. allow
 
-An already approved request (`context.approved`) skips 5 and 6 but not 1, 2 and 4.
+An already approved request (`context.approved`) skips 5 and 6 but not 1, 2 and 4. A delegated
+principal's points movements are held to `delegation.caps` laid over the caps of the action,
+except for proposals (recommend mode), which the person confirms and so makes under their own.
 
 Caps count points *issued* (positive points of a `points` action): redemptions, reversals and
 negative adjustments neither use nor free any daily budget, so issuing and taking back cannot
@@ -29,8 +34,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from policies.config import Mode, Permission, Policy, ThresholdOverride
-from policies.principals import Principal
+from policies.config import CapsConfig, Mode, Permission, Policy, ThresholdOverride
+from policies.principals import DELEGATION_JOINER, Principal
 
 __all__ = [
     "ALLOW",
@@ -45,6 +50,7 @@ __all__ = [
     "Deny",
     "Facts",
     "NeedsApproval",
+    "Propose",
     "Usage",
     "decide",
 ]
@@ -148,7 +154,15 @@ class Deny:
     reason: str
 
 
-Decision = Allow | NeedsApproval | Deny
+@dataclass(frozen=True)
+class Propose:
+    """Not a write yet: a proposal the person the model acts for confirms or discards."""
+
+    rule: str
+    reason: str
+
+
+Decision = Allow | NeedsApproval | Deny | Propose
 ALLOW = Allow()
 
 _Rule = Callable[[Action, Principal, Context, Policy], Decision | None]
@@ -175,8 +189,15 @@ def _role(action: Action, principal: Principal, _c: Context, _p: Policy) -> Deci
 
 
 def _four_eyes(action: Action, principal: Principal, _c: Context, _p: Policy) -> Decision | None:
-    if action.kind == "approval_decision" and action.facts.requested_by == principal.name:
-        return Deny("approvals.four_eyes", "nobody may decide their own approval request")
+    requested_by = action.facts.requested_by
+    if action.kind == "approval_decision" and requested_by is not None:
+        if requested_by == principal.name:
+            return Deny("approvals.four_eyes", "nobody may decide their own approval request")
+        if requested_by.partition(DELEGATION_JOINER)[2] == principal.name:
+            return Deny(
+                "approvals.four_eyes",
+                "nobody may decide a request their assistant made on their behalf",
+            )
     if action.kind in CONTROL_KINDS:
         return ALLOW  # mode, breaker and approval decisions need only the role
     return None
@@ -185,6 +206,17 @@ def _four_eyes(action: Action, principal: Principal, _c: Context, _p: Policy) ->
 def _read_only(action: Action, _pr: Principal, context: Context, _p: Policy) -> Decision | None:
     if action.is_write and context.mode == "read_only":
         return Deny("mode.read_only", "the assistant is in read-only mode: no writes")
+    return None
+
+
+def _propose(action: Action, principal: Principal, context: Context, _p: Policy) -> Decision | None:
+    recommend = context.mode == "recommend" and not context.approved
+    if action.is_write and principal.delegated and recommend:
+        return Propose(
+            "mode.recommend",
+            f"recommend mode: a write by the assistant is a proposal that "
+            f"{principal.on_behalf_of} confirms or discards; nothing was written",
+        )
     return None
 
 
@@ -203,7 +235,7 @@ def _caps(
 ) -> Decision | None:
     if not action.issues_points:
         return None
-    caps, usage, facts = policy.caps.for_action(action.name), context.usage, action.facts
+    caps, usage, facts = _caps_for(action, principal, context, policy), context.usage, action.facts
     points = facts.points
     if points > caps.max_points_per_entry:
         return Deny(
@@ -236,6 +268,14 @@ def _caps(
             goodwill_cap,
         )
     return None
+
+
+def _caps_for(action: Action, principal: Principal, context: Context, policy: Policy) -> CapsConfig:
+    caps = policy.caps.for_action(action.name)
+    if principal.delegated and context.mode != "recommend":  # the model's own, tighter caps
+        own = policy.delegation.caps.model_dump(exclude_none=True)
+        caps = caps.model_copy(update=own)
+    return caps
 
 
 def _over_daily(rule: str, whom: str, used: int, points: int, cap: int) -> Deny:
@@ -315,6 +355,7 @@ _RULES: tuple[_Rule, ...] = (
     _read_only,
     _breaker,
     _caps,
+    _propose,
     _recommend,
     _thresholds,
 )

@@ -48,10 +48,19 @@ from policies.audit import AuditDraft
 from policies.canonical import JSONObject, canonical_json, to_jsonable
 from policies.clock import Clock, SystemClock
 from policies.config import Policy
-from policies.decision import Action, Allow, Context, Deny, NeedsApproval, Usage, decide
+from policies.decision import (
+    Action,
+    Allow,
+    Context,
+    Deny,
+    NeedsApproval,
+    Propose,
+    Usage,
+    decide,
+)
 from policies.errors import InvalidRequestError, UnknownActionError
 from policies.outbox import enqueue
-from policies.outcomes import Denied, Outcome, PendingApproval, Posted
+from policies.outcomes import Denied, Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal, resolve_principal
 from policies.read_audit import ReadAudits
 from policies.specs import ActionSpec, External, Transactional
@@ -281,7 +290,7 @@ class Guard:
     def _replay(self, run: Run, stored: Outcome) -> Outcome:
         with self.transaction(run.now) as tx:
             tx.audit(_replayed(run, stored))
-        return stored
+        return _as_replay(stored)
 
     def _submit_tx(self, run: Run) -> Outcome | Failure:
         with self.transaction(run.now, *self.locks(run)) as tx:
@@ -309,13 +318,24 @@ class Guard:
         stored = idempotency.lookup(tx.conn, run.key, run.digest)
         if stored is not None:
             tx.audit(_replayed(run, stored))
-            return stored
+            return _as_replay(stored)
         state = self.state(tx)
         decision = decide(run.action, run.principal, self.context(tx, state, run), self.policy)
         if isinstance(decision, Deny):
             return self.deny(tx, run.draft("deny"), decision, state, run.actor)
         if isinstance(decision, NeedsApproval):
             return self._queue(tx, run, decision)
+        if isinstance(decision, Propose):
+            proposal = Proposed(decision.rule, decision.reason, run.action.facts.note)
+            tx.audit(
+                run.draft(
+                    "proposed",
+                    result=outcome_record(proposal),
+                    rule=decision.rule,
+                    reason=decision.reason,
+                )
+            )
+            return proposal
         return decision
 
     def locks(self, run: Run) -> list[str]:
@@ -529,6 +549,11 @@ class Guard:
 def _replayed(run: Run, stored: Outcome) -> AuditDraft:
     approval_id = stored.approval_id if isinstance(stored, PendingApproval) else None
     return run.draft("replayed", result=outcome_record(stored), approval_id=approval_id)
+
+
+def _as_replay(stored: Outcome) -> Outcome:
+    """A posted write answered again says so: `{"status": "posted", "replayed": true, ...}`."""
+    return dataclasses.replace(stored, replayed=True) if isinstance(stored, Posted) else stored
 
 
 def _read_summary(value: object) -> JSONObject | None:

@@ -1,8 +1,8 @@
-"""What a guarded write did, as a value: `Posted | PendingApproval | Denied`.
+"""What a guarded write did, as a value: `Posted | PendingApproval | Denied | Proposed`.
 
 `to_dict()` is the shape MCP tools return (`{"status": "posted" | "pending_approval" |
-"denied", ...}`) and the shape the idempotency table stores, so a replay is equal to the
-first answer.
+"denied" | "proposed", ...}`) and the shape the idempotency table stores; a replay of a posted
+write is the first answer with `"replayed": true`. A proposal is never stored: nothing happened.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from policies.canonical import JSONObject, JSONValue
 from policies.clock import utc
 
-__all__ = ["Denied", "Outcome", "PendingApproval", "Posted", "outcome_from_dict"]
+__all__ = ["Denied", "Outcome", "PendingApproval", "Posted", "Proposed", "outcome_from_dict"]
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,11 @@ class Posted:
     """The write happened; `result` is the executor's result as JSON."""
 
     result: JSONValue
+    replayed: bool = False  # the answer of an earlier request with the same idempotency key
 
     def to_dict(self) -> JSONObject:
+        if self.replayed:
+            return {"status": "posted", "replayed": True, "result": self.result}
         return {"status": "posted", "result": self.result}
 
 
@@ -57,16 +60,31 @@ class Denied:
         return {"status": "denied", "rule": self.rule, "reason": self.reason}
 
 
-Outcome = Posted | PendingApproval | Denied
+@dataclass(frozen=True)
+class Proposed:
+    """The model proposed a write for the person it acts for; nothing was written or queued.
+    The person confirms it (and then acts under their own policy) or discards it."""
+
+    rule: str
+    reason: str
+    note: str = ""
+
+    def to_dict(self) -> JSONObject:
+        return {"status": "proposed", "rule": self.rule, "reason": self.reason, "note": self.note}
+
+
+Outcome = Posted | PendingApproval | Denied | Proposed
 
 
 def outcome_from_dict(data: dict[str, Any]) -> Outcome:
     status = data["status"]
     if status == "posted":
-        return Posted(data["result"])
+        return Posted(data["result"], replayed=bool(data.get("replayed", False)))
     if status == "pending_approval":
         expires = utc(datetime.fromisoformat(data["expires_at"]))
         return PendingApproval(data["approval_id"], data["rule"], data["reason"], expires)
     if status == "denied":
         return Denied(data["rule"], data["reason"])
+    if status == "proposed":
+        return Proposed(data["rule"], data["reason"], data.get("note", ""))
     raise ValueError(f"unknown outcome status {status!r}")

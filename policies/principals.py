@@ -1,4 +1,12 @@
-"""Who is calling: a named principal with the role the policy file gives it."""
+"""Who is calling: a named principal with the role the policy file gives it.
+
+A *delegated* principal is the model of the built-in chat acting for the signed-in person:
+`delegate(policy, carol)` is "assistant for carol" (the agent named by `delegation.agent`),
+with only the permissions both roles grant, counted as automated (modes, breaker), and held to
+the caps of `delegation.caps`. Its name is what the audit, the caps and the breaker see, so the
+audit records both: who ran it and for whom. Policy names cannot contain spaces, so the name
+"assistant for carol" can never be mistaken for a person in the policy file.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,17 @@ from dataclasses import dataclass
 from policies.config import Permission, Policy
 from policies.errors import UnknownPrincipalError
 
-__all__ = ["SYSTEM", "Principal", "principal_for_role", "resolve_principal"]
+__all__ = [
+    "DELEGATION_JOINER",
+    "SYSTEM",
+    "Principal",
+    "delegate",
+    "principal_for_role",
+    "resolve_principal",
+]
+
+DELEGATION_JOINER = " for "
+_MAX_NAME = 64  # the width of the principal columns of the policy tables
 
 
 @dataclass(frozen=True)
@@ -16,9 +34,18 @@ class Principal:
     role: str
     permissions: frozenset[Permission]
     automated: bool = False  # agent-kind: the assistant or an automation
+    on_behalf_of: str | None = None  # a delegated principal: the person it acts for
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+    @property
+    def delegated(self) -> bool:
+        return self.on_behalf_of is not None
+
+    def acts_for(self, name: str) -> bool:
+        """True when `name` is this principal, or the person this delegated principal acts for."""
+        return name in (self.name, self.on_behalf_of)
 
 
 SYSTEM = Principal("system", "system", frozenset(), automated=False)
@@ -26,7 +53,13 @@ SYSTEM = Principal("system", "system", frozenset(), automated=False)
 
 
 def resolve_principal(policy: Policy, name: str) -> Principal:
-    """The principal named in `[principals]`; `UnknownPrincipalError` otherwise."""
+    """The principal named in `[principals]` (or a delegated "agent for person" name);
+    `UnknownPrincipalError` otherwise."""
+    agent, joiner, person = name.partition(DELEGATION_JOINER)
+    if joiner:
+        if agent != policy.delegation.agent:
+            raise UnknownPrincipalError(name)
+        return delegate(policy, resolve_principal(policy, person))
     role = policy.principals.get(name)
     if role is None:
         raise UnknownPrincipalError(name)
@@ -39,3 +72,20 @@ def principal_for_role(policy: Policy, role: str, *, name: str) -> Principal:
     if config is None:
         raise UnknownPrincipalError(f"{name} (role {role!r} is not defined)")
     return Principal(name, role, frozenset(config.permissions), config.automated)
+
+
+def delegate(policy: Policy, person: Principal) -> Principal:
+    """The model acting for `person`: the agent's rights intersected with the person's."""
+    if person.delegated:
+        return person  # already the assistant for someone: delegation does not stack
+    agent = resolve_principal(policy, policy.delegation.agent)
+    name = f"{agent.name}{DELEGATION_JOINER}{person.name}"
+    if len(name) > _MAX_NAME:
+        raise UnknownPrincipalError(f"{name} (a delegated name has at most {_MAX_NAME} characters)")
+    return Principal(
+        name=name,
+        role=f"{agent.role}{DELEGATION_JOINER}{person.role}",
+        permissions=agent.permissions & person.permissions,
+        automated=True,
+        on_behalf_of=person.name,
+    )

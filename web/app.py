@@ -39,7 +39,7 @@ from policies import Principal, principal_for_role, records, verify
 from tools.actions.approval_views import age_text, describe_approvals
 from tools.runtime import LoyaltyRuntime
 from web import actions, dashboard, inbox, members, names
-from web.chat import ChatService, ModelFactory
+from web.chat import ChatService, ModelFactory, summarize
 from web.conversations import WEB_CHAT
 from web.formatting import Formats
 from web.markdown import render as render_markdown
@@ -323,6 +323,33 @@ async def chat_ask(request: Request, who: _Who) -> Response:
         )
     async for _event in events:  # no script: wait for the whole answer, then show the page
         pass  # the page shows the answer, or the exchange's note when there is none
+    return RedirectResponse("/chat#latest", status_code=303)
+
+
+@_signed_in()
+async def chat_proposal(request: Request, who: _Who) -> Response:
+    """Confirm (as the signed-in user, under their own policy) or discard a proposal."""
+    from agent.proposals import ProposalNotFoundError
+
+    form = await _form(request)
+    proposal_id = request.path_params["proposal_id"]
+    decision = _text(form, "decision", limit=10)
+    if decision not in ("confirm", "discard"):
+        raise HTTPException(400, "decision must be confirm or discard")
+    try:
+        settled = await _chat(request).settle(
+            who.principal, proposal_id, "confirm" if decision == "confirm" else "discard"
+        )
+    except ProposalNotFoundError:
+        _flash(request, "error", f"{proposal_id} is no longer open (confirmed or discarded).")
+        return RedirectResponse("/chat#latest", status_code=303)
+    outcome = settled.outcome
+    if outcome is None:
+        _flash(request, "ok", f"{proposal_id} discarded; nothing was written.")
+    else:
+        kind = "error" if outcome.is_error else "ok"
+        what = summarize(settled.proposal.tool, outcome)
+        _flash(request, kind, f"{proposal_id} confirmed: {what}")
     return RedirectResponse("/chat#latest", status_code=303)
 
 
@@ -789,6 +816,7 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/chat", chat_page, methods=["GET"]),
         Route("/chat", chat_ask, methods=["POST"]),
         Route("/chat/reset", chat_reset, methods=["POST"]),
+        Route("/chat/proposals/{proposal_id}", chat_proposal, methods=["POST"]),
         Route("/members", members_page, methods=["GET"]),
         Route("/members/{customer_id}", member_page, methods=["GET"]),
         Route("/members/{customer_id}/{action}", member_act, methods=["POST"]),

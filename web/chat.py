@@ -5,8 +5,11 @@ not cut a run in half: the answer still joins the conversation. While it runs, i
 whoever listens (the streaming response): `text` deltas, one `tool` card per tool call (tool,
 status, a one-line result summary, the approval id when one was created), then `done`.
 
-Each run opens an in-memory MCP session on the shared runtime for the user's principal (the
-same server and system prompt as `loyalty chat`, see `agent.session`), with the history so far.
+Each run opens an in-memory MCP session on the shared runtime for the model, which acts as the
+delegated principal "assistant for NAME" (the same server, delegation and system prompt as
+`loyalty chat`, see `agent.session`), with the history so far. In `recommend` mode the model's
+writes are proposals: their cards carry the proposal id, and the user confirms one (`settle`:
+the same tool and arguments, called as the user, under the user's own policy) or discards it.
 A restart forgets every conversation; the audit log and approvals stay in the database.
 """
 
@@ -30,8 +33,9 @@ from agent.mcp_connect import connect_mcp
 from agent.mcp_tools import McpToolset, ToolOutcome
 from agent.models.base import ChatModel
 from agent.models.types import JsonObject, Message, TextDelta
+from agent.proposals import Proposal, ProposalBook
 from agent.records import RunLimits, RunResult, ToolCallRecord
-from agent.session import Session, runtime_server, system_prompt
+from agent.session import Session, delegated, runtime_server, system_prompt
 from policies import Principal
 from tools.runtime import LoyaltyRuntime
 from web.conversations import ConversationStore
@@ -43,6 +47,7 @@ __all__ = [
     "Conversation",
     "Exchange",
     "ModelFactory",
+    "Settled",
     "ToolCard",
     "summarize",
 ]
@@ -62,6 +67,7 @@ class ToolCard:
     status: str
     summary: str
     approval_id: str | None = None
+    proposal_id: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,6 +76,7 @@ class ToolCard:
             "status": self.status,
             "summary": self.summary,
             "approval_id": self.approval_id,
+            "proposal_id": self.proposal_id,
         }
 
 
@@ -97,6 +104,30 @@ class Conversation:
     history: list[Message] = field(default_factory=list)
     exchanges: deque[Exchange] = field(default_factory=lambda: deque(maxlen=MAX_EXCHANGES))
     running: bool = False
+    proposals: ProposalBook = field(default_factory=ProposalBook)
+    carded: set[str] = field(default_factory=set)
+    """Proposal ids that already have a card."""
+
+    def is_open(self, proposal_id: str | None) -> bool:
+        return proposal_id is not None and proposal_id in {p.id for p in self.proposals.open()}
+
+    def card_proposal(self, record: ToolCallRecord) -> str | None:
+        """The proposal a `proposed` call made (the oldest open one of that call not carded)."""
+        for proposal in self.proposals.open():
+            same = proposal.tool == record.name and proposal.arguments == record.arguments
+            if same and proposal.id not in self.carded:
+                self.carded.add(proposal.id)
+                return proposal.id
+        return None
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What came of confirming or discarding a proposal."""
+
+    proposal: Proposal
+    decision: Literal["confirm", "discard"]
+    outcome: ToolOutcome | None = None
 
 
 class ChatBusyError(Exception):
@@ -243,9 +274,10 @@ class ChatService:
     ) -> RunResult:
         runtime = self.runtime
         model = self.model_factory()
+        agent = delegated(runtime.policy, principal)
         try:
             async with (
-                runtime_server(runtime)(principal) as server,
+                runtime_server(runtime)(agent) as server,
                 connect_mcp(server) as connected,
             ):
                 tools = _RecordingTools(connected)
@@ -259,9 +291,12 @@ class ChatService:
                         principal,
                         today=runtime.clock.now().date(),
                         mode=runtime.guard.mode().mode,
+                        agent=agent,
                     ),
                     limits=self.limits,
                     history=list(conversation.history),
+                    agent=agent,
+                    proposals=conversation.proposals,
                 )
 
                 def on_event(event: AgentEvent) -> None:
@@ -270,6 +305,8 @@ class ChatService:
                         emit({"type": "text", "text": event.text})
                     elif isinstance(event, ToolCallFinished):
                         card = _card(event.record, tools.outcome_for(event.record))
+                        if card.status == "proposed":
+                            card.proposal_id = conversation.card_proposal(event.record)
                         exchange.tools.append(card)
                         emit(card.to_json())
 
@@ -278,6 +315,22 @@ class ChatService:
             close = getattr(model, "aclose", None)
             if close is not None:
                 await close()
+
+    async def settle(
+        self, principal: Principal, proposal_id: str, decision: Literal["confirm", "discard"]
+    ) -> Settled:
+        """Confirm (call the proposed tool as the user) or discard one of the user's proposals;
+        `ProposalNotFoundError` when it is not open."""
+        conversation = self.conversation(principal.name)
+        proposal = conversation.proposals.take(proposal_id)
+        if decision == "discard":
+            return Settled(proposal, decision)
+        async with (
+            runtime_server(self.runtime)(principal) as server,
+            connect_mcp(server) as connected,
+        ):
+            outcome = await connected.call(proposal.tool, proposal.arguments)
+        return Settled(proposal, decision, outcome)
 
 
 def _finish(exchange: Exchange, result: RunResult) -> None:
@@ -307,6 +360,8 @@ def summarize(name: str, outcome: ToolOutcome) -> str:
     body = outcome.structured or {}
     if outcome.status == "pending_approval":
         text = f"waits for a manager ({body.get('approval_id')}): {body.get('reason')}"
+    elif outcome.status == "proposed":
+        text = f"proposed, not written: {body.get('note') or name}"
     elif outcome.status == "denied":
         text = f"denied by {body.get('rule')}: {body.get('reason')}"
     elif outcome.status == "error":

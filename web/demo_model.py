@@ -2,7 +2,8 @@
 
 It is not an AI: it recognises two kinds of question about a member named in full (capitalised
 first and last name) and plays fixed steps, reading every id and figure from the tool results,
-so that the whole flow (question, award, approval, member card) can be tried offline. Every
+so that the whole flow (question, award proposed and confirmed, approval, member card) can be
+tried offline. Every
 answer says that it comes from the scripted demo model.
 
     How many points does Emma Novak have?
@@ -84,6 +85,11 @@ def _award_step(
         return tool_turn(("award_points", arguments))
     body = results[-1] if isinstance(results[-1], dict) else {}
     status = body.get("status")
+    if status == "proposed":
+        return (
+            f"{_LABEL}I proposed an award of {points:,} points to {member['display_name']} "
+            f"({body.get('proposal_id')}); nothing is posted until you confirm it on its card."
+        )
     if status == "pending_approval":
         return (
             f"{_LABEL}Nothing is posted yet: the award of {points:,} points to "

@@ -8,12 +8,18 @@ stderr; with `--json` one JSON object is printed instead (answer, tool calls, ap
 created, denials, token usage). It exits 0 when the model answered, 1 when the run ended
 otherwise (a limit, a model error), 2 for bad options or no configured model.
 
+The model runs as "assistant for NAME" (`policies.delegate`). In `recommend` mode its writes
+are proposals: `ask` lists them (in `--json` under `proposals`) and executes none; `chat` shows
+each one and the person confirms it (`/confirm ID`: the same call, now as the person, under
+their own caps and thresholds) or discards it (`/discard ID`).
+
 `chat` is a read-eval-print loop with the history kept between questions and these commands:
-`/pending`, `/approve ID [COMMENT]`, `/reject ID [COMMENT]`, `/member NAME`,
-`/offer ID [email|sms|app]`, `/reset`, `/help`, `/quit`. When the assistant drafts an offer,
-its copy is written from the stored draft (`agent.offers`) and shown, checked by the
-guardrail. Approving and rejecting call the server's `decide_approval` tool as the chatting
-principal, so the policy layer decides who may (a manager, never the requester).
+`/proposals`, `/confirm ID`, `/discard ID`, `/pending`, `/approve ID [COMMENT]`,
+`/reject ID [COMMENT]`, `/member NAME`, `/offer ID [email|sms|app]`, `/reset`, `/help`, `/quit`.
+When an offer draft the assistant proposed is confirmed, its copy is written from the stored
+draft (`agent.offers`) and shown, checked by the guardrail. Approving and rejecting call the
+server's `decide_approval` tool as the chatting principal, so the policy layer decides who may
+(a manager, never the requester).
 """
 
 from __future__ import annotations
@@ -135,15 +141,25 @@ async def _ask_once(options: SessionOptions, question: str, *, as_json: bool) ->
         printer = _Printer(_console(), tools_to_stderr=True)
         result = await session.ask(question, on_event=printer.on_event)
         printer.after_run(result)
+        for proposal in session.last_proposals:
+            printer.console.print(
+                f"📝 proposed, not written: {proposal.describe()}. `loyalty ask` executes no "
+                "proposal; confirm it in `loyalty chat`, or make the call yourself "
+                "(`loyalty call`).",
+                markup=False,
+            )
         return result
 
 
 def run_result_json(result: RunResult, session: Session) -> dict[str, Any]:
     """The `--json` form of a run: everything but the message transcript."""
     data = result.model_dump(mode="json", exclude={"messages"})
+    agent = session.agent
     return {
         "answer": result.final_text,
         "principal": {"name": session.principal.name, "role": session.principal.role},
+        "model_acts_as": None if agent is None else {"name": agent.name, "role": agent.role},
+        "proposals": [proposal.to_json() for proposal in session.last_proposals],
         **{key: value for key, value in data.items() if key != "final_text"},
     }
 
@@ -169,6 +185,8 @@ def _chat(options: SessionOptions, voice: BrandVoice) -> None:
         who = f"{session.principal.name} ({session.principal.role})"
         if session.remote:
             who += " (the remote server's token or role decides)"
+        elif session.agent is not None:
+            who += f"; the model acts as {session.agent.name!r}"
         console.print(
             f"loyalty chat · model {session.model.name} · acting as {who} · "
             f"{len(session.tool_names)} tools. /help lists commands, /quit ends.",
@@ -220,6 +238,9 @@ class _Repl:
         self.voice = voice
         self.commands: dict[str, Callable[[str], Awaitable[None]]] = {
             "/help": self.help,
+            "/proposals": self.proposals,
+            "/confirm": self.confirm,
+            "/discard": self.discard,
             "/pending": self.pending,
             "/approve": self.approve,
             "/reject": self.reject,
@@ -236,6 +257,12 @@ class _Repl:
         if not line.startswith("/"):
             result = await self.session.ask(line, on_event=self.printer.on_event)
             self.printer.after_run(result)
+            for proposal in self.session.last_proposals:
+                self.say(
+                    f"📝 proposal {proposal.describe()}\n"
+                    f"   nothing is written until you /confirm {proposal.id} "
+                    f"(or /discard {proposal.id})"
+                )
             for stored in _drafted_offers(result):
                 await self.show_copy(stored, None)
             return True
@@ -252,6 +279,9 @@ class _Repl:
 
     async def help(self, _: str) -> None:
         self.say(
+            "/proposals               writes the assistant proposed, waiting for you\n"
+            "/confirm ID              carry out a proposal as yourself (your policy applies)\n"
+            "/discard ID              drop a proposal\n"
             "/pending                 approval requests waiting for a manager\n"
             "/approve ID [COMMENT]    approve a request (managers; never your own)\n"
             "/reject ID [COMMENT]     reject a request\n"
@@ -264,6 +294,50 @@ class _Repl:
     async def reset(self, _: str) -> None:
         self.session.reset()
         self.say("conversation forgotten")
+
+    async def proposals(self, _: str) -> None:
+        waiting = self.session.proposals.open()
+        if not waiting:
+            self.say("no open proposals")
+        for proposal in waiting:
+            self.say(proposal.describe())
+
+    async def confirm(self, proposal_id: str) -> None:
+        from agent.proposals import ProposalNotFoundError
+
+        if not proposal_id:
+            self.say("usage: /confirm ID")
+            return
+        try:
+            proposal, outcome = await self.session.confirm(proposal_id)
+        except ProposalNotFoundError as exc:
+            self.say(str(exc))
+            return
+        if self._failed(outcome):
+            return
+        body = outcome.structured or {}
+        if outcome.status == "pending_approval":
+            self.say(
+                f"{proposal.id} confirmed: now approval {body.get('approval_id')} waits for a "
+                f"manager ({body.get('rule')}: {body.get('reason')})"
+            )
+        else:
+            self.say(f"{proposal.id} confirmed: {_summary(body) or outcome.content}")
+        if proposal.tool == "draft_offer" and isinstance(body.get("result"), dict):
+            await self.show_copy(body["result"], None)
+
+    async def discard(self, proposal_id: str) -> None:
+        from agent.proposals import ProposalNotFoundError
+
+        if not proposal_id:
+            self.say("usage: /discard ID")
+            return
+        try:
+            proposal = self.session.discard(proposal_id)
+        except ProposalNotFoundError as exc:
+            self.say(str(exc))
+            return
+        self.say(f"{proposal.id} discarded; nothing was written")
 
     async def pending(self, _: str) -> None:
         outcome = await self.session.call_tool("list_pending_approvals", {})

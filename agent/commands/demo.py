@@ -8,10 +8,13 @@ results of the run (nothing is hard-coded but the questions), and it is labelled
 wherever it speaks.
 
     1. a member question: Emma Novak's balance and tier       (staff: carol)
-    2. an offer drafted from the rewards recommended for her, with its copy checked
-    3. an award above the approval threshold: a pending approval, not a posting
-    4. the requester cannot approve it; a manager (alice) does
-    5. the new balance read back from Mews (the sandbox), through the Mews client
+    2. an award above the approval threshold: the model (acting as "assistant for carol")
+       only proposes it; carol confirms it, which, above the threshold, makes it a pending
+       approval under her name, not a posting
+    3. the requester cannot approve it; a manager (alice) does
+    4. the new balance read back from Mews (the sandbox), through the Mews client
+    5. an offer drafted from the rewards recommended for her (proposed, confirmed), with its
+       copy checked
     6. `loyalty audit verify` over the run's audit chain
 """
 
@@ -218,15 +221,13 @@ class _Walkthrough:
             )
 
         def answer(results: list[Any]) -> Turn:
-            offer = results[-1].get("result") or {}
-            picked["offer"] = offer
             return (
-                f"I drafted offer {offer.get('offer_id')}: {picked['reward_name']} for "
-                f"{picked['price_points']:,} points, valid {offer.get('valid_from')} to "
-                f"{offer.get('valid_until')}, by email. Nothing has been sent."
+                f"I proposed an offer draft ({results[-1].get('proposal_id')}): "
+                f"{picked['reward_name']} for {picked['price_points']:,} points, by email. "
+                "Confirm it to store the draft; nothing is ever sent."
             )
 
-        result = await self.ask(
+        await self.ask(
             session,
             f"Draft a personalised email offer for {MEMBER}.",
             [
@@ -235,11 +236,10 @@ class _Walkthrough:
                 answer,
             ],
         )
-        offer = picked.get("offer") or {}
+        confirmed = await self.confirm(session)
+        offer = (confirmed or {}).get("result") or {}
         self.check(
-            any(
-                call.name == "draft_offer" and call.status == "posted" for call in result.tool_calls
-            ),
+            (confirmed or {}).get("status") == "posted",
             f"offer draft {offer.get('offer_id')} stored (nothing sent)",
         )
         if not offer:
@@ -267,21 +267,20 @@ class _Walkthrough:
             self.say(f"    │ {line}")
 
     async def award(self, session: Session) -> str | None:
-        self.heading(2, "an award above the approval threshold")
+        self.heading(2, "an award above the approval threshold, proposed and confirmed")
         threshold = self.runtime.policy.approvals.points_above
         self.say(f"  (the policy asks a manager to approve point movements above {threshold:,})")
 
         def answer(results: list[Any]) -> Turn:
             body = results[-1]
-            if body.get("status") == "pending_approval":
+            if body.get("status") == "proposed":
                 return (
-                    f"Nothing is posted yet: the award of {AWARD_POINTS:,} points waits for a "
-                    f"manager's approval ({body.get('reason')}). Approval id: "
-                    f"{body.get('approval_id')}."
+                    f"I proposed the award of {AWARD_POINTS:,} points "
+                    f"({body.get('proposal_id')}); nothing is posted until you confirm it."
                 )
-            return f"The award was not queued for approval: {body}"
+            return f"The award was not proposed: {body}"
 
-        result = await self.ask(
+        await self.ask(
             session,
             f"Award {MEMBER} {AWARD_POINTS:,} points: the spa was closed during her last stay.",
             [
@@ -296,9 +295,28 @@ class _Walkthrough:
                 answer,
             ],
         )
-        approvals = [approval.approval_id for approval in result.approvals]
-        self.check(len(approvals) == 1, f"a pending approval was created: {', '.join(approvals)}")
-        return approvals[0] if approvals else None
+        proposals = session.last_proposals
+        self.check(
+            len(proposals) == 1, "the model's award is a proposal: nothing posted, nothing queued"
+        )
+        body = await self.confirm(session) if proposals else None
+        approval_id = (body or {}).get("approval_id")
+        self.check(
+            (body or {}).get("status") == "pending_approval",
+            f"confirmed by {session.principal.name}, it waits for a manager: {approval_id}",
+        )
+        return str(approval_id) if approval_id else None
+
+    async def confirm(self, session: Session) -> dict[str, Any] | None:
+        """The person confirms the model's last proposal: the same call, as them."""
+        if not session.last_proposals:
+            return None
+        proposal = session.last_proposals[-1]
+        self.say(f"  📝 proposal {proposal.describe()}")
+        self.say(f"{session.principal.name}> /confirm {proposal.id}")
+        _proposal, outcome = await session.confirm(proposal.id)
+        self.say(f"  {outcome.content}")
+        return outcome.structured
 
     async def own_approval_refused(self, session: Session, approval_id: str) -> None:
         self.heading(3, "the requester cannot approve it; a manager does")

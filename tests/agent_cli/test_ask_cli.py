@@ -28,14 +28,14 @@ def write_script(folder: Path, turns: list[object]) -> str:
     return f"scripted:{path}"
 
 
-def test_ask_json_reports_answer_tool_calls_approvals_and_usage(cli_env: Path) -> None:
+def test_ask_json_reports_answer_tool_calls_proposals_and_usage(cli_env: Path) -> None:
     model = write_script(
         cli_env,
         [
             {"tool_calls": [{"name": "find_members", "arguments": {"query": "Emma Novak"}}]},
             {"tool_calls": [{"name": "award_points", "arguments": AWARD}]},
             {
-                "text": "The award waits for a manager.",
+                "text": "I proposed the award; confirm it in the chat.",
                 "usage": {"input_tokens": 900, "output_tokens": 12},
             },
         ],
@@ -45,17 +45,20 @@ def test_ask_json_reports_answer_tool_calls_approvals_and_usage(cli_env: Path) -
 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["answer"] == "The award waits for a manager."
+    assert data["answer"] == "I proposed the award; confirm it in the chat."
     assert data["termination"] == "final_answer"
     assert data["principal"] == {"name": "carol", "role": "staff"}
+    assert data["model_acts_as"] == {"name": "assistant for carol", "role": "agent for staff"}
     assert [(c["name"], c["status"]) for c in data["tool_calls"]] == [
         ("find_members", "ok"),
-        ("award_points", "pending_approval"),
+        ("award_points", "proposed"),
     ]
-    [approval] = data["approvals"]
-    assert approval["tool"] == "award_points"
-    assert approval["approval_id"].startswith("apr_")
-    assert "2000" in approval["reason"]
+    [proposal] = data["proposals"]
+    assert proposal["id"] == "prop_1"
+    assert proposal["tool"] == "award_points"
+    assert proposal["arguments"] == AWARD
+    assert "2500" in proposal["note"]
+    assert data["approvals"] == []
     assert data["denials"] == []
     assert data["usage"] == {"input_tokens": 900, "output_tokens": 12}
     assert data["error_count"] == 0

@@ -21,14 +21,11 @@ def chat(folder: Path, lines: list[str], *options: str, turns: list[object] | No
 
 
 def request_award(folder: Path, principal: str) -> str:
-    """Ask for an award above the threshold as `principal`; the id of the pending approval."""
-    model = write_script(
-        folder,
-        [{"tool_calls": [{"name": "award_points", "arguments": AWARD}]}, "It waits for a manager."],
-    )
-    result = runner.invoke(app, ["ask", "award", "--json", "--as", principal, "--model", model])
+    """Ask for an award above the threshold as `principal` (no model: a model's writes are
+    proposals); the id of the pending approval."""
+    result = runner.invoke(app, ["call", "award_points", json.dumps(AWARD), "--as", principal])
     assert result.exit_code == 0, result.output
-    approval_id: str = json.loads(result.stdout)["approvals"][0]["approval_id"]
+    approval_id: str = json.loads(result.stdout)["approval_id"]
     return approval_id
 
 
@@ -150,7 +147,7 @@ def test_an_offer_the_assistant_drafts_is_shown_as_checked_copy(cli_env: Path) -
 
     result = chat(
         cli_env,
-        ["Draft a spa offer for Emma", "/offer nope", "/offer"],
+        ["Draft a spa offer for Emma", "/confirm prop_1", "/offer nope", "/offer"],
         "--brand",
         "Hotel Aurora",
         "--tone",
@@ -160,6 +157,7 @@ def test_an_offer_the_assistant_drafts_is_shown_as_checked_copy(cli_env: Path) -
 
     assert result.exit_code == 0, result.output
     out = result.stdout
+    assert "nothing is written until you /confirm prop_1" in out
     offer_id = re.search(r"── email copy of offer (ofr_\w+) \(checked against the draft\) ──", out)
     assert offer_id, out
     assert "Dear Emma Novak," in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -22,7 +23,9 @@ def test_the_demo_walks_through_every_step_and_exits_0(cli_env: Path) -> None:
     out = result.stdout
     assert "SCRIPTED" in out
     assert "assistant (scripted)> Emma Novak has 6,240 points" in out
-    assert "pending approval apr_" in out
+    assert re.search(r"award_points\(.*\) → proposed", out)
+    assert "carol> /confirm prop_1" in out
+    assert '"status": "pending_approval"' in out
     assert "does not offer decide_approval to carol (staff)" in out
     assert "alice (manager)> /approve apr_" in out
     assert "Points: 6240 before the approval, 8740 now (ledger balance 8740)" in out

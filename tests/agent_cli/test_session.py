@@ -29,7 +29,7 @@ async def test_a_session_acts_for_a_staff_principal_by_default(desk: Desk) -> No
     assert "- points movements above (points): 2000" in prompt
     assert "- adjust_points above (points): 1000" in prompt
     assert "- points per entry: 5000" in prompt
-    assert "- operating mode: recommend (writes by agent principals wait" in prompt
+    assert "- operating mode: recommend (every write you make is a proposal that carol" in prompt
     assert model.calls[0].messages[0].content == prompt  # type: ignore[union-attr]
 
 

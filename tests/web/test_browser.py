@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import socket
 import threading
@@ -175,14 +176,19 @@ def test_staff_ask_and_request_an_award_and_a_manager_approves_it(
         )
         shots.take(page, "03-chat-answer")
 
-        # an award above the threshold: a pending approval, with its id on the card
+        # an award the model proposes: a card with Confirm and Discard; confirmed by carol,
+        # above the threshold, it becomes a pending approval
         question.fill(f"Award Emma Novak {AWARD} points: the spa was closed.")
         page.get_by_role("button", name="Ask").click()
-        card = page.locator("#latest .tool.pending_approval")
+        card = page.locator("#latest .tool.proposed")
         expect(card.locator(".tool-name")).to_have_text("award_points")
-        approval_id = card.locator(".approval-id").inner_text()
-        assert approval_id.startswith("apr_")
-        expect(page.locator("#latest .answer")).to_contain_text("waits for a manager")
+        expect(page.locator("#latest .answer")).to_contain_text("until you confirm it")
+        card.get_by_role("button", name="Confirm").click()
+        flash = page.locator(".flash.ok")
+        expect(flash).to_contain_text("confirmed: waits for a manager (apr_")
+        found = re.search(r"\((apr_\w+)\)", flash.inner_text())
+        assert found, flash.inner_text()
+        approval_id = found.group(1)
         # on a phone the question box stays on screen after the answer
         page.set_viewport_size(PHONE)
         expect(page.get_by_label("Your question")).to_be_in_viewport()

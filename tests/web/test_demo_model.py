@@ -43,13 +43,14 @@ def test_the_demo_model_answers_a_balance_question_from_the_tools(
     )
 
 
-def test_the_demo_model_requests_an_award_which_then_waits(demo_client: TestClient) -> None:
+def test_the_demo_model_proposes_an_award_for_the_user_to_confirm(demo_client: TestClient) -> None:
     with demo_client as client:
         sign_in(client, "carol")
         events = _ask(client, "Award Emma Novak 2,500 points for the spa closure.")
     award = next(e for e in events if e.get("name") == "award_points")
-    assert award["status"] == "pending_approval"
-    assert "waits for a manager's approval" in str(events[-1]["answer"])
+    assert award["status"] == "proposed"
+    assert award["proposal_id"] == "prop_1"
+    assert "nothing is posted until you confirm it" in str(events[-1]["answer"])
 
 
 @pytest.mark.parametrize(

@@ -314,9 +314,15 @@ def _ask_award(client: TestClient) -> str:
     )
     events = [json.loads(line) for line in response.text.splitlines()]
     card = next(e for e in events if e["type"] == "tool" and e["name"] == "award_points")
-    assert card["status"] == "pending_approval"
-    assert card["approval_id"].startswith("apr_")
-    return str(card["approval_id"])
+    assert card["status"] == "proposed"  # the model proposes; the user confirms it as themselves
+    token = csrf_of(client.get("/chat").text)
+    confirmed = client.post(
+        f"/chat/proposals/{card['proposal_id']}", data={"csrf": token, "decision": "confirm"}
+    )
+    assert confirmed.status_code == 303
+    flash = re.search(r"confirmed: waits for a manager \((apr_\w+)\)", client.get("/chat").text)
+    assert flash, "confirming an award above the threshold queues it for a manager"
+    return flash.group(1)
 
 
 def _decide(client: TestClient, approval_id: str, decision: str, comment: str = "") -> str:

@@ -34,7 +34,15 @@ from typing import Any, Literal, TypeAlias
 import mcp_types as types
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from policies import Denied, Outcome, PendingApproval, Permission, PolicyRequestError, Posted
+from policies import (
+    Denied,
+    Outcome,
+    PendingApproval,
+    Permission,
+    PolicyRequestError,
+    Posted,
+    Proposed,
+)
 from policies import Principal as Principal
 from policies.audit import call_scope
 from tools.actions import ActionError
@@ -379,7 +387,19 @@ def _adapter(kind: Any) -> TypeAdapter[Any]:
 
 
 def tool_listing(tools: Sequence[ToolDef], principal: Principal) -> list[types.Tool]:
-    return [tool.tool() for tool in tools if tool.visible_to(principal)]
+    listed = [tool.tool() for tool in tools if tool.visible_to(principal)]
+    return [_proposing(tool) for tool in listed] if principal.delegated else listed
+
+
+def _proposing(tool: types.Tool) -> types.Tool:
+    """A delegated principal's writes may answer `proposed` (see `tools.server.writes`)."""
+    status = (tool.output_schema or {}).get("properties", {}).get("status", {})
+    options = status.get("enum")
+    if not isinstance(options, list) or "pending_approval" not in options:
+        return tool
+    schema = dict(tool.output_schema or {})
+    schema["properties"] = {**schema["properties"], "status": {"enum": [*options, "proposed"]}}
+    return tool.model_copy(update={"output_schema": schema})
 
 
 # ---------------------------------------------------------------------------- results
@@ -441,6 +461,12 @@ def outcome_result(outcome: Outcome) -> types.CallToolResult:
         text = (
             f"Pending approval {outcome.approval_id} ({outcome.rule}): {outcome.reason}. "
             "A manager decides it; do not retry."
+        )
+        return _result(body, text=text)
+    if isinstance(outcome, Proposed):
+        text = (
+            f"Proposed, not written ({outcome.rule}): {outcome.note or 'the write'}. The person "
+            "you assist confirms or discards it in the chat; do not retry."
         )
         return _result(body, text=text)
     return _result(body)
@@ -515,6 +541,6 @@ async def _call_tool(
         return error_result(f"internal error in {tool.name}; the request was not completed")
     if isinstance(value, types.CallToolResult):  # a handler that composed several outcomes
         return value
-    if isinstance(value, Posted | PendingApproval | Denied):
+    if isinstance(value, Posted | PendingApproval | Denied | Proposed):
         return outcome_result(value)
     return model_result(tool, value)

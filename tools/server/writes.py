@@ -2,9 +2,12 @@
 
 `WriteOutcome[R]` is the output schema of every write tool: `{"status": "posted", "result": R}`
 (`"replayed": true` when the idempotency key had already posted) or `{"status":
-"pending_approval", "approval_id", "rule", "reason", "expires_at"}` (the shapes of
-`policies.Outcome.to_dict()`). A denial is not in it: it is a tool error (text and `isError`,
-no structured content; see tools.server.tooling).
+"pending_approval", "approval_id", "rule", "reason", "expires_at"}`, or, only for a delegated
+principal (the model acting for a person) in recommend mode, `{"status": "proposed", "rule",
+"reason", "note"}` (the shapes of `policies.Outcome.to_dict()`); the listing adds `proposed` to
+the status of a delegated principal's tools (a proposal's `note` is not declared: the schema does
+not forbid other fields). A denial is not in it: it is a tool error (text and `isError`, no
+structured content; see tools.server.tooling).
 """
 
 from __future__ import annotations

@@ -24,12 +24,33 @@
     return p;
   }
 
+  // A proposal's Confirm/Discard buttons: a plain form, as the page renders it.
+  function proposalForm(id) {
+    var f = el("form", "proposal");
+    f.method = "post";
+    f.action = "/chat/proposals/" + encodeURIComponent(id);
+    var csrf = el("input");
+    csrf.type = "hidden";
+    csrf.name = "csrf";
+    csrf.value = form.elements.csrf.value;
+    f.appendChild(csrf);
+    [["confirm", "Confirm", ""], ["discard", "Discard", "secondary"]].forEach(function (b) {
+      var button = el("button", b[2], b[1]);
+      button.type = "submit";
+      button.name = "decision";
+      button.value = b[0];
+      f.appendChild(button);
+    });
+    return f;
+  }
+
   function toolCard(event) {
     var li = el("li", "tool " + event.status);
     li.appendChild(el("span", "tool-name", event.name));
     li.appendChild(el("span", "tool-status", String(event.status).replace(/_/g, " ")));
     if (event.approval_id) li.appendChild(el("span", "approval-id", event.approval_id));
     li.appendChild(el("span", "tool-summary", event.summary));
+    if (event.proposal_id) li.appendChild(proposalForm(event.proposal_id));
     return li;
   }
 
