@@ -104,6 +104,7 @@ class CapsOverride(_Section):
     per_member_per_day: PositiveInt | None = None
     per_principal_per_day: PositiveInt | None = None
     program_goodwill_per_day: PositiveInt | None = None
+    deductions_per_member_per_day: PositiveInt | None = None
 
 
 class CapsConfig(_Section):
@@ -113,6 +114,9 @@ class CapsConfig(_Section):
     per_member_per_day: PositiveInt
     per_principal_per_day: PositiveInt
     program_goodwill_per_day: PositiveInt
+    # points taken from one member in a day (negative adjustments and reversals; not the
+    # member's own redemptions), so that a balance cannot be drained in small steps
+    deductions_per_member_per_day: PositiveInt = 5000
     actions: dict[str, CapsOverride] = Field(default_factory=dict)
 
     def for_action(self, name: str) -> CapsConfig:
@@ -142,6 +146,8 @@ class ThresholdOverride(_Section):
 
     always: bool = False
     points_above: PositiveInt | None = None
+    principal_points_above: PositiveInt | None = None
+    deductions_above: PositiveInt | None = None
     variance_above: Fraction | None = None
     tier_downgrade: bool | None = None
     deletes: bool | None = None
@@ -149,9 +155,16 @@ class ThresholdOverride(_Section):
 
 
 class ApprovalsConfig(_Section):
+    # the day's running total of points issued to one member, this movement included
     points_above: PositiveInt
+    # the day's running total of points one principal issued (to all members), this included
+    principal_points_above: PositiveInt = 10_000
+    # the day's running total of points taken from one member (not their own redemptions)
+    deductions_above: PositiveInt = 1000
     variance_above: Fraction = 0.20  # 0.20 = a price or valuation more than 20 % from base
     tier_downgrade: bool = True
+    # a tier change up by more than this many steps (Bronze to Gold is 2); 0: every upgrade
+    tier_jump_steps: Annotated[int, Field(ge=0)] = 1
     deletes: bool = True
     # a campaign whose total point liability (all treated members taking it up) is above this
     campaign_budget: PositiveInt = 50_000

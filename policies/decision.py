@@ -22,10 +22,21 @@ An already approved request (`context.approved`) skips 5 and 6 but not 1, 2 and 
 principal's points movements are held to `delegation.caps` laid over the caps of the action,
 except for proposals (recommend mode), which the person confirms and so makes under their own.
 
-Caps count points *issued* (positive points of a `points` action): redemptions, reversals and
-negative adjustments neither use nor free any daily budget, so issuing and taking back cannot
-launder a cap. The approval threshold on points looks at the size of a movement in either
-direction: a large deduction deserves a manager's eye as much as a large award.
+Caps and thresholds judge the day's running totals (policy time zone), this request included, so
+splitting a movement into smaller ones changes nothing. Each kind of movement has its own:
+
+- issued points (positive): the caps `per_member_per_day`, `per_principal_per_day` and the
+  goodwill budget; approval above `points_above` for the member's day total and above
+  `principal_points_above` for the principal's;
+- deductions (negative movements other than the member's own redemptions: adjustments,
+  reversals): the cap `deductions_per_member_per_day`, approval above `deductions_above` for the
+  member's day total;
+- redemptions (`REDEMPTION_ACTIONS`, and the ledger following Mews): approval above
+  `points_above` per movement.
+
+Taking points back neither uses nor frees the budget of issued points, so issuing and taking
+back cannot launder a cap. `_MOVEMENT_THRESHOLDS` maps each kind to its rule, so that another
+kind (or another threshold for one) is one entry more.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ __all__ = [
     "ALLOW",
     "CONTROL_KINDS",
     "KIND_PERMISSION",
+    "REDEMPTION_ACTIONS",
     "WRITE_KINDS",
     "Action",
     "ActionKind",
@@ -81,6 +93,14 @@ KIND_PERMISSION: dict[ActionKind, Permission] = {
 WRITE_KINDS: frozenset[ActionKind] = frozenset({"points", "offer", "write", "admin", "delete"})
 CONTROL_KINDS: frozenset[ActionKind] = frozenset({"mode", "breaker", "approval_decision"})
 
+REDEMPTION_ACTIONS = frozenset({"redeem_reward", "accept_upsell"})
+"""Points a member spends on a reward: a movement of its own kind, not a deduction."""
+FOLLOWING_ACTIONS = frozenset({"reconcile_points"})
+"""Movements that make the ledger follow a change already made in Mews: taking points back
+there is not a deduction of ours (judged per movement, like a redemption)."""
+
+Movement = Literal["issue", "deduct", "redeem"]
+
 # Prices and valuations are fractions computed by the caller; 0.2 may arrive as 0.20000000001.
 _VARIANCE_EPSILON = 1e-9
 
@@ -94,6 +114,8 @@ class Facts:
     variance: float | None = None  # price or valuation vs base: 0.25 = 25 % above
     liability: int | None = None  # a campaign's total point liability (points if all take it)
     tier_downgrade: bool = False
+    tier_steps_up: int = 0  # the largest tier change upwards, in tier steps
+    movement: Movement | None = None  # the kind of points movement, when the name cannot tell
     membership_id: str | None = None
     program_id: str | None = None
     customer_id: str | None = None  # the guest's account, for the note in Mews
@@ -114,18 +136,36 @@ class Action:
         return self.kind == "points" and self.facts.points > 0
 
     @property
+    def movement(self) -> Movement | None:
+        """The kind of points movement, or None for anything else."""
+        if self.kind != "points" or self.facts.points == 0:
+            return None
+        if self.facts.movement is not None:
+            return self.facts.movement
+        if self.name in REDEMPTION_ACTIONS or (
+            self.name in FOLLOWING_ACTIONS and self.facts.points < 0
+        ):
+            return "redeem"
+        return "issue" if self.facts.points > 0 else "deduct"
+
+    @property
+    def deducts_points(self) -> bool:
+        return self.movement == "deduct"
+
+    @property
     def is_write(self) -> bool:
         return self.kind in WRITE_KINDS
 
 
 @dataclass(frozen=True)
 class Usage:
-    """Points issued so far today (policy time zone), before this request."""
+    """Points moved so far today (policy time zone), before this request."""
 
     member_today: int = 0
     principal_today: int = 0
     program_goodwill_today: int = 0
     issued_today: int = 0  # by everyone: the breaker's measure, not a cap
+    member_deducted_today: int = 0  # taken from the member (a positive number)
 
 
 @dataclass(frozen=True)
@@ -233,6 +273,8 @@ def _breaker(action: Action, principal: Principal, context: Context, _p: Policy)
 def _caps(
     action: Action, principal: Principal, context: Context, policy: Policy
 ) -> Decision | None:
+    if action.deducts_points:
+        return _deduction_cap(action, principal, context, policy)
     if not action.issues_points:
         return None
     caps, usage, facts = _caps_for(action, principal, context, policy), context.usage, action.facts
@@ -266,6 +308,20 @@ def _caps(
             usage.program_goodwill_today,
             points,
             goodwill_cap,
+        )
+    return None
+
+
+def _deduction_cap(
+    action: Action, principal: Principal, context: Context, policy: Policy
+) -> Decision | None:
+    cap = _caps_for(action, principal, context, policy).deductions_per_member_per_day
+    taken, used = -action.facts.points, context.usage.member_deducted_today
+    if action.facts.membership_id is not None and used + taken > cap:
+        return Deny(
+            "caps.deductions_per_member_per_day",
+            f"membership {action.facts.membership_id} already lost {used} of {cap} points "
+            f"today; taking {taken} more would exceed the cap on deductions",
         )
     return None
 
@@ -322,12 +378,17 @@ def _thresholds(
             _rule(scope, own.tier_downgrade, "tier_downgrade"),
             "a tier downgrade needs a manager's approval",
         )
-    limit = config.points_above if own.points_above is None else own.points_above
-    if abs(facts.points) > limit:
+    if facts.tier_steps_up > config.tier_jump_steps:
         return NeedsApproval(
-            _rule(scope, own.points_above, "points_above"),
-            f"{abs(facts.points)} points are above the approval threshold of {limit}",
+            "approvals.tier_jump_steps",
+            f"a tier change {facts.tier_steps_up} steps up is more than the "
+            f"{config.tier_jump_steps} a write may make without a manager's approval",
         )
+    movement = action.movement
+    if movement is not None:
+        verdict = _MOVEMENT_THRESHOLDS[movement](action, context, policy, own, scope)
+        if verdict is not None:
+            return verdict
     budget = config.campaign_budget if own.campaign_budget is None else own.campaign_budget
     if facts.liability is not None and facts.liability > budget:
         return NeedsApproval(
@@ -342,6 +403,73 @@ def _thresholds(
             f"a price {facts.variance:+.0%} from base is beyond ±{spread:.0%}",
         )
     return None
+
+
+def _issue_threshold(
+    action: Action, context: Context, policy: Policy, own: ThresholdOverride, scope: str
+) -> NeedsApproval | None:
+    config, usage, points = policy.approvals, context.usage, action.facts.points
+    limit = config.points_above if own.points_above is None else own.points_above
+    member_total = points + (usage.member_today if action.facts.membership_id else 0)
+    if member_total > limit:
+        return NeedsApproval(
+            _rule(scope, own.points_above, "points_above"),
+            _running(points, member_total, "the member's", limit),
+        )
+    principal_total = usage.principal_today + points
+    own_limit = own.principal_points_above
+    principal_limit = config.principal_points_above if own_limit is None else own_limit
+    if principal_total > principal_limit:
+        return NeedsApproval(
+            _rule(scope, own_limit, "principal_points_above"),
+            _running(points, principal_total, "your", principal_limit),
+        )
+    return None
+
+
+def _deduction_threshold(
+    action: Action, context: Context, policy: Policy, own: ThresholdOverride, scope: str
+) -> NeedsApproval | None:
+    config, taken = policy.approvals, -action.facts.points
+    limit = config.deductions_above if own.deductions_above is None else own.deductions_above
+    total = taken + (context.usage.member_deducted_today if action.facts.membership_id else 0)
+    if total > limit:
+        return NeedsApproval(
+            _rule(scope, own.deductions_above, "deductions_above"),
+            f"taking {taken} points makes {total} taken from the member today, above the "
+            f"approval threshold of {limit} for deductions",
+        )
+    return None
+
+
+def _redemption_threshold(
+    action: Action, _context: Context, policy: Policy, own: ThresholdOverride, scope: str
+) -> NeedsApproval | None:
+    limit = policy.approvals.points_above if own.points_above is None else own.points_above
+    points = abs(action.facts.points)
+    if points > limit:
+        return NeedsApproval(
+            _rule(scope, own.points_above, "points_above"),
+            f"{points} points are above the approval threshold of {limit}",
+        )
+    return None
+
+
+def _running(points: int, total: int, whose: str, limit: int) -> str:
+    if total == points:
+        return f"{points} points are above the approval threshold of {limit}"
+    return (
+        f"{points} points make {total} for {whose} day, above the approval threshold of "
+        f"{limit} (thresholds count the day's running total)"
+    )
+
+
+_MovementRule = Callable[[Action, Context, Policy, ThresholdOverride, str], NeedsApproval | None]
+_MOVEMENT_THRESHOLDS: dict[Movement, _MovementRule] = {
+    "issue": _issue_threshold,
+    "deduct": _deduction_threshold,
+    "redeem": _redemption_threshold,
+}
 
 
 def _rule(scope: str, own: object, name: str) -> str:

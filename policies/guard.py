@@ -350,7 +350,7 @@ class Guard:
 
     def context(self, tx: Tx, state: PolicyState, run: Run) -> Context:
         usage = Usage()
-        if run.action.issues_points:
+        if run.action.movement is not None:
             window = day_window(run.now, self.policy.tz)
             usage = tx.usage = usage_today(tx.conn, run.action, run.principal.name, window)
         return Context(

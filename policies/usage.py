@@ -8,11 +8,12 @@ or not at all:
 - `policy_usage`, the log: one row per movement (member, principal, program, goodwill, signed
   points, time, idempotency key, approval id);
 - `policy_usage_daily`, running totals of issued points per local day and scope (`member:<id>`,
-  `principal:<name>`, `goodwill:<program>`, `all`), derived from the log, so that a cap check
-  reads a few rows by primary key whatever the day's volume (summing the log cost a scan of the
-  day's rows on every write).
+  `principal:<name>`, `goodwill:<program>`, `all`), and of points deducted from a member
+  (`member_out:<id>`, a positive number), derived from the log, so that a cap check reads a few
+  rows by primary key whatever the day's volume (summing the log cost a scan of the day's rows on
+  every write).
 
-Totals count issued points only (positive movements): see `policies.decision` for why.
+Issued and deducted points are separate totals: see `policies.decision` for why.
 """
 
 from __future__ import annotations
@@ -99,15 +100,22 @@ def _scopes(action: Action, principal: str) -> list[tuple[str, str]]:
     return scopes
 
 
+def _out_scopes(action: Action) -> list[tuple[str, str]]:
+    member = action.facts.membership_id
+    return [] if member is None else [("member_out", member)]
+
+
 def usage_today(conn: Connection, action: Action, principal: str, window: DayWindow) -> Usage:
     """What the caps of this action have used today, and all points issued today."""
-    params = {"day": window.day.isoformat(), "scopes": _scopes(action, principal)}
+    scopes = _scopes(action, principal) + _out_scopes(action)
+    params = {"day": window.day.isoformat(), "scopes": scopes}
     totals = {row.scope: int(row.issued) for row in conn.execute(_TODAY, params)}
     return Usage(
         member_today=totals.get("member", 0),
         principal_today=totals.get("principal", 0),
         program_goodwill_today=totals.get("goodwill", 0),
         issued_today=totals.get("all", 0),
+        member_deducted_today=totals.get("member_out", 0),
     )
 
 
@@ -145,6 +153,8 @@ def record_usage(
     )
     if facts.points > 0:
         _add(conn, action, principal, day, facts.points)
+    elif action.deducts_points:
+        _add_out(conn, action, day, -facts.points)
 
 
 def release_usage(
@@ -157,6 +167,8 @@ def release_usage(
     )
     if action.facts.points > 0:
         _add(conn, action, principal, day, -action.facts.points)
+    elif action.deducts_points:
+        _add_out(conn, action, day, action.facts.points)
 
 
 def _add(conn: Connection, action: Action, principal: str, day: date, points: int) -> None:
@@ -165,3 +177,12 @@ def _add(conn: Connection, action: Action, principal: str, day: date, points: in
         for scope, key in _scopes(action, principal)
     ]
     conn.execute(_ADD[conn.dialect.name], rows)
+
+
+def _add_out(conn: Connection, action: Action, day: date, points: int) -> None:
+    rows = [
+        {"day": day.isoformat(), "scope": scope, "key": key, "issued": points}
+        for scope, key in _out_scopes(action)
+    ]
+    if rows:
+        conn.execute(_ADD[conn.dialect.name], rows)

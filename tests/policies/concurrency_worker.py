@@ -24,6 +24,7 @@ def concurrency_policy() -> Any:
             "program_goodwill_per_day": GOODWILL_BUDGET,
             "per_principal_per_day": 1_000_000,
         },
+        approvals={"points_above": 1_000_000, "principal_points_above": 1_000_000},
         breaker={"denials_per_hour": 1_000_000},
     )
 

@@ -15,8 +15,11 @@ from policies import (
     Facts,
     NeedsApproval,
     Policy,
+    Propose,
+    UnknownPrincipalError,
     Usage,
     decide,
+    delegate,
     resolve_principal,
 )
 from policies.config import parse_policy, render_toml
@@ -25,7 +28,15 @@ from policies.errors import PolicyFileError
 from tests.policies.support import MEMBER, PROGRAM, make_policy, policy_data
 
 # The shipped policy in automate mode, approvals only above what the cap tests use.
-NO_THRESHOLDS = make_policy(mode="automate", approvals={"points_above": 1_000_000})
+NO_THRESHOLDS = make_policy(
+    mode="automate",
+    approvals={
+        "points_above": 1_000_000,
+        "principal_points_above": 1_000_000,
+        "deductions_above": 1_000_000,
+    },
+    caps={"deductions_per_member_per_day": 1_000_000},
+)
 SHIPPED = make_policy(mode="automate")
 
 
@@ -195,10 +206,28 @@ def test_program_goodwill_budget_counts_goodwill_points_of_the_whole_program(
     assert check(award(points, goodwill=False), ctx=used) == Allow()
 
 
-def test_caps_do_not_limit_points_taken_back() -> None:
+def test_the_caps_on_issued_points_do_not_limit_points_taken_back() -> None:
     full = context(usage=Usage(member_today=10_000, principal_today=50_000))
     assert check(award(-6000), ctx=full) == Allow()
     assert check(award(1), ctx=full).rule == "caps.per_member_per_day"
+
+
+@pytest.mark.parametrize(("points", "allowed"), [(999, True), (1000, True), (1001, False)])
+def test_deductions_have_a_daily_cap_per_member_of_their_own(points: int, allowed: bool) -> None:
+    taken = context(usage=Usage(member_deducted_today=4000, member_today=10_000))
+    decision = check(award(-points), ctx=taken, policy=SHIPPED)
+    if allowed:
+        assert isinstance(decision, NeedsApproval)  # over the deductions threshold, not capped
+        assert decision.rule == "approvals.deductions_above"
+    else:
+        assert decision.rule == "caps.deductions_per_member_per_day"
+        assert "4000 of 5000" in decision.reason
+
+
+def test_a_redemption_is_not_a_deduction() -> None:
+    taken = context(usage=Usage(member_deducted_today=5000))
+    redeem = Action("redeem_reward", "points", Facts(points=-1500, membership_id=MEMBER))
+    assert check(redeem, ctx=taken, policy=SHIPPED) == Allow()
 
 
 # ---------------------------------------------------------------------------- thresholds
@@ -212,10 +241,46 @@ def test_points_above_the_threshold_need_approval(points: int, needs: bool) -> N
         assert decision.rule == "approvals.points_above"
 
 
-def test_the_points_threshold_applies_to_deductions_too() -> None:
-    decision = check(award(-2001), policy=SHIPPED)
-    assert isinstance(decision, NeedsApproval)
-    assert decision.rule == "approvals.points_above"
+@pytest.mark.parametrize(("points", "needs"), [(1000, False), (1001, True)])
+def test_deductions_have_a_threshold_of_their_own(points: int, needs: bool) -> None:
+    decision = check(award(-points), policy=SHIPPED)
+    assert isinstance(decision, NeedsApproval) is needs
+    if needs:
+        assert decision.rule == "approvals.deductions_above"
+
+
+def test_split_deductions_are_judged_by_the_days_running_total() -> None:
+    drained = context(usage=Usage(member_deducted_today=900))
+    decision = check(award(-900), ctx=drained, policy=SHIPPED)
+    assert decision.rule == "approvals.deductions_above"
+    assert "makes 1800 taken from the member today" in decision.reason
+
+
+@pytest.mark.parametrize(("today", "needs"), [(0, False), (1, True), (8000, True)])
+def test_split_awards_are_judged_by_the_members_running_total(today: int, needs: bool) -> None:
+    decision = check(award(2000), ctx=context(usage=Usage(member_today=today)), policy=SHIPPED)
+    assert isinstance(decision, NeedsApproval) is needs
+    if needs:
+        assert decision.rule == "approvals.points_above"
+        assert f"make {today + 2000} for the member's day" in decision.reason
+
+
+def test_a_principals_awards_to_many_members_are_judged_by_their_running_total() -> None:
+    busy = context(usage=Usage(principal_today=9500))
+    decision = check(award(600), ctx=busy, policy=SHIPPED)
+    assert decision.rule == "approvals.principal_points_above"
+    assert check(award(500), ctx=busy, policy=SHIPPED) == Allow()
+
+
+@pytest.mark.parametrize(("steps", "needs"), [(1, False), (2, True), (3, True)])
+def test_a_tier_jump_of_more_than_one_step_up_needs_approval(steps: int, needs: bool) -> None:
+    lift = Action("update_loyalty_memberships", "write", Facts(tier_steps_up=steps))
+    decision = check(lift, policy=SHIPPED)
+    assert isinstance(decision, NeedsApproval) is needs
+    if needs:
+        assert decision.rule == "approvals.tier_jump_steps"
+    relaxed = make_policy(mode="automate", approvals={"tier_jump_steps": 3})
+    assert check(lift, policy=relaxed) == Allow()
 
 
 @pytest.mark.parametrize(
@@ -331,7 +396,7 @@ def test_a_per_action_cap_overrides_the_global_one_for_that_action_only(
 ) -> None:
     policy = make_policy(
         mode="automate",
-        approvals={"points_above": 1_000_000},
+        approvals={"points_above": 1_000_000, "principal_points_above": 1_000_000},
         caps={"actions": {"accrue_stay": {"per_principal_per_day": 100_000}}},
     )
     used = context(usage=Usage(principal_today=99_000))
@@ -359,3 +424,47 @@ def test_a_caps_override_with_a_bad_value_names_its_key() -> None:
         "caps.actions.accrue_stay.per_member_per_day" in problem
         for problem in raised.value.problems
     )
+
+
+# ---------------------------------------------------------------------------- delegation
+
+
+def test_the_assistant_for_a_person_has_only_the_rights_both_roles_grant() -> None:
+    for_vera = delegate(SHIPPED, who("vera"))
+    assert (for_vera.name, for_vera.role) == ("assistant for vera", "agent for viewer")
+    assert for_vera.automated
+    assert decide(award(100), for_vera, context(), SHIPPED).rule == "role.permission"
+    for_alice = delegate(SHIPPED, who("alice"))
+    decision = Action("approvals.approve", "approval_decision", Facts(requested_by="bob"))
+    assert decide(decision, for_alice, context(), SHIPPED).rule == "role.permission"
+
+
+def test_in_recommend_mode_the_assistants_write_is_a_proposal_and_other_agents_queue() -> None:
+    recommend = context("recommend")
+    decision = decide(award(100), delegate(SHIPPED, who("carol")), recommend, SHIPPED)
+    assert isinstance(decision, Propose)
+    assert "carol confirms or discards" in decision.reason
+    assert isinstance(decide(award(100), who("automation"), recommend, SHIPPED), NeedsApproval)
+    assert decide(award(100), who("carol"), recommend, SHIPPED) == Allow()
+
+
+def test_the_assistants_own_caps_hold_in_automate_mode() -> None:
+    assistant = delegate(SHIPPED, who("carol"))
+    used = context(usage=Usage(member_today=1500))
+    assert decide(award(500), assistant, used, SHIPPED) == Allow()
+    assert decide(award(501), assistant, used, SHIPPED).rule == "caps.per_member_per_day"
+    assert decide(award(501), who("carol"), used, SHIPPED).rule == "approvals.points_above"
+
+
+def test_nobody_decides_a_request_their_assistant_made_on_their_behalf() -> None:
+    theirs = Action(
+        "approvals.approve", "approval_decision", Facts(requested_by="assistant for alice")
+    )
+    assert check(theirs, "alice").rule == "approvals.four_eyes"
+    assert check(theirs, "bob") == Allow()
+
+
+def test_a_delegated_name_resolves_to_the_same_delegated_principal() -> None:
+    assert resolve_principal(SHIPPED, "assistant for carol") == delegate(SHIPPED, who("carol"))
+    with pytest.raises(UnknownPrincipalError):
+        resolve_principal(SHIPPED, "automation for carol")

@@ -64,9 +64,47 @@ async def test_an_allowed_award_posts_its_result_records_usage_and_an_audit_reco
     assert record.result == {"award_id": 1, "points": 150}
 
 
-async def test_five_awards_of_2000_fill_a_10000_daily_cap_and_the_sixth_is_denied(
+LIFTED = {"points_above": 100_000, "principal_points_above": 100_000, "deductions_above": 100_000}
+"""Approval thresholds out of the way, for the tests of the hard caps."""
+
+
+@pytest.fixture
+def capped(store: Store, clock: FixedClock) -> Guard:
+    policy = make_policy(mode="automate", approvals=LIFTED)
+    return Guard(store, policy, [_award()], clock=clock, audit_key=None)
+
+
+async def test_five_awards_of_2000_to_one_member_need_a_manager_from_the_second_on(
     guard: Guard, store: Store
 ) -> None:
+    carol = guard.principal("carol")
+    outcomes = [
+        await guard.submit(carol, "award_points", award_args(2000, attempt=i)) for i in range(5)
+    ]
+    assert isinstance(outcomes[0], Posted)
+    assert all(isinstance(o, PendingApproval) for o in outcomes[1:])
+    assert {o.rule for o in outcomes[1:] if isinstance(o, PendingApproval)} == {
+        "approvals.points_above"
+    }
+    assert sum(row.points for row in award_rows(store)) == 2000
+
+
+async def test_small_deductions_in_steps_need_a_manager_once_the_day_adds_up(
+    guard: Guard, store: Store
+) -> None:
+    carol = guard.principal("carol")
+    outcomes = [
+        await guard.submit(carol, "award_points", award_args(-400, attempt=i)) for i in range(4)
+    ]
+    kinds = [type(o).__name__ for o in outcomes]
+    assert kinds == ["Posted", "Posted", "PendingApproval", "PendingApproval"]
+    assert sum(row.points for row in award_rows(store)) == -800
+
+
+async def test_five_awards_of_2000_fill_a_10000_daily_cap_and_the_sixth_is_denied(
+    capped: Guard, store: Store
+) -> None:
+    guard = capped
     carol = guard.principal("carol")
     outcomes = [
         await guard.submit(carol, "award_points", award_args(2000, attempt=i)) for i in range(6)
@@ -112,8 +150,9 @@ async def test_the_goodwill_budget_is_shared_by_every_member_of_the_program(
 
 
 async def test_the_daily_caps_start_again_at_midnight_in_the_policy_time_zone(
-    guard: Guard, clock: FixedClock
+    capped: Guard, clock: FixedClock
 ) -> None:
+    guard = capped
     carol = guard.principal("carol")
     clock.set(clock.now().replace(hour=21, minute=0))  # 22:00 in Prague
     for i in range(5):
@@ -128,7 +167,7 @@ async def test_the_daily_caps_start_again_at_midnight_in_the_policy_time_zone(
 
 
 async def test_points_taken_back_do_not_free_any_cap(store: Store, clock: FixedClock) -> None:
-    policy = make_policy(mode="automate", approvals={"points_above": 100_000})
+    policy = make_policy(mode="automate", approvals=LIFTED)
     guard = Guard(store, policy, [_award()], clock=clock, audit_key=None)
     carol = guard.principal("carol")
     for i in range(2):
@@ -258,7 +297,8 @@ async def test_an_external_write_is_decided_then_called_then_recorded(
         ("executed", {"updated": PROGRAM}),
     ]
     again = await guard.submit(dave, "update_loyalty_programs", {"program_id": PROGRAM}, "e-1")
-    assert again == outcome
+    assert again == Posted({"updated": PROGRAM}, replayed=True)
+    assert again.to_dict() == {"status": "posted", "replayed": True, "result": {"updated": PROGRAM}}
     assert len(mews.calls) == 1
 
 

@@ -411,7 +411,7 @@ def admin_actions(
 
     async def describe_update_memberships(args: JSONObject) -> Facts:
         parsed = UpdateMembershipsArgs.model_validate(args)
-        downgrade = False
+        downgrade, steps_up = False, 0
         customers: set[str] = set()
         for update in parsed.updates:
             ref = await directory.lookup(update.loyalty_membership_id)
@@ -421,8 +421,12 @@ def admin_actions(
                 new = tiers.get(update.loyalty_tier_id)
                 if ref.tier_ordering is not None and new is not None:
                     downgrade = downgrade or new[1] < ref.tier_ordering
+                    # the tiers passed on the way up (Bronze to Gold passes Silver: 2 steps)
+                    passed = [o for _n, o in tiers.values() if ref.tier_ordering < o <= new[1]]
+                    steps_up = max(steps_up, len(passed))
         return Facts(
             tier_downgrade=downgrade,
+            tier_steps_up=steps_up,
             customer_id=next(iter(customers)) if len(customers) == 1 else None,
             note=f"update {len(parsed.updates)} membership(s)"
             + (" including a tier downgrade" if downgrade else ""),

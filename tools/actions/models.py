@@ -10,7 +10,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 __all__ = [
     "MAX_POINTS",
@@ -40,12 +47,15 @@ RewardId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
 class _Args(BaseModel):
+    """Arguments of a write. Points are strict integers: "100", 100.0 and true are refused,
+    so that one intent has one canonical form (and one derived idempotency key)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class AwardPointsArgs(_Args):
     membership_id: MewsId
-    points: Annotated[int, Field(gt=0, le=MAX_POINTS)]
+    points: Annotated[StrictInt, Field(gt=0, le=MAX_POINTS)]
     reason: Reason
     goodwill: bool = False  # a gesture: the goodwill budget, no tier credit
 
@@ -53,7 +63,7 @@ class AwardPointsArgs(_Args):
 class AdjustPointsArgs(_Args):
     membership_id: MewsId
     points: Annotated[
-        int,
+        StrictInt,
         Field(ge=-MAX_POINTS, le=MAX_POINTS, description="signed correction, not zero"),
     ]
     reason: Reason
@@ -69,12 +79,12 @@ class RedeemRewardArgs(_Args):
     membership_id: MewsId
     reward_id: RewardId
     on: date = Field(description="the day the reward is used")
-    price_points: Annotated[int, Field(gt=0, le=MAX_POINTS)]
+    price_points: Annotated[StrictInt, Field(gt=0, le=MAX_POINTS)]
 
 
 class ReversePointsArgs(_Args):
     membership_id: MewsId
-    entry_id: Annotated[int, Field(gt=0, description="from get_points_history")]
+    entry_id: Annotated[StrictInt, Field(gt=0, description="from get_points_history")]
     reason: Reason
 
 
@@ -85,7 +95,7 @@ class DraftOfferArgs(_Args):
     customer_id: MewsId
     membership_id: MewsId | None = None
     reward_id: RewardId | None = Field(default=None, description="offer a catalogue reward")
-    bonus_points: Annotated[int | None, Field(gt=0, le=MAX_POINTS)] = Field(
+    bonus_points: Annotated[StrictInt | None, Field(gt=0, le=MAX_POINTS)] = Field(
         default=None, description="or offer bonus points"
     )
     valid_from: date

@@ -15,6 +15,7 @@ is refused by the reward's eligibility checks.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -263,7 +264,12 @@ def points_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
         # A reversal never issues points as far as the caps go (policies.decision); its size
         # still meets the approval threshold. An unknown entry is refused by the executor.
         points = 0 if entry is None else -abs(entry.points)
-        return _facts(ref, points, f"reversal of ledger entry {parsed.entry_id}")
+        facts = _facts(ref, points, f"reversal of ledger entry {parsed.entry_id}")
+        if entry is not None and entry.points < 0:
+            # Undoing a redemption gives the member's own points back: judged like the
+            # redemption it undoes, not as a deduction.
+            facts = dataclasses.replace(facts, movement="redeem")
+        return facts
 
     def reverse(conn: Connection, args: JSONObject, ctx: ExecContext) -> PointsPosted:
         parsed = ReversePointsArgs.model_validate(args)
