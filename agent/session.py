@@ -302,9 +302,10 @@ def default_principal_name(policy: Policy) -> str:
 
 
 def _principal(policy: Policy, name: str | None) -> Principal:
+    from agent.identity import proven_name
     from policies import UnknownPrincipalError, resolve_principal
 
-    chosen = name or default_principal_name(policy)
+    chosen = proven_name(policy, name) or default_principal_name(policy)
     try:
         return resolve_principal(policy, chosen)
     except UnknownPrincipalError:

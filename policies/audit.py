@@ -19,9 +19,11 @@ member who is not eligible) is recorded too, with the decision `rejected` and th
 `call_scope()` counts the records a call appended, so the caller's edge (the MCP tool wrapper)
 adds a `rejected` record only when nothing recorded the call yet (never two for one call).
 
-Not covered: someone who deletes a tail *and* rewrites the head with the HMAC key unknown to
-them cannot forge hashes, but with plain SHA-256 they can. Anchor `export`'s last hash
-elsewhere if that matters.
+With a key, the head also carries `mac`, an HMAC of its seq and hash: whoever deletes a tail and
+moves the head back cannot sign the new head. Not covered: restoring an old head row saved
+earlier (with its old signature) together with the truncation; `loyalty audit anchor` prints the
+head for an external witness to keep, which catches that too. The key comes from
+`policies.audit_keys` (an environment variable or a 0600 key file, never the database).
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -40,24 +41,27 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from policies.audit_keys import load_key
 from policies.canonical import JSONValue, canonical_json
 from policies.clock import utc
 from policies.config import Policy
-from policies.errors import AuditKeyError
 from policies.redaction import redact
 from policies.schema import GENESIS_HASH, audit_head_table, audit_table
 from policies.store import Store
 
 __all__ = [
+    "Anchor",
     "AuditDraft",
     "AuditRecord",
     "CallScope",
     "ChainReport",
+    "anchor",
     "append",
     "audit_key",
     "call_scope",
     "count_in_call_scope",
     "export",
+    "head_mac",
     "records",
     "verify",
 ]
@@ -131,11 +135,16 @@ class ChainReport:
 
 
 def audit_key(policy: Policy) -> bytes | None:
-    """The HMAC key from the environment variable the policy names, if set."""
-    value = os.environ.get(policy.audit.key_env, "")
-    if not value and policy.audit.require_key:
-        raise AuditKeyError(policy.audit.key_env)
-    return value.encode("utf-8") if value else None
+    """The HMAC key from the environment variable the policy names or the key file, if set
+    (`policies.audit_keys`; the guard also creates the file on first start)."""
+    return load_key(policy, create=False)
+
+
+def head_mac(seq: int, digest: str, key: bytes | None) -> str | None:
+    """The head's signature: HMAC-SHA-256 of its seq and hash (None without a key)."""
+    if not key:
+        return None
+    return hmac.new(key, f"head\n{seq}\n{digest}".encode(), hashlib.sha256).hexdigest()
 
 
 def _algorithm(key: bytes | None) -> str:
@@ -239,7 +248,10 @@ def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: by
         values.append({**row.__dict__, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
     conn.execute(_INSERT, values)
-    conn.execute(_MOVE_HEAD, {"seq": seq, "hash": prev, "algorithm": _algorithm(key)})
+    conn.execute(
+        _MOVE_HEAD,
+        {"seq": seq, "hash": prev, "algorithm": _algorithm(key), "mac": head_mac(seq, prev, key)},
+    )
     count_in_call_scope(len(drafts))
     return seq
 
@@ -301,7 +313,7 @@ def verify(store: Store, key: bytes | None) -> ChainReport:
                     detail += f" (the chain was written with {head.algorithm}: is the key set?)"
                 return ChainReport(False, count, head.seq, algorithm, seq, kind, detail)
             count, prev_seq, prev_hash = count + 1, row.seq, row.hash
-        problem = _check_head(head, prev_seq, prev_hash)
+        problem = _check_head(head, prev_seq, prev_hash) or _check_signature(head, key)
     if problem is not None:
         return ChainReport(False, count, head.seq, algorithm, *problem)
     return ChainReport(True, count, head.seq, algorithm)
@@ -339,6 +351,36 @@ def _check_head(head: Any, last_seq: int, last_hash: str) -> tuple[int, str, str
     if head.hash != last_hash:
         return last_seq, "edited", "the last record does not match the head's hash"
     return None
+
+
+def _check_signature(head: Any, key: bytes | None) -> tuple[int, str, str] | None:
+    if not key or head.algorithm != "hmac-sha256" or head.seq == 0:
+        return None
+    if head.mac is None or not hmac.compare_digest(
+        head.mac, head_mac(head.seq, head.hash, key) or ""
+    ):
+        return (
+            head.seq,
+            "truncated",
+            "the head's signature does not match: records were removed from the end and the "
+            "head moved back, or the head was rewritten",
+        )
+    return None
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The chain's head, for an external witness: `loyalty audit anchor`."""
+
+    seq: int
+    hash: str
+    algorithm: str
+
+
+def anchor(store: Store) -> Anchor:
+    with store.read() as conn:
+        head = conn.execute(sa.select(audit_head_table).where(audit_head_table.c.id == 1)).one()
+    return Anchor(int(head.seq), str(head.hash), str(head.algorithm or "sha256"))
 
 
 def export(store: Store, out: IO[str]) -> int:

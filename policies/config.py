@@ -50,6 +50,7 @@ __all__ = [
     "CapsConfig",
     "CapsOverride",
     "DelegationConfig",
+    "IdentityConfig",
     "Mode",
     "Permission",
     "Policy",
@@ -141,6 +142,14 @@ class DelegationConfig(_Section):
     )
 
 
+class IdentityConfig(_Section):
+    """Who the command line is, when no `LOYALTY_TOKEN` says so: OS user name -> principal."""
+
+    os_users: dict[Annotated[str, Field(min_length=1, max_length=64)], str] = Field(
+        default_factory=dict
+    )
+
+
 class ThresholdOverride(_Section):
     """Per-action approval thresholds; a field left out keeps the global value."""
 
@@ -186,7 +195,8 @@ class BreakerConfig(_Section):
 
 class AuditConfig(_Section):
     key_env: Annotated[str, Field(pattern=r"^[A-Z_][A-Z0-9_]*$")] = "LOYALTY_AUDIT_KEY"
-    require_key: bool = False
+    key_file: str = ""  # default: LOYALTY_AUDIT_KEY_FILE, else audit.key in the config dir
+    require_key: bool = False  # true: never create a key file; the key must already exist
 
 
 class Policy(_Section):
@@ -200,6 +210,7 @@ class Policy(_Section):
     breaker: BreakerConfig = BreakerConfig()
     audit: AuditConfig = AuditConfig()
     delegation: DelegationConfig = DelegationConfig()
+    identity: IdentityConfig = IdentityConfig()
 
     @field_validator("timezone")
     @classmethod
@@ -218,6 +229,9 @@ class Policy(_Section):
             if role not in self.roles:
                 defined = ", ".join(sorted(self.roles))
                 raise ValueError(f"principals.{name}: role {role!r} is not one of [{defined}]")
+        for user, name in self.identity.os_users.items():
+            if name not in self.principals:
+                raise ValueError(f"identity.os_users.{user}: {name!r} is not under [principals]")
         agent = self.delegation.agent
         if "delegation" in self.model_fields_set and agent not in self.principals:
             raise ValueError(f"delegation.agent: {agent!r} is not a principal of [principals]")

@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from policies import approvals, audit, breaker, control, idempotency
+from policies import approvals, audit, audit_keys, breaker, control, idempotency
 from policies._tx import (
     Failure,
     Run,
@@ -91,13 +91,13 @@ class Guard:
         audit_key: bytes | None = _FROM_ENV,
         read_audit_batch: int = 1,
     ) -> None:
-        """`audit_key` defaults to the environment variable the policy names;
+        """`audit_key` defaults to the policy's key (`policies.audit_keys.resolve`);
         `read_audit_batch`: read records appended together (`policies.read_audit`)."""
         self.store = store
         self.policy = policy
         self.clock: Clock = clock or SystemClock()
         self.audit_key: bytes | None = (
-            audit.audit_key(policy) if audit_key is _FROM_ENV else audit_key
+            audit_keys.resolve(policy, store) if audit_key is _FROM_ENV else audit_key
         )
         self._specs: dict[str, ActionSpec] = {}
         self.read_audits = ReadAudits(self._append_all, batch=read_audit_batch)

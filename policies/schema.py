@@ -144,6 +144,9 @@ audit_head_table = sa.Table(
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Column("algorithm", sa.String(16), nullable=True),
+    # HMAC of (seq, hash) with the audit key: a head moved back over a removed tail no longer
+    # carries a valid one (version 2)
+    sa.Column("mac", sa.String(64), nullable=True),
 )
 
 
@@ -172,7 +175,14 @@ def _create_v1(conn: Connection) -> None:
     )
 
 
-POLICIES = Component("policies", [_create_v1])
+def _head_mac_v2(conn: Connection) -> None:
+    # Version 1 created the head table from the same definition, which now has the column.
+    columns = {column["name"] for column in sa.inspect(conn).get_columns("policy_audit_head")}
+    if "mac" not in columns:
+        conn.execute(sa.text("ALTER TABLE policy_audit_head ADD COLUMN mac VARCHAR(64)"))
+
+
+POLICIES = Component("policies", [_create_v1, _head_mac_v2])
 
 
 def open_store(url: str | None = None) -> Store:

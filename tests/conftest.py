@@ -102,3 +102,16 @@ def postgres_url(postgres_server_url: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The audit key file the product creates on first start, kept out of the user's home."""
+    path = tmp_path_factory.mktemp("audit-key") / "audit.key"
+    previous = os.environ.get("LOYALTY_AUDIT_KEY_FILE")
+    os.environ["LOYALTY_AUDIT_KEY_FILE"] = str(path)
+    yield
+    if previous is None:
+        os.environ.pop("LOYALTY_AUDIT_KEY_FILE", None)
+    else:
+        os.environ["LOYALTY_AUDIT_KEY_FILE"] = previous

@@ -77,8 +77,14 @@ def opened() -> Iterator[Guard]:
 
 
 def principal(guard: Guard, name: str) -> Principal:
+    """The principal `--as` names, once the command line has proven it may act as them."""
+    from agent.identity import IdentityError, proven_name
     from policies import PolicyRequestError
 
+    try:
+        name = proven_name(guard.policy, name) or name
+    except IdentityError as exc:
+        fail(str(exc))
     try:
         return guard.principal(name)
     except PolicyRequestError:

@@ -3,9 +3,12 @@
     loyalty audit verify              exit 1 and name the first broken seq on any edit,
                                       removal, reordering or truncation
     loyalty audit export [--out F]    every record as JSON lines (stdout by default)
+    loyalty audit anchor              the head (seq and hash) for an external witness to keep
 
-With `LOYALTY_AUDIT_KEY` set (the variable the policy names), the chain is checked as
-HMAC-SHA-256; it must be the key the records were written with.
+The chain is HMAC-SHA-256 with the key from `LOYALTY_AUDIT_KEY` (the variable the policy names)
+or the key file created on first start (`policies.audit_keys`); it must be the key the records
+were written with. A recomputed chain and a removed tail (head moved back) both fail `verify`;
+comparing today's chain with an anchor kept elsewhere catches a restored old head as well.
 """
 
 from __future__ import annotations
@@ -55,5 +58,15 @@ def register(app: typer.Typer) -> None:
             except OSError as exc:
                 fail(f"cannot write {out}: {exc.strerror or exc}")
         typer.echo(f"exported {count} records to {out}")
+
+    @group.command("anchor")
+    def anchor_head() -> None:
+        """Print the chain's head (seq, hash): keep it elsewhere, compare it later."""
+        from policies.audit import anchor
+
+        with opened() as guard:
+            head = anchor(guard.store)
+            now = guard.clock.now().isoformat(timespec="seconds")
+        typer.echo(f"seq {head.seq} hash {head.hash} ({head.algorithm}) at {now}")
 
     app.add_typer(group, name="audit")

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
 from agent.cli import app
 from agent.commands.policy import MODES_HELP
 from policies import MODES, Guard, PendingApproval, load_policy
 from policies.config import render_toml
-from policies.schema import audit_table
+from policies.schema import GENESIS_HASH, audit_head_table, audit_table
 from policies.store import Store
 from tests.policies.support import AWARD, award_args, migrated, policy_data
 
@@ -30,6 +31,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     policy_file = tmp_path / "policy.toml"
     policy_file.write_text(toml_text(policy_data(mode="automate")), encoding="utf-8")
     monkeypatch.delenv("LOYALTY_AUDIT_KEY", raising=False)
+    monkeypatch.setenv("LOYALTY_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
     monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     monkeypatch.setenv("LOYALTY_POLICY_FILE", str(policy_file))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))  # the embedded sandbox
@@ -44,7 +46,7 @@ def loyalty(*args: str) -> Result:
 def pending(env: dict[str, str]) -> str:
     """A request by carol for 3000 points, waiting for a manager (system clock: not expired)."""
     store = migrated(f"sqlite:///{env['db']}")
-    guard = Guard(store, load_policy(), [AWARD], audit_key=None)
+    guard = Guard(store, load_policy(), [AWARD])  # the key file of the CLI, created here
     outcome = asyncio.run(guard.submit(guard.principal("carol"), "award_points", award_args(3000)))
     assert isinstance(outcome, PendingApproval)
     store.dispose()
@@ -162,7 +164,7 @@ def test_audit_verify_passes_an_intact_chain_and_fails_a_broken_one_saying_where
     loyalty("mode", "set", "read_only", "--as", "alice")
     loyalty("mode", "set", "automate", "--as", "bob")
     ok = loyalty("audit", "verify")
-    assert (ok.exit_code, ok.stdout) == (0, "audit chain intact: 2 records (sha256)\n")
+    assert (ok.exit_code, ok.stdout) == (0, "audit chain intact: 2 records (hmac-sha256)\n")
     store = Store(f"sqlite:///{env['db']}")
     with store.write() as conn:
         conn.execute(audit_table.update().where(audit_table.c.seq == 1).values(principal="carol"))
@@ -170,6 +172,59 @@ def test_audit_verify_passes_an_intact_chain_and_fails_a_broken_one_saying_where
     broken = loyalty("audit", "verify")
     assert broken.exit_code == 1
     assert broken.stderr.startswith("audit chain broken at seq 1: edited")
+
+
+def test_a_chain_recomputed_without_the_key_fails_verification(env: dict[str, str]) -> None:
+    loyalty("mode", "set", "read_only", "--as", "alice")
+    loyalty("mode", "set", "automate", "--as", "bob")
+    store = Store(f"sqlite:///{env['db']}")
+    with store.write() as conn:  # carol for alice, every SHA-256 recomputed, head moved too
+        conn.execute(audit_table.update().where(audit_table.c.seq == 1).values(principal="carol"))
+        recompute_plain_chain(conn)
+    store.dispose()
+
+    broken = loyalty("audit", "verify")
+
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith("audit chain broken at seq 1: edited")
+
+
+def test_a_removed_tail_with_the_head_moved_back_fails_verification(
+    env: dict[str, str],
+) -> None:
+    for mode in ("read_only", "automate", "recommend"):
+        loyalty("mode", "set", mode, "--as", "alice")
+    anchored = loyalty("audit", "anchor").stdout
+    store = Store(f"sqlite:///{env['db']}")
+    with store.write() as conn:  # the last record deleted, the head pointed at the one before
+        last = conn.execute(sa.select(audit_table).where(audit_table.c.seq == 2)).one()
+        conn.execute(audit_table.delete().where(audit_table.c.seq == 3))
+        conn.execute(audit_head_table.update().values(seq=2, hash=last.hash))
+    store.dispose()
+
+    broken = loyalty("audit", "verify")
+
+    assert anchored.startswith("seq 3 hash ")
+    assert "(hmac-sha256)" in anchored
+    assert broken.exit_code == 1
+    assert broken.stderr.startswith("audit chain broken at seq 2: truncated")
+    assert "head's signature does not match" in broken.stderr
+
+
+def recompute_plain_chain(conn: Any) -> None:
+    """What someone with write access but no key can do: rehash everything with SHA-256."""
+    from policies.audit import _chain_hash
+
+    prev = GENESIS_HASH
+    for row in conn.execute(sa.select(audit_table).order_by(audit_table.c.seq)).all():
+        digest = _chain_hash(prev, row, None)
+        conn.execute(
+            audit_table.update()
+            .where(audit_table.c.seq == row.seq)
+            .values(prev_hash=prev, hash=digest)
+        )
+        prev = digest
+    conn.execute(audit_head_table.update().values(hash=prev, algorithm="sha256", mac=None))
 
 
 def test_audit_export_writes_json_lines_to_a_file_or_stdout(
