@@ -10,7 +10,9 @@ It trips, inside the transaction of the call that crosses the line, when
   average counts as at least `min_daily_baseline` (a quiet start must not trip it).
 
 Tripped, it denies writes of agent-kind principals (`rule="circuit_breaker"`); staff keep
-working. A manager resets it. Trips and resets are audited.
+working. A denials trip is scoped to the principal that caused it (and the assistant acting for
+them, see `policies.decision`): one person's refused awards do not stop the chain's stay points.
+A spike trip stops every agent-kind principal. A manager resets it. Trips and resets are audited.
 """
 
 from __future__ import annotations

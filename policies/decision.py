@@ -8,7 +8,8 @@ Rules run in this order; the first that answers wins, and names itself (`rule`):
    (control actions - mode, breaker, approval decisions - stop here: allowed)
 2. `mode.read_only`        read-only mode blocks every write, approved or not
 3. `circuit_breaker`       a tripped breaker blocks writes of agent-kind principals, unless a
-                           manager already approved the request (a human looked at it)
+                           manager already approved the request (a human looked at it); a trip
+                           by one principal's denials stops only that principal and its assistant
 4. `caps.*`                hard caps deny: a request that could never be approved is not queued
 5. `mode.recommend`        a write by a delegated principal (the model acting for a person) is a
                            proposal the person confirms: nothing is written or queued; writes
@@ -173,6 +174,7 @@ class Context:
     mode: Mode
     breaker_tripped: bool = False
     breaker_reason: str = ""
+    breaker_cause: str | None = None  # the principal whose denials tripped it (None: global)
     usage: Usage = field(default_factory=Usage)
     approved: bool = False  # executing a request a manager approved
 
@@ -261,13 +263,21 @@ def _propose(action: Action, principal: Principal, context: Context, _p: Policy)
 
 
 def _breaker(action: Action, principal: Principal, context: Context, _p: Policy) -> Decision | None:
-    if action.is_write and principal.automated and context.breaker_tripped and not context.approved:
+    stopped = context.breaker_tripped and _breaker_covers(principal, context.breaker_cause)
+    if action.is_write and principal.automated and stopped and not context.approved:
         return Deny(
             "circuit_breaker",
             f"the circuit breaker is tripped ({context.breaker_reason}); agent writes are "
             "stopped until a manager resets it",
         )
     return None
+
+
+def _breaker_covers(principal: Principal, cause: str | None) -> bool:
+    """A trip by one principal's denials stops that principal (and the assistant acting for
+    them), not every agent: one person's refused awards must not stop the chain's stay points.
+    A trip with no principal cause (a points spike) stops every agent-kind principal."""
+    return cause is None or principal.acts_for(cause) or principal.name == cause
 
 
 def _caps(

@@ -357,6 +357,7 @@ class Guard:
             mode=state.mode.mode,
             breaker_tripped=state.breaker.tripped,
             breaker_reason=state.breaker.reason,
+            breaker_cause=_denials_cause(state),
             usage=usage,
             approved=run.approval_id is not None,
         )
@@ -549,6 +550,12 @@ class Guard:
 def _replayed(run: Run, stored: Outcome) -> AuditDraft:
     approval_id = stored.approval_id if isinstance(stored, PendingApproval) else None
     return run.draft("replayed", result=outcome_record(stored), approval_id=approval_id)
+
+
+def _denials_cause(state: PolicyState) -> str | None:
+    """The principal a denials trip is scoped to; None for a global trip (a points spike)."""
+    breaker = state.breaker
+    return breaker.cause if breaker.rule == "breaker.denials_per_hour" else None
 
 
 def _as_replay(stored: Outcome) -> Outcome:

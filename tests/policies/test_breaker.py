@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from policies import Denied, Guard, Posted, records
+from policies import Denied, Guard, Posted, delegate, records
 from policies.clock import FixedClock
 from policies.store import Store
 from tests.policies.support import AWARD, award_args, make_policy
@@ -58,7 +58,7 @@ async def test_when_tripped_agent_writes_are_denied_and_staff_writes_go_on(
 ) -> None:
     await deny(breaker_guard, n=3)
     agent = await breaker_guard.submit(
-        breaker_guard.principal("automation"), "award_points", award_args(1, "m-2")
+        breaker_guard.principal("assistant"), "award_points", award_args(1, "m-2")
     )
     assert isinstance(agent, Denied)
     assert agent.rule == "circuit_breaker"
@@ -66,6 +66,22 @@ async def test_when_tripped_agent_writes_are_denied_and_staff_writes_go_on(
         breaker_guard.principal("carol"), "award_points", award_args(1, "m-2")
     )
     assert isinstance(staff, Posted)
+
+
+async def test_one_principals_denials_do_not_stop_the_other_agents(breaker_guard: Guard) -> None:
+    await deny(breaker_guard, "carol", n=3)  # staff denied three times: the breaker trips
+    assert breaker_guard.breaker().cause == "carol"
+    automation = await breaker_guard.submit(
+        breaker_guard.principal("automation"), "award_points", award_args(1, "m-2")
+    )
+    for_carol = await breaker_guard.submit(
+        delegate(breaker_guard.policy, breaker_guard.principal("carol")),
+        "award_points",
+        award_args(1, "m-3"),
+    )
+    assert isinstance(automation, Posted)  # the chain's stay points go on
+    assert isinstance(for_carol, Denied)  # carol's assistant is stopped with her
+    assert for_carol.rule == "circuit_breaker"
 
 
 async def test_a_manager_resets_it_and_agent_writes_resume(

@@ -29,7 +29,7 @@ import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Final
 
-from policies import Guard, Principal
+from policies import Denied, Guard, Principal
 from policies.errors import PolicyError
 from tools.actions.errors import ActionError
 from tools.automation.worker import GiveUp, Reacted, ReactionResult, RetryLater
@@ -176,9 +176,17 @@ class LoyaltyReactions:
         return Reacted(f"enrolment in {code} denied by {data['rule']}: {data['reason']}")
 
 
+def _held_by_breaker(result: StayResult) -> bool:
+    return isinstance(result.outcome, Denied) and result.outcome.rule == "circuit_breaker"
+
+
 def _stay_answer(result: StayResult, bonus: str | None = None) -> ReactionResult:
     if result.status == "failed":
         return RetryLater(result.detail)
+    if result.status == "denied" and _held_by_breaker(result):
+        # A tripped breaker holds automated work back: retried later (after a reset it
+        # posts), never dead-lettered for a stop that is not about this stay.
+        return RetryLater(f"held back by the circuit breaker: {result.detail}")
     if result.status == "denied":
         # The guest earned these points: not "done". Dead-lettered for staff, not retried (a
         # repeated denial would only feed the circuit breaker); `loyalty webhooks retry` after
