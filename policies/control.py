@@ -7,7 +7,8 @@ controls. Nobody decides their own approval request (four-eyes).
 Approving executes exactly the stored arguments, exactly once, through the guard in the context
 "approved": thresholds and `recommend` mode do not apply again, while the requester's role,
 read-only mode and the hard caps do, re-checked at execution (a request that no longer fits
-its cap is marked `failed`). The request is claimed with a conditional update under the
+its cap is marked `failed`; approving during read-only mode is refused and leaves it pending).
+The request is claimed with a conditional update under the
 approval's lock, so of two managers approving at once one executes it and the other is told it
 is no longer pending. Approving or rejecting after expiry is refused and marks it expired.
 """
@@ -189,6 +190,14 @@ def _claim_for_execution(guard: Guard, tx: Tx, run: Run, comment: str | None) ->
     if isinstance(checked, Denied):
         return checked
     approval, state = checked.approval, checked.state
+    if state.mode.mode == "read_only":
+        # Not the request's fault: it stays pending, to be approved once writes are back.
+        paused = Deny(
+            "mode.read_only",
+            f"the assistant is in read-only mode: approval {approval.id} stays pending; "
+            "approve it again once a manager switches the mode back",
+        )
+        return guard.deny(tx, checked.base, paused, state, run.actor, counts=False)
     intact = approval.args_json == run.args_json and sha256_hex(run.args_json) == approval.args_hash
     if not approvals.claim(
         tx.conn, approval.id, "executing", by=run.actor.name, now=tx.now, comment=comment

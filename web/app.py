@@ -242,22 +242,27 @@ async def login(request: Request) -> Response:
     name = str(form.get("username", "")).strip().lower()
     password = str(form.get("password", ""))
     target = _next(str(form.get("next", "")))
-    if state.throttle.blocked(name):
-        return _page(
+    address = request.client.host if request.client else ""
+    wait = state.throttle.retry_after(name, address)
+    if wait > 0:
+        seconds = max(1, round(wait))
+        page = _page(
             request,
             "login.html",
             None,
             429,
             next=target,
-            error="Too many failed sign-ins for this name; wait 15 minutes and try again.",
+            error=f"Too many failed sign-ins; try again in {seconds} seconds.",
         )
+        page.headers["Retry-After"] = str(seconds)
+        return page
     user = state.config.users.get(name)
     if not verify_password(password, user.password_hash if user else None) or user is None:
-        state.throttle.failed(name)
+        state.throttle.failed(name, address)
         return _page(
             request, "login.html", None, 401, next=target, error="Unknown name or wrong password."
         )
-    state.throttle.succeeded(name)
+    state.throttle.succeeded(name, address)
     _set_session(
         request, _session(request).signed_in(user.name, user.fingerprint, state.config.clock())
     )

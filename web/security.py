@@ -145,26 +145,67 @@ def csrf_matches(session: SessionData, submitted: object) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ThrottleScope:
+    """Failed sign-ins counted under one key within `window_s`: the first `free` cost nothing,
+    each one after doubles the wait (1 s, 2 s, 4 s, ...) up to `max_wait_s`."""
+
+    free: int
+    max_wait_s: float
+
+    def wait(self, failures: int) -> float:
+        if failures <= self.free:
+            return 0.0
+        return float(min(self.max_wait_s, 2 ** min(failures - self.free - 1, 20)))
+
+
 @dataclass
 class SignInThrottle:
-    """At most `limit` failed sign-ins per name within `window_s`; then the name waits."""
+    """Progressive delays after failed sign-ins, per name, per client address and overall.
 
-    limit: int = 5
+    Per name (a guessed password), per address (one machine trying many names: password
+    spraying) and across everyone (spraying from many machines). A delay is never a lockout:
+    the longest wait for a name is `max_wait_s` after the last failure, so a stranger cannot
+    keep a manager out for long, while guessing slows to a crawl.
+    """
+
     window_s: float = 15 * 60
+    name: ThrottleScope = ThrottleScope(free=3, max_wait_s=30)
+    address: ThrottleScope = ThrottleScope(free=5, max_wait_s=300)
+    everyone: ThrottleScope = ThrottleScope(free=50, max_wait_s=30)
     clock: Callable[[], float] = time.monotonic
-    _failures: dict[str, deque[float]] = field(default_factory=dict)
+    _failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
-    def blocked(self, name: str) -> bool:
-        return len(self._recent(name)) >= self.limit
+    def retry_after(self, name: str, address: str) -> float:
+        """Seconds to wait before this name may try again from this address (0: go ahead)."""
+        now = self.clock()
+        waits = [self._wait(key, scope, now) for key, scope in self._keys(name, address)]
+        return max(waits)
 
-    def failed(self, name: str) -> None:
-        self._recent(name).append(self.clock())
+    def failed(self, name: str, address: str) -> None:
+        now = self.clock()
+        for key, _scope in self._keys(name, address):
+            self._recent(key, now).append(now)
 
-    def succeeded(self, name: str) -> None:
-        self._failures.pop(name, None)
+    def succeeded(self, name: str, address: str) -> None:
+        self._failures.pop(("name", name), None)
+        self._failures.pop(("address", address), None)
 
-    def _recent(self, name: str) -> deque[float]:
-        times = self._failures.setdefault(name, deque())
-        while times and self.clock() - times[0] > self.window_s:
+    def _keys(self, name: str, address: str) -> list[tuple[tuple[str, str], ThrottleScope]]:
+        return [
+            (("name", name), self.name),
+            (("address", address), self.address),
+            (("everyone", ""), self.everyone),
+        ]
+
+    def _wait(self, key: tuple[str, str], scope: ThrottleScope, now: float) -> float:
+        times = self._recent(key, now)
+        if not times:
+            return 0.0
+        return max(0.0, times[-1] + scope.wait(len(times)) - now)
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and now - times[0] > self.window_s:
             times.popleft()
         return times

@@ -191,7 +191,7 @@ async def test_an_approved_agent_request_executes_in_recommend_mode(
     )
 
 
-async def test_read_only_mode_stops_an_approved_request_from_executing(
+async def test_approving_in_read_only_mode_executes_nothing_and_keeps_the_request_pending(
     guard: Guard, store: Store
 ) -> None:
     approval_id = await request(guard)
@@ -199,8 +199,12 @@ async def test_read_only_mode_stops_an_approved_request_from_executing(
     denied = await guard.approve(guard.principal("bob"), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "mode.read_only"
-    assert guard.approval(approval_id).status == "failed"
+    assert "stays pending" in denied.reason
+    assert guard.approval(approval_id).status == "pending"
     assert award_rows(store) == []
+    await guard.set_mode(guard.principal("alice"), "automate")
+    assert isinstance(await guard.approve(guard.principal("bob"), approval_id), Posted)
+    assert len(award_rows(store)) == 1
 
 
 async def test_a_requester_removed_from_the_policy_file_no_longer_gets_executions(

@@ -220,8 +220,15 @@ def _naive(at: datetime) -> datetime:
 def parse_webhook(body: bytes) -> ParsedWebhook:
     """Check a General-Webhook body (CONNECTOR-API.md §6.1); `MalformedWebhookError` if not one."""
     try:
-        data: Any = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        text = body.decode("utf-8")
+        if _nesting(text) > _MAX_DEPTH:
+            raise MalformedWebhookError(
+                f"the body nests deeper than {_MAX_DEPTH} levels; a General Webhook has 3"
+            )
+        data: Any = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        if isinstance(exc, MalformedWebhookError):
+            raise
         raise MalformedWebhookError(f"the body is not JSON ({exc})") from None
     if not isinstance(data, dict):
         raise MalformedWebhookError("the body must be a JSON object")
@@ -244,10 +251,26 @@ def parse_webhook(body: bytes) -> ParsedWebhook:
         if not isinstance(value, dict):
             raise MalformedWebhookError(f"{where}.Value must be an object with an Id")
         entity_id = value.get("Id")
-        if not isinstance(entity_id, str) or not 0 < len(entity_id) <= 100:
-            raise MalformedWebhookError(f"{where}.Value.Id must be a non-empty string")
+        if not isinstance(entity_id, str) or not _GUID.match(entity_id):
+            raise MalformedWebhookError(f"{where}.Value.Id must be a GUID string")
         parsed.append(WebhookEvent(discriminator, entity_id))
     return ParsedWebhook(enterprise_id, integration_id, tuple(parsed))
+
+
+_MAX_DEPTH = 16
+"""Arrays and objects nested deeper are refused before parsing (a General Webhook nests 3)."""
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _nesting(text: str) -> int:
+    """The deepest nesting of arrays and objects, brackets inside strings not counted (the
+    parser would exhaust the stack on a deep enough body: not JSON we could store)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub("", text)):
+        depth += 1 if match.group() in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _guid(data: Mapping[str, Any], key: str) -> str:
