@@ -290,7 +290,7 @@ class Guard:
     def _replay(self, run: Run, stored: Outcome) -> Outcome:
         with self.transaction(run.now) as tx:
             tx.audit(_replayed(run, stored))
-        return _as_replay(stored)
+            return _as_replay(_as_it_stands(tx, stored))
 
     def _submit_tx(self, run: Run) -> Outcome | Failure:
         with self.transaction(run.now, *self.locks(run)) as tx:
@@ -318,7 +318,7 @@ class Guard:
         stored = idempotency.lookup(tx.conn, run.key, run.digest)
         if stored is not None:
             tx.audit(_replayed(run, stored))
-            return _as_replay(stored)
+            return _as_replay(_as_it_stands(tx, stored))
         state = self.state(tx)
         decision = decide(run.action, run.principal, self.context(tx, state, run), self.policy)
         if isinstance(decision, Deny):
@@ -550,6 +550,21 @@ class Guard:
 def _replayed(run: Run, stored: Outcome) -> AuditDraft:
     approval_id = stored.approval_id if isinstance(stored, PendingApproval) else None
     return run.draft("replayed", result=outcome_record(stored), approval_id=approval_id)
+
+
+def _as_it_stands(tx: Tx, stored: Outcome) -> Outcome:
+    """A replayed approval request answers with what became of it: an approved and executed
+    request is posted (its result), a refused one denied; only a waiting one is pending."""
+    if not isinstance(stored, PendingApproval):
+        return stored
+    approval = approvals.get(tx.conn, stored.approval_id)
+    status = approval.status_at(tx.now)
+    if status == "executed":
+        return Posted(approval.result)
+    if status == "pending":
+        return stored
+    why = approval.error or f"decided by {approval.decided_by or 'expiry'}"
+    return Denied(f"approvals.{status}", f"approval {approval.id} was {status}: {why}")
 
 
 def _denials_cause(state: PolicyState) -> str | None:

@@ -129,3 +129,29 @@ async def test_keys_are_shared_by_every_guard_on_the_same_database(
     again = await other.submit(other.principal("carol"), "award_points", award_args(5), "k")
     assert again == replay_of(first)
     assert len(award_rows(store)) == 1
+
+
+async def test_a_replay_of_an_approved_and_executed_request_says_posted_not_pending(
+    guard: Guard,
+) -> None:
+    carol = guard.principal("carol")
+    pending = await guard.submit(carol, "award_points", award_args(3000), "big-1")
+    assert isinstance(pending, PendingApproval)
+    executed = await guard.approve(guard.principal("alice"), pending.approval_id)
+
+    again = await guard.submit(carol, "award_points", award_args(3000), "big-1")
+
+    assert isinstance(executed, Posted)
+    assert again == Posted(executed.result, replayed=True)
+
+
+async def test_a_replay_of_a_rejected_request_says_denied(guard: Guard) -> None:
+    carol = guard.principal("carol")
+    pending = await guard.submit(carol, "award_points", award_args(3000), "big-2")
+    assert isinstance(pending, PendingApproval)
+    await guard.reject(guard.principal("alice"), pending.approval_id, "no")
+
+    again = await guard.submit(carol, "award_points", award_args(3000), "big-2")
+
+    assert isinstance(again, Denied)
+    assert again.rule == "approvals.rejected"
