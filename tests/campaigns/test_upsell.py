@@ -97,6 +97,23 @@ async def test_an_upsell_is_suggested_ranked_accepted_and_logged(
 
 
 @pytest.mark.anyio
+async def test_the_same_upsell_cannot_be_bought_twice_for_one_stay_with_two_keys(
+    connect: Connect,
+) -> None:
+    stay = STORY.emma_novak_upcoming_stay
+    async with connect("carol", ("campaigns",)) as client:
+        offer = body(await client.call_tool("suggest_upsell", {"reservation_id": stay}))
+        late = next(i for i in offer["items"] if i["name"] == "Late checkout")
+        args = {"reservation_id": stay, "item_id": late["item_id"], "payment": "mix"}
+        first = body(await client.call_tool("accept_upsell", {**args, "idempotency_key": "a"}))
+        second = await client.call_tool("accept_upsell", {**args, "idempotency_key": "b"})
+
+    assert first["status"] == "posted"
+    assert second.is_error
+    assert "was already bought for reservation" in body(second)["message"]
+
+
+@pytest.mark.anyio
 async def test_a_past_or_unknown_stay_gets_a_clear_error(connect: Connect) -> None:
     async with connect("carol", ("campaigns",)) as client:
         unknown = await client.call_tool(

@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated, Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Connection
 
@@ -56,6 +57,25 @@ class UpsellAccepted(BaseModel):
     property_task: str
 
 
+def _refuse_a_second_purchase(conn: Connection, parsed: AcceptUpsellArgs) -> None:
+    """One item once per reservation, whatever idempotency keys the callers send (checked
+    under the member's ledger lock, so two concurrent purchases cannot both pass)."""
+    log = recommendation_log_table
+    converted = conn.execute(
+        sa.select(log.c.id).where(
+            log.c.source == "upsell",
+            log.c.source_id == parsed.reservation_id,
+            log.c.item_id == parsed.item_id,
+            log.c.outcome == "converted",
+        )
+    ).first()
+    if converted is not None:
+        raise InvalidActionArgumentsError(
+            "item_id",
+            f"{parsed.item_name} was already bought for reservation {parsed.reservation_id}",
+        )
+
+
 def upsell_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
     async def describe(args: JSONObject) -> Facts:
         parsed = AcceptUpsellArgs.model_validate(args)
@@ -89,6 +109,7 @@ def upsell_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
                 now=ctx.now,
                 actor=ctx.principal.name,
             )
+        _refuse_a_second_purchase(conn, parsed)
         available = balance(conn, ref.membership_id, now=ctx.now).available
         if available < parsed.points:
             raise InvalidActionArgumentsError(
