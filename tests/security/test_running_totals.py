@@ -107,3 +107,22 @@ def test_lifting_a_bronze_member_to_platinum_needs_a_manager(world: Path) -> Non
 
 def _to(update: dict[str, list[dict[str, str]]], tier_id: str) -> dict[str, object]:
     return {"updates": [{**update["updates"][0], "loyalty_tier_id": tier_id}]}
+
+
+def test_a_batch_with_two_targets_for_one_member_is_refused_not_merged(world: Path) -> None:
+    membership = mallory_membership()
+    updates = [
+        {"loyalty_membership_id": membership, "points": 1400},
+        {"loyalty_membership_id": membership, "points": 1900},
+    ]
+    result = loyalty(
+        "call",
+        "update_loyalty_memberships",
+        json.dumps({"updates": updates, "reason": "two targets"}),
+        "--as",
+        "dave",
+    )
+
+    assert result.exit_code == 1
+    assert "appears twice in updates; give one update per membership" in result.stdout
+    assert balance() == 300

@@ -127,9 +127,17 @@ class UpdateMembershipsInput(_Args):
     def _reason_for_points(self) -> Self:
         if any(u.points is not None for u in self.updates) and self.reason is None:
             raise ValueError("reason is required when an update changes points")
+        seen: set[str] = set()
         for u in self.updates:
             if not u.changes_anything and u.points is None:
                 raise ValueError(f"update of {u.loyalty_membership_id} changes nothing")
+            # Two targets for one membership cannot both hold: say so instead of merging.
+            if u.loyalty_membership_id.lower() in seen:
+                raise ValueError(
+                    f"membership {u.loyalty_membership_id} appears twice in updates; "
+                    "give one update per membership"
+                )
+            seen.add(u.loyalty_membership_id.lower())
         return self
 
 
