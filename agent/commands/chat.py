@@ -27,8 +27,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
@@ -172,14 +172,12 @@ def _chat(options: SessionOptions, voice: BrandVoice) -> None:
     in-memory server) lives on an event loop in a portal thread; Ctrl-C ends the chat."""
     from anyio.from_thread import start_blocking_portal
 
-    from agent.session import open_session
-
     console = _console()
     with (
         _config_errors(),
         start_blocking_portal() as portal,
         portal.wrap_async_context_manager(
-            open_session(options, model=_model_or_commands_only(options.model))
+            _session_owning_model(options, _model_or_commands_only(options.model))
         ) as session,
     ):
         who = f"{session.principal.name} ({session.principal.role})"
@@ -201,6 +199,23 @@ def _chat(options: SessionOptions, voice: BrandVoice) -> None:
                 return
             if not portal.call(repl.handle, line.strip()):
                 return
+
+
+@asynccontextmanager
+async def _session_owning_model(
+    options: SessionOptions, model: ChatModel
+) -> AsyncIterator[Session]:
+    """A session on `model`, closing the model afterwards (an OpenAI-compatible model holds an
+    HTTP connection pool; a session given a model leaves closing it to the giver)."""
+    from agent.session import open_session
+
+    try:
+        async with open_session(options, model=model) as session:
+            yield session
+    finally:
+        close = getattr(model, "aclose", None)
+        if close is not None:
+            await close()
 
 
 def _model_or_commands_only(spec: str | None) -> ChatModel:
