@@ -32,8 +32,8 @@ splitting a movement into smaller ones changes nothing. Each kind of movement ha
 - deductions (negative movements other than the member's own redemptions: adjustments,
   reversals): the cap `deductions_per_member_per_day`, approval above `deductions_above` for the
   member's day total;
-- redemptions (`REDEMPTION_ACTIONS`, and the ledger following Mews): approval above
-  `points_above` per movement.
+- redemptions (`REDEMPTION_ACTIONS`, the ledger following Mews) and points earned by rule per
+  stay (`EARNED_ACTIONS`): approval above `points_above` per movement.
 
 Taking points back neither uses nor frees the budget of issued points, so issuing and taking
 back cannot launder a cap. `_MOVEMENT_THRESHOLDS` maps each kind to its rule, so that another
@@ -96,11 +96,16 @@ CONTROL_KINDS: frozenset[ActionKind] = frozenset({"mode", "breaker", "approval_d
 
 REDEMPTION_ACTIONS = frozenset({"redeem_reward", "accept_upsell"})
 """Points a member spends on a reward: a movement of its own kind, not a deduction."""
-FOLLOWING_ACTIONS = frozenset({"reconcile_points"})
-"""Movements that make the ledger follow a change already made in Mews: taking points back
-there is not a deduction of ours (judged per movement, like a redemption)."""
+FOLLOWING_ACTIONS = frozenset({"reconcile_points", "reverse_stay_accrual"})
+"""Movements that make the ledger follow a change already made in Mews (an edited balance, a
+canceled stay): taking points back there is not a deduction of ours (judged per movement, like
+a redemption)."""
 
-Movement = Literal["issue", "deduct", "redeem"]
+EARNED_ACTIONS = frozenset({"accrue_stay"})
+"""Points earned by rule, one stay at a time: judged per movement (each stay is its own earning;
+several checkouts of one member on one day are not a split award). Caps still count them."""
+
+Movement = Literal["issue", "deduct", "redeem", "earn"]
 
 # Prices and valuations are fractions computed by the caller; 0.2 may arrive as 0.20000000001.
 _VARIANCE_EPSILON = 1e-9
@@ -134,7 +139,7 @@ class Action:
 
     @property
     def issues_points(self) -> bool:
-        return self.kind == "points" and self.facts.points > 0
+        return self.kind == "points" and self.facts.points > 0  # earned points included
 
     @property
     def movement(self) -> Movement | None:
@@ -147,6 +152,8 @@ class Action:
             self.name in FOLLOWING_ACTIONS and self.facts.points < 0
         ):
             return "redeem"
+        if self.name in EARNED_ACTIONS and self.facts.points > 0:
+            return "earn"
         return "issue" if self.facts.points > 0 else "deduct"
 
     @property
@@ -479,6 +486,7 @@ _MOVEMENT_THRESHOLDS: dict[Movement, _MovementRule] = {
     "issue": _issue_threshold,
     "deduct": _deduction_threshold,
     "redeem": _redemption_threshold,
+    "earn": _redemption_threshold,  # per movement, like a redemption
 }
 
 

@@ -156,7 +156,10 @@ async def test_a_campaign_over_the_budget_waits_for_a_manager_then_is_created(
         listed = body(await client.call_tool("list_campaigns", {}))
         again = body(await client.call_tool("create_campaign", request))
     assert [c["name"] for c in listed["campaigns"]] == ["Spa win-back"]
-    assert again["status"] == "pending_approval"  # the same request: still needs approval
+    # the same request the same day is a replay: it says what became of it, created once
+    assert (again["status"], again["replayed"]) == ("posted", True)
+    assert again["result"] == decided["result"]
+    assert len(listed["campaigns"]) == 1
 
 
 @pytest.mark.parametrize(

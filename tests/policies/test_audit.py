@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -133,10 +134,11 @@ async def test_a_keyed_chain_verifies_only_with_its_key(store: Store, clock: Fix
 
 
 def test_the_audit_key_comes_from_the_variable_the_policy_names(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     policy = make_policy(audit={"key_env": "MY_AUDIT_KEY", "require_key": True})
     monkeypatch.delenv("MY_AUDIT_KEY", raising=False)
+    monkeypatch.setenv("LOYALTY_AUDIT_KEY_FILE", str(tmp_path / "no-such.key"))
     with pytest.raises(AuditKeyError, match="MY_AUDIT_KEY"):
         audit_key(policy)
     monkeypatch.setenv("MY_AUDIT_KEY", "abc")
