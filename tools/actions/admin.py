@@ -13,7 +13,7 @@ to a lower tier (Mews `Ordering`) is reported to the policy as a downgrade.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -266,7 +266,10 @@ class Deleted(BaseModel):
 
 
 def _instant(day: date | None) -> datetime | None:
-    return None if day is None else datetime.combine(day, time())
+    # Mews wants an aware UTC instant (`2029-12-24T00:00:00Z`); memberships are chain-level,
+    # so there is no one hotel's time zone to take midnight in: midnight UTC of the day, which
+    # reads back as the same calendar date.
+    return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
 
 
 def _set(value: Any) -> Any:

@@ -7,6 +7,8 @@ thresholds included.
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -31,7 +33,7 @@ from tools.actions.admin import (
     UpdateTiersArgs,
 )
 from tools.actions.models import MAX_POINTS, AdjustPointsArgs, MewsId, Reason
-from tools.server.tooling import ToolDef, ToolEnv, denied_result
+from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, denied_result
 from tools.server.writes import WriteOutcome, submit
 
 __all__ = ["ADMIN_TOOLS"]
@@ -213,6 +215,78 @@ async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
     )
 
 
+class RenewMembershipArgs(_Args):
+    loyalty_membership_id: MewsId
+    months: Annotated[int | None, Field(ge=1, le=120)] = Field(
+        default=None,
+        description="extend by this many calendar months from the current expiry "
+        "(from today when it has passed)",
+    )
+    until: date | None = Field(default=None, description="the new expiration date")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Self:
+        if (self.months is None) == (self.until is None):
+            raise ValueError("give exactly one of months or until")
+        return self
+
+
+class MembershipRenewed(BaseModel):
+    status: Literal["posted", "pending_approval"]
+    previous_expiration: date | None
+    new_expiration: date
+    memberships: WriteOutcome[MembershipsOut]
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later (the 31st becomes the month's last day)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+async def renew_membership(env: ToolEnv, args: RenewMembershipArgs) -> Any:
+    found = await env.runtime.mews.loyalty_memberships.get_all(
+        loyalty_membership_ids=[args.loyalty_membership_id]
+    ).to_list()
+    if not found:
+        raise ToolRefusal(
+            f"no membership {args.loyalty_membership_id} in Mews", field="loyalty_membership_id"
+        )
+    expires = found[0].expiration_date
+    previous = None if expires is None else expires.date()
+    today = env.runtime.clock.now().date()
+    if args.until is not None:
+        new = args.until
+    elif previous is None:
+        raise ToolRefusal(
+            "the membership never expires; give until to set an expiration date", field="months"
+        )
+    else:
+        new = add_months(max(previous, today), args.months or 0)
+    if new <= today or (previous is not None and new <= previous):
+        raise ToolRefusal(
+            f"until must be after today ({today}) and after the current expiry ({previous}); "
+            "a renewal only extends",
+            field="until",
+        )
+    change = MembershipUpdate(loyalty_membership_id=args.loyalty_membership_id, expiration_date=new)
+    outcome = await submit(
+        env, "update_loyalty_memberships", {"updates": [change.model_dump(mode="json")]}
+    )
+    if isinstance(outcome, Denied):
+        return outcome
+    written = WriteOutcome[MembershipsOut].model_validate(outcome.to_dict())
+    return MembershipRenewed(
+        status=written.status,
+        previous_expiration=previous,
+        new_expiration=new,
+        memberships=written,
+    )
+
+
 # ---------------------------------------------------------------------------- definitions
 def _read_tool(
     name: str, title: str, description: str, args: Any, result: Any, handler: Any
@@ -358,6 +432,20 @@ ADMIN_TOOLS: tuple[ToolDef, ...] = (
         handler=update_memberships,
         read_only=False,
         destructive=True,
+        open_world=True,
+    ),
+    ToolDef(
+        "renew_loyalty_membership",
+        "Renew a loyalty membership",
+        "Extend a membership's expiration date by whole months from its current expiry (from "
+        "today once it has passed), or to a given later date. Never shortens it.",
+        RenewMembershipArgs,
+        MembershipRenewed,
+        toolset="admin",
+        needs=("write",),
+        handler=renew_membership,
+        read_only=False,
+        idempotent=False,  # "by 12 months" twice is 24 months
         open_world=True,
     ),
     _write_tool(

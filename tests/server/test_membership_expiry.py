@@ -1,0 +1,140 @@
+"""Membership expiration dates through the MCP tools: written on enrolment, changed by an update,
+extended by a renewal, read back from Mews."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from tests.server.conftest import Connect, body
+from tools.runtime import LoyaltyRuntime
+from tools.sandbox import STORY
+from tools.server.admin import add_months
+
+pytestmark = pytest.mark.anyio
+
+EMMA_MEMBERSHIP = STORY.emma_novak_membership
+
+
+async def _expiry(runtime: LoyaltyRuntime, membership_id: str) -> datetime | None:
+    (found,) = await runtime.mews.loyalty_memberships.get_all(
+        loyalty_membership_ids=[membership_id]
+    ).to_list()
+    return found.expiration_date
+
+
+def _today(runtime: LoyaltyRuntime) -> date:
+    return runtime.clock.now().date()
+
+
+async def test_a_membership_is_enrolled_with_an_expiration_date_mews_stores(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    async with connect("dave") as client:
+        result = body(
+            await client.call_tool(
+                "add_loyalty_memberships",
+                {
+                    "memberships": [
+                        {
+                            "account_id": STORY.no_email,
+                            "loyalty_program_id": STORY.program_gec07,
+                            "is_primary": False,
+                            "expiration_date": "2031-06-30",
+                        }
+                    ]
+                },
+            )
+        )
+    assert result["status"] == "posted", result
+    added = result["result"]["loyalty_memberships"][0]
+    assert added["expiration_date"].startswith("2031-06-30T00:00:00")
+    expiry = await _expiry(runtime, added["id"])
+    assert expiry is not None and expiry.date() == date(2031, 6, 30)
+
+
+async def test_an_update_moves_the_expiration_date(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    async with connect("carol") as client:
+        result = body(
+            await client.call_tool(
+                "update_loyalty_memberships",
+                {
+                    "updates": [
+                        {"loyalty_membership_id": EMMA_MEMBERSHIP, "expiration_date": "2030-01-31"}
+                    ]
+                },
+            )
+        )
+    assert result["status"] == "posted", result
+    expiry = await _expiry(runtime, EMMA_MEMBERSHIP)
+    assert expiry is not None and expiry.date() == date(2030, 1, 31)
+
+
+async def test_a_renewal_extends_by_months_from_the_current_expiry(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    before = await _expiry(runtime, EMMA_MEMBERSHIP)
+    assert before is not None and before.date() > _today(runtime)  # 21 days ahead in the story
+    async with connect("carol") as client:
+        result = body(
+            await client.call_tool(
+                "renew_loyalty_membership",
+                {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 12},
+            )
+        )
+    expected = add_months(before.date(), 12)
+    assert result["status"] == "posted", result
+    assert result["previous_expiration"] == before.date().isoformat()
+    assert result["new_expiration"] == expected.isoformat()
+    after = await _expiry(runtime, EMMA_MEMBERSHIP)
+    assert after is not None and after.date() == expected
+
+
+async def test_an_expired_membership_is_renewed_from_today(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    async with connect("carol") as client:
+        await client.call_tool(
+            "update_loyalty_memberships",
+            {
+                "updates": [
+                    {"loyalty_membership_id": EMMA_MEMBERSHIP, "expiration_date": "2020-01-01"}
+                ]
+            },
+        )
+        result = body(
+            await client.call_tool(
+                "renew_loyalty_membership",
+                {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 6},
+            )
+        )
+    assert result["previous_expiration"] == "2020-01-01"
+    assert result["new_expiration"] == add_months(_today(runtime), 6).isoformat()
+
+
+async def test_a_renewal_never_shortens_and_writes_nothing_when_refused(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    before = await _expiry(runtime, EMMA_MEMBERSHIP)
+    assert before is not None
+    async with connect("carol") as client:
+        shorter = await client.call_tool(
+            "renew_loyalty_membership",
+            {"loyalty_membership_id": EMMA_MEMBERSHIP, "until": before.date().isoformat()},
+        )
+        both = await client.call_tool(
+            "renew_loyalty_membership",
+            {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 1, "until": "2040-01-01"},
+        )
+    assert shorter.is_error and "only extends" in body(shorter)["message"]
+    assert both.is_error and body(both)["status"] == "invalid_arguments"
+    assert await _expiry(runtime, EMMA_MEMBERSHIP) == before
+
+
+def test_months_are_added_on_the_calendar() -> None:
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 12, 24), 12) == date(2027, 12, 24)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
