@@ -115,6 +115,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "customer_id": {"type": "string"},
                         "display_name": {"type": "string"},
                         "email_on_file": {"type": "boolean"},
+                        "consent": {"type": "object"},
                         "memberships": {
                             "type": "array",
                             "items": {

@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pytest
 
 from tests.server.conftest import Connect, body
+from tools.loyalty._time import add_months
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
-from tools.server.admin import add_months
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +51,8 @@ async def test_a_membership_is_enrolled_with_an_expiration_date_mews_stores(
     added = result["result"]["loyalty_memberships"][0]
     assert added["expiration_date"].startswith("2031-06-30T00:00:00")
     expiry = await _expiry(runtime, added["id"])
-    assert expiry is not None and expiry.date() == date(2031, 6, 30)
+    assert expiry is not None
+    assert expiry.date() == date(2031, 6, 30)
 
 
 async def test_an_update_moves_the_expiration_date(
@@ -70,14 +71,16 @@ async def test_an_update_moves_the_expiration_date(
         )
     assert result["status"] == "posted", result
     expiry = await _expiry(runtime, EMMA_MEMBERSHIP)
-    assert expiry is not None and expiry.date() == date(2030, 1, 31)
+    assert expiry is not None
+    assert expiry.date() == date(2030, 1, 31)
 
 
 async def test_a_renewal_extends_by_months_from_the_current_expiry(
     connect: Connect, runtime: LoyaltyRuntime
 ) -> None:
     before = await _expiry(runtime, EMMA_MEMBERSHIP)
-    assert before is not None and before.date() > _today(runtime)  # 21 days ahead in the story
+    assert before is not None
+    assert before.date() > _today(runtime)
     async with connect("carol") as client:
         result = body(
             await client.call_tool(
@@ -90,7 +93,8 @@ async def test_a_renewal_extends_by_months_from_the_current_expiry(
     assert result["previous_expiration"] == before.date().isoformat()
     assert result["new_expiration"] == expected.isoformat()
     after = await _expiry(runtime, EMMA_MEMBERSHIP)
-    assert after is not None and after.date() == expected
+    assert after is not None
+    assert after.date() == expected
 
 
 async def test_an_expired_membership_is_renewed_from_today(
@@ -129,12 +133,8 @@ async def test_a_renewal_never_shortens_and_writes_nothing_when_refused(
             "renew_loyalty_membership",
             {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 1, "until": "2040-01-01"},
         )
-    assert shorter.is_error and "only extends" in body(shorter)["message"]
-    assert both.is_error and body(both)["status"] == "invalid_arguments"
+    assert shorter.is_error
+    assert "only extends" in body(shorter)["message"]
+    assert both.is_error
+    assert body(both)["status"] == "invalid_arguments"
     assert await _expiry(runtime, EMMA_MEMBERSHIP) == before
-
-
-def test_months_are_added_on_the_calendar() -> None:
-    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
-    assert add_months(date(2026, 12, 24), 12) == date(2027, 12, 24)
-    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)

@@ -29,6 +29,7 @@ from tools.loyalty import (
     get_account,
     get_entry,
 )
+from tools.loyalty.consent import MarketingConsent, marketing_consent
 from tools.mews import MewsClient
 
 __all__ = ["MEMBERSHIP_CACHE_SECONDS", "MembershipDirectory", "MembershipRef"]
@@ -154,6 +155,19 @@ class MembershipDirectory:
         for membership_id, ref in list(self._refs.items()):
             if ref.customer_id == customer_id:
                 self.forget(membership_id)
+
+    async def consent(self, customer_id: str) -> MarketingConsent | None:
+        """The customer's marketing consent as Mews has it now (None: no such customer)."""
+        found = await self._mews.customers.get_all(customer_ids=[customer_id]).to_list()
+        if not found:
+            return None
+        customer = found[0]
+        return marketing_consent(
+            customer.options,
+            email=customer.email,
+            phone=customer.phone,
+            config=self._programs.consent,
+        )
 
     def remembered(self, membership_id: str) -> MembershipRef:
         """The membership `lookup` read last (executors run right after their `describe`)."""

@@ -1,7 +1,9 @@
 """Offer drafts: a structured proposal for staff to review and send; drafting sends nothing.
 
 `draft_offer` is a guarded write (kind `offer`) whose executor stores one row in the same
-transaction as its decision and audit record. `list_drafts` reads them back, newest first.
+transaction as its decision and audit record. A channel the member has not agreed to marketing
+on (Mews customer `Options`, the program file's `[consent]`) is refused before the decision.
+`list_drafts` reads them back, newest first.
 """
 
 from __future__ import annotations
@@ -92,6 +94,17 @@ def offer_actions(programs: ProgramFile, directory: MembershipDirectory) -> tupl
                 raise InvalidActionArgumentsError(
                     "membership_id", "belongs to another customer than customer_id"
                 )
+        consent = await directory.consent(parsed.customer_id)
+        if consent is None:
+            raise InvalidActionArgumentsError(
+                "customer_id", f"no customer {parsed.customer_id} in Mews"
+            )
+        refusal = consent.reason(parsed.channel)
+        if refusal is not None:
+            allowed = ", ".join(consent.channels())
+            raise InvalidActionArgumentsError(
+                "channel", f"{refusal}; this member may be offered it by: {allowed}"
+            )
         what = parsed.reward_id or f"{parsed.bonus_points} bonus points"
         return Facts(
             customer_id=parsed.customer_id,

@@ -214,6 +214,9 @@ async def _propose_tier(
 
 
 # ---------------------------------------------------------------------- win-back
+_WIN_BACK_CHANNELS = ("email", "letter")  # in order of preference, each only with consent
+
+
 async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
     principal = ctx.guard.principal(ctx.principal)
     now = ctx.clock.now()
@@ -225,6 +228,11 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
     today = now.date()
     for lapsing in segment.members:
         member = members[lapsing.customer_id]
+        channel = next((c for c in _WIN_BACK_CHANNELS if member.consent.allows(c)), None)
+        if channel is None:
+            why = member.consent.reason(_WIN_BACK_CHANNELS[0])
+            report.items.append(JobItem(lapsing.customer_id, "skipped", f"no offer drafted: {why}"))
+            continue
         recommendations = recommend_rewards(program, member, on=today, limit=1)
         offer: JSONObject
         if recommendations.recommended:
@@ -240,7 +248,7 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
             **offer,
             "valid_from": today.isoformat(),
             "valid_until": (today + timedelta(days=_OFFER_DAYS)).isoformat(),
-            "channel": "email" if member.email_present else "letter",
+            "channel": channel,
             "rationale": f"Win-back: {why}"[:1000],
         }
         key = f"win-back:{program.code}:{lapsing.customer_id}:{today:%Y-%m}"

@@ -23,6 +23,7 @@ __all__ = [
     "CampaignDraft",
     "CampaignGoal",
     "CampaignSummary",
+    "LeftOut",
     "SegmentKind",
 ]
 
@@ -86,6 +87,14 @@ class CampaignDraft(BaseModel):
     problems: str | None = None
 
 
+class LeftOut(BaseModel):
+    """Treated members drafted nothing on a channel for want of consent, by reason."""
+
+    channel: CampaignChannel
+    reason: str
+    members: int
+
+
 class CampaignSummary(BaseModel):
     campaign_id: str
     name: str
@@ -106,4 +115,8 @@ class CampaignSummary(BaseModel):
     created_by: str
     created_at: str
     drafts_rejected: int = 0
+    left_out: list[LeftOut] = Field(
+        default_factory=list,
+        description="treated members with no draft on a channel: no marketing consent, by reason",
+    )
     drafts: list[CampaignDraft] = Field(default_factory=list)

@@ -9,8 +9,9 @@ and one `recommendation_log` row per treated member.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from tools.campaigns.copy import draft_copy
 from tools.campaigns.holdout import assign_holdout
-from tools.campaigns.model import CampaignArgs, CampaignDraft, CampaignSummary
+from tools.campaigns.model import CHANNELS, CampaignArgs, CampaignDraft, CampaignSummary, LeftOut
 from tools.campaigns.tables import (
     campaign_drafts_table,
     campaign_members_table,
@@ -57,11 +58,17 @@ class UnknownSnapshotError(LoyaltyError):
         self.snapshot_id = snapshot_id
 
 
+_NOT_RECORDED = "consent not recorded in this segment snapshot"
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentMemberRef:
     customer_id: str
     membership_id: str
     display_name: str
+    refused: Mapping[str, str] = field(default_factory=dict)
+    """Marketing channels the member has not agreed to, each with the reason
+    (`MarketingConsent.reasons`, read from Mews when the segment was staged)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +96,7 @@ def ensure_snapshot(
     digest = hashlib.sha256(program_code.encode())
     for member in sorted(members, key=lambda m: m.customer_id):
         digest.update(f"|{member.customer_id}:{member.membership_id}".encode())
+        digest.update(repr(sorted(member.refused.items())).encode())  # consent changes: new id
     snapshot_id = f"seg_{digest.hexdigest()[:16]}"
     t = campaign_segments_table
     if conn.execute(sa.select(t.c.id).where(t.c.id == snapshot_id)).first() is not None:
@@ -98,7 +106,9 @@ def ensure_snapshot(
             id=snapshot_id,
             program_code=program_code,
             description=description,
-            members=[[m.customer_id, m.membership_id, m.display_name] for m in members],
+            members=[
+                [m.customer_id, m.membership_id, m.display_name, dict(m.refused)] for m in members
+            ],
             created_at=_naive(now),
         )
     )
@@ -110,8 +120,17 @@ def load_snapshot(conn: Connection, snapshot_id: str) -> Snapshot:
     row = conn.execute(sa.select(t).where(t.c.id == snapshot_id)).one_or_none()
     if row is None:
         raise UnknownSnapshotError(snapshot_id)
-    members = tuple(SegmentMemberRef(c, m, n) for c, m, n in row.members)
+    members = tuple(_member_ref(item) for item in row.members)
     return Snapshot(row.id, row.program_code, row.description, members)
+
+
+def _member_ref(item: list[object]) -> SegmentMemberRef:
+    customer_id, membership_id, name = (str(v) for v in item[:3])
+    if len(item) > 3 and isinstance(item[3], dict):
+        refused = {str(k): str(v) for k, v in item[3].items()}
+    else:  # staged before consent was recorded: address nobody rather than guess
+        refused = dict.fromkeys(CHANNELS, _NOT_RECORDED)
+    return SegmentMemberRef(customer_id, membership_id, name, refused)
 
 
 def points_per_member(program: ProgramConfig, args: CampaignArgs) -> int:
@@ -185,6 +204,9 @@ def insert_campaign(
     drafts: list[dict[str, object]] = []
     for member in treated:
         for channel in args.channels:
+            if channel in member.refused:  # no consent: nothing is drafted, the reason is kept
+                drafts.append(_withheld(campaign_id, member, channel))
+                continue
             copy = draft_copy(
                 member_name=member.display_name,
                 points=per_member,
@@ -231,6 +253,17 @@ def insert_campaign(
     return get_campaign(conn, campaign_id, drafts=5)
 
 
+def _withheld(campaign_id: str, member: SegmentMemberRef, channel: str) -> dict[str, object]:
+    return {
+        "campaign_id": campaign_id,
+        "customer_id": member.customer_id,
+        "channel": channel,
+        "status": "withheld",
+        "copy": None,
+        "problems": member.refused[channel],
+    }
+
+
 def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
     for start in range(0, len(rows), 500):
         chunk = rows[start : start + 500]
@@ -247,7 +280,7 @@ def _summary(conn: Connection, row: sa.Row[tuple[object, ...]], drafts: int) -> 
     listed = conn.execute(
         sa.select(d, m.c.display_name)
         .join(m, (m.c.campaign_id == d.c.campaign_id) & (m.c.customer_id == d.c.customer_id))
-        .where(d.c.campaign_id == row.id)
+        .where(d.c.campaign_id == row.id, d.c.status != "withheld")
         .order_by(m.c.display_name, d.c.customer_id, d.c.channel)
         .limit(drafts)
     ).all()
@@ -272,6 +305,7 @@ def _summary(conn: Connection, row: sa.Row[tuple[object, ...]], drafts: int) -> 
         created_by=row.created_by,
         created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
         drafts_rejected=int(rejected),
+        left_out=_left_out(conn, row.id),
         drafts=[
             CampaignDraft(
                 customer_id=r.customer_id,
@@ -284,6 +318,20 @@ def _summary(conn: Connection, row: sa.Row[tuple[object, ...]], drafts: int) -> 
             for r in listed
         ],
     )
+
+
+def _left_out(conn: Connection, campaign_id: str) -> list[LeftOut]:
+    d = campaign_drafts_table
+    rows = conn.execute(
+        sa.select(d.c.channel, d.c.problems).where(
+            d.c.campaign_id == campaign_id, d.c.status == "withheld"
+        )
+    ).all()
+    counts = Counter((r.channel, r.problems or "") for r in rows)
+    return [
+        LeftOut(channel=channel, reason=reason, members=n)
+        for (channel, reason), n in sorted(counts.items())
+    ]
 
 
 def get_campaign(conn: Connection, campaign_id: str, *, drafts: int = 0) -> CampaignSummary:

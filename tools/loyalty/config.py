@@ -29,6 +29,7 @@ from tools.loyalty.categories import (
     RevenueMapping,
     RewardCategory,
 )
+from tools.loyalty.consent import ConsentConfig
 from tools.loyalty.errors import (
     ConfigProblem,
     ProgramConfigError,
@@ -348,6 +349,10 @@ class ProgramFile(_Model):
     revenue_categories: dict[str, RevenueMapping] = Field(
         default_factory=dict,
         description="Mews accounting Classification → revenue category (over the defaults)",
+    )
+    consent: ConsentConfig = Field(
+        default_factory=ConsentConfig,
+        description="per channel, the Mews customer option that counts as marketing consent",
     )
     programs: dict[str, ProgramConfig] = Field(min_length=1)
 

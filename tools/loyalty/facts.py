@@ -16,6 +16,7 @@ from typing import Final
 
 from policies.clock import utc
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
+from tools.loyalty.consent import NO_CONSENT, MarketingConsent
 from tools.loyalty.ledger_model import BalanceSummary, DatedPoints
 
 __all__ = [
@@ -153,6 +154,8 @@ class MemberFacts:
     customer_id: str
     display_name: str
     email_present: bool = False
+    consent: MarketingConsent = NO_CONSENT
+    """Per marketing channel: allowed, or why not (Mews `Options`; `tools.loyalty.consent`)."""
     memberships: tuple[MembershipFacts, ...] = ()
     stays: tuple[StayFacts, ...] = ()
 

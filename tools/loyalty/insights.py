@@ -254,6 +254,9 @@ class MemberSummary:
     customer_id: str
     display_name: str
     email_on_file: bool
+    consent: dict[str, bool]
+    """Per channel, whether an offer may be drafted (Mews customer `Options`, program file);
+    `draft_offer` and campaigns say why a channel is refused (no e-mail on file among them)."""
     memberships: tuple[MembershipSummary, ...]
     stays: int
     nights: int
@@ -276,6 +279,7 @@ def member_summary(programs: ProgramFile, member: MemberFacts, *, as_of: datetim
         customer_id=member.customer_id,
         display_name=member.display_name,
         email_on_file=member.email_present,
+        consent=member.consent.as_dict(),
         memberships=memberships,
         stays=len(completed),
         nights=nights,

@@ -50,6 +50,7 @@ from policies.store import Store
 from tools.loyalty._time import add_months
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
 from tools.loyalty.config import ProgramFile
+from tools.loyalty.consent import marketing_consent
 from tools.loyalty.facts import (
     CHECKED_OUT,
     IN_HOUSE,
@@ -319,6 +320,12 @@ class MewsFactsLoader:
                 customer_id=customer_id,
                 display_name=name or customer.last_name,
                 email_present=bool(customer.email),
+                consent=marketing_consent(
+                    customer.options,
+                    email=customer.email,
+                    phone=customer.phone,
+                    config=self.programs.consent,
+                ),
                 memberships=tuple(membership_facts.get(customer_id, ())),
                 stays=tuple(sorted(stays.get(customer_id, ()), key=lambda s: s.arrival)),
             )

@@ -7,7 +7,6 @@ thresholds included.
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from typing import Annotated, Any, Literal, Self
 
@@ -33,6 +32,7 @@ from tools.actions.admin import (
     UpdateTiersArgs,
 )
 from tools.actions.models import MAX_POINTS, AdjustPointsArgs, MewsId, Reason
+from tools.loyalty._time import add_months
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, denied_result
 from tools.server.writes import WriteOutcome, submit
 
@@ -236,15 +236,6 @@ class MembershipRenewed(BaseModel):
     previous_expiration: date | None
     new_expiration: date
     memberships: WriteOutcome[MembershipsOut]
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` calendar months later (the 31st becomes the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
 
 
 async def renew_membership(env: ToolEnv, args: RenewMembershipArgs) -> Any:

@@ -158,7 +158,12 @@ async def _segment(
         if membership is None or (tiers and membership.tier_code not in tiers):
             continue
         refs.append(
-            SegmentMemberRef(member.customer_id, membership.membership_id, member.display_name)
+            SegmentMemberRef(
+                member.customer_id,
+                membership.membership_id,
+                member.display_name,
+                {c: why for c in args.channels if (why := member.consent.reason(c)) is not None},
+            )
         )
     if tiers:
         description += f" in tiers {', '.join(sorted(tiers))}"

@@ -1,0 +1,94 @@
+"""A campaign drafts only for members whose Mews customer options allow the channel, and says
+how many it left out and why."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.campaigns.conftest import Connect, body
+from tools.runtime import LoyaltyRuntime
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_a_campaign_over_all_drafts_nothing_without_consent_and_counts_who_was_left_out(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    async with connect("carol") as client:
+        created = body(
+            await client.call_tool(
+                "create_campaign",
+                {
+                    "name": "Welcome drink, consent check",
+                    "goal": "redemption",
+                    "segment": "all",
+                    "reward_id": "welcome-drink",
+                    "valid_days": 14,
+                    "channels": ["email", "sms"],
+                    "holdout_share": "0.5",
+                    "seed": 7,
+                },
+            )
+        )
+    assert created["status"] == "posted", created
+    campaign = created["result"]
+    with runtime.store.read() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT customer_id, channel, status FROM campaign_drafts WHERE campaign_id = :c"
+            ),
+            {"c": campaign["campaign_id"]},
+        ).all()
+    email_drafted = {r.customer_id for r in rows if r.channel == "email" and r.status != "withheld"}
+    sms_drafted = {r.customer_id for r in rows if r.channel == "sms" and r.status != "withheld"}
+    facts = await runtime.loader.members(sorted({r.customer_id for r in rows}), with_stays=False)
+    consenting = {c for c, m in facts.items() if m.consent.allows("email")}
+    assert sms_drafted == set(), "SMS is off in the shipped program file: nobody consented to it"
+    assert email_drafted == consenting
+    assert 0 < len(email_drafted) < campaign["treated"]
+    left = {(x["channel"], x["reason"]): x["members"] for x in campaign["left_out"]}
+    assert (
+        left[("sms", "SMS marketing is off in the program file ([consent] sms)")]
+        == (campaign["treated"])
+    )
+    email_reasons = {reason: n for (channel, reason), n in left.items() if channel == "email"}
+    assert sum(email_reasons.values()) == campaign["treated"] - len(email_drafted)
+    assert "no consent to marketing by e-mail (Mews option SendMarketingEmails not set)" in (
+        email_reasons
+    )
+    assert all(d["status"] != "withheld" for d in campaign["drafts"])
+
+
+async def test_sms_is_drafted_once_the_program_file_names_the_option_that_covers_it(
+    connect: Connect, runtime: LoyaltyRuntime
+) -> None:
+    runtime.programs = runtime.programs.model_copy(
+        update={
+            "consent": runtime.programs.consent.model_copy(update={"sms": "SendMarketingEmails"})
+        }
+    )
+    runtime.loader.programs = runtime.programs
+    async with connect("carol") as client:
+        created = body(
+            await client.call_tool(
+                "create_campaign",
+                {
+                    "name": "Welcome drink by text",
+                    "goal": "redemption",
+                    "segment": "all",
+                    "reward_id": "welcome-drink",
+                    "valid_days": 14,
+                    "channels": ["sms"],
+                    "holdout_share": "0.5",
+                    "seed": 7,
+                },
+            )
+        )
+    campaign = created["result"]
+    assert campaign["drafts"], campaign
+    reasons = {x["reason"] for x in campaign["left_out"]}
+    assert reasons <= {
+        "no consent to marketing by SMS (Mews option SendMarketingEmails not set)",
+        "no phone number on file",
+    }
