@@ -28,11 +28,11 @@ async def test_the_member_summary_shows_consent_per_channel(connect: Connect) ->
         "email": True,
         "sms": False,
         "app": True,
-        "letter": False,
+        "letter": True,
         "phone": False,
         "in_person": True,
     }
-    assert found["candidates"][0]["marketing_channels"] == ["email", "app", "in_person"]
+    assert found["candidates"][0]["marketing_channels"] == ["email", "app", "letter", "in_person"]
 
 
 async def test_an_offer_on_a_channel_without_consent_is_refused_and_nothing_is_stored(
@@ -53,7 +53,7 @@ async def test_an_offer_on_a_channel_without_consent_is_refused_and_nothing_is_s
     assert refused.is_error
     text = str(body(refused))
     assert "SMS marketing is off in the program file" in text
-    assert "email, app, in_person" in text
+    assert "email, app, letter, in_person" in text
     assert allowed["status"] == "posted"
     assert [o["channel"] for o in listed["offers"]] == ["email"]
 

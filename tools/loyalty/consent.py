@@ -79,7 +79,11 @@ class ConsentConfig(BaseModel):
         "covers SMS with",
     )
     app: Rule = "SendMarketingEmails"
-    letter: Rule = "SendMarketingPostalMail"
+    letter: Rule = Field(
+        default="always",
+        description="post rests on legitimate interest in most of Europe (GDPR recital 47); "
+        "SendMarketingPostalMail to require the opt-in",
+    )
     phone: Rule = "none"
     in_person: Rule = "always"
 
