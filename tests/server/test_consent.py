@@ -26,13 +26,19 @@ async def test_the_member_summary_shows_consent_per_channel(connect: Connect) ->
         found = body(await client.call_tool("find_members", {"query": "Emma Novak"}))
     assert summary["consent"] == {
         "email": True,
-        "sms": False,
+        "sms": True,
         "app": True,
         "letter": True,
         "phone": False,
         "in_person": True,
     }
-    assert found["candidates"][0]["marketing_channels"] == ["email", "app", "letter", "in_person"]
+    assert found["candidates"][0]["marketing_channels"] == [
+        "email",
+        "sms",
+        "app",
+        "letter",
+        "in_person",
+    ]
 
 
 async def test_an_offer_on_a_channel_without_consent_is_refused_and_nothing_is_stored(
@@ -40,7 +46,7 @@ async def test_an_offer_on_a_channel_without_consent_is_refused_and_nothing_is_s
 ) -> None:
     async with connect("carol", ("member",)) as client:
         refused = await client.call_tool(
-            "draft_offer", {**OFFER, "customer_id": STORY.emma_novak, "channel": "sms"}
+            "draft_offer", {**OFFER, "customer_id": STORY.emma_novak, "channel": "phone"}
         )
         allowed = body(
             await client.call_tool(
@@ -52,8 +58,8 @@ async def test_an_offer_on_a_channel_without_consent_is_refused_and_nothing_is_s
         )
     assert refused.is_error
     text = str(body(refused))
-    assert "SMS marketing is off in the program file" in text
-    assert "email, app, letter, in_person" in text
+    assert "phone marketing is off in the program file" in text
+    assert "email, sms, app, letter, in_person" in text
     assert allowed["status"] == "posted"
     assert [o["channel"] for o in listed["offers"]] == ["email"]
 

@@ -74,9 +74,9 @@ class ConsentConfig(BaseModel):
 
     email: Rule = "SendMarketingEmails"
     sms: Rule = Field(
-        default="none",
-        description="Mews has no SMS option: off unless you name the option your consent form "
-        "covers SMS with",
+        default="SendMarketingEmails",
+        description="Mews has no SMS option; EU law counts SMS as electronic mail, so the "
+        'e-mail opt-in; "none" if your consent form does not cover SMS',
     )
     app: Rule = "SendMarketingEmails"
     letter: Rule = Field(
