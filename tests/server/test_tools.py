@@ -400,7 +400,7 @@ async def test_an_offer_draft_is_stored_and_listed(connect: Connect, sandbox: Sa
         "reward_id": "spa-credit",
         "valid_from": "2026-12-01",
         "valid_until": "2026-12-31",
-        "channel": "email",
+        "channel": "letter",  # Henrik has no e-mail marketing consent
         "rationale": "Lapsed Gold member, 200+ days since the last stay; spa spender.",
     }
     sent_before = len(sandbox.events)
