@@ -288,7 +288,7 @@ def test_the_member_card_shows_tier_balances_stays_rewards_history_and_offers(
     assert "Points history" in text
     assert "No offer drafts." in text
     assert 'id="actions"' not in page  # a viewer may not write: no action forms
-    assert "Offers may be drafted by: email, app, in person." in text  # SendMarketingEmails
+    assert "Offers may be drafted by: email, sms, app, letter, in person." in text
 
 
 def test_member_search_and_card_explain_bad_input(signed_in: SignIn) -> None:
