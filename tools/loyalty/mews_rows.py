@@ -80,12 +80,15 @@ class MembershipRows(SlimRow):
 
 
 class CustomerRow(SlimRow):
-    """A customer's name and whether an e-mail is on file (never the address elsewhere)."""
+    """A customer's name, whether an e-mail or phone is on file (never the address elsewhere)
+    and the `Options` that hold marketing consent (`tools.loyalty.consent`)."""
 
     id: str
     last_name: str
     first_name: str | None = None
     email: str | None = None
+    phone: str | None = None
+    options: tuple[str, ...] = ()
 
 
 class CustomerRows(SlimRow):
