@@ -85,6 +85,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                                     "customer_id",
                                     "display_name",
                                     "email_on_file",
+                                    "marketing_channels",
                                     "memberships",
                                 ],
                             },
@@ -98,7 +99,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
             {
                 "name": "get_member_summary",
                 "title": "Member summary",
-                "description": "A member's memberships, tier, points, expiry, stays, nights and spend.",
+                "description": "Memberships, tier, points, expiry, stays, spend, consent.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {
@@ -115,7 +116,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "customer_id": {"type": "string"},
                         "display_name": {"type": "string"},
                         "email_on_file": {"type": "boolean"},
-                        "consent": {"type": "object"},
+                        "consent": {"type": "object", "additionalProperties": {"type": "boolean"}},
                         "memberships": {
                             "type": "array",
                             "items": {
@@ -144,6 +145,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "customer_id",
                         "display_name",
                         "email_on_file",
+                        "consent",
                         "memberships",
                         "stays",
                         "nights",
@@ -338,7 +340,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
             {
                 "name": "find_member_segment",
                 "title": "Find member segment",
-                "description": "Members lapsing, near the next tier, or spending high but not redeeming.",
+                "description": "Members lapsing, near the next tier, or spending but not redeeming.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {

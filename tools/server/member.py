@@ -682,7 +682,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "get_member_summary",
         "Member summary",
-        "A member's memberships, tier, points, expiry, stays, nights and spend.",
+        "Memberships, tier, points, expiry, stays, spend, consent.",
         CustomerArgs,
         MemberSummary,
         handler=get_member_summary,
@@ -721,7 +721,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     ToolDef(
         "find_member_segment",
         "Find member segment",
-        "Members lapsing, near the next tier, or spending high but not redeeming.",
+        "Members lapsing, near the next tier, or spending but not redeeming.",
         SegmentArgs,
         SegmentResult,
         handler=find_member_segment,
