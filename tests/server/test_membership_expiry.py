@@ -90,8 +90,8 @@ async def test_a_renewal_extends_by_months_from_the_current_expiry(
         )
     expected = add_months(before.date(), 12)
     assert result["status"] == "posted", result
-    assert result["previous_expiration"] == before.date().isoformat()
-    assert result["new_expiration"] == expected.isoformat()
+    renewed = result["result"]["loyalty_memberships"][0]["expiration_date"]
+    assert renewed.startswith(expected.isoformat())
     after = await _expiry(runtime, EMMA_MEMBERSHIP)
     assert after is not None
     assert after.date() == expected
@@ -115,8 +115,8 @@ async def test_an_expired_membership_is_renewed_from_today(
                 {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 6},
             )
         )
-    assert result["previous_expiration"] == "2020-01-01"
-    assert result["new_expiration"] == add_months(_today(runtime), 6).isoformat()
+    renewed = result["result"]["loyalty_memberships"][0]["expiration_date"]
+    assert renewed.startswith(add_months(_today(runtime), 6).isoformat())
 
 
 async def test_a_renewal_never_shortens_and_writes_nothing_when_refused(

@@ -231,13 +231,6 @@ class RenewMembershipArgs(_Args):
         return self
 
 
-class MembershipRenewed(BaseModel):
-    status: Literal["posted", "pending_approval"]
-    previous_expiration: date | None
-    new_expiration: date
-    memberships: WriteOutcome[MembershipsOut]
-
-
 async def renew_membership(env: ToolEnv, args: RenewMembershipArgs) -> Any:
     found = await env.runtime.mews.loyalty_memberships.get_all(
         loyalty_membership_ids=[args.loyalty_membership_id]
@@ -264,17 +257,8 @@ async def renew_membership(env: ToolEnv, args: RenewMembershipArgs) -> Any:
             field="until",
         )
     change = MembershipUpdate(loyalty_membership_id=args.loyalty_membership_id, expiration_date=new)
-    outcome = await submit(
+    return await submit(
         env, "update_loyalty_memberships", {"updates": [change.model_dump(mode="json")]}
-    )
-    if isinstance(outcome, Denied):
-        return outcome
-    written = WriteOutcome[MembershipsOut].model_validate(outcome.to_dict())
-    return MembershipRenewed(
-        status=written.status,
-        previous_expiration=previous,
-        new_expiration=new,
-        memberships=written,
     )
 
 
@@ -431,7 +415,7 @@ ADMIN_TOOLS: tuple[ToolDef, ...] = (
         "Extend a membership's expiration date by whole months from its current expiry (from "
         "today once it has passed), or to a given later date. Never shortens it.",
         RenewMembershipArgs,
-        MembershipRenewed,
+        WriteOutcome[MembershipsOut],
         toolset="admin",
         needs=("write",),
         handler=renew_membership,
