@@ -18,7 +18,7 @@ retried on the next drain.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,14 @@ from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher
 from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
-from tools.loyalty.connect import open_mews, sandbox_state_path, uses_real_mews
+from tools.loyalty.connect import (
+    enterprise_clients,
+    open_mews,
+    resolve_chains,
+    sandbox_state_path,
+    scope_from_env,
+    uses_real_mews,
+)
 from tools.loyalty.ledger import MEWS_PUSH_KIND
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import LEDGER_SYNC_ACTIONS, OutboxDispatcher
@@ -68,7 +75,12 @@ DELIVERED_KINDS = (MEWS_PUSH_KIND, *NOTICE_KINDS)
 CUSTOMER_EVENTS = frozenset({"CustomerAdded", "CustomerUpdated"})
 
 
-def sandbox_client(sandbox: Sandbox, integration: Integration | None = None) -> MewsClient:
+def sandbox_client(
+    sandbox: Sandbox,
+    integration: Integration | None = None,
+    *,
+    chain_ids: tuple[str, ...] = (),
+) -> MewsClient:
     """A Mews client talking to a sandbox in this process (no sockets), by default as the first
     demo integration of the UK enterprise, with a rate limiter of its own."""
     if integration is None:
@@ -85,7 +97,20 @@ def sandbox_client(sandbox: Sandbox, integration: Integration | None = None) -> 
         credentials,
         transport=sandbox.httpx_transport(),
         rate_limiter=SlidingWindowLimiter(),
+        chain_ids=chain_ids,
     )
+
+
+def sandbox_enterprise_clients(sandbox: Sandbox) -> dict[str, MewsClient]:
+    """The single-enterprise clients of the sandbox chain (the first demo integration of each
+    hotel), for the operations a portfolio token may not call."""
+    from tools.sandbox import DEMO_TOKENS, STORY
+
+    chosen = {token.enterprise_id: token for token in reversed(DEMO_TOKENS)}
+    return {
+        enterprise: sandbox_client(sandbox, token, chain_ids=(STORY.chain_id,))
+        for enterprise, token in sorted(chosen.items(), key=lambda kv: kv[0] != STORY.enterprise_uk)
+    }
 
 
 def _closing(stack: AsyncExitStack, client: MewsClient) -> MewsClient:
@@ -106,6 +131,8 @@ class LoyaltyRuntime:
     notices: NoticeDispatcher
     clock: Clock
     sandbox: Sandbox | None = None
+    enterprise_mews: Mapping[str, MewsClient] = field(default_factory=dict)
+    """Single-enterprise clients by enterprise id (`tasks/add`, `orders/add`)."""
     _stack: AsyncExitStack = field(default_factory=AsyncExitStack, repr=False)
 
     @classmethod
@@ -119,11 +146,15 @@ class LoyaltyRuntime:
         sandbox: Sandbox | None = None,
         clock: Clock | None = None,
         read_audit_batch: int = 1,
+        enterprise_mews: Mapping[str, MewsClient] | None = None,
     ) -> LoyaltyRuntime:
         """Open everything; the caller closes it (`aclose()` or `async with`).
 
         `read_audit_batch`: read records appended to the audit chain together (a server
-        passes `SERVE_READ_AUDIT_BATCH`; see `policies.read_audit`); flushed on close."""
+        passes `SERVE_READ_AUDIT_BATCH`; see `policies.read_audit`); flushed on close.
+        `enterprise_mews`: single-enterprise clients by enterprise id, for `tasks/add` and
+        `orders/add` when `mews` is a portfolio connection (the first is where tasks with no
+        reservation go)."""
         if mews is not None and sandbox is not None:
             raise ValueError("give a Mews client or a sandbox, not both")
         given_clock = clock
@@ -135,12 +166,12 @@ class LoyaltyRuntime:
             store = open_store(database_url)
             stack.callback(store.dispose)
             store.migrate([LEDGER, OFFERS, CAMPAIGNS])
-            tasks_mews: MewsClient | None = None
+            singles: dict[str, MewsClient] = dict(enterprise_mews or {})
             if mews is None and sandbox is None and not uses_real_mews():
                 # The embedded sandbox (the state file `loyalty sandbox` serves too): the whole
-                # chain through the portfolio token, as `open_mews()` does, plus the UK
-                # enterprise's token for `tasks/add`, which portfolio tokens cannot call.
-                from tools.sandbox import DEMO_TOKENS, PORTFOLIO, Sandbox
+                # chain through the portfolio token, as `open_mews()` does, plus each hotel's
+                # own token for `tasks/add` and `orders/add`, which portfolio tokens cannot call.
+                from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
                 sandbox = Sandbox.open(sandbox_state_path())
                 stack.callback(sandbox.persist)
@@ -149,12 +180,18 @@ class LoyaltyRuntime:
                     # (`POST /_sandbox/clock`, kept in its state file) moves ours too, so
                     # windows, expiry and campaign reports follow it.
                     clock = sandbox.clock
-                mews = _closing(stack, sandbox_client(sandbox, PORTFOLIO))
-                tasks_mews = _closing(stack, sandbox_client(sandbox, DEMO_TOKENS[0]))
+                mews = _closing(
+                    stack, sandbox_client(sandbox, PORTFOLIO, chain_ids=(STORY.chain_id,))
+                )
+                for enterprise, client in sandbox_enterprise_clients(sandbox).items():
+                    singles[enterprise] = _closing(stack, client)
             elif mews is None and sandbox is not None:
                 mews = _closing(stack, sandbox_client(sandbox))
             elif mews is None:
                 mews = await stack.enter_async_context(open_mews())
+                await resolve_chains(mews)
+                for enterprise, client in enterprise_clients(mews, scope_from_env()).items():
+                    singles[enterprise] = _closing(stack, client)
             loader = MewsFactsLoader(mews, store, programs, clock=clock)
             directory = MembershipDirectory(mews, store, programs)
             # An admin write to programs or tiers refreshes the loader's copy too.
@@ -177,7 +214,7 @@ class LoyaltyRuntime:
             stack.callback(guard.read_audits.close)  # before the store is disposed
             dispatcher = OutboxDispatcher(mews, store, clock=clock)
             notices = NoticeDispatcher(
-                mews, store, clock=clock, chain_id=loader.chain_id, tasks_mews=tasks_mews
+                mews, store, clock=clock, chain_id=loader.chain_id, enterprise_mews=singles
             )
         except BaseException:
             await stack.aclose()
@@ -194,6 +231,7 @@ class LoyaltyRuntime:
             notices=notices,
             clock=clock,
             sandbox=sandbox,
+            enterprise_mews=singles,
             _stack=stack,
         )
 

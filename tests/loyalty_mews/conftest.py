@@ -28,7 +28,7 @@ from tools.loyalty import (
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import OutboxDispatcher, ledger_sync_actions
 from tools.mews import MewsClient, MewsCredentials, RetryPolicy, SlidingWindowLimiter
-from tools.sandbox import PORTFOLIO, Sandbox
+from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
 CUSTOMERS = 120
 
@@ -103,6 +103,7 @@ def client_for(sandbox: Sandbox, sleeps: Sleeps) -> MewsClient:
         retry=RetryPolicy(max_attempts=4),
         rate_limiter=SlidingWindowLimiter(),
         sleep=sleeps,
+        chain_ids=(STORY.chain_id,),  # a portfolio token's reads name their chain
     )
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from policies import ActionSpec, ExecContext, External, Facts
 from policies.canonical import JSONObject
 from tools.actions.directory import MembershipDirectory
+from tools.actions.errors import UnknownMembershipError
 from tools.actions.models import MewsId
 from tools.mews import MewsClient
 from tools.mews.models import (
@@ -276,6 +277,17 @@ def _set(value: Any) -> Any:
     return None if value is None else UpdateValue(value=value)
 
 
+def _membership_update(u: MembershipUpdate) -> LoyaltyMembershipUpdateParameters:
+    return LoyaltyMembershipUpdateParameters(
+        loyalty_membership_id=u.loyalty_membership_id,
+        state=_set(None if u.state is None else LoyaltyMembershipState(u.state)),
+        is_primary=_set(u.is_primary),
+        membership_number=_set(u.membership_number),
+        loyalty_tier_id=_set(u.loyalty_tier_id),
+        expiration_date=_set(_instant(u.expiration_date)),
+    )
+
+
 # ---------------------------------------------------------------------- actions
 def admin_actions(
     mews: MewsClient,
@@ -370,21 +382,30 @@ def admin_actions(
 
     async def add_memberships(args: JSONObject, _ctx: ExecContext) -> MembershipsOut:
         parsed = AddMembershipsArgs.model_validate(args)
-        added = await mews.loyalty_memberships.add(
-            [
-                LoyaltyMembershipParameters(
-                    account_id=m.account_id,
-                    loyalty_program_id=m.loyalty_program_id,
-                    is_primary=m.is_primary,
-                    state=None if m.state is None else LoyaltyMembershipState(m.state),
-                    membership_number=m.membership_number,
-                    loyalty_tier_id=m.loyalty_tier_id,
-                    expiration_date=_instant(m.expiration_date),
-                )
-                for m in parsed.memberships
-            ],
-            chain_id=await chain_id(),
-        )
+        accounts = list(dict.fromkeys(m.account_id for m in parsed.memberships))
+        customers = await mews.customers.get_all(customer_ids=accounts).to_list()
+        default = await chain_id()
+        chain_of_account = {c.id: c.chain_id or default for c in customers}
+        groups: dict[str, list[NewMembership]] = {}
+        for m in parsed.memberships:  # each customer's own chain (a portfolio may span several)
+            groups.setdefault(chain_of_account.get(m.account_id, default), []).append(m)
+        added: list[LoyaltyMembership] = []
+        for chain, group in groups.items():
+            added += await mews.loyalty_memberships.add(
+                [
+                    LoyaltyMembershipParameters(
+                        account_id=m.account_id,
+                        loyalty_program_id=m.loyalty_program_id,
+                        is_primary=m.is_primary,
+                        state=None if m.state is None else LoyaltyMembershipState(m.state),
+                        membership_number=m.membership_number,
+                        loyalty_tier_id=m.loyalty_tier_id,
+                        expiration_date=_instant(m.expiration_date),
+                    )
+                    for m in group
+                ],
+                chain_id=chain,
+            )
         return MembershipsOut(loyalty_memberships=[MembershipOut.of(m) for m in added])
 
     async def describe_add_memberships(args: JSONObject) -> Facts:
@@ -392,24 +413,29 @@ def admin_actions(
         single = parsed.memberships[0].account_id if len(parsed.memberships) == 1 else None
         return Facts(customer_id=single, note=f"enrol {len(parsed.memberships)} membership(s)")
 
+    async def chain_of(membership_id: str) -> str:
+        """The membership's own chain (a portfolio may span several; `ChainId` must match)."""
+        try:
+            return directory.remembered(membership_id).chain_id
+        except UnknownMembershipError:
+            return (await directory.lookup(membership_id)).chain_id
+
+    async def by_chain(ids: list[str]) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for membership_id in ids:
+            groups.setdefault(await chain_of(membership_id), []).append(membership_id)
+        return groups
+
     async def update_memberships(args: JSONObject, _ctx: ExecContext) -> MembershipsOut:
         parsed = UpdateMembershipsArgs.model_validate(args)
-        updated = await mews.loyalty_memberships.update(
-            [
-                LoyaltyMembershipUpdateParameters(
-                    loyalty_membership_id=u.loyalty_membership_id,
-                    state=_set(None if u.state is None else LoyaltyMembershipState(u.state)),
-                    is_primary=_set(u.is_primary),
-                    membership_number=_set(u.membership_number),
-                    loyalty_tier_id=_set(u.loyalty_tier_id),
-                    expiration_date=_set(_instant(u.expiration_date)),
-                )
-                for u in parsed.updates
-            ],
-            chain_id=await chain_id(),
-        )
-        for update in parsed.updates:  # our own write: the cached read is stale now
-            directory.forget(update.loyalty_membership_id)
+        wanted = {u.loyalty_membership_id: u for u in parsed.updates}
+        updated: list[LoyaltyMembership] = []
+        for chain, ids in (await by_chain(list(wanted))).items():
+            updated += await mews.loyalty_memberships.update(
+                [_membership_update(wanted[i]) for i in ids], chain_id=chain
+            )
+        for membership_id in wanted:  # our own write: the cached read is stale now
+            directory.forget(membership_id)
         return MembershipsOut(loyalty_memberships=[MembershipOut.of(m) for m in updated])
 
     async def describe_update_memberships(args: JSONObject) -> Facts:
@@ -437,9 +463,8 @@ def admin_actions(
 
     async def delete_memberships(args: JSONObject, _ctx: ExecContext) -> Deleted:
         parsed = DeleteMembershipsArgs.model_validate(args)
-        await mews.loyalty_memberships.delete(
-            parsed.loyalty_membership_ids, chain_id=await chain_id()
-        )
+        for chain, ids in (await by_chain(list(parsed.loyalty_membership_ids))).items():
+            await mews.loyalty_memberships.delete(ids, chain_id=chain)
         for membership_id in parsed.loyalty_membership_ids:
             directory.forget(membership_id)
         return Deleted(deleted=list(parsed.loyalty_membership_ids))

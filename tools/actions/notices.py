@@ -13,7 +13,7 @@ outbox). Balance pushes (`loyaltyMemberships/update`) are the ledger's `OutboxDi
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -60,14 +60,16 @@ class NoticeDispatcher:
         *,
         clock: Clock,
         chain_id: Callable[[], Awaitable[str]] | None = None,
-        tasks_mews: MewsClient | None = None,
+        enterprise_mews: Mapping[str, MewsClient] | None = None,
         max_attempts: int = 12,
         lease: timedelta = timedelta(minutes=2),
     ) -> None:
-        """`tasks_mews`: the client for `tasks/add`, which Mews refuses to portfolio tokens
-        (default: `mews`); `chain_id`: the chain of the notes (portfolio tokens need it)."""
+        """`enterprise_mews`: single-enterprise clients by enterprise id for `tasks/add`, which
+        Mews refuses to portfolio tokens: a task goes to its payload's `EnterpriseId` (the hotel
+        of its reservation), else to the first of them; without any, through `mews`.
+        `chain_id`: the chain of the notes (portfolio tokens need it)."""
         self.mews = mews
-        self.tasks_mews = tasks_mews or mews
+        self.enterprise_mews = dict(enterprise_mews or {})
         self.chain_id = chain_id
         self.store = store
         self.clock = clock
@@ -141,5 +143,20 @@ class NoticeDispatcher:
             name=str(payload["Name"]),
             deadline_utc=datetime.fromisoformat(str(payload["DeadlineUtc"])),
             description=payload.get("Description"),
+            service_order_id=payload.get("ServiceOrderId"),
         )
-        return await self.tasks_mews.tasks.add(task)
+        return await self.for_enterprise(payload.get("EnterpriseId")).tasks.add(task)
+
+    def for_enterprise(self, enterprise_id: object) -> MewsClient:
+        """The client of one hotel (`ValueError` naming the setting when it has no token)."""
+        if not self.enterprise_mews:
+            return self.mews
+        if enterprise_id is None:
+            return next(iter(self.enterprise_mews.values()))
+        client = self.enterprise_mews.get(str(enterprise_id))
+        if client is None:
+            raise ValueError(
+                f"no access token for enterprise {enterprise_id}: add it to "
+                "MEWS_ENTERPRISE_TOKENS (enterprise-id=access-token)"
+            )
+        return client

@@ -71,7 +71,7 @@ from tools.loyalty.mews_rows import (
     ReservationRow,
     ReservationRows,
 )
-from tools.mews import MewsClient
+from tools.mews import MewsClient, MewsConfigurationError
 from tools.mews.models import LoyaltyMembership, OrderItem, Reservation, TimeInterval
 
 AnyReservation = Reservation | ReservationRow
@@ -139,11 +139,22 @@ class MewsFactsLoader:
         self._service_enterprises = None
 
     async def chain_id(self) -> str:
-        """The chain of the connection (`configuration/get`, read once)."""
+        """The chain of chain-scoped writes that name no membership (programs, tiers, notes):
+        the first configured chain, else the program file's `chain_id`, else the chain of the
+        token's enterprise (`configuration/get`, read once; never a portfolio's placeholder)."""
         if self._chain_id is None:
-            config = await self.mews.configuration.get()
-            # A property outside any chain is "a chain of one" (CONNECTOR-API.md §1.5).
-            self._chain_id = config.enterprise.chain_id or config.enterprise.id
+            if self.mews.chain_ids:
+                self._chain_id = self.mews.chain_ids[0]
+            elif self.programs.chain_id:
+                self._chain_id = self.programs.chain_id
+            else:
+                config = await self.mews.configuration.get()
+                if config.enterprise.is_portfolio:
+                    raise MewsConfigurationError(
+                        "a portfolio token needs the chain to work on: set MEWS_CHAIN_IDS"
+                    )
+                # A property outside any chain is "a chain of one" (CONNECTOR-API.md §1.5).
+                self._chain_id = config.enterprise.chain_id or config.enterprise.id
         return self._chain_id
 
     async def program_codes(self) -> dict[str, str]:

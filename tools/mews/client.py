@@ -19,7 +19,7 @@ import logging
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -65,7 +65,7 @@ from tools.mews.retry import (
     transport_error_is_retryable,
 )
 
-__all__ = ["API_PREFIX", "MewsClient", "MewsStats"]
+__all__ = ["API_PREFIX", "CHAIN_SCOPED_READS", "MewsClient", "MewsStats"]
 
 R = TypeVar("R", bound=MewsResponse)
 D = TypeVar("D")
@@ -105,13 +105,27 @@ class MewsStats:
         self.retry_wait_seconds = self.throttle_wait_seconds = self.decode_seconds = 0.0
 
 
+CHAIN_SCOPED_READS: frozenset[str] = frozenset(
+    {
+        "customers/getAll",
+        "loyaltyPrograms/getAll",
+        "loyaltyTiers/getAll",
+        "loyaltyMemberships/getAll",
+        "accountNotes/getAll",
+    }
+)
+"""Reads that take `ChainIds` (required for `customers/getAll` with a portfolio token)."""
+
+
 class MewsClient:
     """Async client of one Mews connection (one access token).
 
     `transport` replaces the network (tests pass `httpx.MockTransport`, the embedded sandbox
     its ASGI transport); `clock` (monotonic seconds), `sleep` and `rng` make rate limiting and
     retries testable without waiting. `rate_limiter` defaults to the limiter shared by every
-    client of the same access token in this process.
+    client of the same access token in this process. `chain_ids`: the chains this connection
+    works on; sent as `ChainIds` on every chain-scoped read that does not name its own (a
+    portfolio token must, CONNECTOR-API.md §5.3; a single-enterprise token's Mews ignores it).
     """
 
     def __init__(
@@ -125,8 +139,10 @@ class MewsClient:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
+        chain_ids: Sequence[str] = (),
     ) -> None:
         self.credentials = credentials
+        self.chain_ids: tuple[str, ...] = tuple(chain_ids)
         self.stats = MewsStats()
         self._http = httpx.AsyncClient(
             base_url=credentials.base_url + API_PREFIX, transport=transport, timeout=timeout
@@ -189,6 +205,8 @@ class MewsClient:
     ) -> D:
         """Send one operation (with retries) and decode its body with `decode` (slim scans,
         `tools.mews.slim`); the CPU time spent decoding is counted in `stats`."""
+        if self.chain_ids and operation.path in CHAIN_SCOPED_READS and "ChainIds" not in params:
+            params = {**params, "ChainIds": list(self.chain_ids)}
         content, request_id = await self._send(operation, {**self._envelope, **params})
         if len(content) < _OFF_LOOP_BYTES:
             return self._decoded(decode, content, request_id)

@@ -7,7 +7,8 @@ Scope rules (documented in the report and the tests):
   "ignored otherwise" for the portfolio-only parameters; the documented examples send portfolio
   style ids with a single-enterprise demo token).
 - The portfolio token sees both enterprises and the chain. Its `EnterpriseIds` / `ChainIds`
-  filters narrow the scope (ids outside it are simply not visible); chain-scoped writes need
+  filters narrow the scope (ids outside it are simply not visible), and `customers/getAll`
+  requires `ChainIds` (400 without, as documented); chain-scoped writes need
   `ChainId`, enterprise-scoped writes need `EnterpriseId` (400 otherwise, 400 `Invalid ChainId` /
   `Invalid EnterpriseId` outside the scope). Operations that take no enterprise parameter and
   are not documented as portfolio-capable (`tasks/add`, `messageThreads/add`, `messages/add`,
@@ -64,6 +65,13 @@ class Ctx:
         if not self.portfolio or not requested:
             return scope
         return scope & set(requested)
+
+    def required_chains(self, q: Obj) -> set[str]:
+        """`chains()` for reads whose `ChainIds` is "required when using Portfolio Access
+        Tokens, ignored otherwise" (`customers/getAll`): a portfolio request without it is 400."""
+        if self.portfolio and not q.guids("ChainIds"):
+            raise bad_request("ChainIds is required when using a Portfolio Access Token.")
+        return self.chains(q)
 
     def write_chain(self, q: Obj) -> str:
         """The chain a chain-scoped write acts on (`ChainId`, portfolio tokens only)."""

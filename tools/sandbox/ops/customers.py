@@ -179,7 +179,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
     show = extent.bool_("Customers")
     extent.bool_("Addresses")
     extent.bool_("Documents")
-    chains = ctx.chains(q)
+    chains = ctx.required_chains(q)
     any_filter(
         q,
         (
