@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from policies import Guard, PendingApproval
 from tests.loyalty_mews.conftest import World
+from tests.loyalty_mews.test_sync import open_ledger
 from tools.loyalty import accrual_idempotency_key, entries_table
 from tools.loyalty.stays import (
     PlannedAccrual,
@@ -194,3 +195,22 @@ async def test_in_recommend_mode_a_re_run_does_not_queue_a_second_approval(
     assert len(guard.approvals()) == 1
     assert stay_entries(world) == []
     assert accrual_idempotency_key(stays[0]) == f"accrual:reservation:{stays[0]}"
+
+
+async def test_stays_that_ended_before_the_opening_balance_or_the_go_live_date_are_not_accrued(
+    world: World,
+) -> None:
+    stays = await emma_stays(world, "Processed")
+    go_live = world.clock.now().date()
+    world.loader.programs = world.programs.model_copy(update={"go_live": go_live})
+    before_go_live = await plan_stay_accruals(world.loader, stays)
+    assert stays
+    assert all(isinstance(p, Skipped) and "go-live date" in p.reason for p in before_go_live)
+
+    world.loader.programs = world.programs  # no go-live date: the opening balance is the line
+    await open_ledger(world)
+    after_opening = await plan_stay_accruals(world.loader, stays)
+    assert all(
+        isinstance(p, Skipped) and "before the ledger opened with the Mews balance" in p.reason
+        for p in after_opening
+    )

@@ -346,6 +346,11 @@ class ProgramFile(_Model):
     """Everything one chain's program file says."""
 
     chain_id: str | None = Field(default=None, description="the Mews ChainId this file is for")
+    go_live: date | None = Field(
+        default=None,
+        description="stays that ended before this day are not accrued (the previous system "
+        "counted them into the Points the ledger opens with)",
+    )
     revenue_categories: dict[str, RevenueMapping] = Field(
         default_factory=dict,
         description="Mews accounting Classification → revenue category (over the defaults)",

@@ -23,12 +23,13 @@ holds the membership's ledger lock (declared by `describe` in `Facts.lock_keys`)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Connection
 
@@ -49,6 +50,7 @@ from tools.loyalty.facts import CHECKED_OUT, MemberFacts, MembershipFacts, StayF
 from tools.loyalty.insights import assess_lapse, rfm_scores
 from tools.loyalty.ledger import ensure_account, ledger_lock_key, post_entry, reverse_entry
 from tools.loyalty.ledger_model import LedgerEntry, Source
+from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.valuation import BonusProposal, propose_bonus
 from tools.mews import MewsError
@@ -243,6 +245,7 @@ async def plan_stay_accruals(
     members = await loader.members(customers, with_stays=False) if customers else {}
     chain_id = await loader.chain_id()
     posted = _posted_entries(loader, list(stays))
+    opened = _opened(loader, members.values())
     plans: list[StayPlan] = []
     for reservation_id in (r.strip() for r in wanted):
         stay = stays.get(reservation_id)
@@ -250,8 +253,38 @@ async def plan_stay_accruals(
             plans.append(Skipped(reservation_id, "no such customer reservation in Mews"))
             continue
         member = members.get(stay.customer_id)
-        plans.append(_plan(loader.programs, stay, member, chain_id, posted))
+        plans.append(_plan(loader.programs, stay, member, chain_id, posted, opened))
     return plans
+
+
+def _opened(loader: MewsFactsLoader, members: Iterable[MemberFacts]) -> dict[str, datetime]:
+    """When each membership's ledger account was opened (its opening balance taken)."""
+    ids = [m.membership_id for member in members for m in member.memberships]
+    t = accounts_table
+    with loader.store.read() as conn:
+        rows = conn.execute(
+            sa.select(t.c.membership_id, t.c.created_at).where(t.c.membership_id.in_(ids))
+        ).all()
+    return {row.membership_id: utc(row.created_at) for row in rows}
+
+
+def _cut_over(
+    programs: ProgramFile, stay: StayFacts, membership_id: str, opened: dict[str, datetime]
+) -> str | None:
+    """Why a stay is before the cut-over (counted by the previous system), else None."""
+    ended = stay.departure
+    if programs.go_live is not None and ended.date() < programs.go_live:
+        return (
+            f"ended {ended.date()}, before the go-live date {programs.go_live} (program file "
+            "go_live): the previous system counted it"
+        )
+    since = opened.get(membership_id)
+    if since is not None and ended < since:
+        return (
+            f"ended {ended.date()}, before the ledger opened with the Mews balance on "
+            f"{since.date()}: that balance counts it already"
+        )
+    return None
 
 
 def _posted_entries(loader: MewsFactsLoader, reservation_ids: list[str]) -> dict[str, LedgerEntry]:
@@ -275,6 +308,7 @@ def _plan(
     member: MemberFacts | None,
     chain_id: str,
     posted: dict[str, LedgerEntry],
+    opened: dict[str, datetime],
 ) -> StayPlan:
     rid = stay.reservation_id
     accrued = posted.get(accrual_idempotency_key(rid))
@@ -299,6 +333,9 @@ def _plan(
     membership = _earning_membership(programs, member)
     if member is None or membership is None:
         return Skipped(rid, f"guest {stay.customer_id} has no active membership in a program")
+    before = _cut_over(programs, stay, membership.membership_id, opened)
+    if before is not None:
+        return Skipped(rid, before)
     program = programs.program(membership.program_code)
     quote = _quote(program, stay, membership)
     if not quote.eligible or quote.points <= 0:
