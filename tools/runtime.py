@@ -102,14 +102,13 @@ def sandbox_client(
 
 
 def sandbox_enterprise_clients(sandbox: Sandbox) -> dict[str, MewsClient]:
-    """The single-enterprise clients of the sandbox chain (the first demo integration of each
-    hotel), for the operations a portfolio token may not call."""
-    from tools.sandbox import DEMO_TOKENS, STORY
+    """The portfolio integration's own token for each hotel of the sandbox chain (the UK hotel
+    first: tasks with no hotel of their own go there), for what portfolio tokens may not call."""
+    from tools.sandbox import PORTFOLIO_HOTELS, STORY
 
-    chosen = {token.enterprise_id: token for token in reversed(DEMO_TOKENS)}
     return {
-        enterprise: sandbox_client(sandbox, token, chain_ids=(STORY.chain_id,))
-        for enterprise, token in sorted(chosen.items(), key=lambda kv: kv[0] != STORY.enterprise_uk)
+        token.enterprise_id: sandbox_client(sandbox, token, chain_ids=(STORY.chain_id,))
+        for token in PORTFOLIO_HOTELS
     }
 
 

@@ -55,7 +55,7 @@ def _free_port(host: str) -> int:
 
 
 def _banner(sandbox: Sandbox, base_url: str) -> str:
-    from tools.sandbox import DEMO_TOKENS, PORTFOLIO
+    from tools.sandbox import ALL_TOKENS, DEMO_TOKENS
 
     first = DEMO_TOKENS[0]
     lines = [
@@ -66,7 +66,7 @@ def _banner(sandbox: Sandbox, base_url: str) -> str:
         "",
         "Token pairs (ClientToken / AccessToken):",
     ]
-    for integration in (*DEMO_TOKENS, PORTFOLIO):
+    for integration in ALL_TOKENS:
         scope = "portfolio" if integration.portfolio else integration.enterprise_id
         lines.append(f"  {integration.name} [{scope}]")
         lines.append(f"    {integration.client_token}")

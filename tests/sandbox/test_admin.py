@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tests.sandbox.conftest import Api
-from tools.sandbox import DEMO_TOKENS, OPERATIONS, PORTFOLIO, STORY, Sandbox
+from tools.sandbox import DEMO_TOKENS, OPERATIONS, PORTFOLIO, PORTFOLIO_HOTELS, STORY, Sandbox
 
 LIMIT = {"Limitation": {"Count": 1000}}
 
@@ -15,7 +15,7 @@ def test_info_lists_the_chain_tokens_counts_and_story(api: Api) -> None:
     info = api.admin("GET", "info").json
     assert info["Chain"]["Id"] == STORY.chain_id
     assert {e["Pricing"] for e in info["Enterprises"]} == {"Gross", "Net"}
-    assert len(info["Tokens"]) == len(DEMO_TOKENS) + 1 == 9
+    assert len(info["Tokens"]) == len(DEMO_TOKENS) + len(PORTFOLIO_HOTELS) + 1 == 11
     assert info["Tokens"][-1]["AccessToken"] == PORTFOLIO.access_token
     assert info["Counts"]["Customers"] == 120
     assert info["Story"]["emma_novak"] == STORY.emma_novak

@@ -40,7 +40,13 @@ if TYPE_CHECKING:
     from tools.sandbox.ratelimit import RateLimiter
     from tools.sandbox.seed import STORY, Story
     from tools.sandbox.seed_docs import DOCS
-    from tools.sandbox.tokens import DEMO_TOKENS, PORTFOLIO, Integration
+    from tools.sandbox.tokens import (
+        ALL_TOKENS,
+        DEMO_TOKENS,
+        PORTFOLIO,
+        PORTFOLIO_HOTELS,
+        Integration,
+    )
     from tools.sandbox.webhooks import WebhookEmitter, WebhookSettings
 
 # Loaded on first use (PEP 562): `loyalty --help`, and a server on real Mews, never pay for the
@@ -61,7 +67,9 @@ _HOME = {
     "STORY": "seed",
     "Story": "seed",
     "DOCS": "seed_docs",
+    "ALL_TOKENS": "tokens",
     "DEMO_TOKENS": "tokens",
+    "PORTFOLIO_HOTELS": "tokens",
     "PORTFOLIO": "tokens",
     "Integration": "tokens",
     "WebhookEmitter": "webhooks",
@@ -79,12 +87,14 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "ALL_TOKENS",
     "CUSTOMERS_DEFAULT",
     "CUSTOMERS_MAX",
     "DEMO_TOKENS",
     "DOCS",
     "OPERATIONS",
     "PORTFOLIO",
+    "PORTFOLIO_HOTELS",
     "SEED_DEFAULT",
     "STORY",
     "ChangeEvent",

@@ -46,7 +46,7 @@ from tools.sandbox.persistence import StateFile, apply_overlay
 from tools.sandbox.ratelimit import RateLimiter
 from tools.sandbox.seed import CUSTOMERS_DEFAULT, SEED_DEFAULT, build_state
 from tools.sandbox.state import SeedParams, State
-from tools.sandbox.tokens import DEMO_TOKENS, PORTFOLIO, find_integration
+from tools.sandbox.tokens import ALL_TOKENS, PORTFOLIO, find_integration
 from tools.sandbox.transitions import transition_reservation
 from tools.sandbox.validation import Obj
 from tools.sandbox.webhooks import WEBHOOKS_PREFIX, WebhookEmitter, handle_webhook_admin
@@ -174,7 +174,7 @@ class Sandbox:
 
     def info(self) -> JSON:
         state = self.state
-        integrations = (*DEMO_TOKENS, PORTFOLIO)
+        integrations = ALL_TOKENS
         return {
             "Chain": {"Id": CHAIN_ID, "Name": CHAIN_NAME},
             "Enterprises": [

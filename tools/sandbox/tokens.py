@@ -6,7 +6,8 @@ A request must send a known `AccessToken` *and* the `ClientToken` of the same in
 anything else is 401.
 
 Sandbox-only: one portfolio pair (`PORTFOLIO`) whose access token covers both enterprises of the
-chain, for multi-property tests. It does not exist on the real demo environment.
+chain, for multi-property tests, and the same integration's token for each hotel
+(`PORTFOLIO_HOTELS`). They do not exist on the real demo environment.
 """
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from dataclasses import dataclass
 from tools.sandbox.ids import fixed_id
 from tools.sandbox.world import ENTERPRISE_UK, ENTERPRISE_US
 
-__all__ = ["DEMO_TOKENS", "PORTFOLIO", "Integration", "find_integration"]
+__all__ = [
+    "ALL_TOKENS",
+    "DEMO_TOKENS",
+    "PORTFOLIO",
+    "PORTFOLIO_HOTELS",
+    "Integration",
+    "find_integration",
+]
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,27 @@ PORTFOLIO = Integration(
 )
 """Sandbox-only Portfolio Access Token pair covering both enterprises of the demo chain."""
 
-_BY_ACCESS = {integration.access_token: integration for integration in (*DEMO_TOKENS, PORTFOLIO)}
+PORTFOLIO_HOTELS: tuple[Integration, ...] = (
+    Integration(
+        name="Sandbox Portfolio Client",
+        client_token=PORTFOLIO.client_token,
+        access_token="B0C5A11DB0C5A11DB0C5A11DB0C5A11D-0E1EB0C5A11DB0C5A11DB0C5A11DB0C",
+        enterprise_ids=(ENTERPRISE_UK,),
+    ),
+    Integration(
+        name="Sandbox Portfolio Client",
+        client_token=PORTFOLIO.client_token,
+        access_token="B0C5A11DB0C5A11DB0C5A11DB0C5A11D-0E2EB0C5A11DB0C5A11DB0C5A11DB0C",
+        enterprise_ids=(ENTERPRISE_US,),
+    ),
+)
+"""Sandbox-only: the portfolio integration's own single-enterprise token for each hotel (the
+same `ClientToken`, as Mews issues them), for operations Mews refuses to portfolio tokens."""
+
+ALL_TOKENS: tuple[Integration, ...] = (*DEMO_TOKENS, *PORTFOLIO_HOTELS, PORTFOLIO)
+"""Every pair the sandbox accepts, the portfolio last."""
+
+_BY_ACCESS = {integration.access_token: integration for integration in ALL_TOKENS}
 
 
 def find_integration(client_token: str, access_token: str) -> Integration | None:

@@ -42,7 +42,7 @@ import httpx
 from tools.sandbox.errors import JSON, ApiError, bad_request
 from tools.sandbox.events import ChangeEvent, EventLog
 from tools.sandbox.ids import new_id
-from tools.sandbox.tokens import DEMO_TOKENS, PORTFOLIO, Integration
+from tools.sandbox.tokens import ALL_TOKENS, DEMO_TOKENS, PORTFOLIO, Integration
 from tools.sandbox.validation import Obj
 
 if TYPE_CHECKING:
@@ -395,7 +395,7 @@ class WebhookEmitter:
 
 
 def _integration_for(access_token: str) -> Integration | None:
-    for integration in (*DEMO_TOKENS, PORTFOLIO):
+    for integration in ALL_TOKENS:
         if integration.access_token == access_token:
             return integration
     return None
