@@ -44,7 +44,7 @@ def run_job(
     ] = None,
     as_: Annotated[str, typer.Option("--as", help="Principal the writes run as.")] = "automation",
     bonus_points: Annotated[
-        int, typer.Option(help="win-back: bonus offered when no reward is within reach.")
+        int, typer.Option(help="win-back: bonus points offered for the next stay.")
     ] = 500,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:

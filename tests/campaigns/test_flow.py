@@ -58,7 +58,7 @@ async def test_a_campaign_is_created_drafted_measured_and_reported(
         )
         assert created["status"] == "posted", created
         campaign = created["result"]
-        assert campaign["liability"] == 500 * campaign["treated"] <= 50_000
+        assert campaign["liability"] == 180 * campaign["treated"] <= 50_000  # 9 GBP a drink
         assert abs(campaign["treated"] - campaign["held_out"]) <= 1
         assert campaign["drafts"][0]["status"] == "drafted"
         assert "Welcome drink at the bar" in campaign["drafts"][0]["text"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -8,35 +8,45 @@ import sqlalchemy as sa
 from tests.campaigns.conftest import Connect, body
 from tools.campaigns.tables import recommendation_log_table
 from tools.campaigns.upsell import price_upsell
+from tools.loyalty import ProgramConfig, default_program_path, load_program_file
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
 
-VALUE = Decimal("0.009")  # 18 GBP breakfast product / 2,000-point breakfast reward
+
+@pytest.fixture(scope="module")
+def pc01() -> ProgramConfig:
+    return load_program_file(default_program_path()).program("PC01")
 
 
-def test_a_price_in_points_never_falls_below_the_redemption_floor() -> None:
-    price = price_upsell(cash=Decimal("30"), point_value=VALUE, floor=Decimal("0.9"), available=0)
-    assert price.points == 3334  # ceil(30 / 0.009)
-    assert price.floor_points == 3001
-    assert price.points >= price.floor_points
+NORMAL = Decimal("0.6")  # the occupancy at which the base price applies
+
+
+def test_a_price_in_points_is_the_cash_at_the_point_value_within_the_band(
+    pc01: ProgramConfig,
+) -> None:
+    price = price_upsell(pc01, cash=Decimal("30"), occupancy=NORMAL, available=0)
+    assert (price.base_points, price.points) == (600, 600)  # 30 GBP / 0.05 GBP a point
+    quiet = price_upsell(pc01, cash=Decimal("30"), occupancy=Decimal(0), available=0)
+    full = price_upsell(pc01, cash=Decimal("30"), occupancy=Decimal(1), available=0)
+    assert (quiet.points, quiet.floor_points, full.points) == (540, 540, 900)  # 0.9 .. 1.5
     assert price.mix_points is None  # no points, no mix
     assert not price.affordable_in_points
 
 
-def test_the_mix_uses_at_most_half_in_points_within_the_balance_at_the_same_value() -> None:
-    price = price_upsell(cash=Decimal("30"), point_value=VALUE, floor=Decimal("0.9"), available=900)
-    assert price.mix_points == 900
-    assert price.mix_cash == Decimal("21.90")  # 30 - 900 * 0.009
-    rich = price_upsell(
-        cash=Decimal("30"), point_value=VALUE, floor=Decimal("0.9"), available=10**6
-    )
-    assert rich.mix_points == 1600  # half of 3,334, in hundreds
-    assert rich.mix_cash == Decimal("15.60")
+def test_the_mix_uses_at_most_half_in_points_within_the_balance_at_the_same_value(
+    pc01: ProgramConfig,
+) -> None:
+    price = price_upsell(pc01, cash=Decimal("30"), occupancy=NORMAL, available=250)
+    assert price.mix_points == 200
+    assert price.mix_cash == Decimal("20.00")  # 30 - 200 * 0.05
+    rich = price_upsell(pc01, cash=Decimal("135"), occupancy=NORMAL, available=10**6)
+    assert rich.mix_points == 1300  # half of 2,700, in hundreds
+    assert rich.mix_cash == Decimal("70.00")
 
 
-def test_a_non_positive_cash_price_is_refused() -> None:
+def test_a_non_positive_cash_price_is_refused(pc01: ProgramConfig) -> None:
     with pytest.raises(ValueError, match="cash must be positive"):
-        price_upsell(cash=Decimal(0), point_value=VALUE, floor=Decimal("0.9"), available=0)
+        price_upsell(pc01, cash=Decimal(0), occupancy=NORMAL, available=0)
 
 
 @pytest.mark.anyio
@@ -56,7 +66,11 @@ async def test_an_upsell_is_suggested_ranked_accepted_and_logged(
         upgrade = next(i for i in items if i["kind"] == "upgrade")
         assert upgrade["name"] == "Upgrade to Junior Suite"  # Deluxe King -> one step, 3 nights
         assert upgrade["cash"] == "135.00"
-        assert upgrade["mix_cash"] == "79.20"  # 6,200 of her 6,240 points in hundreds, at 0.009
+        assert upgrade["base_points"] == 2700  # 135 GBP at 0.05 GBP a point
+        mix_share = Decimal(upgrade["mix_points"]) / upgrade["points"]
+        assert Decimal(upgrade["mix_cash"]) == (135 * (1 - mix_share)).quantize(
+            Decimal("0.01"), rounding=ROUND_CEILING
+        )
         small = next(i for i in items if i["name"] == "Late checkout")
         accepted = body(
             await client.call_tool(
@@ -65,18 +79,19 @@ async def test_an_upsell_is_suggested_ranked_accepted_and_logged(
             )
         )
         assert accepted["status"] == "posted"
-        assert accepted["result"]["points"] == 1600
-        assert accepted["result"]["cash_due"] == "15.60"
-        assert accepted["result"]["available"] == 6240 - 1600
-        big = next(i for i in items if i["name"] == "Breakfast")
-        pending = body(
+        assert accepted["result"]["points"] == small["mix_points"]
+        assert accepted["result"]["cash_due"] == small["mix_cash"]
+        assert accepted["result"]["available"] == 6240 - small["mix_points"]
+        # 2,700 points of her own, above the 2,000-point issuance threshold: a member spending
+        # their points needs a manager only above the separate redemption threshold (10,000).
+        paid = body(
             await client.call_tool(
                 "accept_upsell",
-                {"reservation_id": stay, "item_id": big["item_id"], "payment": "mix"},
+                {"reservation_id": stay, "item_id": upgrade["item_id"], "payment": "points"},
             )
         )
-        assert pending["status"] == "pending_approval"
-        assert pending["rule"] == "approvals.points_above"
+        assert paid["status"] == "posted", paid
+        assert paid["result"]["points"] == upgrade["points"] > 2000
         refused = await client.call_tool(
             "accept_upsell", {"reservation_id": stay, "item_id": "nope", "payment": "points"}
         )
@@ -93,7 +108,7 @@ async def test_an_upsell_is_suggested_ranked_accepted_and_logged(
             .scalars()
             .all()
         )
-    assert converted == [small["item_id"]]
+    assert sorted(converted) == sorted([small["item_id"], upgrade["item_id"]])
 
 
 @pytest.mark.anyio
@@ -121,3 +136,27 @@ async def test_a_past_or_unknown_stay_gets_a_clear_error(connect: Connect) -> No
         )
     assert unknown.is_error
     assert body(unknown)["field"] == "reservation_id"
+
+
+@pytest.mark.anyio
+async def test_recommend_rewards_and_suggest_upsell_quote_the_same_points_for_the_same_item(
+    connect: Connect,
+) -> None:
+    async with connect("carol", ("member", "campaigns")) as client:
+        offer = body(
+            await client.call_tool(
+                "suggest_upsell", {"reservation_id": STORY.emma_novak_upcoming_stay}
+            )
+        )
+        advice = body(
+            await client.call_tool(
+                "recommend_rewards",
+                {"customer_id": offer["customer_id"], "on": offer["priced_on"], "limit": 10},
+            )
+        )
+    upsell = {i["name"]: i["points"] for i in offer["items"]}
+    quoted = {
+        r["reward_id"]: r["price_points"] for r in [*advice["recommended"], *advice["not_eligible"]]
+    }
+    assert quoted["late-checkout"] == upsell["Late checkout"]
+    assert quoted["spa-credit"] == upsell["Spa credit"]

@@ -222,3 +222,20 @@ def test_next_tier_follows_rank_not_file_order(programs: ProgramFile) -> None:
     assert platinum.next_tier(None).code == "B1"  # type: ignore[union-attr]
     assert platinum.next_tier("S1").code == "G1"  # type: ignore[union-attr]
     assert platinum.next_tier("P1") is None
+
+
+def test_a_reward_priced_by_its_cash_value_costs_that_value_at_the_point_value() -> None:
+    text = MINIMAL.replace('currency = "GBP"', 'currency = "GBP"\npoint_value = 0.04')
+    reward = '[programs.PC01.rewards.spa]\nname = "Spa"\ncategory = "spa_credit"\nvalue = 30.01\n'
+    spa = parse_program_file(text + reward).program("PC01").reward("spa")
+    assert (spa.value, spa.base_points) == (Decimal("30.01"), 751)  # rounded up, never under
+
+
+def test_a_reward_gives_its_value_or_its_points_not_both_and_a_point_is_worth_something() -> None:
+    both = '[programs.PC01.rewards.spa]\nname = "S"\ncategory = "spa_credit"\nvalue = 30\n'
+    assert problems_of(MINIMAL + both + "base_points = 600\n") == [
+        "programs.PC01.rewards.spa.base_points: give value (priced at point_value) or "
+        "base_points, not both"
+    ]
+    free = MINIMAL.replace('currency = "GBP"', 'currency = "GBP"\npoint_value = 0')
+    assert problems_of(free)[0].startswith("programs.PC01.point_value:")

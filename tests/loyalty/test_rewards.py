@@ -78,7 +78,7 @@ def test_every_failed_check_is_reported_with_its_reason(pc01: ProgramConfig) -> 
         ("tier", "tier B1, needs G1, P1"),
         ("blackout", "2026-12-25 is a blackout date"),
         ("inventory", "0 of 3 left on 2026-12-25"),
-        ("points", "10 points available, 5000 needed"),
+        ("points", "10 points available, 900 needed"),  # 45 GBP at 0.05 GBP a point
     ]
 
 
@@ -92,7 +92,7 @@ def test_daily_inventory_at_under_and_over_the_limit(
     assert verdict.eligible is eligible
 
 
-@pytest.mark.parametrize(("points", "eligible"), [(4999, False), (5000, True), (5001, True)])
+@pytest.mark.parametrize(("points", "eligible"), [(899, False), (900, True), (901, True)])
 def test_available_points_at_under_and_over_the_price(
     pc01: ProgramConfig, points: int, eligible: bool
 ) -> None:
@@ -159,7 +159,7 @@ def test_without_history_the_catalogue_order_decides(pc01: ProgramConfig) -> Non
 
 
 def test_only_eligible_rewards_are_recommended_and_the_rest_say_why(pc01: ProgramConfig) -> None:
-    poor = membership(tier_code="B1", balance=with_points(600))
+    poor = membership(tier_code="B1", balance=with_points(200))  # a welcome drink is 180
     advice = recommend_rewards(
         pc01, member(memberships=(poor,)), on=ON, redeemed_that_day={"welcome-drink": 0}
     )

@@ -102,12 +102,13 @@ def test_occupancy_outside_zero_to_one_is_refused() -> None:
 
 def test_the_base_price_applies_at_normal_occupancy(pc01: ProgramConfig) -> None:
     quote = redemption_price(pc01, "spa-credit", on=DAY, occupancy=0.6)
-    assert (quote.base_points, quote.price_points, quote.variance) == (3000, 3000, Decimal(0))
+    # 30 GBP of value at 0.05 GBP a point
+    assert (quote.base_points, quote.price_points, quote.variance) == (600, 600, Decimal(0))
 
 
 @pytest.mark.parametrize(
     ("occupancy", "price"),
-    [(0, 2700), (0.3, 2850), (0.8, 3750), (1, 4500)],
+    [(0, 540), (0.3, 570), (0.8, 750), (1, 900)],
 )
 def test_the_price_follows_demand_between_floor_and_ceiling(
     pc01: ProgramConfig, occupancy: float, price: int
@@ -117,7 +118,7 @@ def test_the_price_follows_demand_between_floor_and_ceiling(
 
 def test_the_quote_shows_base_bounds_and_variance(pc01: ProgramConfig) -> None:
     quote = redemption_price(pc01, "spa-credit", on=DAY, occupancy=1)
-    assert (quote.floor_points, quote.ceiling_points) == (2700, 4500)
+    assert (quote.floor_points, quote.ceiling_points) == (540, 900)
     assert quote.variance == Decimal("0.5000")
     assert "+50%" in quote.reasoning
 
@@ -135,8 +136,9 @@ def test_a_dynamic_price_never_leaves_the_floor_and_ceiling(base: int, occupancy
     text = (
         default_program_path()
         .read_text(encoding="utf-8")
-        .replace("base_points = 3000", f"base_points = {base}")
+        .replace('value = 30                  # Mews product "Spa', f"base_points = {base} #")
     )
     program = parse_program_file(text).program("PC01")
+    assert program.reward("spa-credit").base_points == base
     quote = redemption_price(program, "spa-credit", on=DAY, occupancy=occupancy)
     assert base * Decimal("0.9") <= quote.price_points <= base * Decimal("1.5")

@@ -297,12 +297,31 @@ def test_a_tier_jump_of_more_than_one_step_up_needs_approval(steps: int, needs: 
 def test_a_price_more_than_twenty_percent_from_base_needs_approval(
     variance: float, needs: bool
 ) -> None:
-    redeem = Action("redeem_reward", "points", Facts(points=-500, variance=variance))
-    decision = check(redeem, policy=SHIPPED)
+    # A dynamic stay bonus judged against its base (redemptions have their own band below).
+    bonus = Action("accrue_stay", "points", Facts(points=500, variance=variance))
+    decision = check(bonus, policy=SHIPPED)
     assert isinstance(decision, NeedsApproval) is needs
     if needs:
         assert decision.rule == "approvals.variance_above"
         assert "%" in decision.reason
+
+
+@pytest.mark.parametrize(
+    ("points", "variance", "rule"),
+    [
+        (-2001, 0.0, None),  # above the issuance threshold, but the member's own points
+        (-10000, 0.5, None),  # at the band's ceiling on a busy day
+        (-10001, 0.0, "approvals.actions.redeem_reward.points_above"),
+        (-500, 0.51, "approvals.actions.redeem_reward.variance_above"),
+    ],
+)
+def test_a_member_spending_their_own_points_needs_a_manager_only_above_the_high_threshold(
+    points: int, variance: float, rule: str | None
+) -> None:
+    redeem = Action("redeem_reward", "points", Facts(points=points, variance=variance))
+    decision = check(redeem, policy=SHIPPED)
+    assert (decision.rule if isinstance(decision, NeedsApproval) else None) == rule
+    assert isinstance(check(award(2001), policy=SHIPPED), NeedsApproval)  # issuance still is
 
 
 def test_tier_downgrades_and_deletes_need_approval() -> None:

@@ -190,7 +190,7 @@ async def test_segments_rewards_and_quotes(connect: Connect) -> None:
     assert len(segment["members"]) <= 100
     assert STORY.lapsed_gold in {m["customer_id"] for m in segment["members"]}
     assert "room-upgrade" not in {r["reward_id"] for r in rewards["rewards"]}  # Gold and up
-    assert price["redemption"]["base_points"] == 1500
+    assert price["redemption"]["base_points"] == 600  # late checkout: 30 GBP at 0.05 a point
     assert bonus["bonus"]["proposed_points"] >= 1000
     assert missing.is_error
 

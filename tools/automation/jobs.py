@@ -15,8 +15,11 @@
   `automation`: the policy decides (in `recommend` mode every change waits for a manager; a
   downgrade always does with the default policy).
 - `win-back`: the lapsing segment (`find_segment(Lapsing())`); for each member, one
-  `draft_offer` through the guard: the best eligible reward (`recommend_rewards`), else a bonus
-  of `win_back_bonus_points`. Drafts only; nothing is sent to anyone.
+  `draft_offer` through the guard of `win_back_bonus_points` bonus points on their next stay: a
+  real incentive to come back (a reward at its catalogue price is what any member can already
+  have, and a lapsed member may not hold its points). The rationale names the reward the bonus
+  brings within reach. The draft's channel is the first the member consented to (e-mail, else
+  a letter); a member with neither is skipped. Drafts only; nothing is sent to anyone.
 
 Reruns are safe: expiry posts only what is due; a tier change and a win-back draft use an
 idempotency key per member (and target tier) and calendar month, so a daily schedule asks a
@@ -28,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Final, Literal
 
 from policies import Guard, Principal
@@ -41,10 +45,10 @@ from tools.automation.errors import AutomationConfigError
 from tools.automation.reactions import AUTOMATION_PRINCIPAL
 from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.errors import LoyaltyError
+from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger import expire_due, ledger_lock_key
 from tools.loyalty.ledger_reads import memberships_with_expired_lots
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.loyalty.rewards import recommend_rewards
 from tools.loyalty.segments import Lapsing, find_segment
 from tools.loyalty.tiers import TierChange, evaluate_tiers
 from tools.mews import MewsClient, MewsError
@@ -68,6 +72,8 @@ class JobContext:
     after_write: Callable[[], Awaitable[None]] | None = None
     principal: str = AUTOMATION_PRINCIPAL
     program_code: str | None = None  # None: every configured program
+    # 500 points = 25 GBP at the shipped 0.05 GBP a point: most of a spa credit (600 points),
+    # enough to be worth a trip back, small next to a stay's own earning.
     win_back_bonus_points: int = 500
 
 
@@ -233,15 +239,8 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
             why = member.consent.reason(_WIN_BACK_CHANNELS[0])
             report.items.append(JobItem(lapsing.customer_id, "skipped", f"no offer drafted: {why}"))
             continue
-        recommendations = recommend_rewards(program, member, on=today, limit=1)
-        offer: JSONObject
-        if recommendations.recommended:
-            best = recommendations.recommended[0]
-            offer = {"reward_id": best.reward_id}
-            why = f"{lapsing.reason}; suggested reward {best.reward_name}: {best.reason}"
-        else:
-            offer = {"bonus_points": ctx.win_back_bonus_points}
-            why = f"{lapsing.reason}; no reward is within reach, so a bonus to come back"
+        offer: JSONObject = {"bonus_points": ctx.win_back_bonus_points}
+        why = f"{lapsing.reason}; {_within_reach(program, member, ctx.win_back_bonus_points)}"
         args: JSONObject = {
             "customer_id": lapsing.customer_id,
             "membership_id": lapsing.membership_id,
@@ -256,6 +255,22 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
         report.items.append(
             await _submit(ctx.guard, principal, "draft_offer", args, key, lapsing.customer_id, what)
         )
+
+
+def _within_reach(program: ProgramConfig, member: MemberFacts, bonus: int) -> str:
+    """What the bonus adds up to: the dearest reward the member's points plus the bonus buy."""
+    membership = member.active_membership(program.code)
+    held = membership.balance.available if membership and membership.balance else 0
+    total = held + bonus
+    worth = (bonus * program.point_value).quantize(Decimal("0.01"))
+    reachable = [r for r in program.rewards.values() if r.base_points <= total]
+    if not reachable:
+        return f"a bonus of {bonus} points ({worth} {program.currency}) to come back"
+    best = max(reachable, key=lambda r: (r.base_points, r.id))
+    return (
+        f"a bonus of {bonus} points ({worth} {program.currency}); with the {held} points held "
+        f"that buys {best.name} ({best.base_points} points)"
+    )
 
 
 # ---------------------------------------------------------------------- submitting

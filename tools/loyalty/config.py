@@ -14,10 +14,10 @@ import os
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -126,6 +126,12 @@ class RewardConfig(_Model):
     name: str = Field(min_length=1, max_length=100)
     category: RewardCategory
     base_points: int = Field(gt=0, le=10_000_000)
+    value: Decimal | None = Field(
+        default=None,
+        gt=0,
+        le=1_000_000,
+        description="cash value in the program currency; base_points = ⌈value ÷ point_value⌉",
+    )
     eligible_tiers: tuple[str, ...] = Field(default=(), description="empty: every member")
     daily_inventory: int | None = Field(default=None, ge=0, description="absent: unlimited")
     blackout_dates: tuple[date, ...] = ()
@@ -215,7 +221,30 @@ def _with_keys(tables: Any, field: str) -> Any:
     }
 
 
+def _priced(rewards: dict[str, Any], point_value: Any) -> dict[str, Any]:
+    """Rewards given a cash `value` get their base price from the program's one point value,
+    so the catalogue, upsell and liability all count a point as the same money."""
+    rate = point_value if isinstance(point_value, Decimal) else ProgramConfig.DEFAULT_POINT_VALUE
+    if rate <= 0:
+        return rewards  # the point_value field reports the problem
+    priced: dict[str, Any] = {}
+    for key, reward in rewards.items():
+        value = reward.get("value") if isinstance(reward, dict) else None
+        if isinstance(value, Decimal | int) and not isinstance(value, bool) and value > 0:
+            if "base_points" in reward:
+                raise _KeyedValueError(
+                    f"rewards.{key}.base_points",
+                    "give value (priced at point_value) or base_points, not both",
+                )
+            points = (Decimal(value) / rate).to_integral_value(rounding=ROUND_CEILING)
+            reward = {**reward, "base_points": int(points)}
+        priced[key] = reward
+    return priced
+
+
 class ProgramConfig(_Model):
+    DEFAULT_POINT_VALUE: ClassVar[Decimal] = Decimal("0.05")
+
     code: str = Field(min_length=1, max_length=50, description="the Mews program Code")
     name: str = Field(min_length=1, max_length=100)
     currency: str
@@ -225,7 +254,7 @@ class ProgramConfig(_Model):
     )
     pending_days: int = Field(default=0, ge=0, le=365)
     point_value: Decimal = Field(
-        default=Decimal("0.006"),
+        default=DEFAULT_POINT_VALUE,
         gt=0,
         le=1000,
         description="what one point is worth in the program currency: the one rate that "
@@ -248,6 +277,8 @@ class ProgramConfig(_Model):
             for field, key_name in (("tiers", "code"), ("rewards", "id")):
                 if field in data:
                     data[field] = _with_keys(data[field], key_name)
+            if isinstance(data.get("rewards"), dict):
+                data["rewards"] = _priced(data["rewards"], data.get("point_value"))
         return data
 
     @field_validator("currency")

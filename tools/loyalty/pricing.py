@@ -16,7 +16,7 @@ from tools.loyalty.config import ProgramConfig
 from tools.loyalty.facts import Inputs
 from tools.loyalty.valuation import to_fraction
 
-__all__ = ["RedemptionQuote", "demand_factor", "redemption_price"]
+__all__ = ["RedemptionQuote", "cash_points", "demand_factor", "dynamic_points", "redemption_price"]
 
 
 def demand_factor(program: ProgramConfig, occupancy: Decimal) -> Decimal:
@@ -25,6 +25,24 @@ def demand_factor(program: ProgramConfig, occupancy: Decimal) -> Decimal:
     if occupancy >= normal:
         return 1 + (occupancy - normal) / (1 - normal) * (bounds.redemption_ceiling - 1)
     return 1 - (normal - occupancy) / normal * (1 - bounds.redemption_floor)
+
+
+def cash_points(program: ProgramConfig, cash: Decimal) -> int:
+    """The base points price of `cash` in the program currency: ⌈cash ÷ point_value⌉, the
+    same rule that prices a catalogue reward from its `value`."""
+    if cash <= 0:
+        raise ValueError(f"cash must be positive, got {cash}")
+    return int((cash / program.point_value).to_integral_value(rounding=ROUND_CEILING))
+
+
+def dynamic_points(program: ProgramConfig, base: int, occupancy: Decimal) -> tuple[int, Decimal]:
+    """A base points price moved by demand, held inside the band; (price, factor)."""
+    bounds = program.dynamic_pricing
+    factor = demand_factor(program, occupancy).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    floor_points = int((base * bounds.redemption_floor).to_integral_value(rounding=ROUND_CEILING))
+    ceiling_points = int((base * bounds.redemption_ceiling).to_integral_value(rounding=ROUND_FLOOR))
+    raw = int((base * factor).to_integral_value(rounding=ROUND_HALF_UP))
+    return min(max(raw, floor_points), ceiling_points), factor
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +68,9 @@ def redemption_price(
     demand = to_fraction(occupancy, "occupancy")
     bounds = program.dynamic_pricing
     base = reward.base_points
-    factor = demand_factor(program, demand).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+    price, factor = dynamic_points(program, base, demand)
     floor_points = int((base * bounds.redemption_floor).to_integral_value(rounding=ROUND_CEILING))
     ceiling_points = int((base * bounds.redemption_ceiling).to_integral_value(rounding=ROUND_FLOOR))
-    raw = int((base * factor).to_integral_value(rounding=ROUND_HALF_UP))
-    price = min(max(raw, floor_points), ceiling_points)
     variance = (Decimal(price - base) / base).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     return RedemptionQuote(
         reward_id=reward.id,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
@@ -39,7 +39,7 @@ from tools.campaigns import (
 )
 from tools.campaigns.model import CampaignChannel, check_offer_and_window
 from tools.campaigns.tables import recommendation_log_table
-from tools.campaigns.upsell import implied_point_value, price_upsell, rank_score
+from tools.campaigns.upsell import price_upsell, rank_score
 from tools.loyalty import (
     HighSpendNoRedemption,
     Lapsing,
@@ -293,7 +293,8 @@ class UpsellItem(BaseModel):
     kind: Literal["upgrade", "experience"]
     name: str
     cash: Decimal
-    points: int
+    base_points: int = Field(description="⌈cash ÷ point_value⌉, as a catalogue reward's base")
+    points: int = Field(description="the base moved by the day's demand, inside the band")
     floor_points: int
     mix_points: int | None
     mix_cash: Decimal | None
@@ -308,7 +309,9 @@ class UpsellSuggestions(BaseModel):
     membership_id: str
     currency: str
     available_points: int
-    point_value: Decimal = Field(description="cash per point, implied by the catalogue")
+    point_value: Decimal = Field(description="cash per point: the program's point_value")
+    priced_on: date = Field(description="the day whose demand moves the points prices")
+    occupancy: Decimal = Field(description="occupancy of that day (0..1)")
     nights: int
     items: list[UpsellItem]
 
@@ -378,8 +381,10 @@ async def _suggest(env: ToolEnv, reservation_id: str) -> UpsellSuggestions:
         if value:
             prices[p.id] = prices[_name(p.names, None)] = Decimal(value)
     currency = next((p.price.currency for p in products if p.price is not None), program.currency)
-    point_value = implied_point_value(program, prices)
-    floor = program.dynamic_pricing.redemption_floor
+    # Priced on the first day the stay can use an item, with the occupancy `recommend_rewards`
+    # reads for that day: one item, one price, on one day.
+    priced_on = max(now.date(), start.date())
+    occupancy = await runtime.loader.occupancy(priced_on)
     with runtime.store.read() as conn:
         accepted = _accepted_before(conn, member.customer_id)
     spend = [s.spend for s in member.stays]
@@ -420,7 +425,7 @@ async def _suggest(env: ToolEnv, reservation_id: str) -> UpsellSuggestions:
         candidates.append(_Candidate(p.id, "experience", label, cash, _category(p), why))
     items: list[UpsellItem] = []
     for c in candidates:
-        price = price_upsell(cash=c.cash, point_value=point_value, floor=floor, available=available)
+        price = price_upsell(program, cash=c.cash, occupancy=occupancy, available=available)
         score = rank_score(c.revenue, spend, accepted.get(c.item_id, 0))
         items.append(
             UpsellItem(
@@ -428,14 +433,16 @@ async def _suggest(env: ToolEnv, reservation_id: str) -> UpsellSuggestions:
                 kind=c.kind,
                 name=c.name,
                 cash=price.cash,
+                base_points=price.base_points,
                 points=price.points,
                 floor_points=price.floor_points,
                 mix_points=price.mix_points,
                 mix_cash=price.mix_cash,
                 affordable_in_points=price.affordable_in_points,
                 score=score,
-                reason=f"{c.why}; history score {score} ({c.revenue} share of spend, plus "
-                "earlier acceptances)",
+                reason=f"{c.why}; {price.base_points} points at {program.point_value} "
+                f"{program.currency} a point × demand factor {price.factor}; history score "
+                f"{score} ({c.revenue} share of spend, plus earlier acceptances)",
             )
         )
     items.sort(key=lambda i: (-i.score, i.cash, i.item_id))
@@ -449,7 +456,9 @@ async def _suggest(env: ToolEnv, reservation_id: str) -> UpsellSuggestions:
         membership_id=membership.membership_id,
         currency=currency,
         available_points=available,
-        point_value=point_value.quantize(Decimal("0.000001")),
+        point_value=program.point_value,
+        priced_on=priced_on,
+        occupancy=occupancy,
         nights=nights,
         items=items,
     )
