@@ -85,7 +85,7 @@ def test_bad_input_names_the_field_and_what_was_expected(signed_in: SignIn) -> N
 def test_redeeming_a_listed_reward_posts_it(signed_in: SignIn) -> None:
     client = signed_in("carol")
     page = client.get(f"/members/{EMMA}").text
-    option = re.search(r'<option value="([^"]+)">Welcome drink at the bar · 462 points', page)
+    option = re.search(r'<option value="([^"]+)">Welcome drink at the bar · 166 points', page)
     assert option, "the redeem form lists the recommended rewards with today's price"
     text = _act(client, "redeem", reward=option.group(1), on="2026-12-28")
     assert "Redeem a reward: posted." in text
