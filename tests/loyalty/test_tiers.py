@@ -94,11 +94,25 @@ def test_grace_ends_exactly_grace_days_after_qualification_ran_out(pc01: Program
 
 def test_a_tier_without_any_qualifying_activity_is_due_for_downgrade(pc01: ProgramConfig) -> None:
     progress = tier_progress(pc01, holding("P1"), as_of=AS_OF)
+    # The shipped soft landing: one tier down per evaluation, Platinum to Gold (not to Bronze).
     assert (progress.downgrade_due, progress.downgrade_to, progress.grace_until) == (
         True,
-        "B1",
+        "G1",
         None,
     )
+
+
+def test_without_the_soft_landing_a_downgrade_goes_to_the_tier_the_member_qualifies_for(
+    pc01: ProgramConfig,
+) -> None:
+    qualification = pc01.qualification.model_copy(update={"downgrade": "to_qualified"})
+    straight = pc01.model_copy(update={"qualification": qualification})
+    assert tier_progress(straight, holding("P1"), as_of=AS_OF).downgrade_to == "B1"
+    assert (
+        tier_progress(straight, holding("P1", nights_ago(5, 12)), as_of=AS_OF).downgrade_to == "S1"
+    )
+    soft = tier_progress(pc01, holding("P1", nights_ago(5, 12)), as_of=AS_OF)
+    assert soft.downgrade_to == "G1"  # qualifies for Silver, lands on Gold this time
 
 
 def test_the_lowest_tier_is_never_downgraded(pc01: ProgramConfig) -> None:

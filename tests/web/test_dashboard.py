@@ -36,7 +36,7 @@ def test_the_dashboard_shows_the_program_health_with_inline_svg_charts(
     assert page.count("<svg") == 3  # months, tiers, rewards; drawn on the server
     assert "<script" not in page.split("<main", 1)[1]
     assert "Platinum Club, 1 Dec 2025 to 3 Dec 2026" in text
-    assert "downgrade from Gold to Bronze" in text  # names, not codes
+    assert "downgrade from Gold to Silver" in text  # names, not codes; one tier down at a time
     other = client.get("/dashboard", params={"program": "GEC07"})
     assert other.status_code == 200
     assert "Gold Exclusive Club" in _text(other.text)

@@ -106,6 +106,11 @@ class QualificationConfig(_Model):
     basis: Literal["nights", "points"] = "nights"
     window_months: int = Field(default=12, ge=1, le=36)
     downgrade_grace_days: int = Field(default=90, ge=0, le=730)
+    downgrade: Literal["one_down", "to_qualified"] = Field(
+        default="one_down",
+        description="one_down: a due downgrade drops one tier per evaluation (soft landing); "
+        "to_qualified: straight to the highest tier the member qualifies for",
+    )
 
 
 class MewsProductLink(_Model):

@@ -8,9 +8,10 @@ tier's threshold (at the threshold counts). An event counts on dates from its ow
 Upgrades are due at once. A downgrade is due only when the member has not qualified for their
 current tier for `downgrade_grace_days`: the grace runs from the date their qualification ran out
 (the date the event that last carried them over the threshold left the window). A member with no
-qualifying activity on record for their tier is due at once. Downgrades go to the highest tier
-the member qualifies for, and never below the lowest tier: evaluation never removes a member's
-tier altogether.
+qualifying activity on record for their tier is due at once. With `downgrade = "one_down"` (the
+default, Talon.One's soft landing) a due downgrade takes the member one tier down per
+evaluation; with "to_qualified" it goes straight to the highest tier they qualify for. Never
+below the lowest tier: evaluation never removes a member's tier altogether.
 """
 
 from __future__ import annotations
@@ -163,6 +164,8 @@ def _downgrade(
     target = qualified or program.tiers_by_rank()[0]
     if target.code == current.code:  # already the lowest tier
         return _Downgrade(False, None, None, "")
+    if program.qualification.downgrade == "one_down":  # soft landing: one tier per evaluation
+        target = [tier for tier in program.tiers_by_rank() if tier.rank < current.rank][-1]
     window = program.qualification.window_months
     ran_out = qualified_until(events, current.threshold, today, window)
     if ran_out is None:
