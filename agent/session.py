@@ -258,7 +258,7 @@ async def _open_runtime() -> AsyncIterator[LoyaltyRuntime]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from policies import PolicyError
-    from policies.store import StoreError
+    from storage.store import StoreError
     from tools.loyalty import ProgramConfigError
     from tools.mews import MewsConfigurationError
     from tools.runtime import LoyaltyRuntime

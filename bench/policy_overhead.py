@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import sqlalchemy as sa
 
 from policies import Action, Context, Facts, Guard, Posted, decide
-from policies.clock import FixedClock
+from storage.clock import FixedClock
 from tests.policies.support import AWARD, T0, award_args, make_policy, migrated
 
 TARGET_WRITE_P50_MS = 2.0

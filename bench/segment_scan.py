@@ -41,8 +41,8 @@ import httpx
 
 from bench.replay import RecordingTransport
 from bench.scan_mews import _free_port, _peak_rss_mb, _sandbox_rss_mb, _start_sandbox
-from policies.clock import SystemClock
-from policies.store import Store
+from storage.clock import SystemClock
+from storage.store import Store
 from tools.loyalty import (
     LEDGER,
     HighSpendNoRedemption,

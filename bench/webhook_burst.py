@@ -32,8 +32,8 @@ import httpx
 from starlette.applications import Starlette
 
 import policies
-from policies.clock import FixedClock
-from policies.outbox import stats as outbox_stats
+from storage.clock import FixedClock
+from storage.outbox import stats as outbox_stats
 from tools.automation import inbox
 from tools.automation.service import AutomationService
 from tools.runtime import LoyaltyRuntime

@@ -8,8 +8,8 @@
 
 Modules: `config` (the policy file), `decision` (pure `decide`), `guard` (the only write path),
 `control` (approvals, mode, breaker), `approvals` (the queue), `audit` (hash chain),
-`usage`/`breaker`/`idempotency`/`state` (what decisions read), `redaction`, `schema` (tables),
-`store`/`outbox`/`clock` (shared with the loyalty engine).
+`usage`/`breaker`/`idempotency`/`state` (what decisions read), `redaction`, `schema` (tables).
+The store, outbox, clock and canonical JSON live in `storage`, shared with the loyalty engine.
 """
 
 from policies.approvals import Approval

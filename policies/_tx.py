@@ -12,16 +12,17 @@ from typing import ParamSpec, TypeVar
 
 from sqlalchemy.engine import Connection
 
-from policies import audit, outbox
+from policies import audit
 from policies.audit import AuditDraft
-from policies.canonical import JSONObject, JSONValue
 from policies.decision import Action, Usage
 from policies.outcomes import Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal
 from policies.redaction import scrub_text
 from policies.specs import ActionSpec, ExecContext
 from policies.state import PolicyState
-from policies.store import Store
+from storage import outbox
+from storage.canonical import JSONObject, JSONValue
+from storage.store import Store
 
 __all__ = [
     "Failure",

@@ -27,12 +27,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.canonical import JSONObject, JSONValue, sha256_hex
-from policies.clock import utc
 from policies.errors import ApprovalNotFoundError
-from policies.outbox import enqueue
 from policies.schema import approvals_table
-from policies.store import Store
+from storage.canonical import JSONObject, JSONValue, sha256_hex
+from storage.clock import utc
+from storage.outbox import enqueue
+from storage.store import Store
 
 __all__ = [
     "FINAL_STATUSES",

@@ -42,12 +42,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies.audit_keys import load_key
-from policies.canonical import JSONValue, canonical_json
-from policies.clock import utc
 from policies.config import Policy
 from policies.redaction import redact
 from policies.schema import GENESIS_HASH, audit_head_table, audit_table
-from policies.store import Store
+from storage.canonical import JSONValue, canonical_json
+from storage.clock import utc
+from storage.store import Store
 
 __all__ = [
     "Anchor",

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from policies.config import Policy
 from policies.errors import AuditKeyError, PolicyConfigError
 from policies.schema import audit_head_table
-from policies.store import Store
+from storage.store import Store
 
 __all__ = ["KEY_FILE_ENV", "key_file_path", "load_key", "resolve"]
 

@@ -23,12 +23,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies.audit import AuditDraft
-from policies.clock import utc
 from policies.config import Policy
 from policies.principals import SYSTEM
 from policies.schema import audit_table
 from policies.state import BreakerState, PolicyState, swap_breaker
 from policies.usage import day_window, issued_on_days
+from storage.clock import utc
 
 __all__ = ["check_denials", "check_spike", "reset_state"]
 

@@ -25,7 +25,6 @@ from policies._tx import Failure, Run, Tx, raise_failure, run_in_thread
 from policies.approvals import Approval
 from policies.audit import AuditDraft
 from policies.breaker import reset_state
-from policies.canonical import JSONObject, sha256_hex
 from policies.config import MODES, Mode
 from policies.decision import Action, Allow, Context, Deny, Facts, decide
 from policies.errors import InvalidRequestError, UnknownPrincipalError
@@ -33,6 +32,7 @@ from policies.outcomes import Denied, Outcome, Posted
 from policies.principals import SYSTEM, Principal
 from policies.specs import External
 from policies.state import BreakerState, ModeState, PolicyState, load_state, set_breaker, store_mode
+from storage.canonical import JSONObject, sha256_hex
 
 if TYPE_CHECKING:
     from policies.guard import Guard

@@ -45,8 +45,6 @@ from policies._tx import (
 )
 from policies.approvals import Approval, NewApproval
 from policies.audit import AuditDraft
-from policies.canonical import JSONObject, canonical_json, to_jsonable
-from policies.clock import Clock, SystemClock
 from policies.config import Policy
 from policies.decision import (
     Action,
@@ -59,13 +57,11 @@ from policies.decision import (
     decide,
 )
 from policies.errors import InvalidRequestError, UnknownActionError
-from policies.outbox import enqueue
 from policies.outcomes import Denied, Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal, resolve_principal
 from policies.read_audit import ReadAudits
 from policies.specs import ActionSpec, External, Transactional
 from policies.state import BreakerState, ModeState, PolicyState, load_state
-from policies.store import Store
 from policies.usage import (
     day_window,
     issued_on_days,
@@ -73,6 +69,10 @@ from policies.usage import (
     release_usage,
     usage_today,
 )
+from storage.canonical import JSONObject, JSONValue, NotJSONError, canonical_json, to_jsonable
+from storage.clock import Clock, SystemClock
+from storage.outbox import enqueue
+from storage.store import Store
 
 __all__ = ["Guard"]
 
@@ -249,7 +249,7 @@ class Guard:
             await self.record_rejection(principal, action_name, args, exc)
             raise
         now = self.clock.now()
-        args_json = canonical_json(args)
+        args_json = _canonical(args)
         day = day_window(now, self.policy.tz).day
         key = idempotency_key or idempotency.derive_key(spec.name, args_json, principal.name, day)
         digest = idempotency.request_hash(spec.name, args, principal.name)
@@ -504,7 +504,7 @@ class Guard:
         outcome = Posted(to_jsonable(raw))
         self._store(tx, run, outcome, marked=decision == "executed")
         if run.approval_id is not None:
-            result = canonical_json(outcome.result)
+            result = _canonical(outcome.result)
             approvals.finish(tx.conn, run.approval_id, "executed", result=result)
         self._note_in_mews(tx, run)
         tx.audit(run.draft(decision, result=outcome.result))
@@ -583,3 +583,12 @@ def _read_summary(value: object) -> JSONObject | None:
     if isinstance(value, Sized) and not isinstance(value, str | bytes | Mapping):
         return {"items": len(value)}
     return None
+
+
+def _canonical(value: JSONValue) -> str:
+    """The canonical JSON of a caller's arguments or an executor's result; a value without one
+    is the caller's mistake, refused as an invalid request."""
+    try:
+        return canonical_json(value)
+    except NotJSONError as exc:
+        raise InvalidRequestError(str(exc)) from None

@@ -25,11 +25,11 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.canonical import JSONObject, canonical_json, sha256_hex
-from policies.clock import utc
 from policies.errors import IdempotencyConflictError, RequestInProgressError
 from policies.outcomes import Outcome, outcome_from_dict
 from policies.schema import idempotency_table
+from storage.canonical import JSONObject, canonical_json, sha256_hex
+from storage.clock import utc
 
 __all__ = [
     "derive_key",

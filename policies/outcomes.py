@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from policies.canonical import JSONObject, JSONValue
-from policies.clock import utc
+from storage.canonical import JSONObject, JSONValue
+from storage.clock import utc
 
 __all__ = ["Denied", "Outcome", "PendingApproval", "Posted", "Proposed", "outcome_from_dict"]
 

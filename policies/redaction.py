@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from policies.canonical import JSONValue
+from storage.canonical import JSONValue
 
 __all__ = ["REDACTED", "REMOVED", "redact", "scrub_text"]
 

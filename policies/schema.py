@@ -11,8 +11,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.outbox import OUTBOX
-from policies.store import Component, Store, default_database_url
+from storage.outbox import OUTBOX
+from storage.store import Component, Store, default_database_url
 
 __all__ = [
     "GENESIS_HASH",

@@ -12,7 +12,7 @@ An executor is one of two kinds:
   second execution until someone looks.
 
 `describe(args) -> Facts` runs before the transaction and may read Mews (the current tier, to
-tell a downgrade). Results must be JSON or convertible (`policies.canonical.to_jsonable`).
+tell a downgrade). Results must be JSON or convertible (`storage.canonical.to_jsonable`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from policies.canonical import JSONObject
 from policies.decision import WRITE_KINDS, Action, ActionKind, Facts
 from policies.principals import Principal
+from storage.canonical import JSONObject
 
 __all__ = ["ActionSpec", "Describe", "ExecContext", "External", "Transactional", "no_facts"]
 

@@ -15,10 +15,10 @@ from typing import Any, Literal, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.canonical import canonical_json
-from policies.clock import utc
 from policies.config import MODES, Mode, Policy
 from policies.schema import state_table
+from storage.canonical import canonical_json
+from storage.clock import utc
 
 __all__ = [
     "BreakerState",

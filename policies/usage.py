@@ -27,9 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from policies.clock import utc
 from policies.decision import Action, Usage
 from policies.schema import usage_daily_table, usage_table
+from storage.clock import utc
 
 __all__ = [
     "DayWindow",

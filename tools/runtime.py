@@ -26,9 +26,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 from policies import Guard, Policy, load_policy, open_store
-from policies.clock import Clock, SystemClock
-from policies.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
-from policies.store import Store
+from storage.clock import Clock, SystemClock
+from storage.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
+from storage.store import Store
 from tools.actions import MembershipDirectory, build_actions
 from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher
 from tools.actions.offers import OFFERS

@@ -20,7 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Connection
 
 from agent.models.types import Message
-from policies.store import Component, Store
+from storage.store import Component, Store
 
 __all__ = ["WEB_CHAT", "ConversationStore", "StoredConversation"]
 

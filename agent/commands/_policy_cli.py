@@ -56,7 +56,7 @@ def opened() -> Iterator[Guard]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from policies import Guard, PolicyConfigError, PolicyRequestError, open_store
-    from policies.store import StoreError
+    from storage.store import StoreError
 
     policy = load()
     try:

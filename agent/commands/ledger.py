@@ -131,7 +131,7 @@ def _outbox_counts(guard: Guard) -> dict[str, int]:
     """Outbox commands by status (every kind: balances, notes, tasks)."""
     import sqlalchemy as sa
 
-    from policies.outbox import outbox_table as t
+    from storage.outbox import outbox_table as t
 
     with guard.store.read() as conn:
         rows = conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status)).all()

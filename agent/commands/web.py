@@ -257,7 +257,7 @@ def _preflight() -> None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from policies import PolicyError
-    from policies.store import StoreError
+    from storage.store import StoreError
     from tools.loyalty import ProgramConfigError
     from tools.mews import MewsConfigurationError
 

@@ -24,7 +24,7 @@ import typer
 from agent.commands._policy_cli import fail
 
 if TYPE_CHECKING:
-    from policies.store import Store
+    from storage.store import Store
 
 __all__ = ["register", "webhooks_app"]
 
@@ -110,7 +110,7 @@ def _store() -> Store:
     from sqlalchemy.exc import SQLAlchemyError
 
     from policies import open_store
-    from policies.store import StoreError
+    from storage.store import StoreError
     from tools.automation import INBOX
 
     try:
@@ -178,7 +178,7 @@ def retry(
     all_dead: Annotated[bool, typer.Option("--all-dead", help="Every dead event.")] = False,
 ) -> None:
     """Put a dead (or done) event back in the queue, due now; the running worker takes it."""
-    from policies.clock import SystemClock
+    from storage.clock import SystemClock
     from tools.automation import UnknownInboxEventError, inbox
 
     if (event_id is None) == (not all_dead):

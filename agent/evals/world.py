@@ -41,8 +41,8 @@ from policies import (
     resolve_principal,
 )
 from policies import audit as audit_log
-from policies.clock import FixedClock
 from policies.config import DEFAULT_POLICY_PATH, render_toml
+from storage.clock import FixedClock
 from tools.sandbox import Sandbox
 from tools.sandbox.state import State
 

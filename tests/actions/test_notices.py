@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from policies import outbox
-from policies.clock import FixedClock
-from policies.store import Store
+from storage import outbox
+from storage.clock import FixedClock
+from storage.store import Store
 from tools.actions.notices import NoticeDispatcher
 from tools.runtime import sandbox_client
 from tools.sandbox import PORTFOLIO, STORY, Sandbox

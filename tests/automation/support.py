@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
-from policies.clock import FixedClock
+from storage.clock import FixedClock
 from tools.automation.service import AutomationService
 from tools.loyalty import balance, ledger_lock_key
 from tools.runtime import LoyaltyRuntime

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from agent.cli import app
-from policies.store import Store
+from storage.store import Store
 from tools.automation import INBOX, inbox
 
 runner = CliRunner()

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tools.automation import INBOX, AutomationConfigError, UnknownInboxEventError, inbox
 from tools.automation.inbox import MAX_BODY_BYTES
 from tools.automation.receiver import create_receiver_app, webhook_secret

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.automation.support import EMMA_STAY, rig
 from tools.automation import (
     INBOX,

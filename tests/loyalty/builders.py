@@ -8,8 +8,8 @@ from itertools import count
 
 from sqlalchemy.engine import Connection
 
-from policies.outbox import OUTBOX
-from policies.store import Store
+from storage.outbox import OUTBOX
+from storage.store import Store
 from tools.loyalty import (
     LEDGER,
     BalanceSummary,

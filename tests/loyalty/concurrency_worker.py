@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.store import Store
+from storage.store import Store
 from tests.loyalty.builders import MEMBERSHIP, T0
 from tools.loyalty import (
     InsufficientPointsError,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from policies.store import Store
+from storage.store import Store
 from tests.loyalty.builders import migrated_store
 from tools.loyalty import ProgramConfig, ProgramFile, default_program_path, load_program_file
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from policies.store import Store
+from storage.store import Store
 from tests.loyalty.builders import MEMBERSHIP, T0, open_account, stay
 from tools.loyalty import (
     IdempotencyConflictError,

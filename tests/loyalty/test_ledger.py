@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from policies.outbox import list_commands
-from policies.store import Store
+from storage.outbox import list_commands
+from storage.store import Store
 from tests.loyalty.builders import MEMBERSHIP, T0, open_account, post
 from tools.loyalty import (
     AccountMismatchError,

@@ -17,7 +17,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from policies.outbox import list_commands
+from storage.outbox import list_commands
 from tests.loyalty.builders import MEMBERSHIP, T0, migrated_store, open_account
 from tools.loyalty import (
     AlreadyReversedError,

@@ -16,8 +16,8 @@ import pytest
 import sqlalchemy as sa
 
 from policies import Guard, Principal, load_policy, open_store
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tools.loyalty import (
     LEDGER,
     ProgramFile,

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from policies import open_store
-from policies.clock import FixedClock
-from policies.outbox import claim, complete
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.outbox import claim, complete
+from storage.store import Store
 from tests.loyalty_mews.conftest import Sleeps, client_for
 from tools.loyalty import (
     LEDGER,

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from policies.outbox import claim, list_commands
+from storage.outbox import claim, list_commands
 from tests.loyalty_mews.conftest import World
 from tools.loyalty import history, ledger_lock_key, post_entry
 from tools.loyalty.ledger_model import Source

@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 from policies import Denied, Guard, Posted
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.policies.support import AWARD, T0, make_policy
 
 POINTS = 50

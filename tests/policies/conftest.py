@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from policies import Guard, Policy
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.policies.support import ADJUST, AWARD, DELETE, T0, FakeMews, make_policy, migrated
 
 

@@ -22,10 +22,10 @@ from policies import (
     Policy,
     Transactional,
 )
-from policies.canonical import JSONObject
 from policies.config import DEFAULT_POLICY_PATH
-from policies.outbox import OUTBOX
-from policies.store import Component, Store
+from storage.canonical import JSONObject
+from storage.outbox import OUTBOX
+from storage.store import Component, Store
 
 # Monday 10 March 2025, 10:00 in Prague (UTC+1; summer time starts on 30 March).
 T0 = datetime(2025, 3, 10, 9, 0, tzinfo=UTC)

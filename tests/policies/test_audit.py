@@ -14,9 +14,9 @@ from inline_snapshot import snapshot
 
 from policies import AuditKeyError, Guard, export, records, verify
 from policies.audit import AuditDraft, append, audit_key
-from policies.clock import FixedClock
 from policies.schema import audit_head_table, audit_table
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.policies.support import AWARD, award_args, make_policy
 
 pytestmark = pytest.mark.anyio

@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from policies import Denied, Guard, Posted, delegate, records
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.policies.support import AWARD, award_args, make_policy
 
 pytestmark = pytest.mark.anyio

@@ -16,7 +16,7 @@ from agent.commands.policy import MODES_HELP
 from policies import MODES, Guard, PendingApproval, load_policy
 from policies.config import render_toml
 from policies.schema import GENESIS_HASH, audit_head_table, audit_table
-from policies.store import Store
+from storage.store import Store
 from tests.policies.support import AWARD, award_args, migrated, policy_data
 
 runner = CliRunner()

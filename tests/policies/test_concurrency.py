@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from policies import verify
 from policies.schema import usage_table
-from policies.store import Store
+from storage.store import Store
 from tests.policies.concurrency_worker import (
     GOODWILL_BUDGET,
     MEMBER_CAP,

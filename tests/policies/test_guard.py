@@ -23,10 +23,10 @@ from policies import (
     records,
     verify,
 )
-from policies.clock import FixedClock
-from policies.outbox import list_commands
 from policies.schema import usage_table
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.outbox import list_commands
+from storage.store import Store
 from tests.policies.support import (
     CUSTOMER,
     PROGRAM,

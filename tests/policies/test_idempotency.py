@@ -18,8 +18,8 @@ from policies import (
     records,
 )
 from policies.approvals import list_approvals
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.policies.support import award_args, award_rows, insert_award, make_policy
 
 pytestmark = pytest.mark.anyio

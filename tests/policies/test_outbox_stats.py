@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from policies import outbox
-from policies.store import Store
+from storage import outbox
+from storage.store import Store
 
 NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from policies import ActionSpec, Denied, External, Guard, Posted
-from policies.clock import FixedClock
 from policies.specs import ExecContext
-from policies.store import Store
 from policies.usage import day_window, issued_on_days
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.policies.support import MEMBER, award_args, describe_award, make_policy
 
 PRAGUE = ZoneInfo("Europe/Prague")

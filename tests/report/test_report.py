@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from policies.outbox import OUTBOX
-from policies.store import Store
+from storage.outbox import OUTBOX
+from storage.store import Store
 from tests.loyalty.builders import member, membership, open_account, post, stay
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import (

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from policies import outbox
+from storage import outbox
 from tools.loyalty.connect import scope_from_env
 from tools.mews import MewsBadRequest, MewsConfigurationError
 from tools.runtime import LoyaltyRuntime, sandbox_client, sandbox_enterprise_clients

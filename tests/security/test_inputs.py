@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from policies.clock import FixedClock
-from policies.store import Store
+from storage.clock import FixedClock
+from storage.store import Store
 from tests.automation.test_inbox_and_receiver import ENTERPRISE, INTEGRATION, NOW, SECRET
 from tools.automation import INBOX, inbox
 from tools.automation.receiver import create_receiver_app

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from mcp import Client
 from mcp.server import Server
 
-from policies.outbox import outbox_table
 from policies.schema import approvals_table
+from storage.outbox import outbox_table
 from tools.actions.offers import offers_table
 from tools.loyalty import entries_table
 from tools.runtime import LoyaltyRuntime

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from policies import outbox
-from policies.outbox import enqueue, list_commands
+from storage import outbox
+from storage.outbox import enqueue, list_commands
 from tests.server.conftest import Connect, body
 from tools import runtime as runtime_module
 from tools.runtime import LoyaltyRuntime

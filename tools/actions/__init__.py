@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from policies import ActionSpec
-from policies.clock import Clock
-from policies.store import Store
+from storage.clock import Clock
+from storage.store import Store
 from tools.actions.admin import admin_actions
 from tools.actions.campaigns import campaign_actions
 from tools.actions.directory import MembershipDirectory, MembershipRef

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from policies import ActionSpec, ExecContext, External, Facts
-from policies.canonical import JSONObject
+from storage.canonical import JSONObject
 from tools.actions.directory import MembershipDirectory
 from tools.actions.errors import UnknownMembershipError
 from tools.actions.models import MewsId

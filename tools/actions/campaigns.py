@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Transactional
-from policies.canonical import JSONObject
-from policies.store import Store
+from storage.canonical import JSONObject
+from storage.store import Store
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.campaigns.holdout import holdout_size
 from tools.campaigns.model import CampaignArgs, CampaignSummary

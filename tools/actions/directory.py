@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
-from policies.store import Store
+from storage.store import Store
 from tools.actions.errors import ProgramNotConfiguredError, UnknownMembershipError
 from tools.loyalty import (
     LedgerEntry,

@@ -17,9 +17,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from policies.clock import Clock
-from policies.outbox import Delivered, OutboxCommand, Undelivered, claim, settle
-from policies.store import Store
+from storage.clock import Clock
+from storage.outbox import Delivered, OutboxCommand, Undelivered, claim, settle
+from storage.store import Store
 from tools.mews import MewsBadRequest, MewsClient, MewsError
 from tools.mews.models import AccountNoteParameters, TaskParameters
 

@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Transactional
-from policies.canonical import JSONObject
-from policies.store import Component, Store
+from storage.canonical import JSONObject
+from storage.store import Component, Store
 from tools.actions.directory import MembershipDirectory
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftOfferArgs, OfferDraft

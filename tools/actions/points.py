@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Transactional
-from policies.canonical import JSONObject
-from policies.outbox import enqueue
+from storage.canonical import JSONObject
+from storage.outbox import enqueue
 from tools.actions.directory import MembershipDirectory, MembershipRef
 from tools.actions.errors import (
     InactiveMembershipError,

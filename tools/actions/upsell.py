@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Transactional
-from policies.canonical import JSONObject
-from policies.outbox import enqueue
+from storage.canonical import JSONObject
+from storage.outbox import enqueue
 from tools.actions.directory import MembershipDirectory
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.campaigns.tables import recommendation_log_table

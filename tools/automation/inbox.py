@@ -40,8 +40,8 @@ from typing import Any, Final, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.outbox import retry_after_failure
-from policies.store import Component, Store
+from storage.outbox import retry_after_failure
+from storage.store import Component, Store
 from tools.automation.errors import UnknownInboxEventError
 
 __all__ = [

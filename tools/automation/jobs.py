@@ -36,10 +36,10 @@ from typing import Final, Literal
 
 from policies import Guard, Principal
 from policies.audit import AuditDraft
-from policies.canonical import JSONObject
-from policies.clock import Clock
 from policies.errors import PolicyError
-from policies.store import Store
+from storage.canonical import JSONObject
+from storage.clock import Clock
+from storage.store import Store
 from tools.actions.errors import ActionError
 from tools.automation.errors import AutomationConfigError
 from tools.automation.reactions import AUTOMATION_PRINCIPAL

@@ -30,8 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from policies.clock import Clock, SystemClock
-from policies.store import Store
+from storage.clock import Clock, SystemClock
+from storage.store import Store
 from tools.automation.errors import AutomationConfigError
 from tools.automation.inbox import MAX_BODY_BYTES, Receipt, keep_malformed, receive
 

@@ -28,8 +28,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from policies.clock import Clock
-from policies.store import Store
+from storage.clock import Clock
+from storage.store import Store
 from tools.automation import inbox
 from tools.automation.inbox import INBOX
 from tools.automation.jobs import JobContext

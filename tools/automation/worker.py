@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Final, Protocol
 
-from policies.clock import Clock
-from policies.store import Store
+from storage.clock import Clock
+from storage.store import Store
 from tools.automation import inbox
 from tools.automation.inbox import InboxEvent
 from tools.mews import MewsClient, MewsError

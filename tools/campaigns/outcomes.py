@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from policies.store import Store
+from storage.store import Store
 from tools.campaigns.model import CampaignGoal
 from tools.campaigns.records import MemberRow, campaign_members, get_campaign
 from tools.campaigns.stats import Group, compare

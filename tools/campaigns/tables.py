@@ -1,4 +1,4 @@
-"""Tables of campaigns (component `campaigns`, migrated by `policies.store.Store.migrate`).
+"""Tables of campaigns (component `campaigns`, migrated by `storage.store.Store.migrate`).
 
 - `campaign_segments`: a segment snapshot (the members a campaign is about to address), written
   by `create_campaign` before it submits the guarded write, so the write and its approval are
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.store import Component
+from storage.store import Component
 
 __all__ = [
     "CAMPAIGNS",

@@ -6,7 +6,7 @@ import calendar
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
-from policies.clock import utc
+from storage.clock import utc
 
 _D = TypeVar("_D", date, datetime)
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
-from policies.clock import utc
+from storage.clock import utc
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
 from tools.loyalty.consent import NO_CONSENT, MarketingConsent
 from tools.loyalty.ledger_model import BalanceSummary, DatedPoints

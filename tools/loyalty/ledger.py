@@ -38,8 +38,8 @@ from typing import Final
 
 from sqlalchemy.engine import Connection
 
-from policies.clock import utc
-from policies.outbox import enqueue
+from storage.clock import utc
+from storage.outbox import enqueue
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty._lots import Take, available_and_pending, plan_debit, plan_settlement
 from tools.loyalty._time import to_db

@@ -1,4 +1,4 @@
-"""Tables of the points ledger (component `ledger`, migrated by `policies.store.Store.migrate`).
+"""Tables of the points ledger (component `ledger`, migrated by `storage.store.Store.migrate`).
 
 - `loyalty_accounts`: one row per Mews membership; its cached `balance` always equals the sum of
   its entries, and `version` counts them (the next entry's `sequence`).
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.store import Component
+from storage.store import Component
 
 __all__ = ["LEDGER", "accounts_table", "allocations_table", "entries_table", "ledger_metadata"]
 

@@ -45,8 +45,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Final, TypeVar
 
-from policies.clock import Clock
-from policies.store import Store
+from storage.clock import Clock
+from storage.store import Store
 from tools.loyalty._time import add_months
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
 from tools.loyalty.config import ProgramFile

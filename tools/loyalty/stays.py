@@ -34,9 +34,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Guard, Outcome, Principal, Transactional
-from policies.canonical import JSONObject
-from policies.clock import utc
 from policies.errors import InvalidRequestError, PolicyError
+from storage.canonical import JSONObject
+from storage.clock import utc
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty.accrual import (
     AccrualQuote,

@@ -4,7 +4,7 @@
     report = await reconcile(loader, guard, principal, apply=True, rule="adjust_ledger")
 
 **Dispatch.** Every posted ledger entry queues `loyaltyMemberships/update` for its membership
-(coalesced per membership, see `policies.outbox`). `drain` claims those commands, reads each
+(coalesced per membership, see `storage.outbox`). `drain` claims those commands, reads each
 membership's balance from the ledger *at push time* and sends it as the absolute
 `Points: {"Value": n}`, up to 1000 memberships per request (one request per chain, as portfolio
 tokens need the `ChainId`). Because the value is absolute and current, pushing twice is
@@ -44,10 +44,10 @@ from pydantic import Field
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Guard, Outcome, Principal, Transactional
-from policies.canonical import JSONObject
-from policies.clock import Clock
 from policies.errors import InvalidRequestError, PolicyError
-from policies.outbox import (
+from storage.canonical import JSONObject
+from storage.clock import Clock
+from storage.outbox import (
     Delivered,
     OutboxCommand,
     Undelivered,
@@ -56,7 +56,7 @@ from policies.outbox import (
     outbox_table,
     settle,
 )
-from policies.store import Store
+from storage.store import Store
 from tools.loyalty.config import ProgramFile
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.ledger import MEWS_PUSH_KIND, ensure_account, ledger_lock_key, post_entry

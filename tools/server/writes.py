@@ -17,7 +17,7 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, Field
 
 from policies import Outcome
-from policies.canonical import JSONObject
+from storage.canonical import JSONObject
 from tools.server.tooling import ToolEnv
 
 __all__ = ["WriteOutcome", "submit"]

@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies.store import Component, Store
+from storage.store import Component, Store
 
 __all__ = [
     "CLAIM_BATCH",

@@ -3,6 +3,9 @@
 Arguments reach the policy layer as JSON (`JSONObject`), the wire format of MCP tools. Executor
 results may be pydantic models or dataclasses; `to_jsonable` turns them into JSON first, so that
 a first call and its idempotent replay return equal values.
+
+A value that is not plain JSON raises `NotJSONError`; the policy layer reports it to the caller
+as an invalid request.
 """
 
 from __future__ import annotations
@@ -16,15 +19,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from policies.errors import InvalidRequestError
-
-__all__ = ["JSONObject", "JSONValue", "canonical_json", "sha256_hex", "to_jsonable"]
+__all__ = [
+    "JSONObject",
+    "JSONValue",
+    "NotJSONError",
+    "canonical_json",
+    "sha256_hex",
+    "to_jsonable",
+]
 
 JSONValue = Any
 """A value that `json.dumps` accepts (the wire)."""
 
 JSONObject = dict[str, Any]
 """A JSON object: the arguments of a guarded action."""
+
+
+class NotJSONError(ValueError):
+    """A value has no canonical JSON form (an object json cannot encode, NaN, infinity)."""
 
 
 def canonical_json(value: JSONValue) -> str:
@@ -34,7 +46,7 @@ def canonical_json(value: JSONValue) -> str:
             value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
         )
     except (TypeError, ValueError) as exc:
-        raise InvalidRequestError(f"arguments must be plain JSON: {exc}") from None
+        raise NotJSONError(f"arguments must be plain JSON: {exc}") from None
 
 
 def sha256_hex(text: str) -> str:
