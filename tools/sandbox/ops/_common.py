@@ -1,13 +1,15 @@
-"""Helpers shared by the operation modules: paging, filters and JSON fragments."""
+"""Helpers shared by the operation modules: paging, filters, soft-deleted records and JSON
+fragments."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Protocol, TypeVar
 
 from tools.sandbox.clock import format_ts
+from tools.sandbox.context import Ctx
 from tools.sandbox.derive import amount_parts
-from tools.sandbox.errors import JSON, bad_request
+from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.paging import CursorKey, paginate
 from tools.sandbox.state import Table
 from tools.sandbox.validation import Interval, Obj
@@ -15,16 +17,20 @@ from tools.sandbox.world import convert_minor
 
 __all__ = [
     "ACTIVITY_STATES",
+    "ChainRecord",
     "Timestamped",
     "activity_states",
     "amount_json",
     "any_filter",
+    "apply_update",
+    "find_active",
     "in_filter",
     "in_interval",
+    "insert",
     "is_visible",
     "money",
     "page",
-    "table_cursor",
+    "soft_delete",
     "ts",
 ]
 
@@ -42,6 +48,19 @@ class Timestamped(Protocol):
 
 
 TS = TypeVar("TS", bound=Timestamped)
+
+
+class ChainRecord(Protocol):
+    """A stored chain-level record that is deleted softly (programs, tiers, memberships, notes)."""
+
+    id: str
+    chain_id: str
+    updated: int
+    active: bool
+    deleted: int | None
+
+
+CR = TypeVar("CR", bound=ChainRecord)
 
 ts = format_ts
 
@@ -72,30 +91,60 @@ def any_filter(q: Obj, keys: Iterable[str], operation: str) -> None:
         raise bad_request(f"{operation} needs at least one of these filters: {', '.join(keys)}.")
 
 
-def table_cursor(table: Table[TS]) -> Callable[[str], CursorKey | None]:
-    def resolve(cursor: str) -> CursorKey | None:
-        row = table.get(cursor)
-        return None if row is None else (row.created, row.id)
-
-    return resolve
+def _row_id(row: Timestamped) -> str:
+    return row.id
 
 
 def page(
     q: Obj,
-    rows: list[T],
+    rows: list[TS],
+    find: Callable[[str], TS | None],
     *,
-    resolve: Callable[[str], CursorKey | None],
-    created: Callable[[T], int],
-    ident: Callable[[T], str],
+    ident: Callable[[TS], str] = _row_id,
     required: bool = True,
-) -> tuple[list[T], str | None]:
+) -> tuple[list[TS], str | None]:
+    """One page of `rows`, oldest first; `find` turns a cursor back into its row."""
+
+    def resolve(cursor: str) -> CursorKey | None:
+        found = find(cursor)
+        return None if found is None else (found.created, ident(found))
+
     return paginate(
         rows,
-        created=created,
+        created=lambda row: row.created,
         ident=ident,
         limitation=q.limitation(required=required),
         resolve_cursor=resolve,
     )
+
+
+def find_active(table: Table[CR], chains: set[str], row_id: str, parameter: str, noun: str) -> CR:
+    """The active record `row_id` of one of `chains`, else 400 `Invalid <parameter>`."""
+    row = table.get(row_id)
+    if row is None or row.chain_id not in chains:
+        raise invalid(parameter, f"{noun} {row_id} does not exist.")
+    if not row.active:
+        raise invalid(parameter, f"{noun} {row_id} has been deleted.")
+    return row
+
+
+def insert(ctx: Ctx, table: Table[CR], rows: Iterable[CR]) -> None:
+    for row in rows:
+        table.add(row.id, row)
+        ctx.state.touch(table, row.id)
+
+
+def apply_update(ctx: Ctx, table: Table[CR], row: CR, changes: Mapping[str, object]) -> None:
+    for attribute, value in changes.items():
+        setattr(row, attribute, value)
+    row.updated = ctx.now
+    ctx.state.touch(table, row.id)
+
+
+def soft_delete(ctx: Ctx, table: Table[CR], rows: Iterable[CR]) -> None:
+    for row in rows:
+        row.active, row.deleted, row.updated = False, ctx.now, ctx.now
+        ctx.state.touch(table, row.id)
 
 
 def money(minor: int) -> float | int:

@@ -25,7 +25,6 @@ from tools.sandbox.ops._common import (
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.order_items import ACCOUNTING_STATES, CURRENCIES, reservations_in_window
-from tools.sandbox.paging import CursorKey
 from tools.sandbox.state import Bill, Payment, Reservation
 from tools.sandbox.validation import Obj
 
@@ -164,13 +163,7 @@ def bills_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(times["UpdatedUtc"], b.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = find_bill(ctx.state, cursor)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda b: b.created, ident=lambda b: b.id
-    )
+    items, cursor = page(q, rows, lambda cursor: find_bill(ctx.state, cursor))
     return {"Bills": [render_bill(ctx, b) for b in items], "Cursor": cursor}
 
 
@@ -261,13 +254,7 @@ def payments_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(times["SettlementUtc"], None)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = find_payment(state, cursor, now)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda p: p.created, ident=lambda p: p.id
-    )
+    items, cursor = page(q, rows, lambda cursor: find_payment(state, cursor, now))
     return {"Payments": [render_payment(ctx, p, currency) for p in items], "Cursor": cursor}
 
 
@@ -287,13 +274,7 @@ def accounting_categories_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, c.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = categories.get(cursor)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda c: c.created, ident=lambda c: c.id
-    )
+    items, cursor = page(q, rows, categories.get)
     return {
         "AccountingCategories": [
             {

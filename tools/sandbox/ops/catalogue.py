@@ -23,7 +23,6 @@ from tools.sandbox.ops._common import (
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.order_items import reservations_in_window
 from tools.sandbox.ops.reservations import SERVICE_ORDER_STATES
-from tools.sandbox.paging import CursorKey
 from tools.sandbox.state import RESTAURANT, SPA, ProductServiceOrder
 from tools.sandbox.validation import Obj
 from tools.sandbox.world import ENTERPRISE_UK, Product, ResourceCategory, Service
@@ -90,13 +89,7 @@ def services_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, s.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = services.get(cursor)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda s: s.created, ident=lambda s: s.id
-    )
+    items, cursor = page(q, rows, services.get)
     return {"Services": [_render_service(s) for s in items], "Cursor": cursor}
 
 
@@ -153,13 +146,7 @@ def products_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, p.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = products.get(cursor)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda p: p.created, ident=lambda p: p.id
-    )
+    items, cursor = page(q, rows, products.get)
     rendered = [_render_product(ctx, p) for p in items]
     customer = [
         body for p, body in zip(items, rendered, strict=True) if "CityTax" not in p.classifications
@@ -231,13 +218,7 @@ def product_orders_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, o.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = find_product_order(state, cursor, now)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda o: o.created, ident=lambda o: o.id
-    )
+    items, cursor = page(q, rows, lambda cursor: find_product_order(state, cursor, now))
     return {"ProductServiceOrders": [_render_order(o) for o in items], "Cursor": cursor}
 
 
@@ -279,11 +260,5 @@ def resource_categories_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, c.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = categories.get(cursor)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda c: c.created, ident=lambda c: c.id
-    )
+    items, cursor = page(q, rows, categories.get)
     return {"ResourceCategories": [_render_category(c) for c in items], "Cursor": cursor}

@@ -6,7 +6,6 @@ from tools.sandbox.context import Ctx
 from tools.sandbox.errors import JSON, invalid
 from tools.sandbox.ops._common import in_filter, in_interval, page, ts
 from tools.sandbox.ops._registry import operation
-from tools.sandbox.paging import CursorKey
 from tools.sandbox.validation import Obj
 from tools.sandbox.world import (
     CHAIN_ID,
@@ -120,13 +119,7 @@ def enterprises_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, e.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = ctx.world.enterprises.get(cursor)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda e: e.created, ident=lambda e: e.id
-    )
+    items, cursor = page(q, rows, ctx.world.enterprises.get)
     result = []
     for enterprise in items:
         body = render_enterprise(enterprise)

@@ -20,7 +20,6 @@ from tools.sandbox.ops._common import (
     in_interval,
     is_visible,
     page,
-    table_cursor,
     ts,
 )
 from tools.sandbox.ops._registry import operation
@@ -224,13 +223,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, c.updated)
         and in_interval(deleted, c.deleted)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.customers),
-        created=lambda c: c.created,
-        ident=lambda c: c.id,
-    )
+    items, cursor = page(q, rows, ctx.state.customers.get)
     customers = [render_customer(c) for c in items] if show else []
     return {"Customers": customers, "Documents": None, "Cursor": cursor}
 

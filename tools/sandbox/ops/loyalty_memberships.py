@@ -28,11 +28,14 @@ from tools.sandbox.factory import INTEGRATION_PROFILE
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
+    apply_update,
+    find_active,
     in_filter,
     in_interval,
+    insert,
     is_visible,
     page,
-    table_cursor,
+    soft_delete,
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.loyalty_programs import find_program
@@ -67,12 +70,8 @@ def render_membership(m: LoyaltyMembership) -> JSON:
 
 
 def _find(ctx: Ctx, chains: set[str], membership_id: str, parameter: str) -> LoyaltyMembership:
-    membership = ctx.state.memberships.get(membership_id)
-    if membership is None or membership.chain_id not in chains:
-        raise invalid(parameter, f"loyalty membership {membership_id} does not exist.")
-    if not membership.active:
-        raise invalid(parameter, f"loyalty membership {membership_id} has been deleted.")
-    return membership
+    memberships = ctx.state.memberships
+    return find_active(memberships, chains, membership_id, parameter, "loyalty membership")
 
 
 def _account(ctx: Ctx, chain: str, account_id: str) -> str:
@@ -146,13 +145,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(created, m.created)
         and in_interval(updated, m.updated)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.memberships),
-        created=lambda m: m.created,
-        ident=lambda m: m.id,
-    )
+    items, cursor = page(q, rows, ctx.state.memberships.get)
     return {"LoyaltyMemberships": [render_membership(m) for m in items], "Cursor": cursor}
 
 
@@ -190,8 +183,8 @@ def add(ctx: Ctx, q: Obj) -> JSON:
             )
         )
     for membership in new:
-        ctx.state.memberships.add(membership.id, membership)
-        ctx.state.touch(ctx.state.memberships, membership.id)
+        # One at a time: a later primary membership of the same account wins.
+        insert(ctx, ctx.state.memberships, [membership])
         _make_primary(ctx, membership)
     return {"LoyaltyMemberships": [render_membership(m) for m in new], "Cursor": None}
 
@@ -228,11 +221,8 @@ def update(ctx: Ctx, q: Obj) -> JSON:
         _plan_update(ctx, chain, item) for item in q.objs("LoyaltyMembershipUpdates", required=True)
     ]
     for membership, changes in planned:
-        for attribute, value in changes.items():
-            setattr(membership, attribute, value)
-        membership.updated = ctx.now
-        membership.updater_profile = dict(INTEGRATION_PROFILE)
-        ctx.state.touch(ctx.state.memberships, membership.id)
+        changes["updater_profile"] = dict(INTEGRATION_PROFILE)
+        apply_update(ctx, ctx.state.memberships, membership, changes)
         if changes.get("is_primary"):
             _make_primary(ctx, membership)
     return {"LoyaltyMemberships": [render_membership(m) for m, _ in planned], "Cursor": None}
@@ -245,7 +235,5 @@ def delete(ctx: Ctx, q: Obj) -> JSON:
         membership_id: _find(ctx, {chain}, membership_id, "LoyaltyMembershipIds")
         for membership_id in q.req_guids("LoyaltyMembershipIds")
     }
-    for membership in memberships.values():
-        membership.active, membership.deleted, membership.updated = False, ctx.now, ctx.now
-        ctx.state.touch(ctx.state.memberships, membership.id)
+    soft_delete(ctx, ctx.state.memberships, memberships.values())
     return {}

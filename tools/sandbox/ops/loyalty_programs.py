@@ -9,15 +9,18 @@ is 400 `Invalid LoyaltyProgramIds`; deleting a program leaves its tiers alone.
 from __future__ import annotations
 
 from tools.sandbox.context import Ctx
-from tools.sandbox.errors import JSON, forbidden, invalid
+from tools.sandbox.errors import JSON, forbidden
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
+    apply_update,
+    find_active,
     in_filter,
     in_interval,
+    insert,
     is_visible,
     page,
-    table_cursor,
+    soft_delete,
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.state import LoyaltyProgram
@@ -42,12 +45,7 @@ def render_program(program: LoyaltyProgram) -> JSON:
 
 def find_program(ctx: Ctx, chains: set[str], program_id: str, parameter: str) -> LoyaltyProgram:
     """An active program of one of `chains`, else 400 `Invalid <parameter>`."""
-    program = ctx.state.programs.get(program_id)
-    if program is None or program.chain_id not in chains:
-        raise invalid(parameter, f"loyalty program {program_id} does not exist.")
-    if not program.active:
-        raise invalid(parameter, f"loyalty program {program_id} has been deleted.")
-    return program
+    return find_active(ctx.state.programs, chains, program_id, parameter, "loyalty program")
 
 
 @operation("loyaltyPrograms/getAll", page_key="LoyaltyPrograms")
@@ -67,13 +65,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(created, p.created)
         and in_interval(updated, p.updated)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.programs),
-        created=lambda p: p.created,
-        ident=lambda p: p.id,
-    )
+    items, cursor = page(q, rows, ctx.state.programs.get)
     return {"LoyaltyPrograms": [render_program(p) for p in items], "Cursor": cursor}
 
 
@@ -94,9 +86,7 @@ def add(ctx: Ctx, q: Obj) -> JSON:
                 updated=ctx.now,
             )
         )
-    for program in new:
-        ctx.state.programs.add(program.id, program)
-        ctx.state.touch(ctx.state.programs, program.id)
+    insert(ctx, ctx.state.programs, new)
     return {"LoyaltyPrograms": [render_program(p) for p in new]}
 
 
@@ -116,10 +106,7 @@ def update(ctx: Ctx, q: Obj) -> JSON:
                 changes[attribute] = value
         planned.append((program, changes))
     for program, changes in planned:
-        for attribute, value in changes.items():
-            setattr(program, attribute, value)
-        program.updated = ctx.now
-        ctx.state.touch(ctx.state.programs, program.id)
+        apply_update(ctx, ctx.state.programs, program, changes)
     return {"LoyaltyPrograms": [render_program(p) for p, _ in planned]}
 
 
@@ -140,7 +127,5 @@ def delete(ctx: Ctx, q: Obj) -> JSON:
             f"The loyalty program '{program.name}' ({program.code}) cannot be deleted because it "
             f"still has {count} active membership(s). Delete the memberships first."
         )
-    for program in programs.values():
-        program.active, program.deleted, program.updated = False, ctx.now, ctx.now
-        ctx.state.touch(ctx.state.programs, program.id)
+    soft_delete(ctx, ctx.state.programs, programs.values())
     return {}

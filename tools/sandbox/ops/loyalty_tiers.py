@@ -8,15 +8,18 @@ on getAll. Deleting a tier leaves memberships that point at it unchanged (undocu
 from __future__ import annotations
 
 from tools.sandbox.context import Ctx
-from tools.sandbox.errors import JSON, invalid
+from tools.sandbox.errors import JSON
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
+    apply_update,
+    find_active,
     in_filter,
     in_interval,
+    insert,
     is_visible,
     page,
-    table_cursor,
+    soft_delete,
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.loyalty_programs import find_program
@@ -37,12 +40,7 @@ def render_tier(tier: LoyaltyTier) -> JSON:
 
 
 def find_tier(ctx: Ctx, chains: set[str], tier_id: str, parameter: str) -> LoyaltyTier:
-    tier = ctx.state.tiers.get(tier_id)
-    if tier is None or tier.chain_id not in chains:
-        raise invalid(parameter, f"loyalty tier {tier_id} does not exist.")
-    if not tier.active:
-        raise invalid(parameter, f"loyalty tier {tier_id} has been deleted.")
-    return tier
+    return find_active(ctx.state.tiers, chains, tier_id, parameter, "loyalty tier")
 
 
 @operation("loyaltyTiers/getAll", page_key="LoyaltyTiers")
@@ -61,13 +59,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and is_visible(t.active, states)
         and in_interval(updated, t.updated)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.tiers),
-        created=lambda t: t.created,
-        ident=lambda t: t.id,
-    )
+    items, cursor = page(q, rows, ctx.state.tiers.get)
     return {"LoyaltyTiers": [render_tier(t) for t in items], "Cursor": cursor}
 
 
@@ -91,9 +83,7 @@ def add(ctx: Ctx, q: Obj) -> JSON:
                 updated=ctx.now,
             )
         )
-    for tier in new:
-        ctx.state.tiers.add(tier.id, tier)
-        ctx.state.touch(ctx.state.tiers, tier.id)
+    insert(ctx, ctx.state.tiers, new)
     return {"LoyaltyTiers": [render_tier(t) for t in new]}
 
 
@@ -111,11 +101,8 @@ def update(ctx: Ctx, q: Obj) -> JSON:
             if change is not KEEP and change is not None:
                 changes[attribute] = change
         planned.append((tier, changes))
-    for tier, planned_changes in planned:
-        for attribute, value in planned_changes.items():
-            setattr(tier, attribute, value)
-        tier.updated = ctx.now
-        ctx.state.touch(ctx.state.tiers, tier.id)
+    for tier, changes in planned:
+        apply_update(ctx, ctx.state.tiers, tier, changes)
     return {"LoyaltyTiers": [render_tier(t) for t, _ in planned]}
 
 
@@ -126,7 +113,5 @@ def delete(ctx: Ctx, q: Obj) -> JSON:
         tier_id: find_tier(ctx, chains, tier_id, "LoyaltyTierIds")
         for tier_id in q.req_guids("LoyaltyTierIds")
     }
-    for tier in tiers.values():
-        tier.active, tier.deleted, tier.updated = False, ctx.now, ctx.now
-        ctx.state.touch(ctx.state.tiers, tier.id)
+    soft_delete(ctx, ctx.state.tiers, tiers.values())
     return {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tools.sandbox.context import Ctx
 from tools.sandbox.errors import JSON, invalid
 from tools.sandbox.ids import new_id
-from tools.sandbox.ops._common import any_filter, in_filter, in_interval, page, table_cursor, ts
+from tools.sandbox.ops._common import any_filter, in_filter, in_interval, page, ts
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.state import Message, MessageThread
 from tools.sandbox.validation import Obj
@@ -79,13 +79,7 @@ def threads_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(created, t.created)
         and in_interval(updated, t.updated)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.threads),
-        created=lambda t: t.created,
-        ident=lambda t: t.id,
-    )
+    items, cursor = page(q, rows, ctx.state.threads.get)
     return {"MessageThreads": [_render_thread(t) for t in items], "Cursor": cursor}
 
 
@@ -133,11 +127,5 @@ def messages_get_all(ctx: Ctx, q: Obj) -> JSON:
         and _mine(ctx, ctx.state.threads.get(m.thread_id))
         and in_interval(created, m.created)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.messages),
-        created=lambda m: m.created,
-        ident=lambda m: m.id,
-    )
+    items, cursor = page(q, rows, ctx.state.messages.get)
     return {"Messages": [_render_message(m) for m in items], "Cursor": cursor}

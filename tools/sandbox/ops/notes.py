@@ -13,11 +13,14 @@ from tools.sandbox.factory import INTEGRATION_PROFILE
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
+    apply_update,
+    find_active,
     in_filter,
     in_interval,
+    insert,
     is_visible,
     page,
-    table_cursor,
+    soft_delete,
     ts,
 )
 from tools.sandbox.ops._registry import operation
@@ -57,12 +60,7 @@ def render_note(note: AccountNote) -> JSON:
 
 
 def _find(ctx: Ctx, chains: set[str], note_id: str, parameter: str) -> AccountNote:
-    note = ctx.state.account_notes.get(note_id)
-    if note is None or note.chain_id not in chains:
-        raise invalid(parameter, f"account note {note_id} does not exist.")
-    if not note.active:
-        raise invalid(parameter, f"account note {note_id} has been deleted.")
-    return note
+    return find_active(ctx.state.account_notes, chains, note_id, parameter, "account note")
 
 
 @operation("accountNotes/getAll", page_key="AccountNotes")
@@ -80,13 +78,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and is_visible(n.active, states)
         and in_interval(updated, n.updated)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.account_notes),
-        created=lambda n: n.created,
-        ident=lambda n: n.id,
-    )
+    items, cursor = page(q, rows, ctx.state.account_notes.get)
     return {"AccountNotes": [render_note(n) for n in items], "Cursor": cursor}
 
 
@@ -119,16 +111,14 @@ def add(ctx: Ctx, q: Obj) -> JSON:
                 ctx.now,
             )
         )
-    for note in new:
-        ctx.state.account_notes.add(note.id, note)
-        ctx.state.touch(ctx.state.account_notes, note.id)
+    insert(ctx, ctx.state.account_notes, new)
     return {"AccountNotes": [render_note(n) for n in new]}
 
 
 @operation("accountNotes/update", writes=True)
 def update(ctx: Ctx, q: Obj) -> JSON:
     chains = ctx.chains()
-    planned: list[tuple[AccountNote, str | None, tuple[str, ...]]] = []
+    planned: list[tuple[AccountNote, dict[str, object]]] = []
     for item in q.objs("AccountNoteUpdates", required=True):
         note = _find(ctx, chains, item.req_guid("AccountNoteId"), "AccountNoteId")
         content = item.update_str("Content", nullable=False, max_len=1000)
@@ -146,24 +136,23 @@ def update(ctx: Ctx, q: Obj) -> JSON:
                 raise bad_request(
                     f"{flags.path} has unknown classifications: {', '.join(sorted(unknown))}."
                 )
-        ordered = tuple(name for name in NOTE_CLASSIFICATIONS if name in classes)
-        planned.append((note, content if isinstance(content, str) else None, ordered))
-    for note, content, ordered_classes in planned:
-        if content is not None:
-            note.content = content
-        note.classifications = ordered_classes
-        note.updated, note.updater_profile = ctx.now, dict(INTEGRATION_PROFILE)
-        ctx.state.touch(ctx.state.account_notes, note.id)
-    return {"AccountNotes": [render_note(n) for n, _, _ in planned]}
+        changes: dict[str, object] = {
+            "classifications": tuple(name for name in NOTE_CLASSIFICATIONS if name in classes),
+            "updater_profile": dict(INTEGRATION_PROFILE),
+        }
+        if isinstance(content, str):
+            changes["content"] = content
+        planned.append((note, changes))
+    for note, changes in planned:
+        apply_update(ctx, ctx.state.account_notes, note, changes)
+    return {"AccountNotes": [render_note(n) for n, _ in planned]}
 
 
 @operation("accountNotes/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
     chains = ctx.chains()
     notes = {i: _find(ctx, chains, i, "AccountNoteIds") for i in q.req_guids("AccountNoteIds")}
-    for note in notes.values():
-        note.active, note.deleted, note.updated = False, ctx.now, ctx.now
-        ctx.state.touch(ctx.state.account_notes, note.id)
+    soft_delete(ctx, ctx.state.account_notes, notes.values())
     return {}
 
 
@@ -183,13 +172,7 @@ def service_order_notes_get_all(ctx: Ctx, q: Obj) -> JSON:
         and n.type in types
         and in_interval(updated, n.updated)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.order_notes),
-        created=lambda n: n.created,
-        ident=lambda n: n.id,
-    )
+    items, cursor = page(q, rows, ctx.state.order_notes.get)
     return {
         "ServiceOrderNotes": [
             {

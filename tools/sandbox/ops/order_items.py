@@ -25,7 +25,6 @@ from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.ids import Kind, new_id, parse_derived
 from tools.sandbox.ops._common import amount_json, any_filter, in_filter, in_interval, page, ts
 from tools.sandbox.ops._registry import operation
-from tools.sandbox.paging import CursorKey
 from tools.sandbox.state import Item, ProductServiceOrder, Reservation, State
 from tools.sandbox.validation import Interval, Obj
 
@@ -221,12 +220,11 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         if item.enterprise_id in enterprises and filters.match(ctx.state, item)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = find_item(ctx.state, cursor, ctx.now)
-        return None if found is None else (found.created, item_id(ctx.state, found))
-
     items, cursor = page(
-        q, rows, resolve=resolve, created=lambda i: i.created, ident=lambda i: item_id(ctx.state, i)
+        q,
+        rows,
+        lambda cursor: find_item(ctx.state, cursor, ctx.now),
+        ident=lambda i: item_id(ctx.state, i),
     )
     return {"OrderItems": [render_item(ctx, i, currency) for i in items], "Cursor": cursor}
 

@@ -7,7 +7,7 @@ import json
 from tools.sandbox.context import Ctx
 from tools.sandbox.errors import JSON, bad_request
 from tools.sandbox.ids import fixed_id
-from tools.sandbox.ops._common import in_filter, in_interval, page, table_cursor, ts
+from tools.sandbox.ops._common import in_filter, in_interval, page, ts
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.state import Reservation
 from tools.sandbox.validation import Interval, Obj
@@ -200,11 +200,5 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and _times_match(r, times)
         and (groups is None or group_id(r) in groups)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(state.reservations),
-        created=lambda r: r.created,
-        ident=lambda r: r.id,
-    )
+    items, cursor = page(q, rows, state.reservations.get)
     return {"Reservations": [render_reservation(ctx, r) for r in items], "Cursor": cursor}

@@ -11,9 +11,8 @@ from tools.sandbox.context import Ctx
 from tools.sandbox.derive import find_product_order
 from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.ids import new_id
-from tools.sandbox.ops._common import in_filter, in_interval, page, table_cursor, ts
+from tools.sandbox.ops._common import in_filter, in_interval, page, ts
 from tools.sandbox.ops._registry import operation
-from tools.sandbox.paging import CursorKey
 from tools.sandbox.state import Task
 from tools.sandbox.validation import Obj
 
@@ -83,14 +82,7 @@ def tasks_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(closed, t.closed)
         and in_interval(deadline, t.deadline)
     ]
-    items, cursor = page(
-        q,
-        rows,
-        resolve=table_cursor(ctx.state.tasks),
-        created=lambda t: t.created,
-        ident=lambda t: t.id,
-        required=False,
-    )
+    items, cursor = page(q, rows, ctx.state.tasks.get, required=False)
     return {"Tasks": [_render_task(t) for t in items], "Cursor": cursor}
 
 
@@ -108,13 +100,7 @@ def departments_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, d.updated)
     ]
 
-    def resolve(cursor: str) -> CursorKey | None:
-        found = departments.get(cursor)
-        return None if found is None else (found.created, found.id)
-
-    items, cursor = page(
-        q, rows, resolve=resolve, created=lambda d: d.created, ident=lambda d: d.id
-    )
+    items, cursor = page(q, rows, departments.get)
     return {
         "Departments": [
             {
