@@ -6,21 +6,22 @@ Every operation is declared once, next to the method that calls it (`tools/mews/
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
-from typing import Any, Generic, TypeVar, get_type_hints
+from typing import Any, Generic, Protocol, TypeVar, get_type_hints
 
 from pydantic import TypeAdapter
 from pydantic.alias_generators import to_pascal
 
-from tools.mews.models.common import MewsResponse, PagedResult
+from tools.mews.models.common import JsonObject, MewsResponse, PagedResult
 
-__all__ = ["DEFAULT_ID_LIMIT", "Operation", "PagedOperation", "RetrySafety"]
+__all__ = ["DEFAULT_ID_LIMIT", "Caller", "Operation", "PagedOperation", "RetrySafety"]
 
 R = TypeVar("R", bound=MewsResponse)
 T = TypeVar("T")
+D = TypeVar("D")
 
 DEFAULT_ID_LIMIT = 1000
 """Most Mews array filters take at most 1000 items per request."""
@@ -94,3 +95,20 @@ class PagedOperation(Operation[PagedResult[T]]):
     def id_limits(self) -> Mapping[str, int]:
         """Wire name (`AccountIds`) → most ids Mews takes per request."""
         return {to_pascal(name): limit for name, limit in self.id_limits_by_name.items()}
+
+
+class Caller(Protocol):
+    """What resource groups and queries need of `MewsClient`: sending one operation.
+
+    They are built by the client, so naming this protocol instead of the client keeps the
+    resources from importing it back.
+    """
+
+    async def _call(self, operation: Operation[R], params: JsonObject) -> R: ...
+
+    async def _call_decoded(
+        self,
+        operation: Operation[Any],
+        params: JsonObject,
+        decode: Callable[[bytes, str | None], D],
+    ) -> D: ...

@@ -33,17 +33,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import Field, TypeAdapter
 
 from tools.mews.errors import MewsResponseError
 from tools.mews.models.common import JsonObject
-from tools.mews.operations import PagedOperation
+from tools.mews.operations import Caller, PagedOperation
 from tools.mews.slim import SlimPage, slim_decoder
-
-if TYPE_CHECKING:
-    from tools.mews.client import MewsClient
 
 __all__ = ["MAX_PAGE_SIZE", "Page", "Query", "validate_page_size"]
 
@@ -80,7 +77,7 @@ class Query(Generic[T]):
 
     def __init__(
         self,
-        client: MewsClient,
+        client: Caller,
         operation: PagedOperation[T],
         filters: Mapping[str, object],
         page_size: int,

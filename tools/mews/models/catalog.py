@@ -71,11 +71,8 @@ class Service(MewsResponse):
 class ServicesResult(PagedResult[Service]):
     """Answer of `services/getAll`."""
 
+    items_key = "services"
     services: tuple[Service, ...]
-
-    @property
-    def items(self) -> tuple[Service, ...]:
-        return self.services
 
 
 @filters_config
@@ -134,12 +131,9 @@ class Product(MewsResponse):
 class ProductsResult(PagedResult[Product]):
     """Answer of `products/getAll`; `items` are the `Products` (not `CustomerProducts`)."""
 
+    items_key = "products"
     products: tuple[Product, ...]
     customer_products: tuple[Product, ...] = ()
-
-    @property
-    def items(self) -> tuple[Product, ...]:
-        return self.products
 
 
 @filters_config
@@ -175,11 +169,8 @@ class ResourceCategory(MewsResponse):
 class ResourceCategoriesResult(PagedResult[ResourceCategory]):
     """Answer of `resourceCategories/getAll`."""
 
+    items_key = "resource_categories"
     resource_categories: tuple[ResourceCategory, ...]
-
-    @property
-    def items(self) -> tuple[ResourceCategory, ...]:
-        return self.resource_categories
 
 
 @filters_config

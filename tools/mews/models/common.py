@@ -11,12 +11,11 @@ Wire conventions (CONNECTOR-API.md §3.5):
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Generic, Self, TypeVar
+from typing import Annotated, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -96,16 +95,20 @@ class PagedResult(MewsResponse, Generic[T_co]):
     """The answer of a paginated operation: its entities (`items`) and the `Cursor`.
 
     Each subclass names its entity array as Mews does (`LoyaltyMemberships`, ...) and points
-    `items` at it. `Cursor` is optional: Mews leaves it out on writes that return the same
+    `items_key` at it. `Cursor` is optional: Mews leaves it out on writes that return the same
     entities, and the `tasks/getAll` example omits it (doc inconsistency §8.7).
     """
+
+    items_key: ClassVar[str]
+    """The field holding the entity array (`loyalty_memberships`)."""
 
     cursor: str | None = None
 
     @property
-    @abstractmethod
     def items(self) -> Sequence[T_co]:
         """The entities of this answer."""
+        items: Sequence[T_co] = getattr(self, self.items_key)
+        return items
 
 
 class EmptyResult(MewsResponse):

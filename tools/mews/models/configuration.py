@@ -89,11 +89,8 @@ class Configuration(MewsResponse):
 class EnterprisesResult(PagedResult[Enterprise]):
     """Answer of `enterprises/getAll`."""
 
+    items_key = "enterprises"
     enterprises: tuple[Enterprise, ...]
-
-    @property
-    def items(self) -> tuple[Enterprise, ...]:
-        return self.enterprises
 
 
 @filters_config

@@ -136,11 +136,8 @@ class Customer(MewsResponse):
 class CustomersResult(PagedResult[Customer]):
     """Answer of `customers/getAll` (the deprecated `Documents` is ignored)."""
 
+    items_key = "customers"
     customers: tuple[Customer, ...]
-
-    @property
-    def items(self) -> tuple[Customer, ...]:
-        return self.customers
 
 
 class CustomerSearchResult(MewsResponse):

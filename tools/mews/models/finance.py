@@ -134,11 +134,8 @@ class OrderItem(MewsResponse):
 class OrderItemsResult(PagedResult[OrderItem]):
     """Answer of `orderItems/getAll`."""
 
+    items_key = "order_items"
     order_items: tuple[OrderItem, ...]
-
-    @property
-    def items(self) -> tuple[OrderItem, ...]:
-        return self.order_items
 
 
 @filters_config
@@ -212,11 +209,8 @@ class Bill(MewsResponse):
 class BillsResult(PagedResult[Bill]):
     """Answer of `bills/getAll`."""
 
+    items_key = "bills"
     bills: tuple[Bill, ...]
-
-    @property
-    def items(self) -> tuple[Bill, ...]:
-        return self.bills
 
 
 @filters_config
@@ -269,11 +263,8 @@ class AccountingCategory(MewsResponse):
 class AccountingCategoriesResult(PagedResult[AccountingCategory]):
     """Answer of `accountingCategories/getAll`."""
 
+    items_key = "accounting_categories"
     accounting_categories: tuple[AccountingCategory, ...]
-
-    @property
-    def items(self) -> tuple[AccountingCategory, ...]:
-        return self.accounting_categories
 
 
 @filters_config

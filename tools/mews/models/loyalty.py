@@ -89,11 +89,8 @@ class LoyaltyProgram(MewsResponse):
 class LoyaltyProgramsResult(PagedResult[LoyaltyProgram]):
     """Answer of `loyaltyPrograms/getAll`, `/add` and `/update` (the writes send no Cursor)."""
 
+    items_key = "loyalty_programs"
     loyalty_programs: tuple[LoyaltyProgram, ...]
-
-    @property
-    def items(self) -> tuple[LoyaltyProgram, ...]:
-        return self.loyalty_programs
 
 
 class LoyaltyProgramParameters(MewsRequest):
@@ -140,11 +137,8 @@ class LoyaltyTier(MewsResponse):
 class LoyaltyTiersResult(PagedResult[LoyaltyTier]):
     """Answer of `loyaltyTiers/getAll`, `/add` and `/update`."""
 
+    items_key = "loyalty_tiers"
     loyalty_tiers: tuple[LoyaltyTier, ...]
-
-    @property
-    def items(self) -> tuple[LoyaltyTier, ...]:
-        return self.loyalty_tiers
 
 
 class LoyaltyTierParameters(MewsRequest):
@@ -215,11 +209,8 @@ class LoyaltyMembershipsResult(PagedResult[LoyaltyMembership]):
     paginated; the inherited optional `cursor` accepts it (and its absence).
     """
 
+    items_key = "loyalty_memberships"
     loyalty_memberships: tuple[LoyaltyMembership, ...]
-
-    @property
-    def items(self) -> tuple[LoyaltyMembership, ...]:
-        return self.loyalty_memberships
 
 
 class LoyaltyMembershipParameters(MewsRequest):

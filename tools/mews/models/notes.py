@@ -60,11 +60,8 @@ class AccountNote(MewsResponse):
 class AccountNotesResult(PagedResult[AccountNote]):
     """Answer of `accountNotes/getAll` and `accountNotes/add`."""
 
+    items_key = "account_notes"
     account_notes: tuple[AccountNote, ...]
-
-    @property
-    def items(self) -> tuple[AccountNote, ...]:
-        return self.account_notes
 
 
 class AccountNoteParameters(MewsRequest):

@@ -114,11 +114,8 @@ class Reservation(MewsResponse):
 class ReservationsResult(PagedResult[Reservation]):
     """Answer of `reservations/getAll/2023-06-06`."""
 
+    items_key = "reservations"
     reservations: tuple[Reservation, ...]
-
-    @property
-    def items(self) -> tuple[Reservation, ...]:
-        return self.reservations
 
 
 @filters_config
@@ -175,11 +172,8 @@ class ProductServiceOrder(MewsResponse):
 class ProductServiceOrdersResult(PagedResult[ProductServiceOrder]):
     """Answer of `productServiceOrders/getAll`."""
 
+    items_key = "product_service_orders"
     product_service_orders: tuple[ProductServiceOrder, ...]
-
-    @property
-    def items(self) -> tuple[ProductServiceOrder, ...]:
-        return self.product_service_orders
 
 
 @filters_config

@@ -38,11 +38,8 @@ class Task(MewsResponse):
 class TasksResult(PagedResult[Task]):
     """Answer of `tasks/getAll` (its example has no `Cursor`, doc inconsistency §8.7)."""
 
+    items_key = "tasks"
     tasks: tuple[Task, ...]
-
-    @property
-    def items(self) -> tuple[Task, ...]:
-        return self.tasks
 
 
 class TaskAddResult(MewsResponse):

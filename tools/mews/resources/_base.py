@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from pydantic import JsonValue
 from pydantic.alias_generators import to_pascal
 
 from tools.mews.models.common import JsonObject, MewsRequest
-
-if TYPE_CHECKING:
-    from tools.mews.client import MewsClient
+from tools.mews.operations import Caller
 
 M = TypeVar("M", bound=MewsRequest)
 
@@ -22,7 +20,7 @@ MAX_BATCH = 1000
 class Resource:
     """A group of operations on one Mews resource (`loyaltyMemberships/*`, ...)."""
 
-    def __init__(self, client: MewsClient) -> None:
+    def __init__(self, client: Caller) -> None:
         self._client = client
 
 
