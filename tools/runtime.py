@@ -29,7 +29,7 @@ from policies import Guard, Policy, load_policy, open_store
 from storage.clock import Clock, SystemClock
 from storage.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
 from storage.store import Store
-from tools.actions import MembershipDirectory, build_actions
+from tools.actions import MembershipDirectory, WriteDeps, build_actions
 from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher
 from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
@@ -129,6 +129,8 @@ class LoyaltyRuntime:
     dispatcher: OutboxDispatcher
     notices: NoticeDispatcher
     clock: Clock
+    writes: WriteDeps
+    """What every guarded write is handed (`tools.actions.write`)."""
     sandbox: Sandbox | None = None
     enterprise_mews: Mapping[str, MewsClient] = field(default_factory=dict)
     """Single-enterprise clients by enterprise id (`tasks/add`, `orders/add`)."""
@@ -195,18 +197,18 @@ class LoyaltyRuntime:
             directory = MembershipDirectory(mews, store, programs)
             # An admin write to programs or tiers refreshes the loader's copy too.
             directory.on_refresh.append(loader.refresh_configuration)
-            actions = build_actions(
+            writes = WriteDeps(
                 store=store,
                 programs=programs,
                 mews=mews,
                 directory=directory,
+                loader=loader,
                 clock=clock,
-                chain_id=loader.chain_id,
             )
             guard = Guard(
                 store,
                 policy,
-                [*actions, *LEDGER_SYNC_ACTIONS],
+                [*build_actions(writes), *LEDGER_SYNC_ACTIONS],
                 clock=clock,
                 read_audit_batch=read_audit_batch,
             )
@@ -229,6 +231,7 @@ class LoyaltyRuntime:
             dispatcher=dispatcher,
             notices=notices,
             clock=clock,
+            writes=writes,
             sandbox=sandbox,
             enterprise_mews=singles,
             _stack=stack,

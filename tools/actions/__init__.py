@@ -1,11 +1,12 @@
-"""The guarded write actions: one `ActionSpec` per write the MCP tools (and approvals) execute.
+"""The guarded writes: one `GuardedWrite` per write, its MCP tool and its guard action in one.
 
-    specs = build_actions(store=store, programs=programs, mews=mews, directory=directory,
-                          clock=clock, chain_id=loader.chain_id)
-    guard = Guard(store, policy, [*specs, *LEDGER_SYNC_ACTIONS])
+    deps = WriteDeps(store=store, programs=programs, mews=mews, directory=directory,
+                     loader=loader, clock=clock)
+    guard = Guard(store, policy, [*build_actions(deps), *LEDGER_SYNC_ACTIONS])
 
+- `write`: `GuardedWrite` and `WriteDeps` (what every write is handed);
 - `points`: award_points, adjust_points, redeem_reward, reverse_points_entry
-  (`Transactional`: ledger entry, caps and audit commit together);
+  (in the guard's transaction: ledger entry, caps and audit commit together);
 - `admin`: add/update/delete of loyalty programs, tiers and memberships in Mews (`External`);
 - `offers`: draft_offer (stores a draft, sends nothing) and `list_drafts`;
 - `campaigns`: create_campaign (a campaign over a staged segment, drafts only);
@@ -18,11 +19,9 @@ profile by the policy layer, through the outbox, in the write's own transaction.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from typing import Any
 
 from policies import ActionSpec
-from storage.clock import Clock
-from storage.store import Store
 from tools.actions.admin import admin_actions
 from tools.actions.campaigns import campaign_actions
 from tools.actions.directory import MembershipDirectory, MembershipRef
@@ -35,14 +34,19 @@ from tools.actions.errors import (
     UnknownMembershipError,
 )
 from tools.actions.offers import OFFERS, list_drafts, offer_actions
-from tools.actions.points import points_actions
+from tools.actions.points import ADJUST_POINTS, AWARD_POINTS, REDEEM_REWARD, REVERSE_POINTS_ENTRY
 from tools.actions.upsell import upsell_actions
-from tools.loyalty import ProgramFile
-from tools.mews import MewsClient
+from tools.actions.write import GuardedWrite, WriteDeps
 
 __all__ = [
+    "ADJUST_POINTS",
+    "AWARD_POINTS",
+    "GUARDED_WRITES",
     "OFFERS",
+    "REDEEM_REWARD",
+    "REVERSE_POINTS_ENTRY",
     "ActionError",
+    "GuardedWrite",
     "InactiveMembershipError",
     "InvalidActionArgumentsError",
     "MembershipDirectory",
@@ -50,26 +54,26 @@ __all__ = [
     "NotEligibleError",
     "ProgramNotConfiguredError",
     "UnknownMembershipError",
+    "WriteDeps",
     "build_actions",
     "list_drafts",
 ]
 
 
-def build_actions(
-    *,
-    store: Store,
-    programs: ProgramFile,
-    mews: MewsClient,
-    directory: MembershipDirectory,
-    clock: Clock,
-    chain_id: Callable[[], Awaitable[str]],
-) -> tuple[ActionSpec, ...]:
-    """Every write action of the product, bound to one process's Mews client and store."""
-    del clock  # the executors get their connection and time from the guard
+GUARDED_WRITES: tuple[GuardedWrite[Any, Any], ...] = (
+    AWARD_POINTS,
+    ADJUST_POINTS,
+    REDEEM_REWARD,
+    REVERSE_POINTS_ENTRY,
+)
+
+
+def build_actions(deps: WriteDeps) -> tuple[ActionSpec, ...]:
+    """Every write action of the product, handed one process's dependencies."""
     return (
-        *points_actions(directory),
-        *admin_actions(mews, directory, chain_id),
-        *offer_actions(programs, directory),
-        *campaign_actions(store, programs),
-        *upsell_actions(directory),
+        *(write.action(deps) for write in GUARDED_WRITES),
+        *admin_actions(deps.mews, deps.directory, deps.loader.chain_id),
+        *offer_actions(deps.programs, deps.directory),
+        *campaign_actions(deps.store, deps.programs),
+        *upsell_actions(deps.directory),
     )

@@ -21,15 +21,20 @@ from pydantic import (
 
 __all__ = [
     "MAX_POINTS",
+    "AdjustInput",
     "AdjustPointsArgs",
+    "AwardInput",
     "AwardPointsArgs",
     "DraftOfferArgs",
+    "IdempotencyKey",
     "MewsId",
     "OfferDraft",
     "PointsPosted",
     "Reason",
+    "RedeemInput",
     "RedeemRewardArgs",
     "RedemptionPosted",
+    "ReverseInput",
     "ReversePointsArgs",
 ]
 
@@ -44,6 +49,9 @@ Reason = Annotated[
     Field(description="no personal data"),
 ]
 RewardId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+IdempotencyKey = Annotated[str | None, StringConstraints(min_length=1, max_length=200)]
+"""Optional on every write: the same key never posts twice (else derived from the exact
+arguments, the caller and the day)."""
 
 
 class _Args(BaseModel):
@@ -86,6 +94,27 @@ class ReversePointsArgs(_Args):
     membership_id: MewsId
     entry_id: Annotated[StrictInt, Field(gt=0, description="from get_points_history")]
     reason: Reason
+
+
+# ---------------------------------------------------------------------- what callers send
+class AwardInput(AwardPointsArgs):
+    idempotency_key: IdempotencyKey = None
+
+
+class AdjustInput(AdjustPointsArgs):
+    idempotency_key: IdempotencyKey = None
+
+
+class ReverseInput(ReversePointsArgs):
+    idempotency_key: IdempotencyKey = None
+
+
+class RedeemInput(_Args):  # no docstring: it would be the schema's description
+    # A redemption as a caller asks for it: the write prices it (`price_points`).
+    membership_id: MewsId
+    reward_id: RewardId
+    on: date | None = Field(default=None, description="default today")
+    idempotency_key: IdempotencyKey = None
 
 
 Channel = Literal["email", "sms", "phone", "in_person", "letter"]

@@ -1,4 +1,4 @@
-"""Points movements as guarded actions: award, adjust, redeem a reward, reverse an entry.
+"""Points movements as guarded writes: award, adjust, redeem a reward, reverse an entry.
 
 Each is `Transactional`: the ledger entry, the cap usage, the idempotency record and the audit
 record commit together. `describe` reads the membership from Mews (customer, program, tier) and
@@ -17,27 +17,33 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
 
-from policies import ActionSpec, ExecContext, Facts, Transactional
-from storage.canonical import JSONObject
+from policies import ExecContext, Facts
 from storage.outbox import enqueue
-from tools.actions.directory import MembershipDirectory, MembershipRef
+from tools.actions.accounts import open_account
+from tools.actions.directory import MembershipRef
 from tools.actions.errors import (
     InactiveMembershipError,
     InvalidActionArgumentsError,
     NotEligibleError,
+    RefusedRequestError,
 )
 from tools.actions.models import (
+    AdjustInput,
     AdjustPointsArgs,
+    AwardInput,
     AwardPointsArgs,
     PointsPosted,
+    RedeemInput,
     RedeemRewardArgs,
     RedemptionPosted,
+    ReverseInput,
     ReversePointsArgs,
 )
+from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.loyalty import (
     INACTIVE_MEMBERSHIP_STATES,
     LedgerEntry,
@@ -46,37 +52,36 @@ from tools.loyalty import (
     Source,
     balance,
     check_eligibility,
-    ensure_account,
     get_account,
     ledger_lock_key,
     post_entry,
+    redemption_price,
     redemptions_on,
     reverse_entry,
     reward_inventory_lock_key,
 )
 from tools.loyalty.ledger_reads import available_points
 
-__all__ = ["points_actions"]
+__all__ = ["ADJUST_POINTS", "AWARD_POINTS", "REDEEM_REWARD", "REVERSE_POINTS_ENTRY"]
+
+_PUSHES = True  # open world: the balance (and notes, tasks) go to Mews
+
+
+# ---------------------------------------------------------------------------- shared steps
+async def _lookup(deps: WriteDeps, membership_id: str, *, fresh: bool = False) -> MembershipRef:
+    ref = await deps.directory.lookup(membership_id, fresh=fresh)
+    deps.directory.program_of(ref)  # refuse unconfigured programs before deciding
+    return ref
 
 
 def _account(
-    conn: Connection, directory: MembershipDirectory, membership_id: str, ctx: ExecContext
+    deps: WriteDeps, conn: Connection, membership_id: str, ctx: ExecContext
 ) -> tuple[MembershipRef, ProgramConfig]:
     """The membership (as `describe` read it) with its ledger account opened if new."""
-    ref = directory.remembered(membership_id)
-    program = directory.program_of(ref)
+    ref = deps.directory.remembered(membership_id)
+    program = deps.directory.program_of(ref)
     if get_account(conn, membership_id) is None:
-        ensure_account(
-            conn,
-            membership_id=membership_id,
-            chain_id=ref.chain_id,
-            program_id=ref.program_id,
-            program=program,
-            customer_id=ref.customer_id,
-            mews_points=ref.mews_points,
-            now=ctx.now,
-            actor=ctx.principal.name,
-        )
+        open_account(conn, ref, program, ctx)
     return ref, program
 
 
@@ -98,6 +103,10 @@ def _actor(ctx: ExecContext) -> str:
     return ctx.principal.name
 
 
+def _source(ctx: ExecContext) -> Source:
+    return Source("approval", ctx.approval_id) if ctx.approval_id else Source("manual")
+
+
 def _facts(ref: MembershipRef, points: int, note: str, **more: Any) -> Facts:
     return Facts(
         points=points,
@@ -110,188 +119,263 @@ def _facts(ref: MembershipRef, points: int, note: str, **more: Any) -> Facts:
     )
 
 
-def points_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
-    """The ActionSpecs of every points movement, bound to one membership directory."""
+def _adjustment_or_accrual(
+    deps: WriteDeps,
+    conn: Connection,
+    args: AwardPointsArgs | AdjustPointsArgs,
+    kind: Literal["accrual", "adjustment"],
+    ctx: ExecContext,
+) -> PointsPosted:
+    _, program = _account(deps, conn, args.membership_id, ctx)
+    entry = post_entry(
+        conn,
+        membership_id=args.membership_id,
+        kind=kind,
+        points=args.points,
+        reason=args.reason,
+        actor=_actor(ctx),
+        source=_source(ctx),
+        idempotency_key=ctx.idempotency_key,
+        program=program,
+        now=ctx.now,
+    )
+    return _posted(conn, entry, ctx)
 
-    async def lookup(membership_id: str, *, fresh: bool = False) -> MembershipRef:
-        ref = await directory.lookup(membership_id, fresh=fresh)
-        directory.program_of(ref)  # refuse unconfigured programs before deciding
-        return ref
 
-    # ------------------------------------------------------------------ award
-    async def describe_award(args: JSONObject) -> Facts:
-        parsed = AwardPointsArgs.model_validate(args)
-        ref = await lookup(parsed.membership_id)
-        if ref.state in INACTIVE_MEMBERSHIP_STATES:
-            raise InactiveMembershipError(ref.membership_id, ref.state)
-        kind = "goodwill award" if parsed.goodwill else "award"
-        return _facts(
-            ref, parsed.points, f"{kind} of {parsed.points} points", goodwill=parsed.goodwill
-        )
+# ---------------------------------------------------------------------------- award
+async def describe_award(deps: WriteDeps, args: AwardPointsArgs) -> Facts:
+    ref = await _lookup(deps, args.membership_id)
+    if ref.state in INACTIVE_MEMBERSHIP_STATES:
+        raise InactiveMembershipError(ref.membership_id, ref.state)
+    kind = "goodwill award" if args.goodwill else "award"
+    return _facts(ref, args.points, f"{kind} of {args.points} points", goodwill=args.goodwill)
 
-    def award(conn: Connection, args: JSONObject, ctx: ExecContext) -> PointsPosted:
-        parsed = AwardPointsArgs.model_validate(args)
-        _, program = _account(conn, directory, parsed.membership_id, ctx)
-        entry = post_entry(
-            conn,
-            membership_id=parsed.membership_id,
-            kind="adjustment" if parsed.goodwill else "accrual",
-            points=parsed.points,
-            reason=parsed.reason,
-            actor=_actor(ctx),
-            source=_source(ctx),
-            idempotency_key=ctx.idempotency_key,
-            program=program,
-            now=ctx.now,
-        )
-        return _posted(conn, entry, ctx)
 
-    # ------------------------------------------------------------------ adjust
-    async def describe_adjust(args: JSONObject) -> Facts:
-        parsed = AdjustPointsArgs.model_validate(args)
-        ref = await lookup(parsed.membership_id)
-        return _facts(
-            ref,
-            parsed.points,
-            f"adjustment of {parsed.points:+d} points",
-            goodwill=parsed.points > 0,
-        )
-
-    def adjust(conn: Connection, args: JSONObject, ctx: ExecContext) -> PointsPosted:
-        parsed = AdjustPointsArgs.model_validate(args)
-        _, program = _account(conn, directory, parsed.membership_id, ctx)
-        entry = post_entry(
-            conn,
-            membership_id=parsed.membership_id,
-            kind="adjustment",
-            points=parsed.points,
-            reason=parsed.reason,
-            actor=_actor(ctx),
-            source=_source(ctx),
-            idempotency_key=ctx.idempotency_key,
-            program=program,
-            now=ctx.now,
-        )
-        return _posted(conn, entry, ctx)
-
-    # ------------------------------------------------------------------ redeem
-    async def describe_redeem(args: JSONObject) -> Facts:
-        parsed = RedeemRewardArgs.model_validate(args)
-        # Spending points: the membership as Mews has it now (state, and the balance an
-        # unopened account opens with), never a cached read.
-        ref = await lookup(parsed.membership_id, fresh=True)
-        program = directory.program_of(ref)
-        reward = program.reward(parsed.reward_id)
-        bounds = program.dynamic_pricing
-        floor = int(reward.base_points * bounds.redemption_floor)
-        ceiling = int(reward.base_points * bounds.redemption_ceiling)
-        if not floor <= parsed.price_points <= ceiling:
-            raise InvalidActionArgumentsError(
-                "price_points", f"must be within [{floor}, {ceiling}] for {reward.id}"
-            )
-        variance = (parsed.price_points - reward.base_points) / reward.base_points
-        return _facts(
-            ref,
-            -parsed.price_points,
-            f"redemption of {reward.name} on {parsed.on} for {parsed.price_points} points",
-            variance=variance,
-            lock_keys=(reward_inventory_lock_key(reward.id, parsed.on),),
-        )
-
-    def redeem(conn: Connection, args: JSONObject, ctx: ExecContext) -> RedemptionPosted:
-        parsed = RedeemRewardArgs.model_validate(args)
-        ref, program = _account(conn, directory, parsed.membership_id, ctx)
-        reward = program.reward(parsed.reward_id)
-        membership = MembershipFacts(
-            membership_id=ref.membership_id,
-            program_id=ref.program_id,
-            program_code=program.code,
-            state=ref.state,
-            tier_code=ref.tier_code,
-            balance=balance(conn, ref.membership_id, now=ctx.now),
-        )
-        verdict = check_eligibility(
-            program,
-            reward.id,
-            membership=membership,
-            on=parsed.on,
-            redeemed_that_day=redemptions_on(conn, reward.id, parsed.on),
-            price_points=parsed.price_points,
-        )
-        if not verdict.eligible:
-            raise NotEligibleError(reward.id, verdict.reasoning)
-        entry = post_entry(
-            conn,
-            membership_id=ref.membership_id,
-            kind="redemption",
-            points=-parsed.price_points,
-            reason=f"redeemed {reward.name} for {parsed.on}",
-            actor=_actor(ctx),
-            source=Source("reward", reward.id),
-            idempotency_key=ctx.idempotency_key,
-            program=program,
-            now=ctx.now,
-        )
-        fulfilment = (
-            f"Loyalty reward to fulfil: {reward.name} on {parsed.on} for membership "
-            f"{ref.membership_id} (ledger entry {entry.id}, {parsed.price_points} points)."
-        )
-        deadline = ctx.now + timedelta(days=1)
-        enqueue(
-            conn,
-            "tasks/add",
-            {
-                "Name": f"Loyalty reward: {reward.name}"[:100],
-                "DeadlineUtc": deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "Description": fulfilment,
-            },
-            now=ctx.now,
-        )
-        posted = _posted(conn, entry, ctx)
-        return RedemptionPosted(
-            **posted.model_dump(),
-            reward_id=reward.id,
-            reward_name=reward.name,
-            on=parsed.on,
-            fulfilment=fulfilment,
-        )
-
-    # ------------------------------------------------------------------ reverse
-    async def describe_reverse(args: JSONObject) -> Facts:
-        parsed = ReversePointsArgs.model_validate(args)
-        ref = await lookup(parsed.membership_id)
-        entry = directory.ledger_entry(parsed.membership_id, parsed.entry_id)
-        # A reversal never issues points as far as the caps go (policies.decision); its size
-        # still meets the approval threshold. An unknown entry is refused by the executor.
-        points = 0 if entry is None else -abs(entry.points)
-        facts = _facts(ref, points, f"reversal of ledger entry {parsed.entry_id}")
-        if entry is not None and entry.points < 0:
-            # Undoing a redemption gives the member's own points back: judged like the
-            # redemption it undoes, not as a deduction.
-            facts = dataclasses.replace(facts, movement="redeem")
-        return facts
-
-    def reverse(conn: Connection, args: JSONObject, ctx: ExecContext) -> PointsPosted:
-        parsed = ReversePointsArgs.model_validate(args)
-        _account(conn, directory, parsed.membership_id, ctx)
-        entry = reverse_entry(
-            conn,
-            membership_id=parsed.membership_id,
-            entry_id=parsed.entry_id,
-            reason=parsed.reason,
-            actor=_actor(ctx),
-            now=ctx.now,
-            idempotency_key=ctx.idempotency_key,
-        )
-        return _posted(conn, entry, ctx)
-
-    return (
-        ActionSpec("award_points", "points", Transactional(award), describe_award),
-        ActionSpec("adjust_points", "points", Transactional(adjust), describe_adjust),
-        ActionSpec("redeem_reward", "points", Transactional(redeem), describe_redeem),
-        ActionSpec("reverse_points_entry", "points", Transactional(reverse), describe_reverse),
+def award(
+    deps: WriteDeps, conn: Connection, args: AwardPointsArgs, ctx: ExecContext
+) -> PointsPosted:
+    return _adjustment_or_accrual(
+        deps, conn, args, "adjustment" if args.goodwill else "accrual", ctx
     )
 
 
-def _source(ctx: ExecContext) -> Source:
-    return Source("approval", ctx.approval_id) if ctx.approval_id else Source("manual")
+AWARD_POINTS = GuardedWrite(
+    name="award_points",
+    title="Award points",
+    description="Add points to a membership (pending_approval: do not retry).",
+    kind="points",
+    input=AwardInput,
+    args=AwardPointsArgs,
+    result=PointsPosted,
+    describe=describe_award,
+    execute=InTransaction(award),
+    open_world=_PUSHES,
+)
+
+
+# ---------------------------------------------------------------------------- adjust
+async def describe_adjust(deps: WriteDeps, args: AdjustPointsArgs) -> Facts:
+    ref = await _lookup(deps, args.membership_id)
+    note = f"adjustment of {args.points:+d} points"
+    return _facts(ref, args.points, note, goodwill=args.points > 0)
+
+
+def adjust(
+    deps: WriteDeps, conn: Connection, args: AdjustPointsArgs, ctx: ExecContext
+) -> PointsPosted:
+    return _adjustment_or_accrual(deps, conn, args, "adjustment", ctx)
+
+
+ADJUST_POINTS = GuardedWrite(
+    name="adjust_points",
+    title="Adjust points",
+    description="Correct a membership's points by a signed amount.",
+    kind="points",
+    input=AdjustInput,
+    args=AdjustPointsArgs,
+    result=PointsPosted,
+    describe=describe_adjust,
+    execute=InTransaction(adjust),
+    open_world=_PUSHES,
+)
+
+
+# ---------------------------------------------------------------------------- redeem
+async def price_redemption(deps: WriteDeps, given: RedeemInput) -> RedeemRewardArgs:
+    """The reward at the day's price, refused before the guard if the member is not eligible
+    (checked again when it executes; this spares a doomed approval)."""
+    ref = await deps.directory.lookup(given.membership_id)
+    program = deps.directory.program_of(ref)
+    on = given.on or deps.clock.now().date()
+    occupancy = await deps.loader.occupancy(on)
+    quote = redemption_price(program, given.reward_id, on=on, occupancy=occupancy)
+    found = await deps.loader.members([ref.customer_id], with_stays=False)
+    member = found.get(ref.customer_id)
+    if member is None:
+        raise RefusedRequestError(
+            f"no customer {ref.customer_id!r} in Mews; look members up with find_members",
+            field="customer_id",
+        )
+    membership = next(m for m in member.memberships if m.membership_id == ref.membership_id)
+    with deps.store.read() as conn:
+        redeemed = redemptions_on(conn, given.reward_id, on)
+    verdict = check_eligibility(
+        program,
+        given.reward_id,
+        membership=membership,
+        on=on,
+        redeemed_that_day=redeemed,
+        price_points=quote.price_points,
+    )
+    if not verdict.eligible:
+        raise RefusedRequestError(f"not eligible: {verdict.reasoning}", field="reward_id")
+    return RedeemRewardArgs(
+        membership_id=given.membership_id,
+        reward_id=given.reward_id,
+        on=on,
+        price_points=quote.price_points,
+    )
+
+
+async def describe_redeem(deps: WriteDeps, args: RedeemRewardArgs) -> Facts:
+    # Spending points: the membership as Mews has it now (state, and the balance an
+    # unopened account opens with), never a cached read.
+    ref = await _lookup(deps, args.membership_id, fresh=True)
+    program = deps.directory.program_of(ref)
+    reward = program.reward(args.reward_id)
+    bounds = program.dynamic_pricing
+    floor = int(reward.base_points * bounds.redemption_floor)
+    ceiling = int(reward.base_points * bounds.redemption_ceiling)
+    if not floor <= args.price_points <= ceiling:
+        raise InvalidActionArgumentsError(
+            "price_points", f"must be within [{floor}, {ceiling}] for {reward.id}"
+        )
+    variance = (args.price_points - reward.base_points) / reward.base_points
+    return _facts(
+        ref,
+        -args.price_points,
+        f"redemption of {reward.name} on {args.on} for {args.price_points} points",
+        variance=variance,
+        lock_keys=(reward_inventory_lock_key(reward.id, args.on),),
+    )
+
+
+def redeem(
+    deps: WriteDeps, conn: Connection, args: RedeemRewardArgs, ctx: ExecContext
+) -> RedemptionPosted:
+    ref, program = _account(deps, conn, args.membership_id, ctx)
+    reward = program.reward(args.reward_id)
+    membership = MembershipFacts(
+        membership_id=ref.membership_id,
+        program_id=ref.program_id,
+        program_code=program.code,
+        state=ref.state,
+        tier_code=ref.tier_code,
+        balance=balance(conn, ref.membership_id, now=ctx.now),
+    )
+    verdict = check_eligibility(
+        program,
+        reward.id,
+        membership=membership,
+        on=args.on,
+        redeemed_that_day=redemptions_on(conn, reward.id, args.on),
+        price_points=args.price_points,
+    )
+    if not verdict.eligible:
+        raise NotEligibleError(reward.id, verdict.reasoning)
+    entry = post_entry(
+        conn,
+        membership_id=ref.membership_id,
+        kind="redemption",
+        points=-args.price_points,
+        reason=f"redeemed {reward.name} for {args.on}",
+        actor=_actor(ctx),
+        source=Source("reward", reward.id),
+        idempotency_key=ctx.idempotency_key,
+        program=program,
+        now=ctx.now,
+    )
+    fulfilment = (
+        f"Loyalty reward to fulfil: {reward.name} on {args.on} for membership "
+        f"{ref.membership_id} (ledger entry {entry.id}, {args.price_points} points)."
+    )
+    deadline = ctx.now + timedelta(days=1)
+    enqueue(
+        conn,
+        "tasks/add",
+        {
+            "Name": f"Loyalty reward: {reward.name}"[:100],
+            "DeadlineUtc": deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Description": fulfilment,
+        },
+        now=ctx.now,
+    )
+    posted = _posted(conn, entry, ctx)
+    return RedemptionPosted(
+        **posted.model_dump(),
+        reward_id=reward.id,
+        reward_name=reward.name,
+        on=args.on,
+        fulfilment=fulfilment,
+    )
+
+
+REDEEM_REWARD = GuardedWrite(
+    name="redeem_reward",
+    title="Redeem reward",
+    description="Redeem a reward at the day's price; the hotel gets a task to fulfil it.",
+    kind="points",
+    input=RedeemInput,
+    args=RedeemRewardArgs,
+    result=RedemptionPosted,
+    prepare=price_redemption,
+    describe=describe_redeem,
+    execute=InTransaction(redeem),
+    open_world=_PUSHES,
+)
+
+
+# ---------------------------------------------------------------------------- reverse
+async def describe_reverse(deps: WriteDeps, args: ReversePointsArgs) -> Facts:
+    ref = await _lookup(deps, args.membership_id)
+    entry = deps.directory.ledger_entry(args.membership_id, args.entry_id)
+    # A reversal never issues points as far as the caps go (policies.decision); its size
+    # still meets the approval threshold. An unknown entry is refused by the executor.
+    points = 0 if entry is None else -abs(entry.points)
+    facts = _facts(ref, points, f"reversal of ledger entry {args.entry_id}")
+    if entry is not None and entry.points < 0:
+        # Undoing a redemption gives the member's own points back: judged like the
+        # redemption it undoes, not as a deduction.
+        facts = dataclasses.replace(facts, movement="redeem")
+    return facts
+
+
+def reverse(
+    deps: WriteDeps, conn: Connection, args: ReversePointsArgs, ctx: ExecContext
+) -> PointsPosted:
+    _account(deps, conn, args.membership_id, ctx)
+    entry = reverse_entry(
+        conn,
+        membership_id=args.membership_id,
+        entry_id=args.entry_id,
+        reason=args.reason,
+        actor=_actor(ctx),
+        now=ctx.now,
+        idempotency_key=ctx.idempotency_key,
+    )
+    return _posted(conn, entry, ctx)
+
+
+REVERSE_POINTS_ENTRY = GuardedWrite(
+    name="reverse_points_entry",
+    title="Reverse points entry",
+    description="Undo one ledger entry exactly.",
+    kind="points",
+    input=ReverseInput,
+    args=ReversePointsArgs,
+    result=PointsPosted,
+    describe=describe_reverse,
+    execute=InTransaction(reverse),
+    destructive=True,
+    open_world=_PUSHES,
+)

@@ -32,9 +32,9 @@ from tools.actions.admin import (
     UpdateTiersArgs,
 )
 from tools.actions.models import MAX_POINTS, AdjustPointsArgs, MewsId, Reason
+from tools.actions.outcome import WriteOutcome
 from tools.loyalty._time import add_months
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, denied_result
-from tools.server.writes import WriteOutcome, submit
 
 __all__ = ["ADMIN_TOOLS"]
 
@@ -110,7 +110,7 @@ async def list_memberships(env: ToolEnv, args: ListMembershipsArgs) -> Any:
 # ---------------------------------------------------------------------------- writes
 def _writer(action: str) -> Any:
     async def handler(env: ToolEnv, args: BaseModel) -> Outcome:
-        return await submit(env, action, args.model_dump(mode="json"))
+        return await env.runtime.guard.submit(env.principal, action, args.model_dump(mode="json"))
 
     return handler
 
@@ -169,8 +169,8 @@ async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
     plain = [u for u in args.updates if u.changes_anything]
     if plain:
         updates = [MembershipUpdate.model_validate(u.model_dump(exclude={"points"})) for u in plain]
-        memberships = await submit(
-            env,
+        memberships = await env.runtime.guard.submit(
+            env.principal,
             "update_loyalty_memberships",
             {"updates": [u.model_dump(mode="json") for u in updates]},
         )
@@ -193,7 +193,9 @@ async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
         action = AdjustPointsArgs(
             membership_id=update.loyalty_membership_id, points=delta, reason=args.reason
         )
-        outcome = await submit(env, "adjust_points", action.model_dump(mode="json"))
+        outcome = await env.runtime.guard.submit(
+            env.principal, "adjust_points", action.model_dump(mode="json")
+        )
         outcomes.append(outcome)
         changes.append(
             PointsChange(membership_id=update.loyalty_membership_id, outcome=outcome.to_dict())
@@ -257,8 +259,8 @@ async def renew_membership(env: ToolEnv, args: RenewMembershipArgs) -> Any:
             field="until",
         )
     change = MembershipUpdate(loyalty_membership_id=args.loyalty_membership_id, expiration_date=new)
-    return await submit(
-        env, "update_loyalty_memberships", {"updates": [change.model_dump(mode="json")]}
+    return await env.runtime.guard.submit(
+        env.principal, "update_loyalty_memberships", {"updates": [change.model_dump(mode="json")]}
     )
 
 

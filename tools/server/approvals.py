@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from policies import Outcome
 from tools.actions.approval_views import describe_approvals
+from tools.actions.outcome import WriteOutcome
 from tools.server.tooling import ToolDef, ToolEnv
-from tools.server.writes import WriteOutcome
 
 __all__ = ["APPROVAL_TOOLS"]
 

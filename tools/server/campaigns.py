@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from policies import Outcome
+from tools.actions.outcome import WriteOutcome
 from tools.actions.upsell import AcceptUpsellArgs, UpsellAccepted
 from tools.campaigns import (
     CampaignArgs,
@@ -51,7 +52,6 @@ from tools.loyalty import (
 from tools.loyalty import find_segment as run_segment
 from tools.loyalty.categories import RevenueCategory
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal
-from tools.server.writes import WriteOutcome, submit
 
 __all__ = ["CAMPAIGN_TOOLS"]
 
@@ -211,8 +211,8 @@ async def create_campaign(env: ToolEnv, args: CreateCampaignInput) -> Outcome:
         holdout_share=args.holdout_share,
         seed=seed,
     )
-    return await submit(
-        env, "create_campaign", action.model_dump(mode="json"), args.idempotency_key
+    return await env.runtime.guard.submit(
+        env.principal, "create_campaign", action.model_dump(mode="json"), args.idempotency_key
     )
 
 
@@ -563,7 +563,9 @@ async def accept_upsell(env: ToolEnv, args: AcceptUpsellInput) -> Outcome:
         cash=cash,
         currency=offer.currency,
     )
-    return await submit(env, "accept_upsell", action.model_dump(mode="json"), args.idempotency_key)
+    return await env.runtime.guard.submit(
+        env.principal, "accept_upsell", action.model_dump(mode="json"), args.idempotency_key
+    )
 
 
 UPSELL_TOOLS: tuple[ToolDef, ...] = (

@@ -16,18 +16,16 @@ import anyio
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from policies import Outcome
-from tools.actions import UnknownMembershipError, list_drafts
-from tools.actions.models import (
-    AdjustPointsArgs,
-    AwardPointsArgs,
-    DraftOfferArgs,
-    MewsId,
-    OfferDraft,
-    PointsPosted,
-    RedeemRewardArgs,
-    RedemptionPosted,
-    ReversePointsArgs,
+from tools.actions import (
+    ADJUST_POINTS,
+    AWARD_POINTS,
+    REDEEM_REWARD,
+    REVERSE_POINTS_ENTRY,
+    UnknownMembershipError,
+    list_drafts,
 )
+from tools.actions.models import DraftOfferArgs, IdempotencyKey, MewsId, OfferDraft
+from tools.actions.outcome import WriteOutcome
 from tools.loyalty import (
     BonusProposal,
     HighSpendNoRedemption,
@@ -42,7 +40,6 @@ from tools.loyalty import (
     SegmentResult,
     TierProgress,
     assess_lapse,
-    check_eligibility,
     history,
     list_rewards,
     member_summary,
@@ -56,16 +53,12 @@ from tools.loyalty import (
 from tools.loyalty import find_segment as run_segment
 from tools.loyalty.errors import UnknownAccountError
 from tools.loyalty.member_search import member_index
-from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal
-from tools.server.writes import WriteOutcome, submit
+from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, write_tool
 
 __all__ = ["MEMBER_TOOLS", "candidate_ids"]
 
 ProgramCode = Annotated[str | None, StringConstraints(max_length=50)]
 """A Mews program code (e.g. PC01); default: the member's program, else the first one."""
-IdempotencyKey = Annotated[str | None, StringConstraints(min_length=1, max_length=200)]
-"""Optional on every points write: the same key never posts twice (else derived from the
-exact arguments, the caller and the day)."""
 
 
 class _Args(BaseModel):
@@ -563,77 +556,16 @@ async def quote_points(env: ToolEnv, args: QuoteArgs) -> Any:
     return await _read(env, "quote_points", args, run)
 
 
-# ---------------------------------------------------------------------------- points writes
-class AwardInput(AwardPointsArgs):
-    idempotency_key: IdempotencyKey = None
-
-
-class AdjustInput(AdjustPointsArgs):
-    idempotency_key: IdempotencyKey = None
-
-
-class ReverseInput(ReversePointsArgs):
-    idempotency_key: IdempotencyKey = None
-
-
-class RedeemInput(_Args):
-    membership_id: MewsId
-    reward_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    on: date | None = Field(default=None, description="default today")
-    idempotency_key: IdempotencyKey = None
-
-
+# ---------------------------------------------------------------------------- offer drafts
 class DraftInput(DraftOfferArgs):
     idempotency_key: IdempotencyKey = None
 
 
-def _action_args(args: BaseModel) -> dict[str, Any]:
-    return args.model_dump(mode="json", exclude={"idempotency_key"})
-
-
-async def award_points(env: ToolEnv, args: AwardInput) -> Outcome:
-    return await submit(env, "award_points", _action_args(args), args.idempotency_key)
-
-
-async def adjust_points(env: ToolEnv, args: AdjustInput) -> Outcome:
-    return await submit(env, "adjust_points", _action_args(args), args.idempotency_key)
-
-
-async def reverse_points_entry(env: ToolEnv, args: ReverseInput) -> Outcome:
-    return await submit(env, "reverse_points_entry", _action_args(args), args.idempotency_key)
-
-
-async def redeem_reward(env: ToolEnv, args: RedeemInput) -> Outcome:
-    ref = await env.runtime.directory.lookup(args.membership_id)
-    program = env.runtime.directory.program_of(ref)
-    on = args.on or _today(env)
-    occupancy = await env.runtime.loader.occupancy(on)
-    quote = redemption_price(program, args.reward_id, on=on, occupancy=occupancy)
-    member = await _member(env, ref.customer_id, with_stays=False)
-    membership = next(m for m in member.memberships if m.membership_id == ref.membership_id)
-    with env.runtime.store.read() as conn:
-        redeemed = redemptions_on(conn, args.reward_id, on)
-    verdict = check_eligibility(
-        program,
-        args.reward_id,
-        membership=membership,
-        on=on,
-        redeemed_that_day=redeemed,
-        price_points=quote.price_points,
-    )
-    if not verdict.eligible:  # checked again when it executes; this spares a doomed approval
-        raise ToolRefusal(f"not eligible: {verdict.reasoning}", field="reward_id")
-    action = RedeemRewardArgs(
-        membership_id=args.membership_id,
-        reward_id=args.reward_id,
-        on=on,
-        price_points=quote.price_points,
-    )
-    return await submit(env, "redeem_reward", action.model_dump(mode="json"), args.idempotency_key)
-
-
 async def draft_offer(env: ToolEnv, args: DraftInput) -> Outcome:
-    return await submit(env, "draft_offer", _action_args(args), args.idempotency_key)
+    payload = args.model_dump(mode="json", exclude={"idempotency_key"})
+    return await env.runtime.guard.submit(
+        env.principal, "draft_offer", payload, args.idempotency_key
+    )
 
 
 class ListOffersArgs(_Args):
@@ -747,47 +679,10 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
         open_world=True,
         **_READ,
     ),
-    ToolDef(
-        "award_points",
-        "Award points",
-        "Add points to a membership (pending_approval: do not retry).",
-        AwardInput,
-        WriteOutcome[PointsPosted],
-        handler=award_points,
-        open_world=True,  # pushes the balance (and notes, tasks) to Mews
-        **_WRITE,
-    ),
-    ToolDef(
-        "adjust_points",
-        "Adjust points",
-        "Correct a membership's points by a signed amount.",
-        AdjustInput,
-        WriteOutcome[PointsPosted],
-        handler=adjust_points,
-        open_world=True,  # pushes the balance (and notes, tasks) to Mews
-        **_WRITE,
-    ),
-    ToolDef(
-        "redeem_reward",
-        "Redeem reward",
-        "Redeem a reward at the day's price; the hotel gets a task to fulfil it.",
-        RedeemInput,
-        WriteOutcome[RedemptionPosted],
-        handler=redeem_reward,
-        open_world=True,  # pushes the balance (and notes, tasks) to Mews
-        **_WRITE,
-    ),
-    ToolDef(
-        "reverse_points_entry",
-        "Reverse points entry",
-        "Undo one ledger entry exactly.",
-        ReverseInput,
-        WriteOutcome[PointsPosted],
-        handler=reverse_points_entry,
-        destructive=True,
-        open_world=True,  # pushes the balance (and notes, tasks) to Mews
-        **_WRITE,
-    ),
+    write_tool(AWARD_POINTS, "member"),
+    write_tool(ADJUST_POINTS, "member"),
+    write_tool(REDEEM_REWARD, "member"),
+    write_tool(REVERSE_POINTS_ENTRY, "member"),
     ToolDef(
         "draft_offer",
         "Draft offer",

@@ -12,6 +12,9 @@ before anything is read or written), runs the handler, and turns what it returns
   a tool error (`Denied by policy (rule): reason`);
 - `ToolRefusal` (and the engine's request errors, arguments that do not validate): a tool error.
 
+A guarded write's tool is made from its `GuardedWrite` (`write_tool`): name, title,
+description, arguments, annotations and result come from there, and its handler submits it.
+
 A tool error carries its reason as text with `isError` and no `structuredContent`: the output
 schema describes successful results only, and TypeScript clients validate any structured content
 they get, errors included. The error's fields (`status`: denied | invalid_arguments | error |
@@ -45,7 +48,9 @@ from policies import (
 )
 from policies import Principal as Principal
 from policies.audit import call_scope
-from tools.actions import ActionError
+from tools.actions import ActionError, GuardedWrite
+from tools.actions.errors import RefusedRequestError
+from tools.actions.outcome import WriteOutcome
 from tools.loyalty import LoyaltyError, ProgramConfigError
 from tools.mews import MewsAPIError, MewsError, MewsServerError
 from tools.runtime import LoyaltyRuntime
@@ -65,6 +70,7 @@ __all__ = [
     "denied_result",
     "error_body",
     "tool_listing",
+    "write_tool",
 ]
 
 _log = logging.getLogger(__name__)
@@ -144,6 +150,28 @@ class ToolDef:
 
     def visible_to(self, principal: Principal) -> bool:
         return all(principal.can(permission) for permission in self.needs)
+
+
+def write_tool(write: GuardedWrite[Any, Any], toolset: Toolset) -> ToolDef:
+    """The MCP tool of a guarded write: its answer is the guard's `Outcome`."""
+
+    async def submit(env: ToolEnv, args: BaseModel) -> Result:
+        return await write.submit(env.runtime.guard, env.runtime.writes, env.principal, args)
+
+    return ToolDef(
+        write.name,
+        write.title,
+        write.description,
+        write.input,
+        WriteOutcome[write.result],  # type: ignore[name-defined]  # a runtime generic
+        toolset=toolset,
+        needs=write.needs,
+        handler=submit,
+        read_only=False,
+        destructive=write.destructive,
+        idempotent=write.idempotent,
+        open_world=write.open_world,
+    )
 
 
 def compact_schema(schema: JSON) -> JSON:
@@ -392,7 +420,7 @@ def tool_listing(tools: Sequence[ToolDef], principal: Principal) -> list[types.T
 
 
 def _proposing(tool: types.Tool) -> types.Tool:
-    """A delegated principal's writes may answer `proposed` (see `tools.server.writes`)."""
+    """A delegated principal's writes may answer `proposed` (see `tools.actions.outcome`)."""
     status = (tool.output_schema or {}).get("properties", {}).get("status", {})
     options = status.get("enum")
     if not isinstance(options, list) or "pending_approval" not in options:
@@ -523,7 +551,7 @@ async def _call_tool(
         value = await tool.handler(env, args)
     except ValidationError as exc:  # arguments a handler validates against engine rules
         return validation_result(tool.name, exc)
-    except ToolRefusal as exc:
+    except (ToolRefusal, RefusedRequestError) as exc:
         extra = {} if exc.field is None else {"field": exc.field}
         return error_result(str(exc), **extra)
     except ProgramConfigError:

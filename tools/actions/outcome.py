@@ -1,13 +1,12 @@
-"""How a tool submits a write, and the shape of a write's result.
+"""The shape of a write's result: `WriteOutcome[R]`, the output schema of every write tool.
 
-`WriteOutcome[R]` is the output schema of every write tool: `{"status": "posted", "result": R}`
-(`"replayed": true` when the idempotency key had already posted) or `{"status":
-"pending_approval", "approval_id", "rule", "reason", "expires_at"}`, or, only for a delegated
-principal (the model acting for a person) in recommend mode, `{"status": "proposed", "rule",
-"reason", "note"}` (the shapes of `policies.Outcome.to_dict()`); the listing adds `proposed` to
-the status of a delegated principal's tools (a proposal's `note` is not declared: the schema does
-not forbid other fields). A denial is not in it: it is a tool error (text and `isError`, no
-structured content; see tools.server.tooling).
+`{"status": "posted", "result": R}` (`"replayed": true` when the idempotency key had already
+posted) or `{"status": "pending_approval", "approval_id", "rule", "reason", "expires_at"}`, or,
+only for a delegated principal (the model acting for a person) in recommend mode, `{"status":
+"proposed", "rule", "reason", "note"}` (the shapes of `policies.Outcome.to_dict()`); the listing
+adds `proposed` to the status of a delegated principal's tools (a proposal's `note` is not
+declared: the schema does not forbid other fields). A denial is not in it: it is a tool error
+(text and `isError`, no structured content; see tools.server.tooling).
 """
 
 from __future__ import annotations
@@ -16,11 +15,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from policies import Outcome
-from storage.canonical import JSONObject
-from tools.server.tooling import ToolEnv
-
-__all__ = ["WriteOutcome", "submit"]
+__all__ = ["WriteOutcome"]
 
 R = TypeVar("R")
 
@@ -53,10 +48,3 @@ class WriteOutcome(BaseModel, Generic[R]):
     rule: str | None = _absent("string")
     reason: str | None = _absent("string")
     expires_at: str | None = _absent("string")
-
-
-async def submit(
-    env: ToolEnv, action: str, args: dict[str, Any], idempotency_key: str | None = None
-) -> Outcome:
-    payload: JSONObject = args
-    return await env.runtime.guard.submit(env.principal, action, payload, idempotency_key)

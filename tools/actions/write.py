@@ -1,0 +1,145 @@
+"""One guarded write, defined once: `GuardedWrite`, and `WriteDeps`, what every write uses.
+
+A `GuardedWrite` holds everything about one write: the arguments a caller sends (`input`,
+validated once, at the edge), the arguments the policy judges and an approval stores (`args`),
+the title, description and annotations of its MCP tool, the model of a posted result, the
+policy's action kind, `prepare` (work before the guard, e.g. pricing a redemption), `describe`
+(the `Facts` the policy judges) and `execute` (`InTransaction` or `CallsOut`, the two ways of
+`policies.specs`). The MCP tool (`tools.server.tooling.write_tool`), the guard's action registry
+and approval execution (`action(deps)`), `loyalty call` and the web forms (through the tool), and
+the eval's write detection (the tool's read-only annotation) all come from it.
+
+`WriteDeps` is built once per process by the runtime and handed to `prepare`, `describe` and
+`execute`: no write binds a client, store or program file of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.engine import Connection
+
+from policies import (
+    ActionKind,
+    ActionSpec,
+    ExecContext,
+    External,
+    Facts,
+    Guard,
+    Outcome,
+    Permission,
+    Principal,
+    Transactional,
+)
+from storage.canonical import JSONObject
+from storage.clock import Clock
+from storage.store import Store
+from tools.actions.directory import MembershipDirectory
+from tools.loyalty import ProgramFile
+from tools.loyalty.mews_facts import MewsFactsLoader
+from tools.mews import MewsClient
+
+__all__ = ["CallsOut", "GuardedWrite", "InTransaction", "WriteDeps"]
+
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+InputT = TypeVar("InputT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class WriteDeps:
+    """What the writes read and call, one of each per process."""
+
+    store: Store
+    programs: ProgramFile
+    mews: MewsClient
+    directory: MembershipDirectory
+    loader: MewsFactsLoader
+    clock: Clock
+
+
+@dataclass(frozen=True)
+class InTransaction(Generic[ArgsT]):
+    """`fn(deps, conn, args, ctx)` runs in the guard's transaction (`policies.Transactional`)."""
+
+    fn: Callable[[WriteDeps, Connection, ArgsT, ExecContext], Any]
+
+
+@dataclass(frozen=True)
+class CallsOut(Generic[ArgsT]):
+    """`await fn(deps, args, ctx)` calls Mews between two transactions (`policies.External`)."""
+
+    fn: Callable[[WriteDeps, ArgsT, ExecContext], Awaitable[Any]]
+
+
+async def no_facts(_deps: WriteDeps, _args: BaseModel) -> Facts:
+    """For writes whose rules need nothing but their kind."""
+    return Facts()
+
+
+@dataclass(frozen=True, kw_only=True)
+class GuardedWrite(Generic[InputT, ArgsT]):
+    name: str
+    title: str
+    description: str
+    kind: ActionKind
+    input: type[InputT]
+    """What a caller sends; without `prepare`, `args` plus an optional `idempotency_key`."""
+    args: type[ArgsT]
+    result: Any
+    """The model of a posted result (the tool's output schema wraps it in `WriteOutcome`)."""
+    execute: InTransaction[ArgsT] | CallsOut[ArgsT]
+    describe: Callable[[WriteDeps, ArgsT], Awaitable[Facts]] = field(default=no_facts)
+    prepare: Callable[[WriteDeps, InputT], Awaitable[ArgsT]] | None = None
+    needs: tuple[Permission, ...] = ("write",)
+    destructive: bool = False
+    idempotent: bool = True
+    open_world: bool = False
+
+    async def payload(self, deps: WriteDeps, given: InputT) -> JSONObject:
+        """The arguments the guard judges and an approval stores, as JSON."""
+        if self.prepare is not None:
+            prepared: BaseModel = await self.prepare(deps, given)
+            return prepared.model_dump(mode="json")
+        return given.model_dump(mode="json", exclude={"idempotency_key"})
+
+    async def submit(
+        self, guard: Guard, deps: WriteDeps, principal: Principal, given: InputT
+    ) -> Outcome:
+        payload = await self.payload(deps, given)
+        key: str | None = getattr(given, "idempotency_key", None)
+        return await guard.submit(principal, self.name, payload, key)
+
+    def action(self, deps: WriteDeps) -> ActionSpec:
+        """The guard's view of this write, with `deps` handed to `describe` and `execute`."""
+        run: Transactional | External
+        if isinstance(self.execute, InTransaction):
+            run = Transactional(partial(_in_transaction, self, deps))
+        else:
+            run = External(partial(_calls_out, self, deps))
+        return ActionSpec(self.name, self.kind, run, partial(_describe, self, deps))
+
+
+async def _describe(write: GuardedWrite[Any, Any], deps: WriteDeps, args: JSONObject) -> Facts:
+    return await write.describe(deps, write.args.model_validate(args))
+
+
+def _in_transaction(
+    write: GuardedWrite[Any, Any],
+    deps: WriteDeps,
+    conn: Connection,
+    args: JSONObject,
+    ctx: ExecContext,
+) -> Any:
+    assert isinstance(write.execute, InTransaction)
+    return write.execute.fn(deps, conn, write.args.model_validate(args), ctx)
+
+
+async def _calls_out(
+    write: GuardedWrite[Any, Any], deps: WriteDeps, args: JSONObject, ctx: ExecContext
+) -> Any:
+    assert isinstance(write.execute, CallsOut)
+    return await write.execute.fn(deps, write.args.model_validate(args), ctx)
