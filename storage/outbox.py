@@ -15,6 +15,9 @@ Rules:
 - A failed delivery is retried with exponential backoff; after `max_attempts` it is parked as
   `dead` (visible from the command line), never silently dropped.
 
+The commands are a `storage.queue.WorkQueue` (claim, lease, backoff, dead letters), as the
+webhook inbox's events are.
+
 One claim per write: a caller that delivers right after its write opens `delivery_scope()`;
 a write transaction that enqueued a command then claims the due commands (its own and any
 backlog, up to `CLAIM_BATCH`) as its last step (`claim_after_enqueue`, called by the guard's
@@ -30,11 +33,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage.queue import WorkQueue, naive_utc, work_item_columns
 from storage.store import Component, Store
 
 __all__ = [
@@ -55,7 +59,6 @@ __all__ = [
     "list_commands",
     "outbox_table",
     "requeue_dead",
-    "retry_after_failure",
     "settle",
     "stats",
 ]
@@ -69,14 +72,7 @@ outbox_table = sa.Table(
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("coalesce_key", sa.String(200), nullable=True),
     sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),  # pending | in_flight | done | dead
-    sa.Column("attempts", sa.Integer, nullable=False, default=0),
-    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
-    sa.Column("lease_until", sa.DateTime, nullable=True),
-    sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("result", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    *work_item_columns(),
     sa.Index("ix_outbox_due", "status", "next_attempt_at"),
     sa.Index("ix_outbox_key", "coalesce_key", "status"),
 )
@@ -88,7 +84,11 @@ def _create_v1(conn: Connection) -> None:
 
 OUTBOX = Component("outbox", [_create_v1])
 
-_LOCK = "outbox"
+_QUEUE = WorkQueue(outbox_table, "outbox")
+
+_BASE_DELAY: Final = timedelta(seconds=5)
+_MAX_DELAY: Final = timedelta(hours=1)
+"""How a failed delivery backs off: 5 s, 10 s, 20 s, ... at most an hour apart."""
 
 CLAIM_BATCH = 100
 """Commands one claim leases: a write's own commands and a backlog's first batch."""
@@ -129,8 +129,8 @@ def claim_after_enqueue(
     scope = _DELIVERY.get()
     if not conn.info.pop(_ENQUEUED, False) or scope is None:
         return []
-    store.lock(conn, _LOCK)
-    return _claim(conn, _naive(now), CLAIM_BATCH, lease, scope.kinds)
+    store.lock(conn, _QUEUE.lock)
+    return _claim(conn, naive_utc(now), CLAIM_BATCH, lease, scope.kinds)
 
 
 def deliver_after_commit(commands: list[OutboxCommand]) -> None:
@@ -168,11 +168,6 @@ class OutboxStats:
     dead: int
 
 
-def _naive(at: datetime) -> datetime:
-    """Store times as naive UTC (both databases compare them the same way)."""
-    return at.replace(tzinfo=None) if at.tzinfo else at
-
-
 def _row_to_command(row: Any) -> OutboxCommand:
     return OutboxCommand(
         id=row.id,
@@ -202,7 +197,7 @@ def enqueue(
     holds the membership lock), so two writers cannot both insert.
     """
     body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    at = _naive(now)
+    at = naive_utc(now)
     conn.info[_ENQUEUED] = True
     if coalesce_key is not None:
         t = outbox_table
@@ -238,8 +233,8 @@ def claim(
     kinds: Sequence[str] | None = None,
 ) -> list[OutboxCommand]:
     """Lease due commands to this dispatcher, at most one in flight per coalesce key."""
-    with store.write(_LOCK) as conn:
-        return _claim(conn, _naive(now), limit, lease, kinds)
+    with store.write(_QUEUE.lock) as conn:
+        return _claim(conn, naive_utc(now), limit, lease, kinds)
 
 
 def _claim(
@@ -250,31 +245,14 @@ def _claim(
     kinds: Sequence[str] | None,
 ) -> list[OutboxCommand]:
     t = outbox_table
-    # A lease that ran out belongs to a dispatcher that died: its command is due again.
-    expired = sa.and_(t.c.status == "in_flight", t.c.lease_until < at)
-    due = sa.and_(t.c.status == "pending", t.c.next_attempt_at <= at)
+    # Never two commands of one key in flight: an older balance could land after a newer one.
     busy_keys = sa.select(t.c.coalesce_key).where(
         t.c.status == "in_flight", t.c.lease_until >= at, t.c.coalesce_key.is_not(None)
     )
-    query = (
-        sa.select(t)
-        .where(
-            sa.or_(due, expired),
-            sa.or_(t.c.coalesce_key.is_(None), t.c.coalesce_key.not_in(busy_keys)),
-        )
-        .order_by(t.c.id)
-        .limit(limit)
-    )
+    where = [sa.or_(t.c.coalesce_key.is_(None), t.c.coalesce_key.not_in(busy_keys))]
     if kinds is not None:
-        query = query.where(t.c.kind.in_(list(kinds)))
-    rows = conn.execute(query).all()
-    ids = [row.id for row in rows]
-    if ids:
-        conn.execute(
-            t.update()
-            .where(t.c.id.in_(ids))
-            .values(status="in_flight", lease_until=at + lease, updated_at=at)
-        )
+        where.append(t.c.kind.in_(list(kinds)))
+    rows = _QUEUE.claim(conn, at, limit=limit, lease=lease, where=where)
     return [_row_to_command(row) for row in rows]
 
 
@@ -302,55 +280,29 @@ def settle(
     the status each command now has (`done`, `pending` again, or `dead`)."""
     if not outcomes:
         return {}
-    statuses: dict[int, str] = {}
-    at = _naive(now)
-    t = outbox_table
-    with store.write(_LOCK) as conn:
-        done = [o for o in outcomes if isinstance(o, Delivered)]
-        if done:
-            conn.execute(
-                t.update().where(t.c.id == sa.bindparam("command_id")),
-                [
-                    {
-                        "command_id": o.command_id,
-                        "status": "done",
-                        "lease_until": None,
-                        "result": None if o.result is None else json.dumps(o.result, default=str),
-                        "updated_at": at,
-                    }
-                    for o in done
-                ],
-            )
-            statuses.update({o.command_id: "done" for o in done})
+    at = naive_utc(now)
+    with store.write(_QUEUE.lock) as conn:
+        done = {o.command_id: _result_text(o.result) for o in outcomes if isinstance(o, Delivered)}
+        _QUEUE.complete(conn, done, at)
+        statuses = dict.fromkeys(done, "done")
         for o in outcomes:
             if isinstance(o, Undelivered):
-                statuses[o.command_id] = _fail(conn, o.command_id, o.error, at, o.max_attempts)
+                statuses[o.command_id] = _QUEUE.fail(
+                    conn,
+                    o.command_id,
+                    o.error,
+                    at,
+                    max_attempts=o.max_attempts,
+                    base_delay=_BASE_DELAY,
+                    max_delay=_MAX_DELAY,
+                )
     return statuses
 
 
 def complete(store: Store, command_id: int, *, now: datetime, result: Any = None) -> None:
     """Mark a delivered command done (idempotent)."""
-    t = outbox_table
-    with store.write(_LOCK) as conn:
-        conn.execute(
-            t.update()
-            .where(t.c.id == command_id)
-            .values(
-                status="done",
-                lease_until=None,
-                result=None if result is None else json.dumps(result, default=str),
-                updated_at=_naive(now),
-            )
-        )
-
-
-def retry_after_failure(
-    attempts: int, max_attempts: int, base_delay: timedelta, max_delay: timedelta
-) -> tuple[str, timedelta]:
-    """After the `attempts`-th failure: `dead` once the budget is spent, else `pending` again
-    after an exponential backoff capped at `max_delay` (shared with the webhook inbox)."""
-    status = "dead" if attempts >= max_attempts else "pending"
-    return status, min(max_delay, base_delay * (2 ** (attempts - 1)))
+    with store.write(_QUEUE.lock) as conn:
+        _QUEUE.complete(conn, {command_id: _result_text(result)}, naive_utc(now))
 
 
 def fail(
@@ -360,70 +312,43 @@ def fail(
     *,
     now: datetime,
     max_attempts: int = 12,
-    base_delay: timedelta = timedelta(seconds=5),
-    max_delay: timedelta = timedelta(hours=1),
+    base_delay: timedelta = _BASE_DELAY,
+    max_delay: timedelta = _MAX_DELAY,
 ) -> str:
     """Record a failed delivery: back off exponentially or park it as `dead`; returns the status."""
-    with store.write(_LOCK) as conn:
-        return _fail(conn, command_id, error, _naive(now), max_attempts, base_delay, max_delay)
-
-
-def _fail(
-    conn: Connection,
-    command_id: int,
-    error: str,
-    at: datetime,
-    max_attempts: int,
-    base_delay: timedelta = timedelta(seconds=5),
-    max_delay: timedelta = timedelta(hours=1),
-) -> str:
-    t = outbox_table
-    attempts = conn.execute(sa.select(t.c.attempts).where(t.c.id == command_id)).scalar_one()
-    attempts += 1
-    status, delay = retry_after_failure(attempts, max_attempts, base_delay, max_delay)
-    conn.execute(
-        t.update()
-        .where(t.c.id == command_id)
-        .values(
-            status=status,
-            attempts=attempts,
-            lease_until=None,
-            next_attempt_at=at + delay,
-            last_error=error[:2000],
-            updated_at=at,
+    with store.write(_QUEUE.lock) as conn:
+        return _QUEUE.fail(
+            conn,
+            command_id,
+            error,
+            naive_utc(now),
+            max_attempts=max_attempts,
+            base_delay=base_delay,
+            max_delay=max_delay,
         )
-    )
-    return status
 
 
 def requeue_dead(store: Store, *, now: datetime, ids: Sequence[int] | None = None) -> int:
     """Give parked commands another round of attempts (after the cause was fixed)."""
-    t = outbox_table
-    at = _naive(now)
-    with store.write(_LOCK) as conn:
-        query = t.update().where(t.c.status == "dead")
-        if ids is not None:
-            query = query.where(t.c.id.in_(list(ids)))
-        result = conn.execute(query.values(status="pending", attempts=0, next_attempt_at=at))
-    return int(result.rowcount)
+    with store.write(_QUEUE.lock) as conn:
+        return _QUEUE.requeue(conn, naive_utc(now), ids=ids)
+
+
+def _result_text(result: Any) -> str | None:
+    return None if result is None else json.dumps(result, default=str)
 
 
 def list_commands(
     store: Store, *, statuses: Sequence[str] = ("pending", "in_flight", "dead"), limit: int = 100
 ) -> list[OutboxCommand]:
-    t = outbox_table
     with store.read() as conn:
-        rows = conn.execute(
-            sa.select(t).where(t.c.status.in_(list(statuses))).order_by(t.c.id).limit(limit)
-        ).all()
+        rows = _QUEUE.listed(conn, statuses, limit)
     return [_row_to_command(row) for row in rows]
 
 
 def stats(store: Store) -> OutboxStats:
-    t = outbox_table
     with store.read() as conn:
-        rows = conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
-        counts: dict[str, int] = {str(status): int(count) for status, count in rows}
+        counts = _QUEUE.counts(conn)
     return OutboxStats(
         pending=counts.get("pending", 0),
         in_flight=counts.get("in_flight", 0),

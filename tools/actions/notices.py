@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from storage.clock import Clock
 from storage.outbox import Delivered, OutboxCommand, Undelivered, claim, settle
 from storage.store import Store
-from tools.mews import MewsBadRequest, MewsClient, MewsError
+from tools.loyalty.delivery import send_in_halves
+from tools.mews import MewsClient, MewsError
 from tools.mews.models import AccountNoteParameters, TaskParameters
 
 __all__ = ["NOTES_PER_REQUEST", "NOTICE_KINDS", "NoticeDispatcher", "NoticeReport"]
@@ -99,20 +100,18 @@ class NoticeDispatcher:
         return outcomes
 
     async def _deliver(self, batch: list[OutboxCommand]) -> list[Delivered | Undelivered]:
-        try:
-            result = await self._send_all(batch)
-        except MewsBadRequest as exc:
-            if len(batch) > 1:  # one bad note must not hold back the others: isolate it
-                middle = len(batch) // 2
-                return await self._deliver(batch[:middle]) + await self._deliver(batch[middle:])
-            return self._failed(batch, exc)
-        except (MewsError, ValueError) as exc:  # ValueError: a payload Mews cannot take
-            return self._failed(batch, exc)
+        # ValueError: a payload Mews cannot take, or a hotel without an access token
+        return await send_in_halves(
+            batch, self._send_batch, self._failed, failures=(MewsError, ValueError)
+        )
+
+    async def _send_batch(self, batch: list[OutboxCommand]) -> list[Delivered]:
+        results = await self._send_all(batch)
         return [
-            Delivered(command.id, outcome) for command, outcome in zip(batch, result, strict=True)
+            Delivered(command.id, outcome) for command, outcome in zip(batch, results, strict=True)
         ]
 
-    def _failed(self, batch: list[OutboxCommand], exc: Exception) -> list[Delivered | Undelivered]:
+    def _failed(self, batch: list[OutboxCommand], exc: Exception) -> list[Undelivered]:
         error = f"{type(exc).__name__}: {exc}"[:500]
         return [Undelivered(command.id, error, self.max_attempts) for command in batch]
 

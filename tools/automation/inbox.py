@@ -24,7 +24,8 @@ lose that check-out.
 Failures: `fail()` backs off exponentially (`base_delay` × 2^(attempts-1), at most `max_delay`)
 and parks the event as `dead` after `max_attempts`; `park()` makes it dead at once (retrying
 cannot help: a policy denial); `retry()` and `requeue_dead()` put dead events back. A claim is
-a lease: events of a worker that died become claimable again when it runs out.
+a lease: events of a worker that died become claimable again when it runs out. The events are a
+`storage.queue.WorkQueue`, as the outbox's commands are.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from typing import Any, Final, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage.outbox import retry_after_failure
+from storage.queue import STATUSES, WorkQueue, naive_utc, work_item_columns
 from storage.store import Component, Store
 from tools.automation.errors import UnknownInboxEventError
 
@@ -72,8 +73,7 @@ MAX_BODY_BYTES: Final = 5 * 1024 * 1024
 """Larger bodies are refused (and kept, truncated, as malformed)."""
 _KEPT_BYTES: Final = 64 * 1024
 _MAX_EVENTS: Final = 10_000
-_LOCK: Final = "webhook-inbox"
-EVENT_STATUSES: Final = ("pending", "in_flight", "done", "dead")
+EVENT_STATUSES: Final = STATUSES
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 _metadata = sa.MetaData()
@@ -103,14 +103,7 @@ events_table = sa.Table(
     sa.Column("enterprise_id", sa.String(64), nullable=False),
     sa.Column("discriminator", sa.String(64), nullable=False),
     sa.Column("entity_id", sa.String(100), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False),
-    sa.Column("next_attempt_at", sa.DateTime, nullable=False),
-    sa.Column("lease_until", sa.DateTime, nullable=True),
-    sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("result", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    *work_item_columns(),
     sa.Index("ix_webhook_events_due", "status", "next_attempt_at"),
     sa.Index("ix_webhook_events_key", "event_key", "status"),
 )
@@ -134,6 +127,8 @@ def _create_v1(conn: Connection) -> None:
 
 
 INBOX = Component("webhook_inbox", [_create_v1])
+
+_QUEUE = WorkQueue(events_table, "webhook-inbox")
 
 
 # ---------------------------------------------------------------------- values
@@ -212,10 +207,6 @@ def event_key(enterprise_id: str, discriminator: str, entity_id: str) -> str:
     return f"{enterprise_id}:{discriminator}:{entity_id}"
 
 
-def _naive(at: datetime) -> datetime:
-    return at.replace(tzinfo=None) if at.tzinfo else at
-
-
 # ---------------------------------------------------------------------- parsing
 def parse_webhook(body: bytes) -> ParsedWebhook:
     """Check a General-Webhook body (CONNECTOR-API.md §6.1); `MalformedWebhookError` if not one."""
@@ -283,7 +274,7 @@ def _guid(data: Mapping[str, Any], key: str) -> str:
 # ---------------------------------------------------------------------- receiving
 def receive(store: Store, body: bytes, *, now: datetime) -> Receipt:
     """Store one webhook POST durably (commits before returning) and queue its new events."""
-    at = _naive(now)
+    at = naive_utc(now)
     digest = hashlib.sha256(body).hexdigest()
     try:
         if len(body) > MAX_BODY_BYTES:
@@ -293,7 +284,7 @@ def receive(store: Store, body: bytes, *, now: datetime) -> Receipt:
         parsed = parse_webhook(body)
     except MalformedWebhookError as exc:
         return _keep_malformed(store, body[:_KEPT_BYTES], digest, str(exc), at)
-    with store.write(_LOCK) as conn:
+    with store.write(_QUEUE.lock) as conn:
         message_id = _insert_message(conn, body, digest, at, parsed=parsed)
         new = _queue_events(conn, message_id, parsed, at)
         conn.execute(
@@ -305,12 +296,12 @@ def receive(store: Store, body: bytes, *, now: datetime) -> Receipt:
 def keep_malformed(store: Store, body: bytes, error: str, *, now: datetime) -> Receipt:
     """Keep a body that is not a webhook (its first 64 KiB) with the reason, for inspection."""
     return _keep_malformed(
-        store, body[:_KEPT_BYTES], hashlib.sha256(body).hexdigest(), error, _naive(now)
+        store, body[:_KEPT_BYTES], hashlib.sha256(body).hexdigest(), error, naive_utc(now)
     )
 
 
 def _keep_malformed(store: Store, body: bytes, digest: str, error: str, at: datetime) -> Receipt:
-    with store.write(_LOCK) as conn:
+    with store.write(_QUEUE.lock) as conn:
         message_id = _insert_message(conn, body, digest, at, error=error)
     return Receipt(message_id, "malformed", 0, 0, error)
 
@@ -382,27 +373,11 @@ def claim(
     """Lease up to `limit` due events, oldest first."""
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
-    at = _naive(now)
-    t = events_table
-    with store.write(_LOCK) as conn:
-        conn.execute(
-            t.update()
-            .where(t.c.status == "in_flight", t.c.lease_until < at)
-            .values(status="pending", lease_until=None, updated_at=at)
-        )
-        rows = conn.execute(
-            sa.select(t)
-            .where(t.c.status == "pending", t.c.next_attempt_at <= at)
-            .order_by(t.c.id)
-            .limit(limit)
-        ).all()
-        ids = [row.id for row in rows]
-        for start in range(0, len(ids), 500):
-            conn.execute(
-                t.update()
-                .where(t.c.id.in_(ids[start : start + 500]))
-                .values(status="in_flight", lease_until=at + lease, updated_at=at)
-            )
+    at = naive_utc(now)
+    with store.write(_QUEUE.lock) as conn:
+        # An event whose worker died is pending again, so that `receive` drops its duplicates.
+        _QUEUE.release_lapsed(conn, at)
+        rows = _QUEUE.claim(conn, at, limit=limit, lease=lease)
     return [_event(row) for row in rows]
 
 
@@ -410,21 +385,9 @@ def complete(store: Store, results: Mapping[int, str], *, now: datetime) -> None
     """Mark events done, each with a one-line summary of what was done about it."""
     if not results:
         return
-    t = events_table
-    at = _naive(now)
-    with store.write(_LOCK) as conn:
-        for event_id, summary in results.items():
-            conn.execute(
-                t.update()
-                .where(t.c.id == event_id)
-                .values(
-                    status="done",
-                    lease_until=None,
-                    result=summary[:2000],
-                    last_error=None,
-                    updated_at=at,
-                )
-            )
+    summaries = {event_id: summary[:2000] for event_id, summary in results.items()}
+    with store.write(_QUEUE.lock) as conn:
+        _QUEUE.complete(conn, summaries, naive_utc(now), clear_error=True)
 
 
 def fail(
@@ -437,78 +400,43 @@ def fail(
     max_delay: timedelta = timedelta(hours=1),
 ) -> dict[int, str]:
     """Record failed attempts: back off, or park as `dead`; returns each event's new status."""
-    t = events_table
-    at = _naive(now)
-    statuses: dict[int, str] = {}
-    with store.write(_LOCK) as conn:
-        for event_id, error in errors.items():
-            attempts = conn.execute(sa.select(t.c.attempts).where(t.c.id == event_id)).scalar_one()
-            attempts += 1
-            status, delay = retry_after_failure(attempts, max_attempts, base_delay, max_delay)
-            conn.execute(
-                t.update()
-                .where(t.c.id == event_id)
-                .values(
-                    status=status,
-                    attempts=attempts,
-                    lease_until=None,
-                    next_attempt_at=at + delay,
-                    last_error=error[:2000],
-                    updated_at=at,
-                )
+    at = naive_utc(now)
+    with store.write(_QUEUE.lock) as conn:
+        return {
+            event_id: _QUEUE.fail(
+                conn,
+                event_id,
+                error,
+                at,
+                max_attempts=max_attempts,
+                base_delay=base_delay,
+                max_delay=max_delay,
             )
-            statuses[event_id] = status
-    return statuses
+            for event_id, error in errors.items()
+        }
 
 
 def park(store: Store, reasons: Mapping[int, str], *, now: datetime) -> None:
     """Move events straight to `dead` (retrying cannot help; a person has to look)."""
     if not reasons:
         return
-    t = events_table
-    at = _naive(now)
-    with store.write(_LOCK) as conn:
-        for event_id, reason in reasons.items():
-            conn.execute(
-                t.update()
-                .where(t.c.id == event_id)
-                .values(
-                    status="dead",
-                    attempts=t.c.attempts + 1,
-                    lease_until=None,
-                    last_error=reason[:2000],
-                    updated_at=at,
-                )
-            )
+    with store.write(_QUEUE.lock) as conn:
+        _QUEUE.park(conn, reasons, naive_utc(now))
 
 
 def requeue_dead(store: Store, *, now: datetime) -> int:
     """Every dead event gets a fresh round of attempts, due now; returns how many."""
-    t = events_table
-    at = _naive(now)
-    with store.write(_LOCK) as conn:
-        result = conn.execute(
-            t.update()
-            .where(t.c.status == "dead")
-            .values(status="pending", attempts=0, next_attempt_at=at, updated_at=at)
-        )
-    return int(result.rowcount)
+    with store.write(_QUEUE.lock) as conn:
+        return _QUEUE.requeue(conn, naive_utc(now))
 
 
 def retry(store: Store, event_id: int, *, now: datetime) -> InboxEvent:
     """Give a dead (or done) event a fresh round of attempts, due now."""
     t = events_table
-    at = _naive(now)
-    with store.write(_LOCK) as conn:
-        row = conn.execute(sa.select(t).where(t.c.id == event_id)).one_or_none()
-        if row is None:
+    with store.write(_QUEUE.lock) as conn:
+        if conn.execute(sa.select(t.c.id).where(t.c.id == event_id)).first() is None:
             raise UnknownInboxEventError(event_id)
-        if row.status in ("dead", "done"):
-            conn.execute(
-                t.update()
-                .where(t.c.id == event_id)
-                .values(status="pending", attempts=0, next_attempt_at=at, updated_at=at)
-            )
+        _QUEUE.requeue(conn, naive_utc(now), statuses=("dead", "done"), ids=[event_id])
         updated = conn.execute(sa.select(t).where(t.c.id == event_id)).one()
     return _event(updated)
 
@@ -530,11 +458,8 @@ def list_events(
     unknown = set(statuses) - set(EVENT_STATUSES)
     if unknown:
         raise ValueError(f"unknown event status {sorted(unknown)}; use {', '.join(EVENT_STATUSES)}")
-    t = events_table
     with store.read() as conn:
-        rows = conn.execute(
-            sa.select(t).where(t.c.status.in_(list(statuses))).order_by(t.c.id).limit(limit)
-        ).all()
+        rows = _QUEUE.listed(conn, statuses, limit)
     return [_event(row) for row in rows]
 
 
@@ -563,12 +488,9 @@ def list_messages(
 
 
 def stats(store: Store) -> InboxStats:
-    e, m = events_table, messages_table
+    m = messages_table
     with store.read() as conn:
-        counts = {
-            str(row[0]): int(row[1])
-            for row in conn.execute(sa.select(e.c.status, sa.func.count()).group_by(e.c.status))
-        }
+        counts = _QUEUE.counts(conn)
         messages = {
             str(row[0]): int(row[1])
             for row in conn.execute(sa.select(m.c.status, sa.func.count()).group_by(m.c.status))

@@ -58,6 +58,7 @@ from storage.outbox import (
 )
 from storage.store import Store
 from tools.loyalty.config import ProgramFile
+from tools.loyalty.delivery import send_in_halves
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.ledger import MEWS_PUSH_KIND, ensure_account, ledger_lock_key, post_entry
 from tools.loyalty.ledger_model import Source
@@ -71,7 +72,7 @@ from tools.loyalty.stays import (
     lazy_programs,
     reverse_stay_accrual_spec,
 )
-from tools.mews import MewsAPIError, MewsClient, MewsError
+from tools.mews import MewsClient
 from tools.mews.models import LoyaltyMembership, LoyaltyMembershipUpdateParameters, UpdateValue
 
 __all__ = [
@@ -283,27 +284,21 @@ class OutboxDispatcher:
         tally: _Tally,
         outcomes: list[Delivered | Undelivered],
     ) -> None:
-        updates = [
-            LoyaltyMembershipUpdateParameters(
-                loyalty_membership_id=p.membership_id, points=UpdateValue[int](value=p.points)
-            )
-            for p in group
-        ]
-        tally.requests += 1
-        try:
+        async def update(pushes: list[_Push]) -> list[Delivered]:
+            tally.requests += 1
+            updates = [
+                LoyaltyMembershipUpdateParameters(
+                    loyalty_membership_id=p.membership_id, points=UpdateValue[int](value=p.points)
+                )
+                for p in pushes
+            ]
             await self.mews.loyalty_memberships.update(updates, chain_id=chain_id)
-        except MewsAPIError as exc:
-            if exc.status == 400 and len(group) > 1:
-                middle = len(group) // 2
-                await self._send(chain_id, group[:middle], tally, outcomes)
-                await self._send(chain_id, group[middle:], tally, outcomes)
-                return
-            outcomes.extend(self._failed(push.command, str(exc)) for push in group)
-            return
-        except MewsError as exc:
-            outcomes.extend(self._failed(push.command, str(exc)) for push in group)
-            return
-        outcomes.extend(Delivered(push.command.id, {"Points": push.points}) for push in group)
+            return [Delivered(p.command.id, {"Points": p.points}) for p in pushes]
+
+        def failed(pushes: list[_Push], exc: Exception) -> list[Undelivered]:
+            return [self._failed(push.command, str(exc)) for push in pushes]
+
+        outcomes.extend(await send_in_halves(group, update, failed))
 
     def _failed(self, command: OutboxCommand, error: str) -> Undelivered:
         return Undelivered(command.id, error, self.max_attempts)

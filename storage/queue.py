@@ -1,0 +1,193 @@
+"""A leased work queue over one table: the outbox and the webhook inbox are two of them.
+
+An item moves `pending -> in_flight -> done`, or back to `pending` after a failure (exponential
+backoff) and to `dead` once its attempts are spent or when it is parked; `requeue_dead` gives dead
+items a fresh round. A claim is a lease: an item whose lease ran out (its worker died) is due
+again. Every method runs inside the caller's write transaction, which holds `WorkQueue.lock`.
+
+The table carries `work_item_columns()` after its own columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Row
+
+__all__ = ["STATUSES", "WorkQueue", "naive_utc", "retry_after_failure", "work_item_columns"]
+
+STATUSES: Final = ("pending", "in_flight", "done", "dead")
+
+_IDS_PER_STATEMENT: Final = 500
+_ERROR_CHARS: Final = 2000
+
+
+def work_item_columns() -> list[sa.Column[Any]]:
+    """The columns the queue reads and writes (fresh objects: a column belongs to one table)."""
+    return [
+        sa.Column("status", sa.String(16), nullable=False),  # pending | in_flight | done | dead
+        sa.Column("attempts", sa.Integer, nullable=False, default=0),
+        sa.Column("next_attempt_at", sa.DateTime, nullable=False),
+        sa.Column("lease_until", sa.DateTime, nullable=True),
+        sa.Column("last_error", sa.Text, nullable=True),
+        sa.Column("result", sa.Text, nullable=True),
+        sa.Column("created_at", sa.DateTime, nullable=False),
+        sa.Column("updated_at", sa.DateTime, nullable=False),
+    ]
+
+
+def naive_utc(at: datetime) -> datetime:
+    """Times are stored as naive UTC (both databases compare them the same way)."""
+    return at.replace(tzinfo=None) if at.tzinfo else at
+
+
+def retry_after_failure(
+    attempts: int, max_attempts: int, base_delay: timedelta, max_delay: timedelta
+) -> tuple[str, timedelta]:
+    """After the `attempts`-th failure: `dead` once the budget is spent, else `pending` again
+    after an exponential backoff capped at `max_delay`."""
+    status = "dead" if attempts >= max_attempts else "pending"
+    return status, min(max_delay, base_delay * (2 ** (attempts - 1)))
+
+
+@dataclass(frozen=True)
+class WorkQueue:
+    """The queue operations over `table`; writers take `lock` (`Store.write(queue.lock)`)."""
+
+    table: sa.Table
+    lock: str
+
+    def claim(
+        self,
+        conn: Connection,
+        at: datetime,
+        *,
+        limit: int,
+        lease: timedelta,
+        where: Sequence[sa.ColumnElement[bool]] = (),
+    ) -> list[Row[Any]]:
+        """Lease up to `limit` due items (oldest first) that also match `where`."""
+        t = self.table
+        due = sa.and_(t.c.status == "pending", t.c.next_attempt_at <= at)
+        query = sa.select(t).where(sa.or_(due, self._lapsed(at)), *where)
+        rows = list(conn.execute(query.order_by(t.c.id).limit(limit)).all())
+        ids = [row.id for row in rows]
+        for start in range(0, len(ids), _IDS_PER_STATEMENT):
+            conn.execute(
+                t.update()
+                .where(t.c.id.in_(ids[start : start + _IDS_PER_STATEMENT]))
+                .values(status="in_flight", lease_until=at + lease, updated_at=at)
+            )
+        return rows
+
+    def release_lapsed(self, conn: Connection, at: datetime) -> None:
+        """Every item whose lease ran out is pending again."""
+        t = self.table
+        conn.execute(
+            t.update()
+            .where(self._lapsed(at))
+            .values(status="pending", lease_until=None, updated_at=at)
+        )
+
+    def complete(
+        self,
+        conn: Connection,
+        results: Mapping[int, str | None],
+        at: datetime,
+        *,
+        clear_error: bool = False,
+    ) -> None:
+        """Mark items done, each with its result text; `clear_error` forgets the last failure."""
+        if not results:
+            return
+        t = self.table
+        values: dict[str, Any] = {"status": "done", "lease_until": None, "updated_at": at}
+        if clear_error:
+            values["last_error"] = None
+        conn.execute(
+            t.update().where(t.c.id == sa.bindparam("item_id")).values(**values),
+            [{"item_id": item_id, "result": result} for item_id, result in results.items()],
+        )
+
+    def fail(
+        self,
+        conn: Connection,
+        item_id: int,
+        error: str,
+        at: datetime,
+        *,
+        max_attempts: int,
+        base_delay: timedelta,
+        max_delay: timedelta,
+    ) -> str:
+        """Record a failed attempt: back off, or `dead` once the budget is spent; the status."""
+        t = self.table
+        attempts = conn.execute(sa.select(t.c.attempts).where(t.c.id == item_id)).scalar_one() + 1
+        status, delay = retry_after_failure(attempts, max_attempts, base_delay, max_delay)
+        conn.execute(
+            t.update()
+            .where(t.c.id == item_id)
+            .values(
+                status=status,
+                attempts=attempts,
+                lease_until=None,
+                next_attempt_at=at + delay,
+                last_error=error[:_ERROR_CHARS],
+                updated_at=at,
+            )
+        )
+        return status
+
+    def park(self, conn: Connection, reasons: Mapping[int, str], at: datetime) -> None:
+        """Move items straight to `dead` (retrying cannot help; a person has to look)."""
+        t = self.table
+        for item_id, reason in reasons.items():
+            conn.execute(
+                t.update()
+                .where(t.c.id == item_id)
+                .values(
+                    status="dead",
+                    attempts=t.c.attempts + 1,
+                    lease_until=None,
+                    last_error=reason[:_ERROR_CHARS],
+                    updated_at=at,
+                )
+            )
+
+    def requeue(
+        self,
+        conn: Connection,
+        at: datetime,
+        *,
+        statuses: Sequence[str] = ("dead",),
+        ids: Sequence[int] | None = None,
+    ) -> int:
+        """Give items in `statuses` (all, or those of `ids`) a fresh round, due now; how many."""
+        t = self.table
+        query = t.update().where(t.c.status.in_(list(statuses)))
+        if ids is not None:
+            query = query.where(t.c.id.in_(list(ids)))
+        result = conn.execute(
+            query.values(status="pending", attempts=0, next_attempt_at=at, updated_at=at)
+        )
+        return int(result.rowcount)
+
+    def listed(self, conn: Connection, statuses: Sequence[str], limit: int) -> list[Row[Any]]:
+        """Items in `statuses`, oldest first."""
+        t = self.table
+        query = sa.select(t).where(t.c.status.in_(list(statuses))).order_by(t.c.id).limit(limit)
+        return list(conn.execute(query).all())
+
+    def counts(self, conn: Connection) -> dict[str, int]:
+        """How many items each status has (absent: none)."""
+        t = self.table
+        rows = conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
+        return {str(status): int(count) for status, count in rows}
+
+    def _lapsed(self, at: datetime) -> sa.ColumnElement[bool]:
+        t = self.table
+        return sa.and_(t.c.status == "in_flight", t.c.lease_until < at)
