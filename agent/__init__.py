@@ -6,7 +6,7 @@
     async with connect_mcp(server) as tools:
         result = await run_agent(model, tools, "How many points does Emma have?")
 
-Names are imported on first use, so that `import agent.cli` stays fast for commands that
+Names are imported on first use, so that `import app.cli` stays fast for commands that
 never run the agent.
 """
 

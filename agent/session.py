@@ -1,32 +1,27 @@
 """An assistant session: the model, the MCP tools, the principal, the system prompt, the history.
 
-    options = SessionOptions(model="scripted:demo.yaml", principal="carol")
-    async with open_session(options) as session:
-        result = await session.ask("How many points does Emma Novak have?")
-        result = await session.ask("And when do they expire?")     # history is kept
+    session = Session(model, tools, principal, policy, system_prompt(policy, principal, ...))
+    result = await session.ask("How many points does Emma Novak have?")
+    result = await session.ask("And when do they expire?")     # history is kept
 
-The MCP server is, by default, the product's own server run in memory on the embedded
-sandbox (or on real Mews when `MEWS_*` is set), acting as the principal; `mcp_url` (streamable
-HTTP with a bearer token) or `mcp_command` (stdio) connect to a running one instead, whose
-token or `--role` decides who the calls run as.
+`app.session.open_session` builds one for a command (the model, the MCP server, the principal).
 
-The model never acts as the person: on the in-memory server its tool calls run as the delegated
-principal "assistant for carol" (`policies.delegate`), on a connection of its own, while the
-session's own connection (`call_tool`, `/approve`, confirming proposals) runs as the person. In
-`recommend` mode the model's writes come back as proposals (`agent.proposals`) that the person
-confirms (`Session.confirm`: the same tool and arguments, now as the person, under their own
-policy) or discards. A remote server (`mcp_url`, `mcp_command`) decides by its own token.
+The model never acts as the person: on an in-memory server its tool calls run as the delegated
+principal "assistant for carol" (`policies.delegate`, see `delegated`), on a connection of its
+own (`model_tools`), while the session's own connection (`call_tool`, `/approve`, confirming
+proposals) runs as the person. In `recommend` mode the model's writes come back as proposals
+(`agent.proposals`) that the person confirms (`Session.confirm`: the same tool and arguments, now
+as the person, under their own policy) or discards. A remote server decides by its own token.
 
-The model is built before anything is opened, so a missing model configuration stops the
-command at once with `ModelNotConfigured`. `decide_approval` is never offered to the model:
-approving is a human decision, taken with `/approve` in `loyalty chat` (which calls the tool as
-the chatting principal; the policy layer refuses one's own requests).
+`decide_approval` is never offered to the model: approving is a human decision, taken with
+`/approve` in `loyalty chat` (which calls the tool as the chatting principal; the policy layer
+refuses one's own requests).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -34,10 +29,8 @@ from typing import TYPE_CHECKING, Any
 from agent.errors import ConfigError
 from agent.events import OnEvent
 from agent.loop import run_agent
-from agent.mcp_connect import connect_mcp
 from agent.mcp_tools import McpToolset, ToolOutcome, Toolset
 from agent.models.base import ChatModel
-from agent.models.spec import model_from_spec
 from agent.models.types import JsonObject, Message, ToolSpec, UserMessage
 from agent.proposals import Proposal, ProposalBook, ProposingTools
 from agent.records import RunLimits, RunResult
@@ -48,50 +41,22 @@ if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
     from policies import Policy, Principal
-    from tools.runtime import LoyaltyRuntime
 
 __all__ = [
     "HIDDEN_FROM_MODEL",
-    "SESSION_TOOLSETS",
     "ModelTools",
     "ServerFactory",
     "Session",
-    "SessionOptions",
-    "default_principal_name",
-    "open_session",
+    "delegated",
     "policy_summary",
-    "runtime_server",
     "system_prompt",
 ]
 
 HIDDEN_FROM_MODEL = frozenset({"decide_approval"})
 """Tools the model is never offered; people call them (see the module docstring)."""
 
-DEFAULT_ROLE = "staff"
-
 ServerFactory = Callable[["Principal"], AbstractAsyncContextManager["Server[Any] | MCPServer"]]
 """Opens the MCP server that acts for a principal (the embedded default, or one in a test)."""
-
-
-@dataclass(frozen=True)
-class SessionOptions:
-    """What `loyalty ask`/`chat` options select; every field may be left at its default."""
-
-    model: str | None = None
-    """A `--model` spec: `scripted:PATH`, `openai:NAME`, `NAME`; default `LOYALTY_MODEL`."""
-    principal: str | None = None
-    """A name under `[principals]` of the policy; default the first staff principal."""
-    mcp_url: str | None = None
-    mcp_token: str | None = None
-    mcp_command: str | None = None
-    limits: RunLimits = field(default_factory=RunLimits)
-
-    def check(self) -> None:
-        """Raise `ConfigError` for contradictory options (before anything is opened)."""
-        if self.mcp_url and self.mcp_command:
-            raise ConfigError("give --mcp-url or --mcp-command, not both")
-        if self.mcp_token and not self.mcp_url:
-            raise ConfigError("--mcp-token is only sent to a server given by --mcp-url")
 
 
 class ModelTools:
@@ -182,139 +147,6 @@ class Session:
         return await self.tools.call(name, arguments)
 
 
-@asynccontextmanager
-async def open_session(
-    options: SessionOptions,
-    *,
-    model: ChatModel | None = None,
-    server: ServerFactory | None = None,
-    policy: Policy | None = None,
-    today: date | None = None,
-) -> AsyncIterator[Session]:
-    """Open a session; `model`, `server` and `policy` replace what the options would build.
-
-    Without `server` and without a remote server in the options, the product's server runs
-    in memory on a `LoyaltyRuntime` opened from the environment (its policy, effective mode
-    and clock then shape the system prompt). Raises `ConfigError` (`ModelNotConfigured`,
-    `ScriptError`, `McpConnectError` included) for anything that stops the session from
-    starting; the message says what to do.
-    """
-    options.check()
-    chat_model = model if model is not None else model_from_spec(options.model)
-    async with AsyncExitStack() as stack:
-        close = getattr(chat_model, "aclose", None)
-        if model is None and close is not None:
-            stack.push_async_callback(close)  # the HTTP client of an OpenAI-compatible model
-        runtime = None
-        if server is None and not (options.mcp_url or options.mcp_command):
-            runtime = await stack.enter_async_context(_open_runtime())
-            policy = runtime.policy
-            server = runtime_server(runtime)
-        policy = policy or _load_policy()
-        principal = _principal(policy, options.principal)
-        tools = await stack.enter_async_context(_connect(options, principal, server))
-        remote = bool(options.mcp_url or options.mcp_command)
-        agent: Principal | None = None
-        model_tools: McpToolset | None = None
-        if not remote and server is not None:
-            agent = delegated(policy, principal)
-            model_tools = await stack.enter_async_context(_in_memory(server, agent))
-        mode = runtime.guard.mode().mode if runtime is not None else policy.mode
-        day = today or (runtime.clock.now().date() if runtime is not None else date.today())
-        yield Session(
-            model=chat_model,
-            tools=tools,
-            principal=principal,
-            policy=policy,
-            system_prompt=system_prompt(policy, principal, today=day, mode=mode, agent=agent),
-            limits=options.limits,
-            remote=remote,
-            agent=agent,
-            model_tools=model_tools,
-        )
-
-
-def _connect(
-    options: SessionOptions, principal: Principal, server: ServerFactory | None
-) -> AbstractAsyncContextManager[McpToolset]:
-    if options.mcp_url:
-        return connect_mcp(url=options.mcp_url, token=options.mcp_token or None)
-    if options.mcp_command:
-        return connect_mcp(command=options.mcp_command)
-    if server is None:
-        raise ConfigError("no MCP server to connect to")
-    return _in_memory(server, principal)
-
-
-@asynccontextmanager
-async def _in_memory(factory: ServerFactory, principal: Principal) -> AsyncIterator[McpToolset]:
-    async with factory(principal) as server, connect_mcp(server) as tools:
-        yield tools
-
-
-@asynccontextmanager
-async def _open_runtime() -> AsyncIterator[LoyaltyRuntime]:
-    """The runtime from the environment (store, policy, program file, Mews or the sandbox)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from policies import PolicyError
-    from storage.store import StoreError
-    from tools.loyalty import ProgramConfigError
-    from tools.mews import MewsConfigurationError
-    from tools.runtime import LoyaltyRuntime
-
-    try:
-        runtime = await LoyaltyRuntime.open()
-    except (PolicyError, ProgramConfigError, MewsConfigurationError) as exc:
-        raise ConfigError(str(exc)) from None
-    except (StoreError, SQLAlchemyError) as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ConfigError(f"cannot open the database: {first}") from None
-    async with runtime:
-        yield runtime
-
-
-def runtime_server(runtime: LoyaltyRuntime) -> ServerFactory:
-    """A factory of in-memory servers on `runtime`, one per principal."""
-
-    @asynccontextmanager
-    async def open_server(principal: Principal) -> AsyncIterator[Server[Any]]:
-        from tools.server import create_server
-
-        yield create_server(runtime, principal=principal, toolsets=SESSION_TOOLSETS)
-
-    return open_server
-
-
-SESSION_TOOLSETS = ("member", "approvals", "campaigns")
-"""The assistant works with members, approvals, campaigns and upsell; administration stays with
-`loyalty serve`."""
-
-
-def default_principal_name(policy: Policy) -> str:
-    """The first principal (by name) with the staff role."""
-    staff = sorted(name for name, role in policy.principals.items() if role == DEFAULT_ROLE)
-    if not staff:
-        raise ConfigError(
-            f"the policy names no principal with the {DEFAULT_ROLE!r} role; pass --as NAME"
-        )
-    return staff[0]
-
-
-def _principal(policy: Policy, name: str | None) -> Principal:
-    from agent.identity import proven_name
-    from policies import UnknownPrincipalError, resolve_principal
-
-    chosen = proven_name(policy, name) or default_principal_name(policy)
-    try:
-        return resolve_principal(policy, chosen)
-    except UnknownPrincipalError:
-        known = ", ".join(sorted(policy.principals))
-        raise ConfigError(
-            f"unknown principal {chosen!r} (--as): the policy knows {known}"
-        ) from None
-
-
 def delegated(policy: Policy, principal: Principal) -> Principal:
     """The principal the model runs as for `principal` (`ConfigError` when the policy names no
     agent to delegate to)."""
@@ -327,15 +159,6 @@ def delegated(policy: Policy, principal: Principal) -> Principal:
             f"the model acts as delegation.agent {policy.delegation.agent!r} on behalf of "
             f"{principal.name}, but the policy cannot form that principal ({exc})"
         ) from None
-
-
-def _load_policy() -> Policy:
-    from policies import PolicyFileError, load_policy
-
-    try:
-        return load_policy()
-    except PolicyFileError as exc:
-        raise ConfigError(str(exc)) from None
 
 
 def system_prompt(

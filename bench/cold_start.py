@@ -119,7 +119,7 @@ def _measure(tree: Path, runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as raw:
         tmp = Path(raw)
         env = _env(tree, tmp)
-        serve = [sys.executable, "-m", "agent.cli", "serve", "--as", "carol"]
+        serve = [sys.executable, "-m", "app.cli", "serve", "--as", "carol"]
         _first_list(serve, env, tree)  # makes the sandbox state file, unmeasured
         minimal = tmp / "minimal_server.py"
         minimal.write_text(MINIMAL_SERVER)
@@ -131,7 +131,7 @@ def _measure(tree: Path, runs: int) -> dict[str, float]:
             base.append(_first_list([sys.executable, str(minimal)], env, tree)[0])
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "agent.cli", "--help"],
+                [sys.executable, "-m", "app.cli", "--help"],
                 env=env,
                 cwd=tree,
                 capture_output=True,

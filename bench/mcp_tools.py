@@ -133,7 +133,7 @@ async def _stdio(n: int, root: Path) -> dict[str, list[float]]:
     }
     params = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "agent.cli", "serve", "--as", "carol"],
+        args=["-m", "app.cli", "serve", "--as", "carol"],
         env=env,
     )
     results: dict[str, list[float]] = {}

@@ -79,7 +79,7 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
 def _start_sandbox(customers: int, state: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     cmd = [
-        sys.executable, "-m", "agent.cli", "sandbox",
+        sys.executable, "-m", "app.cli", "sandbox",
         "--port", str(port), "--customers", str(customers), "--state", str(state), "--reset",
     ]  # fmt: skip
     process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from agent import connect_mcp
-from agent.cli import app
+from app.cli import app
 from tools.sandbox import Sandbox
 
 README = Path(__file__).resolve().parents[1] / "README.md"

@@ -6,13 +6,12 @@
 
 What it holds: the state store (`LOYALTY_DATABASE_URL`, migrated for the policy layer, the
 outbox, the ledger, the offer drafts and the campaigns), the policy (`LOYALTY_POLICY_FILE`), the
-program file (`LOYALTY_PROGRAM_FILE`), a Mews client (the one given; else an in-process client of
-the given sandbox; else real Mews from `MEWS_*` through `open_mews()`; else the embedded sandbox
-kept in the user data directory, reached in-process with the portfolio token and saved on
-close), the facts loader, the guard with every write action registered, and the outbox
-dispatcher and the notice dispatcher (Mews tasks and guest-profile notes). `after_write()` drains
-the outbox so Mews shows a new balance at once; a delivery that fails stays in the outbox and is
-retried on the next drain.
+program file (`LOYALTY_PROGRAM_FILE`), a Mews client (the one given, else an in-process client
+of the given sandbox; which Mews a process talks to is chosen by `app.runtime`), the facts
+loader, the guard with every write action registered, and the outbox dispatcher and the notice
+dispatcher (Mews tasks and guest-profile notes). `after_write()` drains the outbox so Mews shows
+a new balance at once; a delivery that fails stays in the outbox and is retried on the next
+drain.
 """
 
 from __future__ import annotations
@@ -34,14 +33,6 @@ from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher
 from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
-from tools.loyalty.connect import (
-    enterprise_clients,
-    open_mews,
-    resolve_chains,
-    sandbox_state_path,
-    scope_from_env,
-    uses_real_mews,
-)
 from tools.loyalty.ledger import MEWS_PUSH_KIND
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import LEDGER_SYNC_ACTIONS, OutboxDispatcher
@@ -50,7 +41,7 @@ from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
 if TYPE_CHECKING:  # the simulator loads only when the embedded sandbox runs (cold start)
     from tools.sandbox import Integration, Sandbox
 
-__all__ = ["LoyaltyRuntime", "WebhookEvent", "sandbox_client"]
+__all__ = ["SANDBOX_BASE_URL", "LoyaltyRuntime", "WebhookEvent", "sandbox_client"]
 
 
 class WebhookEvent(Protocol):
@@ -101,17 +92,6 @@ def sandbox_client(
     )
 
 
-def sandbox_enterprise_clients(sandbox: Sandbox) -> dict[str, MewsClient]:
-    """The portfolio integration's own token for each hotel of the sandbox chain (the UK hotel
-    first: tasks with no hotel of their own go there), for what portfolio tokens may not call."""
-    from tools.sandbox import PORTFOLIO_HOTELS, STORY
-
-    return {
-        token.enterprise_id: sandbox_client(sandbox, token, chain_ids=(STORY.chain_id,))
-        for token in PORTFOLIO_HOTELS
-    }
-
-
 def _closing(stack: AsyncExitStack, client: MewsClient) -> MewsClient:
     stack.push_async_callback(client.aclose)
     return client
@@ -151,14 +131,14 @@ class LoyaltyRuntime:
     ) -> LoyaltyRuntime:
         """Open everything; the caller closes it (`aclose()` or `async with`).
 
+        `mews`: the client to use (its owner closes it); without it, a client of `sandbox`,
+        the in-process simulator, is made (and closed with the runtime).
+
         `read_audit_batch`: read records appended to the audit chain together (a server
         passes `SERVE_READ_AUDIT_BATCH`; see `policies.read_audit`); flushed on close.
         `enterprise_mews`: single-enterprise clients by enterprise id, for `tasks/add` and
         `orders/add` when `mews` is a portfolio connection (the first is where tasks with no
         reservation go)."""
-        if mews is not None and sandbox is not None:
-            raise ValueError("give a Mews client or a sandbox, not both")
-        given_clock = clock
         clock = clock or SystemClock()
         policy = load_policy(None if policy_file is None else Path(policy_file))
         programs = load_program_file(program_file)
@@ -168,31 +148,10 @@ class LoyaltyRuntime:
             stack.callback(store.dispose)
             store.migrate([LEDGER, OFFERS, CAMPAIGNS])
             singles: dict[str, MewsClient] = dict(enterprise_mews or {})
-            if mews is None and sandbox is None and not uses_real_mews():
-                # The embedded sandbox (the state file `loyalty sandbox` serves too): the whole
-                # chain through the portfolio token, as `open_mews()` does, plus each hotel's
-                # own token for `tasks/add` and `orders/add`, which portfolio tokens cannot call.
-                from tools.sandbox import PORTFOLIO, STORY, Sandbox
-
-                sandbox = Sandbox.open(sandbox_state_path())
-                stack.callback(sandbox.persist)
-                if given_clock is None:
-                    # One time for the whole embedded world: advancing the sandbox clock
-                    # (`POST /_sandbox/clock`, kept in its state file) moves ours too, so
-                    # windows, expiry and campaign reports follow it.
-                    clock = sandbox.clock
-                mews = _closing(
-                    stack, sandbox_client(sandbox, PORTFOLIO, chain_ids=(STORY.chain_id,))
-                )
-                for enterprise, client in sandbox_enterprise_clients(sandbox).items():
-                    singles[enterprise] = _closing(stack, client)
-            elif mews is None and sandbox is not None:
+            if mews is None:
+                if sandbox is None:
+                    raise ValueError("give a Mews client or a sandbox")
                 mews = _closing(stack, sandbox_client(sandbox))
-            elif mews is None:
-                mews = await stack.enter_async_context(open_mews())
-                await resolve_chains(mews)
-                for enterprise, client in enterprise_clients(mews, scope_from_env()).items():
-                    singles[enterprise] = _closing(stack, client)
             loader = MewsFactsLoader(mews, store, programs, clock=clock)
             directory = MembershipDirectory(mews, store, programs)
             # An admin write to programs or tiers refreshes the loader's copy too.

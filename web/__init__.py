@@ -1,6 +1,8 @@
 """The staff web app (`loyalty web`): chat with the assistant, member card, approvals, audit.
 
-    app = create_app(WebConfig(users=load_users(users_path()), open_runtime=..., model_factory=...))
+    config = WebConfig(users=load_users(users_path()), open_runtime=..., model_factory=...,
+                       chat_server=...)
+    app = create_app(config)
 
 Modules: `app` (routes, session middleware), `chat` (per-user conversations and streamed runs),
 `members` (member card and approval decisions through the MCP server), `security` (signed

@@ -1,6 +1,7 @@
 """The staff web app: sign-in, chat with the assistant, member card, approvals, audit.
 
-    app = create_app(WebConfig(users=load_users(path), open_runtime=..., model_factory=...))
+    config = WebConfig(users=load_users(path), open_runtime=..., model_factory=..., chat_server=...)
+    app = create_app(config)
 
 Every page and action checks on the server who is signed in and what their role may do; every
 form carries a CSRF token. The approvals inbox and the audit view are for roles with the
@@ -35,6 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agent.session import ServerFactory
 from policies import Principal, principal_for_role, records, verify
 from tools.actions.approval_views import age_text, describe_approvals
 from tools.runtime import LoyaltyRuntime
@@ -77,6 +79,9 @@ class WebConfig:
     users: Mapping[str, User]
     open_runtime: Callable[[], AbstractAsyncContextManager[LoyaltyRuntime]]
     model_factory: ModelFactory
+    chat_server: Callable[[LoyaltyRuntime], ServerFactory]
+    """The MCP server of the chat on the app's runtime, one per principal (the command line's
+    `app.session.runtime_server`, so that the web chat and `loyalty chat` offer the same tools)."""
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     banner: str | None = None
     """A line shown on every page (e.g. that the accounts are throwaway demo ones)."""
@@ -806,7 +811,9 @@ def create_app(config: WebConfig) -> Starlette:
             runtime.store.migrate([WEB_CHAT])
             _use_formats(state.templates, Formats(runtime.policy.tz))
             state.templates.globals.update(names.lookups(runtime.programs))
-            state.chat = ChatService(runtime, config.model_factory, group)
+            state.chat = ChatService(
+                runtime, config.chat_server(runtime), config.model_factory, group
+            )
             try:
                 yield
             finally:

@@ -7,7 +7,8 @@ status, a one-line result summary, the approval id when one was created), then `
 
 Each run opens an in-memory MCP session on the shared runtime for the model, which acts as the
 delegated principal "assistant for NAME" (the same server, delegation and system prompt as
-`loyalty chat`, see `agent.session`), with the history so far. In `recommend` mode the model's
+`loyalty chat`: the app that builds the web app passes `app.session.runtime_server`), with the
+history so far. In `recommend` mode the model's
 writes are proposals: their cards carry the proposal id, and the user confirms one (`settle`:
 the same tool and arguments, called as the user, under the user's own policy) or discards it.
 A restart forgets every conversation; the audit log and approvals stay in the database.
@@ -35,7 +36,7 @@ from agent.models.base import ChatModel
 from agent.models.types import JsonObject, Message, TextDelta
 from agent.proposals import Proposal, ProposalBook
 from agent.records import RunLimits, RunResult, ToolCallRecord
-from agent.session import Session, delegated, runtime_server, system_prompt
+from agent.session import ServerFactory, Session, delegated, system_prompt
 from policies import Principal
 from tools.runtime import LoyaltyRuntime
 from web.conversations import ConversationStore
@@ -163,12 +164,14 @@ class ChatService:
     def __init__(
         self,
         runtime: LoyaltyRuntime,
+        server: ServerFactory,
         model_factory: ModelFactory,
         task_group: TaskGroup,
         *,
         limits: RunLimits | None = None,
     ) -> None:
         self.runtime = runtime
+        self.server = server
         self.model_factory = model_factory
         self.stored = ConversationStore(runtime.store)
         self.task_group = task_group
@@ -277,7 +280,7 @@ class ChatService:
         agent = delegated(runtime.policy, principal)
         try:
             async with (
-                runtime_server(runtime)(agent) as server,
+                self.server(agent) as server,
                 connect_mcp(server) as connected,
             ):
                 tools = _RecordingTools(connected)
@@ -326,7 +329,7 @@ class ChatService:
         if decision == "discard":
             return Settled(proposal, decision)
         async with (
-            runtime_server(self.runtime)(principal) as server,
+            self.server(principal) as server,
             connect_mcp(server) as connected,
         ):
             outcome = await connected.call(proposal.tool, proposal.arguments)

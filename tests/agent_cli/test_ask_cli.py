@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agent.cli import app
+from app.cli import app
 from tests.agent.fake_openai import FakeOpenAIServer, completion
 from tools.sandbox import STORY
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from agent.cli import app
+from app.cli import app
 from policies.config import render_toml
 from tests.policies.support import policy_data
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
+from app.cli import app
 from tests.agent_cli.test_ask_cli import AWARD, write_script
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ import pytest
 from agent import FunctionChatModel, tool_turn
 from agent.models.scripted import Turn
 from agent.models.types import Message, SystemMessage, ToolMessage, ToolSpec
-from agent.session import SessionOptions, open_session
+from app.session import SessionOptions, open_session
 from tools.sandbox import STORY
 
 pytestmark = pytest.mark.anyio

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Console
 
-from agent.commands._progress import working
+from app.commands._progress import working
 
 
 def test_nothing_is_printed_when_stderr_is_not_a_terminal(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from agent.cli import app
+from app.cli import app
 from tools.report import CSV_FILES
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ import pytest
 
 from agent import ConfigError, ScriptedChatModel, tool_turn
 from agent.models.types import UserMessage
-from agent.session import SessionOptions, open_session
+from app.session import SessionOptions, open_session
 from tests.agent_cli.fakes import Desk
 
 pytestmark = pytest.mark.anyio

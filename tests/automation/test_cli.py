@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from agent.cli import app
+from app.cli import app
 from storage.store import Store
 from tools.automation import INBOX, inbox
 

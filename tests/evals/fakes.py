@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.evals.state import Projection
-from agent.evals.tasks import Task
 from agent.mcp_tools import ToolOutcome
 from agent.models import ToolSpec
+from evals.state import Projection
+from evals.task_files import Task
 from policies import AuditRecord, ChainReport, Policy, load_policy
 
 _NOW = datetime(2026, 3, 16, tzinfo=UTC)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
 from agent.errors import ModelNotConfigured
-from agent.evals.tasks import TaskFileError
+from app.cli import app
+from evals.task_files import TaskFileError
 from tests.agent.fake_openai import FakeOpenAIServer, completion
 from tests.evals.test_tasks_run import TASKS_DIR
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from agent.evals.grading import _must_not_say, _must_say, _tool_calls, normalize_text
-from agent.evals.tasks import ToolCallSpec
 from agent.records import ToolCallRecord
+from evals.grading import _must_not_say, _must_say, _tool_calls, normalize_text
+from evals.task_files import ToolCallSpec
 
 
 def _call(name: str, **arguments: object) -> ToolCallRecord:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent.evals.metrics import Price, PriceTable, TrialStats, pass_hat_k, percentile, summarize
+from evals.metrics import Price, PriceTable, TrialStats, pass_hat_k, percentile, summarize
 
 
 def _trial(

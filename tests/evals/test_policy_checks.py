@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from agent.evals.policy_checks import count_policy
+from evals.policy_checks import count_policy
 from policies import AuditRecord, Policy, parse_policy
 from policies.config import DEFAULT_POLICY_PATH
 

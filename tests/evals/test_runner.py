@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.evals.controls import run_controls
-from agent.evals.report import render_summary, write_report
-from agent.evals.runner import EvalConfig, run_eval
-from agent.evals.tasks import Task
 from agent.models import FunctionChatModel
+from evals.controls import run_controls
+from evals.report import render_summary, write_report
+from evals.runner import EvalConfig, run_eval
+from evals.task_files import Task
 from tests.evals.fakes import FakeWorld, fake_world
 
 TASK = {
@@ -153,8 +153,8 @@ async def test_a_write_that_escapes_the_policy_fails_the_trial_and_the_gate() ->
 
 @pytest.mark.anyio
 async def test_the_llm_user_plays_the_persona_and_stops() -> None:
-    from agent.evals.users import STOP
     from agent.models import Message, SystemMessage, ToolSpec
+    from evals.users import STOP
 
     seen: list[tuple[Message, ...]] = []
 
@@ -176,7 +176,7 @@ async def test_the_llm_user_plays_the_persona_and_stops() -> None:
 
 @pytest.mark.anyio
 async def test_a_task_whose_world_cannot_be_built_stops_the_run_naming_it() -> None:
-    from agent.evals.world import WorldSetupError, open_world
+    from evals.world import WorldSetupError, open_world
 
     data = dict(TASK, negative_controls=[], initial={"memberships": {"nobody": {"points": 1}}})
     with pytest.raises(WorldSetupError, match=r"task award: initial\.memberships\.nobody"):

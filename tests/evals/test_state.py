@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agent.evals.state import Projection, compare_delta, delta
-from agent.evals.tasks import StateDelta
+from evals.state import Projection, compare_delta, delta
+from evals.task_files import StateDelta
 
 
 def _world(points: int, ledger: dict[str, dict[str, object]], tier: str = "S1") -> Projection:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.evals.tasks import CallStep, SayStep, TaskFileError, load_task, load_tasks
+from evals.task_files import CallStep, SayStep, TaskFileError, load_task, load_tasks
 
 GOOD = """\
 id: {id}

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.evals.controls import run_control
-from agent.evals.runner import run_trial
-from agent.evals.tasks import Task, load_tasks
-from agent.evals.trace import trace_model
-from agent.evals.users import ScriptedUser
-from agent.evals.world import open_world
+from evals.controls import run_control
+from evals.runner import run_trial
+from evals.task_files import Task, load_tasks
+from evals.trace import trace_model
+from evals.users import ScriptedUser
+from evals.world import open_world
 
 TASKS_DIR = Path(__file__).resolve().parents[2] / "evals" / "tasks"
 TASKS = load_tasks(TASKS_DIR)
@@ -54,7 +54,7 @@ async def test_the_reference_solution_passes(task: Task) -> None:
     ids=[f"{task.id}/{control.name}" for task, control in CONTROLS],
 )
 async def test_the_negative_control_fails(task: Task, control: object) -> None:
-    from agent.evals.tasks import NegativeControl
+    from evals.task_files import NegativeControl
 
     assert isinstance(control, NegativeControl)
     outcome = await run_control(task, control, open_world)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from agent.evals.tasks import CallStep, SayStep
-from agent.evals.trace import TraceError, resolve, trace_model
 from agent.models import ChatRequest, ToolMessage, UserMessage
+from evals.task_files import CallStep, SayStep
+from evals.trace import TraceError, resolve, trace_model
 from tools.sandbox import STORY
 
 CONTEXT = {

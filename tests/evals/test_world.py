@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from agent.evals.tasks import InitialState, TaskFileError
-from agent.evals.world import EVAL_NOW, WorldSetupError, apply_patch, policy_for
+from evals.task_files import InitialState, TaskFileError
+from evals.world import EVAL_NOW, WorldSetupError, apply_patch, policy_for
 from tools.sandbox import STORY, Sandbox
 
 

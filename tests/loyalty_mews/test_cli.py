@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from agent.cli import app
+from app.cli import app
 from tools.sandbox import STORY, Sandbox
 
 runner = CliRunner()

@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
-from agent.cli import app
-from agent.commands.policy import MODES_HELP
+from app.cli import app
+from app.commands.policy import MODES_HELP
 from policies import MODES, Guard, PendingApproval, load_policy
 from policies.config import render_toml
 from policies.schema import GENESIS_HASH, audit_head_table, audit_table

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tools.loyalty.connect import sandbox_state_path
-from tools.runtime import LoyaltyRuntime
+from app.connect import sandbox_state_path
+from app.runtime import open_runtime
 from tools.sandbox import Sandbox
 from tools.sandbox.clock import parse_duration
 
@@ -24,6 +24,6 @@ async def test_an_advanced_sandbox_clock_is_the_runtime_clock(
     served.clock.advance(parse_duration("P40D"))  # what POST /_sandbox/clock does
     served.persist()
 
-    async with await LoyaltyRuntime.open(database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}") as rt:
+    async with open_runtime(database_url=f"sqlite:///{tmp_path / 'r.sqlite3'}") as rt:
         ahead = rt.clock.now() - datetime.now(UTC)
     assert timedelta(days=39) < ahead < timedelta(days=41)

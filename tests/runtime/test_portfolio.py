@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from mcp import Client
 
+from app.connect import scope_from_env
+from app.runtime import sandbox_enterprise_clients
 from storage import outbox
-from tools.loyalty.connect import scope_from_env
 from tools.mews import MewsBadRequest, MewsConfigurationError
-from tools.runtime import LoyaltyRuntime, sandbox_client, sandbox_enterprise_clients
+from tools.runtime import LoyaltyRuntime, sandbox_client
 from tools.sandbox import PORTFOLIO, STORY, Sandbox
 from tools.server import create_server
 

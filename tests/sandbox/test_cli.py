@@ -9,8 +9,8 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from agent.cli import app
-from agent.commands.sandbox import default_state_path
+from app.cli import app
+from app.commands.sandbox import default_state_path
 from tools.sandbox import DEMO_TOKENS, PORTFOLIO
 from tools.sandbox.app import ASGIApp
 

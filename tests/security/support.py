@@ -7,7 +7,7 @@ from typing import Any
 
 from typer.testing import CliRunner, Result
 
-from agent.cli import app
+from app.cli import app
 from tools.sandbox import Sandbox
 
 __all__ = [
@@ -57,7 +57,7 @@ def rename_guest(customer_id: str, last_name: str) -> None:
     """Give a guest of the embedded sandbox a new last name, as a guest could at a kiosk."""
     import anyio
 
-    from tools.loyalty.connect import sandbox_state_path
+    from app.connect import sandbox_state_path
     from tools.sandbox import Sandbox
 
     sandbox = Sandbox.open(sandbox_state_path())

@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from agent.models.spec import model_from_spec
+from app.session import runtime_server
 from policies.config import DEFAULT_POLICY_PATH
 from tests.security.obedient import ObedientModel
 from tests.security.support import HOSTILE_LAST_NAME, rename_in
@@ -45,6 +46,7 @@ def client(tmp_path: Path, obedient: ObedientModel) -> Iterator[TestClient]:
         users=users(),
         open_runtime=open_runtime,
         model_factory=lambda: model_from_spec("obedient", env=env),
+        chat_server=runtime_server,
     )
     with TestClient(create_app(config), follow_redirects=False) as test_client:
         yield test_client

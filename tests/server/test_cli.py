@@ -8,10 +8,10 @@ import anyio
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
-from agent.commands.serve import _warn_if_toolless, principal_named_by_role
+from app.cli import app
+from app.commands.serve import _warn_if_toolless, principal_named_by_role
+from app.runtime import open_runtime
 from policies import PendingApproval, load_policy, resolve_principal
-from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
 from tools.server import TOOLSETS
 
@@ -26,7 +26,7 @@ def test_a_manager_approves_from_the_command_line(
     args = {"membership_id": STORY.emma_novak_membership, "points": 3000, "reason": "complaint"}
 
     async def request() -> str:
-        async with await LoyaltyRuntime.open() as runtime:
+        async with open_runtime() as runtime:
             outcome = await runtime.guard.submit(
                 runtime.guard.principal("carol"), "award_points", args
             )

@@ -39,7 +39,7 @@ def test_the_inspector_shows_a_denials_reason_not_a_schema_error(tmp_path: Path)
         "--cli",
         sys.executable,
         "-m",
-        "agent.cli",
+        "app.cli",
         "serve",
         "--as",
         "alice",

@@ -254,7 +254,7 @@ async def test_an_allowed_host_is_served_but_a_foreign_host_or_origin_is_refused
 def test_serve_takes_oauth_alone_or_beside_static_tokens(
     issuer: Issuer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from agent.commands.serve import _credentials
+    from app.commands.serve import _credentials
 
     monkeypatch.setenv("LOYALTY_OAUTH_ISSUER", ISSUER)
     monkeypatch.setenv("LOYALTY_OAUTH_AUDIENCE", AUDIENCE)

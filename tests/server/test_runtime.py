@@ -1,4 +1,4 @@
-"""`LoyaltyRuntime.open()` with nothing given: the embedded sandbox of the user data directory,
+"""`open_runtime()` with no `MEWS_*` set: the embedded sandbox of the user data directory,
 whose portfolio token cannot add tasks (a single-enterprise client does) and needs the chain on
 chain-scoped writes."""
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
+from app.runtime import open_runtime
 from tests.server.conftest import body
-from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
 from tools.server import create_server
 
@@ -24,7 +24,7 @@ async def test_the_embedded_sandbox_gets_tasks_notes_and_admin_writes(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     membership = STORY.emma_novak_membership
-    async with await LoyaltyRuntime.open(database_url=f"sqlite:///{tmp_path / 'db'}") as runtime:
+    async with open_runtime(database_url=f"sqlite:///{tmp_path / 'db'}") as runtime:
         async with Client(create_server(runtime, principal="assistant")) as client:
             pending = body(
                 await client.call_tool(

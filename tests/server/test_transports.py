@@ -30,7 +30,7 @@ async def test_loyalty_serve_speaks_mcp_over_stdio(tmp_path: Path) -> None:
         "LOYALTY_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
         "XDG_DATA_HOME": str(tmp_path / "data"),  # the embedded sandbox's state file
     }
-    command = [sys.executable, "-m", "agent.cli", "serve", "--as", "carol"]
+    command = [sys.executable, "-m", "app.cli", "serve", "--as", "carol"]
     async with connect_mcp(command=command, env=env) as tools:
         outcome = await tools.call("find_members", {"query": "Emma Novak"})
         award = await tools.call(

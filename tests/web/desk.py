@@ -16,6 +16,7 @@ from typing import Any
 
 from agent.models.scripted import FunctionChatModel, Turn, tool_turn
 from agent.models.types import AssistantMessage, Message, ToolMessage, ToolSpec, UserMessage
+from app.session import runtime_server
 from policies.config import DEFAULT_POLICY_PATH
 from tools.loyalty import default_program_path
 from tools.runtime import LoyaltyRuntime
@@ -55,7 +56,7 @@ def runtime_opener(folder: Path) -> Callable[[], AbstractAsyncContextManager[Loy
 
 
 def config(folder: Path, **more: Any) -> WebConfig:
-    options: dict[str, Any] = {"model_factory": desk_model, **more}
+    options: dict[str, Any] = {"model_factory": desk_model, "chat_server": runtime_server, **more}
     return WebConfig(users=users(), open_runtime=runtime_opener(folder), **options)
 
 

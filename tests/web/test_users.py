@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
+from app.cli import app
 from web.security import SessionCodec, SessionData
 from web.users import (
     User,

@@ -1,6 +1,6 @@
 """The MCP server: every loyalty operation as a typed tool behind the policy layer.
 
-    runtime = await LoyaltyRuntime.open()
+    runtime = await LoyaltyRuntime.open(sandbox=Sandbox.seeded())   # a process: app.runtime
     server = create_server(runtime, principal="assistant", toolsets=("member",))
 
 Modules: `tooling` (one `ToolDef` per tool and the single call path), `member`, `admin`,

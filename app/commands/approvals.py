@@ -1,0 +1,106 @@
+"""`loyalty approvals`: the queue of writes waiting for a manager.
+
+    loyalty approvals list [--all]                   pending requests (or every request)
+    loyalty approvals show ID                        one request, with its exact arguments
+    loyalty approvals approve ID --as NAME [--comment TEXT]   executes it (opens the runtime)
+    loyalty approvals reject ID --as NAME [--comment TEXT]
+
+Approving executes the action, so `approve` opens the whole runtime (`tools.runtime`): the
+guard with every action registered, Mews, and the outbox it drains afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.commands._policy_cli import dumps, fail, opened, principal, report, run
+
+if TYPE_CHECKING:
+    from policies import Outcome
+
+__all__ = ["approvals_app", "register"]
+
+approvals_app = typer.Typer(help="Writes waiting for a manager's approval.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(approvals_app, name="approvals")
+
+
+@approvals_app.command("list")
+def list_requests(
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every request, not only pending.")
+    ] = False,
+) -> None:
+    """List approval requests, oldest first, each as one sentence (what, for whom, who asked)."""
+    lines = run(_sentences(show_all))
+    if not lines:
+        typer.echo("no approval requests" if show_all else "no pending approval requests")
+        return
+    for line in lines:
+        typer.echo(line)
+
+
+async def _sentences(show_all: bool) -> list[str]:
+    """`ID  [STATUS]  sentence — requested by NAME, AGE  (rule)`, members read from Mews."""
+    from app.runtime import open_runtime
+    from tools.actions.approval_views import describe_approvals
+
+    async with open_runtime() as runtime:
+        guard = runtime.guard
+        rows = guard.approvals(None if show_all else ("pending",))  # unexpired ones
+        now = guard.clock.now()
+        views = await describe_approvals(runtime, rows)
+    lines = []
+    for view in views:
+        status = f"{view.approval.status_at(now):<9} " if show_all else ""
+        lines.append(f"{view.approval.id}  {status}{view.line(now)}  ({view.approval.rule})")
+    return lines
+
+
+@approvals_app.command("show")
+def show(approval_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+    """Show one request: what exactly will execute, why it waits, and its state."""
+    with opened() as guard:
+        approval = guard.approval(approval_id)
+        typer.echo(dumps(approval.to_dict(guard.clock.now())))
+
+
+@approvals_app.command("reject")
+def reject(
+    approval_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
+    comment: Annotated[str | None, typer.Option(help="Why (kept with the request).")] = None,
+) -> None:
+    """Reject a pending request for good (not your own; you need the approve permission)."""
+    with opened() as guard:
+        outcome = run(guard.reject(principal(guard, as_), approval_id, comment))
+    report(outcome, f"rejected {approval_id}")
+
+
+@approvals_app.command("approve")
+def approve(
+    approval_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
+    comment: Annotated[str | None, typer.Option(help="Why (kept with the request).")] = None,
+) -> None:
+    """Approve a pending request: it executes exactly as asked, once (not your own request)."""
+    outcome = run(_approve(approval_id, as_, comment))
+    report(outcome, f"approved {approval_id}: executed")
+
+
+async def _approve(approval_id: str, name: str, comment: str | None) -> Outcome:
+    from app.runtime import open_runtime
+    from policies import PolicyRequestError
+
+    async with open_runtime() as runtime:  # the executors need Mews and the ledger
+        who = principal(runtime.guard, name)
+        try:
+            outcome = await runtime.guard.approve(who, approval_id, comment)
+        except PolicyRequestError as exc:
+            fail(str(exc))
+        await runtime.after_write()
+        return outcome
