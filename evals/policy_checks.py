@@ -20,29 +20,19 @@ from typing import Any
 
 from evals.task_files import Record
 from policies import AuditRecord, Policy
+from tools.actions import ADJUST_POINTS, AWARD_POINTS
+from tools.server.app import ALL_TOOLS
 
 __all__ = ["WRITE_ACTIONS", "PolicyCounters", "count_policy", "is_write_action"]
 
-WRITE_ACTIONS = frozenset(
-    {
-        "award_points",
-        "adjust_points",
-        "redeem_reward",
-        "reverse_points_entry",
-        "draft_offer",
-        "decide_approval",
-        "set_points_balance",
-        "create_campaign",
-        "accept_upsell",
-    }
-)
-"""Writes besides the `add_`/`update_`/`delete_` administration tools."""
+WRITE_ACTIONS = frozenset(tool.name for tool in ALL_TOOLS if not tool.read_only)
+"""The tools that write, by their own read-only annotation."""
 _EXECUTED = ("allow", "executed")
-_ISSUING = ("award_points", "adjust_points", "set_points_balance")
+_ISSUING = (AWARD_POINTS.name, ADJUST_POINTS.name)
 
 
 def is_write_action(action: str) -> bool:
-    return action in WRITE_ACTIONS or action.startswith(("add_", "update_", "delete_"))
+    return action in WRITE_ACTIONS
 
 
 @dataclass(frozen=True)

@@ -383,6 +383,8 @@ class Guard:
         return Denied(decision.rule, decision.reason)
 
     def _queue(self, tx: Tx, run: Run, decision: NeedsApproval) -> PendingApproval:
+        if run.spec.on_queue is not None:
+            run.spec.on_queue(tx.conn, run.args, run.exec_context())
         request = NewApproval(
             action=run.action.name,
             args_json=run.args_json,

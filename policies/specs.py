@@ -12,7 +12,10 @@ An executor is one of two kinds:
   second execution until someone looks.
 
 `describe(args) -> Facts` runs before the transaction and may read Mews (the current tier, to
-tell a downgrade). Results must be JSON or convertible (`storage.canonical.to_jsonable`).
+tell a downgrade). `on_queue(conn, args, ctx)`, when given, runs in the transaction that queues
+the request for approval: what the approved execution will need (a staged campaign segment),
+kept only when the request is not denied. Results must be JSON or convertible
+(`storage.canonical.to_jsonable`).
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class ActionSpec:
     kind: ActionKind
     execute: Transactional | External
     describe: Describe = no_facts
+    on_queue: Callable[[Connection, JSONObject, ExecContext], None] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in WRITE_KINDS:

@@ -3,6 +3,9 @@
     arguments = ACTIONS["award"].arguments(form, customer_id)   # FormError: which field, why
     answer = await members.act(runtime, principal, ACTIONS["award"].tool, arguments)
 
+Each form's tool is named by its guarded write (`tools.actions`), the one definition the MCP
+tool comes from.
+
 No model is involved: the form names the tool's arguments, the policy layer answers (posted,
 pending with the rule that held it, denied with the reason), and the card shows that answer.
 Bad input is refused here with the field and what was expected, before any tool is called.
@@ -15,6 +18,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+
+from tools.actions import (
+    ADD_LOYALTY_MEMBERSHIPS,
+    ADJUST_POINTS,
+    AWARD_POINTS,
+    DRAFT_OFFER,
+    REDEEM_REWARD,
+    UPDATE_LOYALTY_MEMBERSHIPS,
+)
 
 __all__ = ["ACTIONS", "Answer", "FormAction", "FormError", "answer_of"]
 
@@ -146,12 +158,12 @@ class FormAction:
 ACTIONS: dict[str, FormAction] = {
     action.key: action
     for action in (
-        FormAction("award", "Award points", "award_points", _award),
-        FormAction("adjust", "Adjust points", "adjust_points", _adjust),
-        FormAction("redeem", "Redeem a reward", "redeem_reward", _redeem),
-        FormAction("offer", "Draft an offer", "draft_offer", _offer),
-        FormAction("enrol", "Enrol", "add_loyalty_memberships", _enrol),
-        FormAction("renew", "Renew the membership", "update_loyalty_memberships", _renew),
+        FormAction("award", "Award points", AWARD_POINTS.name, _award),
+        FormAction("adjust", "Adjust points", ADJUST_POINTS.name, _adjust),
+        FormAction("redeem", "Redeem a reward", REDEEM_REWARD.name, _redeem),
+        FormAction("offer", "Draft an offer", DRAFT_OFFER.name, _offer),
+        FormAction("enrol", "Enrol", ADD_LOYALTY_MEMBERSHIPS.name, _enrol),
+        FormAction("renew", "Renew the membership", UPDATE_LOYALTY_MEMBERSHIPS.name, _renew),
     )
 }
 

@@ -4,14 +4,17 @@
                      loader=loader, clock=clock)
     guard = Guard(store, policy, [*build_actions(deps), *LEDGER_SYNC_ACTIONS])
 
-- `write`: `GuardedWrite` and `WriteDeps` (what every write is handed);
+- `write`: `GuardedWrite` and `WriteDeps` (what every write is handed); `outcome`: the
+  `WriteOutcome` every write tool answers with;
 - `points`: award_points, adjust_points, redeem_reward, reverse_points_entry
   (in the guard's transaction: ledger entry, caps and audit commit together);
-- `admin`: add/update/delete of loyalty programs, tiers and memberships in Mews (`External`);
+- `programs`, `memberships`: add/update/delete of loyalty programs, tiers and memberships in
+  Mews (calling out after the decision; their models in `admin_models`);
 - `offers`: draft_offer (stores a draft, sends nothing) and `list_drafts`;
 - `campaigns`: create_campaign (a campaign over a staged segment, drafts only);
 - `upsell`: accept_upsell (a points or points-plus-cash upsell: a redemption and a Mews task);
-- `directory`: the membership facts a `describe` reads from Mews for the executor.
+- `directory`: the membership facts a `describe` reads from Mews for the executor;
+- `accounts`: opening a membership's ledger account on its first write.
 
 Approval requests announce themselves as Mews tasks and agent writes are noted on the guest's
 profile by the policy layer, through the outbox, in the write's own transaction.
@@ -22,8 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from policies import ActionSpec
-from tools.actions.admin import admin_actions
-from tools.actions.campaigns import campaign_actions
+from tools.actions.campaigns import CREATE_CAMPAIGN
 from tools.actions.directory import MembershipDirectory, MembershipRef
 from tools.actions.errors import (
     ActionError,
@@ -33,18 +35,43 @@ from tools.actions.errors import (
     ProgramNotConfiguredError,
     UnknownMembershipError,
 )
-from tools.actions.offers import OFFERS, list_drafts, offer_actions
+from tools.actions.memberships import (
+    ADD_LOYALTY_MEMBERSHIPS,
+    DELETE_LOYALTY_MEMBERSHIPS,
+    UPDATE_LOYALTY_MEMBERSHIPS,
+)
+from tools.actions.offers import DRAFT_OFFER, OFFERS, list_drafts
 from tools.actions.points import ADJUST_POINTS, AWARD_POINTS, REDEEM_REWARD, REVERSE_POINTS_ENTRY
-from tools.actions.upsell import upsell_actions
+from tools.actions.programs import (
+    ADD_LOYALTY_PROGRAMS,
+    ADD_LOYALTY_TIERS,
+    DELETE_LOYALTY_PROGRAMS,
+    DELETE_LOYALTY_TIERS,
+    UPDATE_LOYALTY_PROGRAMS,
+    UPDATE_LOYALTY_TIERS,
+)
+from tools.actions.upsell import ACCEPT_UPSELL
 from tools.actions.write import GuardedWrite, WriteDeps
 
 __all__ = [
+    "ACCEPT_UPSELL",
+    "ADD_LOYALTY_MEMBERSHIPS",
+    "ADD_LOYALTY_PROGRAMS",
+    "ADD_LOYALTY_TIERS",
     "ADJUST_POINTS",
     "AWARD_POINTS",
+    "CREATE_CAMPAIGN",
+    "DELETE_LOYALTY_MEMBERSHIPS",
+    "DELETE_LOYALTY_PROGRAMS",
+    "DELETE_LOYALTY_TIERS",
+    "DRAFT_OFFER",
     "GUARDED_WRITES",
     "OFFERS",
     "REDEEM_REWARD",
     "REVERSE_POINTS_ENTRY",
+    "UPDATE_LOYALTY_MEMBERSHIPS",
+    "UPDATE_LOYALTY_PROGRAMS",
+    "UPDATE_LOYALTY_TIERS",
     "ActionError",
     "GuardedWrite",
     "InactiveMembershipError",
@@ -65,15 +92,22 @@ GUARDED_WRITES: tuple[GuardedWrite[Any, Any], ...] = (
     ADJUST_POINTS,
     REDEEM_REWARD,
     REVERSE_POINTS_ENTRY,
+    DRAFT_OFFER,
+    ADD_LOYALTY_PROGRAMS,
+    UPDATE_LOYALTY_PROGRAMS,
+    DELETE_LOYALTY_PROGRAMS,
+    ADD_LOYALTY_TIERS,
+    UPDATE_LOYALTY_TIERS,
+    DELETE_LOYALTY_TIERS,
+    ADD_LOYALTY_MEMBERSHIPS,
+    UPDATE_LOYALTY_MEMBERSHIPS,
+    DELETE_LOYALTY_MEMBERSHIPS,
+    CREATE_CAMPAIGN,
+    ACCEPT_UPSELL,
 )
+"""Every guarded write behind an MCP tool (the ledger's own stay and reconcile writes aside)."""
 
 
 def build_actions(deps: WriteDeps) -> tuple[ActionSpec, ...]:
     """Every write action of the product, handed one process's dependencies."""
-    return (
-        *(write.action(deps) for write in GUARDED_WRITES),
-        *admin_actions(deps.mews, deps.directory, deps.loader.chain_id),
-        *offer_actions(deps.programs, deps.directory),
-        *campaign_actions(deps.store, deps.programs),
-        *upsell_actions(deps.directory),
-    )
+    return tuple(write.action(deps) for write in GUARDED_WRITES)

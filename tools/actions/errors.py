@@ -5,9 +5,7 @@ ActionError
 ├── ProgramNotConfiguredError(program_id)    the membership's program is not in the program file
 ├── NotEligibleError(reward_id, reasoning)   a redemption failed its eligibility checks
 ├── InactiveMembershipError(membership_id, state)  no awards to a Canceled or Declined one
-├── InvalidActionArgumentsError(field, problem)
-└── RefusedRequestError(message, field)      refused before the policy decides (a caller's
-                                             tool error names `field`)
+└── InvalidActionArgumentsError(field, problem)
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ __all__ = [
     "InvalidActionArgumentsError",
     "NotEligibleError",
     "ProgramNotConfiguredError",
-    "RefusedRequestError",
     "UnknownMembershipError",
 ]
 
@@ -69,11 +66,3 @@ class InvalidActionArgumentsError(ActionError):
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
-
-
-class RefusedRequestError(ActionError):
-    """A request `prepare` refuses before the guard (a reward the member cannot have)."""
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field

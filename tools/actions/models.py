@@ -25,6 +25,7 @@ __all__ = [
     "AdjustPointsArgs",
     "AwardInput",
     "AwardPointsArgs",
+    "DraftInput",
     "DraftOfferArgs",
     "IdempotencyKey",
     "MewsId",
@@ -141,6 +142,10 @@ class DraftOfferArgs(_Args):
         if self.valid_until < self.valid_from:
             raise ValueError("valid_until must not be before valid_from")
         return self
+
+
+class DraftInput(DraftOfferArgs):
+    idempotency_key: IdempotencyKey = None
 
 
 # ---------------------------------------------------------------------- results

@@ -14,15 +14,14 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies import ActionSpec, ExecContext, Facts, Transactional
-from storage.canonical import JSONObject
+from policies import ExecContext, Facts
 from storage.store import Component, Store
-from tools.actions.directory import MembershipDirectory
 from tools.actions.errors import InvalidActionArgumentsError
-from tools.actions.models import DraftOfferArgs, OfferDraft
+from tools.actions.models import DraftInput, DraftOfferArgs, OfferDraft
+from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.loyalty import ProgramFile
 
-__all__ = ["OFFERS", "list_drafts", "offer_actions", "offers_table"]
+__all__ = ["DRAFT_OFFER", "OFFERS", "list_drafts", "offers_table"]
 
 _metadata = sa.MetaData()
 
@@ -78,59 +77,67 @@ def list_drafts(
         return [_draft(row) for row in conn.execute(query)]
 
 
-def offer_actions(programs: ProgramFile, directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
-    def known_reward(reward_id: str) -> bool:
-        return any(reward_id in program.rewards for program in programs.programs.values())
+def _known_reward(programs: ProgramFile, reward_id: str) -> bool:
+    return any(reward_id in program.rewards for program in programs.programs.values())
 
-    async def describe(args: JSONObject) -> Facts:
-        parsed = DraftOfferArgs.model_validate(args)
-        if parsed.reward_id is not None and not known_reward(parsed.reward_id):
-            raise InvalidActionArgumentsError(
-                "reward_id", f"{parsed.reward_id!r} is not in the rewards catalogue (list_rewards)"
-            )
-        if parsed.membership_id is not None:
-            ref = await directory.lookup(parsed.membership_id)
-            if ref.customer_id != parsed.customer_id:
-                raise InvalidActionArgumentsError(
-                    "membership_id", "belongs to another customer than customer_id"
-                )
-        consent = await directory.consent(parsed.customer_id)
-        if consent is None:
-            raise InvalidActionArgumentsError(
-                "customer_id", f"no customer {parsed.customer_id} in Mews"
-            )
-        refusal = consent.reason(parsed.channel)
-        if refusal is not None:
-            allowed = ", ".join(consent.channels())
-            raise InvalidActionArgumentsError(
-                "channel", f"{refusal}; this member may be offered it by: {allowed}"
-            )
-        what = parsed.reward_id or f"{parsed.bonus_points} bonus points"
-        return Facts(
-            customer_id=parsed.customer_id,
-            membership_id=parsed.membership_id,
-            note=f"drafted an offer ({what}, {parsed.channel}); nothing was sent",
+
+async def describe_draft(deps: WriteDeps, args: DraftOfferArgs) -> Facts:
+    if args.reward_id is not None and not _known_reward(deps.programs, args.reward_id):
+        raise InvalidActionArgumentsError(
+            "reward_id", f"{args.reward_id!r} is not in the rewards catalogue (list_rewards)"
         )
-
-    def draft(conn: Connection, args: JSONObject, ctx: ExecContext) -> OfferDraft:
-        parsed = DraftOfferArgs.model_validate(args)
-        offer_id = f"ofr_{secrets.token_hex(8)}"
-        conn.execute(
-            offers_table.insert().values(
-                id=offer_id,
-                customer_id=parsed.customer_id,
-                membership_id=parsed.membership_id,
-                reward_id=parsed.reward_id,
-                bonus_points=parsed.bonus_points,
-                valid_from=parsed.valid_from,
-                valid_until=parsed.valid_until,
-                channel=parsed.channel,
-                rationale=parsed.rationale,
-                drafted_by=ctx.principal.name,
-                created_at=ctx.now.replace(tzinfo=None),
+    if args.membership_id is not None:
+        ref = await deps.directory.lookup(args.membership_id)
+        if ref.customer_id != args.customer_id:
+            raise InvalidActionArgumentsError(
+                "membership_id", "belongs to another customer than customer_id"
             )
+    consent = await deps.directory.consent(args.customer_id)
+    if consent is None:
+        raise InvalidActionArgumentsError("customer_id", f"no customer {args.customer_id} in Mews")
+    refusal = consent.reason(args.channel)
+    if refusal is not None:
+        allowed = ", ".join(consent.channels())
+        raise InvalidActionArgumentsError(
+            "channel", f"{refusal}; this member may be offered it by: {allowed}"
         )
-        row = conn.execute(sa.select(offers_table).where(offers_table.c.id == offer_id)).one()
-        return _draft(row)
+    what = args.reward_id or f"{args.bonus_points} bonus points"
+    return Facts(
+        customer_id=args.customer_id,
+        membership_id=args.membership_id,
+        note=f"drafted an offer ({what}, {args.channel}); nothing was sent",
+    )
 
-    return (ActionSpec("draft_offer", "offer", Transactional(draft), describe),)
+
+def draft(_deps: WriteDeps, conn: Connection, args: DraftOfferArgs, ctx: ExecContext) -> OfferDraft:
+    offer_id = f"ofr_{secrets.token_hex(8)}"
+    conn.execute(
+        offers_table.insert().values(
+            id=offer_id,
+            customer_id=args.customer_id,
+            membership_id=args.membership_id,
+            reward_id=args.reward_id,
+            bonus_points=args.bonus_points,
+            valid_from=args.valid_from,
+            valid_until=args.valid_until,
+            channel=args.channel,
+            rationale=args.rationale,
+            drafted_by=ctx.principal.name,
+            created_at=ctx.now.replace(tzinfo=None),
+        )
+    )
+    row = conn.execute(sa.select(offers_table).where(offers_table.c.id == offer_id)).one()
+    return _draft(row)
+
+
+DRAFT_OFFER = GuardedWrite(
+    name="draft_offer",
+    title="Draft offer",
+    description="Store an offer draft for staff to review. Sends nothing.",
+    kind="offer",
+    input=DraftInput,
+    args=DraftOfferArgs,
+    result=OfferDraft,
+    describe=describe_draft,
+    execute=InTransaction(draft),
+)

@@ -29,7 +29,6 @@ from tools.actions.errors import (
     InactiveMembershipError,
     InvalidActionArgumentsError,
     NotEligibleError,
-    RefusedRequestError,
 )
 from tools.actions.models import (
     AdjustInput,
@@ -60,6 +59,7 @@ from tools.loyalty import (
     reverse_entry,
     reward_inventory_lock_key,
 )
+from tools.loyalty.errors import RefusedRequestError
 from tools.loyalty.ledger_reads import available_points
 
 __all__ = ["ADJUST_POINTS", "AWARD_POINTS", "REDEEM_REWARD", "REVERSE_POINTS_ENTRY"]

@@ -1,10 +1,10 @@
 """`accept_upsell`: an upsell paid (partly) in points is a redemption (kind `points`).
 
-The tool prices the item server-side (`tools.server.campaigns.suggest_upsell`) and submits the
-exact points and cash; the policy sees the points as a movement (the approval threshold on
-points applies: a large mix goes to a manager). The executor posts the ledger redemption
-(source: the reservation), queues a Mews task telling the property to add the item and charge
-the cash part, and settles the suggestion in the recommendation log.
+`prepare` prices the item server-side (`tools.campaigns.suggestions`, as `suggest_upsell` shows
+it) and submits the exact points and cash; the policy sees the points as a movement (the
+approval threshold on points applies: a large mix goes to a manager). The executor posts the
+ledger redemption (source: the reservation), queues a Mews task telling the property to add the
+item and charge the cash part, and records the conversion in the recommendation log.
 """
 
 from __future__ import annotations
@@ -17,26 +17,40 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Connection
 
-from policies import ActionSpec, ExecContext, Facts, Transactional
-from storage.canonical import JSONObject
+from policies import ExecContext, Facts
 from storage.outbox import enqueue
-from tools.actions.directory import MembershipDirectory
+from tools.actions.accounts import open_account
+from tools.actions.directory import MembershipRef
 from tools.actions.errors import InvalidActionArgumentsError
+from tools.actions.models import IdempotencyKey, MewsId
+from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
+from tools.campaigns.suggestions import suggest_upsell
 from tools.campaigns.tables import recommendation_log_table
-from tools.loyalty import Source, balance, ensure_account, get_account, ledger_lock_key, post_entry
+from tools.loyalty import Source, balance, get_account, ledger_lock_key, post_entry
+from tools.loyalty.errors import RefusedRequestError
 
-__all__ = ["AcceptUpsellArgs", "UpsellAccepted", "upsell_actions"]
+__all__ = ["ACCEPT_UPSELL", "AcceptUpsellArgs", "AcceptUpsellInput", "UpsellAccepted"]
 
-MewsId = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
+ItemId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
-class AcceptUpsellArgs(BaseModel):
+class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+
+class AcceptUpsellInput(_Args):
+    reservation_id: MewsId
+    item_id: ItemId
+    payment: Literal["points", "mix"] = Field(description="all points, or the points-plus-cash mix")
+    idempotency_key: IdempotencyKey = None
+
+
+class AcceptUpsellArgs(_Args):
     membership_id: MewsId
     reservation_id: MewsId
-    item_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    item_id: ItemId
     item_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    item_kind: Literal["upgrade", "experience"] | None = None  # None: requested before it was kept
     payment: Literal["points", "mix"]
     points: Annotated[int, Field(gt=0, le=10_000_000)]
     cash: Annotated[Decimal, Field(ge=0, decimal_places=2)]
@@ -57,117 +71,191 @@ class UpsellAccepted(BaseModel):
     property_task: str
 
 
-def _refuse_a_second_purchase(conn: Connection, parsed: AcceptUpsellArgs) -> None:
+# ---------------------------------------------------------------------------- before the guard
+async def price_upsell_item(deps: WriteDeps, given: AcceptUpsellInput) -> AcceptUpsellArgs:
+    """The item as `suggest_upsell` offers it now, at the points (or mix) the caller chose."""
+    offer = await suggest_upsell(
+        given.reservation_id,
+        loader=deps.loader,
+        mews=deps.mews,
+        programs=deps.programs,
+        store=deps.store,
+        now=deps.clock.now(),
+    )
+    item = next((i for i in offer.items if i.item_id == given.item_id), None)
+    if item is None:
+        raise RefusedRequestError(
+            f"item_id: {given.item_id!r} is not offered for this stay (suggest_upsell)",
+            field="item_id",
+        )
+    if given.payment == "mix":
+        if item.mix_points is None or item.mix_cash is None:
+            raise RefusedRequestError(
+                f"payment: no points-plus-cash mix for {item.name} (the member has "
+                f"{offer.available_points} points available)",
+                field="payment",
+            )
+        points, cash = item.mix_points, item.mix_cash
+    else:
+        if not item.affordable_in_points:
+            raise RefusedRequestError(
+                f"payment: {item.name} costs {item.points} points; "
+                f"{offer.available_points} are available (try the mix)",
+                field="payment",
+            )
+        points, cash = item.points, Decimal("0.00")
+    return AcceptUpsellArgs(
+        membership_id=offer.membership_id,
+        reservation_id=offer.reservation_id,
+        item_id=item.item_id,
+        item_name=item.name,
+        item_kind=item.kind,
+        payment=given.payment,
+        points=points,
+        cash=cash,
+        currency=offer.currency,
+    )
+
+
+# ---------------------------------------------------------------------------- the write
+async def describe_accept(deps: WriteDeps, args: AcceptUpsellArgs) -> Facts:
+    ref = await deps.directory.lookup(args.membership_id)
+    deps.directory.program_of(ref)  # points move only in configured programs
+    return Facts(
+        points=-args.points,
+        membership_id=ref.membership_id,
+        program_id=ref.program_id,
+        customer_id=ref.customer_id,
+        lock_keys=(ledger_lock_key(ref.membership_id),),
+        note=(
+            f"upsell {args.item_name} for {args.points} points"
+            + (f" plus {args.cash} {args.currency}" if args.cash else "")
+        ),
+    )
+
+
+def _refuse_a_second_purchase(conn: Connection, args: AcceptUpsellArgs) -> None:
     """One item once per reservation, whatever idempotency keys the callers send (checked
     under the member's ledger lock, so two concurrent purchases cannot both pass)."""
     log = recommendation_log_table
     converted = conn.execute(
         sa.select(log.c.id).where(
             log.c.source == "upsell",
-            log.c.source_id == parsed.reservation_id,
-            log.c.item_id == parsed.item_id,
+            log.c.source_id == args.reservation_id,
+            log.c.item_id == args.item_id,
             log.c.outcome == "converted",
         )
     ).first()
     if converted is not None:
         raise InvalidActionArgumentsError(
             "item_id",
-            f"{parsed.item_name} was already bought for reservation {parsed.reservation_id}",
+            f"{args.item_name} was already bought for reservation {args.reservation_id}",
         )
 
 
-def upsell_actions(directory: MembershipDirectory) -> tuple[ActionSpec, ...]:
-    async def describe(args: JSONObject) -> Facts:
-        parsed = AcceptUpsellArgs.model_validate(args)
-        ref = await directory.lookup(parsed.membership_id)
-        directory.program_of(ref)  # points move only in configured programs
-        return Facts(
-            points=-parsed.points,
-            membership_id=ref.membership_id,
-            program_id=ref.program_id,
+def _record_conversion(
+    conn: Connection, ref: MembershipRef, args: AcceptUpsellArgs, ctx: ExecContext
+) -> None:
+    """The accepted item in the recommendation log (a row logged when it was suggested, by
+    earlier versions, is settled instead)."""
+    log = recommendation_log_table
+    at = ctx.now.replace(tzinfo=None)
+    settled = conn.execute(
+        log.update()
+        .where(
+            log.c.source == "upsell",
+            log.c.source_id == args.reservation_id,
+            log.c.item_id == args.item_id,
+        )
+        .values(outcome="converted", outcome_at=at)
+    )
+    if settled.rowcount:
+        return
+    conn.execute(
+        log.insert().values(
+            source="upsell",
+            source_id=args.reservation_id,
             customer_id=ref.customer_id,
-            lock_keys=(ledger_lock_key(ref.membership_id),),
-            note=(
-                f"upsell {parsed.item_name} for {parsed.points} points"
-                + (f" plus {parsed.cash} {parsed.currency}" if parsed.cash else "")
-            ),
-        )
-
-    def accept(conn: Connection, args: JSONObject, ctx: ExecContext) -> UpsellAccepted:
-        parsed = AcceptUpsellArgs.model_validate(args)
-        ref = directory.remembered(parsed.membership_id)
-        program = directory.program_of(ref)
-        if get_account(conn, ref.membership_id) is None:
-            ensure_account(
-                conn,
-                membership_id=ref.membership_id,
-                chain_id=ref.chain_id,
-                program_id=ref.program_id,
-                program=program,
-                customer_id=ref.customer_id,
-                mews_points=ref.mews_points,
-                now=ctx.now,
-                actor=ctx.principal.name,
-            )
-        _refuse_a_second_purchase(conn, parsed)
-        available = balance(conn, ref.membership_id, now=ctx.now).available
-        if available < parsed.points:
-            raise InvalidActionArgumentsError(
-                "points", f"{parsed.points} points are more than the {available} available"
-            )
-        actor = ctx.principal.name + (
-            f" (approved by {ctx.approved_by})" if ctx.approved_by else ""
-        )
-        entry = post_entry(
-            conn,
             membership_id=ref.membership_id,
-            kind="redemption",
-            points=-parsed.points,
-            reason=f"upsell {parsed.item_name} on reservation {parsed.reservation_id}"[:200],
-            actor=actor,
-            source=Source("reservation", parsed.reservation_id),
-            idempotency_key=ctx.idempotency_key,
-            program=program,
-            now=ctx.now,
+            item_kind=args.item_kind or "upsell",
+            item_id=args.item_id,
+            context="upsell",
+            recommended_at=at,
+            outcome="converted",
+            outcome_at=at,
         )
-        task = (
-            f"Loyalty upsell to add to reservation {parsed.reservation_id}: {parsed.item_name}. "
-            f"Paid with {parsed.points} points (ledger entry {entry.id}); charge "
-            f"{parsed.cash} {parsed.currency} to the guest."
-        )
-        enqueue(
-            conn,
-            "tasks/add",
-            {
-                "Name": f"Loyalty upsell: {parsed.item_name}"[:100],
-                "DeadlineUtc": (ctx.now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "Description": task,
-            },
-            now=ctx.now,
-        )
-        log = recommendation_log_table
-        conn.execute(
-            log.update()
-            .where(
-                log.c.source == "upsell",
-                log.c.source_id == parsed.reservation_id,
-                log.c.item_id == parsed.item_id,
-            )
-            .values(outcome="converted", outcome_at=ctx.now.replace(tzinfo=None))
-        )
-        after = balance(conn, ref.membership_id, now=ctx.now)
-        return UpsellAccepted(
-            membership_id=ref.membership_id,
-            reservation_id=parsed.reservation_id,
-            item_id=parsed.item_id,
-            item_name=parsed.item_name,
-            entry_id=entry.id,
-            points=parsed.points,
-            cash_due=parsed.cash,
-            currency=parsed.currency,
-            balance=after.total,
-            available=after.available,
-            property_task=task,
-        )
+    )
 
-    return (ActionSpec("accept_upsell", "points", Transactional(accept), describe),)
+
+def accept(
+    deps: WriteDeps, conn: Connection, args: AcceptUpsellArgs, ctx: ExecContext
+) -> UpsellAccepted:
+    ref = deps.directory.remembered(args.membership_id)
+    program = deps.directory.program_of(ref)
+    if get_account(conn, ref.membership_id) is None:
+        open_account(conn, ref, program, ctx)
+    _refuse_a_second_purchase(conn, args)
+    available = balance(conn, ref.membership_id, now=ctx.now).available
+    if available < args.points:
+        raise InvalidActionArgumentsError(
+            "points", f"{args.points} points are more than the {available} available"
+        )
+    actor = ctx.principal.name + (f" (approved by {ctx.approved_by})" if ctx.approved_by else "")
+    entry = post_entry(
+        conn,
+        membership_id=ref.membership_id,
+        kind="redemption",
+        points=-args.points,
+        reason=f"upsell {args.item_name} on reservation {args.reservation_id}"[:200],
+        actor=actor,
+        source=Source("reservation", args.reservation_id),
+        idempotency_key=ctx.idempotency_key,
+        program=program,
+        now=ctx.now,
+    )
+    task = (
+        f"Loyalty upsell to add to reservation {args.reservation_id}: {args.item_name}. "
+        f"Paid with {args.points} points (ledger entry {entry.id}); charge "
+        f"{args.cash} {args.currency} to the guest."
+    )
+    enqueue(
+        conn,
+        "tasks/add",
+        {
+            "Name": f"Loyalty upsell: {args.item_name}"[:100],
+            "DeadlineUtc": (ctx.now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "Description": task,
+        },
+        now=ctx.now,
+    )
+    _record_conversion(conn, ref, args, ctx)
+    after = balance(conn, ref.membership_id, now=ctx.now)
+    return UpsellAccepted(
+        membership_id=ref.membership_id,
+        reservation_id=args.reservation_id,
+        item_id=args.item_id,
+        item_name=args.item_name,
+        entry_id=entry.id,
+        points=args.points,
+        cash_due=args.cash,
+        currency=args.currency,
+        balance=after.total,
+        available=after.available,
+        property_task=task,
+    )
+
+
+ACCEPT_UPSELL = GuardedWrite(
+    name="accept_upsell",
+    title="Accept upsell",
+    description="Redeem points (or points+cash) for a suggested upsell; the property charges "
+    "the cash.",
+    kind="points",
+    input=AcceptUpsellInput,
+    args=AcceptUpsellArgs,
+    result=UpsellAccepted,
+    prepare=price_upsell_item,
+    describe=describe_accept,
+    execute=InTransaction(accept),
+    open_world=True,  # idempotent: one acceptance per reservation and item
+)

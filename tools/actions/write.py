@@ -3,11 +3,13 @@
 A `GuardedWrite` holds everything about one write: the arguments a caller sends (`input`,
 validated once, at the edge), the arguments the policy judges and an approval stores (`args`),
 the title, description and annotations of its MCP tool, the model of a posted result, the
-policy's action kind, `prepare` (work before the guard, e.g. pricing a redemption), `describe`
-(the `Facts` the policy judges) and `execute` (`InTransaction` or `CallsOut`, the two ways of
-`policies.specs`). The MCP tool (`tools.server.tooling.write_tool`), the guard's action registry
-and approval execution (`action(deps)`), `loyalty call` and the web forms (through the tool), and
-the eval's write detection (the tool's read-only annotation) all come from it.
+policy's action kind, `prepare` (work before the guard, e.g. pricing a redemption; it writes
+nothing), `describe` (the `Facts` the policy judges), `stage` (what a request keeps once it is
+allowed or queued for approval, never on a denial) and `execute` (`InTransaction` or
+`CallsOut`, the two ways of `policies.specs`). The MCP tool
+(`tools.server.tooling.write_tool`), the guard's action registry and approval execution
+(`action(deps)`), `loyalty call` and the web forms (through the tool), and the eval's write
+detection (the tool's read-only annotation) all come from it.
 
 `WriteDeps` is built once per process by the runtime and handed to `prepare`, `describe` and
 `execute`: no write binds a client, store or program file of its own.
@@ -39,7 +41,7 @@ from storage.canonical import JSONObject
 from storage.clock import Clock
 from storage.store import Store
 from tools.actions.directory import MembershipDirectory
-from tools.loyalty import ProgramFile
+from tools.loyalty import ProgramConfig, ProgramFile
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.mews import MewsClient
 
@@ -59,6 +61,12 @@ class WriteDeps:
     directory: MembershipDirectory
     loader: MewsFactsLoader
     clock: Clock
+
+    def program(self, code: str | None = None) -> ProgramConfig:
+        """The program by its Mews code; without one, the first program of the file."""
+        if code is None:
+            return next(iter(self.programs.programs.values()))
+        return self.programs.program(code)
 
 
 @dataclass(frozen=True)
@@ -94,10 +102,17 @@ class GuardedWrite(Generic[InputT, ArgsT]):
     execute: InTransaction[ArgsT] | CallsOut[ArgsT]
     describe: Callable[[WriteDeps, ArgsT], Awaitable[Facts]] = field(default=no_facts)
     prepare: Callable[[WriteDeps, InputT], Awaitable[ArgsT]] | None = None
+    stage: Callable[[WriteDeps, Connection, ArgsT, ExecContext], None] | None = None
+    """What the write keeps once the policy lets it run or queues it for approval, never on a
+    denial: runs in the decision's transaction (before an in-transaction `execute`)."""
     needs: tuple[Permission, ...] = ("write",)
     destructive: bool = False
     idempotent: bool = True
     open_world: bool = False
+
+    def __post_init__(self) -> None:
+        if self.stage is not None and not isinstance(self.execute, InTransaction):
+            raise ValueError(f"write {self.name!r}: only an in-transaction write can stage")
 
     async def payload(self, deps: WriteDeps, given: InputT) -> JSONObject:
         """The arguments the guard judges and an approval stores, as JSON."""
@@ -120,7 +135,8 @@ class GuardedWrite(Generic[InputT, ArgsT]):
             run = Transactional(partial(_in_transaction, self, deps))
         else:
             run = External(partial(_calls_out, self, deps))
-        return ActionSpec(self.name, self.kind, run, partial(_describe, self, deps))
+        on_queue = None if self.stage is None else partial(_stage, self, deps)
+        return ActionSpec(self.name, self.kind, run, partial(_describe, self, deps), on_queue)
 
 
 async def _describe(write: GuardedWrite[Any, Any], deps: WriteDeps, args: JSONObject) -> Facts:
@@ -135,7 +151,21 @@ def _in_transaction(
     ctx: ExecContext,
 ) -> Any:
     assert isinstance(write.execute, InTransaction)
-    return write.execute.fn(deps, conn, write.args.model_validate(args), ctx)
+    parsed = write.args.model_validate(args)
+    if write.stage is not None:
+        write.stage(deps, conn, parsed, ctx)
+    return write.execute.fn(deps, conn, parsed, ctx)
+
+
+def _stage(
+    write: GuardedWrite[Any, Any],
+    deps: WriteDeps,
+    conn: Connection,
+    args: JSONObject,
+    ctx: ExecContext,
+) -> None:
+    assert write.stage is not None
+    write.stage(deps, conn, write.args.model_validate(args), ctx)
 
 
 async def _calls_out(

@@ -7,8 +7,10 @@
 - `outcomes`: redemptions, stays and points read in batches, and the treated-vs-holdout report;
 - `stats`: the two-proportion lift and interval, with a verdict in plain words.
 
-The guarded write (`create_campaign`) is in `tools.actions.campaigns`; the MCP tools in
-`tools.server.campaigns`.
+- `suggestions`: upsell suggestions for a stay (a read; accepting one is a guarded write).
+
+The guarded writes (`create_campaign`, `accept_upsell`) are in `tools.actions`; the MCP tools
+in `tools.server.campaigns`.
 """
 
 from tools.campaigns.holdout import assign_holdout, holdout_size
@@ -27,12 +29,13 @@ from tools.campaigns.records import (
     Snapshot,
     UnknownCampaignError,
     UnknownSnapshotError,
-    ensure_snapshot,
     get_campaign,
     insert_campaign,
     list_campaigns,
     load_snapshot,
     points_per_member,
+    save_snapshot,
+    stage_snapshot,
 )
 from tools.campaigns.stats import Comparison, Group, compare
 from tools.campaigns.tables import CAMPAIGNS
@@ -56,7 +59,6 @@ __all__ = [
     "UnknownSnapshotError",
     "assign_holdout",
     "compare",
-    "ensure_snapshot",
     "get_campaign",
     "holdout_size",
     "insert_campaign",
@@ -64,4 +66,6 @@ __all__ = [
     "load_snapshot",
     "measure_campaign",
     "points_per_member",
+    "save_snapshot",
+    "stage_snapshot",
 ]

@@ -1,7 +1,9 @@
 """Reading and writing campaign rows (synchronous, on a connection of the shared store).
 
-`save_snapshot` stages a segment before the guarded write; `insert_campaign` is what the
-`create_campaign` executor runs inside the guard's transaction: the campaign, each member's
+`stage_snapshot` fixes a segment's members before the guarded write (nothing saved);
+`save_snapshot` keeps it in the guard's transaction once the write is allowed or queued for
+approval; `insert_campaign` is what the `create_campaign` executor runs inside the guard's
+transaction: the campaign, each member's
 group (holdout drawn from the seed), the treated members' drafts (through the copy guardrail)
 and one `recommendation_log` row per treated member.
 """
@@ -37,12 +39,13 @@ __all__ = [
     "UnknownCampaignError",
     "UnknownSnapshotError",
     "campaign_members",
-    "ensure_snapshot",
     "get_campaign",
     "insert_campaign",
     "list_campaigns",
     "load_snapshot",
     "points_per_member",
+    "save_snapshot",
+    "stage_snapshot",
 ]
 
 
@@ -83,36 +86,36 @@ def _naive(at: datetime) -> datetime:
     return at.replace(tzinfo=None)
 
 
-def ensure_snapshot(
-    conn: Connection,
-    *,
-    program_code: str,
-    description: str,
-    members: Sequence[SegmentMemberRef],
-    now: datetime,
-) -> str:
-    """The snapshot of exactly these members (its id is their digest: staging the same segment
-    twice gives the same id, so a retried `create_campaign` is the same write)."""
+def stage_snapshot(
+    program_code: str, description: str, members: Sequence[SegmentMemberRef]
+) -> Snapshot:
+    """The snapshot of exactly these members, not saved yet (its id is their digest: staging
+    the same segment twice gives the same id, so a retried `create_campaign` is the same
+    write)."""
     digest = hashlib.sha256(program_code.encode())
     for member in sorted(members, key=lambda m: m.customer_id):
         digest.update(f"|{member.customer_id}:{member.membership_id}".encode())
         digest.update(repr(sorted(member.refused.items())).encode())  # consent changes: new id
-    snapshot_id = f"seg_{digest.hexdigest()[:16]}"
+    return Snapshot(f"seg_{digest.hexdigest()[:16]}", program_code, description, tuple(members))
+
+
+def save_snapshot(conn: Connection, snapshot: Snapshot, *, now: datetime) -> None:
+    """Keep the snapshot (once: the same members are the same row)."""
     t = campaign_segments_table
-    if conn.execute(sa.select(t.c.id).where(t.c.id == snapshot_id)).first() is not None:
-        return snapshot_id
+    if conn.execute(sa.select(t.c.id).where(t.c.id == snapshot.snapshot_id)).first() is not None:
+        return
     conn.execute(
-        campaign_segments_table.insert().values(
-            id=snapshot_id,
-            program_code=program_code,
-            description=description,
+        t.insert().values(
+            id=snapshot.snapshot_id,
+            program_code=snapshot.program_code,
+            description=snapshot.description,
             members=[
-                [m.customer_id, m.membership_id, m.display_name, dict(m.refused)] for m in members
+                [m.customer_id, m.membership_id, m.display_name, dict(m.refused)]
+                for m in snapshot.members
             ],
             created_at=_naive(now),
         )
     )
-    return snapshot_id
 
 
 def load_snapshot(conn: Connection, snapshot_id: str) -> Snapshot:

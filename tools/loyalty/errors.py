@@ -10,6 +10,8 @@ a caller (and the model behind it) should see, explain and adapt to.
     ├── UnknownTierError(program_code, tier_code)   a tier code the program does not define
     ├── UnknownRewardError(program_code, reward_id) a reward id not in the catalogue
     ├── NotAMemberError(customer_id, program_code)  the customer has no membership in it
+    ├── RefusedRequestError(message, field)         refused before the policy decides (the
+    │                                               caller's tool error names `field`)
     └── LedgerError                                 a ledger write or read was refused
         ├── UnknownAccountError(membership_id)
         ├── AccountMismatchError(membership_id, field, stored, given)
@@ -40,6 +42,7 @@ __all__ = [
     "LoyaltyError",
     "NotAMemberError",
     "ProgramConfigError",
+    "RefusedRequestError",
     "UnknownAccountError",
     "UnknownEntryError",
     "UnknownProgramError",
@@ -50,6 +53,15 @@ __all__ = [
 
 class LoyaltyError(Exception):
     """Base of every error raised by `tools.loyalty`."""
+
+
+class RefusedRequestError(LoyaltyError):
+    """A request refused before the policy decides (a reward the member cannot have, a stay
+    with nothing to upsell), with the argument at fault."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from policies import Denied, Outcome, PendingApproval
-from tools.actions.admin import (
-    AddMembershipsArgs,
-    AddProgramsArgs,
-    AddTiersArgs,
-    Deleted,
-    DeleteMembershipsArgs,
-    DeleteProgramsArgs,
-    DeleteTiersArgs,
+from tools.actions import ADJUST_POINTS
+from tools.actions.admin_models import (
     MembershipOut,
     MembershipsOut,
     MembershipUpdate,
@@ -28,13 +22,25 @@ from tools.actions.admin import (
     ProgramsOut,
     TierOut,
     TiersOut,
-    UpdateProgramsArgs,
-    UpdateTiersArgs,
+    UpdateMembershipsArgs,
 )
-from tools.actions.models import MAX_POINTS, AdjustPointsArgs, MewsId, Reason
+from tools.actions.memberships import (
+    ADD_LOYALTY_MEMBERSHIPS,
+    DELETE_LOYALTY_MEMBERSHIPS,
+    UPDATE_LOYALTY_MEMBERSHIPS,
+)
+from tools.actions.models import MAX_POINTS, AdjustInput, MewsId, Reason
 from tools.actions.outcome import WriteOutcome
+from tools.actions.programs import (
+    ADD_LOYALTY_PROGRAMS,
+    ADD_LOYALTY_TIERS,
+    DELETE_LOYALTY_PROGRAMS,
+    DELETE_LOYALTY_TIERS,
+    UPDATE_LOYALTY_PROGRAMS,
+    UPDATE_LOYALTY_TIERS,
+)
 from tools.loyalty._time import add_months
-from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, denied_result
+from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, denied_result, write_tool
 
 __all__ = ["ADMIN_TOOLS"]
 
@@ -108,11 +114,10 @@ async def list_memberships(env: ToolEnv, args: ListMembershipsArgs) -> Any:
 
 
 # ---------------------------------------------------------------------------- writes
-def _writer(action: str) -> Any:
-    async def handler(env: ToolEnv, args: BaseModel) -> Outcome:
-        return await env.runtime.guard.submit(env.principal, action, args.model_dump(mode="json"))
-
-    return handler
+async def _submit(env: ToolEnv, write: Any, given: BaseModel) -> Outcome:
+    runtime = env.runtime
+    result: Outcome = await write.submit(runtime.guard, runtime.writes, env.principal, given)
+    return result
 
 
 class MembershipChange(MembershipUpdate):
@@ -169,10 +174,8 @@ async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
     plain = [u for u in args.updates if u.changes_anything]
     if plain:
         updates = [MembershipUpdate.model_validate(u.model_dump(exclude={"points"})) for u in plain]
-        memberships = await env.runtime.guard.submit(
-            env.principal,
-            "update_loyalty_memberships",
-            {"updates": [u.model_dump(mode="json") for u in updates]},
+        memberships = await _submit(
+            env, UPDATE_LOYALTY_MEMBERSHIPS, UpdateMembershipsArgs(updates=updates)
         )
         outcomes.append(memberships)
     changes: list[PointsChange] = []
@@ -190,12 +193,10 @@ async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
                 )
             )
             continue
-        action = AdjustPointsArgs(
+        action = AdjustInput(
             membership_id=update.loyalty_membership_id, points=delta, reason=args.reason
         )
-        outcome = await env.runtime.guard.submit(
-            env.principal, "adjust_points", action.model_dump(mode="json")
-        )
+        outcome = await _submit(env, ADJUST_POINTS, action)
         outcomes.append(outcome)
         changes.append(
             PointsChange(membership_id=update.loyalty_membership_id, outcome=outcome.to_dict())
@@ -259,9 +260,7 @@ async def renew_membership(env: ToolEnv, args: RenewMembershipArgs) -> Any:
             field="until",
         )
     change = MembershipUpdate(loyalty_membership_id=args.loyalty_membership_id, expiration_date=new)
-    return await env.runtime.guard.submit(
-        env.principal, "update_loyalty_memberships", {"updates": [change.model_dump(mode="json")]}
-    )
+    return await _submit(env, UPDATE_LOYALTY_MEMBERSHIPS, UpdateMembershipsArgs(updates=[change]))
 
 
 # ---------------------------------------------------------------------------- definitions
@@ -281,35 +280,6 @@ def _read_tool(
     )
 
 
-def _write_tool(
-    name: str,
-    title: str,
-    description: str,
-    args: Any,
-    result: Any,
-    needs: tuple[Any, ...],
-    *,
-    destructive: bool = False,
-    idempotent: bool = True,
-) -> ToolDef:
-    return ToolDef(
-        name,
-        title,
-        description,
-        args,
-        WriteOutcome[result],
-        toolset="admin",
-        needs=needs,
-        handler=_writer(name),
-        read_only=False,
-        destructive=destructive,
-        idempotent=idempotent,
-        open_world=True,
-    )
-
-
-_ADMIN = ("administer_programs",)
-
 ADMIN_TOOLS: tuple[ToolDef, ...] = (
     _read_tool(
         "list_loyalty_programs",
@@ -319,32 +289,9 @@ ADMIN_TOOLS: tuple[ToolDef, ...] = (
         ProgramsOut,
         list_programs,
     ),
-    _write_tool(
-        "add_loyalty_programs",
-        "Add loyalty programs",
-        "Create loyalty programs in Mews (batch).",
-        AddProgramsArgs,
-        ProgramsOut,
-        _ADMIN,
-        idempotent=False,
-    ),
-    _write_tool(
-        "update_loyalty_programs",
-        "Update loyalty programs",
-        "Change names, types or subscriptions of programs (codes are fixed).",
-        UpdateProgramsArgs,
-        ProgramsOut,
-        _ADMIN,
-    ),
-    _write_tool(
-        "delete_loyalty_programs",
-        "Delete loyalty programs",
-        "Delete programs (Mews refuses programs with active memberships). Needs approval.",
-        DeleteProgramsArgs,
-        Deleted,
-        ("delete", *_ADMIN),
-        destructive=True,
-    ),
+    write_tool(ADD_LOYALTY_PROGRAMS, "admin"),
+    write_tool(UPDATE_LOYALTY_PROGRAMS, "admin"),
+    write_tool(DELETE_LOYALTY_PROGRAMS, "admin"),
     _read_tool(
         "list_loyalty_tiers",
         "List loyalty tiers",
@@ -353,32 +300,9 @@ ADMIN_TOOLS: tuple[ToolDef, ...] = (
         TiersOut,
         list_tiers,
     ),
-    _write_tool(
-        "add_loyalty_tiers",
-        "Add loyalty tiers",
-        "Create tiers in existing programs (batch).",
-        AddTiersArgs,
-        TiersOut,
-        _ADMIN,
-        idempotent=False,
-    ),
-    _write_tool(
-        "update_loyalty_tiers",
-        "Update loyalty tiers",
-        "Change tier names, codes or ordering.",
-        UpdateTiersArgs,
-        TiersOut,
-        _ADMIN,
-    ),
-    _write_tool(
-        "delete_loyalty_tiers",
-        "Delete loyalty tiers",
-        "Delete tiers. Needs approval.",
-        DeleteTiersArgs,
-        Deleted,
-        ("delete", *_ADMIN),
-        destructive=True,
-    ),
+    write_tool(ADD_LOYALTY_TIERS, "admin"),
+    write_tool(UPDATE_LOYALTY_TIERS, "admin"),
+    write_tool(DELETE_LOYALTY_TIERS, "admin"),
     _read_tool(
         "list_loyalty_memberships",
         "List loyalty memberships",
@@ -388,28 +312,19 @@ ADMIN_TOOLS: tuple[ToolDef, ...] = (
         MembershipsOut,
         list_memberships,
     ),
-    _write_tool(
-        "add_loyalty_memberships",
-        "Add loyalty memberships",
-        "Enrol customers in programs (batch). Points start at zero: award them separately.",
-        AddMembershipsArgs,
-        MembershipsOut,
-        ("write",),
-        idempotent=False,
-    ),
-    ToolDef(
-        "update_loyalty_memberships",
-        "Update loyalty memberships",
-        "Change state, tier, number, primary flag or expiry of memberships (batch). A points "
-        "value becomes a ledger adjustment under the points policy; a lower tier needs approval.",
+    write_tool(ADD_LOYALTY_MEMBERSHIPS, "admin"),
+    ToolDef(  # the write plus a points value, as a ledger adjustment (`adjust_points`)
+        UPDATE_LOYALTY_MEMBERSHIPS.name,
+        UPDATE_LOYALTY_MEMBERSHIPS.title,
+        UPDATE_LOYALTY_MEMBERSHIPS.description,
         UpdateMembershipsInput,
         MembershipsUpdated,
         toolset="admin",
-        needs=("write",),
+        needs=UPDATE_LOYALTY_MEMBERSHIPS.needs,
         handler=update_memberships,
         read_only=False,
-        destructive=True,
-        open_world=True,
+        destructive=UPDATE_LOYALTY_MEMBERSHIPS.destructive,
+        open_world=UPDATE_LOYALTY_MEMBERSHIPS.open_world,
     ),
     ToolDef(
         "renew_loyalty_membership",
@@ -425,13 +340,5 @@ ADMIN_TOOLS: tuple[ToolDef, ...] = (
         idempotent=False,  # "by 12 months" twice is 24 months
         open_world=True,
     ),
-    _write_tool(
-        "delete_loyalty_memberships",
-        "Delete loyalty memberships",
-        "Delete memberships. Needs approval.",
-        DeleteMembershipsArgs,
-        Deleted,
-        ("delete",),
-        destructive=True,
-    ),
+    write_tool(DELETE_LOYALTY_MEMBERSHIPS, "admin"),
 )

@@ -15,17 +15,16 @@ from typing import Annotated, Any, Literal
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from policies import Outcome
 from tools.actions import (
     ADJUST_POINTS,
     AWARD_POINTS,
+    DRAFT_OFFER,
     REDEEM_REWARD,
     REVERSE_POINTS_ENTRY,
     UnknownMembershipError,
     list_drafts,
 )
-from tools.actions.models import DraftOfferArgs, IdempotencyKey, MewsId, OfferDraft
-from tools.actions.outcome import WriteOutcome
+from tools.actions.models import MewsId, OfferDraft
 from tools.loyalty import (
     BonusProposal,
     HighSpendNoRedemption,
@@ -557,17 +556,6 @@ async def quote_points(env: ToolEnv, args: QuoteArgs) -> Any:
 
 
 # ---------------------------------------------------------------------------- offer drafts
-class DraftInput(DraftOfferArgs):
-    idempotency_key: IdempotencyKey = None
-
-
-async def draft_offer(env: ToolEnv, args: DraftInput) -> Outcome:
-    payload = args.model_dump(mode="json", exclude={"idempotency_key"})
-    return await env.runtime.guard.submit(
-        env.principal, "draft_offer", payload, args.idempotency_key
-    )
-
-
 class ListOffersArgs(_Args):
     customer_id: MewsId | None = None
     limit: Annotated[int, Field(ge=1, le=100)] = 20
@@ -683,15 +671,7 @@ MEMBER_TOOLS: tuple[ToolDef, ...] = (
     write_tool(ADJUST_POINTS, "member"),
     write_tool(REDEEM_REWARD, "member"),
     write_tool(REVERSE_POINTS_ENTRY, "member"),
-    ToolDef(
-        "draft_offer",
-        "Draft offer",
-        "Store an offer draft for staff to review. Sends nothing.",
-        DraftInput,
-        WriteOutcome[OfferDraft],
-        handler=draft_offer,
-        **_WRITE,
-    ),
+    write_tool(DRAFT_OFFER, "member"),
     ToolDef(
         "list_offer_drafts",
         "List offer drafts",

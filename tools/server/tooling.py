@@ -49,9 +49,9 @@ from policies import (
 from policies import Principal as Principal
 from policies.audit import call_scope
 from tools.actions import ActionError, GuardedWrite
-from tools.actions.errors import RefusedRequestError
 from tools.actions.outcome import WriteOutcome
 from tools.loyalty import LoyaltyError, ProgramConfigError
+from tools.loyalty.errors import RefusedRequestError
 from tools.mews import MewsAPIError, MewsError, MewsServerError
 from tools.runtime import LoyaltyRuntime
 

@@ -1,0 +1,232 @@
+"""Loyalty programs and tiers in Mews as guarded writes: add, update, delete (`CallsOut`: the
+decision commits first, then Mews is called).
+
+They need the `administer_programs` permission (kind `admin`; the deletes are kind `delete`
+and need it too). Chain-scoped writes name the chain (`WriteDeps.loader.chain_id`: portfolio
+tokens need it; Mews ignores it for a single-enterprise token). Each write refreshes the cached
+program and tier codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from policies import ExecContext, Facts, Permission
+from tools.actions.admin_models import (
+    AddProgramsArgs,
+    AddTiersArgs,
+    Deleted,
+    DeleteProgramsArgs,
+    DeleteTiersArgs,
+    ProgramOut,
+    ProgramsOut,
+    TierOut,
+    TiersOut,
+    UpdateProgramsArgs,
+    UpdateTiersArgs,
+    update_value,
+)
+from tools.actions.write import CallsOut, GuardedWrite, WriteDeps
+from tools.mews.models import (
+    LoyaltyProgramParameters,
+    LoyaltyProgramSubscription,
+    LoyaltyProgramType,
+    LoyaltyProgramUpdateParameters,
+    LoyaltyTierParameters,
+    LoyaltyTierUpdateParameters,
+)
+
+__all__ = [
+    "ADD_LOYALTY_PROGRAMS",
+    "ADD_LOYALTY_TIERS",
+    "DELETE_LOYALTY_PROGRAMS",
+    "DELETE_LOYALTY_TIERS",
+    "UPDATE_LOYALTY_PROGRAMS",
+    "UPDATE_LOYALTY_TIERS",
+    "counted",
+]
+
+_ADMIN: tuple[Permission, ...] = ("administer_programs",)
+
+
+def counted(text: str, field: str, **facts: Any) -> Callable[[WriteDeps, Any], Awaitable[Facts]]:
+    """A `describe` that notes the write and how many items it touches."""
+
+    async def describe(_deps: WriteDeps, args: BaseModel) -> Facts:
+        return Facts(note=f"{text} ({len(getattr(args, field))})", **facts)
+
+    return describe
+
+
+# ---------------------------------------------------------------------------- programs
+async def add_programs(deps: WriteDeps, args: AddProgramsArgs, _ctx: ExecContext) -> ProgramsOut:
+    added = await deps.mews.loyalty_programs.add(
+        [
+            LoyaltyProgramParameters(
+                name=p.name,
+                code=p.code,
+                type=LoyaltyProgramType(p.type),
+                subscription=LoyaltyProgramSubscription(p.subscription),
+            )
+            for p in args.programs
+        ],
+        chain_id=await deps.loader.chain_id(),
+    )
+    deps.directory.refresh()
+    return ProgramsOut(loyalty_programs=[ProgramOut.of(p) for p in added])
+
+
+async def update_programs(
+    deps: WriteDeps, args: UpdateProgramsArgs, _ctx: ExecContext
+) -> ProgramsOut:
+    updated = await deps.mews.loyalty_programs.update(
+        [
+            LoyaltyProgramUpdateParameters(
+                loyalty_program_id=u.loyalty_program_id,
+                name=update_value(u.name),
+                type=update_value(None if u.type is None else LoyaltyProgramType(u.type)),
+                subscription=update_value(
+                    None if u.subscription is None else LoyaltyProgramSubscription(u.subscription)
+                ),
+            )
+            for u in args.updates
+        ],
+        chain_id=await deps.loader.chain_id(),
+    )
+    deps.directory.refresh()
+    return ProgramsOut(loyalty_programs=[ProgramOut.of(p) for p in updated])
+
+
+async def delete_programs(deps: WriteDeps, args: DeleteProgramsArgs, _ctx: ExecContext) -> Deleted:
+    await deps.mews.loyalty_programs.delete(args.loyalty_program_ids)
+    deps.directory.refresh()
+    return Deleted(deleted=list(args.loyalty_program_ids))
+
+
+ADD_LOYALTY_PROGRAMS = GuardedWrite(
+    name="add_loyalty_programs",
+    title="Add loyalty programs",
+    description="Create loyalty programs in Mews (batch).",
+    kind="admin",
+    input=AddProgramsArgs,
+    args=AddProgramsArgs,
+    result=ProgramsOut,
+    describe=counted("add loyalty programs", "programs"),
+    execute=CallsOut(add_programs),
+    needs=_ADMIN,
+    idempotent=False,
+    open_world=True,
+)
+UPDATE_LOYALTY_PROGRAMS = GuardedWrite(
+    name="update_loyalty_programs",
+    title="Update loyalty programs",
+    description="Change names, types or subscriptions of programs (codes are fixed).",
+    kind="admin",
+    input=UpdateProgramsArgs,
+    args=UpdateProgramsArgs,
+    result=ProgramsOut,
+    describe=counted("update loyalty programs", "updates"),
+    execute=CallsOut(update_programs),
+    needs=_ADMIN,
+    open_world=True,
+)
+DELETE_LOYALTY_PROGRAMS = GuardedWrite(
+    name="delete_loyalty_programs",
+    title="Delete loyalty programs",
+    description="Delete programs (Mews refuses programs with active memberships). Needs approval.",
+    kind="delete",
+    input=DeleteProgramsArgs,
+    args=DeleteProgramsArgs,
+    result=Deleted,
+    describe=counted("delete loyalty programs", "loyalty_program_ids", requires=_ADMIN),
+    execute=CallsOut(delete_programs),
+    needs=("delete", *_ADMIN),
+    destructive=True,
+    open_world=True,
+)
+
+
+# ---------------------------------------------------------------------------- tiers
+async def add_tiers(deps: WriteDeps, args: AddTiersArgs, _ctx: ExecContext) -> TiersOut:
+    added = await deps.mews.loyalty_tiers.add(
+        [
+            LoyaltyTierParameters(
+                loyalty_program_id=t.loyalty_program_id,
+                name=t.name,
+                code=t.code,
+                ordering=t.ordering,
+            )
+            for t in args.tiers
+        ],
+        chain_id=await deps.loader.chain_id(),
+    )
+    deps.directory.refresh()
+    return TiersOut(loyalty_tiers=[TierOut.of(t) for t in added])
+
+
+async def update_tiers(deps: WriteDeps, args: UpdateTiersArgs, _ctx: ExecContext) -> TiersOut:
+    updated = await deps.mews.loyalty_tiers.update(
+        [
+            LoyaltyTierUpdateParameters(
+                loyalty_tier_id=u.loyalty_tier_id,
+                name=update_value(u.name),
+                code=update_value(u.code),
+                ordering=update_value(u.ordering),
+            )
+            for u in args.updates
+        ]
+    )
+    deps.directory.refresh()
+    return TiersOut(loyalty_tiers=[TierOut.of(t) for t in updated])
+
+
+async def delete_tiers(deps: WriteDeps, args: DeleteTiersArgs, _ctx: ExecContext) -> Deleted:
+    await deps.mews.loyalty_tiers.delete(args.loyalty_tier_ids)
+    deps.directory.refresh()
+    return Deleted(deleted=list(args.loyalty_tier_ids))
+
+
+ADD_LOYALTY_TIERS = GuardedWrite(
+    name="add_loyalty_tiers",
+    title="Add loyalty tiers",
+    description="Create tiers in existing programs (batch).",
+    kind="admin",
+    input=AddTiersArgs,
+    args=AddTiersArgs,
+    result=TiersOut,
+    describe=counted("add loyalty tiers", "tiers"),
+    execute=CallsOut(add_tiers),
+    needs=_ADMIN,
+    idempotent=False,
+    open_world=True,
+)
+UPDATE_LOYALTY_TIERS = GuardedWrite(
+    name="update_loyalty_tiers",
+    title="Update loyalty tiers",
+    description="Change tier names, codes or ordering.",
+    kind="admin",
+    input=UpdateTiersArgs,
+    args=UpdateTiersArgs,
+    result=TiersOut,
+    describe=counted("update loyalty tiers", "updates"),
+    execute=CallsOut(update_tiers),
+    needs=_ADMIN,
+    open_world=True,
+)
+DELETE_LOYALTY_TIERS = GuardedWrite(
+    name="delete_loyalty_tiers",
+    title="Delete loyalty tiers",
+    description="Delete tiers. Needs approval.",
+    kind="delete",
+    input=DeleteTiersArgs,
+    args=DeleteTiersArgs,
+    result=Deleted,
+    describe=counted("delete loyalty tiers", "loyalty_tier_ids", requires=_ADMIN),
+    execute=CallsOut(delete_tiers),
+    needs=("delete", *_ADMIN),
+    destructive=True,
+    open_world=True,
+)
