@@ -112,17 +112,22 @@ async def _in_memory(n: int, database: Path) -> dict[str, dict[str, list[float]]
         async with Client(server) as client:
             await _seed_history(client)
             for tool, arguments in CALLS.items():
-
-                async def call(tool: str = tool, arguments: dict[str, Any] = arguments) -> object:
-                    result = await client.call_tool(tool, arguments)
-                    assert not result.is_error, result
-                    return result
-
                 results[tool] = {
                     "direct": await _time(_direct(runtime, tool), n),
-                    "in-memory": await _time(call, n),
+                    "in-memory": await _time(_over_mcp(client, tool, arguments), n),
                 }
     return results
+
+
+def _over_mcp(
+    client: Client, tool: str, arguments: dict[str, Any]
+) -> Callable[[], Awaitable[object]]:
+    async def call() -> object:
+        result = await client.call_tool(tool, arguments)
+        assert not result.is_error, result
+        return result
+
+    return call
 
 
 async def _stdio(n: int, root: Path) -> dict[str, list[float]]:
@@ -140,13 +145,7 @@ async def _stdio(n: int, root: Path) -> dict[str, list[float]]:
     async with Client(params) as client:
         await _seed_history(client)
         for tool, arguments in CALLS.items():
-
-            async def call(tool: str = tool, arguments: dict[str, Any] = arguments) -> object:
-                result = await client.call_tool(tool, arguments)
-                assert not result.is_error, result
-                return result
-
-            results[tool] = await _time(call, n)
+            results[tool] = await _time(_over_mcp(client, tool, arguments), n)
     return results
 
 

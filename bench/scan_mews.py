@@ -24,9 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
@@ -38,6 +40,8 @@ PEAK_MEMORY_LIMIT_MB = 300.0
 SCAN_FROM = datetime(2015, 1, 1, tzinfo=UTC)  # before the sandbox's oldest customer
 CUSTOMERS_PATH = "customers/getAll"
 MEMBERSHIPS_PATH = "loyaltyMemberships/getAll"
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -152,6 +156,23 @@ async def _scan(base_url: str) -> list[Row]:
     return rows
 
 
+def against_sandbox(customers: int, state: Path, work: Callable[[str], T]) -> T:
+    """Seed a sandbox of `customers` in a child process, run `work(base_url)` against it, stop
+    it, and print what seeding and serving cost."""
+    seed_started = time.perf_counter()
+    process, base_url = _start_sandbox(customers, state)
+    seed_seconds = time.perf_counter() - seed_started
+    try:
+        result = work(base_url)
+        sandbox_rss = _sandbox_rss_mb(process.pid)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    print(f"sandbox: {customers} customers seeded and serving in {seed_seconds:.1f} s, "
+          f"sandbox RSS {sandbox_rss:.0f} MB (not bounded)")  # fmt: skip
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
@@ -159,18 +180,9 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        seed_started = time.perf_counter()
-        process, base_url = _start_sandbox(args.customers, Path(tmp) / "state.json")
-        seed_seconds = time.perf_counter() - seed_started
-        try:
-            rows = asyncio.run(_scan(base_url))
-            sandbox_rss = _sandbox_rss_mb(process.pid)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-
-    print(f"sandbox: {args.customers} customers seeded and serving in {seed_seconds:.1f} s, "
-          f"sandbox RSS {sandbox_rss:.0f} MB (not bounded)")  # fmt: skip
+        rows = against_sandbox(
+            args.customers, Path(tmp) / "state.json", lambda url: asyncio.run(_scan(url))
+        )
     ok = True
     for row in rows:
         verdict = "ok" if row.page_requests == row.expected else f"EXPECTED {row.expected}"

@@ -40,7 +40,7 @@ from pathlib import Path
 import httpx
 
 from bench.replay import RecordingTransport
-from bench.scan_mews import _free_port, _peak_rss_mb, _sandbox_rss_mb, _start_sandbox
+from bench.scan_mews import _free_port, _peak_rss_mb, against_sandbox
 from storage.clock import SystemClock
 from storage.store import Store
 from tools.loyalty import (
@@ -149,19 +149,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         if args.replay:
             return _replayed(args, Path(tmp))
-        seed_started = time.perf_counter()
-        process, base_url = _start_sandbox(args.customers, Path(tmp) / "state.json")
-        seed_seconds = time.perf_counter() - seed_started
-        try:
-            db = Path(tmp) / "ledger.sqlite3"
-            result = asyncio.run(_run(base_url, args.program, db, args.record))
-            sandbox_rss = _sandbox_rss_mb(process.pid)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        db = Path(tmp) / "ledger.sqlite3"
+        result = against_sandbox(
+            args.customers,
+            Path(tmp) / "state.json",
+            lambda url: asyncio.run(_run(url, args.program, db, args.record)),
+        )
 
-    print(f"sandbox: {args.customers} customers seeded and serving in {seed_seconds:.1f} s, "
-          f"sandbox RSS {sandbox_rss:.0f} MB (not bounded)")  # fmt: skip
     print(f"scan_members({args.program!r}): {result.members} members loaded in "
           f"{result.load_seconds:.2f} s, {result.retries} retries, "
           f"{result.throttled:.1f} s throttled by the 200-per-30-s limiter")  # fmt: skip
