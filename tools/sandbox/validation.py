@@ -11,10 +11,10 @@ non-nullable properties.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Literal
+from typing import Literal, TypeVar
 
 from tools.sandbox.clock import add_months, parse_date, parse_ts, to_datetime
 from tools.sandbox.errors import JSON, bad_request
@@ -30,6 +30,8 @@ class Keep(Enum):
 
 
 KEEP = Keep.KEEP
+
+C = TypeVar("C")
 
 MAX_ITEMS = 1000
 
@@ -170,11 +172,15 @@ class Obj:
             raise self._type_error(key, "a number", value)
         return float(value)
 
-    def enum(self, key: str, values: Sequence[str], *, required: bool = False) -> str | None:
+    def _text(self, key: str, required: bool, check: Callable[[str, str], C]) -> C | None:
+        """A string property read through `check(path, value)`."""
         value = self.str_(key, required=required)
         if value is None:
             return None
-        return self._check_enum(self.at(key), value, values)
+        return check(self.at(key), value)
+
+    def enum(self, key: str, values: Sequence[str], *, required: bool = False) -> str | None:
+        return self._text(key, required, lambda path, text: self._check_enum(path, text, values))
 
     def req_enum(self, key: str, values: Sequence[str]) -> str:
         value = self.enum(key, values, required=True)
@@ -188,10 +194,7 @@ class Obj:
         return value
 
     def guid(self, key: str, *, required: bool = False) -> str | None:
-        value = self.str_(key, required=required)
-        if value is None:
-            return None
-        return self._check_guid(self.at(key), value)
+        return self._text(key, required, self._check_guid)
 
     def req_guid(self, key: str) -> str:
         value = self.guid(key, required=True)
@@ -207,10 +210,7 @@ class Obj:
         return value.lower()
 
     def utc(self, key: str, *, required: bool = False) -> int | None:
-        value = self.str_(key, required=required)
-        if value is None:
-            return None
-        return self._check_utc(self.at(key), value)
+        return self._text(key, required, self._check_utc)
 
     @staticmethod
     def _check_utc(path: str, value: str) -> int:
@@ -223,10 +223,7 @@ class Obj:
             ) from None
 
     def date(self, key: str, *, required: bool = False) -> str | None:
-        value = self.str_(key, required=required)
-        if value is None:
-            return None
-        return self._check_date(self.at(key), value)
+        return self._text(key, required, self._check_date)
 
     @staticmethod
     def _check_date(path: str, value: str) -> str:
@@ -277,28 +274,15 @@ class Obj:
             result.append(Obj(item, path))
         return result
 
-    def strs(
+    def _texts(
         self,
         key: str,
-        *,
-        required: bool = False,
-        max_items: int = MAX_ITEMS,
-        max_len: int | None = None,
+        required: bool,
+        max_items: int,
+        min_items: int,
+        check: Callable[[str, str], str],
     ) -> list[str] | None:
-        values = self._list(key, required, max_items, 0)
-        if values is None:
-            return None
-        result: list[str] = []
-        for index, item in enumerate(values):
-            path = f"{self.at(key)}[{index}]"
-            if not isinstance(item, str):
-                raise bad_request(f"{path} must be a string, got {_json_type(item)}.")
-            result.append(self._check_str(path, item, max_len, False))
-        return result
-
-    def guids(
-        self, key: str, *, required: bool = False, max_items: int = MAX_ITEMS, min_items: int = 0
-    ) -> list[str] | None:
+        """An array of strings, each read through `check(path, item)`."""
         values = self._list(key, required, max_items, min_items)
         if values is None:
             return None
@@ -307,8 +291,26 @@ class Obj:
             path = f"{self.at(key)}[{index}]"
             if not isinstance(item, str):
                 raise bad_request(f"{path} must be a string, got {_json_type(item)}.")
-            result.append(self._check_guid(path, item))
+            result.append(check(path, item))
         return result
+
+    def strs(
+        self,
+        key: str,
+        *,
+        required: bool = False,
+        max_items: int = MAX_ITEMS,
+        max_len: int | None = None,
+    ) -> list[str] | None:
+        def within(path: str, text: str) -> str:
+            return self._check_str(path, text, max_len, False)
+
+        return self._texts(key, required, max_items, 0, within)
+
+    def guids(
+        self, key: str, *, required: bool = False, max_items: int = MAX_ITEMS, min_items: int = 0
+    ) -> list[str] | None:
+        return self._texts(key, required, max_items, min_items, self._check_guid)
 
     def req_guids(self, key: str, *, max_items: int = MAX_ITEMS) -> list[str]:
         values = self.guids(key, required=True, max_items=max_items, min_items=1)
@@ -375,19 +377,24 @@ class Obj:
             raise bad_request(f"{path} must be a string, got {_json_type(value)}.")
         return self._check_str(path, value, max_len, not nullable)
 
-    def update_guid(self, key: str, *, nullable: bool = True) -> str | Literal[Keep.KEEP] | None:
+    def _update_text(
+        self, key: str, nullable: bool, check: Callable[[str, str], str]
+    ) -> str | Literal[Keep.KEEP] | None:
+        """A String update value read through `check(path, value)` when it sets a value."""
         value = self.update_str(key, nullable=nullable)
         if value is KEEP or value is None:
             return value
-        return self._check_guid(self.at(key) + ".Value", value)
+        return check(self.at(key) + ".Value", value)
+
+    def update_guid(self, key: str, *, nullable: bool = True) -> str | Literal[Keep.KEEP] | None:
+        return self._update_text(key, nullable, self._check_guid)
 
     def update_enum(
         self, key: str, values: Sequence[str], *, nullable: bool = False
     ) -> str | Literal[Keep.KEEP] | None:
-        value = self.update_str(key, nullable=nullable)
-        if value is KEEP or value is None:
-            return value
-        return self._check_enum(self.at(key) + ".Value", value, values)
+        return self._update_text(
+            key, nullable, lambda path, text: self._check_enum(path, text, values)
+        )
 
     def update_bool(
         self, key: str, *, nullable: bool = False, lenient: bool = False
@@ -426,15 +433,13 @@ class Obj:
         return self._check_range(path, value, minimum, None)
 
     def update_date(self, key: str) -> str | Literal[Keep.KEEP] | None:
-        value = self.update_str(key)
-        if value is KEEP or value is None:
-            return value
-        return self._check_date(self.at(key) + ".Value", value)
+        return self._update_text(key, True, self._check_date)
 
     def update_utc_text(self, key: str) -> str | Literal[Keep.KEEP] | None:
         """A String update value holding an ISO 8601 instant; the text is kept as sent."""
-        value = self.update_str(key)
-        if value is KEEP or value is None:
-            return value
-        self._check_utc(self.at(key) + ".Value", value)
-        return value
+
+        def parses(path: str, text: str) -> str:
+            self._check_utc(path, text)
+            return text
+
+        return self._update_text(key, True, parses)

@@ -340,19 +340,26 @@ def _company(ctx: Ctx, q: Obj) -> str | None:
     return company_id
 
 
-@operation("customers/add", writes=True)
-def add(ctx: Ctx, q: Obj) -> JSON:
-    ctx.write_chain(q)
-    q.req_str("LastName", max_len=255)
-    overwrite = q.bool_("OverwriteExisting", required=True)
-    values = _read_profile(q)
+_ITALIAN_CODES = ("ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode")
+
+
+def _read_company_and_address(ctx: Ctx, q: Obj, values: JSON) -> None:
     company = _company(ctx, q)
     if company is not None:
         values["CompanyId"] = company
     address = _address(ctx, q)
     if address is not None:
         values["Address"] = address
-    for key in ("ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode"):
+
+
+@operation("customers/add", writes=True)
+def add(ctx: Ctx, q: Obj) -> JSON:
+    ctx.write_chain(q)
+    q.req_str("LastName", max_len=255)
+    overwrite = q.bool_("OverwriteExisting", required=True)
+    values = _read_profile(q)
+    _read_company_and_address(ctx, q, values)
+    for key in _ITALIAN_CODES:
         text = q.str_(key, max_len=255)
         if text:
             values[key] = text
@@ -404,13 +411,8 @@ def update(ctx: Ctx, q: Obj) -> JSON:
     ctx.write_chain(q)
     customer = find_customer(ctx, q.req_guid("CustomerId"), "CustomerId")
     values = _read_profile(q)
-    company = _company(ctx, q)
-    if company is not None:
-        values["CompanyId"] = company
-    address = _address(ctx, q)
-    if address is not None:
-        values["Address"] = address
-    for key in ("ItalianDestinationCode", "ItalianFiscalCode", "ItalianLotteryCode"):
+    _read_company_and_address(ctx, q, values)
+    for key in _ITALIAN_CODES:
         value = q.update_str(key, max_len=255)
         if value is None or isinstance(value, str):
             values[key] = value
