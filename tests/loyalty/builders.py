@@ -27,6 +27,9 @@ from tools.loyalty import (
 )
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+AS_OF = datetime(2026, 6, 1, 12, tzinfo=UTC)
+"""When the member-facts tests (insights, segments, tiers) evaluate."""
+DAY = timedelta(days=1)
 MEMBERSHIP = "m-1"
 _ids = count(1)
 

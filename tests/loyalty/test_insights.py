@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from tests.loyalty.builders import member, membership, stay
+from tests.loyalty.builders import AS_OF, DAY, member, membership, stay
 from tools.loyalty import (
     MemberFacts,
     ProgramConfig,
@@ -18,9 +18,6 @@ from tools.loyalty import (
     rfm_scores,
     stay_gaps,
 )
-
-AS_OF = datetime(2026, 6, 1, 12, tzinfo=UTC)
-DAY = timedelta(days=1)
 
 
 def ago(

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
-from tests.loyalty.builders import member, membership, stay
+from tests.loyalty.builders import AS_OF, DAY, member, membership, stay
 from tools.loyalty import (
     HighSpendNoRedemption,
     Lapsing,
@@ -15,9 +15,6 @@ from tools.loyalty import (
     StayFacts,
     find_segment,
 )
-
-AS_OF = datetime(2026, 6, 1, 12, tzinfo=UTC)
-DAY = timedelta(days=1)
 
 
 def once(members: list[MemberFacts]) -> Iterator[MemberFacts]:

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.loyalty.builders import member, membership, stay
+from tests.loyalty.builders import AS_OF, DAY, member, membership, stay
 from tools.loyalty import (
     DatedPoints,
     MemberFacts,
@@ -18,9 +18,6 @@ from tools.loyalty import (
     qualifying_value,
     tier_progress,
 )
-
-AS_OF = datetime(2026, 6, 1, 12, tzinfo=UTC)
-DAY = timedelta(days=1)
 
 
 def nights_ago(days: int, nights: int) -> StayFacts:

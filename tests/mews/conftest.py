@@ -31,6 +31,16 @@ Answer = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
 Json = dict[str, Any]
 """A JSON object as the tests build and read it (parsed wire data)."""
 
+MEMBERSHIP: Json = {
+    "Id": "m1",
+    "ChainId": "c1",
+    "AccountId": "a1",
+    "LoyaltyProgramId": "p1",
+    "State": "Enrolled",
+    "IsPrimary": True,
+}
+"""The smallest loyalty membership Mews may answer with."""
+
 
 @pytest.fixture
 def anyio_backend() -> str:

@@ -14,6 +14,7 @@ from tests.mews.conftest import (
     ACCESS_TOKEN,
     CLIENT_TOKEN,
     CREDENTIALS,
+    MEMBERSHIP,
     FakeMews,
     FakeTime,
     Json,
@@ -62,14 +63,6 @@ PROGRAM: Json = {
     "Subscription": "Free",
 }
 TIER: Json = {"Id": "t1", "LoyaltyProgramId": "p1", "Name": "Gold", "Code": "G", "Ordering": 1}
-MEMBERSHIP: Json = {
-    "Id": "m1",
-    "ChainId": "c1",
-    "AccountId": "a1",
-    "LoyaltyProgramId": "p1",
-    "State": "Enrolled",
-    "IsPrimary": True,
-}
 CUSTOMER: Json = {"Id": "cu1", "LastName": "Smith"}
 NOTE: Json = {"Id": "n1", "AccountId": "a1", "Content": "Likes tea"}
 

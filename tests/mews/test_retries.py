@@ -8,7 +8,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from tests.mews.conftest import FakeMews, FakeTime, Json, error, make_client, ok
+from tests.mews.conftest import MEMBERSHIP, FakeMews, FakeTime, Json, error, make_client, ok
 from tools.mews import (
     MewsAPIError,
     MewsRateLimited,
@@ -28,14 +28,6 @@ from tools.mews.retry import parse_retry_after
 pytestmark = pytest.mark.anyio
 
 CONFIG: Json = {"NowUtc": "2026-01-01T00:00:00Z", "Enterprise": {"Id": "e1", "Name": "Hotel"}}
-MEMBERSHIP: Json = {
-    "Id": "m1",
-    "ChainId": "c1",
-    "AccountId": "a1",
-    "LoyaltyProgramId": "p1",
-    "State": "Enrolled",
-    "IsPrimary": True,
-}
 NEW_MEMBERSHIP = LoyaltyMembershipParameters(
     account_id="a1", loyalty_program_id="p1", is_primary=True
 )
