@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,8 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
+from tests.serving import serve
 from tools.sandbox import Sandbox
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -207,19 +205,8 @@ def remove_remaining_members(sandbox: Sandbox, request: dict[str, Any]) -> None:
 @pytest.fixture
 def base_url() -> Iterator[str]:
     sandbox = Sandbox.seeded(seed=1, customers=40, now=NOW)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)  # connections wait in the backlog until uvicorn accepts them: no polling
-    config = uvicorn.Config(sandbox.asgi_app, log_level="warning", interface="asgi3", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serve(sandbox.asgi_app, interface="asgi3", lifespan="on") as url:
+        yield url
 
 
 def post(url: str, data: bytes) -> tuple[int, dict[str, str], Any]:

@@ -18,17 +18,14 @@ import asyncio
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
+from tests.serving import serve
 from tests.web.desk import AWARD, PASSWORDS, config, runtime_opener
 from tests.web.holds import hold_stay_bonuses
 from web import create_app
@@ -58,31 +55,9 @@ def _needs_browser() -> None:
 def base_url(tmp_path: Path) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, stopped after the test."""
     _needs_browser()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(config(tmp_path, model_factory=demo_model)),
-            log_level="warning",
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:  # readiness, not a pause: uvicorn has no started event
-        if not thread.is_alive() or time.monotonic() > deadline:
-            sock.close()
-            pytest.fail("the web app did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
+    app = create_app(config(tmp_path, model_factory=demo_model))
+    with serve(app, lifespan="on", ready_within=30, stop_within=30) as url:
+        yield url
 
 
 DESK = {"width": 1366, "height": 768}
