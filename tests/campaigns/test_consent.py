@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.campaigns.conftest import Connect, body
+from tests.campaigns.conftest import Connect, create_welcome_drink
 from tools.runtime import LoyaltyRuntime
 
 pytestmark = pytest.mark.anyio
@@ -16,21 +16,7 @@ async def test_a_campaign_over_all_drafts_nothing_without_consent_and_counts_who
     connect: Connect, runtime: LoyaltyRuntime
 ) -> None:
     async with connect("carol") as client:
-        created = body(
-            await client.call_tool(
-                "create_campaign",
-                {
-                    "name": "Welcome drink, consent check",
-                    "goal": "redemption",
-                    "segment": "all",
-                    "reward_id": "welcome-drink",
-                    "valid_days": 14,
-                    "channels": ["email", "sms"],
-                    "holdout_share": "0.5",
-                    "seed": 7,
-                },
-            )
-        )
+        created = await create_welcome_drink(client, "Welcome drink, consent check")
     assert created["status"] == "posted", created
     campaign = created["result"]
     with runtime.store.read() as conn:
@@ -65,21 +51,7 @@ async def test_no_sms_is_drafted_once_the_program_file_turns_sms_off(
     )
     runtime.loader.programs = runtime.programs
     async with connect("carol") as client:
-        created = body(
-            await client.call_tool(
-                "create_campaign",
-                {
-                    "name": "Welcome drink by text",
-                    "goal": "redemption",
-                    "segment": "all",
-                    "reward_id": "welcome-drink",
-                    "valid_days": 14,
-                    "channels": ["sms"],
-                    "holdout_share": "0.5",
-                    "seed": 7,
-                },
-            )
-        )
+        created = await create_welcome_drink(client, "Welcome drink by text", channels=("sms",))
     campaign = created["result"]
     assert campaign["drafts"] == []
     assert campaign["left_out"] == [

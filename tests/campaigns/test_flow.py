@@ -9,7 +9,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.campaigns.conftest import Connect, body
+from tests.campaigns.conftest import Connect, body, create_welcome_drink
 from tools.campaigns import Group, compare
 from tools.campaigns.tables import recommendation_log_table
 from tools.runtime import LoyaltyRuntime
@@ -41,21 +41,7 @@ async def test_a_campaign_is_created_drafted_measured_and_reported(
     connect: Connect, runtime: LoyaltyRuntime, sandbox: Sandbox
 ) -> None:
     async with connect("carol") as client:
-        created = body(
-            await client.call_tool(
-                "create_campaign",
-                {
-                    "name": "Welcome drink for everyone",
-                    "goal": "redemption",
-                    "segment": "all",
-                    "reward_id": "welcome-drink",
-                    "valid_days": 14,
-                    "channels": ["email", "sms"],
-                    "holdout_share": "0.5",
-                    "seed": 7,
-                },
-            )
-        )
+        created = await create_welcome_drink(client, "Welcome drink for everyone")
         assert created["status"] == "posted", created
         campaign = created["result"]
         assert campaign["liability"] == 180 * campaign["treated"] <= 50_000  # 9 GBP a drink
