@@ -17,22 +17,44 @@ No tokens are needed; admin requests are not rate limited and never hit injected
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from tools.sandbox.clock import format_ts, parse_duration, to_datetime
+from tools.sandbox.clock import Clock, format_ts, parse_duration, to_datetime
 from tools.sandbox.errors import JSON, ApiError, bad_request
+from tools.sandbox.events import ChangeEvent
+from tools.sandbox.faults import Faults
+from tools.sandbox.ratelimit import RateLimiter
 from tools.sandbox.seed import STORY
 from tools.sandbox.validation import Obj
-
-if TYPE_CHECKING:
-    from tools.sandbox.app import Sandbox
 
 __all__ = ["ADMIN_PREFIX", "handle_admin", "story_json"]
 
 ADMIN_PREFIX = "/_sandbox/"
 
 
-def handle_admin(sandbox: Sandbox, method: str, path: str, body: JSON) -> JSON:
+class AdminTarget(Protocol):
+    """What the admin endpoints drive: `tools.sandbox.app.Sandbox`, which routes to them (so
+    they name this protocol rather than import it back)."""
+
+    clock: Clock
+    faults: Faults
+    rate_limiter: RateLimiter
+
+    @property
+    def events(self) -> tuple[ChangeEvent, ...]: ...
+
+    def now(self) -> int: ...
+
+    def persist(self) -> None: ...
+
+    def reset(self, *, seed: int | None = None, customers: int | None = None) -> None: ...
+
+    def transition(self, reservation_id: str, target: str) -> JSON: ...
+
+    def info(self) -> JSON: ...
+
+
+def handle_admin(sandbox: AdminTarget, method: str, path: str, body: JSON) -> JSON:
     route = (method, path[len(ADMIN_PREFIX) :])
     q = Obj(body)
     if route == ("GET", "info"):
@@ -55,7 +77,7 @@ def handle_admin(sandbox: Sandbox, method: str, path: str, body: JSON) -> JSON:
     raise ApiError(404, f"Unknown sandbox admin endpoint: {method} {path}")
 
 
-def _clock(sandbox: Sandbox, q: Obj) -> JSON:
+def _clock(sandbox: AdminTarget, q: Obj) -> JSON:
     advance, target = q.str_("Advance"), q.str_("Set")
     if (advance is None) == (target is None):
         raise bad_request('Send exactly one of "Advance" (an ISO 8601 duration) and "Set".')
@@ -73,7 +95,7 @@ def _clock(sandbox: Sandbox, q: Obj) -> JSON:
     return {"NowUtc": format_ts(sandbox.now())}
 
 
-def _faults(sandbox: Sandbox, q: Obj) -> JSON:
+def _faults(sandbox: AdminTarget, q: Obj) -> JSON:
     if q.bool_("Clear"):
         sandbox.faults.clear()
         sandbox.rate_limiter.enabled = True

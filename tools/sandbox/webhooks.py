@@ -35,18 +35,29 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 
+from tools.sandbox.clock import Clock
 from tools.sandbox.errors import JSON, ApiError, bad_request
 from tools.sandbox.events import ChangeEvent, EventLog
 from tools.sandbox.ids import new_id
+from tools.sandbox.state import State
 from tools.sandbox.tokens import ALL_TOKENS, DEMO_TOKENS, PORTFOLIO, Integration
 from tools.sandbox.validation import Obj
 
-if TYPE_CHECKING:
-    from tools.sandbox.app import Sandbox
+
+class _Source(Protocol):
+    """What the emitter reads of `tools.sandbox.app.Sandbox`, which owns it: the state (a new
+    one after a reset) and the clock."""
+
+    @property
+    def state(self) -> State: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
 
 __all__ = [
     "WEBHOOKS_PREFIX",
@@ -194,7 +205,7 @@ class WebhookEmitter:
 
     def __init__(
         self,
-        sandbox: Sandbox,
+        sandbox: _Source,
         *,
         settings: WebhookSettings | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
