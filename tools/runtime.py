@@ -29,13 +29,14 @@ from storage.clock import Clock, SystemClock
 from storage.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
 from storage.store import Store
 from tools.actions import MembershipDirectory, WriteDeps, build_actions
+from tools.actions.ledger_sync import LEDGER_SYNC_ACTIONS
 from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher
 from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.ledger import MEWS_PUSH_KIND
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.loyalty.sync import LEDGER_SYNC_ACTIONS, OutboxDispatcher
+from tools.loyalty.sync import OutboxDispatcher
 from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
 
 if TYPE_CHECKING:  # the simulator loads only when the embedded sandbox runs (cold start)

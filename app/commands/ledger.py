@@ -57,9 +57,9 @@ class _Session:
 async def _session(guard: Guard) -> AsyncIterator[_Session]:
     """The engine wired to the guard's store: program file, Mews, ledger actions registered."""
     from app.connect import open_mews
+    from tools.actions.ledger_sync import ledger_sync_actions
     from tools.loyalty import LEDGER, ProgramConfigError, load_program_file
     from tools.loyalty.mews_facts import MewsFactsLoader
-    from tools.loyalty.sync import ledger_sync_actions
 
     try:
         programs = load_program_file()

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from policies import Guard, Principal, load_policy, open_store
 from storage.clock import FixedClock
 from storage.store import Store
+from tools.actions.ledger_sync import ledger_sync_actions
 from tools.loyalty import (
     LEDGER,
     ProgramFile,
@@ -26,7 +27,7 @@ from tools.loyalty import (
     load_program_file,
 )
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.loyalty.sync import OutboxDispatcher, ledger_sync_actions
+from tools.loyalty.sync import OutboxDispatcher
 from tools.mews import MewsClient, MewsCredentials, RetryPolicy, SlidingWindowLimiter
 from tools.sandbox import PORTFOLIO, STORY, Sandbox
 

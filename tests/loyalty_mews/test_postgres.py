@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from policies import Guard
 from tests.loyalty_mews.conftest import World, make_world
+from tools.actions.ledger_sync import ledger_sync_actions
 from tools.loyalty import ProgramFile, entries_table
 from tools.loyalty.stays import plan_stay_accruals, submit_stay_plans
-from tools.loyalty.sync import OutboxDispatcher, ledger_sync_actions, reconcile
+from tools.loyalty.sync import OutboxDispatcher, reconcile
 from tools.sandbox import STORY
 
 pytestmark = [pytest.mark.anyio, pytest.mark.postgres]

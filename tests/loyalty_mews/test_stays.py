@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from policies import Guard, PendingApproval
 from tests.loyalty_mews.conftest import World
 from tests.loyalty_mews.test_sync import open_ledger
+from tools.actions.ledger_sync import ledger_sync_actions
 from tools.loyalty import accrual_idempotency_key, entries_table
 from tools.loyalty.stays import (
     PlannedAccrual,
@@ -19,7 +20,6 @@ from tools.loyalty.stays import (
     plan_stay_accruals,
     submit_stay_plans,
 )
-from tools.loyalty.sync import ledger_sync_actions
 from tools.mews import MewsServerError
 from tools.sandbox import STORY
 

@@ -13,6 +13,8 @@
 - `offers`: draft_offer (stores a draft, sends nothing) and `list_drafts`;
 - `campaigns`: create_campaign (a campaign over a staged segment, drafts only);
 - `upsell`: accept_upsell (a points or points-plus-cash upsell: a redemption and a Mews task);
+- `ledger_sync`: the ledger's own writes (stay accrual, its reversal, the stay bonus,
+  reconcile), planned by `tools.loyalty` and registered as `LEDGER_SYNC_ACTIONS`;
 - `directory`: the membership facts a `describe` reads from Mews for the executor;
 - `accounts`: opening a membership's ledger account on its first write.
 

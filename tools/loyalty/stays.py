@@ -17,13 +17,13 @@ posts the accrual under `accrual_idempotency_key(reservation_id)` and the revers
 `accrual_reversal_key(reservation_id)`, and the guard is given the same keys, so a repeated
 submission replays the first outcome (posted, or pending approval) instead of acting twice.
 
-The executors (`execute_accrual`, `execute_reversal`) run inside the guard's transaction, which
-holds the membership's ledger lock (declared by `describe` in `Facts.lock_keys`).
+What the guard is told and runs for each (`accrue_stay`, `reverse_stay_accrual`,
+`award_stay_bonus`) is in `tools.actions.ledger_sync`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,9 +31,8 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.engine import Connection
 
-from policies import ActionSpec, ExecContext, Facts, Guard, Outcome, Principal, Transactional
+from policies import Guard, Outcome, Principal
 from policies.errors import InvalidRequestError, PolicyError
 from storage.canonical import JSONObject
 from storage.clock import utc
@@ -44,12 +43,11 @@ from tools.loyalty.accrual import (
     accrual_reversal_key,
     quote_stay_accrual,
 )
-from tools.loyalty.config import ProgramConfig, ProgramFile, load_program_file
+from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import CHECKED_OUT, MemberFacts, MembershipFacts, StayFacts
 from tools.loyalty.insights import assess_lapse, rfm_scores
-from tools.loyalty.ledger import ensure_account, ledger_lock_key, post_entry, reverse_entry
-from tools.loyalty.ledger_model import LedgerEntry, Source
+from tools.loyalty.ledger_model import LedgerEntry
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.valuation import BonusProposal, propose_bonus
@@ -64,20 +62,12 @@ __all__ = [
     "PlannedAccrual",
     "PlannedBonus",
     "PlannedReversal",
-    "ProgramSource",
     "ReverseStayArgs",
     "Skipped",
     "StayPlan",
     "StayResult",
-    "accrue_stay_spec",
-    "award_stay_bonus_spec",
-    "execute_accrual",
-    "execute_bonus",
-    "execute_reversal",
-    "lazy_programs",
     "plan_stay_accruals",
     "plan_stay_bonuses",
-    "reverse_stay_accrual_spec",
     "stay_bonus_key",
     "submit_stay_plans",
 ]
@@ -90,10 +80,6 @@ AWARD_STAY_BONUS = "award_stay_bonus"
 def stay_bonus_key(reservation_id: str) -> str:
     """The ledger's and the guard's idempotency key of a stay's bonus: one per reservation."""
     return f"stay-bonus:{reservation_id}"
-
-
-ProgramSource = Callable[[], ProgramFile]
-"""Where executors find the program file (the loaded one, or `load_program_file` on first use)."""
 
 
 # ---------------------------------------------------------------------- arguments
@@ -516,169 +502,3 @@ def _result(plan: PlannedAccrual | PlannedReversal | PlannedBonus, outcome: Outc
     else:
         detail = f"{outcome.to_dict()['rule']}: {outcome.to_dict()['reason']}"
     return StayResult(plan.reservation_id, status, detail, outcome)
-
-
-# ---------------------------------------------------------------------- executors and specs
-def execute_accrual(
-    conn: Connection, args: JSONObject, ctx: ExecContext, *, programs: ProgramFile
-) -> JSONObject:
-    """Post a stay's accrual (opening the membership's account first if needed), once."""
-    a: AccrueStayArgs = AccrueStayArgs.parse(args)
-    return _post_stay_points(conn, a, ctx, programs, accrual_idempotency_key(a.reservation_id))
-
-
-def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
-    """Take back a canceled stay's accrual, once (the balance may go negative: points owed)."""
-    a: ReverseStayArgs = ReverseStayArgs.parse(args)
-    entry = reverse_entry(
-        conn,
-        membership_id=a.membership_id,
-        entry_id=a.entry_id,
-        reason=f"reservation {a.reservation_id} was canceled after its points were accrued",
-        actor=ctx.principal.name,
-        now=ctx.now,
-        idempotency_key=accrual_reversal_key(a.reservation_id),
-        source=Source("reservation", a.reservation_id),
-        allow_negative=True,
-    )
-    return _entry_result(entry)
-
-
-def execute_bonus(
-    conn: Connection, args: JSONObject, ctx: ExecContext, *, programs: ProgramFile
-) -> JSONObject:
-    """Post a stay's dynamic bonus as an accrual, once per reservation (opening the account
-    first if needed: an approved bonus may be decided before the stay's accrual)."""
-    a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
-    return _post_stay_points(conn, a, ctx, programs, stay_bonus_key(a.reservation_id))
-
-
-def _post_stay_points(
-    conn: Connection,
-    a: AccrueStayArgs | AwardStayBonusArgs,
-    ctx: ExecContext,
-    programs: ProgramFile,
-    idempotency_key: str,
-) -> JSONObject:
-    """Open the account if needed, then post the stay's points as an accrual under the key."""
-    program = programs.program(a.program_code)
-    ensure_account(
-        conn,
-        membership_id=a.membership_id,
-        chain_id=a.chain_id,
-        program_id=a.program_id,
-        program=program,
-        customer_id=a.customer_id,
-        mews_points=a.mews_points,
-        now=ctx.now,
-        actor=ctx.principal.name,
-    )
-    entry = post_entry(
-        conn,
-        membership_id=a.membership_id,
-        kind="accrual",
-        points=a.points,
-        reason=a.reason,
-        actor=ctx.principal.name,
-        source=Source("reservation", a.reservation_id),
-        idempotency_key=idempotency_key,
-        program=program,
-        now=ctx.now,
-        pending_until=None if a.pending_until is None else _instant(a.pending_until),
-    )
-    return _entry_result(entry)
-
-
-def _entry_result(entry: LedgerEntry) -> JSONObject:
-    return {
-        "membership_id": entry.membership_id,
-        "entry_id": entry.id,
-        "kind": entry.kind,
-        "points": entry.points,
-        "balance_after": entry.balance_after,
-    }
-
-
-def _instant(text: str) -> datetime:
-    try:
-        return utc(datetime.fromisoformat(text))
-    except ValueError:
-        raise InvalidRequestError(f"pending_until: not an ISO 8601 instant: {text!r}") from None
-
-
-async def _describe_accrual(args: JSONObject) -> Facts:
-    a: AccrueStayArgs = AccrueStayArgs.parse(args)
-    return Facts(
-        points=a.points,
-        membership_id=a.membership_id,
-        program_id=a.program_id,
-        customer_id=a.customer_id,
-        lock_keys=(ledger_lock_key(a.membership_id),),
-        note=f"{a.points} {a.program_code} points for a stay (reservation {a.reservation_id})",
-    )
-
-
-async def _describe_reversal(args: JSONObject) -> Facts:
-    a: ReverseStayArgs = ReverseStayArgs.parse(args)
-    return Facts(
-        points=-a.points,
-        membership_id=a.membership_id,
-        program_id=a.program_id,
-        customer_id=a.customer_id,
-        lock_keys=(ledger_lock_key(a.membership_id),),
-        note=f"{a.points} stay points taken back: reservation {a.reservation_id} was canceled",
-    )
-
-
-async def _describe_bonus(args: JSONObject) -> Facts:
-    a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
-    try:
-        multiplier = Decimal(a.multiplier)
-    except ArithmeticError:
-        raise InvalidRequestError(f"multiplier: not a decimal: {a.multiplier!r}") from None
-    if not multiplier.is_finite() or multiplier < 1:
-        raise InvalidRequestError(f"multiplier: must be at least 1, not {a.multiplier}")
-    return Facts(
-        points=a.points,
-        variance=float(multiplier - 1),
-        membership_id=a.membership_id,
-        program_id=a.program_id,
-        customer_id=a.customer_id,
-        lock_keys=(ledger_lock_key(a.membership_id),),
-        note=(
-            f"{a.points} {a.program_code} bonus points (x{a.multiplier} on {a.base_points}) "
-            f"for a stay (reservation {a.reservation_id})"
-        ),
-    )
-
-
-def lazy_programs(programs: ProgramFile | None = None) -> ProgramSource:
-    """The given program file, or the configured one loaded on first use (then kept)."""
-    loaded: list[ProgramFile] = [] if programs is None else [programs]
-
-    def source() -> ProgramFile:
-        if not loaded:
-            loaded.append(load_program_file())
-        return loaded[0]
-
-    return source
-
-
-def accrue_stay_spec(programs: ProgramSource) -> ActionSpec:
-    def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
-        return execute_accrual(conn, args, ctx, programs=programs())
-
-    return ActionSpec(ACCRUE_STAY, "points", Transactional(run), _describe_accrual)
-
-
-def reverse_stay_accrual_spec() -> ActionSpec:
-    return ActionSpec(
-        REVERSE_STAY_ACCRUAL, "points", Transactional(execute_reversal), _describe_reversal
-    )
-
-
-def award_stay_bonus_spec(programs: ProgramSource) -> ActionSpec:
-    def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
-        return execute_bonus(conn, args, ctx, programs=programs())
-
-    return ActionSpec(AWARD_STAY_BONUS, "points", Transactional(run), _describe_bonus)

@@ -29,6 +29,7 @@ not hold back the others.
 Every write goes through the guard as the action `reconcile_points` (kind `points`; an opening
 balance or a push moves no points between anyone, so their facts carry 0 points). Its keys are
 derived from the membership and the two numbers seen, so re-running an apply does nothing twice.
+What the guard is told and runs for it is in `tools.actions.ledger_sync`.
 """
 
 from __future__ import annotations
@@ -41,10 +42,9 @@ from typing import Final, Literal
 
 import sqlalchemy as sa
 from pydantic import Field
-from sqlalchemy.engine import Connection
 
-from policies import ActionSpec, ExecContext, Facts, Guard, Outcome, Principal, Transactional
-from policies.errors import InvalidRequestError, PolicyError
+from policies import Guard, Outcome, Principal
+from policies.errors import PolicyError
 from storage.canonical import JSONObject
 from storage.clock import Clock
 from storage.outbox import (
@@ -52,31 +52,20 @@ from storage.outbox import (
     OutboxCommand,
     Undelivered,
     claim,
-    enqueue,
     outbox_table,
     settle,
 )
 from storage.store import Store
-from tools.loyalty.config import ProgramFile
 from tools.loyalty.delivery import send_in_halves
 from tools.loyalty.errors import LoyaltyError
-from tools.loyalty.ledger import MEWS_PUSH_KIND, ensure_account, ledger_lock_key, post_entry
-from tools.loyalty.ledger_model import Source
+from tools.loyalty.ledger import MEWS_PUSH_KIND
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
-from tools.loyalty.stays import (
-    ProgramSource,
-    _Args,
-    accrue_stay_spec,
-    award_stay_bonus_spec,
-    lazy_programs,
-    reverse_stay_accrual_spec,
-)
+from tools.loyalty.stays import _Args
 from tools.mews import MewsClient
 from tools.mews.models import LoyaltyMembership, LoyaltyMembershipUpdateParameters, UpdateValue
 
 __all__ = [
-    "LEDGER_SYNC_ACTIONS",
     "RECONCILE_POINTS",
     "DrainReport",
     "Drift",
@@ -85,11 +74,8 @@ __all__ = [
     "ReconcileArgs",
     "ReconcileReport",
     "ReconcileRule",
-    "execute_reconcile",
-    "ledger_sync_actions",
     "points_coalesce_key",
     "reconcile",
-    "reconcile_points_spec",
 ]
 
 RECONCILE_POINTS: Final = "reconcile_points"
@@ -487,105 +473,3 @@ class ReconcileArgs(_Args):
     ledger_version: int | None
     """The account's version when reconcile read it: the write is refused if it moved since."""
     mews_points: int
-
-
-def execute_reconcile(
-    conn: Connection, args: JSONObject, ctx: ExecContext, *, programs: ProgramFile
-) -> JSONObject:
-    """Resolve one membership's drift, if the ledger still holds what reconcile saw."""
-    a: ReconcileArgs = ReconcileArgs.parse(args)
-    program = programs.program(a.program_code)
-    t = accounts_table
-    row = conn.execute(
-        sa.select(t.c.balance, t.c.version).where(t.c.membership_id == a.membership_id)
-    ).first()
-    balance = None if row is None else int(row.balance)
-    version = None if row is None else int(row.version)
-    if (balance, version) != (a.ledger_balance, a.ledger_version):
-        raise InvalidRequestError(
-            f"ledger_version: the ledger of {a.membership_id} changed since reconcile read it "
-            f"(balance {balance}, version {version}); run reconcile again"
-        )
-    if a.resolution == "opening_balance":
-        account = ensure_account(
-            conn,
-            membership_id=a.membership_id,
-            chain_id=a.chain_id,
-            program_id=a.program_id,
-            program=program,
-            customer_id=a.customer_id,
-            mews_points=a.mews_points,
-            now=ctx.now,
-            actor=ctx.principal.name,
-        )
-        return {"membership_id": a.membership_id, "resolution": a.resolution,
-                "balance": account.balance}  # fmt: skip
-    assert balance is not None  # an opened account: checked against ledger_balance above
-    if a.resolution == "adjust_ledger":
-        entry = post_entry(
-            conn,
-            membership_id=a.membership_id,
-            kind="adjustment",
-            points=a.mews_points - balance,
-            reason=f"reconcile: Mews showed {a.mews_points} points, the ledger {balance}",
-            actor=ctx.principal.name,
-            source=Source("reconcile", a.membership_id),
-            idempotency_key=ctx.idempotency_key,
-            program=program,
-            now=ctx.now,
-            allow_negative=True,
-        )
-        return {"membership_id": a.membership_id, "resolution": a.resolution,
-                "entry_id": entry.id, "balance": entry.balance_after}  # fmt: skip
-    enqueue(
-        conn,
-        MEWS_PUSH_KIND,
-        {"LoyaltyMembershipId": a.membership_id, "Points": balance, "ChainId": a.chain_id},
-        now=ctx.now,
-        coalesce_key=points_coalesce_key(a.membership_id),
-    )
-    return {"membership_id": a.membership_id, "resolution": a.resolution, "balance": balance}
-
-
-async def _describe_reconcile(args: JSONObject) -> Facts:
-    a: ReconcileArgs = ReconcileArgs.parse(args)
-    points = 0
-    note = f"opening balance of {a.mews_points} points from Mews"
-    if a.resolution == "adjust_ledger":
-        points = a.mews_points - (a.ledger_balance or 0)
-        note = f"ledger adjusted by {points:+d} points to match Mews ({a.mews_points})"
-    elif a.resolution == "push_ledger":
-        note = f"Mews Points reset to the ledger balance {a.ledger_balance}"
-    return Facts(
-        points=points,
-        membership_id=a.membership_id,
-        program_id=a.program_id,
-        customer_id=a.customer_id,
-        lock_keys=(ledger_lock_key(a.membership_id),),
-        note=f"reconcile: {note}",
-    )
-
-
-def reconcile_points_spec(programs: ProgramSource) -> ActionSpec:
-    def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
-        return execute_reconcile(conn, args, ctx, programs=programs())
-
-    return ActionSpec(RECONCILE_POINTS, "points", Transactional(run), _describe_reconcile)
-
-
-def ledger_sync_actions(programs: ProgramFile | None = None) -> tuple[ActionSpec, ...]:
-    """`reconcile_points`, `accrue_stay`, `reverse_stay_accrual` and `award_stay_bonus` for a
-    `Guard`; without
-    `programs`, the configured program file is loaded when an executor first needs it."""
-    source = lazy_programs(programs)
-    return (
-        reconcile_points_spec(source),
-        accrue_stay_spec(source),
-        reverse_stay_accrual_spec(),
-        award_stay_bonus_spec(source),
-    )
-
-
-LEDGER_SYNC_ACTIONS: Final[tuple[ActionSpec, ...]] = ledger_sync_actions()
-"""The ledger-sync writes, ready to register on the server's `Guard` (program file loaded
-lazily from `LOYALTY_PROGRAM_FILE` or the shipped default)."""
