@@ -33,7 +33,13 @@ from agent.records import RunLimits
 from agent.session import ServerFactory, Session, delegated, system_prompt
 from app.identity import proven_name
 from app.runtime import open_checked_runtime
-from policies import PolicyFileError, UnknownPrincipalError, load_policy, resolve_principal
+from policies import (
+    Controls,
+    PolicyFileError,
+    UnknownPrincipalError,
+    load_policy,
+    resolve_principal,
+)
 
 if TYPE_CHECKING:
     from mcp.server import Server
@@ -111,7 +117,7 @@ async def open_session(
         if not remote and server is not None:
             agent = delegated(policy, principal)
             model_tools = await stack.enter_async_context(_in_memory(server, agent))
-        mode = runtime.guard.mode().mode if runtime is not None else policy.mode
+        mode = Controls(runtime.guard).mode().mode if runtime is not None else policy.mode
         day = today or (runtime.clock.now().date() if runtime is not None else date.today())
         yield Session(
             model=chat_model,

@@ -29,6 +29,7 @@ from evals.state import Projection, project
 from evals.task_files import InitialState, JsonValue, LedgerSeed, Task, TaskFileError
 from evals.trace import story_ids
 from policies import (
+    ApprovalDesk,
     AuditRecord,
     ChainReport,
     PendingApproval,
@@ -226,7 +227,7 @@ async def _seed_ledger(
         args = {"membership_id": membership, "points": seed.points, "reason": seed.reason}
         outcome = await guard.submit(seeder, action, args)
         if isinstance(outcome, PendingApproval):
-            outcome = await guard.approve(approver, outcome.approval_id)
+            outcome = await ApprovalDesk(guard).approve(approver, outcome.approval_id)
         if not isinstance(outcome, Posted):
             raise WorldSetupError(f"initial.ledger.{index}: the policy refused it: {outcome}")
         await runtime.after_write()

@@ -6,15 +6,18 @@
     guard = Guard(open_store(), policy, [ActionSpec("award_points", "points", ...)])
     outcome = await guard.submit(guard.principal("assistant"), "award_points", args)
 
-Modules: `config` (the policy file), `decision` (pure `decide`), `guard` (the only write path),
-`control` (approvals, mode, breaker), `approvals` (the queue), `audit` (hash chain),
+Modules: `config` (the policy file), `decision` (pure `decide`), `guard` (the only write path:
+decide and record), beside it `approval_desk` (deciding approvals) and `controls` (mode, breaker),
+`approvals` (the queue), `audit` (hash chain),
 `usage`/`breaker`/`idempotency`/`state` (what decisions read), `redaction`, `schema` (tables).
 The store, outbox, clock and canonical JSON live in `storage`, shared with the loyalty engine.
 """
 
+from policies.approval_desk import ApprovalDesk
 from policies.approvals import Approval
 from policies.audit import AuditRecord, ChainReport, audit_key, export, records, verify
 from policies.config import MODES, PERMISSIONS, Mode, Permission, Policy, load_policy, parse_policy
+from policies.controls import Controls
 from policies.decision import (
     Action,
     ActionKind,
@@ -57,12 +60,14 @@ __all__ = [
     "ActionSpec",
     "Allow",
     "Approval",
+    "ApprovalDesk",
     "ApprovalNotFoundError",
     "AuditKeyError",
     "AuditRecord",
     "BreakerState",
     "ChainReport",
     "Context",
+    "Controls",
     "Decision",
     "Denied",
     "Deny",

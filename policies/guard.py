@@ -20,8 +20,8 @@ A request refused before the policy decides (an unknown action, a bad idempotenc
 `describe` raising: invalid arguments, an unknown or ineligible member) is audited as
 `rejected` with the reason, then raised. An executor that raises is rolled back to its
 savepoint; the failure is audited and committed, then raised to the caller. Database work
-runs in a worker thread, so a busy database does not stall the event loop. Approvals, mode
-and breaker changes: `policies.control`.
+runs in a worker thread, so a busy database does not stall the event loop. Deciding approvals:
+`policies.approval_desk.ApprovalDesk(guard)`; mode and breaker: `policies.controls.Controls(guard)`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from policies import approvals, audit, audit_keys, breaker, control, idempotency
+from policies import approvals, audit, audit_keys, breaker, idempotency
 from policies._tx import (
     Failure,
     Run,
@@ -43,7 +43,7 @@ from policies._tx import (
     run_in_thread,
     transaction,
 )
-from policies.approvals import Approval, NewApproval
+from policies.approvals import NewApproval
 from policies.audit import AuditDraft
 from policies.config import Policy
 from policies.decision import (
@@ -61,7 +61,7 @@ from policies.outcomes import Denied, Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal, resolve_principal
 from policies.read_audit import ReadAudits
 from policies.specs import ActionSpec, External, Transactional
-from policies.state import BreakerState, ModeState, PolicyState, load_state
+from policies.state import PolicyState, load_state
 from policies.usage import (
     day_window,
     issued_on_days,
@@ -128,46 +128,6 @@ class Guard:
     def transaction(self, now: datetime, *lock_keys: str) -> AbstractContextManager[Tx]:
         """A write transaction whose audit records join the chain just before commit."""
         return transaction(self.store, self.audit_key, now, *lock_keys)
-
-    # ------------------------------------------------------------------ controls
-    async def approve(
-        self, approver: Principal, approval_id: str, comment: str | None = None
-    ) -> Outcome:
-        """Execute a pending request exactly as asked, once (see `policies.control`)."""
-        return await control.approve(self, approver, approval_id, comment)
-
-    async def reject(
-        self, approver: Principal, approval_id: str, comment: str | None = None
-    ) -> Outcome:
-        return await control.reject(self, approver, approval_id, comment)
-
-    async def expire_approvals(self) -> list[str]:
-        return await control.expire_approvals(self)
-
-    async def set_mode(self, principal: Principal, mode: str) -> Outcome:
-        return await control.set_mode(self, principal, mode)
-
-    async def reset_breaker(self, principal: Principal) -> Outcome:
-        return await control.reset_breaker(self, principal)
-
-    def mode(self) -> ModeState:
-        return control.current_mode(self)
-
-    def breaker(self) -> BreakerState:
-        return control.breaker_status(self)
-
-    def approval(self, approval_id: str) -> Approval:
-        return control.get_approval(self, approval_id)
-
-    def approvals(self, statuses: Sequence[str] | None = ("pending",)) -> list[Approval]:
-        """Oldest first, by status as it stands now (a pending request past its expiry is
-        `expired`, swept or not); `None` lists every request."""
-        if statuses is None:
-            return approvals.list_approvals(self.store, statuses=None)
-        stored = {*statuses, "pending"} if "expired" in statuses else set(statuses)
-        now = self.clock.now()
-        rows = approvals.list_approvals(self.store, statuses=sorted(stored))
-        return [row for row in rows if row.status_at(now) in statuses]
 
     # ------------------------------------------------------------------ reads
     async def read(
@@ -381,6 +341,14 @@ class Guard:
                 breaker.check_denials(tx.conn, self.policy, state, principal=who.name, now=tx.now)
             )
         return Denied(decision.rule, decision.reason)
+
+    def refuse_by_role(
+        self, tx: Tx, base: AuditDraft, action: Action, who: Principal, state: PolicyState
+    ) -> Denied | None:
+        """Decide a control action (approval decision, mode, breaker) by the role alone, so
+        read-only mode and a tripped breaker never lock a manager out: the denial, or None."""
+        decision = decide(action, who, Context(state.mode.mode), self.policy)
+        return self.deny(tx, base, decision, state, who) if isinstance(decision, Deny) else None
 
     def _queue(self, tx: Tx, run: Run, decision: NeedsApproval) -> PendingApproval:
         if run.spec.on_queue is not None:

@@ -37,7 +37,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.session import ServerFactory
-from policies import Principal, principal_for_role, records, verify
+from policies import ApprovalDesk, Principal, principal_for_role, records, verify
 from tools.actions.approval_views import age_text, describe_approvals
 from tools.runtime import LoyaltyRuntime
 from web import actions, dashboard, inbox, members, names
@@ -499,7 +499,7 @@ async def approvals_page(request: Request, who: _Who) -> Response:
     runtime = _runtime(request)
     now = runtime.clock.now()
     params = request.query_params
-    views = await describe_approvals(runtime, runtime.guard.approvals(("pending",)))
+    views = await describe_approvals(runtime, ApprovalDesk(runtime.guard).approvals(("pending",)))
     box = inbox.build_inbox(
         views,
         now,
@@ -508,7 +508,7 @@ async def approvals_page(request: Request, who: _Who) -> Response:
         age=params.get("age", ""),
         page=_page_number(params.get("page")),
     )
-    rows = runtime.guard.approvals(None)
+    rows = ApprovalDesk(runtime.guard).approvals(None)
     decided = sorted(
         (row for row in rows if row.status_at(now) != "pending"),
         key=lambda row: row.decided_at or row.created_at,
@@ -694,7 +694,7 @@ async def dashboard_export(request: Request, who: _Who) -> Response:
     elif kind == "ledger":
         text = await anyio.to_thread.run_sync(dashboard.ledger_csv, runtime, program)
     elif kind == "approvals":
-        text = await dashboard.approvals_csv(runtime, runtime.guard.approvals(None))
+        text = await dashboard.approvals_csv(runtime, ApprovalDesk(runtime.guard).approvals(None))
     else:
         raise HTTPException(404, f"No export named {kind[:30]!r}: members, ledger or approvals.")
     stamp = runtime.clock.now().strftime("%Y%m%d")

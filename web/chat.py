@@ -37,7 +37,7 @@ from agent.models.types import JsonObject, Message, TextDelta
 from agent.proposals import Proposal, ProposalBook
 from agent.records import RunLimits, RunResult, ToolCallRecord
 from agent.session import ServerFactory, Session, delegated, system_prompt
-from policies import Principal
+from policies import Controls, Principal
 from tools.runtime import LoyaltyRuntime
 from web.conversations import ConversationStore
 from web.markdown import render as render_markdown
@@ -293,7 +293,7 @@ class ChatService:
                         runtime.policy,
                         principal,
                         today=runtime.clock.now().date(),
-                        mode=runtime.guard.mode().mode,
+                        mode=Controls(runtime.guard).mode().mode,
                         agent=agent,
                     ),
                     limits=self.limits,

@@ -47,11 +47,12 @@ def list_requests(
 async def _sentences(show_all: bool) -> list[str]:
     """`ID  [STATUS]  sentence — requested by NAME, AGE  (rule)`, members read from Mews."""
     from app.runtime import open_runtime
+    from policies import ApprovalDesk
     from tools.actions.approval_views import describe_approvals
 
     async with open_runtime() as runtime:
         guard = runtime.guard
-        rows = guard.approvals(None if show_all else ("pending",))  # unexpired ones
+        rows = ApprovalDesk(guard).approvals(None if show_all else ("pending",))  # unexpired
         now = guard.clock.now()
         views = await describe_approvals(runtime, rows)
     lines = []
@@ -64,8 +65,10 @@ async def _sentences(show_all: bool) -> list[str]:
 @approvals_app.command("show")
 def show(approval_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
     """Show one request: what exactly will execute, why it waits, and its state."""
+    from policies import ApprovalDesk
+
     with opened() as guard:
-        approval = guard.approval(approval_id)
+        approval = ApprovalDesk(guard).approval(approval_id)
         typer.echo(dumps(approval.to_dict(guard.clock.now())))
 
 
@@ -76,8 +79,10 @@ def reject(
     comment: Annotated[str | None, typer.Option(help="Why (kept with the request).")] = None,
 ) -> None:
     """Reject a pending request for good (not your own; you need the approve permission)."""
+    from policies import ApprovalDesk
+
     with opened() as guard:
-        outcome = run(guard.reject(principal(guard, as_), approval_id, comment))
+        outcome = run(ApprovalDesk(guard).reject(principal(guard, as_), approval_id, comment))
     report(outcome, f"rejected {approval_id}")
 
 
@@ -94,12 +99,12 @@ def approve(
 
 async def _approve(approval_id: str, name: str, comment: str | None) -> Outcome:
     from app.runtime import open_runtime
-    from policies import PolicyRequestError
+    from policies import ApprovalDesk, PolicyRequestError
 
     async with open_runtime() as runtime:  # the executors need Mews and the ledger
         who = principal(runtime.guard, name)
         try:
-            outcome = await runtime.guard.approve(who, approval_id, comment)
+            outcome = await ApprovalDesk(runtime.guard).approve(who, approval_id, comment)
         except PolicyRequestError as exc:
             fail(str(exc))
         await runtime.after_write()

@@ -92,20 +92,22 @@ def _mode_app() -> typer.Typer:
         as_: AsOption,
     ) -> None:
         """Switch the operating mode for every process sharing the database."""
-        from policies import MODES
+        from policies import MODES, Controls
 
         if new_mode not in MODES:
             fail(f"unknown mode {new_mode!r}: use one of {', '.join(MODES)}")
         with opened() as guard:
-            outcome = run(guard.set_mode(principal(guard, as_), new_mode))
+            outcome = run(Controls(guard).set_mode(principal(guard, as_), new_mode))
         report(outcome, f"mode set to {new_mode}")
 
     return group
 
 
 def _show_mode() -> None:
+    from policies import Controls
+
     with opened() as guard:
-        state = guard.mode()
+        state = Controls(guard).mode()
     if state.source == "file":
         typer.echo(f"{state.mode} (from the policy file)")
     else:
@@ -130,16 +132,20 @@ def _breaker_app() -> typer.Typer:
     @group.command("reset")
     def reset(as_: AsOption) -> None:
         """Close a tripped breaker: agent writes resume."""
+        from policies import Controls
+
         with opened() as guard:
-            outcome = run(guard.reset_breaker(principal(guard, as_)))
+            outcome = run(Controls(guard).reset_breaker(principal(guard, as_)))
         report(outcome, "circuit breaker reset: agent writes resume")
 
     return group
 
 
 def _show_breaker() -> None:
+    from policies import Controls
+
     with opened() as guard:
-        state = guard.breaker()
+        state = Controls(guard).breaker()
     if state.tripped:
         typer.echo(f"tripped at {state.tripped_at} by {state.rule}: {state.reason}")
         typer.echo("agent writes are denied until a manager runs `loyalty breaker reset --as NAME`")

@@ -76,6 +76,7 @@ async def _serve(host: str, port: int, secret: str, enrol: str | None, at: time 
 
     from app.connect import uses_real_mews
     from app.runtime import open_runtime
+    from policies import Controls
     from tools.automation.service import AutomationService
 
     async with open_runtime() as runtime:
@@ -88,7 +89,9 @@ async def _serve(host: str, port: int, secret: str, enrol: str | None, at: time 
         base = f"http://{host}:{port}"
         typer.echo(f"Mews webhook receiver on {base}/webhooks/mews/<LOYALTY_WEBHOOK_SECRET>")
         typer.echo(f"Inbox counts: {base}/webhooks/status")
-        typer.echo(f"Operating mode: {runtime.guard.mode().mode} (writes run as 'automation')")
+        typer.echo(
+            f"Operating mode: {Controls(runtime.guard).mode().mode} (writes run as 'automation')"
+        )
         if at is not None:
             typer.echo(f"Daily jobs (expiry, tier-review, win-back) at {at:%H:%M} UTC")
         if not uses_real_mews():

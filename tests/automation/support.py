@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 from starlette.applications import Starlette
 
+from policies import Controls
 from storage.clock import FixedClock
 from tools.automation.service import AutomationService
 from tools.loyalty import balance, ledger_lock_key
@@ -85,7 +86,7 @@ async def rig(
     async with await LoyaltyRuntime.open(
         database_url=url, sandbox=sandbox, clock=clock, policy_file=policy_file
     ) as rt:
-        await rt.guard.set_mode(rt.guard.principal("alice"), mode)
+        await Controls(rt.guard).set_mode(rt.guard.principal("alice"), mode)
         service = AutomationService.for_runtime(rt, secret=SECRET)
         app = Starlette(routes=service.routes())
         sandbox.webhooks.transport = httpx.ASGITransport(app=app)

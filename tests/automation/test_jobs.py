@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from policies import records
+from policies import ApprovalDesk, records
 from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, Rig, rig
 from tools.actions.offers import list_drafts
 from tools.automation import AutomationConfigError
@@ -57,13 +57,15 @@ async def test_tier_review_proposes_each_change_through_the_policy_once_a_month(
 ) -> None:
     async with rig(tmp_path, mode="recommend", customers=20) as r:
         report = await run_job("tier-review", context(r, program_code="PC01"))
-        pending = r.runtime.guard.approvals()
+        pending = ApprovalDesk(r.runtime.guard).approvals()
         again = await run_job("tier-review", context(r, program_code="PC01"))
 
         assert report.count("pending_approval") == len(pending) > 0
         assert {a.action for a in pending} == {"update_loyalty_memberships"}
         assert {a.requester for a in pending} == {"automation"}
-        assert len(r.runtime.guard.approvals()) == len(pending)  # a rerun adds nothing
+        assert len(ApprovalDesk(r.runtime.guard).approvals()) == len(
+            pending
+        )  # a rerun adds nothing
         assert again.count("pending_approval") == len(pending)
 
 

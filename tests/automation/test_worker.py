@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from policies import ApprovalDesk
 from storage.clock import FixedClock
 from storage.store import Store
 from tests.automation.support import EMMA_STAY, rig
@@ -189,7 +190,7 @@ async def test_a_new_customer_is_proposed_for_enrolment_when_configured(tmp_path
         )
         assert status == 200
         await r.deliver()
-        [approval] = r.runtime.guard.approvals()
+        [approval] = ApprovalDesk(r.runtime.guard).approvals()
         done = {
             e.discriminator: e.result
             for e in inbox.list_events(r.runtime.store, statuses=("done",))

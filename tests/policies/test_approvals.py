@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from policies import (
+    ApprovalDesk,
     ApprovalNotFoundError,
+    Controls,
     Denied,
     Guard,
     PendingApproval,
@@ -50,11 +52,13 @@ async def test_a_manager_who_is_not_the_requester_approves_and_it_executes_exact
     guard: Guard, store: Store
 ) -> None:
     approval_id = await request(guard)
-    outcome = await guard.approve(guard.principal("alice"), approval_id, "ok, loyal guest")
+    outcome = await ApprovalDesk(guard).approve(
+        guard.principal("alice"), approval_id, "ok, loyal guest"
+    )
     assert outcome == Posted({"award_id": 1, "points": 3000})
     (row,) = award_rows(store)
     assert (row.points, row.membership_id, row.principal) == (3000, "m-1", "carol")
-    approval = guard.approval(approval_id)
+    approval = ApprovalDesk(guard).approval(approval_id)
     assert approval.status == "executed"
     assert approval.decided_by == "alice"
     assert approval.comment == "ok, loyal guest"
@@ -67,13 +71,15 @@ async def test_a_manager_who_is_not_the_requester_approves_and_it_executes_exact
 
 async def test_the_requester_cannot_approve_their_own_request(guard: Guard, store: Store) -> None:
     approval_id = await request(guard, "alice")
-    mine = await guard.approve(guard.principal("alice"), approval_id)
+    mine = await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id)
     assert isinstance(mine, Denied)
     assert mine.rule == "approvals.four_eyes"
-    rejected_own = await guard.reject(guard.principal("alice"), approval_id)
+    rejected_own = await ApprovalDesk(guard).reject(guard.principal("alice"), approval_id)
     assert isinstance(rejected_own, Denied)
-    assert guard.approval(approval_id).status == "pending"
-    assert isinstance(await guard.approve(guard.principal("bob"), approval_id), Posted)
+    assert ApprovalDesk(guard).approval(approval_id).status == "pending"
+    assert isinstance(
+        await ApprovalDesk(guard).approve(guard.principal("bob"), approval_id), Posted
+    )
 
 
 @pytest.mark.parametrize("name", ["carol", "vera", "assistant"])
@@ -81,19 +87,19 @@ async def test_only_a_principal_with_the_approve_permission_decides(
     guard: Guard, name: str
 ) -> None:
     approval_id = await request(guard, "automation", points=2500)
-    denied = await guard.approve(guard.principal(name), approval_id)
+    denied = await ApprovalDesk(guard).approve(guard.principal(name), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "role.permission"
-    assert isinstance(await guard.reject(guard.principal(name), approval_id), Denied)
-    assert guard.approval(approval_id).status == "pending"
+    assert isinstance(await ApprovalDesk(guard).reject(guard.principal(name), approval_id), Denied)
+    assert ApprovalDesk(guard).approval(approval_id).status == "pending"
 
 
 async def test_an_approved_request_executes_once_and_a_second_approval_is_refused(
     guard: Guard, store: Store
 ) -> None:
     approval_id = await request(guard)
-    await guard.approve(guard.principal("alice"), approval_id)
-    again = await guard.approve(guard.principal("bob"), approval_id)
+    await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id)
+    again = await ApprovalDesk(guard).approve(guard.principal("bob"), approval_id)
     assert again == Denied("approvals.not_pending", f"approval {approval_id} is already executed")
     assert len(award_rows(store)) == 1
 
@@ -116,7 +122,7 @@ async def test_managers_approving_at_once_execute_the_request_once(
     approval_id = await request(guard)
     managers = ["alice", "bob", "dave"] * 3
     outcomes = await asyncio.gather(
-        *(guard.approve(guard.principal(name), approval_id) for name in managers)
+        *(ApprovalDesk(guard).approve(guard.principal(name), approval_id) for name in managers)
     )
     assert sum(isinstance(o, Posted) for o in outcomes) == 1
     refused = [o for o in outcomes if isinstance(o, Denied)]
@@ -130,31 +136,37 @@ async def test_approving_at_the_expiry_is_refused_and_marks_it_expired(
 ) -> None:
     approval_id = await request(guard)
     clock.advance(timedelta(hours=72))
-    denied = await guard.approve(guard.principal("alice"), approval_id)
+    denied = await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "approvals.expired"
-    assert guard.approval(approval_id).status == "expired"
-    assert isinstance(await guard.reject(guard.principal("alice"), approval_id), Denied)
+    assert ApprovalDesk(guard).approval(approval_id).status == "expired"
+    assert isinstance(
+        await ApprovalDesk(guard).reject(guard.principal("alice"), approval_id), Denied
+    )
     assert award_rows(store) == []
 
 
 async def test_approving_just_before_the_expiry_executes(guard: Guard, clock: FixedClock) -> None:
     approval_id = await request(guard)
     clock.advance(timedelta(hours=72) - timedelta(microseconds=1))
-    assert isinstance(await guard.approve(guard.principal("alice"), approval_id), Posted)
+    assert isinstance(
+        await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id), Posted
+    )
 
 
 async def test_a_rejected_request_is_final(guard: Guard, store: Store) -> None:
     approval_id = await request(guard)
-    rejected = await guard.reject(guard.principal("bob"), approval_id, "not this month")
+    rejected = await ApprovalDesk(guard).reject(
+        guard.principal("bob"), approval_id, "not this month"
+    )
     assert rejected == Posted({"approval_id": approval_id, "status": "rejected"})
-    approval = guard.approval(approval_id)
+    approval = ApprovalDesk(guard).approval(approval_id)
     assert (approval.status, approval.decided_by, approval.comment) == (
         "rejected",
         "bob",
         "not this month",
     )
-    after = await guard.approve(guard.principal("alice"), approval_id)
+    after = await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id)
     assert after == Denied("approvals.not_pending", f"approval {approval_id} is already rejected")
     assert award_rows(store) == []
 
@@ -167,11 +179,13 @@ async def test_hard_caps_are_checked_again_when_the_approved_request_executes(
     for i in range(4):  # meanwhile the member gets 8000 more: 3000 no longer fits
         more = await guard.submit(carol, "award_points", award_args(2000, attempt=i))
         if isinstance(more, PendingApproval):  # the day's running total is above the threshold
-            assert isinstance(await guard.approve(guard.principal("bob"), more.approval_id), Posted)
-    denied = await guard.approve(guard.principal("alice"), approval_id)
+            assert isinstance(
+                await ApprovalDesk(guard).approve(guard.principal("bob"), more.approval_id), Posted
+            )
+    denied = await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "caps.per_member_per_day"
-    approval = guard.approval(approval_id)
+    approval = ApprovalDesk(guard).approval(approval_id)
     assert approval.status == "failed"
     assert approval.error is not None
     assert approval.error.startswith("caps.per_member_per_day")
@@ -181,9 +195,11 @@ async def test_hard_caps_are_checked_again_when_the_approved_request_executes(
 async def test_an_approved_agent_request_executes_in_recommend_mode(
     guard: Guard, store: Store
 ) -> None:
-    await guard.set_mode(guard.principal("alice"), "recommend")
+    await Controls(guard).set_mode(guard.principal("alice"), "recommend")
     approval_id = await request(guard, "assistant", points=10, customer_id=CUSTOMER)
-    assert isinstance(await guard.approve(guard.principal("bob"), approval_id), Posted)
+    assert isinstance(
+        await ApprovalDesk(guard).approve(guard.principal("bob"), approval_id), Posted
+    )
     note = [c for c in list_commands(store) if c.kind == "accountNotes/add"]
     assert note[0].payload["AccountNotes"][0]["Content"] == (
         f"Loyalty assistant (assistant): +10 points on membership m-1. "
@@ -195,15 +211,17 @@ async def test_approving_in_read_only_mode_executes_nothing_and_keeps_the_reques
     guard: Guard, store: Store
 ) -> None:
     approval_id = await request(guard)
-    await guard.set_mode(guard.principal("alice"), "read_only")
-    denied = await guard.approve(guard.principal("bob"), approval_id)
+    await Controls(guard).set_mode(guard.principal("alice"), "read_only")
+    denied = await ApprovalDesk(guard).approve(guard.principal("bob"), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "mode.read_only"
     assert "stays pending" in denied.reason
-    assert guard.approval(approval_id).status == "pending"
+    assert ApprovalDesk(guard).approval(approval_id).status == "pending"
     assert award_rows(store) == []
-    await guard.set_mode(guard.principal("alice"), "automate")
-    assert isinstance(await guard.approve(guard.principal("bob"), approval_id), Posted)
+    await Controls(guard).set_mode(guard.principal("alice"), "automate")
+    assert isinstance(
+        await ApprovalDesk(guard).approve(guard.principal("bob"), approval_id), Posted
+    )
     assert len(award_rows(store)) == 1
 
 
@@ -215,7 +233,7 @@ async def test_a_requester_removed_from_the_policy_file_no_longer_gets_execution
     data = policy.to_dict()
     del data["principals"]["carol"]
     after = Guard(store, Policy.model_validate(data), [AWARD], clock=clock, audit_key=None)
-    denied = await after.approve(after.principal("alice"), approval_id)
+    denied = await ApprovalDesk(after).approve(after.principal("alice"), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "role.permission"
 
@@ -230,10 +248,10 @@ async def test_stored_arguments_that_were_changed_are_not_executed(
             .where(approvals_table.c.id == approval_id)
             .values(args='{"membership_id":"m-1","points":4999}')
         )
-    denied = await guard.approve(guard.principal("alice"), approval_id)
+    denied = await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "approvals.args_mismatch"
-    assert guard.approval(approval_id).status == "failed"
+    assert ApprovalDesk(guard).approval(approval_id).status == "failed"
     assert award_rows(store) == []
 
 
@@ -244,10 +262,12 @@ async def test_the_expiry_sweep_marks_old_requests_expired_and_audits_each(
     clock.advance(timedelta(hours=1))
     young = await request(guard, points=2500)
     clock.advance(timedelta(hours=71))
-    assert [a.id for a in guard.approvals()] == [young]  # expired, though not swept yet
-    assert [a.id for a in guard.approvals(("expired",))] == [old]
-    assert await guard.expire_approvals() == [old]
-    assert guard.approval(old).status == "expired"
+    assert [a.id for a in ApprovalDesk(guard).approvals()] == [
+        young
+    ]  # expired, though not swept yet
+    assert [a.id for a in ApprovalDesk(guard).approvals(("expired",))] == [old]
+    assert await ApprovalDesk(guard).expire_approvals() == [old]
+    assert ApprovalDesk(guard).approval(old).status == "expired"
     assert records(store)[-1].action == "approvals.expire"
     assert records(store)[-1].approval_id == old
 
@@ -265,29 +285,33 @@ async def test_an_approved_external_action_calls_out_once(
     assert isinstance(pending, PendingApproval)
     assert pending.rule == "approvals.actions.update_loyalty_programs.always"
     assert mews.calls == []
-    dave_approves = await guarded.approve(guarded.principal("dave"), pending.approval_id)
+    dave_approves = await ApprovalDesk(guarded).approve(
+        guarded.principal("dave"), pending.approval_id
+    )
     assert isinstance(dave_approves, Denied)  # dave asked: four eyes
     admin_policy = make_policy(
         principals={"erin": "admin"},
         approvals={"actions": {"update_loyalty_programs": {"always": True}}},
     )
     erin_guard = Guard(store, admin_policy, [mews.spec()], clock=clock, audit_key=None)
-    outcome = await erin_guard.approve(erin_guard.principal("erin"), pending.approval_id)
+    outcome = await ApprovalDesk(erin_guard).approve(
+        erin_guard.principal("erin"), pending.approval_id
+    )
     assert outcome == Posted({"updated": PROGRAM})
     assert mews.calls == [{"program_id": PROGRAM}]
-    assert guarded.approval(pending.approval_id).status == "executed"
+    assert ApprovalDesk(guarded).approval(pending.approval_id).status == "executed"
 
 
 async def test_unknown_ids_and_unregistered_actions_are_errors(
     guard: Guard, store: Store, clock: FixedClock, policy: Policy
 ) -> None:
     with pytest.raises(ApprovalNotFoundError):
-        await guard.approve(guard.principal("alice"), "apr_nope")
+        await ApprovalDesk(guard).approve(guard.principal("alice"), "apr_nope")
     approval_id = await request(guard)
     bare = Guard(store, policy, [ADJUST], clock=clock, audit_key=None)
     with pytest.raises(UnknownActionError):
-        await bare.approve(bare.principal("alice"), approval_id)
-    assert isinstance(await bare.reject(bare.principal("alice"), approval_id), Posted)
+        await ApprovalDesk(bare).approve(bare.principal("alice"), approval_id)
+    assert isinstance(await ApprovalDesk(bare).reject(bare.principal("alice"), approval_id), Posted)
 
 
 async def test_the_queue_lists_pending_requests_oldest_first_and_everything_on_request(
@@ -296,10 +320,10 @@ async def test_the_queue_lists_pending_requests_oldest_first_and_everything_on_r
     first = await request(guard)
     clock.advance(timedelta(minutes=1))
     second = await request(guard, points=2500)
-    await guard.reject(guard.principal("alice"), first)
-    assert [a.id for a in guard.approvals()] == [second]
-    assert [a.id for a in guard.approvals(None)] == [first, second]
-    shown = guard.approval(second).to_dict(clock.now())
+    await ApprovalDesk(guard).reject(guard.principal("alice"), first)
+    assert [a.id for a in ApprovalDesk(guard).approvals()] == [second]
+    assert [a.id for a in ApprovalDesk(guard).approvals(None)] == [first, second]
+    shown = ApprovalDesk(guard).approval(second).to_dict(clock.now())
     assert shown["args"] == {"membership_id": "m-1", "points": 2500}
     assert shown["status"] == "pending"
     assert shown["rule"] == "approvals.points_above"

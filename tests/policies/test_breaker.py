@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from policies import Denied, Guard, Posted, delegate, records
+from policies import Controls, Denied, Guard, Posted, delegate, records
 from storage.clock import FixedClock
 from storage.store import Store
 from tests.policies.support import AWARD, award_args, make_policy
@@ -38,9 +38,9 @@ async def test_two_denials_within_an_hour_do_not_trip_it_and_the_third_does(
     breaker_guard: Guard, store: Store
 ) -> None:
     await deny(breaker_guard, n=2)
-    assert not breaker_guard.breaker().tripped
+    assert not Controls(breaker_guard).breaker().tripped
     await deny(breaker_guard)
-    state = breaker_guard.breaker()
+    state = Controls(breaker_guard).breaker()
     assert state.tripped
     assert state.rule == "breaker.denials_per_hour"
     assert state.cause == "assistant"
@@ -70,7 +70,7 @@ async def test_when_tripped_agent_writes_are_denied_and_staff_writes_go_on(
 
 async def test_one_principals_denials_do_not_stop_the_other_agents(breaker_guard: Guard) -> None:
     await deny(breaker_guard, "carol", n=3)  # staff denied three times: the breaker trips
-    assert breaker_guard.breaker().cause == "carol"
+    assert Controls(breaker_guard).breaker().cause == "carol"
     automation = await breaker_guard.submit(
         breaker_guard.principal("automation"), "award_points", award_args(1, "m-2")
     )
@@ -88,14 +88,14 @@ async def test_a_manager_resets_it_and_agent_writes_resume(
     breaker_guard: Guard, store: Store
 ) -> None:
     await deny(breaker_guard, n=3)
-    refused = await breaker_guard.reset_breaker(breaker_guard.principal("carol"))
+    refused = await Controls(breaker_guard).reset_breaker(breaker_guard.principal("carol"))
     assert isinstance(refused, Denied)
     assert refused.rule == "role.permission"
-    reset = await breaker_guard.reset_breaker(breaker_guard.principal("alice"))
+    reset = await Controls(breaker_guard).reset_breaker(breaker_guard.principal("alice"))
     assert isinstance(reset, Posted)
     assert reset.result["was_tripped"] is True
-    assert not breaker_guard.breaker().tripped
-    assert breaker_guard.breaker().reset_by == "alice"
+    assert not Controls(breaker_guard).breaker().tripped
+    assert Controls(breaker_guard).breaker().reset_by == "alice"
     assert records(store)[-1].action == "breaker.reset"
     after = await breaker_guard.submit(
         breaker_guard.principal("assistant"), "award_points", award_args(1, "m-2")
@@ -107,12 +107,12 @@ async def test_denials_before_a_reset_do_not_count_again(
     breaker_guard: Guard, clock: FixedClock
 ) -> None:
     await deny(breaker_guard, n=3)
-    await breaker_guard.reset_breaker(breaker_guard.principal("alice"))
+    await Controls(breaker_guard).reset_breaker(breaker_guard.principal("alice"))
     clock.advance(timedelta(seconds=1))
     await deny(breaker_guard, n=2)
-    assert not breaker_guard.breaker().tripped
+    assert not Controls(breaker_guard).breaker().tripped
     await deny(breaker_guard)
-    assert breaker_guard.breaker().tripped
+    assert Controls(breaker_guard).breaker().tripped
 
 
 async def test_denials_older_than_an_hour_do_not_count(
@@ -121,13 +121,13 @@ async def test_denials_older_than_an_hour_do_not_count(
     await deny(breaker_guard, n=2)
     clock.advance(timedelta(hours=1))
     await deny(breaker_guard)
-    assert not breaker_guard.breaker().tripped
+    assert not Controls(breaker_guard).breaker().tripped
 
 
 async def test_denials_are_counted_per_principal(breaker_guard: Guard) -> None:
     await deny(breaker_guard, "assistant", n=2)
     await deny(breaker_guard, "automation", n=2)
-    assert not breaker_guard.breaker().tripped
+    assert not Controls(breaker_guard).breaker().tripped
 
 
 @pytest.fixture
@@ -150,9 +150,9 @@ async def test_a_quiet_start_does_not_trip_it_below_the_minimum_baseline(
     spike_guard: Guard,
 ) -> None:
     assert isinstance(await award(spike_guard, 2000), Posted)  # at 2 x 1000
-    assert not spike_guard.breaker().tripped
+    assert not Controls(spike_guard).breaker().tripped
     assert isinstance(await award(spike_guard, 1), Posted)  # the award that crosses still posts
-    state = spike_guard.breaker()
+    state = Controls(spike_guard).breaker()
     assert state.tripped
     assert state.rule == "breaker.points_spike"
     assert "2001 points issued today" in state.reason
@@ -166,10 +166,10 @@ async def test_the_spike_limit_follows_the_trailing_daily_average(
     await award(spike_guard, 3000, tag="two days ago")
     clock.advance(timedelta(days=1))
     await award(spike_guard, 5000, tag="yesterday")  # 5000 > 2 x 1500: tripped yesterday
-    await spike_guard.reset_breaker(spike_guard.principal("alice"))
+    await Controls(spike_guard).reset_breaker(spike_guard.principal("alice"))
     clock.advance(timedelta(days=1))
     # today: the average of the last two days is 4000, so the limit is 8000
     await award(spike_guard, 8000, tag="today")
-    assert not spike_guard.breaker().tripped
+    assert not Controls(spike_guard).breaker().tripped
     await award(spike_guard, 1, tag="one more")
-    assert spike_guard.breaker().tripped
+    assert Controls(spike_guard).breaker().tripped

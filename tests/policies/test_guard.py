@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from policies import (
     ActionSpec,
+    Controls,
     Denied,
     Facts,
     Guard,
@@ -345,19 +346,19 @@ async def test_an_external_write_is_denied_without_calling_out(
 async def test_the_mode_starts_as_the_file_says_and_a_manager_switches_it_for_everyone(
     guard: Guard, store: Store, clock: FixedClock
 ) -> None:
-    assert guard.mode().mode == "automate"
-    assert guard.mode().source == "file"
-    assert await guard.set_mode(guard.principal("alice"), "read_only") == Posted(
+    assert Controls(guard).mode().mode == "automate"
+    assert Controls(guard).mode().source == "file"
+    assert await Controls(guard).set_mode(guard.principal("alice"), "read_only") == Posted(
         {"mode": "read_only", "previous": "automate"}
     )
     other_process = Guard(store, make_policy(mode="automate"), clock=clock, audit_key=None)
-    state = other_process.mode()
+    state = Controls(other_process).mode()
     assert (state.mode, state.source, state.updated_by) == ("read_only", "database", "alice")
     assert records(store)[-1].action == "set_mode"
 
 
 async def test_read_only_mode_stops_every_write_but_not_reads(guard: Guard, store: Store) -> None:
-    await guard.set_mode(guard.principal("alice"), "read_only")
+    await Controls(guard).set_mode(guard.principal("alice"), "read_only")
     denied = await guard.submit(guard.principal("carol"), "award_points", award_args(1))
     assert isinstance(denied, Denied)
     assert denied.rule == "mode.read_only"
@@ -372,7 +373,7 @@ async def test_read_only_mode_stops_every_write_but_not_reads(guard: Guard, stor
 async def test_recommend_mode_queues_agent_writes_and_posts_staff_writes(
     guard: Guard, store: Store
 ) -> None:
-    await guard.set_mode(guard.principal("alice"), "recommend")
+    await Controls(guard).set_mode(guard.principal("alice"), "recommend")
     queued = await guard.submit(guard.principal("assistant"), "award_points", award_args(10))
     assert isinstance(queued, PendingApproval)
     assert queued.rule == "mode.recommend"
@@ -383,11 +384,11 @@ async def test_recommend_mode_queues_agent_writes_and_posts_staff_writes(
 
 
 async def test_only_a_principal_with_change_mode_switches_the_mode(guard: Guard) -> None:
-    denied = await guard.set_mode(guard.principal("carol"), "automate")
+    denied = await Controls(guard).set_mode(guard.principal("carol"), "automate")
     assert isinstance(denied, Denied)
     assert denied.rule == "role.permission"
     with pytest.raises(InvalidRequestError, match="mode must be one of"):
-        await guard.set_mode(guard.principal("alice"), "yolo")
+        await Controls(guard).set_mode(guard.principal("alice"), "yolo")
 
 
 # ---------------------------------------------------------------------------- misuse

@@ -8,6 +8,8 @@ import pytest
 
 from policies import (
     ActionSpec,
+    ApprovalDesk,
+    Controls,
     Denied,
     Facts,
     Guard,
@@ -93,9 +95,9 @@ async def test_a_repeated_request_for_approval_returns_the_same_approval_id(
 
 async def test_a_denial_is_not_stored_so_the_retry_is_judged_afresh(guard: Guard) -> None:
     carol, alice = guard.principal("carol"), guard.principal("alice")
-    await guard.set_mode(alice, "read_only")
+    await Controls(guard).set_mode(alice, "read_only")
     assert isinstance(await guard.submit(carol, "award_points", award_args(10), "k"), Denied)
-    await guard.set_mode(alice, "automate")
+    await Controls(guard).set_mode(alice, "automate")
     assert isinstance(await guard.submit(carol, "award_points", award_args(10), "k"), Posted)
 
 
@@ -137,7 +139,7 @@ async def test_a_replay_of_an_approved_and_executed_request_says_posted_not_pend
     carol = guard.principal("carol")
     pending = await guard.submit(carol, "award_points", award_args(3000), "big-1")
     assert isinstance(pending, PendingApproval)
-    executed = await guard.approve(guard.principal("alice"), pending.approval_id)
+    executed = await ApprovalDesk(guard).approve(guard.principal("alice"), pending.approval_id)
 
     again = await guard.submit(carol, "award_points", award_args(3000), "big-1")
 
@@ -149,7 +151,7 @@ async def test_a_replay_of_a_rejected_request_says_denied(guard: Guard) -> None:
     carol = guard.principal("carol")
     pending = await guard.submit(carol, "award_points", award_args(3000), "big-2")
     assert isinstance(pending, PendingApproval)
-    await guard.reject(guard.principal("alice"), pending.approval_id, "no")
+    await ApprovalDesk(guard).reject(guard.principal("alice"), pending.approval_id, "no")
 
     again = await guard.submit(carol, "award_points", award_args(3000), "big-2")
 

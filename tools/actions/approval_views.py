@@ -1,6 +1,6 @@
 """Approval requests told as a person would: one sentence, the member, the kind, the age.
 
-    views = await describe_approvals(runtime, guard.approvals(("pending",)))
+    views = await describe_approvals(runtime, ApprovalDesk(guard).approvals(("pending",)))
     views[0].sentence
     # 'Award 3,000 points to Emma Novak (Silver, PC-1000001) for the spa closure'
     views[0].line(now)

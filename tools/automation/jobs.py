@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal
 
-from policies import Guard, Principal
+from policies import Controls, Guard, Principal
 from policies.audit import AuditDraft
 from policies.errors import PolicyError
 from storage.canonical import JSONObject
@@ -130,7 +130,7 @@ def _programs(ctx: JobContext) -> list[ProgramConfig]:
 # ---------------------------------------------------------------------- expiry
 async def _expiry(ctx: JobContext, report: JobReport) -> None:
     principal = ctx.guard.principal(ctx.principal)
-    if ctx.guard.mode().mode == "read_only":
+    if Controls(ctx.guard).mode().mode == "read_only":
         report.summary = "the operating mode is read_only: no points were expired"
         return
     now = ctx.clock.now()

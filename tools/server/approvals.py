@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from policies import Outcome
+from policies import ApprovalDesk, Outcome
 from tools.actions.approval_views import describe_approvals
 from tools.actions.outcome import WriteOutcome
 from tools.server.tooling import ToolDef, ToolEnv
@@ -50,7 +50,7 @@ async def list_pending(env: ToolEnv, args: ListApprovalsArgs) -> Any:
 
     async def run() -> ApprovalList:
         now = guard.clock.now()
-        rows = guard.approvals(("pending",))[: args.limit]
+        rows = ApprovalDesk(guard).approvals(("pending",))[: args.limit]
         views = await describe_approvals(env.runtime, rows)
         return ApprovalList(
             approvals=[
@@ -71,8 +71,8 @@ class DecideArgs(_Args):
 async def decide(env: ToolEnv, args: DecideArgs) -> Outcome:
     guard = env.runtime.guard
     if args.decision == "approve":
-        return await guard.approve(env.principal, args.approval_id, args.comment)
-    return await guard.reject(env.principal, args.approval_id, args.comment)
+        return await ApprovalDesk(guard).approve(env.principal, args.approval_id, args.comment)
+    return await ApprovalDesk(guard).reject(env.principal, args.approval_id, args.comment)
 
 
 APPROVAL_TOOLS: tuple[ToolDef, ...] = (

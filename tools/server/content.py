@@ -21,7 +21,7 @@ import mcp_types as types
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter
 
-from policies import Denied
+from policies import ApprovalDesk, Controls, Denied
 from tools.loyalty import MemberSummary, member_summary
 from tools.report import program_report
 from tools.server.member import rewards_of
@@ -102,7 +102,7 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
     member = _MEMBER_URI.match(uri)
 
     async def policy() -> dict[str, Any]:
-        return {"mode": runtime.guard.mode().mode, "policy": runtime.policy.to_dict()}
+        return {"mode": Controls(runtime.guard).mode().mode, "policy": runtime.policy.to_dict()}
 
     async def rewards() -> dict[str, Any]:
         return {
@@ -131,7 +131,11 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
         if not env.principal.can("approve"):
             raise MCPError(types.INVALID_REQUEST, "loyalty://approvals is for managers")
         now = runtime.guard.clock.now()
-        return {"approvals": [row.to_dict(now) for row in runtime.guard.approvals(("pending",))]}
+        return {
+            "approvals": [
+                row.to_dict(now) for row in ApprovalDesk(runtime.guard).approvals(("pending",))
+            ]
+        }
 
     readers: dict[str, Callable[[], Awaitable[dict[str, Any]]]] = {
         "loyalty://policy": policy,

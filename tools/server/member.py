@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import anyio
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from policies import Controls
 from tools.actions import (
     ADJUST_POINTS,
     AWARD_POINTS,
@@ -150,7 +151,7 @@ async def get_chain_configuration(env: ToolEnv, args: NoArgs) -> Any:
         ]
         return ChainConfiguration(
             chain_id=await env.runtime.loader.chain_id(),
-            mode=env.runtime.guard.mode().mode,
+            mode=Controls(env.runtime.guard).mode().mode,
             you=f"{env.principal.name} ({env.principal.role})",
             programs=programs,
         )

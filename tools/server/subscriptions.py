@@ -17,7 +17,7 @@ from typing import Any
 
 from mcp.server.session import ServerSession
 
-from policies import ApprovalNotFoundError
+from policies import ApprovalDesk, ApprovalNotFoundError
 from tools.actions import UnknownMembershipError
 from tools.server.tooling import ToolEnv
 
@@ -64,7 +64,9 @@ async def touched(
     args: Mapping[str, Any] = arguments
     if tool == "decide_approval":
         try:
-            args = env.runtime.guard.approval(str(arguments.get("approval_id", ""))).args
+            args = (
+                ApprovalDesk(env.runtime.guard).approval(str(arguments.get("approval_id", ""))).args
+            )
         except ApprovalNotFoundError:
             args = {}
     customer = args.get("customer_id") or args.get("account_id")
