@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection
 from policies.errors import ApprovalNotFoundError
 from policies.schema import approvals_table
 from storage.canonical import JSONObject, JSONValue, sha256_hex
-from storage.clock import utc
+from storage.clock import naive_utc, utc
 from storage.outbox import enqueue
 from storage.store import Store
 
@@ -121,10 +121,6 @@ def new_approval_id() -> str:
     return f"apr_{secrets.token_hex(8)}"
 
 
-def _naive(at: datetime) -> datetime:
-    return utc(at).replace(tzinfo=None)
-
-
 def _approval(row: Any) -> Approval:
     return Approval(
         id=row.id,
@@ -167,8 +163,8 @@ def create(conn: Connection, request: NewApproval) -> Approval:
             points=request.points,
             idempotency_key=request.idempotency_key,
             status="pending",
-            created_at=_naive(request.created_at),
-            expires_at=_naive(request.expires_at),
+            created_at=naive_utc(request.created_at),
+            expires_at=naive_utc(request.expires_at),
         )
     )
     approval = get(conn, approval_id)
@@ -227,8 +223,8 @@ def claim(
     t = approvals_table
     result = conn.execute(
         t.update()
-        .where(t.c.id == approval_id, t.c.status == "pending", t.c.expires_at > _naive(now))
-        .values(status=status, decided_by=by, decided_at=_naive(now), comment=comment)
+        .where(t.c.id == approval_id, t.c.status == "pending", t.c.expires_at > naive_utc(now))
+        .values(status=status, decided_by=by, decided_at=naive_utc(now), comment=comment)
     )
     return result.rowcount == 1
 
@@ -253,7 +249,7 @@ def finish(
 def expire_due(conn: Connection, now: datetime, ids: Sequence[str] | None = None) -> list[str]:
     """Mark pending requests past their expiry as expired; returns their ids."""
     t = approvals_table
-    due = sa.select(t.c.id).where(t.c.status == "pending", t.c.expires_at <= _naive(now))
+    due = sa.select(t.c.id).where(t.c.status == "pending", t.c.expires_at <= naive_utc(now))
     if ids is not None:
         due = due.where(t.c.id.in_(list(ids)))
     expired = list(conn.execute(due).scalars())
@@ -261,6 +257,6 @@ def expire_due(conn: Connection, now: datetime, ids: Sequence[str] | None = None
         conn.execute(
             t.update()
             .where(t.c.id.in_(expired), t.c.status == "pending")
-            .values(status="expired", decided_at=_naive(now))
+            .values(status="expired", decided_at=naive_utc(now))
         )
     return expired

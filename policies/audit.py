@@ -46,7 +46,7 @@ from policies.config import Policy
 from policies.redaction import redact
 from policies.schema import GENESIS_HASH, audit_head_table, audit_table
 from storage.canonical import JSONValue, canonical_json
-from storage.clock import utc
+from storage.clock import naive_utc, utc
 from storage.store import Store
 
 __all__ = [
@@ -151,10 +151,6 @@ def _algorithm(key: bytes | None) -> str:
     return "hmac-sha256" if key else "sha256"
 
 
-def _naive(at: datetime) -> datetime:
-    return utc(at).replace(tzinfo=None)
-
-
 def _hashed_fields(row: Any) -> list[Any]:
     """The content a hash covers, in a fixed order, exactly as stored (text, not re-parsed)."""
     return [
@@ -196,7 +192,7 @@ class _Row:
 
 def _to_row(draft: AuditDraft) -> _Row:
     return _Row(
-        at=_naive(draft.at),
+        at=naive_utc(draft.at),
         principal=draft.principal,
         role=draft.role,
         action=draft.action,

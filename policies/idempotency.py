@@ -29,7 +29,7 @@ from policies.errors import IdempotencyConflictError, RequestInProgressError
 from policies.outcomes import Outcome, outcome_from_dict
 from policies.schema import idempotency_table
 from storage.canonical import JSONObject, canonical_json, sha256_hex
-from storage.clock import utc
+from storage.clock import naive_utc
 
 __all__ = [
     "derive_key",
@@ -68,10 +68,6 @@ def lookup(conn: Connection, key: str, digest: str) -> Outcome | None:
     return outcome_from_dict(json.loads(row.outcome))
 
 
-def _naive(at: datetime) -> datetime:
-    return utc(at).replace(tzinfo=None)
-
-
 def store_outcome(
     conn: Connection,
     key: str,
@@ -91,7 +87,9 @@ def finish_outcome(conn: Connection, key: str, outcome: Outcome, *, now: datetim
     t = idempotency_table
     body = canonical_json(outcome.to_dict())
     conn.execute(
-        t.update().where(t.c.key == key).values(status="done", outcome=body, updated_at=_naive(now))
+        t.update()
+        .where(t.c.key == key)
+        .values(status="done", outcome=body, updated_at=naive_utc(now))
     )
 
 
@@ -105,7 +103,7 @@ def _insert(
     principal: str,
     now: datetime,
 ) -> None:
-    at = _naive(now)
+    at = naive_utc(now)
     conn.execute(
         _INSERT,
         {

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from policies.decision import Action, Usage
 from policies.schema import usage_daily_table, usage_table
-from storage.clock import utc
+from storage.clock import naive_utc, utc
 
 __all__ = [
     "DayWindow",
@@ -56,10 +56,6 @@ def day_window(now: datetime, tz: ZoneInfo, *, days_back: int = 0) -> DayWindow:
     """The local calendar day of `now` (or `days_back` days before it) as a UTC interval."""
     day = utc(now).astimezone(tz).date() - timedelta(days=days_back)
     return DayWindow(day, _local_midnight(day, tz), _local_midnight(day + timedelta(days=1), tz))
-
-
-def _naive(at: datetime) -> datetime:
-    return utc(at).replace(tzinfo=None)
 
 
 _d = usage_daily_table
@@ -140,7 +136,7 @@ def record_usage(
     conn.execute(
         _LOG,
         {
-            "at": _naive(at),
+            "at": naive_utc(at),
             "action": action.name,
             "principal": principal,
             "membership_id": facts.membership_id,

@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-__all__ = ["Clock", "FixedClock", "SystemClock", "utc"]
+__all__ = ["Clock", "FixedClock", "SystemClock", "naive_utc", "utc"]
 
 
 def utc(at: datetime) -> datetime:
     """The same instant as an aware UTC datetime (naive values are taken to be UTC already)."""
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def naive_utc(at: datetime) -> datetime:
+    """The instant as naive UTC, the form it is stored in: SQLite and PostgreSQL then compare
+    stored times the same way."""
+    return utc(at).replace(tzinfo=None)
 
 
 class Clock(Protocol):

@@ -38,7 +38,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage.queue import WorkQueue, naive_utc, work_item_columns
+from storage.clock import naive_utc
+from storage.queue import WorkQueue, work_item_columns
 from storage.store import Component, Store
 
 __all__ = [

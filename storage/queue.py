@@ -18,7 +18,9 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-__all__ = ["STATUSES", "WorkQueue", "naive_utc", "retry_after_failure", "work_item_columns"]
+from storage.store import chunks
+
+__all__ = ["STATUSES", "WorkQueue", "retry_after_failure", "work_item_columns"]
 
 STATUSES: Final = ("pending", "in_flight", "done", "dead")
 
@@ -38,11 +40,6 @@ def work_item_columns() -> list[sa.Column[Any]]:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
     ]
-
-
-def naive_utc(at: datetime) -> datetime:
-    """Times are stored as naive UTC (both databases compare them the same way)."""
-    return at.replace(tzinfo=None) if at.tzinfo else at
 
 
 def retry_after_failure(
@@ -75,11 +72,10 @@ class WorkQueue:
         due = sa.and_(t.c.status == "pending", t.c.next_attempt_at <= at)
         query = sa.select(t).where(sa.or_(due, self._lapsed(at)), *where)
         rows = list(conn.execute(query.order_by(t.c.id).limit(limit)).all())
-        ids = [row.id for row in rows]
-        for start in range(0, len(ids), _IDS_PER_STATEMENT):
+        for chunk in chunks([row.id for row in rows], _IDS_PER_STATEMENT):
             conn.execute(
                 t.update()
-                .where(t.c.id.in_(ids[start : start + _IDS_PER_STATEMENT]))
+                .where(t.c.id.in_(chunk))
                 .values(status="in_flight", lease_until=at + lease, updated_at=at)
             )
         return rows

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -40,11 +40,15 @@ __all__ = [
     "Migration",
     "Store",
     "StoreError",
+    "chunks",
     "default_database_url",
     "lock_id",
+    "user_data_dir",
 ]
 
 DEFAULT_DATABASE_FILENAME = "loyalty.sqlite3"
+
+T = TypeVar("T")
 
 Migration = Callable[[Connection], None]
 """A schema step: receives a connection inside the migration transaction."""
@@ -81,12 +85,12 @@ def default_database_url() -> str:
     url = os.environ.get("LOYALTY_DATABASE_URL", "").strip()
     if url:
         return url
-    folder = _user_data_dir("mews-loyalty")
+    folder = user_data_dir("mews-loyalty")
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / DEFAULT_DATABASE_FILENAME}"
 
 
-def _user_data_dir(app: str) -> Path:
+def user_data_dir(app: str) -> Path:
     """`platformdirs.user_data_dir(app)`, or the same rules where platformdirs is not installed
     (the default database must not depend on an optional import succeeding)."""
     try:
@@ -99,6 +103,13 @@ def _user_data_dir(app: str) -> Path:
             return home / "Library" / "Application Support" / app
         return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / app
     return Path(str(platformdirs.user_data_dir(app)))
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size`: a long `IN (...)` list or a bulk insert
+    goes to the database a slice at a time."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def lock_id(key: str) -> int:

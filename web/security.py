@@ -31,7 +31,9 @@ __all__ = [
     "SessionCodec",
     "SessionData",
     "SignInThrottle",
+    "b64url",
     "csrf_matches",
+    "unb64url",
 ]
 
 COOKIE_NAME = "loyalty_session"
@@ -73,11 +75,12 @@ class SessionData:
         return replace(SessionData.fresh(now), user=user, fingerprint=fingerprint)
 
 
-def _b64(data: bytes) -> str:
+def b64url(data: bytes) -> str:
+    """Unpadded URL-safe base64 (cookies and stored password hashes)."""
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def _unb64(text: str) -> bytes:
+def unb64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -91,7 +94,7 @@ class SessionCodec:
     _revoked: dict[str, float] = field(default_factory=dict)
 
     def encode(self, data: SessionData) -> str:
-        body = _b64(
+        body = b64url(
             json.dumps(
                 {
                     "sid": data.sid,
@@ -113,7 +116,7 @@ class SessionCodec:
         if not hmac.compare_digest(signature, self._sign(body)):
             return None
         try:
-            raw: Any = json.loads(_unb64(body))
+            raw: Any = json.loads(unb64url(body))
             data = SessionData(
                 sid=str(raw["sid"]),
                 csrf=str(raw["csrf"]),
@@ -136,7 +139,7 @@ class SessionCodec:
         self._revoked[data.sid] = data.issued_at + self.max_age_s
 
     def _sign(self, body: str) -> str:
-        return _b64(hmac.new(self.secret, body.encode(), hashlib.sha256).digest())
+        return b64url(hmac.new(self.secret, body.encode(), hashlib.sha256).digest())
 
 
 def csrf_matches(session: SessionData, submitted: object) -> bool:

@@ -16,7 +16,6 @@ and what to do).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -28,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
+
+from web.security import b64url, unb64url
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -82,21 +83,13 @@ def users_path(env: Mapping[str, str] | None = None) -> Path:
     return Path(value).expanduser() if value else default_users_path()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 def hash_password(password: str, *, salt: bytes | None = None) -> str:
     """`scrypt$N$r$p$salt$hash`, salt and hash in unpadded URL-safe base64."""
     salt = salt if salt is not None else secrets.token_bytes(16)
     digest = hashlib.scrypt(
         password.encode(), salt=salt, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P, dklen=32
     )
-    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${_b64(salt)}${_b64(digest)}"
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${b64url(salt)}${b64url(digest)}"
 
 
 def verify_password(password: str, stored: str | None) -> bool:
@@ -112,9 +105,14 @@ def verify_password(password: str, stored: str | None) -> bool:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":
             return False
-        expected = _unb64(digest)
+        expected = unb64url(digest)
         actual = hashlib.scrypt(
-            password.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+            password.encode(),
+            salt=unb64url(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(expected),
         )
     except (ValueError, TypeError):
         return False

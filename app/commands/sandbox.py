@@ -6,10 +6,7 @@ so changes survive restarts; `--reset` starts from a freshly seeded chain.
 
 from __future__ import annotations
 
-import importlib
-import os
 import socket
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,21 +22,9 @@ __all__ = ["default_state_path", "register"]
 
 
 def default_state_path() -> Path:
-    return _user_data_dir("mews-loyalty") / "sandbox-state.json"
+    from storage.store import user_data_dir
 
-
-def _user_data_dir(app: str) -> Path:
-    """`platformdirs.user_data_dir(app)`, or the same rules when platformdirs is missing."""
-    try:
-        platformdirs = importlib.import_module("platformdirs")
-    except ImportError:
-        home = Path.home()
-        if sys.platform == "win32":
-            return Path(os.environ.get("LOCALAPPDATA", home / "AppData" / "Local")) / app / app
-        if sys.platform == "darwin":
-            return home / "Library" / "Application Support" / app
-        return Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share") / app
-    return Path(str(platformdirs.user_data_dir(app)))
+    return user_data_dir("mews-loyalty") / "sandbox-state.json"
 
 
 def _fail(message: str) -> typer.Exit:

@@ -41,8 +41,9 @@ from typing import Any, Final, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage.queue import STATUSES, WorkQueue, naive_utc, work_item_columns
-from storage.store import Component, Store
+from storage.clock import naive_utc
+from storage.queue import STATUSES, WorkQueue, work_item_columns
+from storage.store import Component, Store, chunks
 from tools.automation.errors import UnknownInboxEventError
 
 __all__ = [
@@ -337,9 +338,7 @@ def _queue_events(conn: Connection, message_id: int, parsed: ParsedWebhook, at: 
     t = events_table
     keys = {event_key(parsed.enterprise_id, e.discriminator, e.entity_id): e for e in parsed.events}
     pending: set[str] = set()
-    key_list = list(keys)
-    for start in range(0, len(key_list), 500):
-        chunk = key_list[start : start + 500]
+    for chunk in chunks(list(keys), 500):
         pending.update(
             conn.execute(
                 sa.select(t.c.event_key).where(t.c.event_key.in_(chunk), t.c.status == "pending")

@@ -20,6 +20,7 @@ from datetime import datetime, time
 
 import sqlalchemy as sa
 
+from storage.clock import naive_utc
 from tools.automation.inbox import job_runs_table
 from tools.automation.jobs import JOBS, JobContext, JobName, JobReport, run_job
 
@@ -92,7 +93,7 @@ class JobScheduler:
             ).first()
             if exists is not None:
                 return False
-            conn.execute(t.insert().values(job=job, day=now.date(), started_at=_naive(now)))
+            conn.execute(t.insert().values(job=job, day=now.date(), started_at=naive_utc(now)))
         return True
 
     def _finish(self, job: str, now: datetime, summary: str) -> None:
@@ -101,9 +102,5 @@ class JobScheduler:
             conn.execute(
                 t.update()
                 .where(t.c.job == job, t.c.day == now.date())
-                .values(finished_at=_naive(self.ctx.clock.now()), summary=summary[:2000])
+                .values(finished_at=naive_utc(self.ctx.clock.now()), summary=summary[:2000])
             )
-
-
-def _naive(at: datetime) -> datetime:
-    return at.replace(tzinfo=None) if at.tzinfo else at

@@ -16,14 +16,14 @@ to `campaign_members` and each treated member's `recommendation_log` row is sett
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
-from storage.store import Store
+from storage.store import Store, chunks
 from tools.campaigns.model import CampaignGoal
 from tools.campaigns.records import MemberRow, campaign_members, get_campaign
 from tools.campaigns.stats import Group, compare
@@ -89,11 +89,6 @@ def _window(valid_from: date, valid_until: date, as_of: datetime) -> tuple[datet
     return start, min(end, as_of)
 
 
-def _chunks(items: Sequence[MemberRow]) -> Iterator[Sequence[MemberRow]]:
-    for start in range(0, len(items), BATCH):
-        yield items[start : start + BATCH]
-
-
 def _ledger_outcomes(
     conn: Connection,
     members: Sequence[MemberRow],
@@ -105,7 +100,7 @@ def _ledger_outcomes(
     redeemed: set[str] = set()
     earned: dict[str, int] = {}
     lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
-    for chunk in _chunks(members):
+    for chunk in chunks(members, BATCH):
         ids = [m.membership_id for m in chunk]
         base = (
             sa.select(e.c.membership_id, e.c.kind, sa.func.sum(e.c.points))
@@ -137,7 +132,7 @@ async def _booked(
     """Customers with a reservation created in [start, end) and not canceled; requests made."""
     booked: set[str] = set()
     batches = 0
-    for chunk in _chunks(members):
+    for chunk in chunks(members, BATCH):
         batches += 1
         ids = [m.customer_id for m in chunk]
         async for reservation in mews.reservations.get_all(account_ids=ids):

@@ -20,6 +20,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage.clock import naive_utc
+from storage.store import chunks
 from tools.campaigns.copy import draft_copy
 from tools.campaigns.holdout import assign_holdout
 from tools.campaigns.model import CHANNELS, CampaignArgs, CampaignDraft, CampaignSummary, LeftOut
@@ -82,10 +84,6 @@ class Snapshot:
     members: tuple[SegmentMemberRef, ...]
 
 
-def _naive(at: datetime) -> datetime:
-    return at.replace(tzinfo=None)
-
-
 def stage_snapshot(
     program_code: str, description: str, members: Sequence[SegmentMemberRef]
 ) -> Snapshot:
@@ -113,7 +111,7 @@ def save_snapshot(conn: Connection, snapshot: Snapshot, *, now: datetime) -> Non
                 [m.customer_id, m.membership_id, m.display_name, dict(m.refused)]
                 for m in snapshot.members
             ],
-            created_at=_naive(now),
+            created_at=naive_utc(now),
         )
     )
 
@@ -186,7 +184,7 @@ def insert_campaign(
             liability=per_member * len(treated),
             created_by=created_by,
             approved_by=approved_by,
-            created_at=_naive(now),
+            created_at=naive_utc(now),
         )
     )
     _insert_many(
@@ -246,7 +244,7 @@ def insert_campaign(
                 "item_kind": item_kind,
                 "item_id": item_id,
                 "context": args.goal,
-                "recommended_at": _naive(now),
+                "recommended_at": naive_utc(now),
                 "outcome": "pending",
                 "outcome_at": None,
             }
@@ -268,10 +266,8 @@ def _withheld(campaign_id: str, member: SegmentMemberRef, channel: str) -> dict[
 
 
 def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
-    for start in range(0, len(rows), 500):
-        chunk = rows[start : start + 500]
-        if chunk:
-            conn.execute(table.insert(), chunk)
+    for chunk in chunks(rows, 500):
+        conn.execute(table.insert(), list(chunk))
 
 
 def _summary(conn: Connection, row: sa.Row[tuple[object, ...]], drafts: int) -> CampaignSummary:

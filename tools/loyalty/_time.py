@@ -20,11 +20,6 @@ def add_months(value: _D, months: int) -> _D:
     return value.replace(year=year, month=month, day=day)
 
 
-def to_db(at: datetime) -> datetime:
-    """Store instants as naive UTC: SQLite and PostgreSQL then compare them the same way."""
-    return utc(at).replace(tzinfo=None)
-
-
 def from_db(at: datetime) -> datetime:
     """Read a stored naive UTC instant back as an aware one."""
     return at.replace(tzinfo=UTC)

@@ -38,11 +38,10 @@ from typing import Final
 
 from sqlalchemy.engine import Connection
 
-from storage.clock import utc
+from storage.clock import naive_utc, utc
 from storage.outbox import enqueue
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty._lots import Take, available_and_pending, plan_debit, plan_settlement
-from tools.loyalty._time import to_db
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.errors import (
     AccountMismatchError,
@@ -130,7 +129,7 @@ def ensure_account(
         _check_same(existing, chain_id=chain_id, program_id=program_id, customer_id=customer_id)
         _check_program(existing, program)
         return existing
-    at = to_db(now)
+    at = naive_utc(now)
     conn.execute(
         accounts_table.insert().values(
             membership_id=membership_id,
@@ -389,7 +388,7 @@ def _append(
     """Insert the entry, move the cached balance, queue the Mews push. Returns the entry id."""
     sequence = account.version + 1
     balance = account.balance + points
-    at = to_db(now)
+    at = naive_utc(now)
     result = conn.execute(
         entries_table.insert().values(
             membership_id=account.membership_id,
@@ -403,8 +402,10 @@ def _append(
             source_id=request.source.id,
             idempotency_key=request.idempotency_key,
             created_at=at,
-            pending_until=None if request.pending_until is None else to_db(request.pending_until),
-            expires_at=None if expires_at is None else to_db(expires_at),
+            pending_until=None
+            if request.pending_until is None
+            else naive_utc(request.pending_until),
+            expires_at=None if expires_at is None else naive_utc(expires_at),
             remaining=remaining,
             shortfall=shortfall,
             reverses_entry_id=request.reverses_entry_id,

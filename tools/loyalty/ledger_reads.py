@@ -7,16 +7,18 @@ number of membership ids and query them in chunks, never one query per member.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage.clock import naive_utc
+from storage.store import chunks
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty._lots import OpenLot
-from tools.loyalty._time import from_db, to_db, utc_date
+from tools.loyalty._time import from_db, utc_date
 from tools.loyalty.errors import UnknownAccountError
 from tools.loyalty.ledger_model import (
     Account,
@@ -49,10 +51,8 @@ _E = entries_table
 _reversal = entries_table.alias("reversal")
 
 
-def _chunks(ids: Iterable[str]) -> Iterator[list[str]]:
-    unique = list(dict.fromkeys(ids))
-    for start in range(0, len(unique), _CHUNK):
-        yield unique[start : start + _CHUNK]
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(ids))
 
 
 def get_account(conn: Connection, membership_id: str) -> Account | None:
@@ -91,7 +91,7 @@ def balances(
     """Balance summaries of the memberships that have an account (others are left out)."""
     result: dict[str, BalanceSummary] = {}
     a = accounts_table
-    for chunk in _chunks(membership_ids):
+    for chunk in chunks(_unique(membership_ids), _CHUNK):
         rows = conn.execute(
             sa.select(a.c.membership_id, a.c.balance).where(a.c.membership_id.in_(chunk))
         ).all()
@@ -194,7 +194,7 @@ def redemptions_on(
 def last_redemptions(conn: Connection, membership_ids: Iterable[str]) -> dict[str, datetime]:
     """When each membership last redeemed (reversed redemptions do not count)."""
     result: dict[str, datetime] = {}
-    for chunk in _chunks(membership_ids):
+    for chunk in chunks(_unique(membership_ids), _CHUNK):
         rows = conn.execute(
             sa.select(_E.c.membership_id, sa.func.max(_E.c.created_at))
             .select_from(_E.outerjoin(_reversal, _reversal.c.reverses_entry_id == _E.c.id))
@@ -212,14 +212,14 @@ def accrual_events(
 ) -> dict[str, tuple[DatedPoints, ...]]:
     """Accruals not reversed, posted since `since`, by day: the points that qualify for tiers."""
     result: dict[str, tuple[DatedPoints, ...]] = {}
-    for chunk in _chunks(membership_ids):
+    for chunk in chunks(_unique(membership_ids), _CHUNK):
         rows = conn.execute(
             sa.select(_E.c.membership_id, _E.c.created_at, _E.c.points)
             .select_from(_E.outerjoin(_reversal, _reversal.c.reverses_entry_id == _E.c.id))
             .where(
                 _E.c.membership_id.in_(chunk),
                 _E.c.kind == "accrual",
-                _E.c.created_at >= to_db(since),
+                _E.c.created_at >= naive_utc(since),
                 _reversal.c.id.is_(None),
             )
         ).all()
@@ -236,7 +236,7 @@ def memberships_with_expired_lots(
     """Memberships that `expire_due` has work for (for a batch sweep)."""
     rows = conn.execute(
         sa.select(_E.c.membership_id)
-        .where(_E.c.remaining > 0, _E.c.expires_at.is_not(None), _E.c.expires_at <= to_db(now))
+        .where(_E.c.remaining > 0, _E.c.expires_at.is_not(None), _E.c.expires_at <= naive_utc(now))
         .group_by(_E.c.membership_id)
         .order_by(_E.c.membership_id)
         .limit(limit)

@@ -55,7 +55,7 @@ from storage.outbox import (
     outbox_table,
     settle,
 )
-from storage.store import Store
+from storage.store import Store, chunks
 from tools.loyalty.delivery import send_in_halves
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.ledger import MEWS_PUSH_KIND
@@ -385,8 +385,7 @@ def _ledger_state(
     queued: set[str] = set()
     a, t = accounts_table, outbox_table
     with store.read() as conn:
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
+        for chunk in chunks(ids, 500):
             rows = conn.execute(
                 sa.select(a.c.membership_id, a.c.balance, a.c.version).where(
                     a.c.membership_id.in_(chunk)

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage.clock import naive_utc
 from tools.campaigns.tables import campaign_members_table, campaigns_table
-from tools.loyalty._time import add_months, from_db, to_db
+from tools.loyalty._time import add_months, from_db
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger_model import EntryKind
@@ -71,8 +72,8 @@ def load_entries(
         )
         .where(
             _A.c.program_code == program_code,
-            _E.c.created_at >= to_db(start),
-            _E.c.created_at < to_db(end),
+            _E.c.created_at >= naive_utc(start),
+            _E.c.created_at < naive_utc(end),
         )
     )
     return [
@@ -96,7 +97,7 @@ def load_balances(conn: Connection, program_code: str, end: datetime) -> list[in
     then are left out)."""
     last = (
         sa.select(_E.c.membership_id, sa.func.max(_E.c.sequence).label("seq"))
-        .where(_E.c.created_at < to_db(end))
+        .where(_E.c.created_at < naive_utc(end))
         .group_by(_E.c.membership_id)
         .subquery()
     )
@@ -128,8 +129,8 @@ def load_campaigns(
         sa.select(c)
         .where(
             c.c.program_code == program_code,
-            c.c.created_at >= to_db(start),
-            c.c.created_at < to_db(end),
+            c.c.created_at >= naive_utc(start),
+            c.c.created_at < naive_utc(end),
         )
         .order_by(c.c.created_at, c.c.id)
     ).all()
