@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from policies import Guard, Principal, load_policy, open_store
+from policies import Guard, Policy, Principal, load_policy, open_store
 from storage.clock import FixedClock
 from storage.store import Store
 from tools.actions.ledger_sync import ledger_sync_actions
@@ -63,6 +63,11 @@ class World:
     def automation(self) -> Principal:
         return self.guard.principal("automation")
 
+    def another_guard(self, policy: Policy | None = None) -> Guard:
+        """A second guard over the same store, as another process would hold (with `policy`
+        instead of this world's when given)."""
+        return _ledger_guard(self.store, policy or self.guard.policy, self.programs, self.clock)
+
     async def mews_points(self, membership_ids: list[str]) -> dict[str, int | None]:
         """What Mews shows now (read outside the stats the tests count)."""
         found = {
@@ -108,6 +113,10 @@ def client_for(sandbox: Sandbox, sleeps: Sleeps) -> MewsClient:
     )
 
 
+def _ledger_guard(store: Store, policy: Policy, programs: ProgramFile, clock: FixedClock) -> Guard:
+    return Guard(store, policy, ledger_sync_actions(programs), clock=clock, audit_key=None)
+
+
 async def make_world(url: str, programs: ProgramFile) -> AsyncIterator[World]:
     sandbox = Sandbox.seeded(seed=1, customers=CUSTOMERS)
     sandbox.rate_limiter.enabled = False
@@ -115,7 +124,7 @@ async def make_world(url: str, programs: ProgramFile) -> AsyncIterator[World]:
     store.migrate([LEDGER])
     clock = FixedClock(datetime.now(UTC))
     policy = load_policy().model_copy(update={"mode": "automate"})
-    guard = Guard(store, policy, ledger_sync_actions(programs), clock=clock, audit_key=None)
+    guard = _ledger_guard(store, policy, programs, clock)
     sleeps = Sleeps()
     try:
         async with client_for(sandbox, sleeps) as mews:

@@ -9,9 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 import sqlalchemy as sa
 
-from policies import Guard
 from tests.loyalty_mews.conftest import World, make_world
-from tools.actions.ledger_sync import ledger_sync_actions
 from tools.loyalty import ProgramFile, entries_table
 from tools.loyalty.stays import plan_stay_accruals, submit_stay_plans
 from tools.loyalty.sync import OutboxDispatcher, reconcile
@@ -40,13 +38,7 @@ async def test_racing_instances_accrue_once_and_converge_mews_to_the_ledger(
     # balance and skipped (the cut-over)
     plans = await plan_stay_accruals(world.loader, stays)
     await reconcile(world.loader, world.guard, world.automation, apply=True)
-    other = Guard(
-        world.store,
-        world.guard.policy,
-        ledger_sync_actions(world.programs),
-        clock=world.clock,
-        audit_key=None,
-    )
+    other = world.another_guard()
     second = OutboxDispatcher(world.mews, world.store, clock=world.clock, batch_size=7)
 
     await asyncio.gather(

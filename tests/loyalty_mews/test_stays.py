@@ -8,10 +8,9 @@ import asyncio
 import pytest
 import sqlalchemy as sa
 
-from policies import ApprovalDesk, Guard, PendingApproval
+from policies import ApprovalDesk, PendingApproval
 from tests.loyalty_mews.conftest import World
 from tests.loyalty_mews.test_sync import open_ledger
-from tools.actions.ledger_sync import ledger_sync_actions
 from tools.loyalty import accrual_idempotency_key, entries_table
 from tools.loyalty.stays import (
     PlannedAccrual,
@@ -111,13 +110,7 @@ async def test_a_run_that_mews_keeps_failing_posts_nothing_and_a_later_run_posts
 async def test_two_runs_racing_post_each_stay_once(world: World) -> None:
     stays = await emma_stays(world, "Processed")
     plans = await plan_stay_accruals(world.loader, stays)
-    other = Guard(
-        world.store,
-        world.guard.policy,
-        ledger_sync_actions(world.programs),
-        clock=world.clock,
-        audit_key=None,
-    )
+    other = world.another_guard()
 
     await asyncio.gather(
         submit_stay_plans(world.guard, world.automation, plans),
@@ -177,13 +170,7 @@ async def test_in_recommend_mode_a_re_run_does_not_queue_a_second_approval(
     world: World,
 ) -> None:
     stays = await emma_stays(world, "Processed")
-    guard = Guard(
-        world.store,
-        world.guard.policy.model_copy(update={"mode": "recommend"}),
-        ledger_sync_actions(world.programs),
-        clock=world.clock,
-        audit_key=None,
-    )
+    guard = world.another_guard(world.guard.policy.model_copy(update={"mode": "recommend"}))
     plans = await plan_stay_accruals(world.loader, stays[:1])
 
     first = await submit_stay_plans(guard, guard.principal("automation"), plans)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 __all__ = [
     "DEFAULT_CLASSIFICATION_MAP",
@@ -16,12 +16,7 @@ __all__ = [
 ]
 
 RevenueCategory = Literal["accommodation", "food_and_beverage", "spa", "other"]
-REVENUE_CATEGORIES: Final[tuple[RevenueCategory, ...]] = (
-    "accommodation",
-    "food_and_beverage",
-    "spa",
-    "other",
-)
+REVENUE_CATEGORIES: Final[tuple[RevenueCategory, ...]] = get_args(RevenueCategory)
 
 RevenueMapping = RevenueCategory | Literal["excluded"]
 """Where a Mews accounting `Classification` counts; `excluded` never earns (taxes, payments)."""
@@ -47,18 +42,7 @@ RewardCategory = Literal[
     "experience",
     "other",
 ]
-REWARD_CATEGORIES: Final[tuple[RewardCategory, ...]] = (
-    "late_checkout",
-    "early_checkin",
-    "upgrade",
-    "spa_credit",
-    "drink",
-    "breakfast",
-    "dining_credit",
-    "parking",
-    "experience",
-    "other",
-)
+REWARD_CATEGORIES: Final[tuple[RewardCategory, ...]] = get_args(RewardCategory)
 
 DEFAULT_REWARD_AFFINITY: Final[Mapping[RewardCategory, RevenueCategory]] = {
     "late_checkout": "accommodation",
