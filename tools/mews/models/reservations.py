@@ -70,12 +70,14 @@ class PersonCount(MewsResponse):
     count: int
 
 
-class Reservation(MewsResponse):
+class _ServiceOrder(MewsResponse):
+    """What reservations and product service orders share: both are Mews service orders."""
+
     id: str
     service_id: str
     account_id: str | None = None
     account_type: OpenEnum[AccountType] | None = None
-    state: OpenEnum[ServiceOrderState]
+    state: OpenEnum[ServiceOrderState] | None = None
     number: str | None = None
     creator_profile_id: str | None = None
     updater_profile_id: str | None = None
@@ -89,6 +91,10 @@ class Reservation(MewsResponse):
     voucher_id: str | None = None
     business_segment_id: str | None = None
     options: ReservationOptions | None = None
+
+
+class Reservation(_ServiceOrder):
+    state: OpenEnum[ServiceOrderState]  # always sent for reservations
     rate_id: str | None = None
     credit_card_id: str | None = None
     group_id: str | None = None
@@ -144,29 +150,11 @@ class ReservationFilters(TypedDict, total=False):
     actual_end_utc: TimeInterval
 
 
-class ProductServiceOrder(MewsResponse):
+class ProductServiceOrder(_ServiceOrder):
     """A service order of an additional service (spa, restaurant): its order items carry this
     id as `ServiceOrderId`, not the reservation's."""
 
-    id: str
-    service_id: str
-    account_id: str | None = None
-    account_type: OpenEnum[AccountType] | None = None
-    state: OpenEnum[ServiceOrderState] | None = None
-    number: str | None = None
-    creator_profile_id: str | None = None
-    updater_profile_id: str | None = None
-    booker_id: str | None = None
-    origin: OpenEnum[ServiceOrderOrigin] | None = None
-    commander_origin: str | None = None
-    origin_details: str | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
-    cancelled_utc: UtcDateTime | None = None
-    voucher_id: str | None = None
-    business_segment_id: str | None = None
     linked_reservation_id: str | None = None
-    options: ReservationOptions | None = None
 
 
 class ProductServiceOrdersResult(PagedResult[ProductServiceOrder]):
