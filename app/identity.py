@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from agent.errors import ConfigError
 from policies import Policy
 
-__all__ = ["TOKEN_ENV", "IdentityError", "proven_name"]
+__all__ = ["TOKEN_ENV", "IdentityError", "proven_name", "unknown_principal_message"]
 
 TOKEN_ENV = "LOYALTY_TOKEN"
 
@@ -55,6 +55,12 @@ def proven_name(
         f"{TOKEN_ENV} to your token from LOYALTY_MCP_TOKENS, or map your OS user "
         f"({user or 'unknown'}) under [identity] os_users in the policy file"
     )
+
+
+def unknown_principal_message(policy: Policy, name: str | None) -> str:
+    """What `--as NAME` naming nobody is told: the names the policy knows."""
+    known = ", ".join(sorted(policy.principals))
+    return f"unknown principal {name!r} (--as): the policy knows {known}"
 
 
 def _token_owner(policy: Policy, token: str, env: Mapping[str, str]) -> str:

@@ -31,7 +31,7 @@ from agent.models.base import ChatModel
 from agent.models.spec import model_from_spec
 from agent.records import RunLimits
 from agent.session import ServerFactory, Session, delegated, system_prompt
-from app.identity import proven_name
+from app.identity import proven_name, unknown_principal_message
 from app.runtime import open_checked_runtime
 from policies import (
     Controls,
@@ -184,10 +184,7 @@ def command_principal(policy: Policy, name: str | None) -> Principal:
     try:
         return resolve_principal(policy, chosen)
     except UnknownPrincipalError:
-        known = ", ".join(sorted(policy.principals))
-        raise ConfigError(
-            f"unknown principal {chosen!r} (--as): the policy knows {known}"
-        ) from None
+        raise ConfigError(unknown_principal_message(policy, chosen)) from None
 
 
 def _load_policy() -> Policy:

@@ -78,7 +78,7 @@ def opened() -> Iterator[Guard]:
 
 def principal(guard: Guard, name: str) -> Principal:
     """The principal `--as` names, once the command line has proven it may act as them."""
-    from app.identity import IdentityError, proven_name
+    from app.identity import IdentityError, proven_name, unknown_principal_message
     from policies import PolicyRequestError
 
     try:
@@ -88,8 +88,7 @@ def principal(guard: Guard, name: str) -> Principal:
     try:
         return guard.principal(name)
     except PolicyRequestError:
-        known = ", ".join(sorted(guard.policy.principals))
-        fail(f"unknown principal {name!r} (--as): the policy file knows {known}")
+        fail(unknown_principal_message(guard.policy, name))
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

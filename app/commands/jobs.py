@@ -63,6 +63,7 @@ def run_job(
 
 
 async def _run(name: str, program: str | None, principal: str, bonus: int) -> JobReport:
+    from app.identity import unknown_principal_message
     from app.runtime import open_runtime
     from policies.errors import PolicyError
     from tools.automation import AutomationConfigError
@@ -72,8 +73,7 @@ async def _run(name: str, program: str | None, principal: str, bonus: int) -> Jo
         try:
             rt.guard.principal(principal)
         except PolicyError:
-            known = ", ".join(sorted(rt.policy.principals))
-            fail(f"unknown principal {principal!r} (--as): the policy file knows {known}")
+            fail(unknown_principal_message(rt.policy, principal))
         ctx = JobContext(
             store=rt.store,
             guard=rt.guard,

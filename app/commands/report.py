@@ -93,6 +93,7 @@ def report_command(
 async def _read(
     program: str | None, period_from: date | None, period_to: date | None, principal: str
 ) -> ProgramReport:
+    from app.identity import unknown_principal_message
     from app.runtime import open_runtime
     from policies import Denied, PolicyRequestError
     from tools.loyalty.errors import UnknownProgramError
@@ -102,8 +103,7 @@ async def _read(
         try:
             who = rt.guard.principal(principal)
         except PolicyRequestError:
-            known = ", ".join(sorted(rt.policy.principals))
-            fail(f"unknown principal {principal!r} (--as): the policy file knows {known}")
+            fail(unknown_principal_message(rt.policy, principal))
         try:
             rt.program(program)
         except UnknownProgramError as exc:

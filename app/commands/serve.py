@@ -124,16 +124,14 @@ def principal_named_by_role(policy: Policy, role: str) -> str:
 
 
 def _principal(policy: Policy, as_: str | None) -> Principal:
+    from app.identity import unknown_principal_message
     from policies import PolicyRequestError, resolve_principal
     from tools.server import DEFAULT_PRINCIPAL
 
     try:
         return resolve_principal(policy, as_ or DEFAULT_PRINCIPAL)
     except PolicyRequestError:
-        fail(
-            f"unknown principal {as_!r} (--as): the policy file knows "
-            f"{', '.join(sorted(policy.principals))}"
-        )
+        fail(unknown_principal_message(policy, as_))
 
 
 async def _serve(
