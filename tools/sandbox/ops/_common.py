@@ -12,7 +12,7 @@ from tools.sandbox.derive import amount_parts
 from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.paging import CursorKey, paginate
 from tools.sandbox.state import Table
-from tools.sandbox.validation import Interval, Obj
+from tools.sandbox.validation import KEEP, Interval, Obj
 from tools.sandbox.world import convert_minor
 
 __all__ = [
@@ -24,6 +24,8 @@ __all__ = [
     "any_filter",
     "apply_update",
     "find_active",
+    "find_all_active",
+    "given",
     "in_filter",
     "in_interval",
     "insert",
@@ -126,6 +128,21 @@ def find_active(table: Table[CR], chains: set[str], row_id: str, parameter: str,
     if not row.active:
         raise invalid(parameter, f"{noun} {row_id} has been deleted.")
     return row
+
+
+def find_all_active(
+    table: Table[CR], chains: set[str], q: Obj, parameter: str, noun: str
+) -> dict[str, CR]:
+    """The active records named by the required id array `parameter` (a delete's targets)."""
+    return {
+        row_id: find_active(table, chains, row_id, parameter, noun)
+        for row_id in q.req_guids(parameter)
+    }
+
+
+def given(**values: object) -> dict[str, object]:
+    """The update values that change something: neither kept nor empty."""
+    return {name: value for name, value in values.items() if value not in (KEEP, None)}
 
 
 def insert(ctx: Ctx, table: Table[CR], rows: Iterable[CR]) -> None:

@@ -30,6 +30,7 @@ from tools.sandbox.ops._common import (
     activity_states,
     apply_update,
     find_active,
+    find_all_active,
     in_filter,
     in_interval,
     insert,
@@ -47,6 +48,7 @@ from tools.sandbox.world import CHAIN_ID
 __all__ = ["MEMBERSHIP_STATES", "render_membership"]
 
 MEMBERSHIP_STATES = ("New", "Pending", "Enrolled", "Canceled", "Declined")
+_NOUN = "loyalty membership"
 
 
 def render_membership(m: LoyaltyMembership) -> JSON:
@@ -70,8 +72,7 @@ def render_membership(m: LoyaltyMembership) -> JSON:
 
 
 def _find(ctx: Ctx, chains: set[str], membership_id: str, parameter: str) -> LoyaltyMembership:
-    memberships = ctx.state.memberships
-    return find_active(memberships, chains, membership_id, parameter, "loyalty membership")
+    return find_active(ctx.state.memberships, chains, membership_id, parameter, _NOUN)
 
 
 def _account(ctx: Ctx, chain: str, account_id: str) -> str:
@@ -231,9 +232,6 @@ def update(ctx: Ctx, q: Obj) -> JSON:
 @operation("loyaltyMemberships/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
     chain = ctx.write_chain(q)
-    memberships = {
-        membership_id: _find(ctx, {chain}, membership_id, "LoyaltyMembershipIds")
-        for membership_id in q.req_guids("LoyaltyMembershipIds")
-    }
+    memberships = find_all_active(ctx.state.memberships, {chain}, q, "LoyaltyMembershipIds", _NOUN)
     soft_delete(ctx, ctx.state.memberships, memberships.values())
     return {}

@@ -15,6 +15,8 @@ from tools.sandbox.ops._common import (
     activity_states,
     apply_update,
     find_active,
+    find_all_active,
+    given,
     in_filter,
     in_interval,
     insert,
@@ -24,12 +26,13 @@ from tools.sandbox.ops._common import (
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.state import LoyaltyProgram
-from tools.sandbox.validation import KEEP, Obj
+from tools.sandbox.validation import Obj
 
 __all__ = ["PROGRAM_TYPES", "SUBSCRIPTIONS", "find_program", "render_program"]
 
 PROGRAM_TYPES = ("Hotel", "ExternalPartner", "SoftBrand", "Unknown")
 SUBSCRIPTIONS = ("Free", "Paid")
+_NOUN = "loyalty program"
 
 
 def render_program(program: LoyaltyProgram) -> JSON:
@@ -45,7 +48,7 @@ def render_program(program: LoyaltyProgram) -> JSON:
 
 def find_program(ctx: Ctx, chains: set[str], program_id: str, parameter: str) -> LoyaltyProgram:
     """An active program of one of `chains`, else 400 `Invalid <parameter>`."""
-    return find_active(ctx.state.programs, chains, program_id, parameter, "loyalty program")
+    return find_active(ctx.state.programs, chains, program_id, parameter, _NOUN)
 
 
 @operation("loyaltyPrograms/getAll", page_key="LoyaltyPrograms")
@@ -93,17 +96,14 @@ def add(ctx: Ctx, q: Obj) -> JSON:
 @operation("loyaltyPrograms/update", writes=True)
 def update(ctx: Ctx, q: Obj) -> JSON:
     chains = {ctx.write_chain(q)}
-    planned: list[tuple[LoyaltyProgram, dict[str, str]]] = []
+    planned: list[tuple[LoyaltyProgram, dict[str, object]]] = []
     for item in q.objs("LoyaltyProgramUpdates", required=True):
         program = find_program(ctx, chains, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
-        changes: dict[str, str] = {}
-        for attribute, value in (
-            ("name", item.update_str("Name", nullable=False, max_len=100)),
-            ("type", item.update_enum("Type", PROGRAM_TYPES)),
-            ("subscription", item.update_enum("Subscription", SUBSCRIPTIONS)),
-        ):
-            if value is not KEEP and value is not None:
-                changes[attribute] = value
+        changes = given(
+            name=item.update_str("Name", nullable=False, max_len=100),
+            type=item.update_enum("Type", PROGRAM_TYPES),
+            subscription=item.update_enum("Subscription", SUBSCRIPTIONS),
+        )
         planned.append((program, changes))
     for program, changes in planned:
         apply_update(ctx, ctx.state.programs, program, changes)
@@ -113,10 +113,7 @@ def update(ctx: Ctx, q: Obj) -> JSON:
 @operation("loyaltyPrograms/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
     chains = ctx.chains()
-    programs = {
-        program_id: find_program(ctx, chains, program_id, "LoyaltyProgramIds")
-        for program_id in q.req_guids("LoyaltyProgramIds")
-    }
+    programs = find_all_active(ctx.state.programs, chains, q, "LoyaltyProgramIds", _NOUN)
     active: dict[str, int] = {}
     for membership in ctx.state.memberships:
         if membership.active and membership.program_id in programs:

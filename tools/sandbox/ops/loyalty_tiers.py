@@ -14,6 +14,8 @@ from tools.sandbox.ops._common import (
     activity_states,
     apply_update,
     find_active,
+    find_all_active,
+    given,
     in_filter,
     in_interval,
     insert,
@@ -24,9 +26,11 @@ from tools.sandbox.ops._common import (
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.loyalty_programs import find_program
 from tools.sandbox.state import LoyaltyTier
-from tools.sandbox.validation import KEEP, Obj
+from tools.sandbox.validation import Obj
 
 __all__ = ["find_tier", "render_tier"]
+
+_NOUN = "loyalty tier"
 
 
 def render_tier(tier: LoyaltyTier) -> JSON:
@@ -40,7 +44,7 @@ def render_tier(tier: LoyaltyTier) -> JSON:
 
 
 def find_tier(ctx: Ctx, chains: set[str], tier_id: str, parameter: str) -> LoyaltyTier:
-    return find_active(ctx.state.tiers, chains, tier_id, parameter, "loyalty tier")
+    return find_active(ctx.state.tiers, chains, tier_id, parameter, _NOUN)
 
 
 @operation("loyaltyTiers/getAll", page_key="LoyaltyTiers")
@@ -93,13 +97,11 @@ def update(ctx: Ctx, q: Obj) -> JSON:
     planned: list[tuple[LoyaltyTier, dict[str, object]]] = []
     for item in q.objs("LoyaltyTierUpdates", required=True):
         tier = find_tier(ctx, chains, item.req_guid("LoyaltyTierId"), "LoyaltyTierId")
-        changes: dict[str, object] = {}
-        name = item.update_str("Name", nullable=False, max_len=50)
-        code = item.update_str("Code", nullable=False, max_len=50)
-        ordering = item.update_int("Ordering", nullable=False)
-        for attribute, change in (("name", name), ("code", code), ("ordering", ordering)):
-            if change is not KEEP and change is not None:
-                changes[attribute] = change
+        changes = given(
+            name=item.update_str("Name", nullable=False, max_len=50),
+            code=item.update_str("Code", nullable=False, max_len=50),
+            ordering=item.update_int("Ordering", nullable=False),
+        )
         planned.append((tier, changes))
     for tier, changes in planned:
         apply_update(ctx, ctx.state.tiers, tier, changes)
@@ -109,9 +111,6 @@ def update(ctx: Ctx, q: Obj) -> JSON:
 @operation("loyaltyTiers/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
     chains = ctx.chains()
-    tiers = {
-        tier_id: find_tier(ctx, chains, tier_id, "LoyaltyTierIds")
-        for tier_id in q.req_guids("LoyaltyTierIds")
-    }
+    tiers = find_all_active(ctx.state.tiers, chains, q, "LoyaltyTierIds", _NOUN)
     soft_delete(ctx, ctx.state.tiers, tiers.values())
     return {}

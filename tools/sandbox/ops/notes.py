@@ -15,6 +15,7 @@ from tools.sandbox.ops._common import (
     activity_states,
     apply_update,
     find_active,
+    find_all_active,
     in_filter,
     in_interval,
     insert,
@@ -44,6 +45,7 @@ NOTE_CLASSIFICATIONS = (
     "Other",
 )
 NOTE_TYPES = ("General", "ChannelManager", "SpecialRequest")
+_NOUN = "account note"
 
 
 def render_note(note: AccountNote) -> JSON:
@@ -60,7 +62,7 @@ def render_note(note: AccountNote) -> JSON:
 
 
 def _find(ctx: Ctx, chains: set[str], note_id: str, parameter: str) -> AccountNote:
-    return find_active(ctx.state.account_notes, chains, note_id, parameter, "account note")
+    return find_active(ctx.state.account_notes, chains, note_id, parameter, _NOUN)
 
 
 @operation("accountNotes/getAll", page_key="AccountNotes")
@@ -151,7 +153,7 @@ def update(ctx: Ctx, q: Obj) -> JSON:
 @operation("accountNotes/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
     chains = ctx.chains()
-    notes = {i: _find(ctx, chains, i, "AccountNoteIds") for i in q.req_guids("AccountNoteIds")}
+    notes = find_all_active(ctx.state.account_notes, chains, q, "AccountNoteIds", _NOUN)
     soft_delete(ctx, ctx.state.account_notes, notes.values())
     return {}
 
