@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import sqlalchemy as sa
 
-from policies import Action, Context, Facts, Guard, Posted, decide
+from policies import Facts, Guard, Posted
+from policies.decision import Action, Context, decide
 from storage.clock import FixedClock
 from tests.policies.support import AWARD, T0, award_args, make_policy, migrated
 

@@ -32,8 +32,9 @@ from typing import TypeVar
 
 import httpx
 
-from tools.mews import MAX_PAGE_SIZE, MewsClient, MewsCredentials
+from tools.mews import MewsClient, MewsCredentials
 from tools.mews.models import TimeInterval
+from tools.mews.paging import MAX_PAGE_SIZE
 from tools.sandbox import PORTFOLIO
 
 PEAK_MEMORY_LIMIT_MB = 300.0

@@ -14,72 +14,39 @@ The store, outbox, clock and canonical JSON live in `storage`, shared with the l
 """
 
 from policies.approval_desk import ApprovalDesk
-from policies.approvals import Approval
-from policies.audit import AuditRecord, ChainReport, audit_key, export, records, verify
-from policies.config import MODES, PERMISSIONS, Mode, Permission, Policy, load_policy, parse_policy
+from policies.audit import AuditRecord, ChainReport, export, records, verify
+from policies.config import MODES, Mode, Permission, Policy, load_policy, parse_policy
 from policies.controls import Controls
-from policies.decision import (
-    Action,
-    ActionKind,
-    Allow,
-    Context,
-    Decision,
-    Deny,
-    Facts,
-    NeedsApproval,
-    Propose,
-    Usage,
-    decide,
-)
+from policies.decision import ActionKind, Facts
 from policies.errors import (
     ApprovalNotFoundError,
-    AuditKeyError,
-    IdempotencyConflictError,
-    InvalidRequestError,
     PolicyConfigError,
     PolicyError,
     PolicyFileError,
     PolicyRequestError,
-    RequestInProgressError,
-    UnknownActionError,
     UnknownPrincipalError,
 )
 from policies.guard import Guard
 from policies.outcomes import Denied, Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal, delegate, principal_for_role, resolve_principal
-from policies.schema import POLICIES, open_store
+from policies.schema import open_store
 from policies.specs import ActionSpec, ExecContext, External, Transactional
-from policies.state import BreakerState, ModeState
 
 __all__ = [
     "MODES",
-    "PERMISSIONS",
-    "POLICIES",
-    "Action",
     "ActionKind",
     "ActionSpec",
-    "Allow",
-    "Approval",
     "ApprovalDesk",
     "ApprovalNotFoundError",
-    "AuditKeyError",
     "AuditRecord",
-    "BreakerState",
     "ChainReport",
-    "Context",
     "Controls",
-    "Decision",
     "Denied",
-    "Deny",
     "ExecContext",
     "External",
     "Facts",
     "Guard",
-    "IdempotencyConflictError",
-    "InvalidRequestError",
     "Mode",
-    "ModeState",
-    "NeedsApproval",
     "Outcome",
     "PendingApproval",
     "Permission",
@@ -90,15 +57,9 @@ __all__ = [
     "PolicyRequestError",
     "Posted",
     "Principal",
-    "Propose",
     "Proposed",
-    "RequestInProgressError",
     "Transactional",
-    "UnknownActionError",
     "UnknownPrincipalError",
-    "Usage",
-    "audit_key",
-    "decide",
     "delegate",
     "export",
     "load_policy",

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from policies import Action, ExecContext
+from policies import ExecContext
+from policies.decision import Action
 from tools.actions import GuardedWrite, WriteDeps
 from tools.actions.write import CallsOut, InTransaction
 from tools.runtime import LoyaltyRuntime

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from policies import Action, ActionSpec, ExecContext, InvalidRequestError, Transactional
+from policies import ActionSpec, ExecContext, Transactional
+from policies.decision import Action
+from policies.errors import InvalidRequestError
 from storage.outbox import outbox_table
 from tools.actions.ledger_sync import ledger_sync_actions
 from tools.loyalty import ledger_lock_key

@@ -24,8 +24,9 @@ from tools.automation import (
     WebhookWorker,
     inbox,
 )
-from tools.mews import MewsClient, MewsCredentials, RetryPolicy, SlidingWindowLimiter
+from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
 from tools.mews.models import Customer, Reservation
+from tools.mews.retry import RetryPolicy
 from tools.sandbox import DEMO_TOKENS, FrozenClock, Sandbox
 
 pytestmark = pytest.mark.anyio

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from policies import Action, Allow, Context, Facts, NeedsApproval, decide, resolve_principal
+from policies import Facts, resolve_principal
 from policies.config import parse_policy, render_toml
+from policies.decision import Action, Allow, Context, NeedsApproval, decide
 from policies.errors import PolicyFileError
 from tests.policies.support import make_policy, policy_data
 

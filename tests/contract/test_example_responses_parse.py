@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from pydantic import JsonValue
 
-from tools.mews import API_PREFIX
+from tools.mews.client import API_PREFIX
 from tools.mews.models import (
     Configuration,
     LoyaltyMembershipsResult,

@@ -12,19 +12,16 @@ from storage.outbox import OUTBOX
 from storage.store import Store
 from tools.loyalty import (
     LEDGER,
-    BalanceSummary,
-    DatedPoints,
     LedgerEntry,
     MemberFacts,
     MembershipFacts,
-    PostableKind,
     ProgramConfig,
     Source,
-    Spend,
-    StayFacts,
     ensure_account,
     post_entry,
 )
+from tools.loyalty.facts import Spend, StayFacts
+from tools.loyalty.ledger_model import BalanceSummary, DatedPoints, PostableKind
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 AS_OF = datetime(2026, 6, 1, 12, tzinfo=UTC)

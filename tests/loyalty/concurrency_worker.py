@@ -5,13 +5,13 @@ from __future__ import annotations
 from storage.store import Store
 from tests.loyalty.builders import MEMBERSHIP, T0
 from tools.loyalty import (
-    InsufficientPointsError,
     Source,
     default_program_path,
     ledger_lock_key,
     load_program_file,
     post_entry,
 )
+from tools.loyalty.errors import InsufficientPointsError
 
 REDEMPTION = 30
 

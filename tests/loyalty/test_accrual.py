@@ -7,19 +7,15 @@ import pytest
 
 from storage.store import Store
 from tests.loyalty.builders import MEMBERSHIP, T0, open_account, stay
-from tools.loyalty import (
-    IdempotencyConflictError,
-    ProgramConfig,
-    Source,
-    Spend,
-    UnknownTierError,
+from tools.loyalty import ProgramConfig, Source, ledger_lock_key, post_entry
+from tools.loyalty.accrual import (
+    AccrualQuote,
     accrual_idempotency_key,
     accrual_reversal_key,
-    ledger_lock_key,
-    post_entry,
     quote_stay_accrual,
 )
-from tools.loyalty.accrual import AccrualQuote
+from tools.loyalty.errors import IdempotencyConflictError, UnknownTierError
+from tools.loyalty.facts import Spend
 
 SPEND = Spend(
     accommodation=Decimal("200.50"),

@@ -5,17 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from tools.loyalty import (
-    PROGRAM_FILE_ENV,
-    ProgramConfigError,
-    ProgramFile,
-    UnknownProgramError,
-    UnknownRewardError,
-    UnknownTierError,
-    default_program_path,
-    load_program_file,
-    parse_program_file,
-)
+from tools.loyalty import ProgramConfigError, ProgramFile, default_program_path, load_program_file
+from tools.loyalty.config import PROGRAM_FILE_ENV, parse_program_file
+from tools.loyalty.errors import UnknownProgramError, UnknownRewardError, UnknownTierError
 
 MINIMAL = """
 [programs.PC01]

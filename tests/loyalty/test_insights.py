@@ -10,14 +10,12 @@ from tools.loyalty import (
     MemberFacts,
     ProgramConfig,
     ProgramFile,
-    Spend,
-    StayFacts,
     assess_lapse,
     member_summary,
-    program_gap_days,
     rfm_scores,
-    stay_gaps,
 )
+from tools.loyalty.facts import Spend, StayFacts
+from tools.loyalty.insights import program_gap_days, stay_gaps
 
 
 def ago(

@@ -8,32 +8,36 @@ from storage.outbox import list_commands
 from storage.store import Store
 from tests.loyalty.builders import MEMBERSHIP, T0, open_account, post
 from tools.loyalty import (
+    ProgramConfig,
+    Source,
+    UnknownAccountError,
+    balance,
+    ensure_account,
+    get_entry,
+    history,
+    ledger_lock_key,
+    post_entry,
+    redemptions_on,
+    reverse_entry,
+)
+from tools.loyalty.errors import (
     AccountMismatchError,
     AlreadyReversedError,
     EntryNotReversibleError,
     IdempotencyConflictError,
     InsufficientPointsError,
     InvalidEntryError,
-    ProgramConfig,
-    Source,
-    UnknownAccountError,
     UnknownEntryError,
+)
+from tools.loyalty.ledger import expire_due
+from tools.loyalty.ledger_reads import (
     accrual_events,
     allocations,
-    balance,
-    ensure_account,
-    entries_table,
-    expire_due,
-    get_entry,
-    history,
     last_redemptions,
-    ledger_lock_key,
     memberships_with_expired_lots,
-    post_entry,
-    redemptions_on,
-    reverse_entry,
     verify_account,
 )
+from tools.loyalty.ledger_schema import entries_table
 
 LOCK = ledger_lock_key(MEMBERSHIP)
 DAY = timedelta(days=1)

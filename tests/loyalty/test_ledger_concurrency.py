@@ -10,13 +10,9 @@ import sqlalchemy as sa
 
 from tests.loyalty.builders import MEMBERSHIP, T0, migrated_store, open_account
 from tests.loyalty.concurrency_worker import REDEMPTION, accrual_points, post_mix
-from tools.loyalty import (
-    ProgramConfig,
-    balance,
-    entries_table,
-    ledger_lock_key,
-    verify_account,
-)
+from tools.loyalty import ProgramConfig, balance, ledger_lock_key
+from tools.loyalty.ledger_reads import verify_account
+from tools.loyalty.ledger_schema import entries_table
 
 WORKERS = 4
 ROUNDS = 15

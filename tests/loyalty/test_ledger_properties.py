@@ -20,24 +20,25 @@ from hypothesis.stateful import (
 from storage.outbox import list_commands
 from tests.loyalty.builders import MEMBERSHIP, T0, migrated_store, open_account
 from tools.loyalty import (
-    AlreadyReversedError,
-    EntryNotReversibleError,
-    InsufficientPointsError,
     LedgerEntry,
     Source,
-    allocations,
     balance,
     default_program_path,
-    entries_table,
-    expire_due,
     get_entry,
     history,
     ledger_lock_key,
     load_program_file,
     post_entry,
     reverse_entry,
-    verify_account,
 )
+from tools.loyalty.errors import (
+    AlreadyReversedError,
+    EntryNotReversibleError,
+    InsufficientPointsError,
+)
+from tools.loyalty.ledger import expire_due
+from tools.loyalty.ledger_reads import allocations, verify_account
+from tools.loyalty.ledger_schema import entries_table
 
 PC01 = load_program_file(default_program_path()).program("PC01")
 LOCK = ledger_lock_key(MEMBERSHIP)

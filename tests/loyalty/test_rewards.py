@@ -7,16 +7,14 @@ import pytest
 
 from tests.loyalty.builders import member, membership, stay
 from tools.loyalty import (
-    BalanceSummary,
-    ExpiringPoints,
     MembershipFacts,
     ProgramConfig,
-    Spend,
-    StayFacts,
     check_eligibility,
     list_rewards,
     recommend_rewards,
 )
+from tools.loyalty.facts import Spend, StayFacts
+from tools.loyalty.ledger_model import BalanceSummary, ExpiringPoints
 
 ON = date(2026, 5, 1)
 NOW = datetime(2026, 5, 1, tzinfo=UTC)

@@ -11,10 +11,9 @@ from tools.loyalty import (
     MemberFacts,
     NearNextTier,
     ProgramConfig,
-    Spend,
-    StayFacts,
     find_segment,
 )
+from tools.loyalty.facts import Spend, StayFacts
 
 
 def once(members: list[MemberFacts]) -> Iterator[MemberFacts]:

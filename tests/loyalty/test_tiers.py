@@ -5,19 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.loyalty.builders import AS_OF, DAY, member, membership, stay
-from tools.loyalty import (
-    DatedPoints,
-    MemberFacts,
-    NotAMemberError,
-    ProgramConfig,
-    StayFacts,
-    default_program_path,
-    evaluate_tiers,
-    parse_program_file,
-    qualified_until,
-    qualifying_value,
-    tier_progress,
-)
+from tools.loyalty import MemberFacts, ProgramConfig, default_program_path, tier_progress
+from tools.loyalty.config import parse_program_file
+from tools.loyalty.errors import NotAMemberError
+from tools.loyalty.facts import StayFacts
+from tools.loyalty.ledger_model import DatedPoints
+from tools.loyalty.tiers import evaluate_tiers, qualified_until, qualifying_value
 
 
 def nights_ago(days: int, nights: int) -> StayFacts:

@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 from tools.loyalty import (
     BonusProposal,
     ProgramConfig,
-    UnknownRewardError,
     default_program_path,
     load_program_file,
-    parse_program_file,
     propose_bonus,
     redemption_price,
 )
+from tools.loyalty.config import parse_program_file
+from tools.loyalty.errors import UnknownRewardError
 
 PC01 = load_program_file(default_program_path()).program("PC01")
 DAY = date(2026, 5, 1)

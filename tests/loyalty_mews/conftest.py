@@ -19,16 +19,12 @@ from policies import Guard, Policy, Principal, load_policy, open_store
 from storage.clock import FixedClock
 from storage.store import Store
 from tools.actions.ledger_sync import ledger_sync_actions
-from tools.loyalty import (
-    LEDGER,
-    ProgramFile,
-    accounts_table,
-    default_program_path,
-    load_program_file,
-)
+from tools.loyalty import LEDGER, ProgramFile, default_program_path, load_program_file
+from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import OutboxDispatcher
-from tools.mews import MewsClient, MewsCredentials, RetryPolicy, SlidingWindowLimiter
+from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
+from tools.mews.retry import RetryPolicy
 from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
 CUSTOMERS = 120

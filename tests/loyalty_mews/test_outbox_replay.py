@@ -14,15 +14,9 @@ from storage.clock import FixedClock
 from storage.outbox import claim, complete
 from storage.store import Store
 from tests.loyalty_mews.conftest import Sleeps, client_for
-from tools.loyalty import (
-    LEDGER,
-    balances,
-    ensure_account,
-    ledger_lock_key,
-    load_program_file,
-    post_entry,
-)
+from tools.loyalty import LEDGER, ensure_account, ledger_lock_key, load_program_file, post_entry
 from tools.loyalty.ledger_model import Source
+from tools.loyalty.ledger_reads import balances
 from tools.loyalty.sync import OutboxDispatcher
 from tools.mews import MewsClient, MewsError
 from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.loyalty_mews.conftest import World, make_world
-from tools.loyalty import ProgramFile, entries_table
+from tools.loyalty import ProgramFile
+from tools.loyalty.ledger_schema import entries_table
 from tools.loyalty.stays import plan_stay_accruals, submit_stay_plans
 from tools.loyalty.sync import OutboxDispatcher, reconcile
 from tools.sandbox import STORY

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from policies import ApprovalDesk, PendingApproval
 from tests.loyalty_mews.conftest import World
 from tests.loyalty_mews.test_sync import open_ledger
-from tools.loyalty import accrual_idempotency_key, entries_table
+from tools.loyalty.accrual import accrual_idempotency_key
+from tools.loyalty.ledger_schema import entries_table
 from tools.loyalty.stays import (
     PlannedAccrual,
     PlannedReversal,

@@ -15,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tools.mews import MewsClient, MewsCredentials, RetryPolicy, SlidingWindowLimiter
+from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
 from tools.mews.client import API_PREFIX
+from tools.mews.retry import RetryPolicy
 
 CLIENT_TOKEN = "E0D439EE522F44368DC78E1BFB03710C-D24FB11DBE31D4621C4817E028D9E1D"
 ACCESS_TOKEN = "C66EF7B239D24632943D115EDE9CB810-EA00F8FD8294692C940F6B5A8F9453D"

@@ -23,15 +23,13 @@ from tests.mews.conftest import (
     ok,
 )
 from tools.mews import (
-    DEMO_BASE_URL,
-    PRODUCTION_BASE_URL,
     MewsBadRequest,
     MewsClient,
     MewsConfigurationError,
     MewsCredentials,
     MewsServerError,
-    Query,
 )
+from tools.mews.credentials import DEMO_BASE_URL, PRODUCTION_BASE_URL
 from tools.mews.models import (
     AccountNoteParameters,
     CustomerAddParameters,
@@ -45,6 +43,7 @@ from tools.mews.models import (
     TaskParameters,
     UpdateValue,
 )
+from tools.mews.paging import Query
 
 pytestmark = pytest.mark.anyio
 

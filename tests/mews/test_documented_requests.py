@@ -17,7 +17,8 @@ from pydantic.alias_generators import to_snake
 
 from tests.contract.conftest import examples_dir
 from tests.mews.conftest import FakeMews, FakeTime, Json, make_client
-from tools.mews import API_PREFIX, MewsClient, MewsCredentials
+from tools.mews import MewsClient, MewsCredentials
+from tools.mews.client import API_PREFIX
 from tools.mews.models import (
     AccountNoteParameters,
     CustomerAddParameters,

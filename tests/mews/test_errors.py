@@ -6,22 +6,19 @@ import httpx
 import pytest
 
 from tests.mews.conftest import FakeMews, FakeTime, make_client, ok
-from tools.mews import (
-    MewsAPIError,
-    MewsBadRequest,
+from tools.mews import MewsAPIError, MewsBadRequest, MewsError, MewsServerError
+from tools.mews.errors import (
     MewsConflict,
-    MewsError,
     MewsForbidden,
     MewsNotFound,
     MewsPayloadTooLarge,
     MewsRateLimited,
     MewsRequestTimeout,
     MewsResponseError,
-    MewsServerError,
     MewsTransportError,
     MewsUnauthorized,
-    RetryPolicy,
 )
+from tools.mews.retry import RetryPolicy
 
 pytestmark = pytest.mark.anyio
 

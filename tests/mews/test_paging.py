@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from tests.mews.conftest import FakeMews, FakeTime, Json, make_client, ok
-from tools.mews import MewsResponseError
+from tools.mews.errors import MewsResponseError
 from tools.mews.models import ActivityState, CustomerExtent, LoyaltyMembershipState
 
 pytestmark = pytest.mark.anyio

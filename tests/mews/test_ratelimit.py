@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.mews.conftest import FakeMews, FakeTime, error, make_client, ok
-from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter, limiter_for
+from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
+from tools.mews.ratelimit import limiter_for
 
 pytestmark = pytest.mark.anyio
 

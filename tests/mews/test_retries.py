@@ -9,21 +9,15 @@ import httpx
 import pytest
 
 from tests.mews.conftest import MEMBERSHIP, FakeMews, FakeTime, Json, error, make_client, ok
-from tools.mews import (
-    MewsAPIError,
-    MewsRateLimited,
-    MewsRequestTimeout,
-    MewsServerError,
-    MewsTransportError,
-    RetryPolicy,
-)
+from tools.mews import MewsAPIError, MewsServerError
+from tools.mews.errors import MewsRateLimited, MewsRequestTimeout, MewsTransportError
 from tools.mews.models import (
     AccountNoteParameters,
     LoyaltyMembershipParameters,
     LoyaltyMembershipUpdateParameters,
     UpdateValue,
 )
-from tools.mews.retry import parse_retry_after
+from tools.mews.retry import RetryPolicy, parse_retry_after
 
 pytestmark = pytest.mark.anyio
 

@@ -13,16 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies import (
-    POLICIES,
-    ActionSpec,
-    ExecContext,
-    External,
-    Facts,
-    Policy,
-    Transactional,
-)
+from policies import ActionSpec, ExecContext, External, Facts, Policy, Transactional
 from policies.config import DEFAULT_POLICY_PATH
+from policies.schema import POLICIES
 from storage.canonical import JSONObject
 from storage.outbox import OUTBOX
 from storage.store import Component, Store

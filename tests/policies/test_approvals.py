@@ -19,10 +19,10 @@ from policies import (
     PendingApproval,
     Policy,
     Posted,
-    UnknownActionError,
     records,
     verify,
 )
+from policies.errors import UnknownActionError
 from policies.schema import approvals_table
 from storage.clock import FixedClock
 from storage.outbox import list_commands

@@ -12,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 from inline_snapshot import snapshot
 
-from policies import AuditKeyError, Guard, export, records, verify
+from policies import Guard, export, records, verify
 from policies.audit import AuditDraft, append, audit_key
+from policies.errors import AuditKeyError
 from policies.schema import audit_head_table, audit_table
 from storage.clock import FixedClock
 from storage.store import Store

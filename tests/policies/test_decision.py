@@ -6,24 +6,19 @@ from typing import Any
 
 import pytest
 
-from policies import (
+from policies import ActionKind, Facts, Policy, UnknownPrincipalError, delegate, resolve_principal
+from policies.config import parse_policy, render_toml
+from policies.decision import (
+    KIND_PERMISSION,
     Action,
-    ActionKind,
     Allow,
     Context,
     Deny,
-    Facts,
     NeedsApproval,
-    Policy,
     Propose,
-    UnknownPrincipalError,
     Usage,
     decide,
-    delegate,
-    resolve_principal,
 )
-from policies.config import parse_policy, render_toml
-from policies.decision import KIND_PERMISSION
 from policies.errors import PolicyFileError
 from tests.policies.support import MEMBER, PROGRAM, make_policy, policy_data
 

@@ -15,15 +15,13 @@ from policies import (
     Denied,
     Facts,
     Guard,
-    InvalidRequestError,
     PendingApproval,
     Posted,
-    RequestInProgressError,
     Transactional,
-    UnknownActionError,
     records,
     verify,
 )
+from policies.errors import InvalidRequestError, RequestInProgressError, UnknownActionError
 from policies.schema import usage_table
 from storage.clock import FixedClock
 from storage.outbox import list_commands

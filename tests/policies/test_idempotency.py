@@ -13,13 +13,13 @@ from policies import (
     Denied,
     Facts,
     Guard,
-    IdempotencyConflictError,
     PendingApproval,
     Posted,
     Transactional,
     records,
 )
 from policies.approvals import list_approvals
+from policies.errors import IdempotencyConflictError
 from storage.clock import FixedClock
 from storage.store import Store
 from tests.policies.support import award_args, award_rows, insert_award, make_policy

@@ -17,11 +17,11 @@ from tools.loyalty import (
     LEDGER,
     ProgramConfig,
     default_program_path,
-    expire_due,
     ledger_lock_key,
     load_program_file,
     reverse_entry,
 )
+from tools.loyalty.ledger import expire_due
 from tools.report import (
     CSV_FILES,
     CampaignRow,

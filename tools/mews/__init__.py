@@ -12,62 +12,30 @@
 - `paging`: `Query` (async-iterable `getAll`, id batching) and `Page`.
 - `errors`: `MewsError` and its tree; `retry` and `ratelimit`: the retry rule and the limiter.
 
-Imports nothing else of ours.
+This module exports what other packages use (the client, credentials, the limiter and the
+errors they catch); the rest of the error tree and the paging, retry and operation types are
+imported from their modules (`tools.mews.errors.MewsNotFound`). Imports nothing else of ours.
 """
 
 from tools.mews import _no_httpx_cli, models  # noqa: F401  # the stand-in first, before httpx
-from tools.mews.client import API_PREFIX, MewsClient, MewsStats
-from tools.mews.credentials import DEMO_BASE_URL, PRODUCTION_BASE_URL, MewsCredentials
+from tools.mews.client import MewsClient
+from tools.mews.credentials import MewsCredentials
 from tools.mews.errors import (
     MewsAPIError,
     MewsBadRequest,
     MewsConfigurationError,
-    MewsConflict,
     MewsError,
-    MewsForbidden,
-    MewsNotFound,
-    MewsPayloadTooLarge,
-    MewsRateLimited,
-    MewsRequestTimeout,
-    MewsResponseError,
     MewsServerError,
-    MewsTransportError,
-    MewsUnauthorized,
 )
-from tools.mews.operations import Operation, PagedOperation, RetrySafety
-from tools.mews.paging import MAX_PAGE_SIZE, Page, Query
-from tools.mews.ratelimit import SlidingWindowLimiter, limiter_for
-from tools.mews.retry import RetryPolicy
+from tools.mews.ratelimit import SlidingWindowLimiter
 
 __all__ = [
-    "API_PREFIX",
-    "DEMO_BASE_URL",
-    "MAX_PAGE_SIZE",
-    "PRODUCTION_BASE_URL",
     "MewsAPIError",
     "MewsBadRequest",
     "MewsClient",
     "MewsConfigurationError",
-    "MewsConflict",
     "MewsCredentials",
     "MewsError",
-    "MewsForbidden",
-    "MewsNotFound",
-    "MewsPayloadTooLarge",
-    "MewsRateLimited",
-    "MewsRequestTimeout",
-    "MewsResponseError",
     "MewsServerError",
-    "MewsStats",
-    "MewsTransportError",
-    "MewsUnauthorized",
-    "Operation",
-    "Page",
-    "PagedOperation",
-    "Query",
-    "RetryPolicy",
-    "RetrySafety",
     "SlidingWindowLimiter",
-    "limiter_for",
-    "models",
 ]
