@@ -30,6 +30,14 @@ multiplier = 1.25
 threshold = 10
 """
 
+SPA = """
+[programs.PC01.rewards.spa]
+name = "Spa"
+category = "spa_credit"
+base_points = 100
+"""
+"""A reward with only its required fields; tests add the one field they are about."""
+
 
 def problems_of(text: str) -> list[str]:
     with pytest.raises(ProgramConfigError) as caught:
@@ -133,26 +141,14 @@ def test_a_table_key_and_an_explicit_code_must_agree() -> None:
 
 
 def test_a_reward_may_only_name_tiers_the_program_has() -> None:
-    reward = """
-[programs.PC01.rewards.spa]
-name = "Spa"
-category = "spa_credit"
-base_points = 100
-eligible_tiers = ["G1"]
-"""
+    reward = SPA + 'eligible_tiers = ["G1"]\n'
     assert problems_of(MINIMAL + TIERS + reward) == [
         "programs.PC01.rewards.spa.eligible_tiers: unknown tier 'G1' (tiers: B1, S1)"
     ]
 
 
 def test_a_reward_links_a_mews_product_by_exactly_one_of_id_or_name() -> None:
-    reward = """
-[programs.PC01.rewards.spa]
-name = "Spa"
-category = "spa_credit"
-base_points = 100
-mews_product = {}
-"""
+    reward = SPA + "mews_product = {}\n"
     assert problems_of(MINIMAL + reward) == [
         "programs.PC01.rewards.spa.mews_product: give exactly one of `id` or `name`"
     ]
