@@ -59,6 +59,20 @@ class Run:
     now: datetime
     approval_id: str | None = None
 
+    def lock_keys(self) -> list[str]:
+        """The keys whose sums and rows this run reads and writes (taken sorted, at begin)."""
+        facts = self.action.facts
+        keys = [f"principal:{self.principal.name}", f"idem:{self.key}", *facts.lock_keys]
+        if facts.membership_id:
+            keys.append(f"member:{facts.membership_id}")
+        if facts.goodwill:  # only the goodwill budget is summed per program
+            keys.append(f"program:{facts.program_id or ''}")
+        return keys
+
+    def counts_for_caps(self) -> bool:
+        """Points movements are logged for the caps; other writes are not."""
+        return self.action.kind == "points" and self.action.facts.points != 0
+
     def exec_context(self) -> ExecContext:
         return ExecContext(
             action=self.action,

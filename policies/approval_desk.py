@@ -121,14 +121,14 @@ class ApprovalDesk:
     def _approve_tx(self, run: Run, comment: str | None) -> Outcome | Failure:
         guard = self.guard
         assert run.approval_id is not None
-        with guard.transaction(run.now, *guard.locks(run), _approval_lock(run.approval_id)) as tx:
+        with guard.transaction(run.now, *run.lock_keys(), _approval_lock(run.approval_id)) as tx:
             verdict = self._claim_for_execution(tx, run, comment)
             return guard.execute(tx, run) if isinstance(verdict, Allow) else verdict
 
     def _begin(self, run: Run, comment: str | None) -> Outcome | Run:
         guard = self.guard
         assert run.approval_id is not None
-        with guard.transaction(run.now, *guard.locks(run), _approval_lock(run.approval_id)) as tx:
+        with guard.transaction(run.now, *run.lock_keys(), _approval_lock(run.approval_id)) as tx:
             verdict = self._claim_for_execution(tx, run, comment)
             if not isinstance(verdict, Allow):
                 return verdict

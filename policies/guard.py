@@ -20,7 +20,8 @@ A request refused before the policy decides (an unknown action, a bad idempotenc
 `describe` raising: invalid arguments, an unknown or ineligible member) is audited as
 `rejected` with the reason, then raised. An executor that raises is rolled back to its
 savepoint; the failure is audited and committed, then raised to the caller. Database work
-runs in a worker thread, so a busy database does not stall the event loop. Deciding approvals:
+runs in a worker thread, so a busy database does not stall the event loop. What a run leaves
+besides its audit record: `policies.run_records`. Deciding approvals:
 `policies.approval_desk.ApprovalDesk(guard)`; mode and breaker: `policies.controls.Controls(guard)`.
 """
 
@@ -60,6 +61,7 @@ from policies.errors import InvalidRequestError, UnknownActionError
 from policies.outcomes import Denied, Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal, resolve_principal
 from policies.read_audit import ReadAudits
+from policies.run_records import bind_outcome, note_in_mews, record_failure
 from policies.specs import ActionSpec, External, Transactional
 from policies.state import PolicyState, load_state
 from policies.usage import (
@@ -71,7 +73,6 @@ from policies.usage import (
 )
 from storage.canonical import JSONObject, JSONValue, NotJSONError, canonical_json, to_jsonable
 from storage.clock import Clock, SystemClock
-from storage.outbox import enqueue
 from storage.store import Store
 
 __all__ = ["Guard"]
@@ -253,12 +254,12 @@ class Guard:
             return _as_replay(_as_it_stands(tx, stored))
 
     def _submit_tx(self, run: Run) -> Outcome | Failure:
-        with self.transaction(run.now, *self.locks(run)) as tx:
+        with self.transaction(run.now, *run.lock_keys()) as tx:
             verdict = self._judge(tx, run)
             return self.execute(tx, run) if isinstance(verdict, Allow) else verdict
 
     def _begin_submit(self, run: Run) -> Outcome | Run:
-        with self.transaction(run.now, *self.locks(run)) as tx:
+        with self.transaction(run.now, *run.lock_keys()) as tx:
             verdict = self._judge(tx, run)
             if not isinstance(verdict, Allow):
                 return verdict
@@ -297,16 +298,6 @@ class Guard:
             )
             return proposal
         return decision
-
-    def locks(self, run: Run) -> list[str]:
-        """The keys whose sums and rows this run reads and writes (taken sorted, at begin)."""
-        facts = run.action.facts
-        keys = [f"principal:{run.principal.name}", f"idem:{run.key}", *facts.lock_keys]
-        if facts.membership_id:
-            keys.append(f"member:{facts.membership_id}")
-        if facts.goodwill:  # only the goodwill budget is summed per program
-            keys.append(f"program:{facts.program_id or ''}")
-        return keys
 
     def context(self, tx: Tx, state: PolicyState, run: Run) -> Context:
         usage = Usage()
@@ -368,7 +359,7 @@ class Guard:
         )
         approval = approvals.create(tx.conn, request)
         outcome = PendingApproval(approval.id, decision.rule, decision.reason, approval.expires_at)
-        self._store(tx, run, outcome)
+        bind_outcome(tx, run, outcome)
         tx.audit(
             run.draft(
                 "needs_approval",
@@ -380,23 +371,6 @@ class Guard:
         )
         return outcome
 
-    def _store(self, tx: Tx, run: Run, outcome: Outcome, *, marked: bool = False) -> None:
-        """Bind the outcome to the key (`marked`: the key was claimed as executing before)."""
-        if run.approval_id is not None:
-            return  # an approved run is bound to its approval row instead
-        if marked:
-            idempotency.finish_outcome(tx.conn, run.key, outcome, now=tx.now)
-        else:
-            idempotency.store_outcome(
-                tx.conn,
-                run.key,
-                run.digest,
-                outcome,
-                action=run.action.name,
-                principal=run.principal.name,
-                now=tx.now,
-            )
-
     # ------------------------------------------------------------------ execution
     def execute(self, tx: Tx, run: Run) -> Outcome | Failure:
         """Run a transactional executor in a savepoint and account for what it did."""
@@ -406,7 +380,7 @@ class Guard:
             with tx.conn.begin_nested():
                 raw = execute.fn(tx.conn, run.args, run.exec_context())
         except Exception as exc:  # audited and committed, then raised again by the caller
-            self._failed(tx, run, exc)
+            record_failure(tx, run, exc)
             return Failure(exc)
         self._use(tx, run)
         return self._posted(tx, run, raw, decision="allow")
@@ -433,13 +407,13 @@ class Guard:
     def _end_external(self, run: Run, raw: object, error: Exception | None) -> Outcome | Failure:
         began = self._day(run.now)
         run = dataclasses.replace(run, now=self.clock.now())
-        with self.transaction(run.now, *self.locks(run)) as tx:
+        with self.transaction(run.now, *run.lock_keys()) as tx:
             if error is None:
                 return self._posted(tx, run, raw, decision="executed")
             # A clean failure: nothing happened in Mews, so the key and the cap are freed.
             if run.approval_id is None:
                 idempotency.forget(tx.conn, run.key)
-            if self._counts(run):
+            if run.counts_for_caps():
                 release_usage(
                     tx.conn,
                     run.action,
@@ -447,19 +421,14 @@ class Guard:
                     day=began,
                     idempotency_key=run.key,
                 )
-            self._failed(tx, run, error)
+            record_failure(tx, run, error)
         return Failure(error)
 
     def _day(self, at: datetime) -> date:
         return day_window(at, self.policy.tz).day
 
-    @staticmethod
-    def _counts(run: Run) -> bool:
-        """Points movements are logged for the caps; other writes are not."""
-        return run.action.kind == "points" and run.action.facts.points != 0
-
     def _use(self, tx: Tx, run: Run) -> None:
-        if self._counts(run):
+        if run.counts_for_caps():
             record_usage(
                 tx.conn,
                 run.action,
@@ -472,11 +441,11 @@ class Guard:
 
     def _posted(self, tx: Tx, run: Run, raw: object, *, decision: str) -> Posted:
         outcome = Posted(to_jsonable(raw))
-        self._store(tx, run, outcome, marked=decision == "executed")
+        bind_outcome(tx, run, outcome, marked=decision == "executed")
         if run.approval_id is not None:
             result = _canonical(outcome.result)
             approvals.finish(tx.conn, run.approval_id, "executed", result=result)
-        self._note_in_mews(tx, run)
+        note_in_mews(tx, run)
         tx.audit(run.draft(decision, result=outcome.result))
         if run.action.issues_points:
             tx.audit(
@@ -497,24 +466,6 @@ class Guard:
             return tx.usage.issued_today + run.action.facts.points
         today = self._day(tx.now)  # an external call: recorded when it began
         return issued_on_days(tx.conn, today, today + timedelta(days=1))
-
-    def _failed(self, tx: Tx, run: Run, error: Exception) -> None:
-        summary = error_summary(error)
-        if run.approval_id is not None:
-            approvals.finish(tx.conn, run.approval_id, "failed", error=summary["error"])
-        tx.audit(run.draft("failed", result=summary))
-
-    def _note_in_mews(self, tx: Tx, run: Run) -> None:
-        """Writes by the assistant are noted on the guest's profile (`accountNotes/add`)."""
-        customer = run.action.facts.customer_id
-        if not run.principal.automated or not customer:
-            return
-        what = run.action.facts.note or run.action.name
-        text = f"Loyalty assistant ({run.principal.name}): {what}."
-        if run.approval_id is not None:
-            text += f" Approved by {run.actor.name} (approval {run.approval_id})."
-        payload = {"AccountNotes": [{"AccountId": customer, "Content": text[:1000]}]}
-        enqueue(tx.conn, "accountNotes/add", payload, now=tx.now)
 
 
 def _replayed(run: Run, stored: Outcome) -> AuditDraft:
