@@ -286,8 +286,8 @@ def test_the_member_card_and_the_chat_fit_a_phone(base_url: str, tmp_path: Path)
         assert width <= PHONE["width"], f"the card scrolls sideways: {width}px wide"
         # every control can be reached with the keyboard, and the focus ring shows
         page.keyboard.press("Tab")
-        focused = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
-        assert focused == "solid"
+        # retried: on a loaded machine the focus-visible style can land a frame after the key
+        expect(page.locator(":focus")).to_have_css("outline-style", "solid")
 
 
 async def _hold_stay_bonuses(folder: Path) -> None:
