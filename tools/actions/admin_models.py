@@ -10,7 +10,7 @@ does that).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -56,15 +56,23 @@ ProgramType = Literal["Hotel", "ExternalPartner", "SoftBrand"]
 Subscription = Literal["Free", "Paid"]
 MembershipState = Literal["New", "Pending", "Enrolled", "Canceled", "Declined"]
 Ordering = Annotated[int, Field(ge=0, le=1000)]
+Item = TypeVar("Item")
+Batch = Annotated[list[Item], Field(min_length=1, max_length=_MAX_BATCH)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _changes(model: BaseModel, *ids: str) -> None:
-    if all(getattr(model, name) is None for name in type(model).model_fields if name not in ids):
-        raise ValueError("give at least one property to change")
+class _Change(_Model):
+    """A change to one Mews item: its id (the first field) and at least one property to change."""
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        _id, *properties = type(self).model_fields
+        if all(getattr(self, name) is None for name in properties):
+            raise ValueError("give at least one property to change")
+        return self
 
 
 # ---------------------------------------------------------------------- arguments
@@ -76,27 +84,22 @@ class NewProgram(_Model):
 
 
 class AddProgramsArgs(_Model):
-    programs: Annotated[list[NewProgram], Field(min_length=1, max_length=_MAX_BATCH)]
+    programs: Batch[NewProgram]
 
 
-class ProgramChange(_Model):
+class ProgramChange(_Change):
     loyalty_program_id: MewsId
     name: ProgramName | None = None
     type: ProgramType | None = None
     subscription: Subscription | None = None
 
-    @model_validator(mode="after")
-    def _something(self) -> Self:
-        _changes(self, "loyalty_program_id")
-        return self
-
 
 class UpdateProgramsArgs(_Model):
-    updates: Annotated[list[ProgramChange], Field(min_length=1, max_length=_MAX_BATCH)]
+    updates: Batch[ProgramChange]
 
 
 class DeleteProgramsArgs(_Model):
-    loyalty_program_ids: Annotated[list[MewsId], Field(min_length=1, max_length=_MAX_BATCH)]
+    loyalty_program_ids: Batch[MewsId]
 
 
 class NewTier(_Model):
@@ -107,27 +110,22 @@ class NewTier(_Model):
 
 
 class AddTiersArgs(_Model):
-    tiers: Annotated[list[NewTier], Field(min_length=1, max_length=_MAX_BATCH)]
+    tiers: Batch[NewTier]
 
 
-class TierChange(_Model):
+class TierChange(_Change):
     loyalty_tier_id: MewsId
     name: TierName | None = None
     code: TierName | None = None
     ordering: Ordering | None = None
 
-    @model_validator(mode="after")
-    def _something(self) -> Self:
-        _changes(self, "loyalty_tier_id")
-        return self
-
 
 class UpdateTiersArgs(_Model):
-    updates: Annotated[list[TierChange], Field(min_length=1, max_length=_MAX_BATCH)]
+    updates: Batch[TierChange]
 
 
 class DeleteTiersArgs(_Model):
-    loyalty_tier_ids: Annotated[list[MewsId], Field(min_length=1, max_length=_MAX_BATCH)]
+    loyalty_tier_ids: Batch[MewsId]
 
 
 class NewMembership(_Model):
@@ -141,7 +139,7 @@ class NewMembership(_Model):
 
 
 class AddMembershipsArgs(_Model):
-    memberships: Annotated[list[NewMembership], Field(min_length=1, max_length=_MAX_BATCH)]
+    memberships: Batch[NewMembership]
 
 
 class MembershipUpdate(_Model):
@@ -166,11 +164,11 @@ class MembershipUpdate(_Model):
 
 
 class UpdateMembershipsArgs(_Model):
-    updates: Annotated[list[MembershipUpdate], Field(min_length=1, max_length=_MAX_BATCH)]
+    updates: Batch[MembershipUpdate]
 
 
 class DeleteMembershipsArgs(_Model):
-    loyalty_membership_ids: Annotated[list[MewsId], Field(min_length=1, max_length=_MAX_BATCH)]
+    loyalty_membership_ids: Batch[MewsId]
 
 
 # ---------------------------------------------------------------------- results

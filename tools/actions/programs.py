@@ -61,6 +61,37 @@ def counted(text: str, field: str, **facts: Any) -> Callable[[WriteDeps, Any], A
     return describe
 
 
+def _admin_write(
+    name: str,
+    description: str,
+    args: type[BaseModel],
+    result: type[BaseModel],
+    execute: Callable[[WriteDeps, Any, ExecContext], Awaitable[Any]],
+    *,
+    counts: str,
+) -> GuardedWrite[Any, Any]:
+    """A program or tier write, titled and noted by its name (`add_…`, `update_…`, `delete_…`):
+    it calls Mews and needs `administer_programs`; a delete also needs `delete` and approval,
+    an add makes new items on every call."""
+    what = name.replace("_", " ")
+    deletes = name.startswith("delete_")
+    return GuardedWrite(
+        name=name,
+        title=what.capitalize(),
+        description=description,
+        kind="delete" if deletes else "admin",
+        input=args,
+        args=args,
+        result=result,
+        describe=counted(what, counts, requires=_ADMIN) if deletes else counted(what, counts),
+        execute=CallsOut(execute),
+        needs=("delete", *_ADMIN) if deletes else _ADMIN,
+        destructive=deletes,
+        idempotent=not name.startswith("add_"),
+        open_world=True,
+    )
+
+
 # ---------------------------------------------------------------------------- programs
 async def add_programs(deps: WriteDeps, args: AddProgramsArgs, _ctx: ExecContext) -> ProgramsOut:
     added = await deps.mews.loyalty_programs.add(
@@ -106,46 +137,29 @@ async def delete_programs(deps: WriteDeps, args: DeleteProgramsArgs, _ctx: ExecC
     return Deleted(deleted=list(args.loyalty_program_ids))
 
 
-ADD_LOYALTY_PROGRAMS = GuardedWrite(
-    name="add_loyalty_programs",
-    title="Add loyalty programs",
-    description="Create loyalty programs in Mews (batch).",
-    kind="admin",
-    input=AddProgramsArgs,
-    args=AddProgramsArgs,
-    result=ProgramsOut,
-    describe=counted("add loyalty programs", "programs"),
-    execute=CallsOut(add_programs),
-    needs=_ADMIN,
-    idempotent=False,
-    open_world=True,
+ADD_LOYALTY_PROGRAMS = _admin_write(
+    "add_loyalty_programs",
+    "Create loyalty programs in Mews (batch).",
+    AddProgramsArgs,
+    ProgramsOut,
+    add_programs,
+    counts="programs",
 )
-UPDATE_LOYALTY_PROGRAMS = GuardedWrite(
-    name="update_loyalty_programs",
-    title="Update loyalty programs",
-    description="Change names, types or subscriptions of programs (codes are fixed).",
-    kind="admin",
-    input=UpdateProgramsArgs,
-    args=UpdateProgramsArgs,
-    result=ProgramsOut,
-    describe=counted("update loyalty programs", "updates"),
-    execute=CallsOut(update_programs),
-    needs=_ADMIN,
-    open_world=True,
+UPDATE_LOYALTY_PROGRAMS = _admin_write(
+    "update_loyalty_programs",
+    "Change names, types or subscriptions of programs (codes are fixed).",
+    UpdateProgramsArgs,
+    ProgramsOut,
+    update_programs,
+    counts="updates",
 )
-DELETE_LOYALTY_PROGRAMS = GuardedWrite(
-    name="delete_loyalty_programs",
-    title="Delete loyalty programs",
-    description="Delete programs (Mews refuses programs with active memberships). Needs approval.",
-    kind="delete",
-    input=DeleteProgramsArgs,
-    args=DeleteProgramsArgs,
-    result=Deleted,
-    describe=counted("delete loyalty programs", "loyalty_program_ids", requires=_ADMIN),
-    execute=CallsOut(delete_programs),
-    needs=("delete", *_ADMIN),
-    destructive=True,
-    open_world=True,
+DELETE_LOYALTY_PROGRAMS = _admin_write(
+    "delete_loyalty_programs",
+    "Delete programs (Mews refuses programs with active memberships). Needs approval.",
+    DeleteProgramsArgs,
+    Deleted,
+    delete_programs,
+    counts="loyalty_program_ids",
 )
 
 
@@ -189,44 +203,27 @@ async def delete_tiers(deps: WriteDeps, args: DeleteTiersArgs, _ctx: ExecContext
     return Deleted(deleted=list(args.loyalty_tier_ids))
 
 
-ADD_LOYALTY_TIERS = GuardedWrite(
-    name="add_loyalty_tiers",
-    title="Add loyalty tiers",
-    description="Create tiers in existing programs (batch).",
-    kind="admin",
-    input=AddTiersArgs,
-    args=AddTiersArgs,
-    result=TiersOut,
-    describe=counted("add loyalty tiers", "tiers"),
-    execute=CallsOut(add_tiers),
-    needs=_ADMIN,
-    idempotent=False,
-    open_world=True,
+ADD_LOYALTY_TIERS = _admin_write(
+    "add_loyalty_tiers",
+    "Create tiers in existing programs (batch).",
+    AddTiersArgs,
+    TiersOut,
+    add_tiers,
+    counts="tiers",
 )
-UPDATE_LOYALTY_TIERS = GuardedWrite(
-    name="update_loyalty_tiers",
-    title="Update loyalty tiers",
-    description="Change tier names, codes or ordering.",
-    kind="admin",
-    input=UpdateTiersArgs,
-    args=UpdateTiersArgs,
-    result=TiersOut,
-    describe=counted("update loyalty tiers", "updates"),
-    execute=CallsOut(update_tiers),
-    needs=_ADMIN,
-    open_world=True,
+UPDATE_LOYALTY_TIERS = _admin_write(
+    "update_loyalty_tiers",
+    "Change tier names, codes or ordering.",
+    UpdateTiersArgs,
+    TiersOut,
+    update_tiers,
+    counts="updates",
 )
-DELETE_LOYALTY_TIERS = GuardedWrite(
-    name="delete_loyalty_tiers",
-    title="Delete loyalty tiers",
-    description="Delete tiers. Needs approval.",
-    kind="delete",
-    input=DeleteTiersArgs,
-    args=DeleteTiersArgs,
-    result=Deleted,
-    describe=counted("delete loyalty tiers", "loyalty_tier_ids", requires=_ADMIN),
-    execute=CallsOut(delete_tiers),
-    needs=("delete", *_ADMIN),
-    destructive=True,
-    open_world=True,
+DELETE_LOYALTY_TIERS = _admin_write(
+    "delete_loyalty_tiers",
+    "Delete tiers. Needs approval.",
+    DeleteTiersArgs,
+    Deleted,
+    delete_tiers,
+    counts="loyalty_tier_ids",
 )

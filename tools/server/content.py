@@ -41,42 +41,37 @@ _GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 _MEMBER_URI = re.compile(rf"^loyalty://members/({_GUID})$")
 _CHANNELS = ("email", "sms", "phone", "in_person", "letter")
 
+
+def _resource(name: str, title: str, description: str) -> types.Resource:
+    return types.Resource(
+        uri=f"loyalty://{name}", name=name, title=title, description=description, mime_type=_JSON
+    )
+
+
 RESOURCES = [
-    types.Resource(
-        uri="loyalty://policy",
-        name="policy",
-        title="Effective loyalty policy",
-        description="Mode, roles, caps and approval thresholds in force.",
-        mime_type=_JSON,
+    _resource(
+        "policy", "Effective loyalty policy", "Mode, roles, caps and approval thresholds in force."
     ),
-    types.Resource(
-        uri="loyalty://rewards",
-        name="rewards",
-        title="Rewards catalogue",
-        description="Every program's rewards with base prices and eligible tiers.",
-        mime_type=_JSON,
+    _resource(
+        "rewards",
+        "Rewards catalogue",
+        "Every program's rewards with base prices and eligible tiers.",
     ),
-    types.Resource(
-        uri="loyalty://programs",
-        name="programs",
-        title="Loyalty programs",
-        description="Earning rules, tiers, expiry and pricing bounds of each program.",
-        mime_type=_JSON,
+    _resource(
+        "programs",
+        "Loyalty programs",
+        "Earning rules, tiers, expiry and pricing bounds of each program.",
     ),
-    types.Resource(
-        uri="loyalty://approvals",
-        name="approvals",
-        title="Pending approvals",
-        description="Writes waiting for a manager (managers only); subscribe to follow the queue.",
-        mime_type=_JSON,
+    _resource(
+        "approvals",
+        "Pending approvals",
+        "Writes waiting for a manager (managers only); subscribe to follow the queue.",
     ),
-    types.Resource(
-        uri="loyalty://report",
-        name="report",
-        title="Program health report",
-        description="The first program over the last 12 months: liability, issued/redeemed/"
+    _resource(
+        "report",
+        "Program health report",
+        "The first program over the last 12 months: liability, issued/redeemed/"
         "expired, breakage, members, tiers, rewards, campaigns (get_program_report for others).",
-        mime_type=_JSON,
     ),
 ]
 RESOURCE_TEMPLATES = [
