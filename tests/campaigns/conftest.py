@@ -3,8 +3,7 @@ SQLite store, and in-memory MCP clients with the campaigns toolset."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,11 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from tests.schema_check import SchemaCheckingClient
+from tests.server.clients import Connect, body, connector
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import FrozenClock, Sandbox
-from tools.server import create_server
-from tools.server.tooling import error_body
 
 START = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
-Connect = Callable[..., AbstractAsyncContextManager[Client]]
 
 
 @pytest.fixture
@@ -53,25 +49,7 @@ async def runtime(
 
 @pytest.fixture
 def connect(runtime: LoyaltyRuntime) -> Connect:
-    @asynccontextmanager
-    async def _connect(
-        principal: str = "carol", toolsets: Sequence[str] = ("member", "campaigns")
-    ) -> AsyncIterator[Client]:
-        server = create_server(runtime, principal=principal, toolsets=toolsets)
-        async with Client(server) as client:
-            yield SchemaCheckingClient(client)  # type: ignore[misc]  # a checked Client
-
-    return _connect
-
-
-def body(result: Any) -> dict[str, Any]:
-    """A result's structured content, or a tool error's fields (errors carry no structured
-    content: see tools.server.tooling)."""
-    if result.is_error:
-        assert result.structured_content is None, result
-        return error_body(result)
-    assert isinstance(result.structured_content, dict), result
-    return result.structured_content
+    return connector(runtime, ("member", "campaigns"))
 
 
 async def create_welcome_drink(

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from tests.campaigns.conftest import Connect, create_welcome_drink
+from tests.campaigns.conftest import create_welcome_drink
+from tests.server.clients import Connect
 from tools.runtime import LoyaltyRuntime
 
 pytestmark = pytest.mark.anyio

@@ -9,7 +9,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from tests.campaigns.conftest import Connect, body, create_welcome_drink
+from tests.campaigns.conftest import create_welcome_drink
+from tests.server.clients import Connect, body
 from tools.campaigns import Group, compare
 from tools.campaigns.tables import recommendation_log_table
 from tools.runtime import LoyaltyRuntime

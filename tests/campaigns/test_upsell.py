@@ -5,7 +5,7 @@ from decimal import ROUND_CEILING, Decimal
 import pytest
 import sqlalchemy as sa
 
-from tests.campaigns.conftest import Connect, body
+from tests.server.clients import Connect, body
 from tools.campaigns.tables import recommendation_log_table
 from tools.campaigns.upsell import price_upsell
 from tools.loyalty import ProgramConfig, default_program_path, load_program_file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.server.conftest import Connect, body
+from tests.server.clients import Connect, body
 from tools.loyalty.consent import ConsentConfig, marketing_consent, split_by_consent
 from tools.sandbox import STORY
 

@@ -9,7 +9,7 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
-from tests.server.conftest import Connect
+from tests.server.clients import Connect
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
 from tools.server import create_server

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from inline_snapshot import snapshot
 
-from tests.server.conftest import Connect
+from tests.server.clients import Connect
 from tools.server.app import SERVER_TOOLSETS as ALL_TOOLSETS
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from tests.server.conftest import Connect, body
+from tests.server.clients import Connect, body
 from tools.loyalty._time import add_months
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY

@@ -14,7 +14,7 @@ import mcp_types
 import pytest
 
 from tests.schema_check import check_result
-from tests.server.conftest import Connect, body
+from tests.server.clients import Connect, body
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
 from tools.server import ALL_TOOLS

@@ -10,7 +10,7 @@ import pytest
 from mcp import Client
 
 from app.runtime import open_runtime
-from tests.server.conftest import body
+from tests.server.clients import body
 from tools.sandbox import STORY, Sandbox
 from tools.server import create_server
 

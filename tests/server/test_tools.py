@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from policies import audit
-from tests.server.conftest import Connect, body
+from tests.server.clients import Connect, body
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
 from tools.server import ALL_TOOLS, tools_for

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from storage import outbox
 from storage.outbox import enqueue, list_commands
-from tests.server.conftest import Connect, body
+from tests.server.clients import Connect, body
 from tools import runtime as runtime_module
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
