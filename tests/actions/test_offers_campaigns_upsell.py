@@ -14,8 +14,7 @@ from tools.actions import ACCEPT_UPSELL, CREATE_CAMPAIGN, DRAFT_OFFER, WriteDeps
 from tools.actions.campaigns import CreateCampaignInput
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftOfferArgs
-from tools.actions.upsell import AcceptUpsellInput
-from tools.campaigns.suggestions import suggest_upsell
+from tools.actions.upsell import AcceptUpsellInput, offered
 from tools.campaigns.tables import (
     campaign_segments_table,
     campaigns_table,
@@ -117,14 +116,7 @@ async def test_a_denied_campaign_leaves_no_segment_snapshot(
 async def test_suggesting_an_upsell_writes_nothing(
     runtime: LoyaltyRuntime, deps: WriteDeps
 ) -> None:
-    offer = await suggest_upsell(
-        STORY.emma_novak_upcoming_stay,
-        loader=deps.loader,
-        mews=deps.mews,
-        programs=deps.programs,
-        store=deps.store,
-        now=deps.clock.now(),
-    )
+    offer = await offered(deps, STORY.emma_novak_upcoming_stay)
     assert offer.membership_id == STORY.emma_novak_membership
     assert offer.items
     assert _rows(runtime, recommendation_log_table) == 0
@@ -162,12 +154,5 @@ async def test_an_accepted_upsell_is_a_redemption_recorded_as_converted(
 
 
 async def _late_checkout(deps: WriteDeps) -> str:
-    offer = await suggest_upsell(
-        STORY.emma_novak_upcoming_stay,
-        loader=deps.loader,
-        mews=deps.mews,
-        programs=deps.programs,
-        store=deps.store,
-        now=deps.clock.now(),
-    )
+    offer = await offered(deps, STORY.emma_novak_upcoming_stay)
     return next(i.item_id for i in offer.items if i.name == "Late checkout")

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.agent.fake_openai import FakeOpenAIServer
+from tests.agent.conftest import _openai_server, fake_openai
 from tests.agent_cli.fakes import Desk
+
+__all__ = ["_openai_server", "fake_openai"]  # the agent tests' fake model server
 
 
 @pytest.fixture
@@ -44,17 +45,3 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{tmp_path / 'loyalty.db'}")
     return tmp_path
-
-
-@pytest.fixture(scope="module")
-def _openai_server() -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer.running() as server:
-        yield server
-
-
-@pytest.fixture
-def fake_openai(_openai_server: FakeOpenAIServer) -> Iterator[FakeOpenAIServer]:
-    """The fake chat-completions server (tests/agent), with an empty reply queue."""
-    _openai_server.reset()
-    yield _openai_server
-    _openai_server.release_held()

@@ -135,28 +135,34 @@ def _instant(text: str) -> datetime:
         raise InvalidRequestError(f"pending_until: not an ISO 8601 instant: {text!r}") from None
 
 
-async def _describe_accrual(args: JSONObject) -> Facts:
-    a: AccrueStayArgs = AccrueStayArgs.parse(args)
+def _stay_facts(
+    a: AccrueStayArgs | ReverseStayArgs | AwardStayBonusArgs,
+    points: int,
+    note: str,
+    variance: float | None = None,
+) -> Facts:
+    """What the policy judges of a stay's points, the member's ledger locked while it runs."""
     return Facts(
-        points=a.points,
+        points=points,
+        variance=variance,
         membership_id=a.membership_id,
         program_id=a.program_id,
         customer_id=a.customer_id,
         lock_keys=(ledger_lock_key(a.membership_id),),
-        note=f"{a.points} {a.program_code} points for a stay (reservation {a.reservation_id})",
+        note=note,
     )
+
+
+async def _describe_accrual(args: JSONObject) -> Facts:
+    a: AccrueStayArgs = AccrueStayArgs.parse(args)
+    note = f"{a.points} {a.program_code} points for a stay (reservation {a.reservation_id})"
+    return _stay_facts(a, a.points, note)
 
 
 async def _describe_reversal(args: JSONObject) -> Facts:
     a: ReverseStayArgs = ReverseStayArgs.parse(args)
-    return Facts(
-        points=-a.points,
-        membership_id=a.membership_id,
-        program_id=a.program_id,
-        customer_id=a.customer_id,
-        lock_keys=(ledger_lock_key(a.membership_id),),
-        note=f"{a.points} stay points taken back: reservation {a.reservation_id} was canceled",
-    )
+    note = f"{a.points} stay points taken back: reservation {a.reservation_id} was canceled"
+    return _stay_facts(a, -a.points, note)
 
 
 async def _describe_bonus(args: JSONObject) -> Facts:
@@ -167,18 +173,11 @@ async def _describe_bonus(args: JSONObject) -> Facts:
         raise InvalidRequestError(f"multiplier: not a decimal: {a.multiplier!r}") from None
     if not multiplier.is_finite() or multiplier < 1:
         raise InvalidRequestError(f"multiplier: must be at least 1, not {a.multiplier}")
-    return Facts(
-        points=a.points,
-        variance=float(multiplier - 1),
-        membership_id=a.membership_id,
-        program_id=a.program_id,
-        customer_id=a.customer_id,
-        lock_keys=(ledger_lock_key(a.membership_id),),
-        note=(
-            f"{a.points} {a.program_code} bonus points (x{a.multiplier} on {a.base_points}) "
-            f"for a stay (reservation {a.reservation_id})"
-        ),
+    note = (
+        f"{a.points} {a.program_code} bonus points (x{a.multiplier} on {a.base_points}) "
+        f"for a stay (reservation {a.reservation_id})"
     )
+    return _stay_facts(a, a.points, note, variance=float(multiplier - 1))
 
 
 def lazy_programs(programs: ProgramFile | None = None) -> ProgramSource:

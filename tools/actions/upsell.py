@@ -24,12 +24,12 @@ from tools.actions.directory import MembershipRef
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import IdempotencyKey, MewsId
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
-from tools.campaigns.suggestions import suggest_upsell
+from tools.campaigns.suggestions import UpsellSuggestions, suggest_upsell
 from tools.campaigns.tables import recommendation_log_table
 from tools.loyalty import Source, balance, get_account, ledger_lock_key, post_entry
 from tools.loyalty.errors import RefusedRequestError
 
-__all__ = ["ACCEPT_UPSELL", "AcceptUpsellArgs", "AcceptUpsellInput", "UpsellAccepted"]
+__all__ = ["ACCEPT_UPSELL", "AcceptUpsellArgs", "AcceptUpsellInput", "UpsellAccepted", "offered"]
 
 ItemId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
@@ -72,16 +72,21 @@ class UpsellAccepted(BaseModel):
 
 
 # ---------------------------------------------------------------------------- before the guard
-async def price_upsell_item(deps: WriteDeps, given: AcceptUpsellInput) -> AcceptUpsellArgs:
-    """The item as `suggest_upsell` offers it now, at the points (or mix) the caller chose."""
-    offer = await suggest_upsell(
-        given.reservation_id,
+async def offered(deps: WriteDeps, reservation_id: str) -> UpsellSuggestions:
+    """What `suggest_upsell` offers the stay's guest now."""
+    return await suggest_upsell(
+        reservation_id,
         loader=deps.loader,
         mews=deps.mews,
         programs=deps.programs,
         store=deps.store,
         now=deps.clock.now(),
     )
+
+
+async def price_upsell_item(deps: WriteDeps, given: AcceptUpsellInput) -> AcceptUpsellArgs:
+    """The item as `suggest_upsell` offers it now, at the points (or mix) the caller chose."""
+    offer = await offered(deps, given.reservation_id)
     item = next((i for i in offer.items if i.item_id == given.item_id), None)
     if item is None:
         raise RefusedRequestError(

@@ -207,26 +207,18 @@ class WebhookWorker:
         return report
 
     async def _reservations(self, ids: Mapping[str, list[int]]) -> dict[int, ReactionResult]:
-        try:
+        async def react() -> _Reaction:
             found = [r async for r in self.mews.reservations.get_all(reservation_ids=list(ids))]
-            answers = await self.reactions.reservations_changed(found)
-        except MewsError as exc:
-            return _all(ids, RetryLater(f"Mews failed while reacting to reservations: {exc}"))
-        except Exception as exc:  # a reaction's edge: retry with backoff, then dead-letter
-            _log.exception("reacting to changed reservations failed")
-            return _all(ids, RetryLater(f"reaction failed: {type(exc).__name__}: {exc}"))
-        return _spread(ids, {r.id for r in found}, answers, "reservation")
+            return {r.id for r in found}, await self.reactions.reservations_changed(found)
+
+        return await _reacting(ids, react, "reservations", "changed reservations", "reservation")
 
     async def _customers(self, ids: Mapping[str, list[int]]) -> dict[int, ReactionResult]:
-        try:
+        async def react() -> _Reaction:
             found = [c async for c in self.mews.customers.get_all(customer_ids=list(ids))]
-            answers = await self.reactions.customers_added(found)
-        except MewsError as exc:
-            return _all(ids, RetryLater(f"Mews failed while reacting to new customers: {exc}"))
-        except Exception as exc:  # a reaction's edge: retry with backoff, then dead-letter
-            _log.exception("reacting to new customers failed")
-            return _all(ids, RetryLater(f"reaction failed: {type(exc).__name__}: {exc}"))
-        return _spread(ids, {c.id for c in found}, answers, "customer")
+            return {c.id for c in found}, await self.reactions.customers_added(found)
+
+        return await _reacting(ids, react, "new customers", "new customers", "customer")
 
     def _record(
         self,
@@ -257,6 +249,29 @@ class WebhookWorker:
             if statuses.get(event.id) == "dead" or event.id in parked:
                 why = parked.get(event.id) or failed[event.id]
                 _log.warning("webhook event %d is dead: %s", event.id, why)
+
+
+_Reaction = tuple[set[str], Mapping[str, ReactionResult]]
+"""The ids Mews found, and the reactions' answer for each."""
+
+
+async def _reacting(
+    ids: Mapping[str, list[int]],
+    react: Callable[[], Awaitable[_Reaction]],
+    fetched: str,
+    reacted_to: str,
+    kind: str,
+) -> dict[int, ReactionResult]:
+    """The answers of `react` spread over the events; when Mews or a reaction fails, every
+    event is retried later."""
+    try:
+        found, answers = await react()
+    except MewsError as exc:
+        return _all(ids, RetryLater(f"Mews failed while reacting to {fetched}: {exc}"))
+    except Exception as exc:  # a reaction's edge: retry with backoff, then dead-letter
+        _log.exception("reacting to %s failed", reacted_to)
+        return _all(ids, RetryLater(f"reaction failed: {type(exc).__name__}: {exc}"))
+    return _spread(ids, found, answers, kind)
 
 
 def _all(ids: Mapping[str, list[int]], result: ReactionResult) -> dict[int, ReactionResult]:

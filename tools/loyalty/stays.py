@@ -99,8 +99,8 @@ class _Args(BaseModel):
 _Id = Field(min_length=1, max_length=64)
 
 
-class AccrueStayArgs(_Args):
-    """What `accrue_stay` posts: the planned points of one checked-out reservation."""
+class _StayPoints(_Args):
+    """Points a stay earns a membership (its accrual, its bonus), as planned."""
 
     reservation_id: str = _Id
     customer_id: str = _Id
@@ -111,6 +111,11 @@ class AccrueStayArgs(_Args):
     points: int = Field(gt=0)
     mews_points: int | None = None
     """The membership's Mews `Points` when planned: its opening balance if it has no account."""
+
+
+class AccrueStayArgs(_StayPoints):
+    """What `accrue_stay` posts: the planned points of one checked-out reservation."""
+
     pending_until: str | None = None
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -127,18 +132,9 @@ class ReverseStayArgs(_Args):
     """The points of the accrual (for the policy's facts; the ledger derives the reversal)."""
 
 
-class AwardStayBonusArgs(_Args):
+class AwardStayBonusArgs(_StayPoints):
     """What `award_stay_bonus` posts: the dynamic bonus on top of a stay's accrual."""
 
-    reservation_id: str = _Id
-    customer_id: str = _Id
-    membership_id: str = _Id
-    chain_id: str = _Id
-    program_id: str = _Id
-    program_code: str = Field(min_length=1, max_length=50)
-    points: int = Field(gt=0)
-    mews_points: int | None = None
-    """As in `accrue_stay`: the opening balance if the membership has no account yet."""
     base_points: int = Field(gt=0)
     multiplier: str = Field(min_length=1, max_length=16)
     """The proposed multiplier (a decimal string, e.g. "1.15"): the policy judges its variance."""

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from tools.actions.campaigns import CREATE_CAMPAIGN
 from tools.actions.models import MewsId
-from tools.actions.upsell import ACCEPT_UPSELL
+from tools.actions.upsell import ACCEPT_UPSELL, offered
 from tools.campaigns import (
     CampaignDraft,
     CampaignReport,
@@ -29,7 +29,6 @@ from tools.campaigns import (
     measure_campaign,
 )
 from tools.campaigns.suggestions import UpsellSuggestions
-from tools.campaigns.suggestions import suggest_upsell as suggest
 from tools.server.tooling import ToolDef, ToolEnv, write_tool
 
 __all__ = ["CAMPAIGN_TOOLS"]
@@ -91,15 +90,7 @@ class UpsellArgs(_Args):
 
 async def suggest_upsell(env: ToolEnv, args: UpsellArgs) -> Any:
     async def run() -> UpsellSuggestions:
-        runtime = env.runtime
-        return await suggest(
-            args.reservation_id,
-            loader=runtime.loader,
-            mews=runtime.mews,
-            programs=runtime.programs,
-            store=runtime.store,
-            now=runtime.clock.now(),
-        )
+        return await offered(env.runtime.writes, args.reservation_id)
 
     return await env.runtime.guard.read(
         env.principal, "suggest_upsell", args.model_dump(mode="json"), run
