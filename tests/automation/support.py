@@ -6,6 +6,7 @@ app; the sandbox clock and the runtime clock are frozen and advanced together.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -63,6 +64,18 @@ class Rig:
     def ledger_balance(self, membership_id: str) -> int:
         with self.runtime.store.read() as conn:
             return balance(conn, membership_id, now=self.clock.now()).total
+
+    def stay_updated(self, reservation_id: str) -> str:
+        """The webhook Mews sends when the reservation changes, as JSON text."""
+        return json.dumps(
+            {
+                "EnterpriseId": self.sandbox.events[-1].enterprise_id,
+                "IntegrationId": "c8bee838-7fb1-4f4e-8fac-ac87008b2f90",
+                "Events": [
+                    {"Discriminator": "ServiceOrderUpdated", "Value": {"Id": reservation_id}}
+                ],
+            }
+        )
 
     async def post_json(self, url: str, body: bytes) -> httpx.Response:
         transport = httpx.ASGITransport(app=self.app)

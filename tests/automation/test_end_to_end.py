@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import httpx
@@ -38,13 +37,7 @@ async def test_the_same_webhook_delivered_twice_accrues_once(tmp_path: Path) -> 
     async with rig(tmp_path) as r:
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
-        body = json.dumps(
-            {
-                "EnterpriseId": r.sandbox.events[-1].enterprise_id,
-                "IntegrationId": "c8bee838-7fb1-4f4e-8fac-ac87008b2f90",
-                "Events": [{"Discriminator": "ServiceOrderUpdated", "Value": {"Id": EMMA_STAY}}],
-            }
-        ).encode()
+        body = r.stay_updated(EMMA_STAY).encode()
         first = await r.post_json(WEBHOOK_URL, body)
         second = await r.post_json(WEBHOOK_URL, body)  # still pending: a duplicate
         assert (first.status_code, first.json()["Accepted"]) == (202, 1)

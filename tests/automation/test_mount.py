@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 import httpx
@@ -25,13 +24,7 @@ async def test_the_webhook_route_works_inside_the_mcp_http_app_with_tokens(tmp_p
         r.service.mount(app)
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
-        body = json.dumps(
-            {
-                "EnterpriseId": r.sandbox.events[-1].enterprise_id,
-                "IntegrationId": "c8bee838-7fb1-4f4e-8fac-ac87008b2f90",
-                "Events": [{"Discriminator": "ServiceOrderUpdated", "Value": {"Id": EMMA_STAY}}],
-            }
-        )
+        body = r.stay_updated(EMMA_STAY)
         processed = asyncio.Event()
         drain = r.service.worker.drain
 

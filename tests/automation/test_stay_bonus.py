@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -79,13 +78,7 @@ async def test_the_same_webhook_twice_gives_one_bonus(tmp_path: Path) -> None:
     async with rig(tmp_path, policy_file=_lenient_policy(tmp_path)) as r:
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
-        body = json.dumps(
-            {
-                "EnterpriseId": r.sandbox.events[-1].enterprise_id,
-                "IntegrationId": "c8bee838-7fb1-4f4e-8fac-ac87008b2f90",
-                "Events": [{"Discriminator": "ServiceOrderUpdated", "Value": {"Id": EMMA_STAY}}],
-            }
-        ).encode()
+        body = r.stay_updated(EMMA_STAY).encode()
         await r.post_json(WEBHOOK_URL, body)
         await r.service.worker.drain()
         await r.post_json(WEBHOOK_URL, body)  # processed again after the first was done
