@@ -8,6 +8,7 @@ import pytest
 
 from tests.agent.conftest import _openai_server, fake_openai
 from tests.agent_cli.fakes import Desk
+from tests.shell_env import MODEL, POLICY_AND_MEWS, unset
 
 __all__ = ["_openai_server", "fake_openai"]  # the agent tests' fake model server
 
@@ -20,18 +21,7 @@ def anyio_backend() -> str:
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No model, policy or Mews configuration leaks in from the developer's shell."""
-    for name in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "LOYALTY_MODEL",
-        "LOYALTY_POLICY_FILE",
-        "LOYALTY_PROGRAM_FILE",
-        "LOYALTY_AUDIT_KEY",
-        "MEWS_BASE_URL",
-        "MEWS_CLIENT_TOKEN",
-        "MEWS_ACCESS_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    unset(monkeypatch, *MODEL, *POLICY_AND_MEWS)
 
 
 @pytest.fixture

@@ -8,19 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.security.obedient import ObedientModel, Plan
-
-_CLEAN = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "LOYALTY_MODEL",
-    "LOYALTY_POLICY_FILE",
-    "LOYALTY_PROGRAM_FILE",
-    "LOYALTY_AUDIT_KEY",
-    "LOYALTY_TOKEN",
-    "MEWS_BASE_URL",
-    "MEWS_CLIENT_TOKEN",
-    "MEWS_ACCESS_TOKEN",
-)
+from tests.shell_env import MODEL, POLICY_AND_MEWS, unset
 
 
 @pytest.fixture
@@ -31,8 +19,7 @@ def anyio_backend() -> str:
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The embedded server's state (SQLite store, sandbox file) in a fresh temporary folder."""
-    for name in _CLEAN:
-        monkeypatch.delenv(name, raising=False)
+    unset(monkeypatch, *MODEL, *POLICY_AND_MEWS, "LOYALTY_TOKEN")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{tmp_path / 'loyalty.db'}")
