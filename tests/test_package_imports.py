@@ -18,7 +18,7 @@ PACKAGES = sorted(
 )
 
 
-NARROWED = ("policies", "tools.loyalty", "tools.mews")
+NARROWED = ("policies", "tools.actions", "tools.loyalty", "tools.mews")
 """Packages whose `__all__` is exactly their public surface (httpx's `__init__` is the model)."""
 
 

@@ -6,18 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.actions.conftest import execute
-from tools.actions import (
-    ADD_LOYALTY_MEMBERSHIPS,
-    ADD_LOYALTY_PROGRAMS,
-    ADD_LOYALTY_TIERS,
-    DELETE_LOYALTY_MEMBERSHIPS,
-    DELETE_LOYALTY_PROGRAMS,
-    DELETE_LOYALTY_TIERS,
-    UPDATE_LOYALTY_MEMBERSHIPS,
-    UPDATE_LOYALTY_PROGRAMS,
-    UPDATE_LOYALTY_TIERS,
-    WriteDeps,
-)
+from tools.actions import ADD_LOYALTY_MEMBERSHIPS, UPDATE_LOYALTY_MEMBERSHIPS, WriteDeps
 from tools.actions.admin_models import (
     AddMembershipsArgs,
     AddProgramsArgs,
@@ -34,6 +23,15 @@ from tools.actions.admin_models import (
     UpdateMembershipsArgs,
     UpdateProgramsArgs,
     UpdateTiersArgs,
+)
+from tools.actions.memberships import DELETE_LOYALTY_MEMBERSHIPS
+from tools.actions.programs import (
+    ADD_LOYALTY_PROGRAMS,
+    ADD_LOYALTY_TIERS,
+    DELETE_LOYALTY_PROGRAMS,
+    DELETE_LOYALTY_TIERS,
+    UPDATE_LOYALTY_PROGRAMS,
+    UPDATE_LOYALTY_TIERS,
 )
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 from policies import Denied, Posted
 from tests.actions.conftest import execute
-from tools.actions import ACCEPT_UPSELL, CREATE_CAMPAIGN, DRAFT_OFFER, WriteDeps, list_drafts
-from tools.actions.campaigns import CreateCampaignInput
+from tools.actions import DRAFT_OFFER, WriteDeps, list_drafts
+from tools.actions.campaigns import CREATE_CAMPAIGN, CreateCampaignInput
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftOfferArgs
-from tools.actions.upsell import AcceptUpsellInput, offered
+from tools.actions.upsell import ACCEPT_UPSELL, AcceptUpsellInput, offered
 from tools.campaigns.tables import (
     campaign_segments_table,
     campaigns_table,

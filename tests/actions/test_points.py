@@ -16,9 +16,9 @@ from tools.actions import (
     AWARD_POINTS,
     REDEEM_REWARD,
     REVERSE_POINTS_ENTRY,
-    InactiveMembershipError,
     WriteDeps,
 )
+from tools.actions.errors import InactiveMembershipError
 from tools.actions.models import (
     AdjustPointsArgs,
     AwardPointsArgs,

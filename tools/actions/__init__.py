@@ -28,21 +28,14 @@ from typing import Any
 
 from policies import ActionSpec
 from tools.actions.campaigns import CREATE_CAMPAIGN
-from tools.actions.directory import MembershipDirectory, MembershipRef
-from tools.actions.errors import (
-    ActionError,
-    InactiveMembershipError,
-    InvalidActionArgumentsError,
-    NotEligibleError,
-    ProgramNotConfiguredError,
-    UnknownMembershipError,
-)
+from tools.actions.directory import MembershipDirectory
+from tools.actions.errors import ActionError, UnknownMembershipError
 from tools.actions.memberships import (
     ADD_LOYALTY_MEMBERSHIPS,
     DELETE_LOYALTY_MEMBERSHIPS,
     UPDATE_LOYALTY_MEMBERSHIPS,
 )
-from tools.actions.offers import DRAFT_OFFER, OFFERS, list_drafts
+from tools.actions.offers import DRAFT_OFFER, list_drafts
 from tools.actions.points import ADJUST_POINTS, AWARD_POINTS, REDEEM_REWARD, REVERSE_POINTS_ENTRY
 from tools.actions.programs import (
     ADD_LOYALTY_PROGRAMS,
@@ -56,32 +49,16 @@ from tools.actions.upsell import ACCEPT_UPSELL
 from tools.actions.write import GuardedWrite, WriteDeps
 
 __all__ = [
-    "ACCEPT_UPSELL",
     "ADD_LOYALTY_MEMBERSHIPS",
-    "ADD_LOYALTY_PROGRAMS",
-    "ADD_LOYALTY_TIERS",
     "ADJUST_POINTS",
     "AWARD_POINTS",
-    "CREATE_CAMPAIGN",
-    "DELETE_LOYALTY_MEMBERSHIPS",
-    "DELETE_LOYALTY_PROGRAMS",
-    "DELETE_LOYALTY_TIERS",
     "DRAFT_OFFER",
-    "GUARDED_WRITES",
-    "OFFERS",
     "REDEEM_REWARD",
     "REVERSE_POINTS_ENTRY",
     "UPDATE_LOYALTY_MEMBERSHIPS",
-    "UPDATE_LOYALTY_PROGRAMS",
-    "UPDATE_LOYALTY_TIERS",
     "ActionError",
     "GuardedWrite",
-    "InactiveMembershipError",
-    "InvalidActionArgumentsError",
     "MembershipDirectory",
-    "MembershipRef",
-    "NotEligibleError",
-    "ProgramNotConfiguredError",
     "UnknownMembershipError",
     "WriteDeps",
     "build_actions",
