@@ -26,6 +26,7 @@ __all__ = [
     "load",
     "opened",
     "principal",
+    "proven",
     "report",
     "run",
 ]
@@ -78,17 +79,25 @@ def opened() -> Iterator[Guard]:
 
 def principal(guard: Guard, name: str) -> Principal:
     """The principal `--as` names, once the command line has proven it may act as them."""
-    from app.identity import IdentityError, proven_name, unknown_principal_message
+    from app.identity import unknown_principal_message
     from policies import PolicyRequestError
 
-    try:
-        name = proven_name(guard.policy, name) or name
-    except IdentityError as exc:
-        fail(str(exc))
+    name = proven(guard.policy, name)
     try:
         return guard.principal(name)
     except PolicyRequestError:
         fail(unknown_principal_message(guard.policy, name))
+
+
+def proven(policy: Policy, name: str) -> str:
+    """The principal `--as NAME` may act as: NAME once proven, or on the embedded sandbox NAME
+    as given (`fail`s saying which credential to set)."""
+    from app.identity import IdentityError, proven_name
+
+    try:
+        return proven_name(policy, name) or name
+    except IdentityError as exc:
+        fail(str(exc))
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -11,6 +11,11 @@ and audit records then name a real principal, who can be granted, checked and ap
 it is refused when no principal, or more than one, has the role (name one with `--as`).
 `--no-auth` off a loopback address is refused before anything is opened.
 
+`--as`/`--role` over stdio or `--no-auth` follow the command line's identity rule
+(`app.identity`): on the embedded sandbox any demo principal; against real Mews only one the
+shell proves (`LOYALTY_TOKEN`, or the OS user under `[identity] os_users`). Without them the
+server acts as `assistant`.
+
 With no `MEWS_*` variables set it runs on the embedded sandbox (user data directory). Over stdio
 nothing but the protocol goes to stdout; the start-up notes go to stderr.
 """
@@ -23,7 +28,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.commands._policy_cli import fail, run
+from app.commands._policy_cli import fail, load, proven, run
 
 if TYPE_CHECKING:
     from policies import Policy, Principal
@@ -41,7 +46,12 @@ def serve(
     host: Annotated[str, typer.Option(help="HTTP: address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="HTTP: port.", min=1, max=65535)] = 8000,
     as_: Annotated[
-        str | None, typer.Option("--as", help="Act as this principal (stdio, --no-auth).")
+        str | None,
+        typer.Option(
+            "--as",
+            help="Act as this principal (stdio, --no-auth); against real Mews it must be "
+            "the one $LOYALTY_TOKEN or [identity] os_users proves.",
+        ),
     ] = None,
     role: Annotated[
         str | None,
@@ -93,6 +103,9 @@ def serve(
             as_ = principal_named_by_role(load_policy(), role)
         except PolicyConfigError as exc:
             fail(str(exc))
+    if as_ is not None and (transport == "stdio" or no_auth):
+        # Before anything opens: a named principal is a claim, as on every other command.
+        as_ = proven(load(), as_)
     from tools.server.transports import ALLOWED_HOSTS_ENV, TokenError, parse_allowed_hosts
 
     try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from app.commands import serve
 from policies.config import DEFAULT_POLICY_PATH
 from tests.security.support import loyalty
 from tools.sandbox import STORY
@@ -66,14 +67,15 @@ def test_an_os_user_mapping_proves_who_the_shell_is(world: Path) -> None:
     assert "([identity] os_users) says you are alice" in as_bob.stderr
 
 
-def test_against_real_mews_a_bare_as_is_refused(world: Path) -> None:
-    env = {
-        "MEWS_BASE_URL": "https://api.mews-demo.com",
-        "MEWS_CLIENT_TOKEN": "c",
-        "MEWS_ACCESS_TOKEN": "a",
-    }
+REAL_MEWS = {
+    "MEWS_BASE_URL": "https://api.mews-demo.com",
+    "MEWS_CLIENT_TOKEN": "c",
+    "MEWS_ACCESS_TOKEN": "a",
+}
 
-    result = loyalty("mode", "set", "automate", "--as", "alice", env=env)
+
+def test_against_real_mews_a_bare_as_is_refused(world: Path) -> None:
+    result = loyalty("mode", "set", "automate", "--as", "alice", env=REAL_MEWS)
 
     assert result.exit_code == 2
     assert "acts only as a principal it can prove: set LOYALTY_TOKEN" in result.stderr
@@ -81,3 +83,68 @@ def test_against_real_mews_a_bare_as_is_refused(world: Path) -> None:
 
 def test_on_the_embedded_sandbox_the_demo_principals_stay_easy(world: Path) -> None:
     assert loyalty("mode", "set", "automate", "--as", "alice").exit_code == 0
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Whom `loyalty serve` went on to serve as (Mews and the protocol left out)."""
+    started: list[str | None] = []
+
+    async def record(transport: str, host: str, port: int, as_: str | None, *_: object) -> None:
+        started.append(as_)
+
+    monkeypatch.setattr(serve, "_serve", record)
+    return started
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("serve", "--as", "alice"),
+        ("serve", "--role", "admin"),
+        ("serve", "--transport", "http", "--no-auth", "--as", "alice"),
+    ],
+)
+def test_against_real_mews_serve_as_a_manager_needs_their_credential(
+    world: Path, served: list[str | None], args: tuple[str, ...]
+) -> None:
+    result = loyalty(*args, env=REAL_MEWS)
+
+    assert result.exit_code == 2
+    assert "acts only as a principal it can prove: set LOYALTY_TOKEN" in result.stderr
+    assert served == []
+
+
+def test_serve_as_someone_else_than_the_token_says_is_refused(
+    carols_shell: None, served: list[str | None]
+) -> None:
+    result = loyalty("serve", "--as", "alice", env=REAL_MEWS)
+
+    assert result.exit_code == 2
+    assert "LOYALTY_TOKEN says you are carol; acting as alice needs alice's own credential" in (
+        result.stderr
+    )
+    assert served == []
+
+
+def test_serve_as_the_principal_the_token_proves_starts(
+    world: Path, served: list[str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOYALTY_MCP_TOKENS", f"{TOKENS},alice-token-0123456789abcdef=alice")
+    env = {**REAL_MEWS, "LOYALTY_TOKEN": "alice-token-0123456789abcdef"}
+
+    result = loyalty("serve", "--as", "alice", env=env)
+
+    assert result.exit_code == 0, result.output
+    assert served == ["alice"]
+
+
+def test_serve_without_as_keeps_its_default_principal(
+    world: Path, served: list[str | None]
+) -> None:
+    on_real_mews = loyalty("serve", env=REAL_MEWS)
+    on_the_sandbox = loyalty("serve", "--as", "alice")
+
+    assert on_real_mews.exit_code == 0, on_real_mews.output
+    assert on_the_sandbox.exit_code == 0, on_the_sandbox.output
+    assert served == [None, "alice"]
