@@ -1,22 +1,20 @@
 """How the web app writes numbers, money and times: one format everywhere a person reads.
 
 Times are in the enterprise's time zone (the policy's `timezone`) with the zone shown
-("3 Dec 2026, 18:42 CET"); points and money are grouped with a comma ("2,500",
-"€4,036.65"); a missing value is an en dash.
+("3 Dec 2026, 18:42 CET"); points and money follow `tools.loyalty.display`, the format the
+engine's sentences use too ("2,500", "€4,036.65"); a missing value is an en dash.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-__all__ = ["CURRENCY_SYMBOLS", "Formats"]
+from tools.loyalty import display
+from tools.loyalty.display import DASH
 
-DASH = "–"
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CZK": "Kč ", "CHF": "CHF "}
-"""Symbols written before the amount; other currencies show their ISO code."""
+__all__ = ["Formats"]
 
 
 def _parse(value: Any) -> datetime | date | None:
@@ -63,27 +61,8 @@ class Formats:
             parsed = parsed.astimezone(self.tz).date()
         return f"{parsed.day} {parsed:%b %Y}"
 
-    @staticmethod
-    def points(value: Any) -> str:
-        if value is None or value == "":
-            return DASH
-        try:
-            return f"{int(value):,}"
-        except (TypeError, ValueError):
-            return str(value)
-
-    @staticmethod
-    def money(value: Any, currency: str = "") -> str:
-        """'€4,036.65'; an unknown currency as 'PLN 4,036.65'."""
-        if value is None or value == "":
-            return DASH
-        try:
-            amount = Decimal(str(value))
-        except InvalidOperation:
-            return str(value)
-        sign = "−" if amount < 0 else ""
-        symbol = CURRENCY_SYMBOLS.get(currency.upper(), f"{currency.upper()} " if currency else "")
-        return f"{sign}{symbol}{abs(amount):,.2f}"
+    points = staticmethod(display.points)
+    money = staticmethod(display.money)
 
     def zone(self) -> str:
         """The zone's name as a person reads it: 'Europe/Prague'."""

@@ -11,18 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from tools.loyalty import ProgramFile
+from tools.loyalty.display import plural
 
-__all__ = ["lookups", "plural"]
-
-
-def plural(count: Any, one: str, many: str | None = None) -> str:
-    """'1 night', '3 nights', '2,500 points'."""
-    try:
-        number = int(count)
-    except (TypeError, ValueError):
-        return f"{count} {many or one + 's'}"
-    word = one if number == 1 else (many or one + "s")
-    return f"{number:,} {word}"
+__all__ = ["lookups"]
 
 
 def lookups(programs: ProgramFile) -> dict[str, Callable[..., str]]:

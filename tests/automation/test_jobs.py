@@ -80,7 +80,7 @@ async def test_win_back_drafts_offers_for_lapsing_members_and_sends_nothing(tmp_
         assert all(d.rationale.startswith("Win-back:") for d in drafts)
         # A real incentive: free points on the next stay, never a reward at its usual price.
         assert {(d.reward_id, d.bonus_points) for d in drafts} == {(None, 500)}
-        assert all("a bonus of 500 points (25.00 GBP)" in d.rationale for d in drafts)
+        assert all("a bonus of 500 points (£25.00)" in d.rationale for d in drafts)
         assert len(list_drafts(r.runtime.store, limit=1000)) == len(drafts)
         assert again.count("posted") == len(drafts)
         facts = await r.runtime.loader.members([d.customer_id for d in drafts], with_stays=False)

@@ -161,6 +161,7 @@ def test_the_summary_tells_staff_what_they_need_and_nothing_sensitive(
     (gold,) = summary.memberships
     assert (gold.program_name, gold.tier_name, gold.balance) == ("Platinum Club", "Gold", None)
     assert summary.reasoning == (
-        "Ada Guest: 2 stays, 5 nights, last on 2026-05-22; PC01 (Gold): no ledger account yet"
+        "Ada Guest: 2 stays, 5 nights, last on 2026-05-22; "
+        "Platinum Club (Gold): no ledger account yet"
     )
     assert not {"email", "document", "card", "phone", "address"} & set(summary.__slots__)

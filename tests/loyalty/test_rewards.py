@@ -73,7 +73,7 @@ def test_every_failed_check_is_reported_with_its_reason(pc01: ProgramConfig) -> 
     assert not verdict.eligible
     assert [(c.name, c.detail) for c in verdict.failed] == [
         ("membership_state", "membership is Pending, must be Enrolled"),
-        ("tier", "tier B1, needs G1, P1"),
+        ("tier", "tier Bronze, needs Gold, Platinum"),
         ("blackout", "2026-12-25 is a blackout date"),
         ("inventory", "0 of 3 left on 2026-12-25"),
         ("points", "10 points available, 900 needed"),  # 45 GBP at 0.05 GBP a point
@@ -104,7 +104,7 @@ def test_a_dynamic_price_replaces_the_base_in_the_points_check(pc01: ProgramConf
     verdict = check_eligibility(
         pc01, "room-upgrade", membership=gold(5000), on=ON, redeemed_that_day=0, price_points=6000
     )
-    assert [c.detail for c in verdict.failed] == ["5000 points available, 6000 needed"]
+    assert [c.detail for c in verdict.failed] == ["5,000 points available, 6,000 needed"]
 
 
 def test_a_membership_without_a_ledger_account_has_no_points(pc01: ProgramConfig) -> None:
@@ -135,7 +135,7 @@ def test_a_spa_spender_sees_spa_first(pc01: ProgramConfig) -> None:
     guest = member(*stays_spending(spend), memberships=(gold(),))
     advice = recommend_rewards(pc01, guest, on=ON)
     assert advice.recommended[0].reward_id == "spa-credit"
-    assert advice.recommended[0].reason == "80% of spend beyond the room went to spa (GBP 360)"
+    assert advice.recommended[0].reason == "80% of spend beyond the room went to spa (£360.00)"
     assert advice.recommended[0].spend_share == Decimal("0.80")
 
 

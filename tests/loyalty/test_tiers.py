@@ -33,7 +33,9 @@ def test_progress_says_what_the_next_tier_takes(pc01: ProgramConfig) -> None:
     progress = tier_progress(pc01, holding("S1", nights_ago(5, 20)), as_of=AS_OF)
     assert (progress.next_tier, progress.next_threshold, progress.needed_for_next) == ("G1", 25, 5)
     assert str(progress.progress_percent) == "80.0"
-    assert progress.reasoning.startswith("20 nights in 12 months; holds S1; 5 more nights for G1")
+    assert progress.reasoning.startswith(  # names, not codes
+        "20 nights in 12 months; holds Silver; 5 more nights for Gold"
+    )
 
 
 def test_the_top_tier_has_no_next_tier(pc01: ProgramConfig) -> None:
@@ -69,7 +71,7 @@ def test_a_downgrade_is_due_once_the_grace_period_is_over(pc01: ProgramConfig) -
     guest = holding("G1", nights_ago(500, 26), nights_ago(10, 12))
     progress = tier_progress(pc01, guest, as_of=AS_OF)
     assert (progress.downgrade_due, progress.downgrade_to) == (True, "S1")
-    assert "downgrade due to S1" in progress.reasoning
+    assert "downgrade due to Silver" in progress.reasoning
 
 
 def test_grace_ends_exactly_grace_days_after_qualification_ran_out(pc01: ProgramConfig) -> None:
@@ -144,7 +146,7 @@ def test_tier_evaluation_proposes_upgrades_downgrades_and_assignments(pc01: Prog
         ("downgrade", "G1", "S1"),
         ("assign", None, "B1"),
     ]
-    assert evaluation.reasoning.endswith("1 upgrades, 1 downgrades, 1 assigns")
+    assert evaluation.reasoning.endswith("1 upgrade, 1 downgrade, 1 assignment")
 
 
 def test_a_program_without_tiers_has_nothing_to_evaluate(gec07: ProgramConfig) -> None:

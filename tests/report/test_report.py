@@ -226,3 +226,15 @@ def test_the_csv_export_writes_one_file_per_table_with_a_header(
         ("2026-02", "0"),
         ("2026-03", "50"),
     ]
+
+
+def test_the_html_report_names_tiers_and_writes_money_with_the_symbol(
+    store: Store, pc01: ProgramConfig
+) -> None:
+    ledger_of_two_members(store, pc01)
+    recent = stay(departure=AS_OF - timedelta(days=20))
+    report = report_from(store, pc01, [member(recent, memberships=(membership(tier_code=None),))])
+    assert [(m.direction, m.to_tier) for m in report.tier_movements_due] == [("assign", "B1")]
+    page = render_html(report)
+    assert "<td>assign</td><td>—</td><td>Bronze</td>" in page  # names, not codes
+    assert "<small>£15.00</small>" in page  # 300 points redeemed at 0.05 GBP a point

@@ -145,11 +145,11 @@ async def _segment(
         members, description = list(found.values()), f"{len(found)} chosen customers"
     elif given.segment == "all":  # memberships and names only: no stays, no spend
         members = await _program_members(deps, program)
-        description = f"all members of {program.code}"
+        description = f"all members of {program.name}"
     else:
         assert given.segment is not None
         members = await loader.all_members(program.code)
-        description = f"{given.segment} members of {program.code}"
+        description = f"{given.segment} members of {program.name}"
         kept = run_segment(program, members, _query(given.segment), as_of=now)
         wanted = {m.customer_id for m in kept.members}
         members = [m for m in members if m.customer_id in wanted]

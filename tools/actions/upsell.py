@@ -27,6 +27,7 @@ from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.campaigns.suggestions import UpsellSuggestions, suggest_upsell
 from tools.campaigns.tables import recommendation_log_table
 from tools.loyalty import Source, balance, get_account, ledger_lock_key, post_entry
+from tools.loyalty.display import money
 from tools.loyalty.errors import RefusedRequestError
 
 __all__ = ["ACCEPT_UPSELL", "AcceptUpsellArgs", "AcceptUpsellInput", "UpsellAccepted", "offered"]
@@ -134,7 +135,7 @@ async def describe_accept(deps: WriteDeps, args: AcceptUpsellArgs) -> Facts:
         lock_keys=(ledger_lock_key(ref.membership_id),),
         note=(
             f"upsell {args.item_name} for {args.points} points"
-            + (f" plus {args.cash} {args.currency}" if args.cash else "")
+            + (f" plus {money(args.cash, args.currency)}" if args.cash else "")
         ),
     )
 
@@ -221,7 +222,7 @@ def accept(
     task = (
         f"Loyalty upsell to add to reservation {args.reservation_id}: {args.item_name}. "
         f"Paid with {args.points} points (ledger entry {entry.id}); charge "
-        f"{args.cash} {args.currency} to the guest."
+        f"{money(args.cash, args.currency)} to the guest."
     )
     enqueue(
         conn,

@@ -44,6 +44,7 @@ from tools.actions.errors import ActionError
 from tools.automation.errors import AutomationConfigError
 from tools.automation.reactions import AUTOMATION_PRINCIPAL
 from tools.loyalty.config import ProgramConfig, ProgramFile
+from tools.loyalty.display import money, plural, points
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger import expire_due, ledger_lock_key
@@ -196,20 +197,23 @@ async def _tier_review(ctx: JobContext, program: ProgramConfig, report: JobRepor
     }
     month = now.strftime("%Y-%m")
     for change in evaluation.changes:
-        report.items.append(await _propose_tier(ctx, principal, change, tier_ids, month))
+        report.items.append(await _propose_tier(ctx, program, principal, change, tier_ids, month))
 
 
 async def _propose_tier(
     ctx: JobContext,
+    program: ProgramConfig,
     principal: Principal,
     change: TierChange,
     tier_ids: dict[str, str],
     month: str,
 ) -> JobItem:
     tier_id = tier_ids.get(change.to_tier)
-    what = f"{change.direction} {change.from_tier or '-'} → {change.to_tier}: {change.reasoning}"
+    names = f"{program.tier_name(change.from_tier)} → {program.tier_name(change.to_tier)}"
+    what = f"{change.direction} {names}: {change.reasoning}"
     if tier_id is None:
-        return JobItem(change.membership_id, "skipped", f"tier {change.to_tier} is not in Mews")
+        missing = f"tier {program.tier_name(change.to_tier)} is not in Mews"
+        return JobItem(change.membership_id, "skipped", missing)
     args: JSONObject = {
         "updates": [{"loyalty_membership_id": change.membership_id, "loyalty_tier_id": tier_id}]
     }
@@ -265,11 +269,11 @@ def _within_reach(program: ProgramConfig, member: MemberFacts, bonus: int) -> st
     worth = (bonus * program.point_value).quantize(Decimal("0.01"))
     reachable = [r for r in program.rewards.values() if r.base_points <= total]
     if not reachable:
-        return f"a bonus of {bonus} points ({worth} {program.currency}) to come back"
+        return f"a bonus of {points(bonus)} points ({money(worth, program.currency)}) to come back"
     best = max(reachable, key=lambda r: (r.base_points, r.id))
     return (
-        f"a bonus of {bonus} points ({worth} {program.currency}); with the {held} points held "
-        f"that buys {best.name} ({best.base_points} points)"
+        f"a bonus of {points(bonus)} points ({money(worth, program.currency)}); with the "
+        f"{plural(held, 'point')} held that buys {best.name} ({points(best.base_points)} points)"
     )
 
 

@@ -2,7 +2,8 @@
 
 Modules: `config` (program file), `ledger`/`ledger_reads` (the point ledger), `facts` (the
 normalized input of the rules), `accrual`, `valuation`, `pricing`, `rewards`, `insights`, `tiers`,
-`segments` (pure rules, each returning its inputs and a one-line reasoning).
+`segments` (pure rules, each returning its inputs and a one-line reasoning), `display` (how
+numbers and money read in those reasonings and everywhere else a person reads).
 
 This module exports what other packages use; the rest is imported from its own module
 (`tools.loyalty.ledger.expire_due`), and the engine's modules import each other directly.

@@ -19,6 +19,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
 from tools.loyalty.config import ProgramConfig
+from tools.loyalty.display import money, plural
 from tools.loyalty.facts import CHECKED_OUT, Inputs, StayFacts
 from tools.loyalty.ledger_model import Source
 
@@ -112,7 +113,7 @@ def _ineligibility(program: ProgramConfig, stay: StayFacts) -> str | None:
         )
     if stay.currency != program.currency:
         return (
-            f"spend is in {stay.currency} but {program.code} earns on {program.currency}: "
+            f"spend is in {stay.currency} but {program.name} earns on {program.currency}: "
             "load the order items converted to the program currency"
         )
     return None
@@ -127,10 +128,11 @@ def _pending_until(program: ProgramConfig, stay: StayFacts) -> datetime | None:
 def _explain(
     stay: StayFacts, base: Decimal, multiplier: Decimal, points: int, currency: str
 ) -> str:
+    spent = f"{plural(stay.nights, 'night')} and {money(stay.spend.total, currency)}"
     if points == 0:
-        return f"{stay.nights} nights and {currency} {stay.spend.total} of spend earn no points"
+        return f"{spent} of spend earn no points"
     return (
-        f"{stay.nights} nights and {currency} {stay.spend.total} of spend give "
+        f"{spent} of spend give "
         f"{base.normalize():f} base points × tier multiplier {multiplier.normalize():f} "
         f"= {points} points (rounded down)"
     )

@@ -348,6 +348,13 @@ class ProgramConfig(_Model):
         """Tiers from the lowest rank to the highest."""
         return tuple(sorted(self.tiers.values(), key=lambda tier: tier.rank))
 
+    def tier_name(self, code: str | None) -> str:
+        """The tier's name for a sentence ("Gold"); a code the program does not know as it is."""
+        if not code:
+            return "no tier"
+        tier = self.tiers.get(code)
+        return tier.name if tier else code
+
     def tier(self, code: str) -> TierConfig:
         try:
             return self.tiers[code]

@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from tools.loyalty._time import add_months, days_between, utc_date
 from tools.loyalty.config import ProgramConfig, ProgramFile
+from tools.loyalty.display import money, plural
 from tools.loyalty.facts import (
     Inputs,
     MemberFacts,
@@ -110,8 +111,8 @@ def rfm_scores(program: ProgramConfig, member: MemberFacts, *, as_of: datetime) 
         },
         reasoning=(
             f"R{recency} ({recency_text}), F{frequency} ({len(window)} stays in "
-            f"{bands.window_months} months), M{monetary} ({program.currency} {spend} spent{note}): "
-            f"member value {value}"
+            f"{bands.window_months} months), M{monetary} "
+            f"({money(spend, program.currency)} spent{note}): member value {value}"
         ),
     )
 
@@ -317,14 +318,16 @@ def _summary_reason(
     last: date | None,
     memberships: tuple[MembershipSummary, ...],
 ) -> str:
-    stay_text = f"{stays} stays, {nights} nights" + (f", last on {last}" if last else "")
+    stay_text = f"{plural(stays, 'stay')}, {plural(nights, 'night')}" + (
+        f", last on {last}" if last else ""
+    )
     parts = []
     for membership in memberships:
         tier = f" ({membership.tier_name or membership.tier_code})" if membership.tier_code else ""
         points = (
-            f"{membership.balance.available} points available"
+            f"{plural(membership.balance.available, 'point')} available"
             if membership.balance
             else "no ledger account yet"
         )
-        parts.append(f"{membership.program_code}{tier}: {points}")
+        parts.append(f"{membership.program_name or membership.program_code}{tier}: {points}")
     return f"{name}: {stay_text}; " + ("; ".join(parts) or "no memberships")

@@ -20,6 +20,7 @@ from typing import Literal
 
 from tools.loyalty.categories import RevenueCategory, RewardCategory
 from tools.loyalty.config import ProgramConfig, RewardConfig
+from tools.loyalty.display import money, points
 from tools.loyalty.facts import Inputs, MemberFacts, MembershipFacts, Spend
 
 __all__ = [
@@ -96,13 +97,13 @@ def check_eligibility(
     available = membership.balance.available if membership.balance else 0
     checks = (
         _state_check(membership),
-        _tier_check(reward, membership.tier_code),
+        _tier_check(program, reward, membership.tier_code),
         _blackout_check(reward, on),
         _inventory_check(reward, redeemed_that_day, on),
         EligibilityCheck(
             "points",
             available >= price,
-            f"{available} points available, {price} needed",
+            f"{points(available)} points available, {points(price)} needed",
         ),
     )
     failed = [check.detail for check in checks if not check.passed]
@@ -127,15 +128,17 @@ def _state_check(membership: MembershipFacts) -> EligibilityCheck:
     )
 
 
-def _tier_check(reward: RewardConfig, tier_code: str | None) -> EligibilityCheck:
+def _tier_check(
+    program: ProgramConfig, reward: RewardConfig, tier_code: str | None
+) -> EligibilityCheck:
     if not reward.eligible_tiers:
         return EligibilityCheck("tier", True, "open to every tier")
     ok = _tier_allowed(reward, tier_code)
     return EligibilityCheck(
         "tier",
         ok,
-        f"tier {tier_code or 'none'}"
-        + ("" if ok else f", needs {', '.join(reward.eligible_tiers)}"),
+        f"tier {program.tier_name(tier_code)}"
+        + ("" if ok else f", needs {', '.join(map(program.tier_name, reward.eligible_tiers))}"),
     )
 
 
@@ -268,7 +271,7 @@ def _reason(reward: RewardConfig, share: Decimal, extra: Spend, currency: str) -
         return f"no {category.replace('_', ' ')} spend on record yet"
     return (
         f"{share:.0%} of spend beyond the room went to {category.replace('_', ' ')} "
-        f"({currency} {extra.get(category)})"
+        f"({money(extra.get(category), currency)})"
     )
 
 
@@ -280,7 +283,7 @@ def _overall_reason(
     program: ProgramConfig,
 ) -> str:
     if membership is None:
-        return f"{member.display_name} is not a member of {program.code}"
+        return f"{member.display_name} is not a member of {program.name}"
     if not recommended:
         return f"no reward is redeemable now ({len(refused)} checked, see not_eligible)"
     top = recommended[0]

@@ -20,6 +20,7 @@ from typing import Literal
 
 from tools.loyalty._time import add_months
 from tools.loyalty.config import ProgramConfig
+from tools.loyalty.display import money
 from tools.loyalty.facts import Inputs, MemberFacts
 from tools.loyalty.insights import (
     assess_lapse,
@@ -198,8 +199,9 @@ def _high_spend_no_redemption(
                 member,
                 program,
                 {"spend_in_window": spend, "last_redemption_at": last},
-                f"{program.currency} {spend} spent in {settings.high_spender_window_months} "
-                f"months (≥ {min_spend}); {redeemed}, not within {months} months",
+                f"{money(spend, program.currency)} spent in {settings.high_spender_window_months} "
+                f"months (≥ {money(min_spend, program.currency)}); {redeemed}, "
+                f"not within {months} months",
             )
         )
     return SegmentResult(
@@ -209,6 +211,6 @@ def _high_spend_no_redemption(
         scanned,
         tuple(found),
         {"min_spend": min_spend, "no_redemption_months": months},
-        f"{len(found)} of {scanned} members spent ≥ {program.currency} {min_spend} "
+        f"{len(found)} of {scanned} members spent ≥ {money(min_spend, program.currency)} "
         f"and have not redeemed in {months} months",
     )

@@ -24,6 +24,7 @@ from typing import Literal
 
 from tools.loyalty._time import add_months, utc_date
 from tools.loyalty.config import ProgramConfig, TierConfig
+from tools.loyalty.display import plural, points
 from tools.loyalty.errors import NotAMemberError
 from tools.loyalty.facts import Inputs, MemberFacts, MembershipFacts
 
@@ -135,7 +136,7 @@ def tier_progress(program: ProgramConfig, member: MemberFacts, *, as_of: datetim
             "current_threshold": current.threshold if current else None,
             "downgrade_grace_days": program.qualification.downgrade_grace_days,
         },
-        reasoning=_progress_reason(value, unit, window, current, following, needed, downgrade),
+        reasoning=_progress_reason(program, value, current, following, needed, downgrade),
     )
 
 
@@ -169,36 +170,39 @@ def _downgrade(
     window = program.qualification.window_months
     ran_out = qualified_until(events, current.threshold, today, window)
     if ran_out is None:
-        return _Downgrade(True, target.code, None, f"no qualifying activity for {current.code}")
+        return _Downgrade(True, target.code, None, f"no qualifying activity for {current.name}")
     grace_until = ran_out + timedelta(days=program.qualification.downgrade_grace_days)
     due = today >= grace_until
-    why = f"qualification for {current.code} ran out on {ran_out}, grace until {grace_until}"
+    why = f"qualification for {current.name} ran out on {ran_out}, grace until {grace_until}"
     return _Downgrade(due, target.code, grace_until, why)
 
 
 def _progress_reason(
+    program: ProgramConfig,
     value: int,
-    unit: str,
-    window: int,
     current: TierConfig | None,
     following: TierConfig | None,
     needed: int | None,
     downgrade: _Downgrade,
 ) -> str:
-    held = f"holds {current.code}" if current else "holds no tier"
-    text = f"{value} {unit} in {window} months; {held}"
+    many = program.qualification.basis
+    one = many.removesuffix("s")
+    window = program.qualification.window_months
+    held = f"holds {current.name}" if current else "holds no tier"
+    text = f"{plural(value, one, many)} in {window} months; {held}"
     if following is not None and needed is not None:
         if needed == 0:
-            text += f"; qualifies for {following.code} ({following.threshold}) now"
+            text += f"; qualifies for {following.name} ({points(following.threshold)}) now"
         else:
-            text += f"; {needed} more {unit} for {following.code} ({following.threshold})"
+            more = plural(needed, f"more {one}", f"more {many}")
+            text += f"; {more} for {following.name} ({points(following.threshold)})"
     elif current is not None:
         text += "; already the top tier"
     if downgrade.why:
         verdict = "downgrade due" if downgrade.due else "no downgrade yet"
-        text += f"; below {current.code if current else ''}: {downgrade.why}: {verdict}"
+        text += f"; below {current.name if current else ''}: {downgrade.why}: {verdict}"
         if downgrade.due:
-            text += f" to {downgrade.to}"
+            text += f" to {program.tier_name(downgrade.to)}"
     return text
 
 
@@ -231,7 +235,7 @@ def evaluate_tiers(
     changes: list[TierChange] = []
     evaluated = 0
     if not program.tiers:
-        return TierEvaluation(program.code, as_of, 0, (), f"{program.code} has no tiers")
+        return TierEvaluation(program.code, as_of, 0, (), f"{program.name} has no tiers")
     for member in members:
         if member.active_membership(program.code) is None:
             continue
@@ -239,15 +243,14 @@ def evaluate_tiers(
         change = _proposed_change(program, member, as_of)
         if change is not None:
             changes.append(change)
-    summary = ", ".join(
-        f"{sum(c.direction == d for c in changes)} {d}s" for d in ("upgrade", "downgrade", "assign")
-    )
+    nouns = {"upgrade": "upgrade", "downgrade": "downgrade", "assign": "assignment"}
+    summary = ", ".join(plural(sum(c.direction == d for c in changes), n) for d, n in nouns.items())
     return TierEvaluation(
         program.code,
         as_of,
         evaluated,
         tuple(changes),
-        f"{evaluated} active members of {program.code} evaluated: {summary}",
+        f"{plural(evaluated, 'active member')} of {program.name} evaluated: {summary}",
     )
 
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from tools.loyalty.display import money
 from tools.report.model import ProgramReport
 
 __all__ = ["CSV_FILES", "render_html", "write_csv"]
@@ -208,7 +209,7 @@ def _pct(value: float | None) -> str:
 
 
 def _money(value: Decimal, currency: str) -> str:
-    return f"{value:,.2f} {currency}"
+    return money(value, currency)
 
 
 def _card(label: str, value: str, note: str = "") -> str:
@@ -242,9 +243,14 @@ def _cards(report: ProgramReport) -> str:
 def _movements(report: ProgramReport) -> str:
     if not report.tier_movements_due:
         return "<p>No tier changes due at the period end.</p>"
+    names = {mix.tier_code: mix.tier_name for mix in report.tiers if mix.tier_code}
+
+    def name(code: str | None) -> str:
+        return names.get(code, code) if code else "—"
+
     rows = "".join(
-        f"<tr><td>{_e(mv.direction)}</td><td>{_e(mv.from_tier or '—')}</td>"
-        f"<td>{_e(mv.to_tier)}</td><td class=n>{mv.members:,}</td></tr>"
+        f"<tr><td>{_e(mv.direction)}</td><td>{_e(name(mv.from_tier))}</td>"
+        f"<td>{_e(name(mv.to_tier))}</td><td class=n>{mv.members:,}</td></tr>"
         for mv in report.tier_movements_due
     )
     return (

@@ -414,7 +414,7 @@ class SegmentArgs(_Args):
 async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
     async def run() -> SegmentResult:
         program = _program_for(env, None, args.program_code)
-        await env.progress(0, 2, f"reading the members of {program.code} from Mews")
+        await env.progress(0, 2, f"reading the members of {program.name} from Mews")
         members = await env.runtime.loader.all_members(program.code)
         await env.progress(1, 2, f"scanning {len(members)} members")
         queries: dict[str, SegmentQuery] = {
