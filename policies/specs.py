@@ -43,6 +43,13 @@ class ExecContext:
     approval_id: str | None = None
     approved_by: str | None = None
 
+    @property
+    def actor(self) -> str:
+        """Who a ledger entry names: the requester, and the manager who approved it if any."""
+        if self.approved_by:
+            return f"{self.principal.name} (approved by {self.approved_by})"
+        return self.principal.name
+
 
 @dataclass(frozen=True)
 class Transactional:

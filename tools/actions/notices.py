@@ -17,19 +17,29 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.engine import Connection
+
 from storage.clock import Clock
-from storage.outbox import Delivered, OutboxCommand, Undelivered, claim, settle
+from storage.outbox import Delivered, OutboxCommand, Undelivered, claim, enqueue, settle
 from storage.store import Store
 from tools.loyalty.delivery import send_in_halves
 from tools.mews import MewsClient, MewsError
-from tools.mews.models import AccountNoteParameters, TaskParameters
+from tools.mews.models import AccountNoteParameters, TaskParameters, format_utc
 
-__all__ = ["NOTES_PER_REQUEST", "NOTICE_KINDS", "NoticeDispatcher", "NoticeReport"]
+__all__ = ["NOTES_PER_REQUEST", "NOTICE_KINDS", "NoticeDispatcher", "NoticeReport", "queue_task"]
 
 NOTICE_KINDS = ("tasks/add", "accountNotes/add")
 
 
 NOTES_PER_REQUEST = 100
+
+
+def queue_task(
+    conn: Connection, *, name: str, description: str, deadline: datetime, now: datetime
+) -> None:
+    """Queue a Mews task for the property in the write's own transaction (`tasks/add`)."""
+    payload = {"Name": name[:100], "DeadlineUtc": format_utc(deadline), "Description": description}
+    enqueue(conn, "tasks/add", payload, now=now)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,6 @@ from typing import Any, Literal
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
-from storage.outbox import enqueue
 from tools.actions.accounts import open_account
 from tools.actions.directory import MembershipRef
 from tools.actions.errors import (
@@ -42,6 +41,7 @@ from tools.actions.models import (
     ReverseInput,
     ReversePointsArgs,
 )
+from tools.actions.notices import queue_task
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.loyalty import (
     INACTIVE_MEMBERSHIP_STATES,
@@ -97,12 +97,6 @@ def _posted(conn: Connection, entry: LedgerEntry, ctx: ExecContext) -> PointsPos
     )
 
 
-def _actor(ctx: ExecContext) -> str:
-    if ctx.approved_by:
-        return f"{ctx.principal.name} (approved by {ctx.approved_by})"
-    return ctx.principal.name
-
-
 def _source(ctx: ExecContext) -> Source:
     return Source("approval", ctx.approval_id) if ctx.approval_id else Source("manual")
 
@@ -133,7 +127,7 @@ def _adjustment_or_accrual(
         kind=kind,
         points=args.points,
         reason=args.reason,
-        actor=_actor(ctx),
+        actor=ctx.actor,
         source=_source(ctx),
         idempotency_key=ctx.idempotency_key,
         program=program,
@@ -289,7 +283,7 @@ def redeem(
         kind="redemption",
         points=-args.price_points,
         reason=f"redeemed {reward.name} for {args.on}",
-        actor=_actor(ctx),
+        actor=ctx.actor,
         source=Source("reward", reward.id),
         idempotency_key=ctx.idempotency_key,
         program=program,
@@ -299,15 +293,11 @@ def redeem(
         f"Loyalty reward to fulfil: {reward.name} on {args.on} for membership "
         f"{ref.membership_id} (ledger entry {entry.id}, {args.price_points} points)."
     )
-    deadline = ctx.now + timedelta(days=1)
-    enqueue(
+    queue_task(
         conn,
-        "tasks/add",
-        {
-            "Name": f"Loyalty reward: {reward.name}"[:100],
-            "DeadlineUtc": deadline.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Description": fulfilment,
-        },
+        name=f"Loyalty reward: {reward.name}",
+        description=fulfilment,
+        deadline=ctx.now + timedelta(days=1),
         now=ctx.now,
     )
     posted = _posted(conn, entry, ctx)
@@ -359,7 +349,7 @@ def reverse(
         membership_id=args.membership_id,
         entry_id=args.entry_id,
         reason=args.reason,
-        actor=_actor(ctx),
+        actor=ctx.actor,
         now=ctx.now,
         idempotency_key=ctx.idempotency_key,
     )

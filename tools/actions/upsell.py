@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
-from storage.outbox import enqueue
 from tools.actions.accounts import open_account
 from tools.actions.directory import MembershipRef
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import IdempotencyKey, MewsId
+from tools.actions.notices import queue_task
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.campaigns.suggestions import UpsellSuggestions, suggest_upsell
 from tools.campaigns.tables import recommendation_log_table
@@ -206,14 +206,13 @@ def accept(
         raise InvalidActionArgumentsError(
             "points", f"{args.points} points are more than the {available} available"
         )
-    actor = ctx.principal.name + (f" (approved by {ctx.approved_by})" if ctx.approved_by else "")
     entry = post_entry(
         conn,
         membership_id=ref.membership_id,
         kind="redemption",
         points=-args.points,
         reason=f"upsell {args.item_name} on reservation {args.reservation_id}"[:200],
-        actor=actor,
+        actor=ctx.actor,
         source=Source("reservation", args.reservation_id),
         idempotency_key=ctx.idempotency_key,
         program=program,
@@ -224,14 +223,11 @@ def accept(
         f"Paid with {args.points} points (ledger entry {entry.id}); charge "
         f"{money(args.cash, args.currency)} to the guest."
     )
-    enqueue(
+    queue_task(
         conn,
-        "tasks/add",
-        {
-            "Name": f"Loyalty upsell: {args.item_name}"[:100],
-            "DeadlineUtc": (ctx.now + timedelta(hours=4)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Description": task,
-        },
+        name=f"Loyalty upsell: {args.item_name}",
+        description=task,
+        deadline=ctx.now + timedelta(hours=4),
         now=ctx.now,
     )
     _record_conversion(conn, ref, args, ctx)
