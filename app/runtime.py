@@ -46,9 +46,12 @@ async def open_runtime(
     program_file: str | Path | None = None,
     clock: Clock | None = None,
     read_audit_batch: int = 1,
+    recover: bool = False,
 ) -> AsyncIterator[LoyaltyRuntime]:
     """The runtime on the configured Mews or the embedded sandbox (see the module docstring);
-    the other arguments are `LoyaltyRuntime.open`'s."""
+    `recover`: resolve approvals a crash left executing first (`LoyaltyRuntime.recover`: the
+    long-running processes, serve, web and the webhook worker, do at start-up); the other
+    arguments are `LoyaltyRuntime.open`'s."""
     async with AsyncExitStack() as stack:
         sandbox: Sandbox | None = None
         if uses_real_mews():
@@ -77,6 +80,8 @@ async def open_runtime(
             enterprise_mews=singles,
         )
         async with runtime:
+            if recover:
+                await runtime.recover()
             yield runtime
 
 

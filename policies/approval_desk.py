@@ -13,12 +13,22 @@ The request is claimed with a conditional update under the
 approval's lock, so of two managers approving at once one executes it and the other is told it
 is no longer pending. Approving or rejecting after expiry is refused and marks it expired.
 
+An approved Mews call interrupted mid-way (a crash between its two transactions) leaves the
+request `executing`. Once the policy's lease (`approvals.execution_lease_minutes`) has passed
+since it started, `resolve` reads Mews through the action's `landed`: the effect is there, so
+the request is `executed` (its result, marked `recovered`); it is not, so the call never
+reached Mews and the request is `failed` (its cap usage freed). Either way the audit gets the
+execution's outcome, as the interrupted process would have written it, and the resolution.
+`resolve_stuck` does this for every such request (the runtime calls it at start-up).
+
     desk = ApprovalDesk(guard)
     outcome = await desk.approve(manager, approval_id, "checked the folio")
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,9 +44,16 @@ from policies.outcomes import Denied, Outcome, Posted
 from policies.principals import SYSTEM, Principal
 from policies.specs import External
 from policies.state import PolicyState
-from storage.canonical import JSONObject, sha256_hex
+from policies.usage import day_window
+from storage.canonical import JSONObject, sha256_hex, to_jsonable
 
-__all__ = ["ApprovalDesk"]
+__all__ = ["ApprovalDesk", "ExecutionInterruptedError"]
+
+_log = logging.getLogger(__name__)
+
+
+class ExecutionInterruptedError(Exception):
+    """An approved call was interrupted and its effect is not visible in Mews."""
 
 
 def _approval_lock(approval_id: str) -> str:
@@ -105,6 +122,36 @@ class ApprovalDesk:
         """Refuse a pending request for good (`rejected` is final)."""
         now = self.guard.clock.now()
         return await run_in_thread(self._reject_tx, approver, approval_id, comment, now)
+
+    async def resolve(self, resolver: Principal, approval_id: str) -> Outcome:
+        """Settle a request stuck in `executing` past the lease by reading Mews: `Posted` with
+        `{"approval_id", "status": "executed" | "failed", ...}`, or `Denied` saying why not
+        (another status, still within the lease, nothing to read it with, no permission)."""
+        guard = self.guard
+        now = guard.clock.now()
+        approval = await run_in_thread(self.approval, approval_id)
+        refused = await run_in_thread(self._check_resolvable, resolver, approval, now)
+        if refused is not None:
+            return refused
+        execute = guard.spec(approval.action).execute
+        assert isinstance(execute, External)
+        assert execute.landed is not None
+        landed = await execute.landed(approval.args)  # a Mews error leaves it executing
+        return await run_in_thread(self._resolve_tx, resolver, approval_id, landed, now)
+
+    async def resolve_stuck(self) -> list[tuple[str, Outcome]]:
+        """Resolve every request `executing` past the lease, as the policy layer itself (at
+        start-up); one that cannot be read now stays `executing` for the next start."""
+        started_before = self.guard.clock.now() - self.guard.policy.approvals.execution_lease
+        with self.guard.store.read() as conn:
+            ids = approvals.stuck(conn, started_before)
+        resolved = []
+        for approval_id in ids:
+            try:
+                resolved.append((approval_id, await self.resolve(SYSTEM, approval_id)))
+            except Exception:  # Mews unreachable: try again at the next start or by hand
+                _log.warning("approval %s stays executing", approval_id, exc_info=True)
+        return resolved
 
     async def expire_approvals(self) -> list[str]:
         """Mark every pending request past its expiry as expired (audited); returns their ids."""
@@ -225,6 +272,123 @@ class ApprovalDesk:
                 return guard.deny(tx, checked.base, refusal, checked.state, approver, counts=False)
             tx.audit(checked.base)
             return Posted({"approval_id": approval_id, "status": "rejected"})
+
+    def _resolve_base(self, resolver: Principal, approval: Approval, now: datetime) -> AuditDraft:
+        args: JSONObject = {"approval_id": approval.id, "action": approval.action}
+        return AuditDraft(
+            now,
+            resolver.name,
+            resolver.role,
+            "approvals.resolve",
+            args,
+            "allow",
+            approval_id=approval.id,
+        )
+
+    def _check_resolvable(
+        self, resolver: Principal, approval: Approval, now: datetime
+    ) -> Denied | None:
+        """Who may resolve (a manager; the policy layer at start-up) and what can be resolved:
+        a request `executing` past its lease whose action can read its effect in Mews."""
+        guard = self.guard
+        refusal: Deny | None = None
+        lease = guard.policy.approvals.execution_lease
+        spec = guard.spec(approval.action)
+        if approval.status != "executing":
+            refusal = Deny(
+                "approvals.not_executing",
+                f"approval {approval.id} is {approval.status_at(now)}: only a request stuck in "
+                "executing is resolved",
+            )
+        elif approval.decided_at is not None and now < approval.decided_at + lease:
+            refusal = Deny(
+                "approvals.executing",
+                f"approval {approval.id} started executing at {approval.decided_at:%H:%M:%S} UTC "
+                f"and may still be running; it can be resolved from "
+                f"{approval.decided_at + lease:%H:%M:%S} UTC "
+                "(approvals.execution_lease_minutes in the policy file)",
+            )
+        elif not isinstance(spec.execute, External) or spec.execute.landed is None:
+            refusal = Deny(
+                "approvals.unverifiable",
+                f"{approval.action} cannot be read back from Mews: check Mews by hand",
+            )
+        if resolver is SYSTEM and refusal is None:
+            return None
+        with guard.transaction(now, _approval_lock(approval.id)) as tx:
+            base = self._resolve_base(resolver, approval, now)
+            state = guard.state(tx)
+            if resolver is not SYSTEM:  # the policy layer needs no role for its own start-up
+                action = Action("approvals.resolve", "approval_decision", Facts())
+                denied = guard.refuse_by_role(tx, base, action, resolver, state)
+                if denied is not None:
+                    return denied
+            if refusal is None:
+                return None
+            return guard.deny(tx, base, refusal, state, resolver, counts=False)
+
+    def _resolve_tx(
+        self, resolver: Principal, approval_id: str, landed: object, now: datetime
+    ) -> Outcome:
+        guard = self.guard
+        with guard.transaction(now, _approval_lock(approval_id)) as tx:
+            approval = approvals.get(tx.conn, approval_id)
+            base = self._resolve_base(resolver, approval, now)
+            if approval.status != "executing":  # resolved meanwhile (or finished after all)
+                final = Deny(
+                    "approvals.not_executing",
+                    f"approval {approval_id} is already {approval.status}",
+                )
+                return guard.deny(tx, base, final, guard.state(tx), resolver, counts=False)
+            started = approval.decided_at or now
+            run = Run(
+                spec=guard.spec(approval.action),
+                action=Action(
+                    approval.action,
+                    guard.spec(approval.action).kind,
+                    Facts(points=approval.points, note=approval.note),
+                ),
+                principal=self._requester(approval),
+                actor=self._approver(approval),
+                args=approval.args,
+                args_json=approval.args_json,
+                key=approval.idempotency_key,
+                digest=approval.args_hash,
+                now=now,
+                approval_id=approval.id,
+            )
+            began = day_window(started, guard.policy.tz).day
+            if landed is not None:
+                raw = to_jsonable(landed)
+                if isinstance(raw, dict):
+                    raw = {**raw, "recovered": True}
+                guard.finish_external(tx, run, raw, None, began=began)
+                summary: JSONObject = {
+                    "approval_id": approval_id,
+                    "status": "executed",
+                    "result": raw,
+                }
+            else:
+                interrupted = ExecutionInterruptedError(
+                    f"the execution started at {started:%Y-%m-%d %H:%M:%S} UTC was interrupted "
+                    "and its effect is not visible in Mews: nothing changed; request it again"
+                )
+                guard.finish_external(tx, run, None, interrupted, began=began)
+                summary = {
+                    "approval_id": approval_id,
+                    "status": "failed",
+                    "error": str(interrupted),
+                }
+            tx.audit(dataclasses.replace(base, result=summary))
+            return Posted(summary)
+
+    def _approver(self, approval: Approval) -> Principal:
+        """The manager whose approval started the interrupted execution."""
+        name = approval.decided_by or SYSTEM.name
+        try:
+            return self.guard.principal(name)
+        except UnknownPrincipalError:
+            return Principal(name, "unknown", frozenset())
 
     def _expire_tx(self, now: datetime) -> list[str]:
         with self.guard.transaction(now) as tx:

@@ -7,6 +7,9 @@ and reason that sent it here, and its expiry. Status moves only forward::
        ├──────► rejected
        └──────► expired
 
+A request still `executing` after the policy's lease was interrupted mid-call (a crash): it
+is resolved to `executed` or `failed` by reading Mews (`ApprovalDesk.resolve`).
+
 Every move out of `pending` is a conditional update (`WHERE status = 'pending'`), so of two
 managers approving at once exactly one claims the request. Deciding (four-eyes, executing
 through the guard) is `Guard.approve` / `Guard.reject`; this module is the queue's storage.
@@ -45,6 +48,7 @@ __all__ = [
     "get",
     "list_approvals",
     "new_approval_id",
+    "stuck",
     "task_payload",
 ]
 
@@ -260,3 +264,14 @@ def expire_due(conn: Connection, now: datetime, ids: Sequence[str] | None = None
             .values(status="expired", decided_at=naive_utc(now))
         )
     return expired
+
+
+def stuck(conn: Connection, started_before: datetime) -> list[str]:
+    """Requests claimed for execution before `started_before` and still `executing`."""
+    t = approvals_table
+    query = (
+        sa.select(t.c.id)
+        .where(t.c.status == "executing", t.c.decided_at <= naive_utc(started_before))
+        .order_by(t.c.decided_at, t.c.id)
+    )
+    return list(conn.execute(query).scalars())

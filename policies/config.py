@@ -178,11 +178,18 @@ class ApprovalsConfig(_Section):
     # a campaign whose total point liability (all treated members taking it up) is above this
     campaign_budget: PositiveInt = 50_000
     expiry_hours: PositiveInt = 72
+    # an approved Mews call still `executing` after this long was interrupted (a crash): it is
+    # resolved by reading Mews. Far above a call's worst case (30 s timeouts, a few retries).
+    execution_lease_minutes: PositiveInt = 10
     actions: dict[str, ThresholdOverride] = Field(default_factory=dict)
 
     @property
     def expiry(self) -> timedelta:
         return timedelta(hours=self.expiry_hours)
+
+    @property
+    def execution_lease(self) -> timedelta:
+        return timedelta(minutes=self.execution_lease_minutes)
 
 
 class BreakerConfig(_Section):

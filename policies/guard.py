@@ -408,20 +408,27 @@ class Guard:
         began = self._day(run.now)
         run = dataclasses.replace(run, now=self.clock.now())
         with self.transaction(run.now, *run.lock_keys()) as tx:
-            if error is None:
-                return self._posted(tx, run, raw, decision="executed")
-            # A clean failure: nothing happened in Mews, so the key and the cap are freed.
-            if run.approval_id is None:
-                idempotency.forget(tx.conn, run.key)
-            if run.counts_for_caps():
-                release_usage(
-                    tx.conn,
-                    run.action,
-                    principal=run.principal.name,
-                    day=began,
-                    idempotency_key=run.key,
-                )
-            record_failure(tx, run, error)
+            return self.finish_external(tx, run, raw, error, began=began)
+
+    def finish_external(
+        self, tx: Tx, run: Run, raw: object, error: Exception | None, *, began: date
+    ) -> Outcome | Failure:
+        """Record how an external call ended: `raw` its result, or `error` when nothing
+        happened in Mews (`began`: the day its cap usage was reserved)."""
+        if error is None:
+            return self._posted(tx, run, raw, decision="executed")
+        # A clean failure: nothing happened in Mews, so the key and the cap are freed.
+        if run.approval_id is None:
+            idempotency.forget(tx.conn, run.key)
+        if run.counts_for_caps():
+            release_usage(
+                tx.conn,
+                run.action,
+                principal=run.principal.name,
+                day=began,
+                idempotency_key=run.key,
+            )
+        record_failure(tx, run, error)
         return Failure(error)
 
     def _day(self, at: datetime) -> date:

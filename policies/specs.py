@@ -9,7 +9,9 @@ An executor is one of two kinds:
 - `External(fn)`: `await fn(args, ctx) -> result` calls out (a Mews admin write). The decision,
   audit and an `executing` mark commit first; the result or failure is recorded in a second
   transaction. A crash in between leaves the `executing` mark visible: the key refuses a
-  second execution until someone looks.
+  second execution until someone looks. `landed(args)` is how one looks: it reads Mews and
+  returns the result when the call's effect is visible there, None when it is not (an
+  approval stuck in `executing` is resolved with it, `ApprovalDesk.resolve`).
 
 `describe(args) -> Facts` runs before the transaction and may read Mews (the current tier, to
 tell a downgrade). `on_queue(conn, args, ctx)`, when given, runs in the transaction that queues
@@ -59,6 +61,7 @@ class Transactional:
 @dataclass(frozen=True)
 class External:
     fn: Callable[[JSONObject, ExecContext], Awaitable[Any]]
+    landed: Callable[[JSONObject], Awaitable[Any | None]] | None = None
 
 
 Describe = Callable[[JSONObject], Awaitable[Facts]]

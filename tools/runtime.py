@@ -24,7 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
-from policies import Guard, Policy, load_policy, open_store
+from policies import ApprovalDesk, Guard, Outcome, Policy, load_policy, open_store
 from storage.clock import Clock, SystemClock
 from storage.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
 from storage.store import Store
@@ -255,6 +255,18 @@ class LoyaltyRuntime:
         for event in events:
             if event.discriminator in CUSTOMER_EVENTS:
                 self.directory.forget_customer(event.entity_id)
+
+    async def recover(self) -> list[tuple[str, Outcome]]:
+        """Resolve approvals a crash left `executing` past their lease, by reading Mews
+        (`ApprovalDesk.resolve_stuck`); a server, the web app and the webhook worker call it at
+        start-up. Returns each resolved id with its outcome; one Mews cannot answer for stays
+        `executing` (logged) for the next start or `loyalty approvals resolve`."""
+        resolved = await ApprovalDesk(self.guard).resolve_stuck()
+        for approval_id, outcome in resolved:
+            _log.warning("approval %s was interrupted mid-execution: %s", approval_id, outcome)
+        if resolved:
+            await self.after_write()  # the notes and tasks the resolutions queued
+        return resolved
 
     def _claim(self) -> list[OutboxCommand]:
         return claim(self.store, now=self.clock.now(), limit=CLAIM_BATCH, kinds=DELIVERED_KINDS)

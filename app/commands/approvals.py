@@ -4,6 +4,7 @@
     loyalty approvals show ID                        one request, with its exact arguments
     loyalty approvals approve ID --as NAME [--comment TEXT]   executes it (opens the runtime)
     loyalty approvals reject ID --as NAME [--comment TEXT]
+    loyalty approvals resolve ID --as NAME           one a crash left executing: reads Mews
 
 Approving executes the action, so `approve` opens the whole runtime (`tools.runtime`): the
 guard with every action registered, Mews, and the outbox it drains afterwards.
@@ -109,3 +110,38 @@ async def _approve(approval_id: str, name: str, comment: str | None) -> Outcome:
             fail(str(exc))
         await runtime.after_write()
         return outcome
+
+
+@approvals_app.command("resolve")
+def resolve(
+    approval_id: Annotated[str, typer.Argument(metavar="ID")],
+    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
+) -> None:
+    """Resolve a request a crash left executing (past the policy's lease): Mews is read to tell
+    whether it happened; it becomes executed or failed, with the outcome in the audit."""
+    outcome = run(_resolve(approval_id, as_))
+    report(outcome, _resolved_line(approval_id, outcome))
+
+
+async def _resolve(approval_id: str, name: str) -> Outcome:
+    from app.runtime import open_runtime
+    from policies import ApprovalDesk, PolicyRequestError
+
+    async with open_runtime() as runtime:  # Mews is read, and the audit note delivered
+        who = principal(runtime.guard, name)
+        try:
+            outcome = await ApprovalDesk(runtime.guard).resolve(who, approval_id)
+        except PolicyRequestError as exc:
+            fail(str(exc))
+        await runtime.after_write()
+        return outcome
+
+
+def _resolved_line(approval_id: str, outcome: Outcome) -> str:
+    from policies import Posted
+
+    if not isinstance(outcome, Posted) or not isinstance(outcome.result, dict):
+        return ""
+    if outcome.result.get("status") == "executed":
+        return f"resolved {approval_id}: executed (its effect is visible in Mews)"
+    return f"resolved {approval_id}: failed ({outcome.result.get('error')})"

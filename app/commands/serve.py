@@ -164,7 +164,7 @@ async def _serve(
     tokens: dict[str, str] | None = None
     oauth: Any = None
     # A server's reads join the audit chain in batches (not one chain append per read).
-    async with open_runtime(read_audit_batch=SERVE_READ_AUDIT_BATCH) as runtime:
+    async with open_runtime(read_audit_batch=SERVE_READ_AUDIT_BATCH, recover=True) as runtime:
         principal = _principal(runtime.policy, as_)
         if transport == "http" and not no_auth:
             tokens, oauth = _credentials(runtime.policy)

@@ -67,6 +67,8 @@ def serve(
     """Serve the staff web app (sign in with the accounts of LOYALTY_WEB_USERS)."""
     if ctx.invoked_subcommand is not None:
         return
+    from functools import partial
+
     import uvicorn
 
     from app.runtime import open_runtime
@@ -81,7 +83,7 @@ def serve(
         _preflight()
         config = WebConfig(
             users=users,
-            open_runtime=open_runtime,
+            open_runtime=partial(open_runtime, recover=True),  # resolve crashed approvals
             model_factory=model_factory,
             chat_server=runtime_server,
             secret=_secret(),

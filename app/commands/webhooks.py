@@ -79,7 +79,7 @@ async def _serve(host: str, port: int, secret: str, enrol: str | None, at: time 
     from policies import Controls
     from tools.automation.service import AutomationService
 
-    async with open_runtime() as runtime:
+    async with open_runtime(recover=True) as runtime:
         try:
             service = AutomationService.for_runtime(
                 runtime, secret=secret, enrol_program=enrol, jobs_at=at

@@ -22,6 +22,7 @@ from tools.actions.admin_models import (
     membership_update,
 )
 from tools.actions.errors import UnknownMembershipError
+from tools.actions.landed import memberships_added, memberships_deleted, memberships_updated
 from tools.actions.programs import counted
 from tools.actions.write import CallsOut, GuardedWrite, WriteDeps
 from tools.mews.models import (
@@ -97,7 +98,7 @@ ADD_LOYALTY_MEMBERSHIPS = GuardedWrite(
     args=AddMembershipsArgs,
     result=MembershipsOut,
     describe=describe_add,
-    execute=CallsOut(add_memberships),
+    execute=CallsOut(add_memberships, memberships_added),
     idempotent=False,
     open_world=True,
 )
@@ -152,7 +153,7 @@ UPDATE_LOYALTY_MEMBERSHIPS = GuardedWrite(
     args=UpdateMembershipsArgs,
     result=MembershipsOut,
     describe=describe_update,
-    execute=CallsOut(update_memberships),
+    execute=CallsOut(update_memberships, memberships_updated),
     destructive=True,
     open_world=True,
 )
@@ -178,7 +179,7 @@ DELETE_LOYALTY_MEMBERSHIPS = GuardedWrite(
     args=DeleteMembershipsArgs,
     result=Deleted,
     describe=counted("delete loyalty memberships", "loyalty_membership_ids"),
-    execute=CallsOut(delete_memberships),
+    execute=CallsOut(delete_memberships, memberships_deleted),
     needs=("delete",),
     destructive=True,
     open_world=True,

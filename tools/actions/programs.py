@@ -29,6 +29,14 @@ from tools.actions.admin_models import (
     UpdateTiersArgs,
     update_value,
 )
+from tools.actions.landed import (
+    programs_added,
+    programs_deleted,
+    programs_updated,
+    tiers_added,
+    tiers_deleted,
+    tiers_updated,
+)
 from tools.actions.write import CallsOut, GuardedWrite, WriteDeps
 from tools.mews.models import (
     LoyaltyProgramParameters,
@@ -67,6 +75,7 @@ def _admin_write(
     args: type[BaseModel],
     result: type[BaseModel],
     execute: Callable[[WriteDeps, Any, ExecContext], Awaitable[Any]],
+    landed: Callable[[WriteDeps, Any], Awaitable[Any | None]],
     *,
     counts: str,
 ) -> GuardedWrite[Any, Any]:
@@ -84,7 +93,7 @@ def _admin_write(
         args=args,
         result=result,
         describe=counted(what, counts, requires=_ADMIN) if deletes else counted(what, counts),
-        execute=CallsOut(execute),
+        execute=CallsOut(execute, landed),
         needs=("delete", *_ADMIN) if deletes else _ADMIN,
         destructive=deletes,
         idempotent=not name.startswith("add_"),
@@ -143,6 +152,7 @@ ADD_LOYALTY_PROGRAMS = _admin_write(
     AddProgramsArgs,
     ProgramsOut,
     add_programs,
+    programs_added,
     counts="programs",
 )
 UPDATE_LOYALTY_PROGRAMS = _admin_write(
@@ -151,6 +161,7 @@ UPDATE_LOYALTY_PROGRAMS = _admin_write(
     UpdateProgramsArgs,
     ProgramsOut,
     update_programs,
+    programs_updated,
     counts="updates",
 )
 DELETE_LOYALTY_PROGRAMS = _admin_write(
@@ -159,6 +170,7 @@ DELETE_LOYALTY_PROGRAMS = _admin_write(
     DeleteProgramsArgs,
     Deleted,
     delete_programs,
+    programs_deleted,
     counts="loyalty_program_ids",
 )
 
@@ -209,6 +221,7 @@ ADD_LOYALTY_TIERS = _admin_write(
     AddTiersArgs,
     TiersOut,
     add_tiers,
+    tiers_added,
     counts="tiers",
 )
 UPDATE_LOYALTY_TIERS = _admin_write(
@@ -217,6 +230,7 @@ UPDATE_LOYALTY_TIERS = _admin_write(
     UpdateTiersArgs,
     TiersOut,
     update_tiers,
+    tiers_updated,
     counts="updates",
 )
 DELETE_LOYALTY_TIERS = _admin_write(
@@ -225,5 +239,6 @@ DELETE_LOYALTY_TIERS = _admin_write(
     DeleteTiersArgs,
     Deleted,
     delete_tiers,
+    tiers_deleted,
     counts="loyalty_tier_ids",
 )

@@ -78,9 +78,13 @@ class InTransaction(Generic[ArgsT]):
 
 @dataclass(frozen=True)
 class CallsOut(Generic[ArgsT]):
-    """`await fn(deps, args, ctx)` calls Mews between two transactions (`policies.External`)."""
+    """`await fn(deps, args, ctx)` calls Mews between two transactions (`policies.External`).
+
+    `landed(deps, args)` reads Mews after an interrupted call: the result when the call's
+    effect is visible there, None when it is not (how a crashed approval is resolved)."""
 
     fn: Callable[[WriteDeps, ArgsT, ExecContext], Awaitable[Any]]
+    landed: Callable[[WriteDeps, ArgsT], Awaitable[Any | None]] | None = None
 
 
 async def no_facts(_deps: WriteDeps, _args: BaseModel) -> Facts:
@@ -134,7 +138,8 @@ class GuardedWrite(Generic[InputT, ArgsT]):
         if isinstance(self.execute, InTransaction):
             run = Transactional(partial(_in_transaction, self, deps))
         else:
-            run = External(partial(_calls_out, self, deps))
+            landed = None if self.execute.landed is None else partial(_landed, self, deps)
+            run = External(partial(_calls_out, self, deps), landed)
         on_queue = None if self.stage is None else partial(_stage, self, deps)
         return ActionSpec(self.name, self.kind, run, partial(_describe, self, deps), on_queue)
 
@@ -173,3 +178,9 @@ async def _calls_out(
 ) -> Any:
     assert isinstance(write.execute, CallsOut)
     return await write.execute.fn(deps, write.args.model_validate(args), ctx)
+
+
+async def _landed(write: GuardedWrite[Any, Any], deps: WriteDeps, args: JSONObject) -> Any:
+    assert isinstance(write.execute, CallsOut)
+    assert write.execute.landed is not None
+    return await write.execute.landed(deps, write.args.model_validate(args))
