@@ -89,6 +89,10 @@ class ApprovalDesk:
         rows = approvals.list_approvals(store, statuses=sorted(stored))
         return [row for row in rows if row.status_at(now) in statuses]
 
+    def recent_decisions(self, limit: int = 50) -> list[Approval]:
+        """The requests decided or expired most recently, newest first."""
+        return approvals.recent_decisions(self.guard.store, self.guard.clock.now(), limit=limit)
+
     # ------------------------------------------------------------------ deciding
     async def approve(
         self, approver: Principal, approval_id: str, comment: str | None = None

@@ -203,13 +203,26 @@ def get(conn: Connection, approval_id: str) -> Approval:
 
 
 def list_approvals(
-    store: Store, *, statuses: Sequence[str] | None = ("pending",), limit: int = 200
+    store: Store, *, statuses: Sequence[str] | None = ("pending",), limit: int | None = None
 ) -> list[Approval]:
-    """Oldest first; `statuses=None` lists every request."""
+    """Oldest first, all of them unless `limit` is given (an inbox pages what it shows; a cap
+    here would hide requests and miscount the queue); `statuses=None` lists every request."""
     t = approvals_table
     query = sa.select(t).order_by(t.c.created_at, t.c.id).limit(limit)
     if statuses is not None:
         query = query.where(t.c.status.in_(list(statuses)))
+    with store.read() as conn:
+        return [_approval(row) for row in conn.execute(query)]
+
+
+def recent_decisions(store: Store, now: datetime, *, limit: int) -> list[Approval]:
+    """The `limit` requests decided (or expired) most recently, newest first: the inbox's
+    history, read without loading every request ever made."""
+    t = approvals_table
+    expired = sa.and_(t.c.status == "pending", t.c.expires_at <= naive_utc(now))
+    settled = sa.or_(t.c.status != "pending", expired)
+    when = sa.func.coalesce(t.c.decided_at, t.c.expires_at)
+    query = sa.select(t).where(settled).order_by(when.desc(), t.c.id.desc()).limit(limit)
     with store.read() as conn:
         return [_approval(row) for row in conn.execute(query)]
 

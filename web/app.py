@@ -61,6 +61,8 @@ _log = logging.getLogger(__name__)
 _HERE = Path(__file__).parent
 MAX_QUESTION = 2000
 MAX_COMMENT = 500
+RECENT_DECISIONS = 50
+"""How many decided requests the inbox shows under the pending ones (newest first)."""
 AUDIT_RECENT = 50
 AUDIT_SEARCHED = 2000
 _SESSION = "web.session"
@@ -508,13 +510,9 @@ async def approvals_page(request: Request, who: _Who) -> Response:
         age=params.get("age", ""),
         page=_page_number(params.get("page")),
     )
-    rows = ApprovalDesk(runtime.guard).approvals(None)
-    decided = sorted(
-        (row for row in rows if row.status_at(now) != "pending"),
-        key=lambda row: row.decided_at or row.created_at,
-        reverse=True,
-    )[:50]
-    decided_views = await describe_approvals(runtime, decided)
+    decided_views = await describe_approvals(
+        runtime, ApprovalDesk(runtime.guard).recent_decisions(RECENT_DECISIONS)
+    )
     return _page(
         request,
         "approvals.html",

@@ -60,6 +60,15 @@ ModelFactory = Callable[[], ChatModel]
 
 MAX_EXCHANGES = 50
 SUMMARY_CHARS = 160
+STATUS_TEXT = {
+    "ok": "read",
+    "posted": "done",
+    "pending_approval": "waits for a manager",
+    "proposed": "proposed: yours to confirm",
+    "denied": "refused",
+    "error": "failed",
+}
+"""A tool card's status as staff read it (the outcome's status is the protocol's word)."""
 
 
 @dataclass
@@ -69,11 +78,19 @@ class ToolCard:
     summary: str
     approval_id: str | None = None
     proposal_id: str | None = None
+    title: str = ""
+    """The tool's title ("Award points"): what a person reads; the name stays for the log."""
+
+    @property
+    def status_text(self) -> str:
+        return STATUS_TEXT.get(self.status, self.status.replace("_", " "))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "type": "tool",
             "name": self.name,
+            "title": self.title or self.name,
+            "status_text": self.status_text,
             "status": self.status,
             "summary": self.summary,
             "approval_id": self.approval_id,
@@ -284,6 +301,7 @@ class ChatService:
                 connect_mcp(server) as connected,
             ):
                 tools = _RecordingTools(connected)
+                titles = {tool.name: tool.title or tool.name for tool in connected.tools}
                 session = Session(
                     model=model,
                     tools=tools,
@@ -308,6 +326,7 @@ class ChatService:
                         emit({"type": "text", "text": event.text})
                     elif isinstance(event, ToolCallFinished):
                         card = _card(event.record, tools.outcome_for(event.record))
+                        card.title = titles.get(card.name, card.name)
                         if card.status == "proposed":
                             card.proposal_id = conversation.card_proposal(event.record)
                         exchange.tools.append(card)
@@ -364,7 +383,7 @@ def summarize(name: str, outcome: ToolOutcome) -> str:
     if outcome.status == "pending_approval":
         text = f"waits for a manager ({body.get('approval_id')}): {body.get('reason')}"
     elif outcome.status == "proposed":
-        text = f"proposed, not written: {body.get('note') or name}"
+        text = f"{body.get('note') or name}. Nothing is written until you confirm."
     elif outcome.status == "denied":
         text = f"denied by {body.get('rule')}: {body.get('reason')}"
     elif outcome.status == "error":

@@ -329,3 +329,23 @@ async def test_the_queue_lists_pending_requests_oldest_first_and_everything_on_r
     assert shown["rule"] == "approvals.points_above"
     with store.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(approvals_table)).scalar() == 2
+
+
+async def test_the_queue_has_no_hidden_cap_and_the_history_reads_newest_decisions_first(
+    guard: Guard, clock: FixedClock
+) -> None:
+    desk = ApprovalDesk(guard)
+    ids = []
+    for i in range(205):  # more than the 200 the queue used to stop at
+        clock.advance(timedelta(seconds=1))
+        ids.append(await request(guard, points=2001 + i))
+    assert [a.id for a in desk.approvals()] == ids, "every pending request, oldest first"
+    for approval_id in ids[:3]:
+        clock.advance(timedelta(minutes=1))
+        await desk.reject(guard.principal("alice"), approval_id)
+    clock.advance(timedelta(hours=72))  # every other request expires, unswept
+    newest = desk.recent_decisions(limit=4)
+    assert [a.id for a in newest][:1] == [ids[-1]], "the latest expiry is the newest"
+    assert all(a.status_at(clock.now()) != "pending" for a in newest)
+    clock.advance(timedelta(days=-100))  # before any deadline: only the three rejections
+    assert [a.id for a in desk.recent_decisions(limit=10)] == [ids[2], ids[1], ids[0]]

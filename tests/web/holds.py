@@ -3,11 +3,13 @@ scheduled jobs would make them), for the inbox tests."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from starlette.testclient import TestClient
 
-from policies import principal_for_role
+from policies import load_policy, principal_for_role
+from policies.config import DEFAULT_POLICY_PATH
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
 
@@ -57,3 +59,14 @@ async def hold_stay_bonuses(runtime: LoyaltyRuntime) -> list[str]:
         await hold(runtime, "automation", "award_stay_bonus", stay_bonus_args(c, m, n))
         for n, (c, m) in enumerate(STAY_BONUS_MEMBERS, start=1)
     ]
+
+
+def emma_expiry_text(tz: tzinfo | None = None) -> str:
+    """How Emma's card counts the days to her membership's expiry. The sandbox seeds it 21 days
+    after today's UTC midnight; the card counts in the hotel's zone (the policy's), whose date is
+    already tomorrow late in the UTC evening (Prague: 23:00-24:00 UTC), when it says 20."""
+    zone = tz or load_policy(DEFAULT_POLICY_PATH).tz
+    now = datetime.now(UTC)
+    expiry = datetime.combine(now.date() + timedelta(days=21), datetime.min.time(), UTC)
+    days = (expiry.astimezone(zone).date() - now.astimezone(zone).date()).days
+    return f"membership expires in {days} days, on {expiry.astimezone(zone):%d %b %Y}"

@@ -27,7 +27,7 @@ import pytest
 
 from tests.serving import serve
 from tests.web.desk import AWARD, PASSWORDS, config, runtime_opener
-from tests.web.holds import hold_stay_bonuses
+from tests.web.holds import emma_expiry_text, hold_stay_bonuses
 from web import create_app
 from web.demo_model import demo_model
 
@@ -150,8 +150,8 @@ def test_staff_ask_and_request_an_award_and_a_manager_approves_it(
         # cards appear in the order the calls finish
         expect(latest.locator(".tool-name")).to_have_count(3)
         names = latest.locator(".tool-name").all_inner_texts()
-        assert names[0] == "find_members"
-        assert sorted(names[1:]) == ["get_member_summary", "get_tier_progress"]
+        assert names[0] == "Find members"
+        assert sorted(names[1:]) == ["Member summary", "Tier progress"]
         shots.take(page, "03-chat-answer")
 
         # an award the model proposes: a card with Confirm and Discard; confirmed by carol,
@@ -159,7 +159,9 @@ def test_staff_ask_and_request_an_award_and_a_manager_approves_it(
         question.fill(f"Award Emma Novak {AWARD} points: the spa was closed.")
         page.get_by_role("button", name="Ask").click()
         card = page.locator("#latest .tool.proposed")
-        expect(card.locator(".tool-name")).to_have_text("award_points")
+        expect(card.locator(".tool-name")).to_have_text("Award points")
+        expect(card.locator(".tool-status")).to_have_text("proposed: yours to confirm")
+        expect(card.locator(".tool-summary")).to_contain_text("Nothing is written until you")
         expect(page.locator("#latest .answer")).to_contain_text("until you confirm it")
         card.get_by_role("button", name="Confirm").click()
         flash = page.locator(".flash.ok")
@@ -281,7 +283,7 @@ def test_the_member_card_and_the_chat_fit_a_phone(base_url: str, tmp_path: Path)
         expect(page.get_by_label("Your question")).to_be_in_viewport()
         _open_member(page, "emm", "Emma Novak")
         expect(page.locator(".tier").first).to_have_text("Silver")
-        expect(page.get_by_text("membership expires in 21 days")).to_be_visible()
+        expect(page.get_by_text(emma_expiry_text())).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], f"the card scrolls sideways: {width}px wide"
         # every control can be reached with the keyboard, and the focus ring shows

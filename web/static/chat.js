@@ -46,8 +46,11 @@
 
   function toolCard(event) {
     var li = el("li", "tool " + event.status);
-    li.appendChild(el("span", "tool-name", event.name));
-    li.appendChild(el("span", "tool-status", String(event.status).replace(/_/g, " ")));
+    var name = el("span", "tool-name", event.title || event.name);
+    name.setAttribute("data-tool", event.name);
+    li.appendChild(name);
+    li.appendChild(el("span", "tool-status",
+      event.status_text || String(event.status).replace(/_/g, " ")));
     if (event.approval_id) li.appendChild(el("span", "approval-id", event.approval_id));
     li.appendChild(el("span", "tool-summary", event.summary));
     if (event.proposal_id) li.appendChild(proposalForm(event.proposal_id));
