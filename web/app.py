@@ -26,7 +26,14 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import anyio
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 from starlette.applications import Starlette
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
@@ -38,13 +45,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from agent.session import ServerFactory
 from policies import ApprovalDesk, Principal, principal_for_role, records, verify
-from tools.actions.approval_views import age_text, describe_approvals
+from tools.actions.approval_views import ApprovalView, age_text, describe_approvals
 from tools.runtime import LoyaltyRuntime
 from web import actions, dashboard, inbox, members, names
 from web.chat import ChatService, ModelFactory, summarize
 from web.conversations import WEB_CHAT
 from web.formatting import Formats
 from web.markdown import render as render_markdown
+from web.properties import PROPERTY_COOKIE, Properties, read_properties
 from web.security import (
     COOKIE_NAME,
     SECURITY_HEADERS,
@@ -98,6 +106,7 @@ class _State:
     templates: Environment
     runtime: LoyaltyRuntime | None = None
     chat: ChatService | None = None
+    properties: Properties | None = None
     flashes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
@@ -161,15 +170,31 @@ def _page(
 ) -> HTMLResponse:
     state = _state(request)
     flashes = state.flashes.pop(_session(request).sid, [])
+    hotels = state.properties
+    hotel = hotels.chosen(request.cookies.get(PROPERTY_COOKIE)) if hotels else None
     html = state.templates.get_template(template).render(
         who=who,
         csrf=_session(request).csrf,
         banner=state.config.banner,
         flashes=flashes,
         path=request.url.path,
+        formats=Formats(_zone(request)),
+        hotels=hotels.hotels if hotels else (),
+        hotel=hotel,
+        hotel_name=hotels.name_of if hotels else (lambda _id: None),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
+
+
+def _zone(request: Request) -> ZoneInfo:
+    """The time zone of the hotel the user chose (else the default hotel's, else the policy's)."""
+    state = _state(request)
+    hotels = state.properties
+    hotel = hotels.chosen(request.cookies.get(PROPERTY_COOKIE)) if hotels else None
+    if hotel is not None:
+        return hotel.zone
+    return state.runtime.policy.tz if state.runtime else ZoneInfo("UTC")
 
 
 async def _form(request: Request, max_fields: int = 20) -> FormData:
@@ -282,6 +307,26 @@ async def logout(request: Request) -> Response:
     state.codec.revoke(_session(request))
     _set_session(request, SessionData.fresh(state.config.clock()))
     return RedirectResponse("/login", status_code=303)
+
+
+@_signed_in()
+async def choose_property(request: Request, who: _Who) -> Response:
+    """Switch the hotel whose time zone and labels the pages show (a cookie, a year long)."""
+    form = await _form(request)
+    hotels = _state(request).properties
+    chosen = str(form.get("property") or "")
+    if hotels is None or chosen not in {h.id for h in hotels.hotels}:
+        raise HTTPException(400, "property: choose one of the hotels in the list.")
+    response = RedirectResponse(_next(str(form.get("next") or "/")), status_code=303)
+    response.set_cookie(
+        PROPERTY_COOKIE,
+        chosen,
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 async def home(request: Request) -> Response:
@@ -409,18 +454,19 @@ async def member_page(request: Request, who: _Who) -> Response:
     except members.ToolError as exc:
         raise HTTPException(404 if exc.status == "error" else 403, str(exc)) from None
     runtime = _runtime(request)
-    today = runtime.clock.now().astimezone(runtime.policy.tz).date()
+    zone = _zone(request)
+    today = runtime.clock.now().astimezone(zone).date()
 
     def days_until(value: Any) -> int | None:
         moment = _moment(value)
         if moment is None:
             return None
-        return (moment.astimezone(runtime.policy.tz).date() - today).days
+        return (moment.astimezone(zone).date() - today).days
 
     def renew_default(expiration: Any) -> str:
         """A year after the current expiry (or after today, for an expired membership)."""
         moment = _moment(expiration) if expiration else None
-        base = max(today, moment.astimezone(runtime.policy.tz).date()) if moment else today
+        base = max(today, moment.astimezone(zone).date()) if moment else today
         try:
             return base.replace(year=base.year + 1).isoformat()
         except ValueError:  # 29 February
@@ -501,7 +547,18 @@ async def approvals_page(request: Request, who: _Who) -> Response:
     runtime = _runtime(request)
     now = runtime.clock.now()
     params = request.query_params
-    views = await describe_approvals(runtime, ApprovalDesk(runtime.guard).approvals(("pending",)))
+    desk = ApprovalDesk(runtime.guard)
+
+    async def read_views() -> tuple[list[ApprovalView], list[ApprovalView]]:
+        pending = await describe_approvals(runtime, desk.approvals(("pending",)))
+        return pending, await describe_approvals(runtime, desk.recent_decisions(RECENT_DECISIONS))
+
+    try:
+        views, decided_views = await members.audited_read(
+            runtime, who.principal, "web.approvals_inbox", {}, read_views
+        )
+    except members.ToolError as exc:
+        raise HTTPException(403, str(exc)) from None
     box = inbox.build_inbox(
         views,
         now,
@@ -509,9 +566,6 @@ async def approvals_page(request: Request, who: _Who) -> Response:
         requester=params.get("requester", ""),
         age=params.get("age", ""),
         page=_page_number(params.get("page")),
-    )
-    decided_views = await describe_approvals(
-        runtime, ApprovalDesk(runtime.guard).recent_decisions(RECENT_DECISIONS)
     )
     return _page(
         request,
@@ -687,14 +741,22 @@ async def dashboard_export(request: Request, who: _Who) -> Response:
     runtime = _runtime(request)
     kind = request.path_params["kind"]
     program = _program_param(request)
-    if kind == "members":
-        text = await dashboard.members_csv(runtime, program)
-    elif kind == "ledger":
-        text = await anyio.to_thread.run_sync(dashboard.ledger_csv, runtime, program)
-    elif kind == "approvals":
-        text = await dashboard.approvals_csv(runtime, ApprovalDesk(runtime.guard).approvals(None))
-    else:
+    exports: dict[str, Callable[[], Awaitable[str]]] = {
+        "members": lambda: dashboard.members_csv(runtime, program),
+        "ledger": lambda: anyio.to_thread.run_sync(dashboard.ledger_csv, runtime, program),
+        "approvals": lambda: dashboard.approvals_csv(
+            runtime, ApprovalDesk(runtime.guard).approvals(None)
+        ),
+    }
+    if kind not in exports:
         raise HTTPException(404, f"No export named {kind[:30]!r}: members, ledger or approvals.")
+    args: dict[str, Any] = {"program": program} if program and kind != "approvals" else {}
+    try:  # every export is a bulk read of guests' data: audited as one
+        text = await members.audited_read(
+            runtime, who.principal, f"web.export_{kind}", args, exports[kind]
+        )
+    except members.ToolError as exc:
+        raise HTTPException(403, str(exc)) from None
     stamp = runtime.clock.now().strftime("%Y%m%d")
     return Response(
         text,
@@ -782,16 +844,23 @@ def _templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    _use_formats(env, Formats(ZoneInfo("UTC")))  # the enterprise's zone once the runtime opens
-    return env
+    # Times and days are shown in the zone of the page's hotel: each page is rendered with its
+    # own `formats` (see `_page`); UTC where a page has none (an error before start-up).
+    utc_formats = Formats(ZoneInfo("UTC"))
 
+    def formats_of(context: Context) -> Formats:
+        found = context.get("formats")
+        return found if isinstance(found, Formats) else utc_formats
 
-def _use_formats(env: Environment, formats: Formats) -> None:
     env.filters.update(
-        points=formats.points, when=formats.when, day=formats.day, money=formats.money
+        points=Formats.points,
+        money=Formats.money,
+        when=pass_context(lambda context, value: formats_of(context).when(value)),
+        day=pass_context(lambda context, value: formats_of(context).day(value)),
     )
-    env.globals["zone"] = formats.zone()
+    env.globals["zone"] = pass_context(lambda context: formats_of(context).zone())
     env.globals["markdown"] = render_markdown
+    return env
 
 
 def create_app(config: WebConfig) -> Starlette:
@@ -807,7 +876,7 @@ def create_app(config: WebConfig) -> Starlette:
         async with config.open_runtime() as runtime, anyio.create_task_group() as group:
             state.runtime = runtime
             runtime.store.migrate([WEB_CHAT])
-            _use_formats(state.templates, Formats(runtime.policy.tz))
+            state.properties = await read_properties(runtime.mews, runtime.policy.tz)
             state.templates.globals.update(names.lookups(runtime.programs))
             state.chat = ChatService(
                 runtime, config.chat_server(runtime), config.model_factory, group
@@ -823,6 +892,7 @@ def create_app(config: WebConfig) -> Starlette:
         Route("/login", login_page, methods=["GET"]),
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
+        Route("/property", choose_property, methods=["POST"]),
         Route("/chat", chat_page, methods=["GET"]),
         Route("/chat", chat_ask, methods=["POST"]),
         Route("/chat/reset", chat_reset, methods=["POST"]),

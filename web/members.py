@@ -1,18 +1,20 @@
 """The data behind the member pages, read through the MCP server as the signed-in principal
-(so the role checks and the audit log apply exactly as they do for the assistant)."""
+(so the role checks and the audit log apply exactly as they do for the assistant). What the
+pages read beyond the tools (stays and e-mail hints, the inbox's names, the CSV exports) goes
+through `audited_read`: the same role check and an audit record of its own."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from agent.mcp_connect import connect_mcp
 from agent.mcp_tools import McpToolset, ToolOutcome
 from agent.models.types import JsonObject
-from policies import Principal
+from policies import Denied, Principal
 from tools.loyalty.facts import StayFacts
 from tools.runtime import LoyaltyRuntime
 from tools.server import create_server
@@ -21,6 +23,7 @@ __all__ = [
     "MemberCard",
     "ToolError",
     "act",
+    "audited_read",
     "decide",
     "find",
     "is_customer_id",
@@ -29,6 +32,7 @@ __all__ = [
     "tools",
 ]
 
+T = TypeVar("T")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 
@@ -38,6 +42,22 @@ class ToolError(Exception):
     def __init__(self, message: str, status: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+async def audited_read(
+    runtime: LoyaltyRuntime,
+    principal: Principal,
+    action: str,
+    args: JsonObject,
+    read: Callable[[], Awaitable[T]],
+) -> T:
+    """A read the web app makes itself rather than through a tool, checked against the
+    principal's role and audited under `action` (e.g. `web.export_members`) like a tool read;
+    `ToolError` when the role may not read."""
+    value = await runtime.guard.read(principal, action, args, read)
+    if isinstance(value, Denied):
+        raise ToolError(f"denied by {value.rule}: {value.reason}", "denied")
+    return value
 
 
 def is_customer_id(text: str) -> bool:
@@ -69,7 +89,7 @@ async def find(runtime: LoyaltyRuntime, principal: Principal, query: str) -> lis
         outcome = await toolset.call("find_members", {"query": query, "limit": 20})
     found = _structured(outcome)
     candidates = [c for c in found.get("candidates", []) if isinstance(c, dict)]
-    await _tell_apart(runtime, candidates)
+    await _tell_apart(runtime, principal, candidates)
     return candidates
 
 
@@ -81,15 +101,22 @@ def mask_email(email: str | None) -> str | None:
     return f"{local[:1]}•••@{domain}"
 
 
-async def _tell_apart(runtime: LoyaltyRuntime, candidates: list[dict[str, Any]]) -> None:
+async def _tell_apart(
+    runtime: LoyaltyRuntime, principal: Principal, candidates: list[dict[str, Any]]
+) -> None:
     """Adds `email_hint` and `last_stay` to each candidate, so two guests with one name can be
     told apart; nothing is added when Mews cannot be read (the names still show)."""
     ids = [str(c["customer_id"]) for c in candidates]
     if not ids:
         return
-    try:
+
+    async def read() -> tuple[list[Any], dict[str, Any]]:
         customers = await runtime.mews.customers.get_all(customer_ids=ids).to_list()
-        facts = await runtime.loader.members(ids, with_spend=False)
+        return customers, await runtime.loader.members(ids, with_spend=False)
+
+    try:
+        args: JsonObject = {"customer_ids": list(ids)}
+        customers, facts = await audited_read(runtime, principal, "web.search_hints", args, read)
     except Exception:  # a courtesy read: the search result stands without it
         return
     emails = {c.id: mask_email(c.email) for c in customers}
@@ -155,20 +182,27 @@ async def member_card(
     for key in [k for k in parts if k.startswith("history:")]:
         card.history[key.removeprefix("history:")] = list((part(key) or {}).get("entries", []))
     card.offers = list((part("offers") or {}).get("offers", []))
-    await _add_signals(runtime, card, customer_id)
+    await _add_signals(runtime, principal, card, customer_id)
     return card
 
 
 RECENT_STAYS = 5
 
 
-async def _add_signals(runtime: LoyaltyRuntime, card: MemberCard, customer_id: str) -> None:
+async def _add_signals(
+    runtime: LoyaltyRuntime, principal: Principal, card: MemberCard, customer_id: str
+) -> None:
     """Stays and marketing consent, read straight from Mews for the card (the tools summarise
     stays as counts); a failed read is a problem shown on the card, not a broken page."""
     now = runtime.clock.now()
-    try:
+
+    async def read() -> tuple[Any, list[Any]]:
         facts = (await runtime.loader.members([customer_id], with_spend=False)).get(customer_id)
-        found = await runtime.mews.customers.get_all(customer_ids=[customer_id]).to_list()
+        return facts, await runtime.mews.customers.get_all(customer_ids=[customer_id]).to_list()
+
+    try:
+        args: JsonObject = {"customer_id": customer_id}
+        facts, found = await audited_read(runtime, principal, "web.member_stays", args, read)
     except Exception as exc:  # Mews down or refusing: the rest of the card still helps
         card.problems.append(f"stays and consent: {exc}")
         return

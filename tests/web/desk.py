@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from agent.models.scripted import FunctionChatModel, Turn, tool_turn
 from agent.models.types import AssistantMessage, Message, ToolMessage, ToolSpec, UserMessage
+from app.connect import resolve_chains
 from app.session import runtime_server
 from policies.config import DEFAULT_POLICY_PATH
 from tools.loyalty import default_program_path
-from tools.runtime import LoyaltyRuntime
-from tools.sandbox import Sandbox
+from tools.runtime import LoyaltyRuntime, sandbox_client
+from tools.sandbox import PORTFOLIO, Sandbox
 from web import User, WebConfig, hash_password
 
 MEMBER = "Emma Novak"
@@ -41,23 +42,38 @@ def users() -> dict[str, User]:
     }
 
 
-def runtime_opener(folder: Path) -> Callable[[], AbstractAsyncContextManager[LoyaltyRuntime]]:
+def runtime_opener(
+    folder: Path, *, portfolio: bool = False
+) -> Callable[[], AbstractAsyncContextManager[LoyaltyRuntime]]:
+    """The app's runtime on a fresh sandbox, as the UK hotel's integration or (`portfolio`) as
+    the sandbox's portfolio token, which reaches both hotels (as `loyalty web --demo` does)."""
+
     @asynccontextmanager
     async def open_runtime() -> AsyncIterator[LoyaltyRuntime]:
-        async with await LoyaltyRuntime.open(
-            database_url=f"sqlite:///{folder / 'web.db'}",
-            policy_file=DEFAULT_POLICY_PATH,
-            program_file=default_program_path(),
-            sandbox=Sandbox.seeded(customers=10),
-        ) as runtime:
-            yield runtime
+        sandbox = Sandbox.seeded(customers=10)
+        async with AsyncExitStack() as stack:
+            mews = None
+            if portfolio:
+                client = sandbox_client(sandbox, PORTFOLIO)
+                mews = await stack.enter_async_context(client)
+                await resolve_chains(mews)  # a portfolio token's reads carry ChainIds
+            runtime = await LoyaltyRuntime.open(
+                database_url=f"sqlite:///{folder / 'web.db'}",
+                policy_file=DEFAULT_POLICY_PATH,
+                program_file=default_program_path(),
+                sandbox=sandbox,
+                mews=mews,
+            )
+            async with runtime:
+                yield runtime
 
     return open_runtime
 
 
-def config(folder: Path, **more: Any) -> WebConfig:
+def config(folder: Path, *, portfolio: bool = False, **more: Any) -> WebConfig:
     options: dict[str, Any] = {"model_factory": desk_model, "chat_server": runtime_server, **more}
-    return WebConfig(users=users(), open_runtime=runtime_opener(folder), **options)
+    opener = runtime_opener(folder, portfolio=portfolio)
+    return WebConfig(users=users(), open_runtime=opener, **options)
 
 
 def desk_model() -> FunctionChatModel:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from starlette.testclient import TestClient
 
-from policies import load_policy, principal_for_role
-from policies.config import DEFAULT_POLICY_PATH
+from policies import principal_for_role
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
 
@@ -61,11 +61,16 @@ async def hold_stay_bonuses(runtime: LoyaltyRuntime) -> list[str]:
     ]
 
 
-def emma_expiry_text(tz: tzinfo | None = None) -> str:
+SANDBOX_DESK_ZONE = ZoneInfo("Europe/London")
+"""The zone the desk shows on the sandbox before a user picks a hotel: its first hotel by name,
+Connector API Hotel in London (the policy's Europe/Prague is neither hotel's zone)."""
+
+
+def emma_expiry_text(tz: tzinfo = SANDBOX_DESK_ZONE) -> str:
     """How Emma's card counts the days to her membership's expiry. The sandbox seeds it 21 days
-    after today's UTC midnight; the card counts in the hotel's zone (the policy's), whose date is
-    already tomorrow late in the UTC evening (Prague: 23:00-24:00 UTC), when it says 20."""
-    zone = tz or load_policy(DEFAULT_POLICY_PATH).tz
+    after today's UTC midnight; the card counts in the hotel's zone, whose date may already be
+    tomorrow late in the UTC evening (Prague: 23:00-24:00 UTC), when it says 20."""
+    zone = tz
     now = datetime.now(UTC)
     expiry = datetime.combine(now.date() + timedelta(days=21), datetime.min.time(), UTC)
     days = (expiry.astimezone(zone).date() - now.astimezone(zone).date()).days

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from tests.web.conftest import SignIn, csrf_of, sign_in
 from tests.web.desk import AWARD, PASSWORDS
-from tests.web.holds import emma_expiry_text, runtime_of
+from tests.web.holds import emma_expiry_text
 
 # ---------------------------------------------------------------------------- sign-in
 
@@ -280,7 +280,7 @@ def test_the_member_card_shows_tier_balances_stays_rewards_history_and_offers(
     assert '<span class="tier tier-silver" title="Platinum Club">Silver</span>' in page
     assert "Platinum Club · #PC-1000001" in text
     assert "6,240 points" in text
-    assert f"The Platinum Club {emma_expiry_text(runtime_of(client).policy.tz)}." in text
+    assert f"The Platinum Club {emma_expiry_text()}." in text
     assert "Upcoming stay: 28 Dec 2026 → 31 Dec 2026 (3 nights)." in text
     assert "3 more nights to reach Gold." in text  # names, not codes
     assert "8 stays, 27 nights; last stay ended 18 Nov 2026." in text

@@ -1,0 +1,87 @@
+"""The hotel switcher: times in the chosen hotel's zone, stays labelled with their hotel; the
+choice changes what pages show, never what anyone may do."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.web.conftest import SignIn, csrf_of, sign_in
+from tests.web.desk import config
+from tools.sandbox import STORY
+from web import create_app
+from web.properties import PROPERTY_COOKIE, read_properties
+
+
+@pytest.fixture
+def signed_in(tmp_path: Path) -> Iterator[SignIn]:
+    """The desk on the sandbox's portfolio token: both hotels, as `loyalty web --demo`."""
+    app = create_app(config(tmp_path, portfolio=True))
+    with TestClient(app, follow_redirects=False) as client:
+        yield lambda name: sign_in(client, name)
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_desk_starts_in_the_first_hotel_and_switches_to_another(signed_in: SignIn) -> None:
+    client = signed_in("alice")
+    page = client.get("/approvals").text
+    assert re.search(rf'<option value="{STORY.enterprise_uk}" selected>Connector API Hotel<', page)
+    assert f'<option value="{STORY.enterprise_us}">' in page
+    assert "Times are Europe/London." in _text(page)
+
+    response = client.post(
+        "/property",
+        data={"csrf": csrf_of(page), "property": STORY.enterprise_us, "next": "/approvals"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/approvals"
+    assert f"{PROPERTY_COOKIE}={STORY.enterprise_us}" in response.headers["set-cookie"]
+    assert "HttpOnly" in response.headers["set-cookie"]
+    after = client.get("/approvals").text
+    assert "Times are America/New_York." in _text(after)
+    assert re.search(rf'<option value="{STORY.enterprise_us}" selected>', after)
+
+
+def test_the_member_card_names_the_hotel_of_each_stay(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    text = _text(client.get(f"/members/{STORY.emma_novak}").text)
+    assert re.search(
+        r"Upcoming stay: .* \(3 nights, Connector API Hotel( \(Net Pricing\))?\)", text
+    )
+    assert "· 4 nights · Connector API Hotel" in text  # a recent stay, with its hotel
+
+
+def test_an_unknown_hotel_or_a_forged_form_is_refused(signed_in: SignIn) -> None:
+    client = signed_in("carol")
+    token = csrf_of(client.get("/members").text)
+    bad = client.post("/property", data={"csrf": token, "property": "not-a-hotel"})
+    assert bad.status_code == 400
+    assert "property: choose one of the hotels in the list." in bad.text
+    forged = client.post("/property", data={"property": STORY.enterprise_us})
+    assert forged.status_code == 403
+    # a cookie naming no hotel is ignored: the default hotel's zone
+    client.cookies.set(PROPERTY_COOKIE, "nonsense")
+    assert "Times are Europe/London." in _text(signed_in("alice").get("/approvals").text)
+
+
+class _Down:
+    """A Mews that cannot be read."""
+
+    @property
+    def configuration(self) -> object:
+        raise ConnectionError("Mews is down")
+
+
+@pytest.mark.anyio
+async def test_without_mews_the_desk_shows_times_in_the_policy_zone() -> None:
+    prague = ZoneInfo("Europe/Prague")
+    hotels = await read_properties(_Down(), prague)  # type: ignore[arg-type]
+    assert (hotels.hotels, hotels.chosen(None), hotels.fallback) == ((), None, prague)
