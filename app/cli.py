@@ -19,6 +19,7 @@ from app.commands import (
     chat,
     demo,
     eval,
+    facts,
     jobs,
     ledger,
     policy,
@@ -52,6 +53,7 @@ for _module in (
     call,
     web,
     report,
+    facts,
 ):
     _module.register(app)
 

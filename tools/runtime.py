@@ -35,6 +35,8 @@ from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.ledger import MEWS_PUSH_KIND
+from tools.loyalty.member_store import MemberStore, max_age_from_env
+from tools.loyalty.member_store_schema import MEMBER_FACTS
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import OutboxDispatcher
 from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
@@ -105,6 +107,9 @@ class LoyaltyRuntime:
     programs: ProgramFile
     mews: MewsClient
     loader: MewsFactsLoader
+    facts: MemberStore
+    """The member read model: what read tools ask about members (`tools.loyalty.member_store`);
+    writes judge what `loader` and `directory` read from Mews."""
     directory: MembershipDirectory
     guard: Guard
     dispatcher: OutboxDispatcher
@@ -147,13 +152,14 @@ class LoyaltyRuntime:
         try:
             store = open_store(database_url)
             stack.callback(store.dispose)
-            store.migrate([LEDGER, OFFERS, CAMPAIGNS])
+            store.migrate([LEDGER, OFFERS, CAMPAIGNS, MEMBER_FACTS])
             singles: dict[str, MewsClient] = dict(enterprise_mews or {})
             if mews is None:
                 if sandbox is None:
                     raise ValueError("give a Mews client or a sandbox")
                 mews = _closing(stack, sandbox_client(sandbox))
             loader = MewsFactsLoader(mews, store, programs, clock=clock)
+            facts = MemberStore(loader, max_age=max_age_from_env())
             directory = MembershipDirectory(mews, store, programs)
             # An admin write to programs or tiers refreshes the loader's copy too.
             directory.on_refresh.append(loader.refresh_configuration)
@@ -186,6 +192,7 @@ class LoyaltyRuntime:
             programs=programs,
             mews=mews,
             loader=loader,
+            facts=facts,
             directory=directory,
             guard=guard,
             dispatcher=dispatcher,
@@ -251,7 +258,9 @@ class LoyaltyRuntime:
 
     def changed_in_mews(self, events: Sequence[WebhookEvent]) -> None:
         """Webhook events arrived: forget the memberships of customers that changed (merged,
-        updated), so the next write reads them from Mews again. Mews sends no loyalty events."""
+        updated), so the next write reads them from Mews again, and mark their customers and
+        stays for the read model to re-read. Mews sends no loyalty events."""
+        self.facts.note_events(events)
         for event in events:
             if event.discriminator in CUSTOMER_EVENTS:
                 self.directory.forget_customer(event.entity_id)

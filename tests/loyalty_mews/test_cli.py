@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -90,3 +91,26 @@ def test_an_incomplete_mews_configuration_is_named(
 
     assert result.exit_code == 2
     assert "MEWS_CLIENT_TOKEN" in result.output
+
+
+def test_facts_refresh_fills_the_read_model_then_reads_only_what_changed(cli_env: Path) -> None:
+    first = runner.invoke(app, ["facts", "refresh"])
+    assert first.exit_code == 0, first.output
+    assert "full scan:" in first.output, "an empty model is filled by a full scan"
+    assert "loyaltyMemberships/getAll" in first.output
+
+    again = runner.invoke(app, ["facts", "refresh", "--json"])
+    assert again.exit_code == 0, again.output
+    report = json.loads(again.output)
+    assert report["full"] is False
+    assert report["members"] > 0
+    assert report["requests"]["configuration/get"] == 1
+    assert report["requests"]["loyaltyMemberships/getAll"] == 1
+
+    full = runner.invoke(app, ["facts", "refresh", "--full"])
+    assert full.exit_code == 0, full.output
+    assert "full scan:" in full.output
+
+    nobody = runner.invoke(app, ["facts", "refresh", "--as", "nobody"])
+    assert nobody.exit_code == 2
+    assert "unknown principal 'nobody'" in nobody.output

@@ -62,3 +62,25 @@ async def test_racing_instances_accrue_once_and_converge_mews_to_the_ledger(
     report = await reconcile(world.loader, world.guard, world.automation)
     assert report.drifts == ()
     assert report.awaiting_push == 0
+
+
+async def test_the_member_read_model_gives_the_facts_mews_gives_on_postgres(
+    pg_world: World,
+) -> None:
+    from tools.loyalty.member_store import MemberStore
+    from tools.loyalty.member_store_schema import MEMBER_FACTS
+
+    world = pg_world
+    world.store.migrate([MEMBER_FACTS])
+    model = MemberStore(world.loader)
+    await model.refresh(full=True)
+
+    from_store = await model.all_members("PC01")
+    from_mews = await world.loader.all_members("PC01")
+
+    assert sorted(from_store, key=lambda m: m.customer_id) == sorted(
+        from_mews, key=lambda m: m.customer_id
+    )
+    again = await model.refresh()
+    assert not again.full
+    assert again.members >= len(from_store)

@@ -62,6 +62,7 @@ from tools.loyalty.facts import (
 from tools.loyalty.ledger_model import BalanceSummary, ExpiringPoints
 from tools.loyalty.ledger_reads import accrual_events, balances, last_redemptions
 from tools.loyalty.mews_rows import (
+    CustomerRow,
     CustomerRows,
     MembershipRow,
     MembershipRows,
@@ -82,6 +83,8 @@ __all__ = [
     "MAX_INTERVAL_MONTHS",
     "OCCUPANCY_WINDOW_DAYS",
     "MewsFactsLoader",
+    "checked_ids",
+    "counts_as_spend",
     "min_requests",
     "opening_balance",
     "split_interval",
@@ -128,6 +131,11 @@ class MewsFactsLoader:
         async for item in query:
             self.entities[path] += 1
             yield item
+
+    @property
+    def conversion_currency(self) -> str | None:
+        """The currency order items are asked in (`Currency`), when every program uses one."""
+        return self._currency
 
     # ------------------------------------------------------------------ cached look-ups
     def refresh_configuration(self) -> None:
@@ -188,7 +196,7 @@ class MewsFactsLoader:
             )
         return self._tier_codes
 
-    async def _revenue_categories(self) -> dict[str, RevenueCategory | None]:
+    async def revenue_categories(self) -> dict[str, RevenueCategory | None]:
         """Accounting category id → revenue category (None: never earns); read once."""
         if self._categories is None:
             self._categories = {
@@ -199,7 +207,7 @@ class MewsFactsLoader:
             }
         return self._categories
 
-    async def _enterprise_of_service(self) -> dict[str, str]:
+    async def enterprise_of_service(self) -> dict[str, str]:
         if self._service_enterprises is None:
             self._service_enterprises = {
                 service.id: service.enterprise_id or ""
@@ -215,7 +223,7 @@ class MewsFactsLoader:
 
         `with_spend=False` skips the stays' order items (their spend reads as zero): the
         cheap read for rules that do not weigh money, or for a burst of events."""
-        ids = _checked_ids(customer_ids)
+        ids = checked_ids(customer_ids)
         if not ids:
             return {}
         memberships: dict[str, list[AnyMembership]] = defaultdict(list)
@@ -244,7 +252,7 @@ class MewsFactsLoader:
         memberships = await self._memberships_by_account(program_code)
         if not memberships:
             return
-        await self._warm_caches()
+        await self.warm_caches()
         ids = list(memberships)
         batches = [ids[start : start + BATCH_SIZE] for start in range(0, len(ids), BATCH_SIZE)]
 
@@ -285,12 +293,12 @@ class MewsFactsLoader:
             if any(m.loyalty_program_id == wanted for m in held)
         }
 
-    async def _warm_caches(self) -> None:
+    async def warm_caches(self) -> None:
         """Read the once-per-loader look-ups before batches run side by side."""
         await self.program_codes()
         await self.tier_codes()
-        await self._revenue_categories()
-        await self._enterprise_of_service()
+        await self.revenue_categories()
+        await self.enterprise_of_service()
 
     async def _facts(
         self,
@@ -315,7 +323,7 @@ class MewsFactsLoader:
                 reservations, all_of_their_guests=True, with_spend=with_spend
             ):
                 stays[stay.customer_id].append(stay)
-        membership_facts = self._membership_facts(
+        membership_facts = self.membership_facts(
             [m for held in memberships.values() for m in held if m.account_id in customers],
             program_codes,
             tier_codes,
@@ -326,29 +334,42 @@ class MewsFactsLoader:
             customer = customers.get(customer_id)
             if customer is None:
                 continue
-            name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
-            result[customer_id] = MemberFacts(
-                customer_id=customer_id,
-                display_name=name or customer.last_name,
-                email_present=bool(customer.email),
-                consent=marketing_consent(
-                    customer.options,
-                    email=customer.email,
-                    phone=customer.phone,
-                    config=self.programs.consent,
-                ),
-                memberships=tuple(membership_facts.get(customer_id, ())),
-                stays=tuple(sorted(stays.get(customer_id, ()), key=lambda s: s.arrival)),
+            result[customer_id] = self.member_facts(
+                customer, membership_facts.get(customer_id, ()), stays.get(customer_id, ())
             )
         return result
 
-    def _membership_facts(
+    def member_facts(
         self,
-        memberships: list[AnyMembership],
+        customer: CustomerRow,
+        memberships: Iterable[MembershipFacts],
+        stays: Iterable[StayFacts],
+    ) -> MemberFacts:
+        """A customer's facts from their row, memberships and stays (also the read model's)."""
+        name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+        return MemberFacts(
+            customer_id=customer.id,
+            display_name=name or customer.last_name,
+            email_present=bool(customer.email),
+            consent=marketing_consent(
+                customer.options,
+                email=customer.email,
+                phone=customer.phone,
+                config=self.programs.consent,
+            ),
+            memberships=tuple(memberships),
+            stays=tuple(sorted(stays, key=lambda s: s.arrival)),
+        )
+
+    def membership_facts(
+        self,
+        memberships: Sequence[AnyMembership],
         program_codes: dict[str, str],
         tier_codes: dict[str, str],
         now: datetime,
     ) -> dict[str, list[MembershipFacts]]:
+        """Memberships with their ledger figures (balances, last redemptions, qualifying
+        accruals: chunked SQL, never Mews), by customer."""
         ids = [m.id for m in memberships]
         window = max(
             (p.qualification.window_months for p in self.programs.programs.values()), default=12
@@ -384,7 +405,7 @@ class MewsFactsLoader:
     # ------------------------------------------------------------------ stays
     async def reservations(self, reservation_ids: Sequence[str]) -> list[Reservation]:
         """These reservations (`ReservationIds`, 1000 per request); unknown ids are absent."""
-        ids = _checked_ids(reservation_ids, field="reservation_ids")
+        ids = checked_ids(reservation_ids, field="reservation_ids")
         if not ids:
             return []
         query = self.mews.reservations.get_all(reservation_ids=ids)
@@ -407,11 +428,11 @@ class MewsFactsLoader:
         own = [r for r in reservations if r.account_id and str(r.account_type) != "Company"]
         if not own:
             return []
-        categories = await self._revenue_categories()
-        enterprises = await self._enterprise_of_service()
+        categories = await self.revenue_categories()
+        enterprises = await self.enterprise_of_service()
         by_guest = sorted({r.account_id or "" for r in own}) if all_of_their_guests else None
         spend = await self._spend([r.id for r in own], categories, by_guest) if with_spend else {}
-        return [self._stay(r, spend.get(r.id), enterprises) for r in own]
+        return [self.stay_facts(r, spend.get(r.id), enterprises) for r in own]
 
     async def _spend(
         self,
@@ -422,7 +443,7 @@ class MewsFactsLoader:
         """Spend per reservation: its own order items and those of the product service orders
         (spa, restaurant) linked to it."""
         owner = {rid: rid for rid in reservation_ids}
-        services = list(await self._enterprise_of_service())
+        services = list(await self.enterprise_of_service())
         if services:
             orders = (
                 self.mews.product_service_orders.get_all(
@@ -447,7 +468,7 @@ class MewsFactsLoader:
         )
         async for item in self._each("orderItems/getAll", query.decoded_as(OrderItemRows)):
             reservation_id = owner.get(item.service_order_id or "")
-            if reservation_id is None or not _counts(item):
+            if reservation_id is None or not counts_as_spend(item):
                 continue
             category = categories.get(item.accounting_category_id or "", "other")
             value = item.amount.net_value
@@ -463,12 +484,13 @@ class MewsFactsLoader:
             for rid, amounts in totals.items()
         }
 
-    def _stay(
+    def stay_facts(
         self,
         r: AnyReservation,
         spend: tuple[str, dict[RevenueCategory, Decimal]] | None,
         enterprises: dict[str, str],
     ) -> StayFacts:
+        """One reservation as a stay, with its spend (currency, amount per revenue category)."""
         start = r.scheduled_start_utc or r.actual_start_utc or r.created_utc
         end = r.scheduled_end_utc or r.actual_end_utc or start
         if start is None or end is None:
@@ -580,14 +602,14 @@ def split_interval(start: datetime, end: datetime) -> list[TimeInterval]:
         start = stop
 
 
-def _counts(item: OrderItem | OrderItemRow) -> bool:
+def counts_as_spend(item: OrderItem | OrderItemRow) -> bool:
     """Spend that earns: neither canceled (alone or with its reservation) nor a payment."""
     if item.canceled_utc is not None or str(item.accounting_state) == "Canceled":
         return False
     return not (item.options is not None and item.options.canceled_with_reservation)
 
 
-def _checked_ids(ids: Iterable[str], *, field: str = "customer_ids") -> list[str]:
+def checked_ids(ids: Iterable[str], *, field: str = "customer_ids") -> list[str]:
     if isinstance(ids, str):
         raise ValueError(f"{field}: expected a list of ids, got one string")
     unique: list[str] = []

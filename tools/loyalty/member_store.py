@@ -1,0 +1,908 @@
+"""`MemberStore`: the member read model, so big chains query the store instead of rescanning Mews.
+
+    facts = MemberStore(loader)                     # over the loader's Mews client and store
+    report = await facts.refresh(full=True)         # one full scan (also on first all_members)
+    everyone = await facts.all_members("PC01")      # from the store, no Mews request
+    found = await facts.members([customer_id])      # from the store, Mews for the unknown
+    facts.as_of()                                   # the Mews time its facts are current to
+
+What is kept (tables in `member_store_schema`): the members' customer rows, memberships, own
+reservations, linked product orders and the order items that count as spend, as last read. The
+ledger's figures (balances, accruals, last redemptions) are not copied: `MemberFacts` are built
+on reading with the loader's own builders (`membership_facts`, `stay_facts`, `member_facts`),
+so the rules see exactly what a read from Mews would give, and our own writes show at once.
+
+How it stays current:
+
+- **a full scan** (`refresh(full=True)`, `loyalty facts refresh --full`, or the first
+  `all_members` on an empty model): every membership (paged), then per 1000 members their
+  customers, reservations, product orders and order items: the requests of
+  `MewsFactsLoader.scan_members`, keeping the item rows (a stay's spend is their sum, so a
+  changed item is applied alone, without re-reading its siblings). Members gone from Mews are
+  dropped at the end.
+- **webhooks** (`note_events`, from `LoyaltyRuntime.changed_in_mews`): a customer or service
+  order event marks it dirty; the next read or refresh re-reads those members (batched).
+- **`UpdatedUtc` windows** (`refresh()`), for what webhooks do not announce: memberships
+  (Mews sends no loyalty events), customers, reservations, product orders and order items
+  updated since the entity type's high-water mark, in windows of at most 3 months
+  (`split_interval`), each paged by 1000: N changes cost ⌈N/1000⌉ requests per entity type
+  (plus one batched read of members enrolled since, who are new to the model). The mark is
+  Mews' own `NowUtc` (`configuration/get`), read before the windows, so clock skew between us
+  and Mews loses nothing.
+
+Staleness is bounded: a read finding the model older than `max_age` (`LOYALTY_FACTS_MAX_AGE`,
+seconds; default 300) refreshes it first. Reads that must be fresh (the membership a write
+judges, a balance before a redemption) do not come here: they go to Mews (`MewsFactsLoader`,
+`MembershipDirectory`).
+
+Money: an item's value is kept in millionths (exact for every currency Mews uses), so spend
+is summed by the database. Memberships deleted in Mews (not announced, and invisible to
+`UpdatedUtc` windows without activity states) leave at the next full refresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, Final, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from storage.store import chunks
+from tools.loyalty.categories import RevenueCategory
+from tools.loyalty.facts import MemberFacts, StayFacts
+from tools.loyalty.member_store_schema import (
+    customers_table,
+    dirty_table,
+    marks_table,
+    memberships_table,
+    order_items_table,
+    product_orders_table,
+    stays_table,
+)
+from tools.loyalty.mews_facts import (
+    BATCH_SIZE,
+    MewsFactsLoader,
+    checked_ids,
+    counts_as_spend,
+    split_interval,
+)
+from tools.loyalty.mews_rows import (
+    CustomerRow,
+    CustomerRows,
+    MembershipRow,
+    MembershipRows,
+    OrderItemRow,
+    OrderItemRows,
+    ProductServiceOrderRow,
+    ProductServiceOrderRows,
+    ReservationRow,
+    ReservationRows,
+)
+
+__all__ = [
+    "CUSTOMER_EVENTS",
+    "DEFAULT_MAX_AGE",
+    "ENTITY_TYPES",
+    "SERVICE_ORDER_EVENTS",
+    "MemberStore",
+    "RefreshReport",
+    "max_age_from_env",
+]
+
+ENTITY_TYPES: Final = ("memberships", "customers", "reservations", "product_orders", "order_items")
+"""Entity types with a high-water mark, in the order a refresh applies them (a stay before the
+product orders linked to it, an order before its items)."""
+
+DEFAULT_MAX_AGE: Final = timedelta(minutes=5)
+"""How old the model may be when read: long enough that a burst of reads costs no Mews
+request, short enough that what webhooks do not announce (points, tiers set in Mews) shows
+within minutes."""
+
+CUSTOMER_EVENTS: Final = frozenset({"CustomerAdded", "CustomerUpdated"})
+SERVICE_ORDER_EVENTS: Final = frozenset({"ServiceOrderUpdated"})
+
+_MICROS: Final = Decimal(1_000_000)
+_CENTS: Final = Decimal("0.01")
+_PHONE_ON_FILE: Final = "(on file)"
+"""What a customer row read back from the model holds for a phone: the consent rules ask only
+whether one is on file, and the model keeps no number."""
+_RESERVATIONS: Final = "reservations/getAll/2023-06-06"
+
+
+class WebhookEvent(Protocol):
+    @property
+    def discriminator(self) -> str: ...
+
+    @property
+    def entity_id(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshReport:
+    """What one refresh did."""
+
+    full: bool
+    requests: Mapping[str, int]
+    """Mews requests per operation path."""
+    members_changed: int
+    """Members whose rows changed (or, in a full refresh, were written)."""
+    members: int
+    """Members in the model afterwards."""
+    seconds: float
+    as_of: datetime
+    """The Mews time the model is now current to."""
+
+
+def max_age_from_env() -> timedelta:
+    """`LOYALTY_FACTS_MAX_AGE` (seconds, ≥ 0), else `DEFAULT_MAX_AGE`."""
+    raw = os.environ.get("LOYALTY_FACTS_MAX_AGE", "").strip()
+    if not raw:
+        return DEFAULT_MAX_AGE
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(
+            f"LOYALTY_FACTS_MAX_AGE: expected a number of seconds, got {raw!r}"
+        ) from None
+    if seconds < 0:
+        raise ValueError(f"LOYALTY_FACTS_MAX_AGE: expected seconds ≥ 0, got {raw!r}")
+    return timedelta(seconds=seconds)
+
+
+@dataclass
+class _Batch:
+    """Rows of some members read from Mews, to replace theirs in the model."""
+
+    customers: list[CustomerRow] = field(default_factory=list)
+    memberships: list[MembershipRow] = field(default_factory=list)
+    stays: list[ReservationRow] = field(default_factory=list)
+    orders: list[ProductServiceOrderRow] = field(default_factory=list)
+    items: list[OrderItemRow] = field(default_factory=list)
+
+
+class MemberStore:
+    """The member read model over a loader's Mews client and store (see the module docstring)."""
+
+    def __init__(self, loader: MewsFactsLoader, *, max_age: timedelta = DEFAULT_MAX_AGE) -> None:
+        self.loader = loader
+        self.store = loader.store
+        self.mews = loader.mews
+        self.max_age = max_age
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ state
+    def as_of(self) -> datetime | None:
+        """The Mews time every entity type is current to (None while the model is empty)."""
+        marks = self._marks()
+        if set(marks) != set(ENTITY_TYPES):
+            return None
+        return _moment(min(high for high, _at in marks.values()))
+
+    def filled(self) -> bool:
+        return self.as_of() is not None
+
+    def _marks(self) -> dict[str, tuple[float, float]]:
+        m = marks_table
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(m.c.entity, m.c.high_water, m.c.refreshed_at)).all()
+        return {row.entity: (row.high_water, row.refreshed_at) for row in rows}
+
+    def _stale(self) -> bool:
+        marks = self._marks()
+        oldest = min((at for _high, at in marks.values()), default=0.0)
+        return self.loader.clock.now().timestamp() - oldest > self.max_age.total_seconds()
+
+    def note_events(self, events: Sequence[WebhookEvent]) -> None:
+        """Webhook events arrived: their customers and service orders are re-read from Mews
+        on the next read or refresh (kept in the store, so another process applies them too)."""
+        rows = {
+            ("customer" if e.discriminator in CUSTOMER_EVENTS else "service_order", e.entity_id)
+            for e in events
+            if e.discriminator in CUSTOMER_EVENTS | SERVICE_ORDER_EVENTS
+        }
+        if not rows:
+            return
+        d = dirty_table
+        with self.store.write() as conn:
+            known = {
+                (row.kind, row.entity_id)
+                for row in conn.execute(
+                    sa.select(d.c.kind, d.c.entity_id).where(
+                        d.c.entity_id.in_([entity for _kind, entity in rows])
+                    )
+                )
+            }
+            fresh = [{"kind": k, "entity_id": e} for k, e in sorted(rows - known)]
+            if fresh:
+                conn.execute(sa.insert(d), fresh)
+
+    # ------------------------------------------------------------------ reads
+    async def members(
+        self, customer_ids: Sequence[str], *, with_stays: bool = True, with_spend: bool = True
+    ) -> dict[str, MemberFacts]:
+        """As `MewsFactsLoader.members`, from the model when it is filled; customers it does
+        not hold (not members, or enrolled since the last refresh) are read from Mews. An empty
+        model is not filled for this: one member's read should not wait for a chain's scan."""
+        ids = checked_ids(customer_ids)
+        if not ids:
+            return {}
+        if not self.filled():
+            return await self.loader.members(ids, with_stays=with_stays, with_spend=with_spend)
+        await self._bring_up_to_date()
+        found = await self._read(ids, None, with_stays=with_stays, with_spend=with_spend)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            found.update(
+                await self.loader.members(missing, with_stays=with_stays, with_spend=with_spend)
+            )
+        return {i: found[i] for i in ids if i in found}
+
+    async def all_members(self, program_code: str | None = None) -> list[MemberFacts]:
+        """As `MewsFactsLoader.all_members`, from the model. An empty model is filled first:
+        the scan reads what a scan from Mews would read anyway, and the next query is fast."""
+        program_id = None if program_code is None else await self.loader.program_id(program_code)
+        if not self.filled():
+            await self.refresh(full=True)
+        else:
+            await self._bring_up_to_date()
+        found = await self._read(None, program_id, with_stays=True, with_spend=True)
+        return list(found.values())
+
+    async def _bring_up_to_date(self) -> None:
+        """Apply pending webhook events, and refresh when older than `max_age`."""
+        async with self._lock:
+            if self._stale():
+                await self._refresh_locked(full=False)
+            elif self._pending_dirty():
+                await self._apply_dirty()
+
+    # ------------------------------------------------------------------ refresh
+    async def refresh(self, *, full: bool = False) -> RefreshReport:
+        """Bring the model up to date: incrementally (webhook events, then `UpdatedUtc`
+        windows since each entity type's mark), or with a full scan (`full`, or while empty)."""
+        async with self._lock:
+            return await self._refresh_locked(full=full)
+
+    async def _refresh_locked(self, *, full: bool) -> RefreshReport:
+        started = time.perf_counter()
+        before = Counter(self.mews.stats.requests)
+        now_mews = (await self.mews.configuration.get()).now_utc.timestamp()
+        marks = self._marks()
+        full = full or set(marks) != set(ENTITY_TYPES)
+        if full:
+            changed = await self._full_scan()
+            with self.store.write() as conn:
+                conn.execute(sa.delete(dirty_table))  # the scan read everything anew
+        else:
+            changed = await self._apply_dirty()
+            changed |= await self._apply_windows({e: marks[e][0] for e in ENTITY_TYPES}, now_mews)
+        self._set_marks(now_mews)
+        with self.store.read() as conn:
+            members = conn.execute(sa.select(sa.func.count()).select_from(customers_table))
+            count = int(members.scalar_one())
+        return RefreshReport(
+            full=full,
+            requests=dict(Counter(self.mews.stats.requests) - before),
+            members_changed=len(changed),
+            members=count,
+            seconds=time.perf_counter() - started,
+            as_of=_moment(now_mews),
+        )
+
+    def _set_marks(self, high_water: float) -> None:
+        at = self.loader.clock.now().timestamp()
+        m = marks_table
+        with self.store.write() as conn:
+            conn.execute(sa.delete(m))
+            conn.execute(
+                sa.insert(m),
+                [{"entity": e, "high_water": high_water, "refreshed_at": at} for e in ENTITY_TYPES],
+            )
+
+    async def _full_scan(self) -> set[str]:
+        await self.loader.warm_caches()
+        memberships: dict[str, list[MembershipRow]] = defaultdict(list)
+        query = self.mews.loyalty_memberships.get_all().decoded_as(MembershipRows)
+        async for membership in query:
+            memberships[membership.account_id].append(membership)
+        ids = list(memberships)
+        seen: set[str] = set()
+        for start in range(0, len(ids), BATCH_SIZE):
+            batch_ids = ids[start : start + BATCH_SIZE]
+            held = [m for i in batch_ids for m in memberships.pop(i)]
+            batch = await self._read_mews(batch_ids, held)
+            self._replace(batch_ids, batch)
+            seen.update(c.id for c in batch.customers)
+        with self.store.write() as conn:
+            held_ids = [
+                r.customer_id for r in conn.execute(sa.select(customers_table.c.customer_id))
+            ]
+            gone = [i for i in held_ids if i not in seen]
+            for part in chunks(gone, 500):
+                _delete_members(conn, list(part))
+        return seen
+
+    async def _read_mews(
+        self, customer_ids: list[str], memberships: list[MembershipRow] | None = None
+    ) -> _Batch:
+        """Everything the model keeps of these customers, in batched reads (those without a
+        membership are left out)."""
+        batch = _Batch()
+        if memberships is None:
+            query = self.mews.loyalty_memberships.get_all(account_ids=customer_ids)
+            memberships = [m async for m in query.decoded_as(MembershipRows)]
+        batch.memberships = memberships
+        members = list(dict.fromkeys(m.account_id for m in memberships))
+        if not members:
+            return batch
+        query_c = self.mews.customers.get_all(customer_ids=members).decoded_as(CustomerRows)
+        batch.customers = [c async for c in query_c]
+        known = [c.id for c in batch.customers]
+        if not known:
+            return batch
+        query_r = self.mews.reservations.get_all(account_ids=known).decoded_as(ReservationRows)
+        batch.stays = [r async for r in query_r if _own(r)]
+        stay_ids = {r.id for r in batch.stays}
+        services = list(await self.loader.enterprise_of_service())
+        if services and stay_ids:
+            query_o = self.mews.product_service_orders.get_all(
+                service_ids=services, account_ids=known
+            ).decoded_as(ProductServiceOrderRows)
+            batch.orders = [o async for o in query_o if o.linked_reservation_id in stay_ids]
+        order_ids = [*stay_ids, *(o.id for o in batch.orders)]
+        if order_ids:
+            batch.items = [i async for i in self._items(service_order_ids=order_ids)]
+        return batch
+
+    def _items(self, **filters: Any) -> Any:
+        currency = self.loader.conversion_currency
+        query = (
+            self.mews.order_items.get_all(currency=currency, **filters)
+            if currency is not None
+            else self.mews.order_items.get_all(**filters)
+        )
+        return query.decoded_as(OrderItemRows)
+
+    def _replace(self, customer_ids: list[str], batch: _Batch) -> None:
+        """These customers' rows become the batch's, in one transaction."""
+        with self.store.write() as conn:
+            for part in chunks(customer_ids, 500):
+                _delete_members(conn, list(part))
+            _insert_customers(conn, batch.customers)
+            kept = {c.id for c in batch.customers}
+            _insert_memberships(conn, [m for m in batch.memberships if m.account_id in kept])
+            _upsert_stays(conn, [r for r in batch.stays if r.account_id in kept])
+            _upsert_orders(conn, batch.orders)
+            _upsert_items(conn, batch.items)
+
+    # ------------------------------------------------------------------ incremental
+    def _pending_dirty(self) -> bool:
+        with self.store.read() as conn:
+            return conn.execute(sa.select(dirty_table.c.kind).limit(1)).first() is not None
+
+    async def _apply_dirty(self) -> set[str]:
+        d = dirty_table
+        with self.store.read() as conn:
+            rows = conn.execute(sa.select(d.c.kind, d.c.entity_id)).all()
+        if not rows:
+            return set()
+        customers = {r.entity_id for r in rows if r.kind == "customer"}
+        orders = [r.entity_id for r in rows if r.kind == "service_order"]
+        if orders:
+            query = self.mews.reservations.get_all(reservation_ids=orders)
+            found = [r async for r in query.decoded_as(ReservationRows)]
+            customers.update(r.account_id for r in found if r.account_id)
+            with self.store.read() as conn:  # a spa order: its stay's guest
+                customers.update(_guests_of_orders(conn, set(orders) - {r.id for r in found}))
+        changed = await self._reload(sorted(customers))
+        with self.store.write() as conn:
+            for kind, entity_ids in (("customer", customers), ("service_order", orders)):
+                for part in chunks(sorted(set(entity_ids)), 500):
+                    conn.execute(
+                        sa.delete(d).where(d.c.kind == kind, d.c.entity_id.in_(list(part)))
+                    )
+        return changed
+
+    async def _reload(self, customer_ids: list[str]) -> set[str]:
+        """Re-read these customers from Mews and replace their rows (members only)."""
+        changed: set[str] = set()
+        for start in range(0, len(customer_ids), BATCH_SIZE):
+            part = customer_ids[start : start + BATCH_SIZE]
+            batch = await self._read_mews(part)
+            self._replace(part, batch)
+            with self.store.read() as conn:
+                changed.update(_held(conn, part))
+            changed.update(c.id for c in batch.customers)
+        return changed
+
+    async def _apply_windows(self, marks: Mapping[str, float], now: float) -> set[str]:
+        changed: set[str] = set()
+        newcomers: set[str] = set()
+        memberships = [
+            m
+            async for m in self._window(
+                "memberships", marks, now, self.mews.loyalty_memberships.get_all, MembershipRows
+            )
+        ]
+        with self.store.write() as conn:
+            held = _held(conn, [m.account_id for m in memberships])
+            newcomers.update(m.account_id for m in memberships if m.account_id not in held)
+            _upsert_memberships(conn, [m for m in memberships if m.account_id in held])
+            changed.update(m.account_id for m in memberships if m.account_id in held)
+        customers = [
+            c
+            async for c in self._window(
+                "customers", marks, now, self.mews.customers.get_all, CustomerRows
+            )
+        ]
+        with self.store.write() as conn:
+            held = _held(conn, [c.id for c in customers])
+            mine = [c for c in customers if c.id in held]
+            for c in mine:
+                conn.execute(
+                    sa.update(customers_table)
+                    .where(customers_table.c.customer_id == c.id)
+                    .values(_customer_values(c))
+                )
+            changed.update(c.id for c in mine)
+        reservations = [
+            r
+            async for r in self._window(
+                "reservations", marks, now, self.mews.reservations.get_all, ReservationRows
+            )
+        ]
+        with self.store.write() as conn:
+            held = _held(conn, [r.account_id or "" for r in reservations])
+            mine_r = [r for r in reservations if _own(r) and r.account_id in held]
+            kept = {r.id for r in mine_r}
+            # moved to another guest or to a company, or the guest is no member: not ours
+            for part in chunks([r.id for r in reservations if r.id not in kept], 500):
+                conn.execute(sa.delete(stays_table).where(stays_table.c.reservation_id.in_(part)))
+            _upsert_stays(conn, mine_r)
+            changed.update(r.account_id or "" for r in mine_r)
+        services = list(await self.loader.enterprise_of_service())
+        orders = (
+            [
+                o
+                async for o in self._window(
+                    "product_orders",
+                    marks,
+                    now,
+                    self.mews.product_service_orders.get_all,
+                    ProductServiceOrderRows,
+                    service_ids=services,
+                )
+            ]
+            if services
+            else []
+        )
+        with self.store.write() as conn:
+            stays = _stay_guests(conn, [o.linked_reservation_id or "" for o in orders])
+            _upsert_orders(conn, [o for o in orders if o.linked_reservation_id in stays])
+            changed.update(
+                stays[o.linked_reservation_id or ""]
+                for o in orders
+                if o.linked_reservation_id in stays
+            )
+        items: list[OrderItemRow] = []
+        for interval in split_interval(_moment(marks["order_items"]), _moment(now)):
+            items.extend([i async for i in self._items(updated_utc=interval)])
+        with self.store.write() as conn:
+            guests = _order_guests(conn, [i.service_order_id or "" for i in items])
+            mine_i = [i for i in items if i.service_order_id in guests]
+            _upsert_items(conn, mine_i)
+            changed.update(guests[i.service_order_id or ""] for i in mine_i)
+        if newcomers:
+            changed |= await self._reload(sorted(newcomers))
+        return changed
+
+    async def _window(
+        self,
+        entity: str,
+        marks: Mapping[str, float],
+        now: float,
+        get_all: Any,
+        rows: Any,
+        **filters: Any,
+    ) -> Any:
+        """The entities updated since the mark, one request (paged) per window of at most
+        three months (Mews' limit on `UpdatedUtc`)."""
+        for interval in split_interval(_moment(marks[entity]), _moment(now)):
+            async for item in get_all(updated_utc=interval, **filters).decoded_as(rows):
+                yield item
+
+    # ------------------------------------------------------------------ building facts
+    async def _read(
+        self,
+        customer_ids: list[str] | None,
+        program_id: str | None,
+        *,
+        with_stays: bool,
+        with_spend: bool,
+    ) -> dict[str, MemberFacts]:
+        """Facts of these customers (or of every member of `program_id`, or everyone) from the
+        model, with the ledger's figures."""
+        loader = self.loader
+        program_codes = await loader.program_codes()
+        tier_codes = await loader.tier_codes()
+        enterprises = await loader.enterprise_of_service() if with_stays else {}
+        categories = await loader.revenue_categories() if with_spend else {}
+        now = loader.clock.now()
+        with self.store.read() as conn:
+            customers = _customers(conn, customer_ids, program_id)
+            wanted = set(customers)
+            memberships = _memberships(conn, customer_ids, wanted)
+            stays = _stays(conn, customer_ids, wanted) if with_stays else []
+            spend = (
+                _spend(conn, {r.id for r in stays}, categories, whole=customer_ids is None)
+                if with_stays and with_spend
+                else {}
+            )
+        membership_facts = loader.membership_facts(memberships, program_codes, tier_codes, now)
+        by_guest: dict[str, list[StayFacts]] = defaultdict(list)
+        for r in stays:
+            by_guest[r.account_id or ""].append(loader.stay_facts(r, spend.get(r.id), enterprises))
+        return {
+            customer_id: loader.member_facts(
+                customer, membership_facts.get(customer_id, ()), by_guest.get(customer_id, ())
+            )
+            for customer_id, customer in customers.items()
+        }
+
+
+# ---------------------------------------------------------------------- rows in and out
+def _own(r: ReservationRow) -> bool:
+    """A guest's own reservation (as the loader counts stays): not a company's."""
+    return bool(r.account_id) and str(r.account_type) != "Company"
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _seconds(moment: datetime | None) -> float | None:
+    return None if moment is None else moment.timestamp()
+
+
+def _customer_values(c: CustomerRow) -> dict[str, Any]:
+    return {
+        "first_name": c.first_name,
+        "last_name": c.last_name,
+        "email": c.email,
+        "phone_on_file": bool((c.phone or "").strip()),
+        "options": json.dumps(list(c.options)),
+    }
+
+
+def _insert_customers(conn: Connection, customers: Iterable[CustomerRow]) -> None:
+    rows = [{"customer_id": c.id, **_customer_values(c)} for c in customers]
+    for part in chunks(rows, 500):
+        conn.execute(sa.insert(customers_table), list(part))
+
+
+def _membership_values(m: MembershipRow) -> dict[str, Any]:
+    return {
+        "customer_id": m.account_id,
+        "program_id": m.loyalty_program_id,
+        "state": str(m.state),
+        "tier_id": m.loyalty_tier_id,
+        "is_primary": m.is_primary,
+        "membership_number": m.membership_number,
+        "points": m.points,
+        "expiration": m.expiration,
+    }
+
+
+def _insert_memberships(conn: Connection, memberships: Sequence[MembershipRow]) -> None:
+    base = int(time.time() * 1000) * 10_000  # keeps Mews' order within and across batches
+    rows = [
+        {"membership_id": m.id, "position": base + n, **_membership_values(m)}
+        for n, m in enumerate(memberships)
+    ]
+    for part in chunks(rows, 500):
+        conn.execute(sa.insert(memberships_table), list(part))
+
+
+def _upsert_memberships(conn: Connection, memberships: Sequence[MembershipRow]) -> None:
+    t = memberships_table
+    existing = {
+        row.membership_id
+        for part in chunks([m.id for m in memberships], 500)
+        for row in conn.execute(sa.select(t.c.membership_id).where(t.c.membership_id.in_(part)))
+    }
+    for m in memberships:
+        if m.id in existing:
+            conn.execute(
+                sa.update(t).where(t.c.membership_id == m.id).values(_membership_values(m))
+            )
+    _insert_memberships(conn, [m for m in memberships if m.id not in existing])
+
+
+def _stay_values(r: ReservationRow) -> dict[str, Any]:
+    return {
+        "reservation_id": r.id,
+        "customer_id": r.account_id,
+        "service_id": r.service_id,
+        "state": str(r.state),
+        "created": _seconds(r.created_utc),
+        "scheduled_start": _seconds(r.scheduled_start_utc),
+        "scheduled_end": _seconds(r.scheduled_end_utc),
+        "actual_start": _seconds(r.actual_start_utc),
+        "actual_end": _seconds(r.actual_end_utc),
+    }
+
+
+def _upsert(conn: Connection, table: sa.Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Replace the rows with these keys (delete, then insert: the same on both databases)."""
+    column = table.c[key]
+    for part in chunks(rows, 500):
+        conn.execute(sa.delete(table).where(column.in_([row[key] for row in part])))
+        conn.execute(sa.insert(table), list(part))
+
+
+def _upsert_stays(conn: Connection, stays: Sequence[ReservationRow]) -> None:
+    _upsert(conn, stays_table, "reservation_id", [_stay_values(r) for r in stays])
+
+
+def _upsert_orders(conn: Connection, orders: Sequence[ProductServiceOrderRow]) -> None:
+    rows = [
+        {"order_id": o.id, "reservation_id": o.linked_reservation_id}
+        for o in orders
+        if o.linked_reservation_id
+    ]
+    _upsert(conn, product_orders_table, "order_id", rows)
+
+
+def _upsert_items(conn: Connection, items: Sequence[OrderItemRow]) -> None:
+    """Items that count as spend replace theirs; the others (canceled since, a payment) go."""
+    t = order_items_table
+    counted: list[dict[str, Any]] = []
+    for item in items:
+        value = item.amount.net_value
+        if value is None:
+            value = item.amount.gross_value
+        if value is None or not counts_as_spend(item) or not item.service_order_id:
+            continue
+        counted.append(
+            {
+                "item_id": item.id,
+                "service_order_id": item.service_order_id,
+                "accounting_category_id": item.accounting_category_id,
+                "value_micros": int((value * _MICROS).to_integral_value(ROUND_HALF_EVEN)),
+                "currency": item.amount.currency,
+            }
+        )
+    for ids in chunks([i.id for i in items], 500):
+        conn.execute(sa.delete(t).where(t.c.item_id.in_(ids)))
+    for rows in chunks(counted, 500):
+        conn.execute(sa.insert(t), list(rows))
+
+
+def _delete_members(conn: Connection, customer_ids: list[str]) -> None:
+    """Every row of these customers: customer, memberships, stays and what hangs on them."""
+    s, o, i = stays_table, product_orders_table, order_items_table
+    stay_ids = [
+        row.reservation_id
+        for row in conn.execute(
+            sa.select(s.c.reservation_id).where(s.c.customer_id.in_(customer_ids))
+        )
+    ]
+    for part in chunks(stay_ids, 500):
+        orders = [
+            row.order_id
+            for row in conn.execute(sa.select(o.c.order_id).where(o.c.reservation_id.in_(part)))
+        ]
+        conn.execute(sa.delete(i).where(i.c.service_order_id.in_([*part, *orders])))
+        conn.execute(sa.delete(o).where(o.c.reservation_id.in_(part)))
+        conn.execute(sa.delete(s).where(s.c.reservation_id.in_(part)))
+    conn.execute(
+        sa.delete(memberships_table).where(memberships_table.c.customer_id.in_(customer_ids))
+    )
+    conn.execute(sa.delete(customers_table).where(customers_table.c.customer_id.in_(customer_ids)))
+
+
+def _held(conn: Connection, customer_ids: Iterable[str]) -> set[str]:
+    """Which of these customers the model holds."""
+    c = customers_table
+    ids = sorted({i for i in customer_ids if i})
+    return {
+        row.customer_id
+        for part in chunks(ids, 500)
+        for row in conn.execute(sa.select(c.c.customer_id).where(c.c.customer_id.in_(part)))
+    }
+
+
+def _stay_guests(conn: Connection, reservation_ids: Iterable[str]) -> dict[str, str]:
+    """Reservation id → guest, for those the model holds."""
+    s = stays_table
+    ids = sorted({i for i in reservation_ids if i})
+    return {
+        row.reservation_id: row.customer_id
+        for part in chunks(ids, 500)
+        for row in conn.execute(
+            sa.select(s.c.reservation_id, s.c.customer_id).where(s.c.reservation_id.in_(part))
+        )
+    }
+
+
+def _order_guests(conn: Connection, service_order_ids: Iterable[str]) -> dict[str, str]:
+    """Service order id (a stay, or a product order linked to one) → guest, for those held."""
+    ids = sorted({i for i in service_order_ids if i})
+    guests = _stay_guests(conn, ids)
+    o = product_orders_table
+    links = {
+        row.order_id: row.reservation_id
+        for part in chunks([i for i in ids if i not in guests], 500)
+        for row in conn.execute(
+            sa.select(o.c.order_id, o.c.reservation_id).where(o.c.order_id.in_(part))
+        )
+    }
+    stays = _stay_guests(conn, links.values())
+    guests.update({order: stays[r] for order, r in links.items() if r in stays})
+    return guests
+
+
+def _guests_of_orders(conn: Connection, order_ids: Iterable[str]) -> set[str]:
+    return set(_order_guests(conn, order_ids).values())
+
+
+def _customers(
+    conn: Connection, customer_ids: list[str] | None, program_id: str | None
+) -> dict[str, CustomerRow]:
+    c, m = customers_table, memberships_table
+    query = sa.select(c).order_by(c.c.customer_id)
+    if program_id is not None:
+        query = query.where(
+            c.c.customer_id.in_(sa.select(m.c.customer_id).where(m.c.program_id == program_id))
+        )
+    if customer_ids is None:
+        rows = list(conn.execute(query))
+    else:
+        rows = [
+            row
+            for part in chunks(customer_ids, 500)
+            for row in conn.execute(query.where(c.c.customer_id.in_(part)))
+        ]
+    return {
+        row.customer_id: CustomerRow(
+            id=row.customer_id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            phone=_PHONE_ON_FILE if row.phone_on_file else None,
+            options=tuple(json.loads(row.options)),
+        )
+        for row in rows
+    }
+
+
+def _memberships(
+    conn: Connection, customer_ids: list[str] | None, wanted: set[str]
+) -> list[MembershipRow]:
+    m = memberships_table
+    query = sa.select(m).order_by(m.c.position)
+    rows = (
+        conn.execute(query)
+        if customer_ids is None
+        else [
+            row
+            for part in chunks(customer_ids, 500)
+            for row in conn.execute(query.where(m.c.customer_id.in_(part)))
+        ]
+    )
+    return [
+        MembershipRow(
+            id=row.membership_id,
+            account_id=row.customer_id,
+            loyalty_program_id=row.program_id,
+            state=row.state,
+            is_primary=bool(row.is_primary),
+            membership_number=row.membership_number,
+            points=row.points,
+            expiration=row.expiration,
+            loyalty_tier_id=row.tier_id,
+        )
+        for row in rows
+        if row.customer_id in wanted
+    ]
+
+
+def _stays(
+    conn: Connection, customer_ids: list[str] | None, wanted: set[str]
+) -> list[ReservationRow]:
+    s = stays_table
+    query = sa.select(s)
+    rows = (
+        conn.execute(query)
+        if customer_ids is None
+        else [
+            row
+            for part in chunks(customer_ids, 500)
+            for row in conn.execute(query.where(s.c.customer_id.in_(part)))
+        ]
+    )
+
+    def at(seconds: float | None) -> datetime | None:
+        return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+    return [
+        ReservationRow(
+            id=row.reservation_id,
+            service_id=row.service_id,
+            state=row.state,
+            account_id=row.customer_id,
+            account_type="Customer",
+            created_utc=at(row.created),
+            scheduled_start_utc=at(row.scheduled_start),
+            actual_start_utc=at(row.actual_start),
+            scheduled_end_utc=at(row.scheduled_end),
+            actual_end_utc=at(row.actual_end),
+        )
+        for row in rows
+        if row.customer_id in wanted
+    ]
+
+
+def _spend(
+    conn: Connection,
+    reservation_ids: set[str],
+    categories: Mapping[str, RevenueCategory | None],
+    *,
+    whole: bool,
+) -> dict[str, tuple[str, dict[RevenueCategory, Decimal]]]:
+    """Spend per stay (currency, amount per revenue category), summed by the database: the
+    stay's own items and those of the product orders linked to it. `whole`: every stay
+    (one grouped query) rather than these ids (chunked)."""
+    i, o = order_items_table, product_orders_table
+    stay = sa.func.coalesce(o.c.reservation_id, i.c.service_order_id).label("stay")
+    base = (
+        sa.select(
+            stay,
+            i.c.accounting_category_id,
+            sa.func.min(i.c.currency).label("currency"),
+            sa.func.sum(i.c.value_micros).label("micros"),
+        )
+        .select_from(i.outerjoin(o, o.c.order_id == i.c.service_order_id))
+        .group_by(stay, i.c.accounting_category_id)
+    )
+    if whole:
+        rows = list(conn.execute(base))
+    else:
+        rows = []
+        for part in chunks(sorted(reservation_ids), 400):
+            orders = sa.select(o.c.order_id).where(o.c.reservation_id.in_(part))
+            rows.extend(
+                conn.execute(
+                    base.where(
+                        sa.or_(i.c.service_order_id.in_(part), i.c.service_order_id.in_(orders))
+                    )
+                )
+            )
+    totals: dict[str, dict[RevenueCategory, Decimal]] = defaultdict(dict)
+    currencies: dict[str, str] = {}
+    for row in rows:
+        if row.stay not in reservation_ids:
+            continue
+        category = categories.get(row.accounting_category_id or "", "other")
+        if category is None:
+            continue
+        bucket = totals[row.stay]
+        bucket[category] = bucket.get(category, Decimal(0)) + _money(int(row.micros))
+        currencies.setdefault(row.stay, row.currency)
+    return {rid: (currencies[rid], amounts) for rid, amounts in totals.items()}
+
+
+def _money(micros: int) -> Decimal:
+    """Millionths as a Decimal, in cents when that is exact (as Mews writes most amounts)."""
+    value = Decimal(micros) / _MICROS
+    cents = value.quantize(_CENTS)
+    return cents if cents == value else value.normalize()
