@@ -10,10 +10,15 @@ changed reservations are read by id (1000 per request), and every checked-out st
 is accrued through the guard as `automation` (mode `automate`; the shipped policy with the
 automation's daily cap and the breaker's thresholds raised for the burst), then pushed to Mews.
 
-Prints the webhook messages and events, the inbox counts, the accruals, the Mews requests per
-endpoint, and the wall time of each phase. `--check` exits 1 when any endpoint was called more
-often than max(10, ⌈N / 1000⌉ × 3) times (a per-event read would show up as ~N); writes
-(`accountNotes/add`: the guard notes each agent write on the guest's profile) are not bounded.
+Prints the webhook messages and events, the inbox counts, the accruals and bonuses, the approval
+requests queued, the Mews requests per endpoint, and the wall time of each phase. What the
+worker's own delivery left in the outbox (one write delivers at most 10 claims) is then drained
+as the next writes or `loyalty outbox drain` would, and the requests of the whole burst are
+printed again: approval requests are announced in one digest task per delivery and hotel.
+`--check` exits 1 when any endpoint was called more often than max(10, ⌈N / 1000⌉ × 3) times
+(a per-event read would show up as ~N) or `tasks/add` more than 10 times for the whole burst;
+other writes (`accountNotes/add`: the guard notes each agent write on the guest's profile) are
+not bounded.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import httpx
 from starlette.applications import Starlette
 
 import policies
+from policies.approvals import list_approvals
 from storage.clock import FixedClock
 from storage.outbox import stats as outbox_stats
 from tools.automation import inbox
@@ -61,6 +67,7 @@ def _volume_policy(folder: Path) -> Path:
     return path
 
 
+TASKS_BOUND = 10  # a burst's approval requests are announced in a handful of digest tasks
 SECRET = "bench-secret-0123456789abcdef"
 
 
@@ -78,7 +85,10 @@ def _burst(sandbox: Sandbox, count: int) -> list[str]:
     return chosen
 
 
-async def run(reservations: int, customers: int, batch: int, folder: Path) -> Counter[str]:
+async def run(
+    reservations: int, customers: int, batch: int, folder: Path
+) -> tuple[Counter[str], Counter[str]]:
+    """The Mews requests of the worker's own delivery, and of the whole burst."""
     sandbox = Sandbox.seeded(now=NOW, customers=customers)
     sandbox.rate_limiter.enabled = False  # the requests are counted; the clock is frozen
     clock = FixedClock(NOW)
@@ -139,7 +149,22 @@ async def run(reservations: int, customers: int, batch: int, folder: Path) -> Co
         for path, n in sorted(requests.items()):
             print(f"  {n:>5}  {path}")
         print(f"  {requests.total():>5}  total")
-        return requests
+        print(f"approval requests queued      {len(list_approvals(rt.store, limit=100_000))}")
+        started = time.perf_counter()
+        for _round in range(100):  # each `after_write` delivers at most 10 claims of 100
+            if outbox_stats(rt.store).pending == 0:
+                break
+            await rt.after_write()
+        backlog = time.perf_counter() - started
+        queued = outbox_stats(rt.store)
+        print(f"outbox after draining it        {queued.done} done, {queued.pending} pending, "
+              f"{queued.dead} dead ({backlog:.2f} s)")  # fmt: skip
+        whole = Counter(rt.mews.stats.requests)
+        print("Mews requests of the whole burst, the backlog drained (per endpoint):")
+        for path in ("tasks/add", "accountNotes/add", "loyaltyMemberships/update"):
+            print(f"  {whole[path]:>5}  {path}")
+        print(f"  {whole.total():>5}  total")
+        return requests, whole
 
 
 def main() -> None:
@@ -152,12 +177,17 @@ def main() -> None:
     if args.reservations < 1 or not 1 <= args.batch <= 1000:
         parser.error("--reservations must be positive and --batch between 1 and 1000")
     with tempfile.TemporaryDirectory() as folder:
-        requests = asyncio.run(run(args.reservations, args.customers, args.batch, Path(folder)))
+        requests, whole = asyncio.run(
+            run(args.reservations, args.customers, args.batch, Path(folder))
+        )
     bound = math.ceil(args.reservations / 1000) * 3
     reads = {path: n for path, n in requests.items() if "/getAll" in path or path.endswith("/get")}
     worst = max(reads.values(), default=0)
     if args.check and worst > max(bound, 10):
         print(f"FAIL: a read endpoint was called {worst} times (bound {max(bound, 10)})")
+        sys.exit(1)
+    if args.check and whole["tasks/add"] > TASKS_BOUND:
+        print(f"FAIL: {whole['tasks/add']} Mews tasks for one burst (bound {TASKS_BOUND})")
         sys.exit(1)
 
 

@@ -16,6 +16,8 @@ through the guard) is `Guard.approve` / `Guard.reject`; this module is the queue
 
 When a request is created, a Mews task (`tasks/add`, through the outbox) tells the property
 that it is waiting; it carries the approval id, action, points and reason, and no guest data.
+Requests delivered together are announced in one digest task instead
+(`tools.actions.approval_digest`), which names the members.
 """
 
 from __future__ import annotations
@@ -187,6 +189,7 @@ def task_payload(approval: Approval) -> dict[str, str]:
         f"`loyalty approvals approve {approval.id}` or `reject`; it expires at the deadline."
     )
     return {
+        "ApprovalId": approval.id,  # not sent: lets the dispatcher merge notices into a digest
         "Name": f"Loyalty approval: {approval.action}"[:100],
         "DeadlineUtc": approval.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Description": description[:2000],

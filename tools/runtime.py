@@ -25,12 +25,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 from policies import ApprovalDesk, Guard, Outcome, Policy, load_policy, open_store
+from policies.approvals import Approval
 from storage.clock import Clock, SystemClock
 from storage.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
 from storage.store import Store
 from tools.actions import MembershipDirectory, WriteDeps, build_actions
+from tools.actions.approval_views import describe_approvals
 from tools.actions.ledger_sync import LEDGER_SYNC_ACTIONS
-from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher
+from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher, is_approval_notice
 from tools.actions.offers import OFFERS
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
@@ -186,7 +188,7 @@ class LoyaltyRuntime:
         except BaseException:
             await stack.aclose()
             raise
-        return cls(
+        runtime = cls(
             store=store,
             policy=policy,
             programs=programs,
@@ -203,6 +205,8 @@ class LoyaltyRuntime:
             enterprise_mews=singles,
             _stack=stack,
         )
+        notices.sentences = runtime.approval_sentences  # digests name the members
+        return runtime
 
     async def aclose(self) -> None:
         await self._stack.aclose()
@@ -225,6 +229,10 @@ class LoyaltyRuntime:
             return next(iter(self.programs.programs.values()))
         return self.programs.program(code)
 
+    async def approval_sentences(self, approvals: Sequence[Approval]) -> list[str]:
+        """Each request in words, as the approvals inbox shows it (one batched member read)."""
+        return [view.sentence for view in await describe_approvals(self, approvals)]
+
     async def after_write(self, claimed: Sequence[OutboxCommand] = ()) -> None:
         """Deliver what the write queued for Mews (balance, task, note); never raises: a
         failed delivery stays in the outbox and is retried on the next drain.
@@ -232,22 +240,30 @@ class LoyaltyRuntime:
         `claimed`: the commands the write's own transaction leased (see `delivery()`); without
         them, one claim of everything due. Another claim follows only while a claim comes back
         full (a backlog), for a bounded number of rounds, so one write does not wait on a large
-        backlog. Outcomes are recorded in one transaction per round."""
+        backlog. Outcomes are recorded in one transaction per round. Approval notices are held
+        to the end and announced together: one digest task per hotel, not one per request."""
         try:
             just_committed = bool(claimed)
             commands = list(claimed) or self._claim()
+            announcements: list[OutboxCommand] = []  # approval notices: one digest at the end
             for _round in range(DELIVERY_ROUNDS_PER_WRITE):
                 if not commands:
                     break
                 pushes = [c for c in commands if c.kind == MEWS_PUSH_KIND]
+                announcements += [c for c in commands if is_approval_notice(c)]
+                notices = [
+                    c for c in commands if c.kind in NOTICE_KINDS and not is_approval_notice(c)
+                ]
                 outcomes = [
                     *await self.dispatcher.push(pushes, just_committed=just_committed),
-                    *await self.notices.deliver([c for c in commands if c.kind in NOTICE_KINDS]),
+                    *await self.notices.deliver(notices),
                 ]
                 settle(self.store, outcomes, now=self.clock.now())
                 if len(commands) < CLAIM_BATCH:
                     break
                 commands, just_committed = self._claim(), False
+            if announcements:
+                settle(self.store, await self.notices.deliver(announcements), now=self.clock.now())
         except Exception:  # the outbox keeps the command; the write itself is done
             _log.warning("outbox drain failed; the commands stay queued", exc_info=True)
 

@@ -1,7 +1,9 @@
 """`NoticeDispatcher`: delivers the notices the writes queued for Mews in their own transaction.
 
 - `tasks/add`: an approval request waiting for a manager (queued by the policy layer) and a
-  redeemed reward to fulfil (queued by `redeem_reward`);
+  redeemed reward to fulfil (queued by `redeem_reward`). Approval requests delivered together
+  are announced in one digest task per hotel ("Loyalty approvals: 12 waiting",
+  `approval_digest`); a single request keeps its own task, fulfilment tasks are never merged;
 - `accountNotes/add`: a write made by the assistant, noted on the guest's profile (queued by the
   policy layer for agent-kind principals).
 
@@ -13,25 +15,47 @@ outbox). Balance pushes (`loyaltyMemberships/update`) are the ledger's `OutboxDi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Connection
 
+from policies.approvals import Approval
+from policies.approvals import get as get_approval
+from policies.errors import ApprovalNotFoundError
 from storage.clock import Clock
 from storage.outbox import Delivered, OutboxCommand, Undelivered, claim, enqueue, settle
 from storage.store import Store
+from tools.actions.approval_digest import DigestLine, digest_payload
 from tools.loyalty.delivery import send_in_halves
 from tools.mews import MewsClient, MewsError
 from tools.mews.models import AccountNoteParameters, TaskParameters, format_utc
 
-__all__ = ["NOTES_PER_REQUEST", "NOTICE_KINDS", "NoticeDispatcher", "NoticeReport", "queue_task"]
+__all__ = [
+    "NOTES_PER_REQUEST",
+    "NOTICE_KINDS",
+    "ApprovalSentences",
+    "NoticeDispatcher",
+    "NoticeReport",
+    "is_approval_notice",
+    "queue_task",
+]
 
 NOTICE_KINDS = ("tasks/add", "accountNotes/add")
+_log = logging.getLogger(__name__)
 
 
 NOTES_PER_REQUEST = 100
+
+ApprovalSentences = Callable[[Sequence[Approval]], Awaitable[list[str]]]
+"""Each request told in words, with the member's name (`approval_views.describe_approvals`)."""
+
+
+def is_approval_notice(command: OutboxCommand) -> bool:
+    """A task announcing an approval request (`policies.approvals.task_payload`)."""
+    return command.kind == "tasks/add" and isinstance(command.payload.get("ApprovalId"), str)
 
 
 def queue_task(
@@ -74,11 +98,13 @@ class NoticeDispatcher:
         enterprise_mews: Mapping[str, MewsClient] | None = None,
         max_attempts: int = 12,
         lease: timedelta = timedelta(minutes=2),
+        sentences: ApprovalSentences | None = None,
     ) -> None:
         """`enterprise_mews`: single-enterprise clients by enterprise id for `tasks/add`, which
         Mews refuses to portfolio tokens: a task goes to its payload's `EnterpriseId` (the hotel
         of its reservation), else to the first of them; without any, through `mews`.
-        `chain_id`: the chain of the notes (portfolio tokens need it)."""
+        `chain_id`: the chain of the notes (portfolio tokens need it).
+        `sentences`: how a digest tells its requests (without it, each request's own note)."""
         self.mews = mews
         self.enterprise_mews = dict(enterprise_mews or {})
         self.chain_id = chain_id
@@ -86,6 +112,7 @@ class NoticeDispatcher:
         self.clock = clock
         self.max_attempts = max_attempts
         self.lease = lease
+        self.sentences = sentences
 
     async def drain(self, limit: int = 100) -> NoticeReport:
         commands = claim(
@@ -100,9 +127,11 @@ class NoticeDispatcher:
         """Send claimed notices; the outcome of each (for `settle`, run once by the caller)."""
         outcomes: list[Delivered | Undelivered] = []
         notes = [command for command in commands if command.kind == "accountNotes/add"]
+        announcements = [command for command in commands if is_approval_notice(command)]
         for command in commands:
-            if command.kind != "accountNotes/add":
+            if command.kind != "accountNotes/add" and not is_approval_notice(command):
                 outcomes.extend(await self._deliver([command]))
+        outcomes.extend(await self._announce(announcements))
         # Notes go out together (one request per chain and batch): at burst volume one
         # request per note would eat the 200-requests-per-30-s budget of the access token.
         for batch in _note_batches(notes):
@@ -156,6 +185,73 @@ class NoticeDispatcher:
         )
         return await self.for_enterprise(payload.get("EnterpriseId")).tasks.add(task)
 
+    # ------------------------------------------------------------------ approval digests
+    async def _announce(self, commands: list[OutboxCommand]) -> list[Delivered | Undelivered]:
+        """Approval notices, one task per hotel: a digest for several, its own for one. A
+        request decided or lapsed before its notice went out is not announced any more."""
+        outcomes: list[Delivered | Undelivered] = []
+        waiting: list[tuple[OutboxCommand, Approval | None]] = []
+        now = self.clock.now()
+        with self.store.read() as conn:
+            for command in commands:
+                approval = _approval_of(conn, command)
+                if approval is not None and approval.status_at(now) != "pending":
+                    outcomes.append(
+                        Delivered(command.id, f"not announced: {approval.status_at(now)}")
+                    )
+                else:
+                    waiting.append((command, approval))
+        by_hotel: dict[object, list[tuple[OutboxCommand, Approval | None]]] = {}
+        for command, approval in waiting:
+            by_hotel.setdefault(command.payload.get("EnterpriseId"), []).append((command, approval))
+        for group in by_hotel.values():
+            outcomes.extend(
+                await send_in_halves(
+                    group,
+                    self._send_digest,
+                    lambda batch, exc: self._failed([command for command, _ in batch], exc),
+                    failures=(MewsError, ValueError),
+                )
+            )
+        return outcomes
+
+    async def _send_digest(
+        self, group: list[tuple[OutboxCommand, Approval | None]]
+    ) -> list[Delivered]:
+        if len(group) == 1:
+            command = group[0][0]
+            return [Delivered(command.id, await self._send(command))]
+        payload = digest_payload(await self._digest_lines(group))
+        task = TaskParameters(
+            name=payload["Name"],
+            deadline_utc=datetime.fromisoformat(payload["DeadlineUtc"]),
+            description=payload["Description"],
+        )
+        client = self.for_enterprise(group[0][0].payload.get("EnterpriseId"))
+        task_id = await client.tasks.add(task)
+        return [Delivered(command.id, task_id) for command, _ in group]
+
+    async def _digest_lines(
+        self, group: list[tuple[OutboxCommand, Approval | None]]
+    ) -> list[DigestLine]:
+        known = [approval for _, approval in group if approval is not None]
+        told: dict[str, str] = {}
+        if self.sentences is not None and known:
+            try:
+                sentences = await self.sentences(known)
+                told = {a.id: s for a, s in zip(known, sentences, strict=True)}
+            except Exception:  # the words are a courtesy: the request's own note still tells it
+                _log.warning("could not describe %d approval requests", len(known), exc_info=True)
+        lines = []
+        for command, approval in group:
+            deadline = datetime.fromisoformat(str(command.payload["DeadlineUtc"]))
+            if approval is None:
+                lines.append(DigestLine(str(command.payload["Name"]), "see the request", deadline))
+                continue
+            sentence = told.get(approval.id) or approval.note or approval.action
+            lines.append(DigestLine(sentence, approval.reason, deadline))
+        return lines
+
     def for_enterprise(self, enterprise_id: object) -> MewsClient:
         """The client of one hotel (`ValueError` naming the setting when it has no token)."""
         if not self.enterprise_mews:
@@ -169,3 +265,10 @@ class NoticeDispatcher:
                 "MEWS_ENTERPRISE_TOKENS (enterprise-id=access-token)"
             )
         return client
+
+
+def _approval_of(conn: Connection, command: OutboxCommand) -> Approval | None:
+    try:
+        return get_approval(conn, str(command.payload["ApprovalId"]))
+    except ApprovalNotFoundError:  # a notice outliving its request: announced from its payload
+        return None
