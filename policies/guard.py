@@ -212,7 +212,7 @@ class Guard:
         now = self.clock.now()
         args_json = _canonical(args)
         day = day_window(now, self.policy.tz).day
-        key = idempotency_key or idempotency.derive_key(spec.name, args_json, principal.name, day)
+        key = idempotency_key or self._derived_key(spec, args_json, principal, day)
         digest = idempotency.request_hash(spec.name, args, principal.name)
         run = Run(
             spec,
@@ -239,6 +239,17 @@ class Guard:
         if isinstance(spec.execute, External):
             return await self.external(run, self._begin_submit)
         return raise_failure(await run_in_thread(self._submit_tx, run))
+
+    def _derived_key(
+        self, spec: ActionSpec, args_json: str, principal: Principal, day: date
+    ) -> str:
+        """The key of a call that gave none; past keys whose execution was undone are skipped."""
+        generation = 0
+        key = idempotency.derive_key(spec.name, args_json, principal.name, day)
+        while spec.undone is not None and spec.undone(key):
+            generation += 1
+            key = idempotency.derive_key(spec.name, args_json, principal.name, day, generation)
+        return key
 
     def _lookup(self, key: str, digest: str) -> Outcome | None:
         # One statement needs no snapshot: a plain connection saves the read transaction's setup.

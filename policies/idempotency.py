@@ -4,7 +4,10 @@ Every write carries a key. A caller may give one; otherwise it is derived from t
 canonical arguments, the principal and the calendar day in the policy's time zone. Why the day:
 an identical call repeated the same day is taken to be a retry (the model or a client sending
 it again after a timeout) and must not post twice; the same award on another day is a new
-decision. A caller who wants two identical writes the same day gives two keys.
+decision. A caller who wants two identical writes the same day gives two keys. One exception:
+once what a derived key executed has been undone (a redemption reversed, `ActionSpec.undone`),
+the identical call is a new request and gets the next key of that day (`generation` 1, 2, ...):
+redeeming again after a reversal redeems again, it does not answer with the reversed one.
 
 The key's row stores a hash of the request (action, arguments, principal) and the outcome:
 
@@ -46,10 +49,15 @@ _LOOKUP = sa.select(idempotency_table).where(idempotency_table.c.key == sa.bindp
 _INSERT = idempotency_table.insert()
 
 
-def derive_key(action: str, canonical_args: str, principal: str, day: date) -> str:
-    """The key of a call that gave none: same action, arguments, caller and local day."""
-    material = canonical_json([action, canonical_args, principal, day.isoformat()])
-    return f"auto:{sha256_hex(material)}"
+def derive_key(
+    action: str, canonical_args: str, principal: str, day: date, generation: int = 0
+) -> str:
+    """The key of a call that gave none: same action, arguments, caller and local day
+    (`generation`: how many earlier identical requests that day were undone)."""
+    parts: list[str | int] = [action, canonical_args, principal, day.isoformat()]
+    if generation:
+        parts.append(generation)
+    return f"auto:{sha256_hex(canonical_json(parts))}"
 
 
 def request_hash(action: str, args: JSONObject, principal: str) -> str:

@@ -13,6 +13,10 @@ An executor is one of two kinds:
   returns the result when the call's effect is visible there, None when it is not (an
   approval stuck in `executing` is resolved with it, `ApprovalDesk.resolve`).
 
+`undone(key) -> bool`, when given, tells whether what executed under an idempotency key has
+since been undone (a reversed redemption): an identical call without a key of its own is then
+a new request, not a replay of the undone one (`policies.idempotency`).
+
 `describe(args) -> Facts` runs before the transaction and may read Mews (the current tier, to
 tell a downgrade). `on_queue(conn, args, ctx)`, when given, runs in the transaction that queues
 the request for approval: what the approved execution will need (a staged campaign segment),
@@ -79,6 +83,7 @@ class ActionSpec:
     execute: Transactional | External
     describe: Describe = no_facts
     on_queue: Callable[[Connection, JSONObject, ExecContext], None] | None = None
+    undone: Callable[[str], bool] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in WRITE_KINDS:

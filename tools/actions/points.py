@@ -60,7 +60,7 @@ from tools.loyalty import (
     reward_inventory_lock_key,
 )
 from tools.loyalty.errors import RefusedRequestError
-from tools.loyalty.ledger_reads import available_points
+from tools.loyalty.ledger_reads import available_points, reversed_under_key
 
 __all__ = ["ADJUST_POINTS", "AWARD_POINTS", "REDEEM_REWARD", "REVERSE_POINTS_ENTRY"]
 
@@ -310,6 +310,12 @@ def redeem(
     )
 
 
+def redemption_reversed(deps: WriteDeps, key: str) -> bool:
+    """A redemption posted under `key` and reversed since: redeeming again is a new redemption."""
+    with deps.store.read() as conn:
+        return reversed_under_key(conn, key)
+
+
 REDEEM_REWARD = GuardedWrite(
     name="redeem_reward",
     title="Redeem reward",
@@ -321,6 +327,7 @@ REDEEM_REWARD = GuardedWrite(
     prepare=price_redemption,
     describe=describe_redeem,
     execute=InTransaction(redeem),
+    undone=redemption_reversed,
     open_world=_PUSHES,
 )
 

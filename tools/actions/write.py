@@ -109,6 +109,9 @@ class GuardedWrite(Generic[InputT, ArgsT]):
     stage: Callable[[WriteDeps, Connection, ArgsT, ExecContext], None] | None = None
     """What the write keeps once the policy lets it run or queues it for approval, never on a
     denial: runs in the decision's transaction (before an in-transaction `execute`)."""
+    undone: Callable[[WriteDeps, str], bool] | None = None
+    """Whether what executed under an idempotency key was undone since (a reversed redemption):
+    an identical call is then a new request (`policies.ActionSpec.undone`)."""
     needs: tuple[Permission, ...] = ("write",)
     destructive: bool = False
     idempotent: bool = True
@@ -141,7 +144,10 @@ class GuardedWrite(Generic[InputT, ArgsT]):
             landed = None if self.execute.landed is None else partial(_landed, self, deps)
             run = External(partial(_calls_out, self, deps), landed)
         on_queue = None if self.stage is None else partial(_stage, self, deps)
-        return ActionSpec(self.name, self.kind, run, partial(_describe, self, deps), on_queue)
+        undone = None if self.undone is None else partial(self.undone, deps)
+        return ActionSpec(
+            self.name, self.kind, run, partial(_describe, self, deps), on_queue, undone
+        )
 
 
 async def _describe(write: GuardedWrite[Any, Any], deps: WriteDeps, args: JSONObject) -> Facts:

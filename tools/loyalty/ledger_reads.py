@@ -43,6 +43,7 @@ __all__ = [
     "last_redemptions",
     "memberships_with_expired_lots",
     "redemptions_on",
+    "reversed_under_key",
     "verify_account",
 ]
 
@@ -159,6 +160,12 @@ def history(
     page = rows[:limit]
     more = len(rows) > limit
     return HistoryPage(membership_id, tuple(page), page[-1].sequence if more else None)
+
+
+def reversed_under_key(conn: Connection, idempotency_key: str) -> bool:
+    """Whether the entry posted under `idempotency_key` has since been reversed."""
+    entry = sql.entry_by_key(conn, idempotency_key)
+    return entry is not None and entry.reversed_by_entry_id is not None
 
 
 def redemptions_on(
