@@ -251,6 +251,48 @@ class Guard:
             key = idempotency.derive_key(spec.name, args_json, principal.name, day, generation)
         return key
 
+    def item_key(
+        self,
+        action_name: str,
+        item: JSONObject,
+        principal: Principal,
+        batch_key: str | None = None,
+    ) -> str:
+        """The idempotency key of one item of a batch (`policies.idempotency.item_key`)."""
+        day = day_window(self.clock.now(), self.policy.tz).day
+        return idempotency.item_key(action_name, _canonical(item), principal.name, day, batch_key)
+
+    async def replay(self, principal: Principal, action_name: str, key: str) -> Outcome | None:
+        """What an earlier request of `principal` under `key` answered, as a replay (audited);
+        None when the key is new. For a batch item whose write is computed from state (a
+        target balance posted as a difference): its retry is the same request."""
+        with self.store.read() as conn:
+            if idempotency.stored(conn, key, action=action_name, principal=principal.name) is None:
+                return None
+        return await run_in_thread(self._replay_key, principal, action_name, key)
+
+    def _replay_key(self, principal: Principal, action_name: str, key: str) -> Outcome | None:
+        now = self.clock.now()
+        with self.transaction(now, f"idem:{key}") as tx:
+            stored = idempotency.stored(tx.conn, key, action=action_name, principal=principal.name)
+            if stored is None:  # not possible: a key is never freed once done
+                return None
+            approval_id = stored.approval_id if isinstance(stored, PendingApproval) else None
+            tx.audit(
+                AuditDraft(
+                    now,
+                    principal.name,
+                    principal.role,
+                    action_name,
+                    {"idempotency_key": key},
+                    "replayed",
+                    result=outcome_record(stored),
+                    approval_id=approval_id,
+                    idempotency_key=key,
+                )
+            )
+            return _as_replay(_as_it_stands(tx, stored))
+
     def _lookup(self, key: str, digest: str) -> Outcome | None:
         # One statement needs no snapshot: a plain connection saves the read transaction's setup.
         # The write transaction looks again under its locks; this only spares a retry `describe`.

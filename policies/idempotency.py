@@ -16,6 +16,12 @@ The key's row stores a hash of the request (action, arguments, principal) and th
 - key of a request still executing (an external call in flight, or interrupted by a crash):
   `RequestInProgressError` - never a second execution.
 
+A batch tool keys each item on its own (`item_key`): from the item's canonical arguments (and
+the caller's key for the batch, if any), so two items never share a key and a retried batch
+replays item by item. An item whose write is computed from state (a target balance posted as
+the difference to the current one) is looked up by its key alone (`stored`): the retry's
+difference is another number, but it is the same request.
+
 Denials are not stored: nothing happened, and the next attempt is judged afresh (after a mode
 change, say). Repeated denials still count towards the circuit breaker.
 """
@@ -38,10 +44,12 @@ __all__ = [
     "derive_key",
     "finish_outcome",
     "forget",
+    "item_key",
     "lookup",
     "mark_executing",
     "request_hash",
     "store_outcome",
+    "stored",
 ]
 
 
@@ -60,6 +68,16 @@ def derive_key(
     return f"auto:{sha256_hex(canonical_json(parts))}"
 
 
+def item_key(
+    action: str, canonical_item: str, principal: str, day: date, batch_key: str | None = None
+) -> str:
+    """The key of one item of a batch: derived from the item like a call's (`derive_key`), or
+    from the caller's key for the whole batch and the item."""
+    if batch_key is None:
+        return derive_key(action, canonical_item, principal, day)
+    return f"item:{sha256_hex(canonical_json([batch_key, action, canonical_item]))}"
+
+
 def request_hash(action: str, args: JSONObject, principal: str) -> str:
     return sha256_hex(canonical_json({"action": action, "args": args, "principal": principal}))
 
@@ -70,6 +88,20 @@ def lookup(conn: Connection, key: str, digest: str) -> Outcome | None:
     if row is None:
         return None
     if row.request_hash != digest:
+        raise IdempotencyConflictError(key)
+    if row.status != "done" or row.outcome is None:
+        raise RequestInProgressError(key)
+    return outcome_from_dict(json.loads(row.outcome))
+
+
+def stored(conn: Connection, key: str, *, action: str, principal: str) -> Outcome | None:
+    """The outcome stored under `key` for this action and principal, whatever its arguments
+    were; None if the key is new (`IdempotencyConflictError` if another action or principal
+    used it, `RequestInProgressError` while it executes)."""
+    row = conn.execute(_LOOKUP, {"key": key}).first()
+    if row is None:
+        return None
+    if row.action != action or row.principal != principal:
         raise IdempotencyConflictError(key)
     if row.status != "done" or row.outcome is None:
         raise RequestInProgressError(key)

@@ -126,3 +126,49 @@ def test_a_batch_with_two_targets_for_one_member_is_refused_not_merged(world: Pa
     assert result.exit_code == 1
     assert "appears twice in updates; give one update per membership" in result.stdout
     assert balance() == 300
+
+
+def test_each_batch_item_has_its_own_key_and_a_retried_batch_replays_item_by_item(
+    world: Path,
+) -> None:
+    mallory = mallory_membership()
+    batch = {
+        "updates": [
+            {"loyalty_membership_id": mallory, "points": 400},
+            {"loyalty_membership_id": EMMA, "points": EMMA_POINTS + 100},
+        ],
+        "reason": "welcome back",
+    }
+    first = call("update_loyalty_memberships", batch)
+    assert first["status"] == "posted", first
+    assert [p["outcome"]["status"] for p in first["points"]] == ["posted", "posted"]
+    assert (balance(), balance("Emma Novak")) == (400, EMMA_POINTS + 100)
+    award = {"membership_id": mallory, "points": 50, "reason": "spa voucher"}
+    assert call("award_points", award)["status"] == "posted"
+
+    retry = call("update_loyalty_memberships", batch)  # e.g. after a timeout
+
+    assert [p["outcome"].get("replayed") for p in retry["points"]] == [True, True]
+    assert [p["outcome"]["result"]["entry_id"] for p in retry["points"]] == [
+        p["outcome"]["result"]["entry_id"] for p in first["points"]
+    ]
+    assert (balance(), balance("Emma Novak")) == (450, EMMA_POINTS + 100)  # the award stays
+
+
+def test_a_batch_key_keys_each_item_and_a_new_key_is_a_new_batch(world: Path) -> None:
+    mallory = mallory_membership()
+    batch = {
+        "updates": [{"loyalty_membership_id": mallory, "points": 400}],
+        "reason": "welcome back",
+        "idempotency_key": "batch-7",
+    }
+    assert call("update_loyalty_memberships", batch)["points"][0]["outcome"]["status"] == "posted"
+    assert (
+        call("award_points", {"membership_id": mallory, "points": 50, "reason": "spa"})["status"]
+        == "posted"
+    )
+    assert call("update_loyalty_memberships", batch)["points"][0]["outcome"]["replayed"] is True
+    assert balance() == 450
+    again = call("update_loyalty_memberships", {**batch, "idempotency_key": "batch-8"})
+    assert again["points"][0]["outcome"]["result"]["points"] == -50  # set to 400 once more
+    assert balance() == 400

@@ -29,7 +29,7 @@ from tools.actions.memberships import (
     DELETE_LOYALTY_MEMBERSHIPS,
     UPDATE_LOYALTY_MEMBERSHIPS,
 )
-from tools.actions.models import MAX_POINTS, AdjustInput, MewsId, Reason
+from tools.actions.models import MAX_POINTS, AdjustInput, IdempotencyKey, MewsId, Reason
 from tools.actions.outcome import WriteOutcome
 from tools.actions.programs import (
     ADD_LOYALTY_PROGRAMS,
@@ -129,6 +129,11 @@ class MembershipChange(MembershipUpdate):
 class UpdateMembershipsInput(_Args):
     updates: Annotated[list[MembershipChange], Field(min_length=1, max_length=100)]
     reason: Reason | None = Field(default=None, description="required when points change")
+    idempotency_key: IdempotencyKey = Field(
+        default=None,
+        description="the same key never posts twice; each points change gets its own key "
+        "from it (default: from each change's arguments)",
+    )
 
     @model_validator(mode="after")
     def _reason_for_points(self) -> Self:
@@ -138,7 +143,8 @@ class UpdateMembershipsInput(_Args):
         for u in self.updates:
             if not u.changes_anything and u.points is None:
                 raise ValueError(f"update of {u.loyalty_membership_id} changes nothing")
-            # Two targets for one membership cannot both hold: say so instead of merging.
+            # Two target balances for one membership cannot both hold (posting both would land
+            # on the last, posting one would drop the other): refused, never merged.
             if u.loyalty_membership_id.lower() in seen:
                 raise ValueError(
                     f"membership {u.loyalty_membership_id} appears twice in updates; "
@@ -168,39 +174,58 @@ async def _current_total(env: ToolEnv, membership_id: str) -> int:
     return total
 
 
+async def _points_change(
+    env: ToolEnv, update: MembershipChange, args: UpdateMembershipsInput
+) -> tuple[PointsChange, Outcome | None]:
+    """One item's new balance as a ledger adjustment under the item's own idempotency key
+    (from its target, not the difference): a retried batch replays what each item posted, even
+    after the balance moved since."""
+    assert args.reason is not None
+    assert update.points is not None
+    guard, membership_id = env.runtime.guard, update.loyalty_membership_id
+    item: dict[str, Any] = {
+        "loyalty_membership_id": membership_id.lower(),
+        "points": update.points,
+        "reason": args.reason,
+    }
+    key = guard.item_key(UPDATE_LOYALTY_MEMBERSHIPS.name, item, env.principal, args.idempotency_key)
+    replayed = await guard.replay(env.principal, ADJUST_POINTS.name, key)
+    if replayed is not None:
+        return PointsChange(membership_id=membership_id, outcome=replayed.to_dict()), replayed
+    current = await _current_total(env, membership_id)
+    delta = update.points - current
+    if delta == 0:
+        unchanged = {"status": "unchanged", "balance": current}
+        return PointsChange(membership_id=membership_id, outcome=unchanged), None
+    action = AdjustInput(
+        membership_id=membership_id, points=delta, reason=args.reason, idempotency_key=key
+    )
+    outcome = await _submit(env, ADJUST_POINTS, action)
+    return PointsChange(membership_id=membership_id, outcome=outcome.to_dict()), outcome
+
+
 async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:
     outcomes: list[Outcome] = []
     memberships: Outcome | None = None
     plain = [u for u in args.updates if u.changes_anything]
     if plain:
         updates = [MembershipUpdate.model_validate(u.model_dump(exclude={"points"})) for u in plain]
-        memberships = await _submit(
-            env, UPDATE_LOYALTY_MEMBERSHIPS, UpdateMembershipsArgs(updates=updates)
+        key = None if args.idempotency_key is None else f"{args.idempotency_key}:memberships"[:200]
+        memberships = await env.runtime.guard.submit(
+            env.principal,
+            UPDATE_LOYALTY_MEMBERSHIPS.name,
+            UpdateMembershipsArgs(updates=updates).model_dump(mode="json"),
+            key,
         )
         outcomes.append(memberships)
     changes: list[PointsChange] = []
     for update in args.updates:
         if update.points is None:
             continue
-        assert args.reason is not None  # checked by the model
-        current = await _current_total(env, update.loyalty_membership_id)
-        delta = update.points - current
-        if delta == 0:
-            changes.append(
-                PointsChange(
-                    membership_id=update.loyalty_membership_id,
-                    outcome={"status": "unchanged", "balance": current},
-                )
-            )
-            continue
-        action = AdjustInput(
-            membership_id=update.loyalty_membership_id, points=delta, reason=args.reason
-        )
-        outcome = await _submit(env, ADJUST_POINTS, action)
-        outcomes.append(outcome)
-        changes.append(
-            PointsChange(membership_id=update.loyalty_membership_id, outcome=outcome.to_dict())
-        )
+        change, adjusted = await _points_change(env, update, args)
+        changes.append(change)
+        if adjusted is not None:
+            outcomes.append(adjusted)
     denied = next((o for o in outcomes if isinstance(o, Denied)), None)
     if denied is not None:
         done = {
