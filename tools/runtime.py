@@ -172,6 +172,7 @@ class LoyaltyRuntime:
                 directory=directory,
                 loader=loader,
                 clock=clock,
+                members=facts,
             )
             guard = Guard(
                 store,

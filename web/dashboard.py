@@ -108,7 +108,7 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 async def members_csv(runtime: LoyaltyRuntime, program_code: str | None) -> str:
     """Every member of the program: name, number, tier, state, Mews points, ledger balance."""
     program = runtime.program(program_code)
-    members = await runtime.loader.all_members(program.code)
+    members = await runtime.facts.all_members(program.code)
     rows = []
     for member in members:
         membership = member.membership(program.code)

@@ -112,7 +112,7 @@ async def _tell_apart(
 
     async def read() -> tuple[list[Any], dict[str, Any]]:
         customers = await runtime.mews.customers.get_all(customer_ids=ids).to_list()
-        return customers, await runtime.loader.members(ids, with_spend=False)
+        return customers, await runtime.facts.members(ids, with_spend=False)
 
     try:
         args: JsonObject = {"customer_ids": list(ids)}
@@ -192,12 +192,13 @@ RECENT_STAYS = 5
 async def _add_signals(
     runtime: LoyaltyRuntime, principal: Principal, card: MemberCard, customer_id: str
 ) -> None:
-    """Stays and marketing consent, read straight from Mews for the card (the tools summarise
-    stays as counts); a failed read is a problem shown on the card, not a broken page."""
+    """Stays (from the member read model) and marketing consent (from Mews) for the card (the
+    tools summarise stays as counts); a failed read is a problem shown on the card, not a
+    broken page."""
     now = runtime.clock.now()
 
     async def read() -> tuple[Any, list[Any]]:
-        facts = (await runtime.loader.members([customer_id], with_spend=False)).get(customer_id)
+        facts = (await runtime.facts.members([customer_id], with_spend=False)).get(customer_id)
         return facts, await runtime.mews.customers.get_all(customer_ids=[customer_id]).to_list()
 
     try:

@@ -78,6 +78,7 @@ async def _run(name: str, program: str | None, principal: str, bonus: int) -> Jo
             store=rt.store,
             guard=rt.guard,
             loader=rt.loader,
+            members=rt.facts,
             mews=rt.mews,
             programs=rt.programs,
             clock=rt.clock,

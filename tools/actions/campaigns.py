@@ -132,7 +132,7 @@ async def _program_members(deps: WriteDeps, program: ProgramConfig) -> list[Memb
 async def _segment(
     deps: WriteDeps, given: CreateCampaignInput, program: ProgramConfig
 ) -> tuple[str, list[SegmentMemberRef]]:
-    loader, now = deps.loader, deps.clock.now()
+    loader, now = deps.member_source, deps.clock.now()
     members: list[MemberFacts]
     if given.customer_ids is not None:
         found = await loader.members(given.customer_ids, with_stays=False)
@@ -143,8 +143,11 @@ async def _segment(
                 field="customer_ids",
             )
         members, description = list(found.values()), f"{len(found)} chosen customers"
-    elif given.segment == "all":  # memberships and names only: no stays, no spend
+    elif given.segment == "all" and deps.members is None:  # memberships, names: no stays
         members = await _program_members(deps, program)
+        description = f"all members of {program.name}"
+    elif given.segment == "all":  # the read model holds them all: no Mews scan
+        members = await loader.all_members(program.code)
         description = f"all members of {program.name}"
     else:
         assert given.segment is not None

@@ -42,6 +42,7 @@ from storage.clock import Clock
 from storage.store import Store
 from tools.actions.directory import MembershipDirectory
 from tools.loyalty import ProgramConfig, ProgramFile
+from tools.loyalty.facts import MemberSource
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.mews import MewsClient
 
@@ -61,6 +62,13 @@ class WriteDeps:
     directory: MembershipDirectory
     loader: MewsFactsLoader
     clock: Clock
+    members: MemberSource | None = None
+    """Where audiences are read (the member read model); None: Mews, through `loader`. What
+    a write judges (a membership, a balance) is always read from Mews."""
+
+    @property
+    def member_source(self) -> MemberSource:
+        return self.members or self.loader
 
     def program(self, code: str | None = None) -> ProgramConfig:
         """The program by its Mews code; without one, the first program of the file."""

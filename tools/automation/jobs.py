@@ -10,10 +10,11 @@
   executed`). Expiry is the program's rule, not a discretionary write, so no cap or approval
   applies; the `read_only` mode stops it like any write. The new balances go to Mews through
   the outbox.
-- `tier-review`: `evaluate_tiers` over `loader.all_members(program)`; each proposed change is
-  submitted as `update_loyalty_memberships` (the new `LoyaltyTierId`) through the guard as
-  `automation`: the policy decides (in `recommend` mode every change waits for a manager; a
-  downgrade always does with the default policy).
+- `tier-review`: `evaluate_tiers` over the program's members (the member read model, `members`;
+  Mews through `loader` without one); each proposed change is submitted as
+  `update_loyalty_memberships` (the new `LoyaltyTierId`) through the guard as `automation`:
+  the policy decides (in `recommend` mode every change waits for a manager; a downgrade always
+  does with the default policy).
 - `win-back`: the lapsing segment (`find_segment(Lapsing())`); for each member, one
   `draft_offer` through the guard of `win_back_bonus_points` bonus points on their next stay: a
   real incentive to come back (a reward at its catalogue price is what any member can already
@@ -46,7 +47,7 @@ from tools.automation.reactions import AUTOMATION_PRINCIPAL
 from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.display import money, plural, points
 from tools.loyalty.errors import LoyaltyError
-from tools.loyalty.facts import MemberFacts
+from tools.loyalty.facts import MemberFacts, MemberSource
 from tools.loyalty.ledger import expire_due, ledger_lock_key
 from tools.loyalty.ledger_reads import memberships_with_expired_lots
 from tools.loyalty.mews_facts import MewsFactsLoader
@@ -73,6 +74,9 @@ class JobContext:
     after_write: Callable[[], Awaitable[None]] | None = None
     principal: str = AUTOMATION_PRINCIPAL
     program_code: str | None = None  # None: every configured program
+    members: MemberSource | None = None
+    """Where the tier review and win-back read members (the member read model); None: Mews,
+    through `loader`."""
     # 500 points = 25 GBP at the shipped 0.05 GBP a point: most of a spa credit (600 points),
     # enough to be worth a trip back, small next to a stay's own earning.
     win_back_bonus_points: int = 500
@@ -185,7 +189,7 @@ def _expire_one(
 async def _tier_review(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
     principal = ctx.guard.principal(ctx.principal)
     now = ctx.clock.now()
-    members = await ctx.loader.all_members(program.code)
+    members = await (ctx.members or ctx.loader).all_members(program.code)
     evaluation = evaluate_tiers(program, members, as_of=now)
     if not evaluation.changes:
         report.items.append(JobItem(program.code, "skipped", evaluation.reasoning))
@@ -230,7 +234,8 @@ _WIN_BACK_CHANNELS = ("email", "letter")  # in order of preference, each only wi
 async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
     principal = ctx.guard.principal(ctx.principal)
     now = ctx.clock.now()
-    members = {m.customer_id: m for m in await ctx.loader.all_members(program.code)}
+    source = ctx.members or ctx.loader
+    members = {m.customer_id: m for m in await source.all_members(program.code)}
     segment = find_segment(program, members.values(), Lapsing(), as_of=now)
     if not segment.members:
         report.items.append(JobItem(program.code, "skipped", segment.reasoning))

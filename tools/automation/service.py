@@ -87,6 +87,7 @@ class AutomationService:
                 programs=runtime.programs,
                 clock=runtime.clock,
                 after_write=runtime.after_write,
+                members=runtime.facts,
             )
             scheduler = JobScheduler(ctx, at=jobs_at)
         return cls(runtime.store, worker, secret, runtime.clock, scheduler)

@@ -8,11 +8,11 @@ address itself (only whether one is on file).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, Protocol
 
 from storage.clock import utc
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
@@ -27,6 +27,7 @@ __all__ = [
     "InputValue",
     "Inputs",
     "MemberFacts",
+    "MemberSource",
     "MembershipFacts",
     "Spend",
     "StayFacts",
@@ -158,6 +159,10 @@ class MemberFacts:
     """Per marketing channel: allowed, or why not (Mews `Options`; `tools.loyalty.consent`)."""
     memberships: tuple[MembershipFacts, ...] = ()
     stays: tuple[StayFacts, ...] = ()
+    as_of: datetime | None = None
+    """The Mews time these facts are current to when they come from the member read model
+    (`tools.loyalty.member_store`); None when they were read from Mews for this call. The
+    ledger's figures are always current."""
 
     def membership(self, program_code: str) -> MembershipFacts | None:
         """The membership in a program (the primary one if there are several)."""
@@ -185,3 +190,14 @@ def spend_by_currency(stays: Iterable[StayFacts]) -> dict[str, Spend]:
     for stay in stays:
         totals[stay.currency] = totals.get(stay.currency, Spend()) + stay.spend
     return totals
+
+
+class MemberSource(Protocol):
+    """Where readers get `MemberFacts`: Mews itself (`MewsFactsLoader`) or the member read model
+    kept in the store (`MemberStore`), which answers the same."""
+
+    async def members(
+        self, customer_ids: Sequence[str], *, with_stays: bool = True, with_spend: bool = True
+    ) -> dict[str, MemberFacts]: ...
+
+    async def all_members(self, program_code: str | None = None) -> list[MemberFacts]: ...

@@ -288,7 +288,9 @@ def member_summary(programs: ProgramFile, member: MemberFacts, *, as_of: datetim
         last_stay=last,
         upcoming_stays=sum(stay.is_upcoming(as_of) for stay in member.stays),
         spend_by_currency=spend_by_currency(completed),
-        inputs={"as_of": as_of, "stays_on_record": len(member.stays)},
+        # facts_as_of: how current the member read model's stays, tier and Mews points are
+        # (None: read from Mews for this answer)
+        inputs={"as_of": as_of, "stays_on_record": len(member.stays), "facts_as_of": member.as_of},
         reasoning=_summary_reason(member.display_name, len(completed), nights, last, memberships),
     )
 

@@ -111,7 +111,6 @@ CUSTOMER_EVENTS: Final = frozenset({"CustomerAdded", "CustomerUpdated"})
 SERVICE_ORDER_EVENTS: Final = frozenset({"ServiceOrderUpdated"})
 
 _MICROS: Final = Decimal(1_000_000)
-_CENTS: Final = Decimal("0.01")
 _PHONE_ON_FILE: Final = "(on file)"
 """What a customer row read back from the model holds for a phone: the consent rules ask only
 whether one is on file, and the model keeps no number."""
@@ -537,6 +536,7 @@ class MemberStore:
         enterprises = await loader.enterprise_of_service() if with_stays else {}
         categories = await loader.revenue_categories() if with_spend else {}
         now = loader.clock.now()
+        as_of = self.as_of()
         with self.store.read() as conn:
             customers = _customers(conn, customer_ids, program_id)
             wanted = set(customers)
@@ -551,11 +551,17 @@ class MemberStore:
         by_guest: dict[str, list[StayFacts]] = defaultdict(list)
         for r in stays:
             by_guest[r.account_id or ""].append(loader.stay_facts(r, spend.get(r.id), enterprises))
+        # in the order Mews lists their memberships, as a scan of Mews gives them
+        order = dict.fromkeys([*(m.account_id for m in memberships), *customers])
         return {
             customer_id: loader.member_facts(
-                customer, membership_facts.get(customer_id, ()), by_guest.get(customer_id, ())
+                customers[customer_id],
+                membership_facts.get(customer_id, ()),
+                by_guest.get(customer_id, ()),
+                as_of=as_of,
             )
-            for customer_id, customer in customers.items()
+            for customer_id in order
+            if customer_id in customers
         }
 
 
@@ -679,6 +685,7 @@ def _upsert_items(conn: Connection, items: Sequence[OrderItemRow]) -> None:
                 "accounting_category_id": item.accounting_category_id,
                 "value_micros": int((value * _MICROS).to_integral_value(ROUND_HALF_EVEN)),
                 "currency": item.amount.currency,
+                "scale": min(6, max(0, -int(value.as_tuple().exponent))),
             }
         )
     for ids in chunks([i.id for i in items], 500):
@@ -870,6 +877,7 @@ def _spend(
             i.c.accounting_category_id,
             sa.func.min(i.c.currency).label("currency"),
             sa.func.sum(i.c.value_micros).label("micros"),
+            sa.func.max(i.c.scale).label("scale"),
         )
         .select_from(i.outerjoin(o, o.c.order_id == i.c.service_order_id))
         .group_by(stay, i.c.accounting_category_id)
@@ -896,13 +904,13 @@ def _spend(
         if category is None:
             continue
         bucket = totals[row.stay]
-        bucket[category] = bucket.get(category, Decimal(0)) + _money(int(row.micros))
+        amount = _money(int(row.micros), int(row.scale))
+        bucket[category] = bucket[category] + amount if category in bucket else amount
         currencies.setdefault(row.stay, row.currency)
     return {rid: (currencies[rid], amounts) for rid, amounts in totals.items()}
 
 
-def _money(micros: int) -> Decimal:
-    """Millionths as a Decimal, in cents when that is exact (as Mews writes most amounts)."""
-    value = Decimal(micros) / _MICROS
-    cents = value.quantize(_CENTS)
-    return cents if cents == value else value.normalize()
+def _money(micros: int, scale: int) -> Decimal:
+    """Millionths as a Decimal with `scale` decimal places: the most any of the summed items
+    had, as adding their Decimals gives ("322.5", not "322.50")."""
+    return (Decimal(micros) / _MICROS).quantize(Decimal(1).scaleb(-scale))

@@ -104,6 +104,7 @@ order_items_table = sa.Table(
     sa.Column("accounting_category_id", sa.String(_ID), nullable=True),
     sa.Column("value_micros", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("scale", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Index("ix_member_order_items_order", "service_order_id"),
 )
 
@@ -127,4 +128,16 @@ def _create_v1(conn: Connection) -> None:
     member_facts_metadata.create_all(conn)
 
 
-MEMBER_FACTS = Component("member_facts", [_create_v1])
+def _item_scale_v2(conn: Connection) -> None:
+    """Items keep their decimal places (`scale`), so spend reads as Mews wrote it ("322.5", not
+    "322.50"), and the model is rebuilt by the next refresh (its marks are dropped). v1 creates
+    the tables from the current metadata, so a database made since has the column already."""
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("member_order_items")}
+    if "scale" not in columns:
+        conn.execute(
+            sa.text("ALTER TABLE member_order_items ADD COLUMN scale SMALLINT NOT NULL DEFAULT 0")
+        )
+    conn.execute(sa.delete(marks_table))
+
+
+MEMBER_FACTS = Component("member_facts", [_create_v1, _item_scale_v2])

@@ -344,8 +344,11 @@ class MewsFactsLoader:
         customer: CustomerRow,
         memberships: Iterable[MembershipFacts],
         stays: Iterable[StayFacts],
+        *,
+        as_of: datetime | None = None,
     ) -> MemberFacts:
-        """A customer's facts from their row, memberships and stays (also the read model's)."""
+        """A customer's facts from their row, memberships and stays (also the read model's,
+        which passes the time they are current to)."""
         name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
         return MemberFacts(
             customer_id=customer.id,
@@ -359,6 +362,7 @@ class MewsFactsLoader:
             ),
             memberships=tuple(memberships),
             stays=tuple(sorted(stays, key=lambda s: s.arrival)),
+            as_of=as_of,
         )
 
     def membership_facts(

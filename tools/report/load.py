@@ -198,7 +198,7 @@ async def program_report(
     period_from = period_from or default_from
     period_to = period_to or default_to
     period_bounds(period_from, period_to)  # a reversed period fails before any Mews read
-    members = await runtime.loader.all_members(program.code)
+    members = await runtime.facts.all_members(program.code)
     with runtime.store.read() as conn:
         inputs = gather_inputs(
             conn, program, members, period_from=period_from, period_to=period_to, as_of=now

@@ -111,7 +111,7 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
     async def card() -> dict[str, Any]:
         assert member is not None
         customer_id = member.group(1)
-        found = await runtime.loader.members([customer_id])
+        found = await runtime.facts.members([customer_id])
         if customer_id not in found:
             raise _not_found(f"no customer {customer_id!r} in Mews", uri)
         summary = member_summary(runtime.programs, found[customer_id], as_of=runtime.clock.now())

@@ -67,7 +67,9 @@ class _Args(BaseModel):
 
 # ---------------------------------------------------------------------------- helpers
 async def _member(env: ToolEnv, customer_id: str, *, with_stays: bool = True) -> MemberFacts:
-    found = await env.runtime.loader.members([customer_id], with_stays=with_stays)
+    """The member's facts from the read model (Mews when it does not hold them). Balances are
+    the ledger's, always current; a write reads what it judges from Mews itself."""
+    found = await env.runtime.facts.members([customer_id], with_stays=with_stays)
     member = found.get(customer_id)
     if member is None:
         raise ToolRefusal(
@@ -195,7 +197,7 @@ async def candidate_ids(env: ToolEnv, query: str) -> list[str]:
     """Customer ids matching a GUID, e-mail, membership number or name, as typed."""
     mews = env.runtime.mews
     if _is_guid(query):
-        known = await env.runtime.loader.members([query], with_stays=False)
+        known = await env.runtime.facts.members([query], with_stays=False)
         if known:
             return [query]
         found = await mews.loyalty_memberships.get_all(loyalty_membership_ids=[query]).to_list()
@@ -235,7 +237,7 @@ def _is_guid(text: str) -> bool:
 async def find_members(env: ToolEnv, args: FindMembersArgs) -> Any:
     async def run() -> FoundMembers:
         ids = (await candidate_ids(env, args.query))[: args.limit]
-        facts = await env.runtime.loader.members(ids, with_stays=False)
+        facts = await env.runtime.facts.members(ids, with_stays=False)
         candidates = [
             Candidate(
                 customer_id=member.customer_id,
@@ -414,8 +416,8 @@ class SegmentArgs(_Args):
 async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
     async def run() -> SegmentResult:
         program = _program_for(env, None, args.program_code)
-        await env.progress(0, 2, f"reading the members of {program.name} from Mews")
-        members = await env.runtime.loader.all_members(program.code)
+        await env.progress(0, 2, f"reading the members of {program.name}")
+        members = await env.runtime.facts.all_members(program.code)
         await env.progress(1, 2, f"scanning {len(members)} members")
         queries: dict[str, SegmentQuery] = {
             "lapsing": Lapsing(),
@@ -433,7 +435,8 @@ async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
             as_of=result.as_of,
             scanned=result.scanned,
             members=result.members[: args.limit],
-            inputs=result.inputs,
+            # how current the member read model is (None: read from Mews for this answer)
+            inputs={**result.inputs, "facts_as_of": env.runtime.facts.as_of()},
             reasoning=result.reasoning
             + (
                 f" (first {args.limit} of {len(result.members)})"
