@@ -111,6 +111,9 @@ class _MewsOnly:
     def as_of(self) -> None:
         return None
 
+    def filled(self) -> bool:
+        return False
+
 
 async def test_a_webhook_event_reaches_the_next_summary(
     runtime: LoyaltyRuntime, connect: Connect

@@ -416,7 +416,8 @@ class SegmentArgs(_Args):
 async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
     async def run() -> SegmentResult:
         program = _program_for(env, None, args.program_code)
-        await env.progress(0, 2, f"reading the members of {program.name}")
+        source = "the member read model" if env.runtime.facts.filled() else "Mews (once)"
+        await env.progress(0, 2, f"reading the members of {program.name} from {source}")
         members = await env.runtime.facts.all_members(program.code)
         await env.progress(1, 2, f"scanning {len(members)} members")
         queries: dict[str, SegmentQuery] = {
