@@ -8,7 +8,11 @@ one MCP session calling `get_member_summary` for members picked at random. Print
 of clients, calls per second, p50 and p99 latency, and the Mews requests the server sent per
 call (the client's own count); `list_rewards` (no Mews) once at 8 clients for comparison.
 
-    python -m bench.member_summary_http [--customers 2000] [--calls 10] [--postgres URL]
+    python -m bench.member_summary_http [--customers 2000] [--calls 10] [--postgres URL] [--compare]
+
+The member read model is filled (`refresh(full=True)`) before the summaries run, so they read
+the store; `--compare` first runs them with the model empty (every summary reads Mews, as before
+the read model), side by side.
 
 Targets (issue #18): at 8 clients, p99 < 500 ms and <= 1 Mews request per call on average.
 Mews allows 200 requests per 30 s per token: a call that needs several requests spends that
@@ -36,9 +40,11 @@ import uvicorn
 
 from bench.scan_mews import _start_sandbox
 from policies.read_audit import SERVE_READ_AUDIT_BATCH
+from tools.loyalty.member_store import MemberStore, RefreshReport
+from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.mews import MewsClient, MewsCredentials
 from tools.runtime import LoyaltyRuntime
-from tools.sandbox import PORTFOLIO
+from tools.sandbox import PORTFOLIO, STORY
 from tools.server import create_server
 from tools.server.transports import http_app
 
@@ -105,21 +111,32 @@ def _run_clients(url: str, clients: int, calls: int, tool: str, ids: Path) -> di
     return result
 
 
-async def _open(base_url: str, database_url: str) -> LoyaltyRuntime:
+def _client(base_url: str) -> MewsClient:
     credentials = MewsCredentials(
         base_url=base_url,
         client_token=PORTFOLIO.client_token,
         access_token=PORTFOLIO.access_token,
         client_name="bench-member-summary 1.0",
     )
+    # a portfolio token's reads name their chain
+    return MewsClient(credentials, timeout=120, chain_ids=(STORY.chain_id,))
+
+
+async def _open(base_url: str, database_url: str) -> LoyaltyRuntime:
     return await LoyaltyRuntime.open(
-        database_url=database_url,
-        mews=MewsClient(credentials, timeout=120),
-        read_audit_batch=SERVE_READ_AUDIT_BATCH,
+        database_url=database_url, mews=_client(base_url), read_audit_batch=SERVE_READ_AUDIT_BATCH
     )
 
 
-def _bench(base_url: str, database_url: str, calls: int, folder: Path) -> bool:
+async def _fill(base_url: str, runtime: LoyaltyRuntime) -> RefreshReport:
+    """Fill the server's member read model (`loyalty facts refresh --full`, as another process
+    would: its own Mews client, the same database), while the server runs."""
+    async with _client(base_url) as mews:
+        loader = MewsFactsLoader(mews, runtime.store, runtime.programs, clock=runtime.clock)
+        return await MemberStore(loader).refresh(full=True)
+
+
+def _bench(base_url: str, database_url: str, calls: int, folder: Path, compare: bool) -> bool:
     loop = asyncio.new_event_loop()
     runtime = loop.run_until_complete(_open(base_url, database_url))
     ids_file = folder / "ids.json"
@@ -130,19 +147,30 @@ def _bench(base_url: str, database_url: str, calls: int, folder: Path) -> bool:
     url, web, thread = _serve(runtime)
     ok = True
     try:
-        print(f"{'tool':20} {'clients':>7} {'calls':>6} {'calls/s':>8} {'p50 ms':>9} "
-              f"{'p99 ms':>9} {'Mews/call':>9}")  # fmt: skip
-        rows = [("get_member_summary", n) for n in CLIENT_COUNTS] + [("list_rewards", 8)]
+        print(f"{'tool':20} {'facts from':>10} {'clients':>7} {'calls':>6} {'calls/s':>8} "
+              f"{'p50 ms':>9} {'p99 ms':>9} {'Mews/call':>9}")  # fmt: skip
+        summaries = [("get_member_summary", n) for n in CLIENT_COUNTS]
+        rows = [*summaries, ("list_rewards", 8)]
+        # --compare: first with the read model empty, every summary reads Mews (as before)
+        rows = [*summaries, ("fill", 0), *rows] if compare else [("fill", 0), *rows]
+        source = "Mews"
         for tool, clients in rows:
+            if tool == "fill":
+                report = loop.run_until_complete(_fill(base_url, runtime))
+                sent = sum(report.requests.values())
+                print(f"read model filled: {report.members:,} members, {sent} requests, "
+                      f"{report.seconds:.1f} s")  # fmt: skip
+                source = "store"
+                continue
             before = runtime.mews.stats.total_requests
             result = _run_clients(url, clients, calls, tool, ids_file)
             samples: list[float] = result["samples"]
             mews_per_call = (runtime.mews.stats.total_requests - before) / len(samples)
             p50, p99 = statistics.median(samples) * 1000, _percentile(samples, 0.99)
-            print(f"{tool:20} {clients:>7} {len(samples):>6} "
+            print(f"{tool:20} {source:>10} {clients:>7} {len(samples):>6} "
                   f"{len(samples) / result['seconds']:>8.1f} {p50:>9.1f} {p99:>9.1f} "
                   f"{mews_per_call:>9.2f}")  # fmt: skip
-            if tool == "get_member_summary" and clients == 8:
+            if tool == "get_member_summary" and clients == 8 and source == "store":
                 ok = p99 < P99_TARGET_MS and mews_per_call <= MEWS_PER_CALL_TARGET
         verdict = "ok" if ok else "MISSED"
         print(f"targets at 8 clients: p99 < {P99_TARGET_MS:.0f} ms and <= "
@@ -171,6 +199,11 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=2000)
     parser.add_argument("--calls", type=int, default=10, help="calls per client")
     parser.add_argument("--postgres", help="a PostgreSQL URL instead of a SQLite file")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="first run the summaries with the member read model empty (from Mews, as before)",
+    )
     parser.add_argument("--client-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--clients", type=int, default=1, help=argparse.SUPPRESS)
@@ -185,7 +218,7 @@ def main() -> int:
         try:
             database_url = args.postgres or f"sqlite:///{folder / 'bench.db'}"
             print(f"{args.customers} customers, store {database_url.split(':', 1)[0]}")
-            ok = _bench(base_url, database_url, args.calls, folder)
+            ok = _bench(base_url, database_url, args.calls, folder, args.compare)
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -1,0 +1,194 @@
+"""The member read model over a big sandbox: fill, segment queries, incremental refresh.
+
+Starts `loyalty sandbox --customers N` in a child process (loopback HTTP), then against an empty
+ledger and read model (a fresh SQLite file, or PostgreSQL with `--postgres URL`):
+
+1. `refresh(full=True)`: one full scan of the chain's members into the store (requests per
+   operation, wall time);
+2. the three segment queries from the store (`MemberStore.all_members` + `find_segment`, as the
+   `find_member_segment` tool does), each timed, no Mews request;
+3. `--changes K`: K memberships get new `Points` in Mews (no webhook: Mews sends no loyalty
+   events) and one reservation is checked in, then `refresh()`: the requests per entity type
+   against ceil(K / 1000), and the changes found in the model;
+4. `--compare`: the same segment query read from Mews (`MewsFactsLoader.all_members`, what
+   main does), side by side.
+
+    python -m bench.member_read_model [--customers 100000] [--changes 1000] [--compare]
+
+Targets (issue #18): a segment query over 100,000 customers <= 1 s after the first refresh; an
+incremental refresh after K changes makes <= ceil(K / 1000) requests per entity type.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench.scan_mews import _peak_rss_mb, against_sandbox
+from storage.clock import SystemClock
+from storage.store import Store
+from tools.loyalty import (
+    LEDGER,
+    HighSpendNoRedemption,
+    Lapsing,
+    NearNextTier,
+    find_segment,
+    load_program_file,
+)
+from tools.loyalty.member_store import ENTITY_TYPES, MemberStore
+from tools.loyalty.member_store_schema import MEMBER_FACTS
+from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
+from tools.mews import MewsClient, MewsCredentials
+from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue
+from tools.sandbox import PORTFOLIO, STORY
+
+SEGMENT_LIMIT_SECONDS = 1.0
+WINDOW_PATHS = {
+    "memberships": "loyaltyMemberships/getAll",
+    "customers": "customers/getAll",
+    "reservations": "reservations/getAll/2023-06-06",
+    "product_orders": "productServiceOrders/getAll",
+    "order_items": "orderItems/getAll",
+}
+QUERIES = {
+    "lapsing": Lapsing(),
+    "near_next_tier": NearNextTier(),
+    "high_spend_no_redemption": HighSpendNoRedemption(),
+}
+
+
+def _client(base_url: str) -> MewsClient:
+    credentials = MewsCredentials(
+        base_url=base_url,
+        client_token=PORTFOLIO.client_token,
+        access_token=PORTFOLIO.access_token,
+        client_name="bench-member-read-model 1.0",
+    )
+    # a portfolio token's reads name their chain
+    return MewsClient(credentials, timeout=300, chain_ids=(STORY.chain_id,))
+
+
+def _requests(report_requests: dict[str, int] | Counter[str]) -> str:
+    return ", ".join(f"{path} {n}" for path, n in sorted(report_requests.items()))
+
+
+async def _run(base_url: str, database_url: str, program: str, changes: int, compare: bool) -> bool:
+    programs = load_program_file(None)
+    store = Store(database_url)
+    store.migrate([LEDGER, MEMBER_FACTS])
+    ok = True
+    async with _client(base_url) as mews:
+        loader = MewsFactsLoader(mews, store, programs, clock=SystemClock())
+        model = MemberStore(loader)
+        report = await model.refresh(full=True)
+        sent = sum(report.requests.values())
+        print(f"full refresh: {report.members:,} members in {report.seconds:.1f} s, "
+              f"{sent} requests ({_requests(report.requests)})")  # fmt: skip
+
+        print(
+            f"{'segment query (store)':34} {'members':>8} {'found':>7} {'seconds':>8} {'Mews':>5}"
+        )
+        for name, query in QUERIES.items():
+            before = mews.stats.total_requests
+            started = time.perf_counter()
+            members = await model.all_members(program)
+            read = time.perf_counter() - started
+            result = find_segment(
+                programs.program(program), members, query, as_of=loader.clock.now()
+            )
+            seconds = time.perf_counter() - started
+            sent = mews.stats.total_requests - before
+            print(f"{name:34} {result.scanned:>8,} {len(result.members):>7,} {seconds:>8.2f} "
+                  f"{sent:>5}   (read {read:.2f} s, rules {seconds - read:.2f} s)")  # fmt: skip
+            ok = ok and seconds <= SEGMENT_LIMIT_SECONDS
+
+        if compare:
+            started = time.perf_counter()
+            before = mews.stats.total_requests
+            members = await loader.all_members(program)
+            result = find_segment(
+                programs.program(program), members, Lapsing(), as_of=loader.clock.now()
+            )
+            seconds = time.perf_counter() - started
+            print(f"{'lapsing from Mews (main)':34} {result.scanned:>8,} {len(result.members):>7,} "
+                  f"{seconds:>8.2f} {mews.stats.total_requests - before:>5}")  # fmt: skip
+
+        if changes:
+            chain_id = await loader.chain_id()
+            ids = [m.id async for m in _memberships(mews, changes)]
+            await asyncio.sleep(1.1)  # Mews' UpdatedUtc is in whole seconds; windows are half-open
+            for start in range(0, len(ids), BATCH_SIZE):
+                await mews.loyalty_memberships.update(
+                    [
+                        LoyaltyMembershipUpdateParameters(
+                            loyalty_membership_id=i, points=UpdateValue[int](value=777)
+                        )
+                        for i in ids[start : start + BATCH_SIZE]
+                    ],
+                    chain_id=chain_id,
+                )
+            await asyncio.sleep(1.1)
+            report = await model.refresh()
+            limit = math.ceil(len(ids) / BATCH_SIZE)
+            changed = report.members_changed
+            print(f"incremental refresh after {len(ids):,} membership changes: "
+                  f"{changed:,} members changed in {report.seconds:.2f} s")  # fmt: skip
+            for entity in ENTITY_TYPES:
+                sent = report.requests.get(WINDOW_PATHS[entity], 0)
+                verdict = "ok" if sent <= max(1, limit) else "MISSED"
+                print(f"  {entity:16} {sent:>4} requests (<= ceil({len(ids)}/1000) = {limit}: "
+                      f"{verdict})")  # fmt: skip
+                ok = ok and sent <= max(1, limit)
+            others = {p: n for p, n in report.requests.items() if p not in WINDOW_PATHS.values()}
+            print(f"  other: {_requests(others)}")
+            found = sum(
+                1
+                for member in await model.all_members()
+                for ms in member.memberships
+                if ms.membership_id in set(ids) and ms.mews_points == 777
+            )
+            print(f"  changes in the model: {found:,} of {len(ids):,}")
+            ok = ok and found == len(ids)
+    store.dispose()
+    print(f"peak RSS of this process: {_peak_rss_mb():.0f} MB")
+    return ok
+
+
+async def _memberships(mews: MewsClient, count: int):  # type: ignore[no-untyped-def]
+    n = 0
+    async for membership in mews.loyalty_memberships.get_all():
+        yield membership
+        n += 1
+        if n == count:
+            return
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--program", default="PC01")
+    parser.add_argument("--changes", type=int, default=1000)
+    parser.add_argument("--compare", action="store_true", help="also read the segment from Mews")
+    parser.add_argument("--postgres", help="a PostgreSQL URL instead of a SQLite file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url = args.postgres or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        print(f"{args.customers:,} customers, store {database_url.split(':', 1)[0]}")
+        ok = against_sandbox(
+            args.customers,
+            Path(tmp) / "state.json",
+            lambda url: asyncio.run(
+                _run(url, database_url, args.program, args.changes, args.compare)
+            ),
+        )
+    print("targets: " + ("ok" if ok else "MISSED"))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
