@@ -20,6 +20,7 @@ from policies.controls import Controls
 from policies.decision import ActionKind, Facts
 from policies.errors import (
     ApprovalNotFoundError,
+    DelegationRefusedError,
     PolicyConfigError,
     PolicyError,
     PolicyFileError,
@@ -28,7 +29,13 @@ from policies.errors import (
 )
 from policies.guard import Guard
 from policies.outcomes import Denied, Outcome, PendingApproval, Posted, Proposed
-from policies.principals import Principal, delegate, principal_for_role, resolve_principal
+from policies.principals import (
+    Principal,
+    declared_delegate,
+    delegate,
+    principal_for_role,
+    resolve_principal,
+)
 from policies.schema import open_store
 from policies.specs import ActionSpec, ExecContext, External, Transactional
 
@@ -41,6 +48,7 @@ __all__ = [
     "AuditRecord",
     "ChainReport",
     "Controls",
+    "DelegationRefusedError",
     "Denied",
     "ExecContext",
     "External",
@@ -60,6 +68,7 @@ __all__ = [
     "Proposed",
     "Transactional",
     "UnknownPrincipalError",
+    "declared_delegate",
     "delegate",
     "export",
     "load_policy",

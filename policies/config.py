@@ -140,6 +140,12 @@ class DelegationConfig(_Section):
     caps: CapsOverride = CapsOverride(
         max_points_per_entry=2000, per_member_per_day=2000, per_principal_per_day=10_000
     )
+    # MCP clients other than the built-in chat (the principal of their token) that may declare
+    # they act for a person (request `_meta` "loyalty/on_behalf_of"), and for whom: they then
+    # run as "<client> for <person>", with the rights of the agent, the client and the person.
+    clients: dict[
+        Annotated[str, Field(pattern=_NAME)], list[Annotated[str, Field(pattern=_NAME)]]
+    ] = Field(default_factory=dict)
 
 
 class IdentityConfig(_Section):
@@ -242,6 +248,12 @@ class Policy(_Section):
         agent = self.delegation.agent
         if "delegation" in self.model_fields_set and agent not in self.principals:
             raise ValueError(f"delegation.agent: {agent!r} is not a principal of [principals]")
+        for client, persons in self.delegation.clients.items():
+            for name in (client, *persons):
+                if name not in self.principals:
+                    raise ValueError(
+                        f"delegation.clients.{client}: {name!r} is not under [principals]"
+                    )
         return self
 
     @property

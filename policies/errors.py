@@ -10,6 +10,7 @@ to fix (the MCP tools show those to the model as tool errors)::
     │   └── AuditKeyError(env_var)              an audit key is required but not set
     └── PolicyRequestError                    the caller can fix the request
         ├── UnknownPrincipalError(name)         nobody of that name in the policy file
+        ├── DelegationRefusedError(client, person)  a client may not act for that person
         ├── UnknownActionError(name)            no registered action of that name
         ├── InvalidRequestError(detail)         arguments that are not JSON, a bad value
         ├── IdempotencyConflictError(key)       the key was used for another request
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 __all__ = [
     "ApprovalNotFoundError",
     "AuditKeyError",
+    "DelegationRefusedError",
     "IdempotencyConflictError",
     "InvalidRequestError",
     "PolicyConfigError",
@@ -70,6 +72,15 @@ class UnknownPrincipalError(PolicyRequestError):
     def __init__(self, name: str) -> None:
         self.name = name
         super().__init__(f"unknown principal {name!r}: not listed under [principals]")
+
+
+class DelegationRefusedError(PolicyRequestError):
+    """A client declared it acts for a person the policy file does not let it act for."""
+
+    def __init__(self, client: str, person: str, why: str) -> None:
+        self.client = client
+        self.person = person
+        super().__init__(f"{client} may not act for {person}: {why}")
 
 
 class UnknownActionError(PolicyRequestError):

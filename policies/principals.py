@@ -3,8 +3,12 @@
 A *delegated* principal is the model of the built-in chat acting for the signed-in person:
 `delegate(policy, carol)` is "assistant for carol" (the agent named by `delegation.agent`),
 with only the permissions both roles grant, counted as automated (modes, breaker), and held to
-the caps of `delegation.caps`. Its name is what the audit, the caps and the breaker see, so the
-audit records both: who ran it and for whom. Policy names cannot contain spaces, so the name
+the caps of `delegation.caps`. An MCP client that is not the built-in chat may declare it acts
+for a person when `[delegation.clients]` lets its principal act for them
+(`declared_delegate(policy, deskapp, carol)`): "deskapp for carol", with only the permissions
+the agent, the client and the person all have, so a declaration never adds a right. Its name
+is what the audit, the caps and the breaker see, so the audit records both: who ran it and for
+whom. Policy names cannot contain spaces, so the name
 "assistant for carol" can never be mistaken for a person in the policy file.
 """
 
@@ -13,12 +17,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policies.config import Permission, Policy
-from policies.errors import UnknownPrincipalError
+from policies.errors import DelegationRefusedError, UnknownPrincipalError
 
 __all__ = [
     "DELEGATION_JOINER",
     "SYSTEM",
     "Principal",
+    "declared_delegate",
     "delegate",
     "principal_for_role",
     "resolve_principal",
@@ -55,11 +60,15 @@ SYSTEM = Principal("system", "system", frozenset(), automated=False)
 def resolve_principal(policy: Policy, name: str) -> Principal:
     """The principal named in `[principals]` (or a delegated "agent for person" name);
     `UnknownPrincipalError` otherwise."""
-    agent, joiner, person = name.partition(DELEGATION_JOINER)
+    client, joiner, person = name.partition(DELEGATION_JOINER)
     if joiner:
-        if agent != policy.delegation.agent:
+        if client == policy.delegation.agent:
+            return delegate(policy, resolve_principal(policy, person))
+        if person not in policy.delegation.clients.get(client, ()):
             raise UnknownPrincipalError(name)
-        return delegate(policy, resolve_principal(policy, person))
+        return delegate(
+            policy, resolve_principal(policy, person), via=resolve_principal(policy, client)
+        )
     role = policy.principals.get(name)
     if role is None:
         raise UnknownPrincipalError(name)
@@ -74,18 +83,41 @@ def principal_for_role(policy: Policy, role: str, *, name: str) -> Principal:
     return Principal(name, role, frozenset(config.permissions), config.automated)
 
 
-def delegate(policy: Policy, person: Principal) -> Principal:
-    """The model acting for `person`: the agent's rights intersected with the person's."""
+def delegate(policy: Policy, person: Principal, *, via: Principal | None = None) -> Principal:
+    """The model acting for `person`: the agent's rights intersected with the person's (and
+    with those of `via`, an MCP client that declared it acts for them)."""
     if person.delegated:
         return person  # already the assistant for someone: delegation does not stack
     agent = resolve_principal(policy, policy.delegation.agent)
-    name = f"{agent.name}{DELEGATION_JOINER}{person.name}"
+    client = via or agent
+    name = f"{client.name}{DELEGATION_JOINER}{person.name}"
     if len(name) > _MAX_NAME:
         raise UnknownPrincipalError(f"{name} (a delegated name has at most {_MAX_NAME} characters)")
     return Principal(
         name=name,
-        role=f"{agent.role}{DELEGATION_JOINER}{person.role}",
-        permissions=agent.permissions & person.permissions,
+        role=f"{client.role}{DELEGATION_JOINER}{person.role}",
+        permissions=agent.permissions & client.permissions & person.permissions,
         automated=True,
         on_behalf_of=person.name,
     )
+
+
+def declared_delegate(policy: Policy, client: Principal, person_name: str) -> Principal:
+    """An MCP client declaring it acts for `person_name`: "<client> for <person>" when
+    `[delegation.clients]` lets the client act for them; `DelegationRefusedError` otherwise
+    (a client already acting for someone cannot switch to another person)."""
+    if client.delegated:
+        if client.on_behalf_of == person_name:
+            return client
+        raise DelegationRefusedError(
+            client.name, person_name, f"it already acts for {client.on_behalf_of}"
+        )
+    allowed = policy.delegation.clients.get(client.name, [])
+    if person_name not in allowed:
+        raise DelegationRefusedError(
+            client.name,
+            person_name,
+            f"[delegation.clients] in the policy file lists {', '.join(allowed) or 'nobody'} "
+            f"for {client.name}",
+        )
+    return delegate(policy, resolve_principal(policy, person_name), via=client)

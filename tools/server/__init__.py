@@ -8,12 +8,20 @@ Modules: `tooling` (one `ToolDef` per tool and the single call path), `member`, 
 prompts), `app` (`create_server`), `transports` (stdio, streamable HTTP with bearer tokens).
 """
 
-from tools.server.app import ALL_TOOLS, DEFAULT_PRINCIPAL, SERVER_NAME, create_server, tools_for
+from tools.server.app import (
+    ALL_TOOLS,
+    DEFAULT_PRINCIPAL,
+    ON_BEHALF_OF_META,
+    SERVER_NAME,
+    create_server,
+    tools_for,
+)
 from tools.server.tooling import TOOLSETS, ToolDef
 
 __all__ = [
     "ALL_TOOLS",
     "DEFAULT_PRINCIPAL",
+    "ON_BEHALF_OF_META",
     "SERVER_NAME",
     "TOOLSETS",
     "ToolDef",

@@ -8,6 +8,12 @@ Who is calling: over HTTP the bearer token's principal (see `transports`); other
 principal the server was created for (a name under `[principals]`, or a `Principal` such as
 `principal_for_role(policy, "viewer", name=...)`), by default `assistant`. A caller sees only
 the tools of the selected toolsets that its role may call; calling another one is an error.
+
+A client acting for a person says so on each request: `_meta` {"loyalty/on_behalf_of": "carol"}
+(`ON_BEHALF_OF_META`; request `_meta` is open to extensions in every protocol version, where
+`initialize` is gone from 2026-07-28). The request then runs as "<client> for carol"
+(`policies.declared_delegate`) if `[delegation.clients]` lets the caller act for carol, and
+is refused (invalid request) otherwise.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ import mcp_types as types
 from mcp.server import Server
 from mcp.server.auth.middleware.auth_context import get_access_token
 from mcp.server.context import ServerRequestContext
+from mcp.shared.exceptions import MCPError
 
-from policies import Principal
+from policies import DelegationRefusedError, Principal, UnknownPrincipalError, declared_delegate
 from tools.runtime import LoyaltyRuntime
 from tools.server.admin import ADMIN_TOOLS
 from tools.server.approvals import APPROVAL_TOOLS
@@ -41,6 +48,7 @@ from tools.server.tooling import TOOLSETS, ToolDef, ToolEnv, call_tool, error_re
 __all__ = [
     "ALL_TOOLS",
     "DEFAULT_PRINCIPAL",
+    "ON_BEHALF_OF_META",
     "SERVER_NAME",
     "SERVER_TOOLSETS",
     "create_server",
@@ -49,6 +57,8 @@ __all__ = [
 
 SERVER_NAME = "mews-loyalty"
 DEFAULT_PRINCIPAL = "assistant"
+ON_BEHALF_OF_META = "loyalty/on_behalf_of"
+"""The request `_meta` key by which a client declares the person it acts for."""
 ALL_TOOLS: tuple[ToolDef, ...] = (
     *MEMBER_TOOLS,
     *ADMIN_TOOLS,
@@ -87,6 +97,19 @@ def _token_principal(ctx: ServerRequestContext[Any, Any]) -> str | None:
     return None if token is None else str(token.client_id)
 
 
+def _declared(params: Any) -> str | None:
+    """The person a request's `_meta` says the client acts for, if any."""
+    meta = getattr(params, "meta", None) or {}
+    person = meta.get(ON_BEHALF_OF_META)
+    if person is None:
+        return None
+    if not isinstance(person, str) or not person.strip():
+        raise MCPError(
+            types.INVALID_PARAMS, f"_meta {ON_BEHALF_OF_META} must be a principal's name"
+        )
+    return person.strip()
+
+
 def create_server(
     runtime: LoyaltyRuntime,
     *,
@@ -103,20 +126,28 @@ def create_server(
         else runtime.guard.principal(principal or DEFAULT_PRINCIPAL)
     )
 
-    def env(ctx: ServerRequestContext[Any, Any]) -> ToolEnv:
+    def env(ctx: ServerRequestContext[Any, Any], params: Any = None) -> ToolEnv:
         name = _token_principal(ctx)
         who = default if name is None else runtime.guard.principal(name)
+        person = _declared(params)
+        if person is not None:
+            try:
+                who = declared_delegate(runtime.policy, who, person)
+            except (DelegationRefusedError, UnknownPrincipalError) as exc:
+                raise MCPError(types.INVALID_REQUEST, str(exc)) from None
         return ToolEnv(runtime, who, progress=ctx.session.report_progress)
 
     async def on_list_tools(
-        ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
+        ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=tool_listing(tools, env(ctx).principal))
+        caller = env(ctx, params).principal
+        may_delegate = caller.name in runtime.policy.delegation.clients
+        return types.ListToolsResult(tools=tool_listing(tools, caller, may_delegate=may_delegate))
 
     async def on_call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult:
-        caller = env(ctx)
+        caller = env(ctx, params)
         tool = by_name.get(params.name)
         if tool is None or not tool.visible_to(caller.principal):
             return error_result(
@@ -158,7 +189,7 @@ def create_server(
     async def on_read_resource(
         ctx: ServerRequestContext[Any, Any], params: types.ReadResourceRequestParams
     ) -> types.ReadResourceResult:
-        return await read_resource(env(ctx), params.uri)
+        return await read_resource(env(ctx, params), params.uri)
 
     async def on_list_prompts(
         _ctx: ServerRequestContext[Any, Any], _params: types.PaginatedRequestParams | None
@@ -168,12 +199,12 @@ def create_server(
     async def on_get_prompt(
         ctx: ServerRequestContext[Any, Any], params: types.GetPromptRequestParams
     ) -> types.GetPromptResult:
-        return get_prompt(env(ctx), params.name, params.arguments)
+        return get_prompt(env(ctx, params), params.name, params.arguments)
 
     async def on_completion(
         ctx: ServerRequestContext[Any, Any], params: types.CompleteRequestParams
     ) -> types.CompleteResult:
-        return await complete(env(ctx), params)
+        return await complete(env(ctx, params), params)
 
     return Server(
         SERVER_NAME,

@@ -414,9 +414,14 @@ def _adapter(kind: Any) -> TypeAdapter[Any]:
     return TypeAdapter(kind)
 
 
-def tool_listing(tools: Sequence[ToolDef], principal: Principal) -> list[types.Tool]:
+def tool_listing(
+    tools: Sequence[ToolDef], principal: Principal, *, may_delegate: bool = False
+) -> list[types.Tool]:
+    """The tools `principal` may call; a delegated principal's writes (and those of a client
+    that may declare it acts for someone, `may_delegate`) may answer `proposed`."""
     listed = [tool.tool() for tool in tools if tool.visible_to(principal)]
-    return [_proposing(tool) for tool in listed] if principal.delegated else listed
+    proposing = principal.delegated or may_delegate
+    return [_proposing(tool) for tool in listed] if proposing else listed
 
 
 def _proposing(tool: types.Tool) -> types.Tool:
