@@ -2,8 +2,11 @@
 
 An item moves `pending -> in_flight -> done`, or back to `pending` after a failure (exponential
 backoff) and to `dead` once its attempts are spent or when it is parked; `requeue_dead` gives dead
-items a fresh round. A claim is a lease: an item whose lease ran out (its worker died) is due
-again. Every method runs inside the caller's write transaction, which holds `WorkQueue.lock`.
+items a fresh round. An item held back by a stop that is not about it (a tripped circuit breaker)
+is `pending` again after a fixed delay without spending an attempt, so it is never dead-lettered
+for it; its `last_error` starts with `HELD`, and `release_held` makes every held item due now.
+A claim is a lease: an item whose lease ran out (its worker died) is due again. Every method
+runs inside the caller's write transaction, which holds `WorkQueue.lock`.
 
 The table carries `work_item_columns()` after its own columns.
 """
@@ -20,9 +23,11 @@ from sqlalchemy.engine import Connection, Row
 
 from storage.store import chunks
 
-__all__ = ["STATUSES", "WorkQueue", "retry_after_failure", "work_item_columns"]
+__all__ = ["HELD", "STATUSES", "WorkQueue", "retry_after_failure", "work_item_columns"]
 
 STATUSES: Final = ("pending", "in_flight", "done", "dead")
+HELD: Final = "held: "
+"""How the `last_error` of a held item starts (see the module docstring)."""
 
 _IDS_PER_STATEMENT: Final = 500
 _ERROR_CHARS: Final = 2000
@@ -153,6 +158,32 @@ class WorkQueue:
                     updated_at=at,
                 )
             )
+
+    def hold(
+        self, conn: Connection, reasons: Mapping[int, str], at: datetime, delay: timedelta
+    ) -> None:
+        """Items held back by a stop that is not about them: pending again after `delay`, their
+        attempts untouched (never dead for it), `last_error` the reason after `HELD`."""
+        t = self.table
+        for item_id, reason in reasons.items():
+            conn.execute(
+                t.update()
+                .where(t.c.id == item_id)
+                .values(
+                    status="pending",
+                    lease_until=None,
+                    next_attempt_at=at + delay,
+                    last_error=(HELD + reason)[:_ERROR_CHARS],
+                    updated_at=at,
+                )
+            )
+
+    def release_held(self, conn: Connection, at: datetime) -> int:
+        """Every held item is due now (the stop was lifted); how many."""
+        t = self.table
+        held = sa.and_(t.c.status == "pending", t.c.last_error.startswith(HELD, autoescape=True))
+        result = conn.execute(t.update().where(held).values(next_attempt_at=at, updated_at=at))
+        return int(result.rowcount)
 
     def requeue(
         self,

@@ -132,11 +132,18 @@ def _breaker_app() -> typer.Typer:
     @group.command("reset")
     def reset(as_: AsOption) -> None:
         """Close a tripped breaker: agent writes resume."""
-        from policies import Controls
+        from policies import Controls, Posted
+        from tools.automation.inbox import INBOX, release_held
 
         with opened() as guard:
             outcome = run(Controls(guard).reset_breaker(principal(guard, as_)))
+            requeued = 0
+            if isinstance(outcome, Posted):  # what the breaker held back is due now
+                guard.store.migrate([INBOX])
+                requeued = release_held(guard.store, now=guard.clock.now())
         report(outcome, "circuit breaker reset: agent writes resume")
+        if requeued:
+            typer.echo(f"re-queued {requeued} webhook event(s) the breaker held back")
 
     return group
 

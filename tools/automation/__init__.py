@@ -30,6 +30,7 @@ from tools.automation.receiver import (
 from tools.automation.worker import (
     BatchReport,
     GiveUp,
+    HoldBack,
     Reacted,
     ReactionResult,
     Reactions,
@@ -45,6 +46,7 @@ __all__ = [
     "AutomationError",
     "BatchReport",
     "GiveUp",
+    "HoldBack",
     "InboxEvent",
     "InboxMessage",
     "InboxStats",

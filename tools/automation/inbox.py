@@ -423,6 +423,21 @@ def park(store: Store, reasons: Mapping[int, str], *, now: datetime) -> None:
         _QUEUE.park(conn, reasons, naive_utc(now))
 
 
+def hold(store: Store, reasons: Mapping[int, str], *, now: datetime, delay: timedelta) -> None:
+    """Hold events back (a tripped circuit breaker): retried after `delay`, and at once after
+    `release_held`, never dead-lettered for it."""
+    if not reasons:
+        return
+    with store.write(_QUEUE.lock) as conn:
+        _QUEUE.hold(conn, reasons, naive_utc(now), delay)
+
+
+def release_held(store: Store, *, now: datetime) -> int:
+    """Every held event is due now (the breaker was reset); returns how many."""
+    with store.write(_QUEUE.lock) as conn:
+        return _QUEUE.release_held(conn, naive_utc(now))
+
+
 def requeue_dead(store: Store, *, now: datetime) -> int:
     """Every dead event gets a fresh round of attempts, due now; returns how many."""
     with store.write(_QUEUE.lock) as conn:

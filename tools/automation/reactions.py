@@ -32,7 +32,7 @@ from typing import Final
 from policies import Denied, Guard, Principal
 from policies.errors import PolicyError
 from tools.actions.errors import ActionError
-from tools.automation.worker import GiveUp, Reacted, ReactionResult, RetryLater
+from tools.automation.worker import GiveUp, HoldBack, Reacted, ReactionResult, RetryLater
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.stays import (
@@ -184,9 +184,9 @@ def _stay_answer(result: StayResult, bonus: str | None = None) -> ReactionResult
     if result.status == "failed":
         return RetryLater(result.detail)
     if result.status == "denied" and _held_by_breaker(result):
-        # A tripped breaker holds automated work back: retried later (after a reset it
-        # posts), never dead-lettered for a stop that is not about this stay.
-        return RetryLater(f"held back by the circuit breaker: {result.detail}")
+        # A tripped breaker holds automated work back: retried later without spending an
+        # attempt, at once after a reset; never dead-lettered for a stop not about this stay.
+        return HoldBack(f"held back by the circuit breaker: {result.detail}")
     if result.status == "denied":
         # The guest earned these points: not "done". Dead-lettered for staff, not retried (a
         # repeated denial would only feed the circuit breaker); `loyalty webhooks retry` after

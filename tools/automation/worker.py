@@ -40,6 +40,7 @@ __all__ = [
     "SERVICE_ORDER_UPDATED",
     "BatchReport",
     "GiveUp",
+    "HoldBack",
     "Reacted",
     "ReactionResult",
     "Reactions",
@@ -74,7 +75,16 @@ class GiveUp:
     reason: str
 
 
-ReactionResult = Reacted | RetryLater | GiveUp
+@dataclass(frozen=True)
+class HoldBack:
+    """Not this event's fault (a tripped circuit breaker holds automated writes back): retried
+    every `hold_delay` without spending an attempt, and at once when the breaker is reset
+    (`inbox.release_held`); never dead-lettered for it."""
+
+    reason: str
+
+
+ReactionResult = Reacted | RetryLater | GiveUp | HoldBack
 
 
 class Reactions(Protocol):
@@ -103,6 +113,7 @@ class BatchReport:
     done: int = 0
     retried: int = 0
     dead: int = 0
+    held: int = 0  # held back by the circuit breaker, not failed
     summaries: dict[int, str] = field(default_factory=dict)
 
     def add(self, other: BatchReport) -> None:
@@ -112,6 +123,7 @@ class BatchReport:
         self.done += other.done
         self.retried += other.retried
         self.dead += other.dead
+        self.held += other.held
         self.summaries.update(other.summaries)
 
 
@@ -129,6 +141,7 @@ class WebhookWorker:
         lease: timedelta = timedelta(minutes=5),
         max_attempts: int = 8,
         base_delay: timedelta = timedelta(seconds=30),
+        hold_delay: timedelta = timedelta(minutes=5),
         poll_seconds: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         on_events: Callable[[Sequence[InboxEvent]], None] | None = None,
@@ -145,6 +158,7 @@ class WebhookWorker:
         self.lease = lease
         self.max_attempts = max_attempts
         self.base_delay = base_delay
+        self.hold_delay = hold_delay
         self.poll_seconds = poll_seconds
         self._sleep = sleep
         self._on_events = on_events
@@ -230,8 +244,11 @@ class WebhookWorker:
         done = {i: r.summary for i, r in results.items() if isinstance(r, Reacted)}
         failed = {i: r.reason for i, r in results.items() if isinstance(r, RetryLater)}
         parked = {i: r.reason for i, r in results.items() if isinstance(r, GiveUp)}
+        held = {i: r.reason for i, r in results.items() if isinstance(r, HoldBack)}
         inbox.complete(self.store, done, now=now)
         inbox.park(self.store, parked, now=now)
+        inbox.hold(self.store, held, now=now, delay=self.hold_delay)
+        report.held += len(held)
         statuses = inbox.fail(
             self.store,
             failed,
@@ -245,6 +262,7 @@ class WebhookWorker:
         report.summaries.update(done)
         report.summaries.update({i: f"failed: {why}" for i, why in failed.items()})
         report.summaries.update(parked)
+        report.summaries.update({i: f"held: {why}" for i, why in held.items()})
         for event in events:
             if statuses.get(event.id) == "dead" or event.id in parked:
                 why = parked.get(event.id) or failed[event.id]
