@@ -27,6 +27,7 @@ __all__ = [
     "opened",
     "principal",
     "proven",
+    "proven_caller",
     "report",
     "run",
 ]
@@ -96,6 +97,18 @@ def proven(policy: Policy, name: str) -> str:
 
     try:
         return proven_name(policy, name) or name
+    except IdentityError as exc:
+        fail(str(exc))
+
+
+def proven_caller(policy: Policy, name: str | None) -> str | None:
+    """`proven` for a command with a default principal (`loyalty serve`): the principal a
+    credential proves even without `--as`; None (the command's default) only on the embedded
+    sandbox with no credential set (`fail`s saying which credential to set)."""
+    from app.identity import IdentityError, proven_name
+
+    try:
+        return proven_name(policy, name)
     except IdentityError as exc:
         fail(str(exc))
 

@@ -11,10 +11,11 @@ and audit records then name a real principal, who can be granted, checked and ap
 it is refused when no principal, or more than one, has the role (name one with `--as`).
 `--no-auth` off a loopback address is refused before anything is opened.
 
-`--as`/`--role` over stdio or `--no-auth` follow the command line's identity rule
-(`app.identity`): on the embedded sandbox any demo principal; against real Mews only one the
-shell proves (`LOYALTY_TOKEN`, or the OS user under `[identity] os_users`). Without them the
-server acts as `assistant`.
+Over stdio or `--no-auth` the server acts as the command line's identity rule says
+(`app.identity`, as every other command): the principal `LOYALTY_TOKEN` (or the OS user under
+`[identity] os_users`) proves, which `--as`/`--role` may repeat but not change; with neither,
+on the embedded sandbox any demo principal `--as` names, else `assistant`, and against real
+Mews nothing: it refuses, saying what to set.
 
 With no `MEWS_*` variables set it runs on the embedded sandbox (user data directory). Over stdio
 nothing but the protocol goes to stdout; the start-up notes go to stderr.
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from app.commands._policy_cli import fail, load, proven, run
+from app.commands._policy_cli import fail, load, proven_caller, run
 
 if TYPE_CHECKING:
     from policies import Policy, Principal
@@ -103,9 +104,10 @@ def serve(
             as_ = principal_named_by_role(load_policy(), role)
         except PolicyConfigError as exc:
             fail(str(exc))
-    if as_ is not None and (transport == "stdio" or no_auth):
-        # Before anything opens: a named principal is a claim, as on every other command.
-        as_ = proven(load(), as_)
+    if transport == "stdio" or no_auth:
+        # Before anything opens: who the server acts as is a claim, as on every other command
+        # (on real Mews even the default `assistant` needs its token).
+        as_ = proven_caller(load(), as_)
     from tools.server.transports import ALLOWED_HOSTS_ENV, TokenError, parse_allowed_hosts
 
     try:

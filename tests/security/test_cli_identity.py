@@ -139,12 +139,23 @@ def test_serve_as_the_principal_the_token_proves_starts(
     assert served == ["alice"]
 
 
-def test_serve_without_as_keeps_its_default_principal(
-    world: Path, served: list[str | None]
-) -> None:
-    on_real_mews = loyalty("serve", env=REAL_MEWS)
-    on_the_sandbox = loyalty("serve", "--as", "alice")
+ASSISTANT_TOKEN = "assistant-token-0123456789abcdef"
 
-    assert on_real_mews.exit_code == 0, on_real_mews.output
-    assert on_the_sandbox.exit_code == 0, on_the_sandbox.output
-    assert served == [None, "alice"]
+
+def test_plain_serve_follows_the_one_identity_rule(
+    world: Path, served: list[str | None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    on_the_sandbox = loyalty("serve")  # the README's first line: no token needed
+    named_on_the_sandbox = loyalty("serve", "--as", "alice")
+    unproven = loyalty("serve", env=REAL_MEWS)
+    monkeypatch.setenv("LOYALTY_MCP_TOKENS", f"{TOKENS},{ASSISTANT_TOKEN}=assistant")
+    assistants = {**REAL_MEWS, "LOYALTY_TOKEN": ASSISTANT_TOKEN}
+    as_assistant = loyalty("serve", env=assistants)
+    named_assistant = loyalty("serve", "--as", "assistant", env=assistants)
+    carols = loyalty("serve", env={**REAL_MEWS, "LOYALTY_TOKEN": CAROL_TOKEN})
+
+    for result in (on_the_sandbox, named_on_the_sandbox, as_assistant, named_assistant, carols):
+        assert result.exit_code == 0, result.output
+    assert unproven.exit_code == 2
+    assert "acts only as a principal it can prove: set LOYALTY_TOKEN" in unproven.stderr
+    assert served == [None, "alice", "assistant", "assistant", "carol"]
