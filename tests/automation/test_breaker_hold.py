@@ -59,3 +59,40 @@ async def test_a_held_accrual_waits_without_spending_attempts_and_a_reset_requeu
 
         assert {e.status for e in _stay_events(r)} == {"done"}
         assert r.mews_points(EMMA_MEMBERSHIP) == before + 592
+
+
+def test_loyalty_breaker_reset_requeues_what_the_breaker_held_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from typer.testing import CliRunner
+
+    from app.cli import app
+    from policies import open_store
+    from tests.shell_env import POLICY_AND_MEWS, unset
+    from tools.automation import INBOX
+
+    unset(monkeypatch, *POLICY_AND_MEWS, "LOYALTY_TOKEN")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{tmp_path / 'loyalty.db'}")
+    store = open_store()
+    store.migrate([INBOX])
+    now = datetime.now(UTC)
+    body = (
+        '{"EnterpriseId": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "IntegrationId": '
+        '"c8bee838-7fb1-4f4e-8fac-ac87008b2f90", "Events": [{"Discriminator": '
+        f'"ServiceOrderUpdated", "Value": {{"Id": "{EMMA_STAY}"}}}}]}}'
+    )
+    assert inbox.receive(store, body.encode(), now=now).events_new == 1
+    claimed = inbox.claim(store, now=now)
+    inbox.hold(store, {e.id: "breaker" for e in claimed}, now=now, delay=timedelta(minutes=5))
+    assert inbox.claim(store, now=now) == []  # held: not due for five minutes
+
+    reset = CliRunner().invoke(app, ["breaker", "reset", "--as", "alice"])
+
+    assert reset.exit_code == 0, reset.output
+    assert "re-queued 1 webhook event(s) the breaker held back" in reset.stdout
+    assert [e.id for e in inbox.claim(store, now=datetime.now(UTC))] == [claimed[0].id]
+    store.dispose()
