@@ -599,7 +599,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
             {
                 "name": "redeem_reward",
                 "title": "Redeem reward",
-                "description": "Redeem a reward at the day's price; the hotel gets a task to fulfil it.",
+                "description": "Redeem a reward at the day's price; the hotel gets a task and an order.",
                 "inputSchema": {
                     "type": "object",
                     "properties": {

@@ -1,7 +1,7 @@
 """The guarded writes: one `GuardedWrite` per write, its MCP tool and its guard action in one.
 
     deps = WriteDeps(store=store, programs=programs, mews=mews, directory=directory,
-                     loader=loader, clock=clock)
+                     loader=loader, clock=clock)  # stays: StayDesk(mews) by default
     guard = Guard(store, policy, [*build_actions(deps), *LEDGER_SYNC_ACTIONS])
 
 - `write`: `GuardedWrite` and `WriteDeps` (what every write is handed); `outcome`: the

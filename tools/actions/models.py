@@ -89,6 +89,9 @@ class RedeemRewardArgs(_Args):
     reward_id: RewardId
     on: date = Field(description="the day the reward is used")
     price_points: Annotated[StrictInt, Field(gt=0, le=MAX_POINTS)]
+    reservation_id: MewsId | None = Field(
+        default=None, description="the stay it is fulfilled on (None: the member is not staying)"
+    )
 
 
 class ReversePointsArgs(_Args):

@@ -1,9 +1,12 @@
 """`NoticeDispatcher`: delivers the notices the writes queued for Mews in their own transaction.
 
 - `tasks/add`: an approval request waiting for a manager (queued by the policy layer) and a
-  redeemed reward to fulfil (queued by `redeem_reward`). Approval requests delivered together
+  redeemed reward or an upsell to fulfil (queued by `redeem_reward` and `accept_upsell`, linked
+  to the reservation and sent to its hotel). Approval requests delivered together
   are announced in one digest task per hotel ("Loyalty approvals: 12 waiting",
   `approval_digest`); a single request keeps its own task, fulfilment tasks are never merged;
+- `orders/add`: the reward or upsell on the guest's stay (`tools.actions.fulfilment`), posted
+  once: an earlier delivery is found by its `ExternalIdentifier` before posting again;
 - `accountNotes/add`: a write made by the assistant, noted on the guest's profile (queued by the
   policy layer for agent-kind principals).
 
@@ -29,6 +32,7 @@ from storage.clock import Clock
 from storage.outbox import Delivered, OutboxCommand, Undelivered, claim, enqueue, settle
 from storage.store import Store
 from tools.actions.approval_digest import DigestLine, digest_payload
+from tools.actions.fulfilment import ORDER_KIND, send_order
 from tools.loyalty.delivery import send_in_halves
 from tools.mews import MewsClient, MewsError
 from tools.mews.models import AccountNoteParameters, TaskParameters, format_utc
@@ -43,7 +47,7 @@ __all__ = [
     "queue_task",
 ]
 
-NOTICE_KINDS = ("tasks/add", "accountNotes/add")
+NOTICE_KINDS = ("tasks/add", "accountNotes/add", ORDER_KIND)
 _log = logging.getLogger(__name__)
 
 
@@ -59,10 +63,26 @@ def is_approval_notice(command: OutboxCommand) -> bool:
 
 
 def queue_task(
-    conn: Connection, *, name: str, description: str, deadline: datetime, now: datetime
+    conn: Connection,
+    *,
+    name: str,
+    description: str,
+    deadline: datetime,
+    now: datetime,
+    service_order_id: str | None = None,
+    enterprise_id: str | None = None,
 ) -> None:
-    """Queue a Mews task for the property in the write's own transaction (`tasks/add`)."""
-    payload = {"Name": name[:100], "DeadlineUtc": format_utc(deadline), "Description": description}
+    """Queue a Mews task for the property in the write's own transaction (`tasks/add`);
+    `service_order_id` links it to a reservation, `enterprise_id` sends it to that hotel."""
+    payload: dict[str, object] = {
+        "Name": name[:100],
+        "DeadlineUtc": format_utc(deadline),
+        "Description": description,
+    }
+    if service_order_id is not None:
+        payload["ServiceOrderId"] = service_order_id
+    if enterprise_id is not None:
+        payload["EnterpriseId"] = enterprise_id
     enqueue(conn, "tasks/add", payload, now=now)
 
 
@@ -102,7 +122,9 @@ class NoticeDispatcher:
     ) -> None:
         """`enterprise_mews`: single-enterprise clients by enterprise id for `tasks/add`, which
         Mews refuses to portfolio tokens: a task goes to its payload's `EnterpriseId` (the hotel
-        of its reservation), else to the first of them; without any, through `mews`.
+        of its reservation), else to the first of them; without any, through `mews`. Orders
+        (`orders/add`) take the same route (a portfolio token would need their `EnterpriseId`,
+        which they carry).
         `chain_id`: the chain of the notes (portfolio tokens need it).
         `sentences`: how a digest tells its requests (without it, each request's own note)."""
         self.mews = mews
@@ -177,6 +199,9 @@ class NoticeDispatcher:
 
     async def _send(self, command: OutboxCommand) -> str:
         payload = command.payload
+        if command.kind == ORDER_KIND:
+            client = self.for_enterprise(payload.get("EnterpriseId"))
+            return await send_order(client, command, self.clock.now())
         task = TaskParameters(
             name=str(payload["Name"]),
             deadline_utc=datetime.fromisoformat(str(payload["DeadlineUtc"])),

@@ -4,7 +4,8 @@ Each is `Transactional`: the ledger entry, the cap usage, the idempotency record
 record commit together. `describe` reads the membership from Mews (customer, program, tier) and
 tells the policy the signed points, the goodwill flag, the variance of a dynamic price and the
 locks to hold. The ledger queues the new balance for Mews through the outbox; a redemption also
-queues a Mews task telling the property what to fulfil.
+queues what the hotel needs to fulfil it (`tools.actions.fulfilment`): a task linked to the
+member's stay naming the guest and the room, and a zero-price order of the reward on the stay.
 
 A Canceled or Declined membership earns nothing: `award_points` (plain or goodwill) is refused
 before the policy decides (`InactiveMembershipError`, audited as `rejected`). Corrections stay
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy.engine import Connection
@@ -29,6 +31,7 @@ from tools.actions.errors import (
     InvalidActionArgumentsError,
     NotEligibleError,
 )
+from tools.actions.fulfilment import Stay, queue_order
 from tools.actions.models import (
     AdjustInput,
     AdjustPointsArgs,
@@ -59,6 +62,7 @@ from tools.loyalty import (
     reverse_entry,
     reward_inventory_lock_key,
 )
+from tools.loyalty.config import RewardConfig
 from tools.loyalty.errors import RefusedRequestError
 from tools.loyalty.ledger_reads import available_points, reversed_under_key
 
@@ -223,11 +227,14 @@ async def price_redemption(deps: WriteDeps, given: RedeemInput) -> RedeemRewardA
     )
     if not verdict.eligible:
         raise RefusedRequestError(f"not eligible: {verdict.reasoning}", field="reward_id")
+    # Fulfilled on the member's stay that day (the task and the order are linked to it).
+    stay = await deps.stays.locate(ref.customer_id, on)
     return RedeemRewardArgs(
         membership_id=given.membership_id,
         reward_id=given.reward_id,
         on=on,
         price_points=quote.price_points,
+        reservation_id=None if stay is None else stay.reservation_id,
     )
 
 
@@ -245,6 +252,8 @@ async def describe_redeem(deps: WriteDeps, args: RedeemRewardArgs) -> Facts:
             "price_points", f"must be within [{floor}, {ceiling}] for {reward.id}"
         )
     variance = (args.price_points - reward.base_points) / reward.base_points
+    if args.reservation_id is not None:  # the executor fulfils on it (no Mews call there)
+        await deps.stays.read(args.reservation_id, customer_id=ref.customer_id)
     return _facts(
         ref,
         -args.price_points,
@@ -289,17 +298,8 @@ def redeem(
         program=program,
         now=ctx.now,
     )
-    fulfilment = (
-        f"Loyalty reward to fulfil: {reward.name} on {args.on} for membership "
-        f"{ref.membership_id} (ledger entry {entry.id}, {args.price_points} points)."
-    )
-    queue_task(
-        conn,
-        name=f"Loyalty reward: {reward.name}",
-        description=fulfilment,
-        deadline=ctx.now + timedelta(days=1),
-        now=ctx.now,
-    )
+    stay = _stay(deps, args)
+    fulfilment = _fulfil_reward(conn, stay, reward, args, entry, program, ctx)
     posted = _posted(conn, entry, ctx)
     return RedemptionPosted(
         **posted.model_dump(),
@@ -316,10 +316,74 @@ def redemption_reversed(deps: WriteDeps, key: str) -> bool:
         return reversed_under_key(conn, key)
 
 
+def _stay(deps: WriteDeps, args: RedeemRewardArgs) -> Stay | None:
+    if args.reservation_id is None:
+        return None
+    stay = deps.stays.remembered(args.reservation_id)
+    if stay is None:  # `describe` reads it just before; only a bug can get here
+        raise InvalidActionArgumentsError("reservation_id", "the stay was not read before")
+    return stay
+
+
+def _fulfil_reward(
+    conn: Connection,
+    stay: Stay | None,
+    reward: RewardConfig,
+    args: RedeemRewardArgs,
+    entry: LedgerEntry,
+    program: ProgramConfig,
+    ctx: ExecContext,
+) -> str:
+    """Queue the hotel's task (linked to the stay) and the zero-price order of the reward on
+    the stay; the task's text."""
+    paid = f"{args.price_points} points, ledger entry {entry.id}"
+    if stay is None:
+        fulfilment = (
+            f"Loyalty reward to fulfil: {reward.name} on {args.on} for member "
+            f"{entry.membership_id}, who has no stay that day ({paid})."
+        )
+        queue_task(
+            conn,
+            name=f"Loyalty reward: {reward.name}",
+            description=fulfilment,
+            deadline=ctx.now + timedelta(days=1),
+            now=ctx.now,
+        )
+        return fulfilment
+    link = reward.mews_product
+    product = None if link is None else stay.product(id=link.id, name=link.name)
+    order = queue_order(
+        conn,
+        stay,
+        entry_id=entry.id,
+        name=reward.name,
+        cash=Decimal(0),
+        currency=program.currency,
+        product=product,
+        notes=f"Loyalty reward redeemed for {paid}",
+        now=ctx.now,
+    )
+    on_bill = " It is on the stay as a zero-price item." if order is not None else ""
+    fulfilment = (
+        f"Loyalty reward to fulfil: {reward.name} on {args.on} for {stay.label()} "
+        f"({paid}).{on_bill}"
+    )
+    queue_task(
+        conn,
+        name=f"Loyalty reward: {reward.name} for {stay.guest}",
+        description=fulfilment,
+        deadline=ctx.now + timedelta(days=1),
+        now=ctx.now,
+        service_order_id=stay.reservation_id,
+        enterprise_id=stay.enterprise_id,
+    )
+    return fulfilment
+
+
 REDEEM_REWARD = GuardedWrite(
     name="redeem_reward",
     title="Redeem reward",
-    description="Redeem a reward at the day's price; the hotel gets a task to fulfil it.",
+    description="Redeem a reward at the day's price; the hotel gets a task and an order.",
     kind="points",
     input=RedeemInput,
     args=RedeemRewardArgs,

@@ -3,8 +3,9 @@
 `prepare` prices the item server-side (`tools.campaigns.suggestions`, as `suggest_upsell` shows
 it) and submits the exact points and cash; the policy sees the points as a movement (the
 approval threshold on points applies: a large mix goes to a manager). The executor posts the
-ledger redemption (source: the reservation), queues a Mews task telling the property to add the
-item and charge the cash part, and records the conversion in the recommendation log.
+ledger redemption (source: the reservation), queues the item on the stay in Mews (`orders/add`
+at the cash part, zero when paid in points only; `tools.actions.fulfilment`) and a task linked
+to the reservation naming the guest, and records the conversion in the recommendation log.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from policies import ExecContext, Facts
 from tools.actions.accounts import open_account
 from tools.actions.directory import MembershipRef
 from tools.actions.errors import InvalidActionArgumentsError
+from tools.actions.fulfilment import Stay, StayProduct, queue_order
 from tools.actions.models import IdempotencyKey, MewsId
 from tools.actions.notices import queue_task
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
@@ -127,6 +129,7 @@ async def price_upsell_item(deps: WriteDeps, given: AcceptUpsellInput) -> Accept
 async def describe_accept(deps: WriteDeps, args: AcceptUpsellArgs) -> Facts:
     ref = await deps.directory.lookup(args.membership_id)
     deps.directory.program_of(ref)  # points move only in configured programs
+    await deps.stays.read(args.reservation_id, customer_id=ref.customer_id)  # for the executor
     return Facts(
         points=-args.points,
         membership_id=ref.membership_id,
@@ -193,6 +196,54 @@ def _record_conversion(
     )
 
 
+def _product(stay: Stay, args: AcceptUpsellArgs) -> StayProduct | None:
+    """The Mews product the item is: the product itself, or for a room upgrade (the item is
+    a room category) the hotel's upgrade product."""
+    found = stay.product(id=args.item_id)
+    if found is None and args.item_kind == "upgrade":
+        found = next((p for p in stay.products if "upgrade" in p.name.casefold()), None)
+    return found
+
+
+def _fulfil(
+    deps: WriteDeps, conn: Connection, args: AcceptUpsellArgs, entry_id: int, ctx: ExecContext
+) -> str:
+    """Queue the item on the stay (at the cash part) and the hotel's task; the task's text."""
+    stay = deps.stays.remembered(args.reservation_id)
+    if stay is None:  # `describe` reads it just before; only a bug can get here
+        raise InvalidActionArgumentsError("reservation_id", "the stay was not read before")
+    paid = f"{args.points} points, ledger entry {entry_id}"
+    order = queue_order(
+        conn,
+        stay,
+        entry_id=entry_id,
+        name=args.item_name,
+        cash=args.cash,
+        currency=args.currency,
+        product=_product(stay, args),
+        notes=f"Loyalty upsell paid with {paid}",
+        now=ctx.now,
+    )
+    cash = money(args.cash, args.currency)
+    if order is not None:
+        billing = f"It is on the stay's bill at {cash}" + (
+            " (the cash part)." if args.cash else " (paid in points)."
+        )
+    else:
+        billing = f"Add it to the stay and charge {cash} to the guest."
+    task = f"Loyalty upsell for {stay.label()}: {args.item_name}, paid with {paid}. {billing}"
+    queue_task(
+        conn,
+        name=f"Loyalty upsell: {args.item_name} for {stay.guest}",
+        description=task,
+        deadline=ctx.now + timedelta(hours=4),
+        now=ctx.now,
+        service_order_id=stay.reservation_id,
+        enterprise_id=stay.enterprise_id,
+    )
+    return task
+
+
 def accept(
     deps: WriteDeps, conn: Connection, args: AcceptUpsellArgs, ctx: ExecContext
 ) -> UpsellAccepted:
@@ -218,18 +269,7 @@ def accept(
         program=program,
         now=ctx.now,
     )
-    task = (
-        f"Loyalty upsell to add to reservation {args.reservation_id}: {args.item_name}. "
-        f"Paid with {args.points} points (ledger entry {entry.id}); charge "
-        f"{money(args.cash, args.currency)} to the guest."
-    )
-    queue_task(
-        conn,
-        name=f"Loyalty upsell: {args.item_name}",
-        description=task,
-        deadline=ctx.now + timedelta(hours=4),
-        now=ctx.now,
-    )
+    task = _fulfil(deps, conn, args, entry.id, ctx)
     _record_conversion(conn, ref, args, ctx)
     after = balance(conn, ref.membership_id, now=ctx.now)
     return UpsellAccepted(

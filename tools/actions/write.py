@@ -41,6 +41,7 @@ from storage.canonical import JSONObject
 from storage.clock import Clock
 from storage.store import Store
 from tools.actions.directory import MembershipDirectory
+from tools.actions.fulfilment import StayDesk
 from tools.loyalty import ProgramConfig, ProgramFile
 from tools.loyalty.facts import MemberSource
 from tools.loyalty.mews_facts import MewsFactsLoader
@@ -66,9 +67,21 @@ class WriteDeps:
     """Where audiences are read (the member read model); None: Mews, through `loader`. What
     a write judges (a membership, a balance) is always read from Mews."""
 
+    stays_desk: StayDesk | None = None
+    """The stays redemptions and upsells are fulfilled on (default: read through `mews`)."""
+
     @property
     def member_source(self) -> MemberSource:
         return self.members or self.loader
+
+    def __post_init__(self) -> None:
+        if self.stays_desk is None:
+            object.__setattr__(self, "stays_desk", StayDesk(self.mews))
+
+    @property
+    def stays(self) -> StayDesk:
+        assert self.stays_desk is not None  # set by __post_init__
+        return self.stays_desk
 
     def program(self, code: str | None = None) -> ProgramConfig:
         """The program by its Mews code; without one, the first program of the file."""

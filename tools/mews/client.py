@@ -50,6 +50,7 @@ from tools.mews.resources import (
     LoyaltyProgramsResource,
     LoyaltyTiersResource,
     OrderItemsResource,
+    OrdersResource,
     ProductServiceOrdersResource,
     ProductsResource,
     ReservationsResource,
@@ -163,6 +164,7 @@ class MewsClient:
         self.reservations = ReservationsResource(self)
         self.product_service_orders = ProductServiceOrdersResource(self)
         self.order_items = OrderItemsResource(self)
+        self.orders = OrdersResource(self)
         self.bills = BillsResource(self)
         self.accounting_categories = AccountingCategoriesResource(self)
         self.services = ServicesResource(self)

@@ -9,6 +9,7 @@ from tools.mews.resources import (
     finance,
     loyalty,
     notes,
+    orders,
     reservations,
     tasks,
 )
@@ -30,6 +31,7 @@ from tools.mews.resources.loyalty import (
     LoyaltyTiersResource,
 )
 from tools.mews.resources.notes import AccountNotesResource
+from tools.mews.resources.orders import OrdersResource
 from tools.mews.resources.reservations import (
     ProductServiceOrdersResource,
     ReservationsResource,
@@ -47,6 +49,7 @@ __all__ = [
     "LoyaltyProgramsResource",
     "LoyaltyTiersResource",
     "OrderItemsResource",
+    "OrdersResource",
     "ProductServiceOrdersResource",
     "ProductsResource",
     "ReservationsResource",
@@ -59,7 +62,17 @@ __all__ = [
 
 def all_operations() -> dict[str, Operation[MewsResponse]]:
     """Every operation the client implements, by path (for contract tests and tooling)."""
-    modules = (catalog, configuration, customers, finance, loyalty, notes, reservations, tasks)
+    modules = (
+        catalog,
+        configuration,
+        customers,
+        finance,
+        loyalty,
+        notes,
+        orders,
+        reservations,
+        tasks,
+    )
     return {
         value.path: value
         for module in modules
