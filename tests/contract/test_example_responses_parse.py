@@ -97,6 +97,7 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
         "OrderItems.*", "Id", "AccountId", "ServiceOrderId", "BillId", "AccountingCategoryId"
     )
     + each("OrderItems.*", "Type", "RevenueType", "ConsumedUtc", "Data.Product.ProductId"),
+    "orders_add.json": ("OrderId",),
     "productServiceOrders_getAll.json": each(
         "ProductServiceOrders.*", "Id", "ServiceId", "AccountId", "AccountType", "State", "Number"
     )
@@ -133,7 +134,6 @@ NOT_IMPLEMENTED = {
     "messageThreads/getAll",
     "messages/add",
     "messages/getAll",
-    "orders/add",
     "payments/getAll",
     "serviceOrderNotes/getAll",
 }
