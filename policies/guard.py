@@ -46,12 +46,13 @@ from policies._tx import (
 )
 from policies.approvals import NewApproval
 from policies.audit import AuditDraft
-from policies.config import Policy
+from policies.config import Permission, Policy
 from policies.decision import (
     Action,
     Allow,
     Context,
     Deny,
+    Facts,
     NeedsApproval,
     Propose,
     Usage,
@@ -137,13 +138,15 @@ class Guard:
         action_name: str,
         args: JSONObject,
         fn: Callable[[], Awaitable[T]],
+        *,
+        requires: tuple[Permission, ...] = (),
     ) -> T | Denied:
-        """Check the role, run `fn`, audit the call (arguments redacted, result counted)."""
+        """Check the role (and the permissions `requires` names beyond reading), run `fn`,
+        audit the call (arguments redacted, result counted)."""
         now = self.clock.now()
         base = AuditDraft(now, principal.name, principal.role, action_name, args, "allow")
-        decision = decide(
-            Action(action_name, "read"), principal, Context(self.policy.mode), self.policy
-        )
+        action = Action(action_name, "read", Facts(requires=requires))
+        decision = decide(action, principal, Context(self.policy.mode), self.policy)
         if isinstance(decision, Deny):
             return await run_in_thread(self._deny_alone, base, decision, principal)
         try:

@@ -34,6 +34,7 @@ from tools.actions.approval_views import describe_approvals
 from tools.actions.ledger_sync import LEDGER_SYNC_ACTIONS
 from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher, is_approval_notice
 from tools.actions.offers import OFFERS
+from tools.actions.privacy import erase_member_action
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.ledger import MEWS_PUSH_KIND
@@ -177,7 +178,7 @@ class LoyaltyRuntime:
             guard = Guard(
                 store,
                 policy,
-                [*build_actions(writes), *LEDGER_SYNC_ACTIONS],
+                [*build_actions(writes), *LEDGER_SYNC_ACTIONS, erase_member_action(store)],
                 clock=clock,
                 read_audit_batch=read_audit_batch,
             )
