@@ -1,9 +1,10 @@
-"""`loyalty jobs run expiry|tier-review|win-back`: the scheduled loyalty jobs, run once now.
+"""`loyalty jobs run JOB`: the scheduled loyalty jobs, run once now.
 
     loyalty jobs run expiry                  expire points past their date (ledger maintenance)
     loyalty jobs run tier-review [--program PC01]
                                              propose tier changes through the policy layer
     loyalty jobs run win-back [--bonus-points 500]
+    loyalty jobs run retention               purge drafts past the program file's retention
                                              offer drafts for lapsing members; nothing is sent
 
 Writes run as `automation` (`--as` another principal): in `recommend` mode tier changes and
@@ -28,7 +29,8 @@ if TYPE_CHECKING:
 __all__ = ["jobs_app", "register"]
 
 jobs_app = typer.Typer(
-    help="Scheduled loyalty jobs: expiry, tier review, win-back drafts.", no_args_is_help=True
+    help="Scheduled loyalty jobs: expiry, tier review, win-back drafts, draft retention.",
+    no_args_is_help=True,
 )
 
 
@@ -38,7 +40,9 @@ def register(app: typer.Typer) -> None:
 
 @jobs_app.command("run")
 def run_job(
-    name: Annotated[str, typer.Argument(metavar="JOB", help="expiry, tier-review or win-back")],
+    name: Annotated[
+        str, typer.Argument(metavar="JOB", help="expiry, tier-review, win-back or retention")
+    ],
     program: Annotated[
         str | None, typer.Option(help="Only this program code (default: every configured one).")
     ] = None,

@@ -116,3 +116,25 @@ async def test_the_scheduler_runs_each_job_once_a_day_after_its_time(tmp_path: P
         assert [report.job for report in await other_process.tick()] == ["expiry"]
     with pytest.raises(ValueError, match="HH:MM"):
         parse_at("3am")
+
+
+async def test_retention_purges_drafts_past_the_program_files_days_audited(
+    tmp_path: Path,
+) -> None:
+    async with rig(tmp_path, mode="automate", customers=20) as r:
+        await run_job("win-back", context(r))
+        drafted = len(list_drafts(r.runtime.store, limit=1000))
+        fresh = await run_job("retention", context(r))
+        r.advance(timedelta(days=r.runtime.programs.draft_retention_days + 1).total_seconds())
+        purged = await run_job("retention", context(r))
+        again = await run_job("retention", context(r))
+
+        assert drafted > 0
+        assert fresh.summary == "no drafts older than 180 days"
+        [item] = purged.items
+        assert (item.subject, item.status) == ("offer_drafts", "purged")
+        assert item.detail == f"{drafted} offer drafts past 180 days"
+        assert list_drafts(r.runtime.store, limit=1000) == []
+        audit = [a for a in records(r.runtime.store) if a.action == "purge_drafts"]
+        assert [(a.principal, a.decision) for a in audit] == [("automation", "executed")]
+        assert again.summary == "no drafts older than 180 days"

@@ -56,6 +56,7 @@ __all__ = [
     "erase_member_action",
     "export_member",
     "find_member",
+    "purge_drafts",
 ]
 
 ERASED = "[erased]"
@@ -254,6 +255,53 @@ def export_member(store: Store, member_id: str) -> dict[str, Any]:
                 "payload",
             ),
         }
+
+
+# ---------------------------------------------------------------------------- retention
+def purge_drafts(conn: Connection, *, written_before: datetime) -> dict[str, int]:
+    """Drafts past their retention: offer drafts and campaign copy written before the cutoff
+    are deleted; the names a campaign keeps for its measurement become pseudonyms (holdout and
+    outcomes stay, so its report still measures lift). What went, by kind."""
+    cutoff = written_before.replace(tzinfo=None)  # stored naive UTC
+    old_campaigns = sa.select(campaigns_table.c.id).where(campaigns_table.c.created_at < cutoff)
+    counts = {
+        "offer_drafts": conn.execute(
+            offers_table.delete().where(offers_table.c.created_at < cutoff)
+        ).rowcount,
+        "campaign_drafts": conn.execute(
+            campaign_drafts_table.delete().where(
+                campaign_drafts_table.c.campaign_id.in_(old_campaigns)
+            )
+        ).rowcount,
+    }
+    named = 0
+    members = campaign_members_table
+    rows = conn.execute(
+        sa.select(members.c.campaign_id, members.c.customer_id).where(
+            members.c.campaign_id.in_(old_campaigns),
+            sa.not_(members.c.display_name.startswith("erased-")),
+        )
+    ).all()
+    for row in rows:
+        named += conn.execute(
+            members.update()
+            .where(
+                members.c.campaign_id == row.campaign_id, members.c.customer_id == row.customer_id
+            )
+            .values(display_name=pseudonym(row.customer_id))
+        ).rowcount
+    counts["campaign_names"] = named
+    segments = campaign_segments_table
+    renamed = 0
+    for row in conn.execute(
+        sa.select(segments.c.id, segments.c.members).where(segments.c.created_at < cutoff)
+    ):
+        updated = [[m[0], m[1], pseudonym(m[0])] if m else m for m in row.members]
+        if updated != row.members:
+            conn.execute(segments.update().where(segments.c.id == row.id).values(members=updated))
+            renamed += 1
+    counts["segments"] = renamed
+    return counts
 
 
 # ---------------------------------------------------------------------------- erase

@@ -1,4 +1,4 @@
-"""Scheduled loyalty jobs: `loyalty jobs run expiry|tier-review|win-back`.
+"""Scheduled loyalty jobs: `loyalty jobs run expiry|tier-review|win-back|retention`.
 
     ctx = JobContext(store=rt.store, guard=rt.guard, loader=rt.loader, mews=rt.mews,
                      programs=rt.programs, clock=rt.clock, after_write=rt.after_write)
@@ -21,6 +21,11 @@
   have, and a lapsed member may not hold its points). The rationale names the reward the bonus
   brings within reach. The draft's channel is the first the member consented to (e-mail, else
   a letter); a member with neither is skipped. Drafts only; nothing is sent to anyone.
+- `retention`: drafts hold guests' names, so offer drafts and campaign copy older than the
+  program file's `draft_retention_days` are purged and the names campaigns keep for their
+  measurement become pseudonyms (`tools.actions.privacy.purge_drafts`), in one transaction,
+  audited as `purge_drafts` by `automation`. It runs in every mode: keeping personal data no
+  longer than needed is an obligation, not a discretionary write.
 
 Reruns are safe: expiry posts only what is due; a tier change and a win-back draft use an
 idempotency key per member (and target tier) and calendar month, so a daily schedule asks a
@@ -42,6 +47,7 @@ from storage.canonical import JSONObject
 from storage.clock import Clock
 from storage.store import Store
 from tools.actions.errors import ActionError
+from tools.actions.privacy import purge_drafts
 from tools.automation.errors import AutomationConfigError
 from tools.automation.reactions import AUTOMATION_PRINCIPAL
 from tools.loyalty.config import ProgramConfig, ProgramFile
@@ -57,8 +63,8 @@ from tools.mews import MewsClient, MewsError
 
 __all__ = ["JOBS", "JobContext", "JobItem", "JobName", "JobReport", "run_job"]
 
-JobName = Literal["expiry", "tier-review", "win-back"]
-JOBS: Final[tuple[JobName, ...]] = ("expiry", "tier-review", "win-back")
+JobName = Literal["expiry", "tier-review", "win-back", "retention"]
+JOBS: Final[tuple[JobName, ...]] = ("expiry", "tier-review", "win-back", "retention")
 _SWEEP: Final = 500
 _OFFER_DAYS: Final = 30
 
@@ -112,6 +118,8 @@ async def run_job(name: str, ctx: JobContext) -> JobReport:
     report = JobReport(name, ctx.clock.now())
     if name == "expiry":
         await _expiry(ctx, report)
+    elif name == "retention":
+        _retention(ctx, report)
     elif name == "tier-review":
         for program in _programs(ctx):
             await _tier_review(ctx, program, report)
@@ -183,6 +191,36 @@ def _expire_one(
     if not entries:
         return JobItem(membership_id, "skipped", "nothing due any more")
     return JobItem(membership_id, "expired", f"{points} points expired ({len(entries)} lots)")
+
+
+# ---------------------------------------------------------------------- retention
+def _retention(ctx: JobContext, report: JobReport) -> None:
+    principal = ctx.guard.principal(ctx.principal)
+    now = ctx.clock.now()
+    days = ctx.programs.draft_retention_days
+    cutoff = now - timedelta(days=days)
+    with ctx.guard.transaction(now) as tx:
+        counts = purge_drafts(tx.conn, written_before=cutoff)
+        if any(counts.values()):
+            tx.audit(
+                AuditDraft(
+                    at=now,
+                    principal=principal.name,
+                    role=principal.role,
+                    action="purge_drafts",
+                    args={"written_before": cutoff.isoformat(), "retention_days": days},
+                    decision="executed",
+                    reason="program file: draft_retention_days",
+                    result=dict(counts),
+                )
+            )
+    for kind, count in counts.items():
+        if count:
+            report.items.append(
+                JobItem(kind, "purged", f"{count} {kind.replace('_', ' ')} past {days} days")
+            )
+    if not any(counts.values()):
+        report.summary = f"no drafts older than {days} days"
 
 
 # ---------------------------------------------------------------------- tier review

@@ -402,6 +402,13 @@ class ProgramFile(_Model):
         default_factory=ConsentConfig,
         description="per channel, the Mews customer option that counts as marketing consent",
     )
+    draft_retention_days: int = Field(
+        default=180,
+        ge=1,
+        le=3650,
+        description="days offer drafts and campaign copy (they hold names) are kept after they "
+        "were written; the retention job purges older ones",
+    )
     programs: dict[str, ProgramConfig] = Field(min_length=1)
 
     @model_validator(mode="before")
