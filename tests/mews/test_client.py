@@ -6,6 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -32,6 +33,7 @@ from tools.mews import (
 from tools.mews.credentials import DEMO_BASE_URL, PRODUCTION_BASE_URL
 from tools.mews.models import (
     AccountNoteParameters,
+    AmountParameters,
     CustomerAddParameters,
     CustomerUpdateParameters,
     LoyaltyMembershipParameters,
@@ -40,6 +42,8 @@ from tools.mews.models import (
     LoyaltyProgramUpdateParameters,
     LoyaltyTierParameters,
     LoyaltyTierUpdateParameters,
+    OrderItemParameters,
+    OrderParameters,
     TaskParameters,
     UpdateValue,
 )
@@ -257,6 +261,25 @@ OPERATIONS = [
     ),
     Op("tasks", "get_all", lambda m: m.get_all(task_ids=["task-1"]), "tasks/getAll", page("Tasks")),
     Op(
+        "orders",
+        "add",
+        lambda m: m.add(
+            OrderParameters(
+                service_id="s1",
+                account_id="a1",
+                items=(
+                    OrderItemParameters(
+                        name="Late checkout",
+                        unit_amount=AmountParameters(currency="GBP", gross_value=Decimal(0)),
+                        external_identifier="loyalty-entry-1",
+                    ),
+                ),
+            )
+        ),
+        "orders/add",
+        {"OrderId": "order-1"},
+    ),
+    Op(
         "account_notes",
         "add",
         lambda m: m.add([AccountNoteParameters(account_id="a1", content="Likes tea")]),
@@ -278,6 +301,7 @@ ADDS = {
     "loyaltyMemberships/add",
     "customers/add",
     "tasks/add",
+    "orders/add",
     "accountNotes/add",
 }
 
