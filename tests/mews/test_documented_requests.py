@@ -30,6 +30,7 @@ from tools.mews.models import (
     LoyaltyProgramUpdateParameters,
     LoyaltyTierParameters,
     LoyaltyTierUpdateParameters,
+    OrderParameters,
     TaskParameters,
 )
 from tools.mews.models.common import MewsRequest
@@ -52,6 +53,7 @@ WHOLE_BODY: dict[str, type[MewsRequest]] = {
     "customers/add": CustomerAddParameters,
     "customers/update": CustomerUpdateParameters,
     "tasks/add": TaskParameters,
+    "orders/add": OrderParameters,
 }
 DELETES = {
     "loyaltyPrograms/delete": "LoyaltyProgramIds",

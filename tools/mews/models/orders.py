@@ -13,6 +13,7 @@ __all__ = [
     "AmountParameters",
     "OrderAddResult",
     "OrderItemParameters",
+    "OrderOptions",
     "OrderParameters",
     "ProductOrderParameters",
 ]
@@ -25,11 +26,22 @@ ExternalIdentifier = Annotated[str, StringConstraints(min_length=1, max_length=2
 
 
 class AmountParameters(MewsRequest):
-    """Amount parameters: a gross price (tax codes optional; none means the product's or 0 %)."""
+    """Amount parameters: a gross or a net price, exactly one (tax codes optional)."""
 
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-    gross_value: Money
+    gross_value: Money | None = None
+    net_value: Money | None = None
     tax_codes: tuple[str, ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_value(self) -> Self:
+        if (self.gross_value is None) == (self.net_value is None):
+            raise ValueError("give exactly one of GrossValue and NetValue")
+        return self
+
+
+class OrderOptions(MewsRequest):
+    disable_item_grouping: bool | None = None
 
 
 class ProductOrderParameters(MewsRequest):
@@ -60,6 +72,8 @@ class OrderParameters(MewsRequest):
     consumption_utc: UtcDateTime | None = None
     notes: str | None = None
     bill_id: str | None = None
+    business_segment_id: str | None = None
+    options: OrderOptions | None = None
 
     @model_validator(mode="after")
     def _something_ordered(self) -> Self:
