@@ -37,9 +37,10 @@ def _migrated(guard: object) -> None:
     from tools.actions.offers import OFFERS
     from tools.campaigns.tables import CAMPAIGNS
     from tools.loyalty import LEDGER
+    from tools.loyalty.member_store_schema import MEMBER_FACTS
 
     assert isinstance(guard, Guard)
-    guard.store.migrate([LEDGER, OFFERS, CAMPAIGNS])
+    guard.store.migrate([LEDGER, OFFERS, CAMPAIGNS, MEMBER_FACTS])
 
 
 @member_app.command("export")

@@ -62,6 +62,7 @@ async def test_the_export_holds_the_ledger_the_drafts_and_the_audit_by_either_id
     (draft,) = by_membership["offer_drafts"]
     assert draft["rationale"].startswith("Emma Novak")
     assert by_membership["ledger"]["accounts"][0]["balance"] == 6540
+    assert set(by_membership["mews_copy"]) == {"customers", "memberships", "stays"}
 
     alice = runtime.guard.principal("alice")
     read = await runtime.guard.read(

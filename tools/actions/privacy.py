@@ -6,7 +6,8 @@ accounts, offer drafts, campaign memberships, the recommendation log.
 
 `export_member` (a read, manager only, audited) gathers everything held about them: ledger
 accounts and entries, offer drafts, campaign memberships and drafts, recommendations, the
-approvals and audit records naming their ids, and the Mews commands queued about them.
+approvals and audit records naming their ids, the Mews commands queued about them, and the
+read model's copy of their Mews profile, memberships and stays.
 
 `ERASE_MEMBER` (a guarded `delete`, manager only, audited) pseudonymises what names them and
 keeps what the books need: drafts (offer rationales, campaign copy), free-text reasons and
@@ -14,7 +15,7 @@ notes become `[erased]`, the names stored for campaigns become a pseudonym
 (`erased-<hash of the customer id>`); ledger amounts, balances, dates and ids stay, so the
 liability and the Mews balance are unchanged. Not touched: the audit chain (hash-chained and
 append-only; personal keys are redacted when a record is written) and Mews itself (the guest's
-profile is Mews's to erase).
+profile is Mews's to erase; the read model's copy of it follows Mews at its next refresh).
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ from tools.campaigns.tables import (
 )
 from tools.loyalty import ledger_lock_key
 from tools.loyalty.ledger_schema import accounts_table, entries_table
+from tools.loyalty.member_store_schema import customers_table as facts_customers
+from tools.loyalty.member_store_schema import memberships_table as facts_memberships
+from tools.loyalty.member_store_schema import stays_table as facts_stays
 
 __all__ = [
     "ERASED",
@@ -245,6 +249,23 @@ def export_member(store: Store, member_id: str) -> dict[str, Any]:
                 "args",
                 "result",
             ),
+            # The read model's copy of the Mews profile (refreshed from Mews; erased there).
+            "mews_copy": {
+                "customers": _rows(
+                    conn,
+                    sa.select(facts_customers).where(facts_customers.c.customer_id.in_(customers)),
+                ),
+                "memberships": _rows(
+                    conn,
+                    sa.select(facts_memberships).where(
+                        facts_memberships.c.customer_id.in_(customers)
+                    ),
+                ),
+                "stays": _rows(
+                    conn,
+                    sa.select(facts_stays).where(facts_stays.c.customer_id.in_(customers)),
+                ),
+            },
             "mews_commands": _decoded(
                 _rows(
                     conn,
