@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from tests.loyalty_mews.conftest import CUSTOMERS, World
 from tools.loyalty import Lapsing, find_segment, mews_facts
+from tools.loyalty.facts import MemberFacts
 from tools.loyalty.mews_facts import split_interval
 from tools.sandbox import STORY
 
@@ -99,6 +102,28 @@ async def test_a_scan_streams_members_in_batches_holding_only_the_batches_in_fli
 
     assert [len(b) for b in batches[:-1]] == [10] * (len(batches) - 1)
     assert [m for batch in batches for m in batch] == everyone
+
+
+async def test_a_large_batch_is_assembled_off_the_event_loop_into_the_same_facts(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everyone = [c.id for c in world.sandbox.state.customers]
+    assert len(everyone) >= mews_facts._OFF_LOOP_MEMBERS
+    one_by_one = {i: (await world.loader.members([i]))[i] for i in everyone[:5]}
+    loop_thread = threading.get_ident()
+    threads: list[int] = []
+    assemble = mews_facts.MewsFactsLoader._assemble
+
+    def spy(self: mews_facts.MewsFactsLoader, *args: Any) -> dict[str, MemberFacts]:
+        threads.append(threading.get_ident())
+        return assemble(self, *args)
+
+    monkeypatch.setattr(mews_facts.MewsFactsLoader, "_assemble", spy)
+    together = await world.loader.members(everyone)
+
+    assert threads
+    assert all(thread != loop_thread for thread in threads)
+    assert {i: together[i] for i in one_by_one} == one_by_one
 
 
 async def test_a_malformed_customer_id_is_refused_before_any_request(world: World) -> None:

@@ -41,9 +41,13 @@ import math
 import re
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Final, TypeVar
+
+import anyio
 
 from storage.clock import Clock
 from storage.store import Store
@@ -77,6 +81,8 @@ from tools.mews.models import LoyaltyMembership, OrderItem, Reservation, TimeInt
 
 AnyReservation = Reservation | ReservationRow
 AnyMembership = LoyaltyMembership | MembershipRow
+_Spend = dict[str, tuple[str, dict[RevenueCategory, Decimal]]]
+"""Spend per reservation id: its currency and the amounts per revenue category."""
 
 __all__ = [
     "BATCH_SIZE",
@@ -105,6 +111,21 @@ T = TypeVar("T")
 _OCCUPYING_STATES: Final = frozenset({"Confirmed", IN_HOUSE, CHECKED_OUT})
 _ZERO = Decimal(0)
 _GUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_OFF_LOOP_MEMBERS: Final = 50
+"""From this many customers on, their facts are assembled in a worker thread (fewer: a thread
+hand-off would cost more than the work)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _StayInputs:
+    """What Mews said about some stays: the reservations, their spend, service → enterprise."""
+
+    reservations: Sequence[AnyReservation]
+    spend: _Spend
+    enterprises: dict[str, str]
+
+
+_NO_STAYS: Final = _StayInputs((), {}, {})
 
 
 class MewsFactsLoader:
@@ -313,22 +334,41 @@ class MewsFactsLoader:
         customers = {c.id: c async for c in self._each("customers/getAll", query)}
         program_codes = await self.program_codes()
         tier_codes = await self.tier_codes() if memberships else {}
-        stays: dict[str, list[StayFacts]] = defaultdict(list)
+        stays = _NO_STAYS
         if with_stays and customers:
             by_guest = self.mews.reservations.get_all(account_ids=list(customers))
             reservations = [
                 r async for r in self._each(_RESERVATIONS, by_guest.decoded_as(ReservationRows))
             ]
-            for stay in await self.stays(
+            stays = await self._stay_inputs(
                 reservations, all_of_their_guests=True, with_spend=with_spend
-            ):
-                stays[stay.customer_id].append(stay)
-        membership_facts = self.membership_facts(
-            [m for held in memberships.values() for m in held if m.account_id in customers],
-            program_codes,
-            tier_codes,
-            now,
+            )
+        held = [m for group in memberships.values() for m in group if m.account_id in customers]
+        assemble = partial(
+            self._assemble, ids, customers, held, stays, program_codes, tier_codes, now
         )
+        if len(customers) < _OFF_LOOP_MEMBERS:
+            return assemble()
+        # a batch of up to 1000 members: the ledger reads and the facts (hundreds of ms of CPU)
+        # are built in a worker thread, so the server keeps answering other sessions meanwhile
+        return await anyio.to_thread.run_sync(assemble)
+
+    def _assemble(
+        self,
+        ids: list[str],
+        customers: dict[str, CustomerRow],
+        memberships: list[AnyMembership],
+        stay_inputs: _StayInputs,
+        program_codes: dict[str, str],
+        tier_codes: dict[str, str],
+        now: datetime,
+    ) -> dict[str, MemberFacts]:
+        """The facts of `ids` from what was read of Mews, with the ledger's figures (no I/O but
+        the store's, so it may run in a worker thread)."""
+        stays: dict[str, list[StayFacts]] = defaultdict(list)
+        for stay in self._stays(stay_inputs):
+            stays[stay.customer_id].append(stay)
+        membership_facts = self.membership_facts(memberships, program_codes, tier_codes, now)
         result: dict[str, MemberFacts] = {}
         for customer_id in ids:
             customer = customers.get(customer_id)
@@ -429,21 +469,41 @@ class MewsFactsLoader:
         rather than by reservation (`LinkedReservationIds`). `with_spend=False`: no order
         items are read and every stay's spend is zero.
         """
+        inputs = await self._stay_inputs(
+            reservations, all_of_their_guests=all_of_their_guests, with_spend=with_spend
+        )
+        return self._stays(inputs)
+
+    async def _stay_inputs(
+        self,
+        reservations: Sequence[AnyReservation],
+        *,
+        all_of_their_guests: bool,
+        with_spend: bool,
+    ) -> _StayInputs:
+        """What `_stays` needs, read from Mews: the guests' own reservations, their spend and
+        the enterprise of each service."""
         own = [r for r in reservations if r.account_id and str(r.account_type) != "Company"]
         if not own:
-            return []
+            return _NO_STAYS
         categories = await self.revenue_categories()
         enterprises = await self.enterprise_of_service()
         by_guest = sorted({r.account_id or "" for r in own}) if all_of_their_guests else None
         spend = await self._spend([r.id for r in own], categories, by_guest) if with_spend else {}
-        return [self.stay_facts(r, spend.get(r.id), enterprises) for r in own]
+        return _StayInputs(own, spend, enterprises)
+
+    def _stays(self, inputs: _StayInputs) -> list[StayFacts]:
+        return [
+            self.stay_facts(r, inputs.spend.get(r.id), inputs.enterprises)
+            for r in inputs.reservations
+        ]
 
     async def _spend(
         self,
         reservation_ids: list[str],
         categories: dict[str, RevenueCategory | None],
         account_ids: list[str] | None,
-    ) -> dict[str, tuple[str, dict[RevenueCategory, Decimal]]]:
+    ) -> _Spend:
         """Spend per reservation: its own order items and those of the product service orders
         (spa, restaurant) linked to it."""
         owner = {rid: rid for rid in reservation_ids}
