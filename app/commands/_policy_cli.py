@@ -7,8 +7,6 @@ unrelated commands do not pay for it.
 
 from __future__ import annotations
 
-import asyncio
-import json
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -114,6 +112,8 @@ def proven_caller(policy: Policy, name: str | None) -> str | None:
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    import asyncio  # not at import: `loyalty --help` never runs a loop
+
     return asyncio.run(coroutine)
 
 
@@ -130,6 +130,8 @@ def report(outcome: Outcome, done: str) -> None:
 
 
 def dumps(data: Any) -> str:
+    import json
+
     return json.dumps(data, indent=2, ensure_ascii=False, default=str)
 
 

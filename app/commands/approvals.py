@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = ["approvals_app", "register"]
 
-approvals_app = typer.Typer(help="Writes waiting for a manager's approval.", no_args_is_help=True)
+approvals_app = typer.Typer(
+    rich_markup_mode=None, help="Writes waiting for a manager's approval.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -25,7 +25,9 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+    group = typer.Typer(
+        rich_markup_mode=None, help="The tamper-evident audit log.", no_args_is_help=True
+    )
 
     @group.command("verify")
     def verify_chain() -> None:

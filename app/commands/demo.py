@@ -20,9 +20,7 @@ wherever it speaks.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -31,6 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import typer
+
+from app.commands._policy_cli import run as run_loop
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
 
 def demo() -> None:
     """Walk through the assistant offline: sandbox, policy, approvals, Mews, audit."""
-    ok = asyncio.run(run_demo(_console()))
+    ok = run_loop(run_demo(_console()))
     if not ok:
         raise typer.Exit(1)
 
@@ -67,6 +67,8 @@ def demo() -> None:
 async def run_demo(console: Console) -> bool:
     """Run every step, printing what happens; True when every check held."""
     started = time.perf_counter()
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix="loyalty-demo-") as folder:
         async with _demo_runtime(Path(folder)) as runtime:
             ok = await _Walkthrough(runtime, console).run()

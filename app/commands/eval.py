@@ -41,7 +41,9 @@ def default_tasks_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(help="Scripted evaluation runs (pass^k, policy counters).")
+    group = typer.Typer(
+        rich_markup_mode=None, help="Scripted evaluation runs (pass^k, policy counters)."
+    )
     group.command("run")(run)
     group.command("check")(check)
     app.add_typer(group, name="eval", no_args_is_help=True)

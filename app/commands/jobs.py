@@ -14,13 +14,12 @@ is safe to run twice (see `tools.automation.jobs`). Exit code 1 when any item fa
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.commands._policy_cli import fail
+from app.commands._policy_cli import fail, run
 from app.commands._progress import working
 
 if TYPE_CHECKING:
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["jobs_app", "register"]
 
 jobs_app = typer.Typer(
+    rich_markup_mode=None,
     help="Scheduled loyalty jobs: expiry, tier review, win-back drafts, draft retention.",
     no_args_is_help=True,
 )
@@ -60,7 +60,7 @@ def run_job(
     if not 1 <= bonus_points <= 100_000:
         fail(f"--bonus-points must be between 1 and 100000, got {bonus_points}")
     with working(f"Running the {name} job"):
-        report = asyncio.run(_run(name, program, as_, bonus_points))
+        report = run(_run(name, program, as_, bonus_points))
     _print(report, as_json)
     if report.count("failed"):
         raise typer.Exit(1)

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
 __all__ = ["ledger_app", "register"]
 
 ledger_app = typer.Typer(
-    help="The points ledger and its sync to Mews Points.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="The points ledger and its sync to Mews Points.",
+    no_args_is_help=True,
 )
 
 DEFAULT_PRINCIPAL = "automation"

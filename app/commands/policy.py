@@ -32,7 +32,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _policy_app() -> typer.Typer:
-    group = typer.Typer(help="The loyalty policy file.", no_args_is_help=True)
+    group = typer.Typer(
+        rich_markup_mode=None, help="The loyalty policy file.", no_args_is_help=True
+    )
 
     @group.command("show")
     def show(
@@ -73,7 +75,7 @@ def _policy_app() -> typer.Typer:
 
 
 def _mode_app() -> typer.Typer:
-    group = typer.Typer(help=f"The operating mode: {MODES_HELP}.")
+    group = typer.Typer(rich_markup_mode=None, help=f"The operating mode: {MODES_HELP}.")
 
     @group.callback(invoke_without_command=True)
     def mode(ctx: typer.Context) -> None:
@@ -116,7 +118,7 @@ def _show_mode() -> None:
 
 
 def _breaker_app() -> typer.Typer:
-    group = typer.Typer(help="The circuit breaker that stops agent writes.")
+    group = typer.Typer(rich_markup_mode=None, help="The circuit breaker that stops agent writes.")
 
     @group.callback(invoke_without_command=True)
     def breaker(ctx: typer.Context) -> None:

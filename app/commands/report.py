@@ -10,7 +10,6 @@ The read goes through the policy layer as `--as` (read permission needed; audite
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.commands._policy_cli import fail
+from app.commands._policy_cli import run as run_loop
 from app.commands._progress import working
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def report_command(
     if period_from and period_to and period_to < period_from:
         fail(f"--to ({period_to}) is before --from ({period_from})")
     with working("Reading the ledger and Mews for the report"):
-        report = asyncio.run(_read(program, period_from, period_to, as_))
+        report = run_loop(_read(program, period_from, period_to, as_))
     if csv_dir is not None:
         from tools.report import write_csv
 

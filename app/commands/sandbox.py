@@ -6,7 +6,6 @@ so changes survive restarts; `--reset` starts from a freshly seeded chain.
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,6 +32,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _free_port(host: str) -> int:
+    import socket
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         port: int = probe.getsockname()[1]

@@ -15,8 +15,6 @@ from __future__ import annotations
 import errno
 import ipaddress
 import os
-import secrets
-import socket
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Annotated
 
@@ -25,12 +23,15 @@ import typer
 from app.commands._policy_cli import EXIT_USAGE, fail, load
 
 if TYPE_CHECKING:
+    import socket
+
     from agent.models.base import ChatModel
     from web.users import User
 
 __all__ = ["DEMO_USERS", "register", "web_app"]
 
 web_app = typer.Typer(
+    rich_markup_mode=None,
     help="The staff web app: chat, member card, approvals inbox, audit.",
     invoke_without_command=True,
 )
@@ -108,6 +109,8 @@ def serve(
 
 def _bind(host: str, port: int) -> socket.socket:
     """The listening socket, or a one-line error naming the port and what to do."""
+    import socket
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -189,6 +192,8 @@ def _demo_users() -> tuple[dict[str, User], str]:
     users: dict[str, User] = {}
     typer.echo("Demo accounts (in memory only; they vanish when the server stops):")
     for name, role in DEMO_USERS.items():
+        import secrets
+
         password = secrets.token_urlsafe(9)
         users[name] = User(name, role, hash_password(password))
         typer.echo(f"  {name:<6} {role:<8} password: {password}")
@@ -203,6 +208,8 @@ def _secret() -> bytes:
 
     value = os.environ.get(SECRET_ENV, "")
     if not value:
+        import secrets
+
         return secrets.token_bytes(32)  # sessions end when the process does
     if len(value) < MIN_SECRET:
         fail(f"{SECRET_ENV} must be at least {MIN_SECRET} characters (e.g. `openssl rand -hex 32`)")

@@ -15,13 +15,12 @@ the policy layer as `automation`: in `recommend` mode they wait for a manager
 
 from __future__ import annotations
 
-import asyncio
 from datetime import time
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.commands._policy_cli import fail
+from app.commands._policy_cli import fail, run
 
 if TYPE_CHECKING:
     from storage.store import Store
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = ["register", "webhooks_app"]
 
 webhooks_app = typer.Typer(
+    rich_markup_mode=None,
     help="Receive Mews General Webhooks (stay accruals, reversals) and inspect the inbox.",
     invoke_without_command=True,
 )
@@ -68,7 +68,7 @@ def serve(
         at = None if jobs_at is None else parse_at(jobs_at)
     except (AutomationConfigError, ValueError) as exc:
         fail(f"--jobs-at: {exc}" if isinstance(exc, ValueError) else str(exc))
-    asyncio.run(_serve(host, port, secret, enrol or auto_enrol_program(), at))
+    run(_serve(host, port, secret, enrol or auto_enrol_program(), at))
 
 
 async def _serve(host: str, port: int, secret: str, enrol: str | None, at: time | None) -> None:

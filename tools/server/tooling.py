@@ -410,6 +410,13 @@ def _any_of(options: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @cache
+def _listed(tool: ToolDef) -> types.Tool:
+    """A tool's listing, made once per process (its schemas take a few ms to generate, and
+    every session lists the tools)."""
+    return tool.tool()
+
+
+@cache
 def _adapter(kind: Any) -> TypeAdapter[Any]:
     return TypeAdapter(kind)
 
@@ -419,7 +426,7 @@ def tool_listing(
 ) -> list[types.Tool]:
     """The tools `principal` may call; a delegated principal's writes (and those of a client
     that may declare it acts for someone, `may_delegate`) may answer `proposed`."""
-    listed = [tool.tool() for tool in tools if tool.visible_to(principal)]
+    listed = [_listed(tool) for tool in tools if tool.visible_to(principal)]
     proposing = principal.delegated or may_delegate
     return [_proposing(tool) for tool in listed] if proposing else listed
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcp.server import Server
 from mcp.server.auth.provider import AccessToken, TokenVerifier
@@ -28,7 +28,9 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from policies import Policy
-from tools.server.oauth import OAuthConfig
+
+if TYPE_CHECKING:  # PyJWT and cryptography load only when OAuth is configured (cold start)
+    from tools.server.oauth import OAuthConfig
 
 __all__ = [
     "ALLOWED_HOSTS_ENV",

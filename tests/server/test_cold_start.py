@@ -1,0 +1,115 @@
+"""`loyalty serve` over stdio loads only what a stdio session needs (desktop apps spawn it for
+every session): no web app, model client, template engine, rich text, JWT library or httpx
+command line, and on a real Mews no simulator. Checked in a child process's `sys.modules`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.shell_env import MODEL, POLICY_AND_MEWS
+
+NEVER_ON_STDIO = (
+    "jinja2",  # prompts render templates only when a prompt is asked for
+    "openai",  # the model client: `loyalty ask`/`chat` only
+    "rich",  # help and errors are plain; progress bars belong to other commands
+    "markdown_it",
+    "jwt",  # OAuth bearer tokens: the HTTP transport only
+    "pygments",  # with rich: httpx's command line (`httpx._main` is a stand-in, see tools.mews)
+    "web",  # the staff web app
+    "evals",
+    "agent.session",
+    "tools.automation",  # webhooks and scheduled jobs
+)
+SIMULATOR = ["tools.sandbox.app", "tools.sandbox.seed"]
+"""The simulator and its seed generator (the command line's option defaults come from the
+light `tools.sandbox.limits`)."""
+
+_CHILD = """
+import atexit, json, sys
+watched = json.loads(sys.argv[1])
+def loaded():
+    found = [m for m in watched if any(n == m or n.startswith(m + ".") for n in sys.modules)]
+    sys.stderr.write("LOADED " + json.dumps(found) + "\\n")
+atexit.register(loaded)
+sys.argv = ["loyalty", "serve"]
+from app.cli import main
+main()
+"""
+_SESSION = [
+    {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"},
+        },
+    },
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
+]
+
+
+def _loaded_by_a_stdio_session(env: dict[str, str], watched: list[str]) -> list[str]:
+    """Serve one session (initialize, tools/list, end of input) and list what got imported."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(watched)],
+        input="".join(json.dumps(message) + "\n" for message in _SESSION),
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    listed = next((a for a in answers if a.get("id") == 2), None)
+    assert listed is not None, done.stderr[-2000:]
+    assert listed["result"]["tools"], "the session was served"
+    marker = next(line for line in done.stderr.splitlines() if line.startswith("LOADED "))
+    found: list[str] = json.loads(marker.removeprefix("LOADED "))
+    return found
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in (*POLICY_AND_MEWS, *MODEL)}
+    return {
+        **env,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "LOYALTY_DATABASE_URL": f"sqlite:///{tmp_path / 'loyalty.db'}",
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("mews", ["embedded sandbox", "real Mews"])
+def test_a_stdio_session_imports_none_of_the_heavy_modules_it_does_not_use(
+    tmp_path: Path, mews: str
+) -> None:
+    real = mews == "real Mews"
+    env = _env(
+        tmp_path,
+        **(
+            {
+                # never reached: listing tools reads nothing from Mews, and the chain is given
+                "MEWS_BASE_URL": "http://127.0.0.1:9",
+                "MEWS_CLIENT_TOKEN": "client-token",
+                "MEWS_ACCESS_TOKEN": "access-token",
+                "MEWS_CLIENT_NAME": "cold-start test 1.0",
+                "MEWS_CHAIN_IDS": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+            }
+            if real
+            else {}
+        ),
+    )
+    watched = [*NEVER_ON_STDIO, *SIMULATOR]
+
+    loaded = _loaded_by_a_stdio_session(env, watched)
+
+    assert loaded == ([] if real else SIMULATOR)
