@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from agent.models.base import ChatModel, collect, events_of
+from agent.models.openai_settings import OpenAISettings
 from agent.models.script_file import Script, load_script, scripted_model_from_file
 from agent.models.scripted import FunctionChatModel, ScriptedChatModel, reply, tool_turn
-from agent.models.spec import model_from_spec
+from agent.models.spec import check_model_spec, model_from_spec
 from agent.models.types import (
     ArgumentsError,
     AssistantMessage,
@@ -33,7 +34,7 @@ from agent.models.types import (
 )
 
 if TYPE_CHECKING:
-    from agent.models.openai_model import OpenAIChatModel, OpenAISettings
+    from agent.models.openai_model import OpenAIChatModel
 
 __all__ = [
     "ArgumentsError",
@@ -59,6 +60,7 @@ __all__ = [
     "ToolSpec",
     "Usage",
     "UserMessage",
+    "check_model_spec",
     "collect",
     "events_of",
     "load_script",
@@ -68,7 +70,7 @@ __all__ = [
     "tool_turn",
 ]
 
-_LAZY = {"OpenAIChatModel", "OpenAISettings"}
+_LAZY = {"OpenAIChatModel"}
 
 
 def __getattr__(name: str) -> Any:

@@ -1,4 +1,5 @@
-"""`model_from_spec`: the `--model` option's value → a `ChatModel`."""
+"""`model_from_spec`: the `--model` option's value → a `ChatModel`; `check_model_spec`: the
+same checks without making it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 from collections.abc import Mapping
 
 from agent.models.base import ChatModel
+from agent.models.openai_settings import OpenAISettings
 from agent.models.script_file import scripted_model_from_file
 
 
@@ -28,3 +30,14 @@ def model_from_spec(spec: str | None = None, *, env: Mapping[str, str] | None = 
     from agent.models.openai_model import OpenAIChatModel
 
     return OpenAIChatModel.from_env(spec.removeprefix("openai:") or None, env=env)
+
+
+def check_model_spec(spec: str | None = None, *, env: Mapping[str, str] | None = None) -> None:
+    """Raise what `model_from_spec` would (`ScriptError`, `ModelNotConfigured`) without making
+    the model: no `openai` import, no connection. A command checks this first, so a missing
+    or wrong model configuration is reported before the session stack is imported."""
+    spec = (spec or "").strip()
+    if spec.startswith("scripted:"):
+        scripted_model_from_file(spec.removeprefix("scripted:"))
+        return
+    OpenAISettings.from_env(env, model=spec.removeprefix("openai:") or None)

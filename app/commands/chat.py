@@ -24,7 +24,6 @@ server's `decide_approval` tool as the chatting principal, so the policy layer d
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
@@ -32,6 +31,8 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
+
+from app.commands._policy_cli import run
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -94,6 +95,7 @@ def ask(
     """Ask the assistant one question."""
     if not question.strip():
         _fail("the question is empty")
+    _check_model(model)
     options = _options(model, as_, mcp_url, mcp_token, mcp_command, max_turns)
     result = _run(_ask_once(options, question, as_json=as_json))
     if result.termination != "final_answer":
@@ -613,10 +615,19 @@ def _options(
     )
 
 
+def _check_model(spec: str | None) -> None:
+    """A missing or wrong model configuration stops the command at once, before the session
+    stack (MCP server, runtime, database, model client) is imported."""
+    from agent.models.spec import check_model_spec
+
+    with _config_errors():
+        check_model_spec(spec)
+
+
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run the command; configuration problems become a one-line message and exit code 2."""
     with _config_errors():
-        return asyncio.run(coroutine)
+        return run(coroutine)
     raise AssertionError("unreachable: _config_errors exits on every error")  # for mypy
 
 

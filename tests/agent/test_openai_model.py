@@ -24,7 +24,8 @@ from agent.models import (
     Usage,
     UserMessage,
 )
-from agent.models.openai_model import OpenAIChatModel, OpenAISettings
+from agent.models.openai_model import OpenAIChatModel
+from agent.models.openai_settings import OpenAISettings
 from tests.agent.fake_openai import FakeOpenAIServer, Reply, completion, error, held, stream
 from tests.agent.servers import Hotel
 

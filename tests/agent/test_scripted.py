@@ -32,7 +32,8 @@ from agent.models import (
     reply,
     tool_turn,
 )
-from agent.models.openai_model import DEFAULT_HOSTED_MODEL, OpenAIChatModel
+from agent.models.openai_model import OpenAIChatModel
+from agent.models.openai_settings import DEFAULT_HOSTED_MODEL
 
 pytestmark = pytest.mark.anyio
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
+from tests.shell_env import MODEL
 
 runner = CliRunner()
 
@@ -53,3 +58,54 @@ def test_an_empty_question_is_refused() -> None:
 
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: the question is empty"
+
+
+SESSION_STACK = (
+    "app.session",
+    "agent.session",
+    "openai",
+    "mcp",
+    "tools.server",
+    "tools.runtime",
+    "sqlalchemy",
+)
+_CHILD = """
+import atexit, json, sys
+watched = json.loads(sys.argv[1])
+def loaded():
+    found = [m for m in watched if any(n == m or n.startswith(m + ".") for n in sys.modules)]
+    sys.stderr.write("LOADED " + json.dumps(found) + "\\n")
+atexit.register(loaded)
+sys.argv = ["loyalty", *json.loads(sys.argv[2])]
+from app.cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "settings", "said"),
+    [
+        (["ask", "hi"], {}, "OPENAI_API_KEY"),
+        (["ask", "hi"], {"OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}, "set LOYALTY_MODEL"),
+        (["ask", "hi", "--model", "scripted:/nonexistent.yaml"], {}, "model script"),
+    ],
+)
+def test_ask_checks_its_model_before_importing_the_session_stack(
+    argv: list[str], settings: dict[str, str], said: str, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in MODEL}
+    env |= {"XDG_DATA_HOME": str(tmp_path / "data"), **settings}
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(SESSION_STACK), json.dumps(argv)],
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 2
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr
+    marker = next(line for line in done.stderr.splitlines() if line.startswith("LOADED "))
+    assert json.loads(marker.removeprefix("LOADED ")) == []
