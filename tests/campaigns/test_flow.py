@@ -180,3 +180,32 @@ async def test_the_campaigns_toolset_is_its_own_and_the_member_listing_is_unchan
         campaigns = {tool.name for tool in (await client.list_tools()).tools}
     assert "create_campaign" not in member
     assert {"create_campaign", "get_campaign_report", "list_campaigns"} <= campaigns
+
+
+@pytest.mark.parametrize(
+    ("segment", "choosing"), [("lapsing", "choosing the lapsing members among "), ("all", "")]
+)
+async def test_drafting_a_campaign_reports_its_progress_to_a_client_that_asks(
+    connect: Connect, segment: str, choosing: str
+) -> None:
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    arguments = {"name": f"Progress {segment}", "goal": "win_back", "segment": segment}
+    async with connect("carol") as client:
+        result = await client.call_tool(
+            "create_campaign", {**arguments, "bonus_points": 10}, progress_callback=progress
+        )
+        quiet = await client.call_tool(
+            "create_campaign", {**arguments, "name": "Quiet", "bonus_points": 10}
+        )
+
+    assert body(result)["status"] == "posted", body(result)
+    assert [(done, total) for done, total, _ in seen] == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    assert seen[0][2] == "reading the members of Platinum Club"
+    assert str(seen[1][2]).startswith(choosing or "checking the memberships of ")
+    assert str(seen[2][2]).startswith("drafting the campaign for ")
+    assert seen[3][2] == "done"
+    assert body(quiet)["status"] == "posted", "no progress asked: the same campaign runs"

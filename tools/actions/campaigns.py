@@ -20,14 +20,17 @@ import hashlib
 from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Literal, Self
 
+import anyio
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import IdempotencyKey, MewsId
+from tools.actions.progress import report
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.campaigns.holdout import holdout_size
 from tools.campaigns.model import (
@@ -129,11 +132,16 @@ async def _program_members(deps: WriteDeps, program: ProgramConfig) -> list[Memb
     return members
 
 
+STEPS = 3
+"""Progress steps of a campaign: reading the members, choosing the segment, drafting."""
+
+
 async def _segment(
     deps: WriteDeps, given: CreateCampaignInput, program: ProgramConfig
 ) -> tuple[str, list[SegmentMemberRef]]:
     loader, now = deps.member_source, deps.clock.now()
     members: list[MemberFacts]
+    await report(0, STEPS, f"reading the members of {program.name}")
     if given.customer_ids is not None:
         found = await loader.members(given.customer_ids, with_stays=False)
         missing = [c for c in given.customer_ids if c not in found]
@@ -143,17 +151,23 @@ async def _segment(
                 field="customer_ids",
             )
         members, description = list(found.values()), f"{len(found)} chosen customers"
+        await report(1, STEPS, f"checking the memberships of {len(members)} customers")
     elif given.segment == "all" and deps.members is None:  # memberships, names: no stays
         members = await _program_members(deps, program)
         description = f"all members of {program.name}"
+        await report(1, STEPS, f"checking the memberships of {len(members)} members")
     elif given.segment == "all":  # the read model holds them all: no Mews scan
         members = await loader.all_members(program.code)
         description = f"all members of {program.name}"
+        await report(1, STEPS, f"checking the memberships of {len(members)} members")
     else:
         assert given.segment is not None
         members = await loader.all_members(program.code)
         description = f"{given.segment} members of {program.name}"
-        kept = run_segment(program, members, _query(given.segment), as_of=now)
+        await report(1, STEPS, f"choosing the {given.segment} members among {len(members)}")
+        scan = partial(run_segment, program, members, _query(given.segment), as_of=now)
+        # thousands of members: off the loop; a cancelled call stops waiting (nothing written)
+        kept = await anyio.to_thread.run_sync(scan, abandon_on_cancel=True)
         wanted = {m.customer_id for m in kept.members}
         members = [m for m in members if m.customer_id in wanted]
     refs: list[SegmentMemberRef] = []
@@ -196,6 +210,7 @@ async def stage_campaign(deps: WriteDeps, given: CreateCampaignInput) -> Campaig
         )
     snapshot = stage_snapshot(program.code, description, refs)
     _STAGED.set(snapshot)
+    await report(2, STEPS, f"drafting the campaign for {len(refs)} members")
     snapshot_id = snapshot.snapshot_id
     seed = given.seed
     if seed is None:  # reproducible: the same name over the same segment draws the same holdout

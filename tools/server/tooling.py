@@ -50,6 +50,7 @@ from policies import Principal as Principal
 from policies.audit import call_scope
 from tools.actions import ActionError, GuardedWrite
 from tools.actions.outcome import WriteOutcome
+from tools.actions.progress import Progress, reporting
 from tools.loyalty import LoyaltyError, ProgramConfigError
 from tools.loyalty.errors import RefusedRequestError
 from tools.mews import MewsAPIError, MewsError, MewsServerError
@@ -86,11 +87,6 @@ class ToolRefusal(Exception):  # noqa: N818  # reads as a sentence: ToolRefusal(
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-Progress: TypeAlias = Callable[[float, float | None, str | None], Awaitable[None]]
-"""`await env.progress(done, total, message)`: a `notifications/progress` to the caller when it
-asked for progress (a progress token), else nothing."""
 
 
 async def _no_progress(_done: float, _total: float | None, _message: str | None) -> None:
@@ -156,7 +152,12 @@ def write_tool(write: GuardedWrite[Any, Any], toolset: Toolset) -> ToolDef:
     """The MCP tool of a guarded write: its answer is the guard's `Outcome`."""
 
     async def submit(env: ToolEnv, args: BaseModel) -> Result:
-        return await write.submit(env.runtime.guard, env.runtime.writes, env.principal, args)
+        with reporting(env.progress) as last_step:
+            outcome = await write.submit(env.runtime.guard, env.runtime.writes, env.principal, args)
+        step = last_step()
+        if step is not None and step[1] is not None:  # a long write said how far it got
+            await env.progress(step[1], step[1], "done")
+        return outcome
 
     return ToolDef(
         write.name,
