@@ -58,22 +58,35 @@ _SESSION = [
 
 
 def _loaded_by_a_stdio_session(env: dict[str, str], watched: list[str]) -> list[str]:
-    """Serve one session (initialize, tools/list, end of input) and list what got imported."""
+    """Serve one session (initialize, tools/list; input ends once the tools are listed, as a
+    client closes it) and list what got imported."""
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, "-c", _CHILD, json.dumps(watched)],
-        input="".join(json.dumps(message) + "\n" for message in _SESSION),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         env=env,
         cwd=root,
-        capture_output=True,
         text=True,
-        timeout=120,
-    )
-    answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
-    listed = next((a for a in answers if a.get("id") == 2), None)
-    assert listed is not None, done.stderr[-2000:]
+    ) as server:
+        assert server.stdin is not None
+        assert server.stdout is not None
+        server.stdin.write("".join(json.dumps(message) + "\n" for message in _SESSION))
+        server.stdin.flush()
+        listed = None
+        for line in server.stdout:  # until the listing (or the server's end)
+            answer = json.loads(line) if line.startswith("{") else {}
+            if answer.get("id") == 2:
+                listed = answer
+                break
+        server.stdin.close()
+        assert server.stderr is not None
+        err = server.stderr.read()  # to the end: the server has exited
+        server.wait(timeout=120)
+    assert listed is not None, err[-2000:]
     assert listed["result"]["tools"], "the session was served"
-    marker = next(line for line in done.stderr.splitlines() if line.startswith("LOADED "))
+    marker = next(line for line in err.splitlines() if line.startswith("LOADED "))
     found: list[str] = json.loads(marker.removeprefix("LOADED "))
     return found
 
