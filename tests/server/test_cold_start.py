@@ -116,6 +116,9 @@ def test_a_stdio_session_imports_none_of_the_heavy_modules_it_does_not_use(
                 "MEWS_ACCESS_TOKEN": "access-token",
                 "MEWS_CLIENT_NAME": "cold-start test 1.0",
                 "MEWS_CHAIN_IDS": "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+                # against real Mews the command line acts as a principal it can prove
+                "LOYALTY_MCP_TOKENS": "cold-start-token-0123456789abcdef=carol",
+                "LOYALTY_TOKEN": "cold-start-token-0123456789abcdef",
             }
             if real
             else {}
