@@ -14,13 +14,12 @@ between the reads that keep the model current anyway (see `tools.loyalty.member_
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from app.commands._policy_cli import fail, proven
+from app.commands._policy_cli import fail, proven, run
 from app.commands._progress import working
 
 if TYPE_CHECKING:
@@ -28,7 +27,9 @@ if TYPE_CHECKING:
 
 __all__ = ["facts_app", "register"]
 
-facts_app = typer.Typer(help="The member read model: refresh it from Mews.", no_args_is_help=True)
+facts_app = typer.Typer(
+    rich_markup_mode=None, help="The member read model: refresh it from Mews.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -48,7 +49,7 @@ def refresh_command(
     """Refresh the member read model and print what it did."""
     what = "Scanning every member in Mews" if full else "Reading what changed in Mews"
     with working(what):
-        report = asyncio.run(_refresh(full, as_))
+        report = run(_refresh(full, as_))
     if as_json:
         typer.echo(json.dumps(_as_dict(report), indent=2))
         return

@@ -20,7 +20,9 @@ from app.commands._policy_cli import EXIT_DENIED, dumps, fail, opened, principal
 __all__ = ["member_app", "register"]
 
 member_app = typer.Typer(
-    help="Export or erase what the product holds about one member.", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Export or erase what the product holds about one member.",
+    no_args_is_help=True,
 )
 AsOption = Annotated[
     str, typer.Option("--as", help="Who you are: a manager under [principals] in the policy.")
