@@ -38,6 +38,7 @@ from agent.proposals import Proposal, ProposalBook
 from agent.records import RunLimits, RunResult, ToolCallRecord
 from agent.session import ServerFactory, Session, delegated, system_prompt
 from policies import Controls, Principal
+from tools.actions.approval_views import describe_request
 from tools.runtime import LoyaltyRuntime
 from web.conversations import ConversationStore
 from web.markdown import render as render_markdown
@@ -153,16 +154,28 @@ class ChatBusyError(Exception):
 
 
 class _RecordingTools(McpToolset):
-    """The session's MCP tools, keeping each outcome for the tool card of its call."""
+    """The session's MCP tools, keeping each outcome for the tool card of its call, and for a
+    proposed write the sentence the inbox would use (the card tells the person what they are
+    confirming: who, how much, why)."""
 
-    def __init__(self, tools: McpToolset) -> None:
+    def __init__(self, tools: McpToolset, runtime: LoyaltyRuntime) -> None:
         super().__init__(tools.client, tools.tools)
+        self.runtime = runtime
         self.outcomes: dict[str, deque[ToolOutcome]] = defaultdict(deque)
+        self.sentences: dict[str, str] = {}
 
     async def call(self, name: str, arguments: JsonObject) -> ToolOutcome:
         outcome = await super().call(name, arguments)
-        self.outcomes[_call_key(name, arguments)].append(outcome)
+        key = _call_key(name, arguments)
+        if outcome.status == "proposed" and key not in self.sentences:
+            self.sentences[key] = await describe_request(self.runtime, name, dict(arguments))
+        self.outcomes[key].append(outcome)
         return outcome
+
+    def sentence_for(self, record: ToolCallRecord) -> str:
+        if not isinstance(record.arguments, dict):
+            return ""
+        return self.sentences.get(_call_key(record.name, record.arguments), "")
 
     def outcome_for(self, record: ToolCallRecord) -> ToolOutcome | None:
         if not isinstance(record.arguments, dict):
@@ -300,7 +313,7 @@ class ChatService:
                 self.server(agent) as server,
                 connect_mcp(server) as connected,
             ):
-                tools = _RecordingTools(connected)
+                tools = _RecordingTools(connected, runtime)
                 titles = {tool.name: tool.title or tool.name for tool in connected.tools}
                 session = Session(
                     model=model,
@@ -327,6 +340,11 @@ class ChatService:
                     elif isinstance(event, ToolCallFinished):
                         card = _card(event.record, tools.outcome_for(event.record))
                         card.title = titles.get(card.name, card.name)
+                        if card.status == "proposed" and tools.sentence_for(event.record):
+                            card.summary = (
+                                f"{tools.sentence_for(event.record)}. "
+                                "Nothing is written until you confirm."
+                            )
                         if card.status == "proposed":
                             card.proposal_id = conversation.card_proposal(event.record)
                         exchange.tools.append(card)

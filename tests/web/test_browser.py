@@ -53,9 +53,10 @@ def _needs_browser() -> None:
 
 @pytest.fixture
 def base_url(tmp_path: Path) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port, stopped after the test."""
+    """The app served by uvicorn on a free loopback port, stopped after the test; on the
+    sandbox's portfolio token, as `loyalty web --demo` (both hotels: the switcher shows)."""
     _needs_browser()
-    app = create_app(config(tmp_path, model_factory=demo_model))
+    app = create_app(config(tmp_path, model_factory=demo_model, portfolio=True))
     with serve(app, lifespan="on", ready_within=30, stop_within=30) as url:
         yield url
 
@@ -161,6 +162,9 @@ def test_staff_ask_and_request_an_award_and_a_manager_approves_it(
         card = page.locator("#latest .tool.proposed")
         expect(card.locator(".tool-name")).to_have_text("Award points")
         expect(card.locator(".tool-status")).to_have_text("proposed: yours to confirm")
+        expect(card.locator(".tool-summary")).to_contain_text(
+            "Award 2,500 points to Emma Novak (Silver, PC-1000001)"
+        )
         expect(card.locator(".tool-summary")).to_contain_text("Nothing is written until you")
         expect(page.locator("#latest .answer")).to_contain_text("until you confirm it")
         card.get_by_role("button", name="Confirm").click()

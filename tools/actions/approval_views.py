@@ -33,6 +33,7 @@ __all__ = [
     "MemberLabel",
     "age_text",
     "describe_approvals",
+    "describe_request",
     "kind_of",
 ]
 
@@ -116,7 +117,7 @@ async def describe_approvals(
     runtime: LoyaltyRuntime, approvals: Sequence[Approval]
 ) -> list[ApprovalView]:
     """One view per request, in the order given."""
-    members = await _members(runtime, approvals)
+    members = await _members(runtime, [approval.args for approval in approvals])
     by_membership = {
         m.membership_id: member for member in members.values() for m in member.memberships
     }
@@ -127,6 +128,25 @@ async def describe_approvals(
         sentence = _sentence(approval, label, runtime.programs)
         views.append(ApprovalView(approval, sentence, label))
     return views
+
+
+async def describe_request(runtime: LoyaltyRuntime, action: str, args: dict[str, Any]) -> str:
+    """One write not queued anywhere (a proposal of the assistant) told as the inbox tells a
+    request: 'Award 2,500 points to Emma Novak (Silver, PC-1000001) for the spa closure'; ""
+    when there is no sentence for the action (the caller keeps its own words)."""
+    write = _SENTENCES.get(action)
+    if write is None:
+        return ""
+    members = await _members(runtime, [args])
+    by_membership = {
+        m.membership_id: member for member in members.values() for m in member.memberships
+    }
+    member = _member_of(args, members, by_membership)
+    label = None if member is None else _label(member, args, runtime.programs)
+    try:
+        return write(args, str(label) if label else "an unknown member", runtime.programs)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ""
 
 
 # ---------------------------------------------------------------------------- members
@@ -150,16 +170,17 @@ def _customer_ids(args: dict[str, Any]) -> list[str]:
 
 
 async def _members(
-    runtime: LoyaltyRuntime, approvals: Sequence[Approval]
+    runtime: LoyaltyRuntime, requests: Sequence[dict[str, Any]]
 ) -> dict[str, MemberFacts]:
-    """The members the requests are about; none when Mews cannot say (the sentences then
-    read "an unknown member": a list of requests must show even with Mews unreachable)."""
-    customers = {c for a in approvals for c in _customer_ids(a.args) if _GUID.fullmatch(c)}
+    """The members the requests (their arguments) are about; none when Mews cannot say (the
+    sentences then read "an unknown member": a list of requests must show even with Mews
+    unreachable)."""
+    customers = {c for a in requests for c in _customer_ids(a) if _GUID.fullmatch(c)}
     wanted = {
         m
-        for a in approvals
-        for m in _membership_ids(a.args)
-        if not _customer_ids(a.args) and _GUID.fullmatch(m)
+        for a in requests
+        for m in _membership_ids(a)
+        if not _customer_ids(a) and _GUID.fullmatch(m)
     }
     try:
         if wanted:
@@ -171,7 +192,7 @@ async def _members(
             return {}
         return await runtime.loader.members(sorted(customers), with_stays=False, with_spend=False)
     except Exception:  # Mews down, a refused token: names are a courtesy, not a requirement
-        _log.warning("could not read the members of %d requests", len(approvals), exc_info=True)
+        _log.warning("could not read the members of %d requests", len(requests), exc_info=True)
         return {}
 
 
