@@ -149,7 +149,11 @@ async def run(
         for path, n in sorted(requests.items()):
             print(f"  {n:>5}  {path}")
         print(f"  {requests.total():>5}  total")
-        print(f"approval requests queued      {len(list_approvals(rt.store, limit=100_000))}")
+        queued_requests = list_approvals(rt.store, limit=100_000)
+        by_rule = Counter(f"{a.action} by {a.rule}" for a in queued_requests)
+        print(f"approval requests queued      {len(queued_requests)}")
+        for rule, n in by_rule.most_common():
+            print(f"  {n:>5}  {rule}")
         started = time.perf_counter()
         for _round in range(100):  # each `after_write` delivers at most 10 claims of 100
             if outbox_stats(rt.store).pending == 0:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from policies import ActionSpec, ExecContext, Transactional
-from policies.decision import Action
+from policies.decision import Action, Allow, Context, NeedsApproval, decide
 from policies.errors import InvalidRequestError
 from storage.outbox import outbox_table
 from tools.actions.ledger_sync import ledger_sync_actions
@@ -82,13 +82,14 @@ async def test_a_stay_accrues_once_opening_the_account_and_a_cancellation_takes_
     assert (reversed_["points"], reversed_["balance_after"]) == (-420, 0)
 
 
-async def test_a_stay_bonus_is_judged_by_its_multiplier_and_posted_once(
+async def test_a_stay_bonus_is_judged_against_the_tier_adjusted_stay_points(
     runtime: LoyaltyRuntime, specs: dict[str, ActionSpec]
 ) -> None:
     args = _stay(points=60, base_points=400, multiplier="1.15")
     facts = await specs[AWARD_STAY_BONUS].describe(args)
     assert facts.points == 60
     assert facts.variance == pytest.approx(0.15)
+    assert "400 tier-adjusted stay points, +15%" in facts.note
     posted = _run(runtime, specs[AWARD_STAY_BONUS], args, "k1")
     assert (posted["kind"], posted["balance_after"]) == ("accrual", 60)
     with pytest.raises(InvalidRequestError, match="multiplier"):
@@ -142,3 +143,24 @@ async def test_reconcile_opens_adjusts_and_pushes_as_it_was_told(
     assert {"LoyaltyMembershipId": OLIVIA, "Points": 200, "ChainId": STORY.chain_id} in [
         json.loads(row.payload) for row in pushes
     ]
+
+
+async def test_a_gold_members_bonus_is_no_variance_for_their_tier_multiplier(
+    runtime: LoyaltyRuntime, specs: dict[str, ActionSpec]
+) -> None:
+    """Gold earns ×1.5: 600 stay points on a 400-point base rate. A 90-point bonus is +15 % on
+    the Gold rate (within the shipped ±20 %), though +72.5 % on the base rate."""
+    args = _stay(points=90, base_points=600, multiplier="1.15")
+    facts = await specs[AWARD_STAY_BONUS].describe(args)
+    automation = runtime.guard.principal("automation")
+    action = Action(AWARD_STAY_BONUS, "points", facts)
+    decision = decide(action, automation, Context(mode="automate"), runtime.policy)
+    assert facts.variance == pytest.approx(0.15)
+    assert isinstance(decision, Allow), decision
+    # judged by the points that would post, not by the multiplier the request claims
+    padded = await specs[AWARD_STAY_BONUS].describe({**args, "points": 300})
+    assert padded.variance == pytest.approx(0.5)
+    action = Action(AWARD_STAY_BONUS, "points", padded)
+    needs = decide(action, automation, Context(mode="automate"), runtime.policy)
+    assert isinstance(needs, NeedsApproval)
+    assert needs.rule == "approvals.variance_above"

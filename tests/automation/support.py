@@ -29,6 +29,9 @@ SECRET = "test-secret-0123456789abcdef"
 WEBHOOK_URL = f"http://automation.test/webhooks/mews/{SECRET}"
 EMMA_STAY = STORY.emma_novak_upcoming_stay
 EMMA_MEMBERSHIP = STORY.emma_novak_membership
+EMMA_STAY_POINTS = 592  # Emma is Silver: her stay points are already ×1.25
+EMMA_STAY_BONUS = 82  # the shipped checkout bonus gives her x1.14: floor(592 × 1.14) − 592
+EMMA_EARNS = EMMA_STAY_POINTS + EMMA_STAY_BONUS  # what the checkout adds to her balance
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 
 from policies import Controls
 from policies.state import BreakerState, set_breaker
-from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, Rig, rig
+from tests.automation.support import EMMA_EARNS, EMMA_MEMBERSHIP, EMMA_STAY, Rig, rig
 from tools.automation import inbox
 
 pytestmark = pytest.mark.anyio
@@ -58,7 +58,7 @@ async def test_a_held_accrual_waits_without_spending_attempts_and_a_reset_requeu
         await r.service.worker.drain()  # no clock moved: due at once
 
         assert {e.status for e in _stay_events(r)} == {"done"}
-        assert r.mews_points(EMMA_MEMBERSHIP) == before + 592
+        assert r.mews_points(EMMA_MEMBERSHIP) == before + EMMA_EARNS  # stay points and bonus
 
 
 def test_loyalty_breaker_reset_requeues_what_the_breaker_held_back(

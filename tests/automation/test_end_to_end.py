@@ -7,7 +7,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, SECRET, WEBHOOK_URL, rig
+from tests.automation.support import (
+    EMMA_EARNS,
+    EMMA_MEMBERSHIP,
+    EMMA_STAY,
+    EMMA_STAY_POINTS,
+    SECRET,
+    WEBHOOK_URL,
+    rig,
+)
 from tools.automation import inbox
 from tools.loyalty import _ledger_sql as ledger_sql
 from tools.loyalty.accrual import accrual_idempotency_key
@@ -24,12 +32,12 @@ async def test_a_checkout_accrues_points_once_and_mews_shows_the_new_balance(
         await r.deliver()
 
         assert r.sandbox.webhooks.totals.delivered >= 1
-        assert r.ledger_balance(EMMA_MEMBERSHIP) == (before or 0) + 592
-        assert r.mews_points(EMMA_MEMBERSHIP) == (before or 0) + 592
+        assert r.ledger_balance(EMMA_MEMBERSHIP) == (before or 0) + EMMA_EARNS
+        assert r.mews_points(EMMA_MEMBERSHIP) == (before or 0) + EMMA_EARNS
         events = inbox.list_events(r.runtime.store, statuses=("done",))
         results = [e.result for e in events if e.entity_id == EMMA_STAY]
         assert results
-        assert all("posted: 592 points" in (x or "") for x in results)
+        assert all(f"posted: {EMMA_STAY_POINTS} points" in (x or "") for x in results)
         assert inbox.stats(r.runtime.store).dead == 0
 
 
@@ -47,12 +55,12 @@ async def test_the_same_webhook_delivered_twice_accrues_once(tmp_path: Path) -> 
         assert third.json()["Accepted"] == 1
         await r.service.worker.drain()
 
-        assert r.ledger_balance(EMMA_MEMBERSHIP) == before + 592
-        assert r.mews_points(EMMA_MEMBERSHIP) == before + 592
+        assert r.ledger_balance(EMMA_MEMBERSHIP) == before + EMMA_EARNS
+        assert r.mews_points(EMMA_MEMBERSHIP) == before + EMMA_EARNS
         with r.runtime.store.read() as conn:
             entry = ledger_sql.entry_by_key(conn, accrual_idempotency_key(EMMA_STAY))
         assert entry is not None
-        assert entry.points == 592
+        assert entry.points == EMMA_STAY_POINTS
 
 
 async def test_a_receiver_that_is_down_for_a_while_still_ends_with_one_accrual(
@@ -77,8 +85,8 @@ async def test_a_receiver_that_is_down_for_a_while_still_ends_with_one_accrual(
         assert (report.delivered, report.pending) == (1, 0)
         await r.service.worker.drain()
         assert r.sandbox.webhooks.pending == []
-        assert r.mews_points(EMMA_MEMBERSHIP) == before + 592
-        assert r.ledger_balance(EMMA_MEMBERSHIP) == before + 592
+        assert r.mews_points(EMMA_MEMBERSHIP) == before + EMMA_EARNS
+        assert r.ledger_balance(EMMA_MEMBERSHIP) == before + EMMA_EARNS
 
 
 async def test_a_cancel_after_accrual_reverses_the_points(tmp_path: Path) -> None:
@@ -86,7 +94,7 @@ async def test_a_cancel_after_accrual_reverses_the_points(tmp_path: Path) -> Non
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
         await r.deliver()
-        assert r.mews_points(EMMA_MEMBERSHIP) == before + 592
+        assert r.mews_points(EMMA_MEMBERSHIP) == before + EMMA_EARNS
         # The sandbox only cancels reservations that have not started; a PMS correction sets the
         # state of a checked-out stay to Canceled (what the reversal exists for).
         reservation = r.sandbox.state.reservations.get(EMMA_STAY)

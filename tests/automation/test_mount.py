@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, SECRET, rig
+from tests.automation.support import EMMA_EARNS, EMMA_MEMBERSHIP, EMMA_STAY, SECRET, rig
 from tools.automation import BatchReport, inbox
 from tools.server import create_server
 from tools.server.transports import http_app
@@ -46,5 +46,5 @@ async def test_the_webhook_route_works_inside_the_mcp_http_app_with_tokens(tmp_p
 
         assert hook.status_code == 202
         assert mcp.status_code == 401
-        assert r.mews_points(EMMA_MEMBERSHIP) == before + 592
+        assert r.mews_points(EMMA_MEMBERSHIP) == before + EMMA_EARNS
         assert inbox.stats(r.runtime.store).done == 1

@@ -8,23 +8,30 @@ import pytest
 
 import policies
 from policies.approvals import list_approvals
-from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, WEBHOOK_URL, Rig, rig
+from tests.automation.support import (
+    EMMA_MEMBERSHIP,
+    EMMA_STAY,
+    EMMA_STAY_BONUS,
+    EMMA_STAY_POINTS,
+    WEBHOOK_URL,
+    Rig,
+    rig,
+)
 from tools.automation import inbox
 from tools.loyalty import _ledger_sql as ledger_sql
 from tools.loyalty.stays import AWARD_STAY_BONUS, stay_bonus_key
 
 pytestmark = pytest.mark.anyio
 
-ACCRUAL = 592
-BONUS = 414  # the shipped PC01 weights give Emma x1.70: floor(592 × 1.7) − 592
+ACCRUAL, BONUS = EMMA_STAY_POINTS, EMMA_STAY_BONUS
 
 
-def _lenient_policy(folder: Path) -> Path:
-    """The shipped policy with the variance threshold at 100 % (a x1.70 bonus is within it)."""
+def _strict_policy(folder: Path) -> Path:
+    """The shipped policy with the variance threshold at 10 % (a x1.14 bonus is beyond it)."""
     text = (Path(policies.__file__).parent / "default_policy.toml").read_text(encoding="utf-8")
     assert "variance_above = 0.20" in text
-    path = folder / "lenient-policy.toml"
-    path.write_text(text.replace("variance_above = 0.20", "variance_above = 1.00"), "utf-8")
+    path = folder / "strict-policy.toml"
+    path.write_text(text.replace("variance_above = 0.20", "variance_above = 0.10"), "utf-8")
     return path
 
 
@@ -46,7 +53,7 @@ def _bonus_entry_points(r: Rig) -> int | None:
 async def test_automate_mode_sends_a_bonus_beyond_the_variance_threshold_to_approval(
     tmp_path: Path,
 ) -> None:
-    async with rig(tmp_path) as r:
+    async with rig(tmp_path, policy_file=_strict_policy(tmp_path)) as r:
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
         await r.deliver()
@@ -58,11 +65,17 @@ async def test_automate_mode_sends_a_bonus_beyond_the_variance_threshold_to_appr
         results = _results(r)
         assert results
         assert all(f"posted: {ACCRUAL} points" in x for x in results)
-        assert all("bonus awaiting approval" in x and "+70%" in x for x in results)
+        assert all("bonus awaiting approval" in x and "+14%" in x for x in results)
+        (request,) = [a for a in list_approvals(r.runtime.store) if a.action == AWARD_STAY_BONUS]
+        reason = str(request.args["reason"])  # what the manager reads: the inputs and the why
+        assert "predicted value: 9 stays in" in reason
+        assert "demand on the nights stayed (22 Nov" in reason
+        assert "Europe/London" in reason
+        assert "on the Silver rate (×1.25)" in reason
 
 
 async def test_automate_mode_posts_a_bonus_within_the_thresholds(tmp_path: Path) -> None:
-    async with rig(tmp_path, policy_file=_lenient_policy(tmp_path)) as r:
+    async with rig(tmp_path) as r:
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
         await r.deliver()
@@ -71,11 +84,13 @@ async def test_automate_mode_posts_a_bonus_within_the_thresholds(tmp_path: Path)
         assert _bonus_approvals(r) == []
         assert r.ledger_balance(EMMA_MEMBERSHIP) == before + ACCRUAL + BONUS
         assert r.mews_points(EMMA_MEMBERSHIP) == before + ACCRUAL + BONUS
-        assert all(f"bonus posted: {BONUS} bonus points (x1.70)" in x for x in _results(r))
+        results = _results(r)
+        assert all(f"bonus posted: {BONUS} bonus points (x1.14)" in x for x in results)
+        assert all("predicted value" in x and "mean " in x for x in results)
 
 
 async def test_the_same_webhook_twice_gives_one_bonus(tmp_path: Path) -> None:
-    async with rig(tmp_path, policy_file=_lenient_policy(tmp_path)) as r:
+    async with rig(tmp_path) as r:
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
         body = r.stay_updated(EMMA_STAY).encode()
@@ -90,7 +105,7 @@ async def test_the_same_webhook_twice_gives_one_bonus(tmp_path: Path) -> None:
 
 
 async def test_recommend_mode_makes_the_bonus_an_approval_request(tmp_path: Path) -> None:
-    async with rig(tmp_path, mode="recommend", policy_file=_lenient_policy(tmp_path)) as r:
+    async with rig(tmp_path, mode="recommend") as r:
         before = r.mews_points(EMMA_MEMBERSHIP) or 0
         r.check_out(EMMA_STAY)
         await r.deliver()

@@ -49,11 +49,11 @@ def test_no_signal_means_no_bonus(pc01: ProgramConfig) -> None:
 @pytest.mark.parametrize(
     ("changes", "multiplier"),
     [
-        ({"member_value": Decimal(1)}, Decimal("1.30")),
-        ({"occupancy": Decimal(0)}, Decimal("1.50")),
-        ({"occupancy": Decimal("0.3")}, Decimal("1.25")),
+        ({"member_value": Decimal(1)}, Decimal("1.10")),
+        ({"occupancy": Decimal(0)}, Decimal("1.10")),
+        ({"occupancy": Decimal("0.3")}, Decimal("1.05")),
         ({"occupancy": Decimal("0.6")}, Decimal("1.00")),
-        ({"lapsing": True}, Decimal("1.40")),
+        ({"lapsing": True}, Decimal("1.20")),
     ],
 )
 def test_each_signal_adds_up_to_its_weight(changes: dict[str, object], multiplier: Decimal) -> None:
@@ -61,12 +61,18 @@ def test_each_signal_adds_up_to_its_weight(changes: dict[str, object], multiplie
 
 
 def test_the_multiplier_is_clamped_to_the_configured_maximum() -> None:
-    proposal = bonus(member_value=Decimal(1), occupancy=Decimal(0), lapsing=True)
-    assert proposal.unclamped_multiplier == Decimal("2.20")
-    assert proposal.multiplier == Decimal("2.0")
+    text = default_program_path().read_text(encoding="utf-8")
+    program = parse_program_file(text.replace("bonus_max = 2.0 ", "bonus_max = 1.3 ")).program(
+        "PC01"
+    )
+    proposal = propose_bonus(
+        program, base_points=1000, member_value=Decimal(1), occupancy=0, lapsing=True
+    )
+    assert proposal.unclamped_multiplier == Decimal("1.40")
+    assert proposal.multiplier == Decimal("1.3")
     assert proposal.clamped
-    assert proposal.proposed_points == 2000
-    assert "clamped to 2.0" in proposal.reasoning
+    assert proposal.proposed_points == 1300
+    assert "clamped to 1.3" in proposal.reasoning
 
 
 def test_the_multiplier_is_raised_to_the_configured_minimum() -> None:
@@ -87,9 +93,9 @@ def test_the_multiplier_is_raised_to_the_configured_minimum() -> None:
 
 
 def test_the_variance_against_base_is_what_the_twenty_percent_rule_reads() -> None:
-    at_twenty = bonus(occupancy=Decimal("0.36"))  # low demand 0.4 × weight 0.5 = +0.20
+    at_twenty = bonus(lapsing=True)  # the win-back weight, +0.20
     assert at_twenty.variance == Decimal("0.2000")
-    assert "+20% vs base" in at_twenty.reasoning
+    assert "+20% on the tier-adjusted stay points" in at_twenty.reasoning
     assert bonus(base_points=0).variance == 0
 
 

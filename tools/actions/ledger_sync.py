@@ -40,6 +40,7 @@ from tools.loyalty.stays import (
     AwardStayBonusArgs,
     ReverseStayArgs,
     stay_bonus_key,
+    stay_bonus_reversal_key,
 )
 from tools.loyalty.sync import RECONCILE_POINTS, ReconcileArgs, points_coalesce_key
 
@@ -67,7 +68,8 @@ def execute_accrual(
 
 
 def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
-    """Take back a canceled stay's accrual, once (the balance may go negative: points owed)."""
+    """Take back a canceled stay's accrual and its checkout bonus, once each (the balance may go
+    negative: points owed)."""
     a: ReverseStayArgs = ReverseStayArgs.parse(args)
     entry = reverse_entry(
         conn,
@@ -80,7 +82,26 @@ def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JS
         source=Source("reservation", a.reservation_id),
         allow_negative=True,
     )
-    return _entry_result(entry)
+    result = _entry_result(entry)
+    if a.bonus_entry_id is not None:
+        bonus = reverse_entry(
+            conn,
+            membership_id=a.membership_id,
+            entry_id=a.bonus_entry_id,
+            reason=f"reservation {a.reservation_id} was canceled after its bonus was posted",
+            actor=ctx.principal.name,
+            now=ctx.now,
+            idempotency_key=stay_bonus_reversal_key(a.reservation_id),
+            source=Source("reservation", a.reservation_id),
+            allow_negative=True,
+        )
+        result = {
+            **result,
+            "balance_after": bonus.balance_after,
+            "bonus_reversal_entry_id": bonus.id,
+            "bonus_points": bonus.points,
+        }
+    return result
 
 
 def execute_bonus(
@@ -161,8 +182,9 @@ async def _describe_accrual(args: JSONObject) -> Facts:
 
 async def _describe_reversal(args: JSONObject) -> Facts:
     a: ReverseStayArgs = ReverseStayArgs.parse(args)
-    note = f"{a.points} stay points taken back: reservation {a.reservation_id} was canceled"
-    return _stay_facts(a, -a.points, note)
+    bonus = f" and its {a.bonus_points}-point bonus" if a.bonus_entry_id is not None else ""
+    note = f"{a.points} stay points{bonus} taken back: reservation {a.reservation_id} was canceled"
+    return _stay_facts(a, -(a.points + a.bonus_points), note)
 
 
 async def _describe_bonus(args: JSONObject) -> Facts:
@@ -173,11 +195,14 @@ async def _describe_bonus(args: JSONObject) -> Facts:
         raise InvalidRequestError(f"multiplier: not a decimal: {a.multiplier!r}") from None
     if not multiplier.is_finite() or multiplier < 1:
         raise InvalidRequestError(f"multiplier: must be at least 1, not {a.multiplier}")
+    # The variance is the bonus over the stay's points at the member's own tier (`base_points`
+    # are tier-adjusted): a Gold member's ×1.5 earning is their normal rate, not a variance.
+    variance = a.points / a.base_points
     note = (
-        f"{a.points} {a.program_code} bonus points (x{a.multiplier} on {a.base_points}) "
-        f"for a stay (reservation {a.reservation_id})"
+        f"{a.points} {a.program_code} bonus points (x{a.multiplier} on {a.base_points} "
+        f"tier-adjusted stay points, {variance:+.0%}) for a stay (reservation {a.reservation_id})"
     )
-    return _stay_facts(a, a.points, note, variance=float(multiplier - 1))
+    return _stay_facts(a, a.points, note, variance=variance)
 
 
 def lazy_programs(programs: ProgramFile | None = None) -> ProgramSource:

@@ -7,10 +7,11 @@
   reversal. Both are planned by `tools.loyalty.stays.plan_stay_accruals` (batched reads) and
   submitted through the guard as `accrue_stay` / `reverse_stay_accrual` under the reservation's
   own idempotency key, so a redelivered webhook or a retried batch never posts twice.
-- After an accrual posted or pending approval, a dynamic bonus (`plan_stay_bonuses`: member
-  value, lapse, the hotel's occupancy) submitted as `award_stay_bonus` under
-  `stay-bonus:{reservation id}`; the policy judges its variance (multiplier − 1): applied
-  within the thresholds in `automate` mode, else an approval request. Its outcome is
+- After an accrual posted or pending approval, a dynamic bonus to bring the member back
+  (`plan_stay_bonuses`: predicted member value, the occupancy of the nights stayed in the
+  hotel's time zone, lapse) submitted as `award_stay_bonus` under `stay-bonus:{reservation id}`;
+  the policy judges its variance (bonus over the stay's tier-adjusted points): applied within
+  the thresholds in `automate` mode, else an approval request. Its outcome and reasoning are
   appended to the reaction's detail.
 - `CustomerAdded` → when `enrol_program` names a program (`LOYALTY_AUTO_ENROL_PROGRAM`), an
   `add_loyalty_memberships` request for a customer without a membership in it. The policy

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TypeVar
 
 from storage.clock import utc
@@ -37,3 +37,12 @@ def utc_date(at: datetime) -> date:
 def days_between(earlier: datetime, later: datetime) -> int:
     """Whole days from one instant to another, by UTC calendar date (negative if reversed)."""
     return (utc_date(later) - utc_date(earlier)).days
+
+
+def hotel_nights(arrival: datetime, departure: datetime, zone: tzinfo) -> list[date]:
+    """The nights of a stay as the hotel counts them: each local date from the arrival's up to
+    (not including) the departure's, in the hotel's time zone (a New York check-in at 21:00 local
+    time is 02:00 UTC the next day, but its night is the local date). A day use counts its date."""
+    first, last = arrival.astimezone(zone).date(), departure.astimezone(zone).date()
+    nights = [first + timedelta(days=n) for n in range((last - first).days)]
+    return nights or [first]

@@ -169,11 +169,24 @@ class DynamicPricingConfig(_Model):
 
 
 class ValuationConfig(_Model):
-    """Weights of the signals behind a bonus multiplier (each adds up to its weight)."""
+    """Weights of the signals behind a bonus multiplier (each adds up to its weight), and the
+    member's predicted-value model (`tools.loyalty.future_value`)."""
 
-    member_value_weight: Weight = Decimal("0.3")
-    low_demand_weight: Weight = Decimal("0.5")
-    lapse_risk_weight: Weight = Decimal("0.4")
+    member_value_weight: Weight = Decimal("0.1")
+    low_demand_weight: Weight = Decimal("0.1")
+    lapse_risk_weight: Weight = Decimal("0.2")
+    prior_stays_per_year: Decimal = Field(
+        default=Decimal("1"), gt=0, le=365, description="the program's typical stays a year"
+    )
+    prior_weight_years: Decimal = Field(
+        default=Decimal("1"), gt=0, le=10, description="years of history the prior is worth"
+    )
+    history_years: int = Field(default=3, ge=1, le=10, description="stays observed")
+    value_reference: Decimal = Field(
+        default=Decimal("3000"),
+        gt=0,
+        description="predicted 12-month spend (program currency) that earns the full weight",
+    )
 
 
 class LapseConfig(_Model):

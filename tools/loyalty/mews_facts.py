@@ -37,15 +37,17 @@ them; the rules skip them.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import re
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import partial
 from typing import Final, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
 
@@ -108,6 +110,7 @@ MAX_INTERVAL_MONTHS: Final = 3
 _RESERVATIONS: Final = "reservations/getAll/2023-06-06"
 _CONCURRENT_BATCHES: Final = 2
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 _OCCUPYING_STATES: Final = frozenset({"Confirmed", IN_HOUSE, CHECKED_OUT})
 _ZERO = Decimal(0)
 _GUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
@@ -144,6 +147,7 @@ class MewsFactsLoader:
         self._tier_codes: dict[str, str] | None = None
         self._categories: dict[str, RevenueCategory | None] | None = None
         self._service_enterprises: dict[str, str] | None = None
+        self._zones: dict[str, tzinfo] = {}
         self.entities: Counter[str] = Counter()
         """Entities read per operation path (memberships, customers, stays, spend), for
         benchmarks: compare `mews.stats.requests` with ceil(entities / 1000)."""
@@ -227,6 +231,20 @@ class MewsFactsLoader:
                 async for category in self.mews.accounting_categories.get_all()
             }
         return self._categories
+
+    async def time_zone(self, enterprise_id: str | None) -> tzinfo:
+        """The hotel's time zone (`configuration/get` `TimeZoneIdentifier`, read once per
+        hotel); UTC when Mews names none or one this machine does not know."""
+        key = enterprise_id or ""
+        if key not in self._zones:
+            config = await self.mews.configuration.get(enterprise_id=enterprise_id or None)
+            name = config.enterprise.time_zone_identifier
+            try:
+                self._zones[key] = ZoneInfo(name) if name else UTC
+            except (ZoneInfoNotFoundError, ValueError):
+                _log.warning("unknown time zone %r of enterprise %s: using UTC", name, key)
+                self._zones[key] = UTC
+        return self._zones[key]
 
     async def enterprise_of_service(self) -> dict[str, str]:
         if self._service_enterprises is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -37,16 +37,19 @@ from policies.errors import InvalidRequestError, PolicyError
 from storage.canonical import JSONObject
 from storage.clock import utc
 from tools.loyalty import _ledger_sql as sql
+from tools.loyalty._time import hotel_nights
 from tools.loyalty.accrual import (
     AccrualQuote,
     accrual_idempotency_key,
     accrual_reversal_key,
     quote_stay_accrual,
 )
+from tools.loyalty.categories import REVENUE_CATEGORIES
 from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import CHECKED_OUT, MemberFacts, MembershipFacts, StayFacts
-from tools.loyalty.insights import assess_lapse, rfm_scores
+from tools.loyalty.future_value import predict_future_value
+from tools.loyalty.insights import assess_lapse
 from tools.loyalty.ledger_model import LedgerEntry
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
@@ -80,6 +83,11 @@ AWARD_STAY_BONUS = "award_stay_bonus"
 def stay_bonus_key(reservation_id: str) -> str:
     """The ledger's and the guard's idempotency key of a stay's bonus: one per reservation."""
     return f"stay-bonus:{reservation_id}"
+
+
+def stay_bonus_reversal_key(reservation_id: str) -> str:
+    """The ledger's key of the reversal of a canceled stay's bonus (with its accrual's)."""
+    return f"stay-bonus-reversal:{reservation_id}"
 
 
 # ---------------------------------------------------------------------- arguments
@@ -130,6 +138,9 @@ class ReverseStayArgs(_Args):
     entry_id: int = Field(gt=0)
     points: int = Field(gt=0)
     """The points of the accrual (for the policy's facts; the ledger derives the reversal)."""
+    bonus_entry_id: int | None = Field(default=None, gt=0)
+    bonus_points: int = Field(default=0, ge=0)
+    """The stay's checkout bonus, taken back with its accrual (the bonus was for this stay)."""
 
 
 class AwardStayBonusArgs(_StayPoints):
@@ -137,7 +148,8 @@ class AwardStayBonusArgs(_StayPoints):
 
     base_points: int = Field(gt=0)
     multiplier: str = Field(min_length=1, max_length=16)
-    """The proposed multiplier (a decimal string, e.g. "1.15"): the policy judges its variance."""
+    """The proposed multiplier (a decimal string, e.g. "1.15"); the policy judges the variance
+    `points / base_points`: the bonus over the stay points at the member's tier."""
     pending_until: str | None = None
     reason: str = Field(min_length=1, max_length=2000)
 
@@ -183,6 +195,7 @@ class PlannedReversal:
     program_id: str
     entry_id: int
     points: int
+    bonus: LedgerEntry | None = None  # the stay's bonus, posted and not reversed
 
     @property
     def action(self) -> str:
@@ -200,6 +213,8 @@ class PlannedReversal:
             program_id=self.program_id,
             entry_id=self.entry_id,
             points=self.points,
+            bonus_entry_id=None if self.bonus is None else self.bonus.id,
+            bonus_points=0 if self.bonus is None else self.bonus.points,
         ).model_dump()
 
 
@@ -270,13 +285,14 @@ def _cut_over(
 
 
 def _posted_entries(loader: MewsFactsLoader, reservation_ids: list[str]) -> dict[str, LedgerEntry]:
-    """Ledger entries already posted under the accrual and reversal keys, by key."""
+    """Ledger entries already posted under the accrual, reversal and bonus keys, by key."""
     found: dict[str, LedgerEntry] = {}
     with loader.store.read() as conn:
         for reservation_id in reservation_ids:
             for key in (
                 accrual_idempotency_key(reservation_id),
                 accrual_reversal_key(reservation_id),
+                stay_bonus_key(reservation_id),
             ):
                 entry = sql.entry_by_key(conn, key)
                 if entry is not None:
@@ -295,6 +311,7 @@ def _plan(
     rid = stay.reservation_id
     accrued = posted.get(accrual_idempotency_key(rid))
     reversed_ = posted.get(accrual_reversal_key(rid))
+    bonus = posted.get(stay_bonus_key(rid))
     if stay.canceled:
         if accrued is None:
             return Skipped(rid, "canceled and never accrued: nothing to reverse")
@@ -307,6 +324,7 @@ def _plan(
             program_id=_program_id_of(member, accrued.membership_id),
             entry_id=accrued.id,
             points=accrued.points,
+            bonus=bonus if bonus is not None and bonus.reversed_by_entry_id is None else None,
         )
     if accrued is not None:
         return Skipped(rid, f"accrued already: {accrued.points} points (entry {accrued.id})")
@@ -394,14 +412,21 @@ class PlannedBonus:
 async def plan_stay_bonuses(
     loader: MewsFactsLoader, accruals: Sequence[PlannedAccrual]
 ) -> list[PlannedBonus | Skipped]:
-    """A bonus proposal for each submitted accrual (one plan per accrual, in the order given).
+    """A bonus proposal for each submitted accrual (one plan per accrual, in the order given),
+    to bring the member back: priced from the member's predicted value and the demand on the
+    nights they actually stayed.
+
+    - Predicted value (`future_value`): the member's expected stays in the next 12 months
+      from their stay history (Gamma-Poisson rate), × this stay's net spend.
+    - Demand: the mean occupancy of the stay's own nights, as the hotel counts them (local
+      dates in the hotel's time zone, `hotel_nights`), never today's.
+    - Lapse: judged as of the stay's arrival without the stay itself (a member who came back
+      after a long gap is the win-back case).
 
     Batched reads: the guests' facts with their stays in one `members` call (without their
-    order items: a burst of checkouts would otherwise read every item of the guests' history,
-    so the RFM monetary score counts no spend), and the occupancy once per (checkout day,
-    hotel). Member value is the RFM value now; the lapse is judged as of
-    the stay's arrival without the stay itself (a member who came back after a long gap is the
-    win-back case). A proposal without bonus points (multiplier 1.0) is skipped.
+    order items: a burst of checkouts would otherwise read every item of the guests' history),
+    each hotel's time zone once, and the occupancy once per (night, hotel). A proposal without
+    bonus points (multiplier 1.0) is skipped.
     """
     if not accruals:
         return []
@@ -418,29 +443,68 @@ async def plan_stay_bonuses(
             plans.append(Skipped(rid, "no bonus: the guest's stay could not be read"))
             continue
         program = loader.programs.program(accrual.membership.program_code)
-        day = utc(stay.actual_end or now).date()
-        key = (day, stay.enterprise_id)
-        if key not in occupancy:
-            occupancy[key] = await loader.occupancy(day, stay.enterprise_id or None)
+        zone = await loader.time_zone(stay.enterprise_id or None)
+        nights = hotel_nights(stay.arrival, stay.departure, zone)
+        for night in nights:
+            if (night, stay.enterprise_id) not in occupancy:
+                occupancy[night, stay.enterprise_id] = await loader.occupancy(
+                    night, stay.enterprise_id or None
+                )
+        shares = [occupancy[night, stay.enterprise_id] for night in nights]
+        demand = (sum(shares, Decimal(0)) / len(shares)).quantize(Decimal("0.0001"))
         before = replace(member, stays=tuple(s for s in member.stays if s.reservation_id != rid))
         lapse = assess_lapse(
             program,
             before,
-            as_of=utc(stay.actual_start or stay.scheduled_start),
+            as_of=stay.arrival,
             program_gap=Decimal(program.lapse.default_program_gap_days),
         )
+        value = predict_future_value(
+            program, member, stay_spend=_net_spend(accrual.quote), as_of=now
+        )
+        tier = program.tiers.get(accrual.quote.tier_code or "")
         proposal = propose_bonus(
             program,
             base_points=accrual.quote.points,
-            member_value=rfm_scores(program, member, as_of=now).value,
-            occupancy=occupancy[key],
+            member_value=value.score,
+            occupancy=demand,
             lapsing=lapse.lapsing,
+            signals={
+                **value.inputs,
+                "nights": ", ".join(night.isoformat() for night in nights),
+                "night_occupancy": ", ".join(str(share) for share in shares),
+                "time_zone": str(zone),
+                "tier": None if tier is None else tier.name,
+                "tier_multiplier": accrual.quote.multiplier,
+                "lapse": lapse.reasoning,
+            },
+            context=(
+                f"predicted value: {value.reasoning}; demand on the nights stayed "
+                f"({_nights_text(nights, shares, zone)}): mean {demand:.0%}; "
+                f"{'lapsed before this stay' if lapse.lapsing else 'not lapsing'}; "
+                f"on the {tier.name if tier else 'base'} rate "
+                f"(×{accrual.quote.multiplier.normalize():f}): "
+            ),
         )
         if proposal.bonus_points <= 0:
             plans.append(Skipped(rid, f"no bonus: {proposal.reasoning}"))
             continue
         plans.append(PlannedBonus(accrual, proposal))
     return plans
+
+
+def _net_spend(quote: AccrualQuote) -> Decimal:
+    """The stay's net spend across the revenue categories (the accrual's own inputs)."""
+    return sum(
+        (Decimal(str(quote.inputs.get(f"spend_{c}") or 0)) for c in REVENUE_CATEGORIES),
+        Decimal(0),
+    )
+
+
+def _nights_text(nights: Sequence[date], shares: Sequence[Decimal], zone: tzinfo) -> str:
+    shown = ", ".join(f"{n:%d %b} {s:.0%}" for n, s in zip(nights[:7], shares[:7], strict=True))
+    more = f" and {len(nights) - 7} more" if len(nights) > 7 else ""
+    return f"{shown}{more}, {zone}"
 
 
 def _stay_of(member: MemberFacts, reservation_id: str) -> StayFacts | None:
@@ -489,10 +553,12 @@ def _result(plan: PlannedAccrual | PlannedReversal | PlannedBonus, outcome: Outc
         elif isinstance(plan, PlannedBonus):
             detail = (
                 f"{plan.proposal.bonus_points} bonus points (x{plan.proposal.multiplier}) to "
-                f"{plan.accrual.membership.membership_id}"
+                f"{plan.accrual.membership.membership_id}; {plan.proposal.reasoning}"
             )
         else:
-            detail = f"-{plan.points} points from {plan.membership_id} (reversal)"
+            bonus = 0 if plan.bonus is None else plan.bonus.points
+            with_bonus = f" (reversal, {bonus} of them its bonus)" if bonus else " (reversal)"
+            detail = f"-{plan.points + bonus} points from {plan.membership_id}{with_bonus}"
     elif status == "pending_approval":
         detail = f"approval {outcome.to_dict()['approval_id']}: {outcome.to_dict()['reason']}"
     else:

@@ -1,13 +1,16 @@
-"""Dynamic bonus valuation: a multiplier on a stay's base points, proposed from open signals.
+"""Dynamic bonus valuation: a multiplier on a stay's points, proposed from open signals.
 
 multiplier = 1
-           + member_value_weight × member value (RFM, 0..1)
+           + member_value_weight × member value (0..1: the checkout bonus passes the predicted
+                                   12-month value of `future_value`, the MCP tool the RFM value)
            + low_demand_weight   × low demand  (0 at or above normal occupancy, rising to 1 at 0 %)
            + lapse_risk_weight   × 1 if the member is lapsing (win back), else 0
-rounded half-up to 0.01 and then clamped to [bonus_min, bonus_max]. Proposed points are the base
-times the multiplier, rounded down. The variance against base, (proposed − base) / base, is what
-the policy's approval threshold (20 % by default) judges. Nothing is written: applying a proposal
-is a ledger write that the policy layer decides.
+rounded half-up to 0.01 and then clamped to [bonus_min, bonus_max]. `base_points` are the
+points the stay earned at the member's tier (tier multiplier included), so the variance,
+(proposed − base) / base, measures the bonus against the member's own tier-adjusted rate: a
+Gold member's ×1.5 is their normal rate, not a variance. It is what the policy's approval
+threshold (20 % by default) judges. Nothing is written: applying a proposal is a ledger write
+that the policy layer decides.
 """
 
 from __future__ import annotations
@@ -57,8 +60,13 @@ def propose_bonus(
     member_value: Decimal,
     occupancy: Decimal | float,
     lapsing: bool,
+    signals: Inputs | None = None,
+    context: str = "",
 ) -> BonusProposal:
-    """A bonus multiplier for a stay worth `base_points`, within the configured bounds."""
+    """A bonus multiplier for a stay worth `base_points`, within the configured bounds.
+
+    `signals` (added to the inputs) and `context` (before the formula in the reasoning) say
+    where the member value and the occupancy came from."""
     if base_points < 0:
         raise ValueError("base_points must not be negative")
     value = to_fraction(member_value, "member_value")
@@ -92,12 +100,14 @@ def propose_bonus(
             "lapsing": lapsing,
             "bonus_min": bounds.bonus_min,
             "bonus_max": bounds.bonus_max,
+            **(signals or {}),
         },
-        reasoning=(
+        reasoning=context
+        + (
             f"1 + {weights.member_value_weight}×value {value} + {weights.low_demand_weight}×low "
             f"demand {slack.quantize(_CENT)} (occupancy {demand}) + lapse "
             f"{weights.lapse_risk_weight if lapsing else 0} = {raw}{clamp_note}: {base_points} → "
-            f"{proposed} points ({variance:+.0%} vs base)"
+            f"{proposed} points ({variance:+.0%} on the tier-adjusted stay points)"
         ),
     )
 
