@@ -200,4 +200,46 @@ async def test_a_new_customer_is_proposed_for_enrolment_when_configured(tmp_path
     assert approval.action == "add_loyalty_memberships"
     assert approval.requester == "automation"
     assert done["CustomerAdded"] == f"enrolment in PC01 proposed: approval {approval.id}"
+    [membership] = approval.args["memberships"]
+    assert str(membership["membership_number"]).startswith("PC01-")
+    bronze = [t for t in r.sandbox.state.tiers if t.code == "B1"]
+    assert membership["loyalty_tier_id"] in {t.id for t in bronze}  # the base tier, by rank
     assert done["CustomerUpdated"] == "no reaction to CustomerUpdated"
+
+
+async def test_an_auto_enrolled_customer_gets_a_number_and_the_base_tier_in_mews(
+    tmp_path: Path,
+) -> None:
+    async with rig(tmp_path, mode="automate") as r:
+        from tools.automation.reactions import LoyaltyReactions
+
+        r.service.worker.reactions = LoyaltyReactions(
+            guard=r.runtime.guard, loader=r.runtime.loader, enrol_program="PC01"
+        )
+        status, _, content = await r.sandbox.handle(
+            "POST",
+            "/api/connector/v1/customers/add",
+            {"Content-Type": "application/json"},
+            json.dumps(
+                {
+                    "ClientToken": UK.client_token,
+                    "AccessToken": UK.access_token,
+                    "Client": "tests",
+                    "LastName": "Newcomer",
+                    "OverwriteExisting": False,
+                }
+            ).encode(),
+        )
+        assert status == 200
+        customer = json.loads(content)
+        await r.deliver()
+        done = {
+            e.discriminator: e.result
+            for e in inbox.list_events(r.runtime.store, statuses=("done",))
+        }
+        [membership] = [m for m in r.sandbox.state.memberships if m.account_id == customer["Id"]]
+        tiers = {t.id: t.code for t in r.sandbox.state.tiers}
+
+    assert done["CustomerAdded"] == "enrolled in PC01"
+    assert membership.membership_number == f"PC01-{customer['Number']}"
+    assert tiers[membership.tier_id or ""] == "B1"

@@ -14,7 +14,8 @@
   the thresholds in `automate` mode, else an approval request. Its outcome and reasoning are
   appended to the reaction's detail.
 - `CustomerAdded` → when `enrol_program` names a program (`LOYALTY_AUTO_ENROL_PROGRAM`), an
-  `add_loyalty_memberships` request for a customer without a membership in it. The policy
+  `add_loyalty_memberships` request for a customer without a membership in it, with a
+  membership number (`membership_number`) and the program's base tier (lowest `rank`). The policy
   decides: in `recommend` mode it becomes an approval request (the proposal), in `automate`
   mode the thresholds decide.
 
@@ -53,6 +54,7 @@ __all__ = [
     "ENROL_ACTION",
     "LoyaltyReactions",
     "auto_enrol_program",
+    "membership_number",
 ]
 
 AUTOMATION_PRINCIPAL: Final = "automation"
@@ -149,6 +151,7 @@ class LoyaltyReactions:
             return {customer.id: Reacted(why) for customer in customers}
         code = self.enrol_program
         program_id = await self.loader.program_id(code)
+        base_tier = await self._base_tier_id(code, program_id)
         members = await self.loader.members([c.id for c in customers], with_stays=False)
         answers: dict[str, ReactionResult] = {}
         for customer in customers:
@@ -156,13 +159,30 @@ class LoyaltyReactions:
             if member is not None and member.membership(code) is not None:
                 answers[customer.id] = Reacted(f"already a member of {code}")
                 continue
-            answers[customer.id] = await self._propose_enrolment(customer.id, program_id, code)
+            membership = {
+                "account_id": customer.id,
+                "loyalty_program_id": program_id,
+                "membership_number": membership_number(code, customer),
+                **({} if base_tier is None else {"loyalty_tier_id": base_tier}),
+            }
+            answers[customer.id] = await self._propose_enrolment(customer.id, membership, code)
         return answers
 
+    async def _base_tier_id(self, code: str, program_id: str) -> str | None:
+        """The Mews id of the program's lowest-ranked tier (the program file's `rank`), or None
+        when the program has no tiers or Mews does not know that tier's code."""
+        tiers = self.loader.programs.program(code).tiers_by_rank()
+        if not tiers:
+            return None
+        async for tier in self.loader.mews.loyalty_tiers.get_all(loyalty_program_ids=[program_id]):
+            if tier.code == tiers[0].code:
+                return tier.id
+        return None
+
     async def _propose_enrolment(
-        self, customer_id: str, program_id: str, code: str
+        self, customer_id: str, membership: dict[str, str], code: str
     ) -> ReactionResult:
-        args = {"memberships": [{"account_id": customer_id, "loyalty_program_id": program_id}]}
+        args = {"memberships": [membership]}
         try:
             outcome = await self.guard.submit(
                 self.principal, ENROL_ACTION, args, idempotency_key=f"auto-enrol:{customer_id}"
@@ -175,6 +195,14 @@ class LoyaltyReactions:
         if data["status"] == "pending_approval":
             return Reacted(f"enrolment in {code} proposed: approval {data['approval_id']}")
         return Reacted(f"enrolment in {code} denied by {data['rule']}: {data['reason']}")
+
+
+def membership_number(program_code: str, customer: Customer) -> str:
+    """A new member's number: the program code and the guest's Mews customer number (unique in
+    the chain, so two enrolments never share a number; the same guest always gets the same
+    one), or the start of the customer id when Mews gave no number."""
+    own = (customer.number or "").strip() or customer.id.replace("-", "")[:10].upper()
+    return f"{program_code}-{own}"
 
 
 def _held_by_breaker(result: StayResult) -> bool:
