@@ -43,6 +43,7 @@ class Recorder:
     raise_error: Exception | None = None
     batches: list[list[str]] = field(default_factory=list)
     customers: list[list[str]] = field(default_factory=list)
+    merged: list[list[str]] = field(default_factory=list)
 
     async def reservations_changed(
         self, reservations: Sequence[Reservation]
@@ -54,6 +55,10 @@ class Recorder:
 
     async def customers_added(self, customers: Sequence[Customer]) -> Mapping[str, ReactionResult]:
         self.customers.append([c.id for c in customers])
+        return {}
+
+    async def customers_merged(self, customers: Sequence[Customer]) -> Mapping[str, ReactionResult]:
+        self.merged.append([c.id for c in customers])
         return {}
 
 

@@ -34,6 +34,7 @@ from typing import Final
 from policies import Denied, Guard, Principal
 from policies.errors import PolicyError
 from tools.actions.errors import ActionError
+from tools.automation.merges import follow_merges
 from tools.automation.worker import GiveUp, HoldBack, Reacted, ReactionResult, RetryLater
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.mews_facts import MewsFactsLoader
@@ -178,6 +179,11 @@ class LoyaltyReactions:
             if tier.code == tiers[0].code:
                 return tier.id
         return None
+
+    async def customers_merged(self, customers: Sequence[Customer]) -> dict[str, ReactionResult]:
+        """Profiles merged in Mews: their loyalty data follows the survivor
+        (`tools.automation.merges`)."""
+        return await follow_merges(self.guard, self.loader.mews, self.principal, customers)
 
     async def _propose_enrolment(
         self, customer_id: str, membership: dict[str, str], code: str

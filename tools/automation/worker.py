@@ -13,8 +13,10 @@ hand the entities to the `Reactions` in one call per kind; then mark every event
 was done, or failed (retried with backoff, then `dead`), or given up at once (`dead`: a policy
 denial, which retrying would only repeat and count towards the circuit breaker).
 
-Events the program does not react to (`CustomerUpdated`, `ResourceUpdated`, `PaymentUpdated`...)
-are marked done as "no reaction". An id that the connection cannot read (another enterprise, or
+`CustomerUpdated` ids are read too (deleted profiles included): a profile merged into another
+(`MergeTargetId`) goes to the reactions' `customers_merged`; any other change is "no reaction".
+Events the program does not react to (`ResourceUpdated`, `PaymentUpdated`...) are marked done as
+"no reaction". An id that the connection cannot read (another enterprise, or
 deleted) is done as "not visible". A failed read fails every event that needed it.
 """
 
@@ -33,10 +35,11 @@ from storage.store import Store
 from tools.automation import inbox
 from tools.automation.inbox import InboxEvent
 from tools.mews import MewsClient, MewsError
-from tools.mews.models import Customer, Reservation
+from tools.mews.models import ActivityState, Customer, Reservation
 
 __all__ = [
     "CUSTOMER_ADDED",
+    "CUSTOMER_UPDATED",
     "SERVICE_ORDER_UPDATED",
     "BatchReport",
     "GiveUp",
@@ -50,6 +53,7 @@ __all__ = [
 
 SERVICE_ORDER_UPDATED: Final = "ServiceOrderUpdated"
 CUSTOMER_ADDED: Final = "CustomerAdded"
+CUSTOMER_UPDATED: Final = "CustomerUpdated"
 _log = logging.getLogger(__name__)
 
 
@@ -99,6 +103,10 @@ class Reactions(Protocol):
     ) -> Mapping[str, ReactionResult]: ...
 
     async def customers_added(
+        self, customers: Sequence[Customer]
+    ) -> Mapping[str, ReactionResult]: ...
+
+    async def customers_merged(
         self, customers: Sequence[Customer]
     ) -> Mapping[str, ReactionResult]: ...
 
@@ -206,7 +214,7 @@ class WebhookWorker:
         by_kind: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         results: dict[int, ReactionResult] = {}
         for event in events:
-            if event.discriminator in (SERVICE_ORDER_UPDATED, CUSTOMER_ADDED):
+            if event.discriminator in (SERVICE_ORDER_UPDATED, CUSTOMER_ADDED, CUSTOMER_UPDATED):
                 by_kind[event.discriminator][event.entity_id].append(event.id)
             else:
                 results[event.id] = Reacted(f"no reaction to {event.discriminator}")
@@ -217,6 +225,15 @@ class WebhookWorker:
             results.update(await self._reservations(reservation_ids))
         if customer_ids:
             results.update(await self._customers(customer_ids))
+        # A new customer comes as CustomerAdded and CustomerUpdated together: read it once.
+        updated_ids = {}
+        for entity_id, event_ids in by_kind.get(CUSTOMER_UPDATED, {}).items():
+            if entity_id in customer_ids:
+                results.update({i: Reacted("no reaction to CustomerUpdated") for i in event_ids})
+            else:
+                updated_ids[entity_id] = event_ids
+        if updated_ids:
+            results.update(await self._merges(updated_ids))
         self._record(events, results, report)
         return report
 
@@ -233,6 +250,22 @@ class WebhookWorker:
             return {c.id for c in found}, await self.reactions.customers_added(found)
 
         return await _reacting(ids, react, "new customers", "new customers", "customer")
+
+    async def _merges(self, ids: Mapping[str, list[int]]) -> dict[int, ReactionResult]:
+        async def react() -> _Reaction:
+            found = [
+                c
+                async for c in self.mews.customers.get_all(
+                    customer_ids=list(ids), activity_states=list(ActivityState)
+                )
+            ]
+            merged = [c for c in found if c.merge_target_id and c.merge_target_id != c.id]
+            answers = dict(await self.reactions.customers_merged(merged)) if merged else {}
+            for customer in found:
+                answers.setdefault(customer.id, Reacted("no reaction to CustomerUpdated"))
+            return {c.id for c in found}, answers
+
+        return await _reacting(ids, react, "changed customers", "merged customers", "customer")
 
     def _record(
         self,

@@ -9,6 +9,8 @@
 - `POST /_sandbox/reset`: `{}` (same seed) or `{"Seed": 2, "Customers": 1000}`.
 - `POST /_sandbox/reservations/transition`: `{"ReservationId": "…", "State": "Started"}`
   (check-in), `"Processed"` (check-out) or `"Canceled"`.
+- `POST /_sandbox/customers/merge`: `{"SourceCustomerId": "…", "TargetCustomerId": "…"}`, a
+  profile merge as staff make it in Mews Operations (`tools.sandbox.merges`).
 - `/_sandbox/webhooks`: General-Webhook subscribers and deliveries (`tools.sandbox.webhooks`).
 
 No tokens are needed; admin requests are not rate limited and never hit injected faults.
@@ -51,6 +53,8 @@ class AdminTarget(Protocol):
 
     def transition(self, reservation_id: str, target: str) -> JSON: ...
 
+    def merge_customers(self, source_id: str, target_id: str) -> list[str]: ...
+
     def info(self) -> JSON: ...
 
 
@@ -74,6 +78,10 @@ def handle_admin(sandbox: AdminTarget, method: str, path: str, body: JSON) -> JS
         reservation_id = q.req_guid("ReservationId")
         target = q.req_enum("State", ("Started", "Processed", "Canceled"))
         return {"Reservation": sandbox.transition(reservation_id, target)}
+    if route == ("POST", "customers/merge"):
+        source = q.req_guid("SourceCustomerId")
+        target_id = q.req_guid("TargetCustomerId")
+        return {"MovedLoyaltyMembershipIds": sandbox.merge_customers(source, target_id)}
     raise ApiError(404, f"Unknown sandbox admin endpoint: {method} {path}")
 
 

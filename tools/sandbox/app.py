@@ -40,6 +40,7 @@ from tools.sandbox.errors import JSON, ApiError, bad_request
 from tools.sandbox.events import ChangeEvent
 from tools.sandbox.faults import Faults
 from tools.sandbox.ids import new_id
+from tools.sandbox.merges import merge_customers
 from tools.sandbox.ops import OPERATIONS
 from tools.sandbox.ops.reservations import render_reservation
 from tools.sandbox.persistence import StateFile, apply_overlay
@@ -171,6 +172,13 @@ class Sandbox:
         reservation = transition_reservation(self.state, reservation_id, target, self.now())
         self.persist()
         return render_reservation(Ctx(self.state, PORTFOLIO, self.now(), ""), reservation)
+
+    def merge_customers(self, source_id: str, target_id: str) -> list[str]:
+        """Merge one customer profile into another, as staff do in Mews Operations
+        (`tools.sandbox.merges`); the ids of the loyalty memberships that moved."""
+        moved = merge_customers(self.state, source_id, target_id, self.now())
+        self.persist()
+        return moved
 
     def info(self) -> JSON:
         state = self.state
