@@ -3,7 +3,7 @@ scheduled jobs would make them), for the inbox tests."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -59,6 +59,17 @@ async def hold_stay_bonuses(runtime: LoyaltyRuntime) -> list[str]:
         await hold(runtime, "automation", "award_stay_bonus", stay_bonus_args(c, m, n))
         for n, (c, m) in enumerate(STAY_BONUS_MEMBERS, start=1)
     ]
+
+
+def sandbox_day(offset: int) -> date:
+    """A day of the seeded sandbox story, which is anchored on today's UTC date (Emma's
+    upcoming stay arrives in 25 days): tests name days by their offset, not by the calendar."""
+    return datetime.now(UTC).date() + timedelta(days=offset)
+
+
+def day_text(day: date) -> str:
+    """A day as the pages print it: '3 Dec 2026'."""
+    return f"{day.day} {day:%b %Y}"
 
 
 SANDBOX_DESK_ZONE = ZoneInfo("Europe/London")

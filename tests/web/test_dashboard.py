@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 
 from tests.web.conftest import SignIn, csrf_of
-from tests.web.holds import award_args, hold, runtime_of
+from tests.web.holds import SANDBOX_DESK_ZONE, award_args, day_text, hold, runtime_of
 from web.dashboard import csv_text
 
 
@@ -35,7 +36,9 @@ def test_the_dashboard_shows_the_program_health_with_inline_svg_charts(
     assert "Active members 5 of 7" in text
     assert page.count("<svg") == 3  # months, tiers, rewards; drawn on the server
     assert "<script" not in page.split("<main", 1)[1]
-    assert "Platinum Club, 1 Dec 2025 to 3 Dec 2026" in text
+    today = datetime.now(SANDBOX_DESK_ZONE).date()  # the report's period ends today, a year long
+    start = today.replace(year=today.year - 1, day=1)
+    assert f"Platinum Club, {day_text(start)} to {day_text(today)}" in text
     assert "downgrade from Gold to Silver" in text  # names, not codes; one tier down at a time
     other = client.get("/dashboard", params={"program": "GEC07"})
     assert other.status_code == 200

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from policies.approvals import list_approvals
 from tests.web.conftest import SignIn, csrf_of
-from tests.web.holds import runtime_of
+from tests.web.holds import runtime_of, sandbox_day
 from tools.sandbox import STORY
 
 EMMA = STORY.emma_novak
@@ -127,6 +127,8 @@ def test_enrolling_from_the_card_adds_the_membership_and_the_form_goes(signed_in
 def test_renewing_offers_a_year_after_the_expiry_and_checks_the_date(signed_in: SignIn) -> None:
     client = signed_in("carol")
     page = client.get(f"/members/{EMMA}").text
-    assert re.search(r'id="renew-until" name="until" type="date" value="2027-12-24"', page)
+    expiry = sandbox_day(21)  # Emma's membership expires in 21 days; renewing offers a year on
+    a_year_on = expiry.replace(year=expiry.year + 1).isoformat()
+    assert re.search(rf'id="renew-until" name="until" type="date" value="{a_year_on}"', page)
     text = _act(client, "renew", until="next year")
     assert "Renew the membership: not sent — Renew until: a date like 2026-12-24" in text

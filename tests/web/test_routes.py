@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from tests.web.conftest import SignIn, csrf_of, sign_in
 from tests.web.desk import AWARD, PASSWORDS
-from tests.web.holds import emma_expiry_text
+from tests.web.holds import day_text, emma_expiry_text, sandbox_day
 
 # ---------------------------------------------------------------------------- sign-in
 
@@ -281,10 +281,12 @@ def test_the_member_card_shows_tier_balances_stays_rewards_history_and_offers(
     assert "Platinum Club · #PC-1000001" in text
     assert "6,240 points" in text
     assert f"The Platinum Club {emma_expiry_text()}." in text
-    assert "Upcoming stay: 28 Dec 2026 → 31 Dec 2026 (3 nights)." in text
+    arrive, leave = day_text(sandbox_day(25)), day_text(sandbox_day(28))
+    assert f"Upcoming stay: {arrive} → {leave} (3 nights)." in text
     assert "3 more nights to reach Gold." in text  # names, not codes
-    assert "8 stays, 27 nights; last stay ended 18 Nov 2026." in text
-    assert "14 Nov 2026 → 18 Nov 2026 · 4 nights" in text  # recent stays
+    last_arrival, last_departure = day_text(sandbox_day(-19)), day_text(sandbox_day(-15))
+    assert f"8 stays, 27 nights; last stay ended {last_departure}." in text
+    assert f"{last_arrival} → {last_departure} · 4 nights" in text  # recent stays
     assert "Accommodation £4,104.19" in text  # money with its symbol and grouping
     assert "Agreed to marketing e-mails." in text
     assert "Welcome drink at the bar" in text
