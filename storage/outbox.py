@@ -28,7 +28,7 @@ are recorded together (`settle`, one transaction). Outside a scope, `claim()` wo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -60,6 +60,7 @@ __all__ = [
     "list_commands",
     "outbox_table",
     "requeue_dead",
+    "rewrite_payload",
     "settle",
     "stats",
 ]
@@ -155,6 +156,8 @@ class OutboxCommand:
     coalesce_key: str | None
     payload: dict[str, Any]
     status: str
+    """As `claim` hands a command out: its status before the claim (`in_flight`: an earlier
+    lease ran out, the deliverer may have died mid-delivery)."""
     attempts: int
     next_attempt_at: datetime
     last_error: str | None
@@ -275,14 +278,23 @@ class Undelivered:
 
 
 def settle(
-    store: Store, outcomes: Sequence[Delivered | Undelivered], *, now: datetime
+    store: Store,
+    outcomes: Sequence[Delivered | Undelivered],
+    *,
+    now: datetime,
+    also: Callable[[Connection], None] | None = None,
 ) -> dict[int, str]:
     """Record the outcome of each delivered or failed command, all in one transaction; returns
-    the status each command now has (`done`, `pending` again, or `dead`)."""
+    the status each command now has (`done`, `pending` again, or `dead`).
+
+    `also`: more the deliverer records with the outcomes, in the same transaction (it must
+    take no lock of its own: the outbox lock is the only one a settlement holds)."""
     if not outcomes:
         return {}
     at = naive_utc(now)
     with store.write(_QUEUE.lock) as conn:
+        if also is not None:
+            also(conn)
         done = {o.command_id: _result_text(o.result) for o in outcomes if isinstance(o, Delivered)}
         _QUEUE.complete(conn, done, at)
         statuses = dict.fromkeys(done, "done")
@@ -298,6 +310,20 @@ def settle(
                     max_delay=_MAX_DELAY,
                 )
     return statuses
+
+
+def rewrite_payload(
+    conn: Connection, coalesce_key: str, payload: Mapping[str, Any], *, command_ids: Sequence[int]
+) -> None:
+    """Give the pending command of `coalesce_key` and the given ones (leased to the caller) a
+    new payload, inside the caller's transaction (which holds the lock guarding the key): a
+    deliverer that changed what it delivers keeps every queued copy current."""
+    t = outbox_table
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":"))
+    pending = sa.and_(t.c.coalesce_key == coalesce_key, t.c.status == "pending")
+    conn.execute(
+        t.update().where(sa.or_(t.c.id.in_(list(command_ids)), pending)).values(payload=body)
+    )
 
 
 def complete(store: Store, command_id: int, *, now: datetime, result: Any = None) -> None:

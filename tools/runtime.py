@@ -37,6 +37,7 @@ from tools.actions.offers import OFFERS
 from tools.actions.privacy import erase_member_action
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
+from tools.loyalty.compare import second_ledger_warning
 from tools.loyalty.ledger import MEWS_PUSH_KIND
 from tools.loyalty.member_store import MemberStore, max_age_from_env
 from tools.loyalty.member_store_schema import MEMBER_FACTS
@@ -183,7 +184,7 @@ class LoyaltyRuntime:
                 read_audit_batch=read_audit_batch,
             )
             stack.callback(guard.read_audits.close)  # before the store is disposed
-            dispatcher = OutboxDispatcher(mews, store, clock=clock)
+            dispatcher = OutboxDispatcher(mews, store, clock=clock, guard=guard, programs=programs)
             notices = NoticeDispatcher(
                 mews, store, clock=clock, chain_id=loader.chain_id, enterprise_mews=singles
             )
@@ -260,7 +261,7 @@ class LoyaltyRuntime:
                     *await self.dispatcher.push(pushes, just_committed=just_committed),
                     *await self.notices.deliver(notices),
                 ]
-                settle(self.store, outcomes, now=self.clock.now())
+                self.dispatcher.settle(outcomes)
                 if len(commands) < CLAIM_BATCH:
                     break
                 commands, just_committed = self._claim(), False
@@ -294,6 +295,12 @@ class LoyaltyRuntime:
         if resolved:
             await self.after_write()  # the notes and tasks the resolutions queued
         return resolved
+
+    def second_ledger_warning(self) -> str | None:
+        """Why another ledger seems to push to this chain's memberships, if it does
+        (`tools.loyalty.compare.second_ledger_warning`)."""
+        with self.store.read() as conn:
+            return second_ledger_warning(conn, now=self.clock.now())
 
     def _claim(self) -> list[OutboxCommand]:
         return claim(self.store, now=self.clock.now(), limit=CLAIM_BATCH, kinds=DELIVERED_KINDS)

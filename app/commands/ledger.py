@@ -27,7 +27,7 @@ from app.commands._progress import working
 if TYPE_CHECKING:
     from policies import Guard, Principal
     from tools.loyalty.mews_facts import MewsFactsLoader
-    from tools.loyalty.sync import DrainReport, ReconcileReport
+    from tools.loyalty.sync import DrainReport, OutboxDispatcher, ReconcileReport
     from tools.mews import MewsClient
 
 __all__ = ["ledger_app", "register"]
@@ -83,10 +83,16 @@ def _errors() -> tuple[type[BaseException], ...]:
 
 
 async def _drain(session: _Session) -> DrainReport:
+    return await _dispatcher(session).drain()
+
+
+def _dispatcher(session: _Session) -> OutboxDispatcher:
     from tools.loyalty.sync import OutboxDispatcher
 
-    dispatcher = OutboxDispatcher(session.mews, session.guard.store, clock=session.guard.clock)
-    return await dispatcher.drain()
+    guard = session.guard
+    return OutboxDispatcher(
+        session.mews, guard.store, clock=guard.clock, guard=guard, programs=session.loader.programs
+    )
 
 
 def _print_drain(report: DrainReport) -> None:
@@ -107,11 +113,8 @@ def sync(
     """Push the ledger balances queued in the outbox to Mews (loyaltyMemberships/update)."""
 
     async def go(guard: Guard) -> DrainReport:
-        from tools.loyalty.sync import OutboxDispatcher
-
         async with _session(guard) as session:
-            dispatcher = OutboxDispatcher(session.mews, guard.store, clock=guard.clock)
-            return await dispatcher.drain(limit)
+            return await _dispatcher(session).drain(limit)
 
     with opened() as guard:
         try:

@@ -180,6 +180,7 @@ async def _serve(
         )
         for caller in callers:
             _warn_if_toolless(caller, toolsets)
+        _warn_if_second_ledger(runtime)
         where = "Mews (MEWS_BASE_URL)" if uses_real_mews() else "the embedded Mews sandbox"
         _note(f"loyalty MCP server: toolsets {', '.join(toolsets)}, on {where}")
         if transport == "stdio":
@@ -258,6 +259,14 @@ async def _serve_http(
 
 def _principals_of(runtime: LoyaltyRuntime, tokens: dict[str, str]) -> list[Principal]:
     return [runtime.guard.principal(name) for name in sorted(set(tokens.values()))]
+
+
+def _warn_if_second_ledger(runtime: LoyaltyRuntime) -> None:
+    """Two ledgers pushing to one chain (two SQLite files on two machines) absorb each other's
+    points as external changes: say so at start (the dispatcher logs it when it happens)."""
+    warning = runtime.second_ledger_warning()
+    if warning:
+        _note(f"WARNING: {warning}")
 
 
 def _warn_if_toolless(principal: Principal, toolsets: tuple[str, ...]) -> None:

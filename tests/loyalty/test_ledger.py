@@ -503,6 +503,7 @@ def test_every_posted_entry_queues_the_new_balance_for_mews(
         "LoyaltyMembershipId": MEMBERSHIP,
         "Points": 80,
         "ChainId": "chain-1",
+        "Version": 3,
     }
 
 

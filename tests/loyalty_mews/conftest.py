@@ -132,7 +132,9 @@ async def make_world(url: str, programs: ProgramFile) -> AsyncIterator[World]:
                 clock=clock,
                 guard=guard,
                 loader=MewsFactsLoader(mews, store, programs, clock=clock),
-                dispatcher=OutboxDispatcher(mews, store, clock=clock),
+                dispatcher=OutboxDispatcher(
+                    mews, store, clock=clock, guard=guard, programs=programs
+                ),
                 sleeps=sleeps,
             )
     finally:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policies import open_store
+from policies import Guard, load_policy, open_store
 from storage.clock import FixedClock
 from storage.outbox import claim, complete
 from storage.store import Store
@@ -63,7 +63,8 @@ async def _scenario(steps: list[tuple[object, ...]]) -> None:
     try:
         _open_accounts(store, clock)
         async with client_for(sandbox, Sleeps()) as mews:
-            dispatcher = OutboxDispatcher(mews, store, clock=clock)
+            guard = Guard(store, load_policy(), clock=clock, audit_key=None)
+            dispatcher = OutboxDispatcher(mews, store, clock=clock, guard=guard, programs=PROGRAMS)
             for number, step in enumerate(steps):
                 await _apply(step, number, store, clock, mews, dispatcher, sandbox)
             sandbox.faults.clear()

@@ -41,7 +41,14 @@ async def test_racing_instances_accrue_once_and_converge_mews_to_the_ledger(
     plans = await plan_stay_accruals(world.loader, stays)
     await reconcile(world.loader, world.guard, world.automation, apply=True)
     other = world.another_guard()
-    second = OutboxDispatcher(world.mews, world.store, clock=world.clock, batch_size=7)
+    second = OutboxDispatcher(
+        world.mews,
+        world.store,
+        clock=world.clock,
+        guard=other,
+        programs=world.programs,
+        batch_size=7,
+    )
 
     await asyncio.gather(
         submit_stay_plans(world.guard, world.automation, plans),

@@ -158,14 +158,14 @@ async def test_a_large_drift_waits_for_a_manager_like_any_large_adjustment(world
     assert world.ledger_balances()[EMMA] == 6240
 
 
-async def test_every_balance_goes_to_mews_in_one_update_request(world: World) -> None:
+async def test_every_balance_goes_to_mews_in_one_read_and_one_update_request(world: World) -> None:
     report = await reconcile(world.loader, world.guard, world.automation, apply=True)
     world.mews.stats.reset()
 
     drained = await world.dispatcher.drain()
 
     assert drained.pushed == len(report.unopened) > 20
-    assert dict(world.mews.stats.requests) == {UPDATE: 1}
+    assert dict(world.mews.stats.requests) == {"loyaltyMemberships/getAll": 1, UPDATE: 1}
 
 
 async def test_a_failing_push_backs_off_and_is_delivered_by_a_later_drain(world: World) -> None:
@@ -189,7 +189,14 @@ async def test_a_push_that_keeps_failing_becomes_a_dead_letter(world: World) -> 
     await open_ledger(world)
     award(world, EMMA, 40, "award-1")
     world.sandbox.faults.fail_next(500, 100, path=f"/api/connector/v1/{UPDATE}")
-    dispatcher = type(world.dispatcher)(world.mews, world.store, clock=world.clock, max_attempts=2)
+    dispatcher = type(world.dispatcher)(
+        world.mews,
+        world.store,
+        clock=world.clock,
+        guard=world.guard,
+        programs=world.programs,
+        max_attempts=2,
+    )
 
     first = await dispatcher.drain()
     world.clock.advance(timedelta(hours=1))

@@ -1,5 +1,6 @@
 """One award's path to Mews: one claim inside its own transaction, the outcome recorded in one
-more, and a membership read once for a burst of writes."""
+more, a fresh read of the membership's Points before the push (compare-before-push), and the
+directory's read of a membership once for a burst of writes."""
 
 from __future__ import annotations
 
@@ -39,9 +40,14 @@ class WriteTransactions:
             self.count += 1
 
 
-async def test_an_award_reaches_mews_in_two_write_transactions_and_one_mews_request(
+async def test_an_award_reaches_mews_in_two_write_transactions_and_two_mews_requests(
     runtime: LoyaltyRuntime, connect: Connect
 ) -> None:
+    """Two Mews requests on purpose: `loyaltyMemberships/getAll` reads the Points Mews holds
+    right before the push, so a change made in Mews since our last push is recorded and kept
+    rather than overwritten (correctness needs that fresh read; no cache can stand in for it),
+    then `loyaltyMemberships/update` pushes. Nothing more: no extra write transaction (what
+    Mews accepted is recorded with the delivery), no further request."""
     async with connect("carol", ("member",)) as client:
         await client.call_tool("award_points", {**AWARD, "reason": "warm up"})
         writes = WriteTransactions(runtime.store.engine)
@@ -50,7 +56,10 @@ async def test_an_award_reaches_mews_in_two_write_transactions_and_one_mews_requ
 
     assert body(result)["status"] == "posted"
     assert writes.count == 2, "the write (with its claim) and the recorded delivery"
-    assert runtime.mews.stats.requests == {"loyaltyMemberships/update": 1}
+    assert runtime.mews.stats.requests == {
+        "loyaltyMemberships/getAll": 1,
+        "loyaltyMemberships/update": 1,
+    }
     balance = body(result)["result"]["balance"]
     query = runtime.mews.loyalty_memberships.get_all(
         loyalty_membership_ids=[STORY.emma_novak_membership]
@@ -100,7 +109,10 @@ async def test_a_burst_of_awards_to_one_member_reads_the_membership_once(
             result = await client.call_tool("award_points", {**AWARD, "reason": f"burst {number}"})
             assert body(result)["status"] == "posted"
 
-    assert runtime.mews.stats.requests["loyaltyMemberships/getAll"] == 1
+    # The directory reads the membership once; each of the 3 pushes reads its Points afresh
+    # (compare-before-push) and updates once.
+    assert runtime.mews.stats.requests["loyaltyMemberships/getAll"] == 1 + 3
+    assert runtime.mews.stats.requests["loyaltyMemberships/update"] == 3
 
 
 async def test_a_program_added_through_the_admin_tools_is_known_to_the_facts_at_once(

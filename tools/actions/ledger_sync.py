@@ -29,7 +29,14 @@ from storage.outbox import enqueue
 from tools.actions.accounts import open_account
 from tools.loyalty.accrual import accrual_idempotency_key, accrual_reversal_key
 from tools.loyalty.config import ProgramFile, load_program_file
-from tools.loyalty.ledger import MEWS_PUSH_KIND, ledger_lock_key, post_entry, reverse_entry
+from tools.loyalty.ledger import (
+    MEWS_PUSH_KIND,
+    ledger_lock_key,
+    points_coalesce_key,
+    post_entry,
+    push_payload,
+    reverse_entry,
+)
 from tools.loyalty.ledger_model import LedgerEntry, Source
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.stays import (
@@ -42,7 +49,7 @@ from tools.loyalty.stays import (
     stay_bonus_key,
     stay_bonus_reversal_key,
 )
-from tools.loyalty.sync import RECONCILE_POINTS, ReconcileArgs, points_coalesce_key
+from tools.loyalty.sync import RECONCILE_POINTS, ReconcileArgs
 
 __all__ = [
     "LEDGER_SYNC_ACTIONS",
@@ -260,6 +267,7 @@ def execute_reconcile(
         return {"membership_id": a.membership_id, "resolution": a.resolution,
                 "balance": account.balance}  # fmt: skip
     assert balance is not None  # an opened account: checked against ledger_balance above
+    assert version is not None
     if a.resolution == "adjust_ledger":
         entry = post_entry(
             conn,
@@ -276,10 +284,12 @@ def execute_reconcile(
         )
         return {"membership_id": a.membership_id, "resolution": a.resolution,
                 "entry_id": entry.id, "balance": entry.balance_after}  # fmt: skip
+    # The ledger wins: the dispatcher pushes without folding in what Mews shows.
+    payload = {**push_payload(a.membership_id, a.chain_id, balance, version), "Overwrite": True}
     enqueue(
         conn,
         MEWS_PUSH_KIND,
-        {"LoyaltyMembershipId": a.membership_id, "Points": balance, "ChainId": a.chain_id},
+        payload,
         now=ctx.now,
         coalesce_key=points_coalesce_key(a.membership_id),
     )

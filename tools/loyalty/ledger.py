@@ -34,7 +34,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy.engine import Connection
 
@@ -42,6 +42,7 @@ from storage.clock import naive_utc, utc
 from storage.outbox import enqueue
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty._lots import Take, available_and_pending, plan_debit, plan_settlement
+from tools.loyalty.compare import record_opening
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.errors import (
     AccountMismatchError,
@@ -68,7 +69,9 @@ __all__ = [
     "ensure_account",
     "expire_due",
     "ledger_lock_key",
+    "points_coalesce_key",
     "post_entry",
+    "push_payload",
     "reverse_entry",
     "reward_inventory_lock_key",
 ]
@@ -76,6 +79,22 @@ __all__ = [
 MAX_ENTRY_POINTS: Final = 1_000_000_000
 MEWS_PUSH_KIND: Final = "loyaltyMemberships/update"
 _SOURCES_NEEDING_ID: Final = frozenset({"reservation", "reward", "approval"})
+
+
+def points_coalesce_key(membership_id: str) -> str:
+    """The outbox key under which a membership's balance pushes coalesce (see `storage.outbox`)."""
+    return f"points:{membership_id}"
+
+
+def push_payload(membership_id: str, chain_id: str, points: int, version: int) -> dict[str, Any]:
+    """A balance push as the outbox keeps it: the ledger `Version` the `Points` stand for lets
+    the dispatcher record what Mews holds (`tools.loyalty.compare`)."""
+    return {
+        "LoyaltyMembershipId": membership_id,
+        "Points": points,
+        "ChainId": chain_id,
+        "Version": version,
+    }
 
 
 def ledger_lock_key(membership_id: str) -> str:
@@ -101,6 +120,8 @@ class _Request:
     idempotency_key: str
     pending_until: datetime | None = None
     reverses_entry_id: int | None = None
+    queue_push: bool = True
+    """False: the caller carries the new balance to Mews itself (compare-before-push)."""
 
 
 # ---------------------------------------------------------------------- public API
@@ -159,6 +180,8 @@ def ensure_account(
         else:
             _post_debit(conn, account, request, mews_points, now, allow_negative=True)
         account = sql.require_account(conn, membership_id)
+    # What Mews holds as this ledger knows it: compare-before-push starts from here.
+    record_opening(conn, membership_id, points=mews_points or 0, version=account.version, now=now)
     return account
 
 
@@ -176,11 +199,14 @@ def post_entry(
     now: datetime,
     pending_until: datetime | None = None,
     allow_negative: bool = False,
+    queue_push: bool = True,
 ) -> LedgerEntry:
     """Post an accrual (> 0), a redemption (< 0) or an adjustment (either sign).
 
     Returns the posted entry, or the original one when the idempotency key was used before with
     the same arguments. `pending_until` delays when a lot's points can be spent.
+    `queue_push=False`: queue no Mews push (the outbox dispatcher, pushing this membership
+    already, carries the new balance itself).
     """
     request = _Request(
         membership_id=membership_id,
@@ -191,6 +217,7 @@ def post_entry(
         source=source,
         idempotency_key=idempotency_key,
         pending_until=None if pending_until is None else utc(pending_until),
+        queue_push=queue_push,
     )
     _validate_request(request)
     _validate_postable(kind, points, request.pending_until)
@@ -419,17 +446,14 @@ def _append(
     )
     if moved.rowcount != 1:
         raise ConcurrentUpdateError(account.membership_id, account.version)
-    enqueue(
-        conn,
-        MEWS_PUSH_KIND,
-        {
-            "LoyaltyMembershipId": account.membership_id,
-            "Points": balance,
-            "ChainId": account.chain_id,
-        },
-        now=now,
-        coalesce_key=f"points:{account.membership_id}",
-    )
+    if request.queue_push:
+        enqueue(
+            conn,
+            MEWS_PUSH_KIND,
+            push_payload(account.membership_id, account.chain_id, balance, sequence),
+            now=now,
+            coalesce_key=points_coalesce_key(account.membership_id),
+        )
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0]), dataclasses.replace(account, balance=balance, version=sequence)

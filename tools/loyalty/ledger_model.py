@@ -35,7 +35,7 @@ PostableKind = Literal["accrual", "redemption", "adjustment"]
 """Kinds `post_entry` takes; the others have their own function (ensure_account, reverse_entry,
 expire_due) because their points follow from ledger state, not from the caller."""
 
-SourceType = Literal["reservation", "reward", "approval", "manual", "reconcile", "system"]
+SourceType = Literal["reservation", "reward", "approval", "manual", "reconcile", "system", "mews"]
 SOURCE_TYPES: Final[tuple[SourceType, ...]] = (
     "reservation",
     "reward",
@@ -43,7 +43,10 @@ SOURCE_TYPES: Final[tuple[SourceType, ...]] = (
     "manual",
     "reconcile",
     "system",
+    "mews",
 )
+"""`mews`: a change of `Points` made in Mews outside this ledger, found before a push
+(`tools.loyalty.compare`)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,11 @@
   keep `shortfall`. `(membership_id, sequence)` and `reverses_entry_id` are unique, so a lost
   update or a second reversal fails in the database even if a caller forgot the lock.
 - `loyalty_allocations`: which lot each debit took points from, so a reversal restores exactly.
+- `loyalty_mews_points` (v2): what Mews holds as far as this ledger knows, per membership: the
+  `Points` it showed when the account was opened, then the last value Mews accepted from a push,
+  with the ledger `version` that value stood for. Only the account's opening and the outbox
+  settlement write it (never the ledger's own writes): compare-before-push reads it
+  (`tools.loyalty.compare`).
 
 Times are naive UTC. A released migration is never edited: changes append a new one.
 """
@@ -17,7 +22,14 @@ from sqlalchemy.engine import Connection
 
 from storage.store import Component
 
-__all__ = ["LEDGER", "accounts_table", "allocations_table", "entries_table", "ledger_metadata"]
+__all__ = [
+    "LEDGER",
+    "accounts_table",
+    "allocations_table",
+    "entries_table",
+    "ledger_metadata",
+    "mews_points_table",
+]
 
 ledger_metadata = sa.MetaData()
 
@@ -87,6 +99,20 @@ allocations_table = sa.Table(
     sa.Index("ix_loyalty_allocations_lot", "lot_entry_id"),
 )
 
+mews_points_table = sa.Table(
+    "loyalty_mews_points",
+    ledger_metadata,
+    sa.Column(
+        "membership_id",
+        sa.String(64),
+        sa.ForeignKey("loyalty_accounts.membership_id"),
+        primary_key=True,
+    ),
+    sa.Column("points", sa.BigInteger, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("updated_at", sa.DateTime, nullable=False),
+)
+
 
 def _create_v1(conn: Connection) -> None:
     ledger_metadata.create_all(
@@ -94,4 +120,9 @@ def _create_v1(conn: Connection) -> None:
     )
 
 
-LEDGER = Component("ledger", [_create_v1])
+def _create_v2(conn: Connection) -> None:
+    # Accounts opened before v2 get their row at their next push (compared from then on).
+    ledger_metadata.create_all(conn, tables=[mews_points_table], checkfirst=False)
+
+
+LEDGER = Component("ledger", [_create_v1, _create_v2])

@@ -1,14 +1,19 @@
 """Keeping Mews `Points` equal to the ledger: the outbox dispatcher and reconciliation.
 
-    report = await OutboxDispatcher(mews, store, clock=clock).drain()
+    dispatcher = OutboxDispatcher(mews, store, clock=clock, guard=guard, programs=programs)
+    report = await dispatcher.drain()
     report = await reconcile(loader, guard, principal, apply=True, rule="adjust_ledger")
 
 **Dispatch.** Every posted ledger entry queues `loyaltyMemberships/update` for its membership
 (coalesced per membership, see `storage.outbox`). `drain` claims those commands, reads each
 membership's balance from the ledger *at push time* and sends it as the absolute
 `Points: {"Value": n}`, up to 1000 memberships per request (one request per chain, as portfolio
-tokens need the `ChainId`). Because the value is absolute and current, pushing twice is
-harmless: a crash between the push and `complete` re-pushes the same number, and commands that
+tokens need the `ChainId`). Before sending, one `loyaltyMemberships/getAll` reads what Mews
+holds now: a change made there since our last push (staff in Mews Operations, another system)
+is posted to the ledger as an adjustment attributed to Mews and carried by the push, never
+overwritten (`tools.loyalty.compare`; the value Mews accepted is recorded when the push is
+settled). Because the value is absolute and current, pushing twice is harmless: a crash
+between the push and `complete` re-pushes the same number, and commands that
 were coalesced or queued behind an in-flight one converge on the latest balance. A failed push
 backs off exponentially and ends as a dead letter after `max_attempts` (`loyalty outbox`
 tooling can requeue it). A batch Mews rejects as a whole (400, e.g. a membership deleted in
@@ -34,16 +39,19 @@ What the guard is told and runs for it is in `tools.actions.ledger_sync`.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Final, Literal
 
 import sqlalchemy as sa
 from pydantic import Field
+from sqlalchemy.engine import Connection
 
 from policies import Guard, Outcome, Principal
+from policies.audit import AuditDraft
 from policies.errors import PolicyError
 from storage.canonical import JSONObject
 from storage.clock import Clock
@@ -53,16 +61,35 @@ from storage.outbox import (
     Undelivered,
     claim,
     outbox_table,
+    rewrite_payload,
     settle,
 )
 from storage.store import Store, chunks
+from tools.loyalty.compare import (
+    EXTERNAL_ACTOR,
+    external_change,
+    external_change_key,
+    known_points,
+    pushed_points,
+    record_pushed,
+    second_ledger_warning,
+)
+from tools.loyalty.config import ProgramFile
 from tools.loyalty.delivery import send_in_halves
 from tools.loyalty.errors import LoyaltyError
-from tools.loyalty.ledger import MEWS_PUSH_KIND
+from tools.loyalty.ledger import (
+    MEWS_PUSH_KIND,
+    ledger_lock_key,
+    points_coalesce_key,
+    post_entry,
+    push_payload,
+)
+from tools.loyalty.ledger_model import LedgerEntry, Source
+from tools.loyalty.ledger_reads import get_account
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
 from tools.loyalty.stays import _Args
-from tools.mews import MewsClient
+from tools.mews import MewsClient, MewsError
 from tools.mews.models import LoyaltyMembership, LoyaltyMembershipUpdateParameters, UpdateValue
 
 __all__ = [
@@ -78,15 +105,12 @@ __all__ = [
     "reconcile",
 ]
 
+_log = logging.getLogger(__name__)
+
 RECONCILE_POINTS: Final = "reconcile_points"
 ReconcileRule = Literal["adjust_ledger", "push_ledger"]
 DriftKind = Literal["in_sync", "awaiting_push", "unopened", "mews_ahead", "ledger_ahead"]
 Resolution = Literal["opening_balance", "adjust_ledger", "push_ledger"]
-
-
-def points_coalesce_key(membership_id: str) -> str:
-    """The outbox key under which a membership's balance pushes coalesce (see `ledger`)."""
-    return f"points:{membership_id}"
 
 
 # ---------------------------------------------------------------------- dispatcher
@@ -96,7 +120,7 @@ class DrainReport:
 
     claimed: int = 0
     pushed: int = 0
-    """Memberships whose balance Mews accepted."""
+    """Commands whose balance Mews accepted."""
     failed: int = 0
     """Commands that will be retried later (backoff)."""
     dead: int = 0
@@ -104,6 +128,8 @@ class DrainReport:
     requests: int = 0
     """`loyaltyMemberships/update` requests sent (retries by the client not included)."""
     errors: tuple[str, ...] = ()
+    external: int = 0
+    """Changes of `Points` made in Mews outside this ledger, recorded before pushing."""
 
 
 @dataclass
@@ -114,6 +140,7 @@ class _Tally:
     dead: int = 0
     requests: int = 0
     errors: list[str] = field(default_factory=list)
+    external: int = 0
 
     def settled(
         self, statuses: dict[int, str], outcomes: Sequence[Delivered | Undelivered]
@@ -132,20 +159,47 @@ class _Tally:
 
     def report(self) -> DrainReport:
         return DrainReport(
-            self.claimed, self.pushed, self.failed, self.dead, self.requests, tuple(self.errors)
+            self.claimed,
+            self.pushed,
+            self.failed,
+            self.dead,
+            self.requests,
+            tuple(self.errors),
+            self.external,
         )
 
 
 @dataclass(frozen=True)
 class _Push:
-    command: OutboxCommand
+    """One membership's balance to send, for every claimed command of it."""
+
+    commands: tuple[OutboxCommand, ...]
     membership_id: str
     chain_id: str | None
     points: int
+    version: int
+    overwrite: bool = False
+    """Reconcile's `push_ledger`: the ledger wins, nothing is compared."""
+
+    @property
+    def uncertain(self) -> bool:
+        """An earlier attempt to push this membership is unaccounted for: it failed (a timeout
+        may have reached Mews), or its lease ran out (claimed while still `in_flight`)."""
+        return any(c.attempts > 0 or c.status == "in_flight" for c in self.commands)
+
+    def delivered(self) -> list[Delivered]:
+        result = {
+            "LoyaltyMembershipId": self.membership_id,
+            "Points": self.points,
+            "Version": self.version,
+        }
+        return [Delivered(command.id, result) for command in self.commands]
 
 
 class OutboxDispatcher:
-    """Delivers queued balance pushes to Mews (see the module docstring)."""
+    """Delivers queued balance pushes to Mews (see the module docstring), comparing first
+    (`tools.loyalty.compare`): external changes are posted through `guard`'s transactions
+    (audited), with the programs of `programs`."""
 
     def __init__(
         self,
@@ -153,6 +207,8 @@ class OutboxDispatcher:
         store: Store,
         *,
         clock: Clock,
+        guard: Guard,
+        programs: ProgramFile,
         batch_size: int = BATCH_SIZE,
         max_attempts: int = 12,
         lease: timedelta = timedelta(minutes=2),
@@ -162,9 +218,13 @@ class OutboxDispatcher:
         self.mews = mews
         self.store = store
         self.clock = clock
+        self.guard = guard
+        self.programs = programs
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.lease = lease
+        self.warned = False
+        """The second-ledger warning was logged (once per process)."""
 
     async def drain(self, limit: int | None = None) -> DrainReport:
         """Push every due balance (at most `limit` commands); returns what happened."""
@@ -184,10 +244,23 @@ class OutboxDispatcher:
                 break
             tally.claimed += len(commands)
             outcomes = await self.push(commands, tally)
-            tally.settled(settle(self.store, outcomes, now=self.clock.now()), outcomes)
+            tally.settled(self.settle(outcomes), outcomes)
             if len(commands) < size:
                 break  # a short claim: nothing more is due
         return tally.report()
+
+    def settle(self, outcomes: Sequence[Delivered | Undelivered]) -> dict[int, str]:
+        """`storage.outbox.settle`, recording in the same transaction the balances Mews
+        accepted (what compare-before-push starts from next time)."""
+        now = self.clock.now()
+        pushed = [
+            p for o in outcomes if isinstance(o, Delivered) and (p := pushed_points(o.result))
+        ]
+
+        def record(conn: Connection) -> None:
+            record_pushed(conn, pushed, now=now)
+
+        return settle(self.store, outcomes, now=now, also=record if pushed else None)
 
     async def push(
         self,
@@ -198,6 +271,9 @@ class OutboxDispatcher:
     ) -> list[Delivered | Undelivered]:
         """Push the current balance of each claimed command's membership; the outcome of each
         (for `settle`, which the caller runs once for everything it delivered).
+
+        First one `loyaltyMemberships/getAll` of the batch's memberships: a change made in
+        Mews since our last push is posted to the ledger and carried by the push.
 
         `just_committed`: the commands were claimed by the transaction that wrote them, so
         their payload is the balance as of that commit (every later change queues a newer
@@ -211,6 +287,7 @@ class OutboxDispatcher:
             if just_committed
             else self._current(list(commands), outcomes)
         )
+        pushes = await self._compared(_one_per_membership(pushes), tally, outcomes)
         by_chain: dict[str | None, list[_Push]] = defaultdict(list)
         for push in pushes:
             by_chain[push.chain_id].append(push)
@@ -226,10 +303,17 @@ class OutboxDispatcher:
         for command in commands:
             payload = command.payload
             membership_id, points = payload.get("LoyaltyMembershipId"), payload.get("Points")
-            if isinstance(membership_id, str) and membership_id and isinstance(points, int):
+            version = payload.get("Version")
+            if (
+                isinstance(membership_id, str)
+                and membership_id
+                and isinstance(points, int)
+                and isinstance(version, int)
+            ):
                 chain_id = payload.get("ChainId")
                 chain = chain_id if isinstance(chain_id, str) else None
-                pushes.append(_Push(command, membership_id, chain, points))
+                overwrite = payload.get("Overwrite") is True
+                pushes.append(_Push((command,), membership_id, chain, points, version, overwrite))
             else:
                 stale.append(command)
         return pushes + (self._current(stale, outcomes) if stale else [])
@@ -242,11 +326,13 @@ class OutboxDispatcher:
         a = accounts_table
         with self.store.read() as conn:
             rows = conn.execute(
-                sa.select(a.c.membership_id, a.c.balance, a.c.chain_id).where(
+                sa.select(a.c.membership_id, a.c.balance, a.c.version, a.c.chain_id).where(
                     a.c.membership_id.in_(ids)
                 )
             ).all()
-        current = {row.membership_id: (int(row.balance), row.chain_id) for row in rows}
+        current = {
+            row.membership_id: (int(row.balance), int(row.version), row.chain_id) for row in rows
+        }
         pushes: list[_Push] = []
         for command, membership_id in zip(commands, ids, strict=True):
             points = command.payload.get("Points")
@@ -255,13 +341,110 @@ class OutboxDispatcher:
                     self._failed(command, "malformed command: no LoyaltyMembershipId or Points")
                 )
                 continue
+            overwrite = command.payload.get("Overwrite") is True
             if membership_id in current:
-                balance, chain_id = current[membership_id]
+                balance, version, chain_id = current[membership_id]
             else:  # no account (a command queued by hand): push what it says
                 assert isinstance(points, int)
-                balance, chain_id = points, command.payload.get("ChainId")
-            pushes.append(_Push(command, membership_id, chain_id, balance))
+                balance, version, chain_id = points, 0, command.payload.get("ChainId")
+            pushes.append(_Push((command,), membership_id, chain_id, balance, version, overwrite))
         return pushes
+
+    async def _compared(
+        self, pushes: list[_Push], tally: _Tally, outcomes: list[Delivered | Undelivered]
+    ) -> list[_Push]:
+        """The pushes with every change made in Mews since our last push folded in (posted to
+        the ledger first); a membership whose change could not be recorded is not pushed."""
+        compared = [p for p in pushes if not p.overwrite]
+        if not compared:
+            return pushes
+        try:
+            # One fresh read for the batch (at most 1000 ids: `BATCH_SIZE`).
+            memberships = await self.mews.loyalty_memberships.get_all(
+                loyalty_membership_ids=[p.membership_id for p in compared]
+            ).to_list()
+        except MewsError as exc:  # the batch waits: pushing blind could overwrite a change
+            outcomes.extend(
+                self._failed(c, f"reading Points before the push: {exc}")
+                for p in compared
+                for c in p.commands
+            )
+            return [p for p in pushes if p.overwrite]
+        in_mews = {m.id: m.points or 0 for m in memberships}
+        uncertain = [p.membership_id for p in compared if p.uncertain]
+        with self.store.read() as conn:
+            known = known_points(conn, in_mews, uncertain=uncertain)
+        changed = {
+            p.membership_id: p
+            for p in compared
+            if p.membership_id in known
+            and p.membership_id in in_mews
+            and external_change(known[p.membership_id], in_mews[p.membership_id])
+        }
+        if not changed:
+            return pushes
+        try:
+            carried = self._record_external(changed, in_mews, tally)
+        except (LoyaltyError, PolicyError, sa.exc.SQLAlchemyError) as exc:
+            _log.warning("recording a change made in Mews failed; not pushing", exc_info=True)
+            outcomes.extend(
+                self._failed(c, f"recording a change made in Mews: {exc}")
+                for p in changed.values()
+                for c in p.commands
+            )
+            return [p for p in pushes if p.membership_id not in changed]
+        return [carried.get(p.membership_id, p) for p in pushes]
+
+    def _record_external(
+        self, changed: dict[str, _Push], in_mews: dict[str, int], tally: _Tally
+    ) -> dict[str, _Push]:
+        """Post each change made in Mews as an adjustment attributed to Mews, audited, in one
+        transaction holding the memberships' ledger locks; the pushes then carry the new
+        balances (and so does every queued copy of them)."""
+        now = self.clock.now()
+        carried: dict[str, _Push] = {}
+        uncertain = [m for m, p in changed.items() if p.uncertain]
+        with self.guard.transaction(now, *map(ledger_lock_key, changed)) as tx:
+            known = known_points(tx.conn, changed, uncertain=uncertain)  # again, under the locks
+            for membership_id, push in changed.items():
+                seen = in_mews[membership_id]
+                account = get_account(tx.conn, membership_id)
+                change = external_change(known[membership_id], seen)
+                if account is None or not change:
+                    continue
+                entry = post_entry(
+                    tx.conn,
+                    membership_id=membership_id,
+                    kind="adjustment",
+                    points=change,
+                    reason=(
+                        f"Points changed in Mews by {change:+d}: Mews showed {seen} where this "
+                        f"ledger had left {known[membership_id].points}"
+                    ),
+                    actor=EXTERNAL_ACTOR,
+                    source=Source("mews", membership_id),
+                    idempotency_key=external_change_key(membership_id, account.version, seen),
+                    program=self.programs.program(account.program_code),
+                    now=now,
+                    allow_negative=True,
+                    queue_push=False,
+                )
+                tally.external += 1
+                tx.audit(_external_audit(now, entry, seen, known[membership_id].points))
+                after = get_account(tx.conn, membership_id)
+                assert after is not None
+                carried[membership_id] = replace(push, points=after.balance, version=after.version)
+                rewrite_payload(
+                    tx.conn,
+                    points_coalesce_key(membership_id),
+                    push_payload(membership_id, after.chain_id, after.balance, after.version),
+                    command_ids=[c.id for c in push.commands],
+                )
+            warning = None if self.warned else second_ledger_warning(tx.conn, now=now)
+        if warning:
+            self.warned = True
+            _log.warning("%s", warning)
+        return carried
 
     async def _send(
         self,
@@ -279,15 +462,47 @@ class OutboxDispatcher:
                 for p in pushes
             ]
             await self.mews.loyalty_memberships.update(updates, chain_id=chain_id)
-            return [Delivered(p.command.id, {"Points": p.points}) for p in pushes]
+            return [d for p in pushes for d in p.delivered()]
 
         def failed(pushes: list[_Push], exc: Exception) -> list[Undelivered]:
-            return [self._failed(push.command, str(exc)) for push in pushes]
+            return [self._failed(c, str(exc)) for push in pushes for c in push.commands]
 
         outcomes.extend(await send_in_halves(group, update, failed))
 
     def _failed(self, command: OutboxCommand, error: str) -> Undelivered:
         return Undelivered(command.id, error, self.max_attempts)
+
+
+def _one_per_membership(pushes: list[_Push]) -> list[_Push]:
+    """One push per membership: the latest balance (highest ledger version) of its commands,
+    delivered for all of them (a lapsed lease can put two in one claim)."""
+    merged: dict[str, _Push] = {}
+    for push in pushes:
+        before = merged.get(push.membership_id)
+        if before is None:
+            merged[push.membership_id] = push
+            continue
+        latest = push if push.version >= before.version else before
+        merged[push.membership_id] = replace(
+            latest,
+            commands=before.commands + push.commands,
+            overwrite=before.overwrite or push.overwrite,
+        )
+    return list(merged.values())
+
+
+def _external_audit(now: datetime, entry: LedgerEntry, seen: int, known: int) -> AuditDraft:
+    return AuditDraft(
+        at=now,
+        principal=EXTERNAL_ACTOR,
+        role="system",
+        action="external_points_change",
+        args={"membership_id": entry.membership_id, "mews_points": seen, "ledger_left": known},
+        decision="executed",
+        reason="Points changed in Mews outside this ledger; recorded before the next push",
+        result={"entry_id": entry.id, "points": entry.points, "balance": entry.balance_after},
+        idempotency_key=entry.idempotency_key,
+    )
 
 
 # ---------------------------------------------------------------------- reconcile
