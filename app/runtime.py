@@ -30,7 +30,7 @@ from app.connect import (
 )
 from storage.clock import Clock
 from tools.mews import MewsClient
-from tools.runtime import LoyaltyRuntime, sandbox_client
+from tools.runtime import LoyaltyRuntime, sandbox_client, share_rate_budget
 
 if TYPE_CHECKING:  # the simulator loads only when the embedded sandbox runs (cold start)
     from tools.sandbox import Sandbox
@@ -80,6 +80,8 @@ async def open_runtime(
             enterprise_mews=singles,
         )
         async with runtime:
+            if sandbox is None:  # real Mews: one budget per token for every process
+                share_rate_budget(runtime.store, [mews, *singles.values()])
             if recover:
                 await runtime.recover()
             yield runtime

@@ -17,17 +17,18 @@ drain.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from policies import ApprovalDesk, Guard, Outcome, Policy, load_policy, open_store
 from policies.approvals import Approval
 from storage.clock import Clock, SystemClock
 from storage.outbox import CLAIM_BATCH, OutboxCommand, claim, delivery_scope, settle
+from storage.rate_budget import RATE_BUDGET, SharedRateLimiter
 from storage.store import Store
 from tools.actions import MembershipDirectory, WriteDeps, build_actions
 from tools.actions.approval_views import describe_approvals
@@ -43,12 +44,18 @@ from tools.loyalty.member_store import MemberStore, max_age_from_env
 from tools.loyalty.member_store_schema import MEMBER_FACTS
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import OutboxDispatcher
-from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
+from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter, token_key
 
 if TYPE_CHECKING:  # the simulator loads only when the embedded sandbox runs (cold start)
     from tools.sandbox import Integration, Sandbox
 
-__all__ = ["SANDBOX_BASE_URL", "LoyaltyRuntime", "WebhookEvent", "sandbox_client"]
+__all__ = [
+    "SANDBOX_BASE_URL",
+    "LoyaltyRuntime",
+    "WebhookEvent",
+    "sandbox_client",
+    "share_rate_budget",
+]
 
 
 class WebhookEvent(Protocol):
@@ -97,6 +104,17 @@ def sandbox_client(
         rate_limiter=SlidingWindowLimiter(),
         chain_ids=chain_ids,
     )
+
+
+def share_rate_budget(store: Store, clients: Iterable[MewsClient], **budget: Any) -> None:
+    """Give each client its access token's budget kept in `store`, so every process on the
+    store (web app, worker, jobs, servers) stays within Mews' 200 requests / 30 s per token
+    together (`storage.rate_budget`; `budget`: its limits, for tests). The store keeps only
+    the token's hash."""
+    store.migrate([RATE_BUDGET])
+    for client in clients:
+        key = token_key(client.credentials.access_token)
+        client.rate_limiter = SharedRateLimiter(store, key=key, **budget)
 
 
 def _closing(stack: AsyncExitStack, client: MewsClient) -> MewsClient:

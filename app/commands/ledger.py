@@ -58,10 +58,11 @@ class _Session:
 @asynccontextmanager
 async def _session(guard: Guard) -> AsyncIterator[_Session]:
     """The engine wired to the guard's store: program file, Mews, ledger actions registered."""
-    from app.connect import open_mews
+    from app.connect import open_mews, uses_real_mews
     from tools.actions.ledger_sync import ledger_sync_actions
     from tools.loyalty import LEDGER, ProgramConfigError, load_program_file
     from tools.loyalty.mews_facts import MewsFactsLoader
+    from tools.runtime import share_rate_budget
 
     try:
         programs = load_program_file()
@@ -71,6 +72,8 @@ async def _session(guard: Guard) -> AsyncIterator[_Session]:
     for spec in ledger_sync_actions(programs):
         guard.register(spec)
     async with open_mews() as mews:
+        if uses_real_mews():  # one budget per token with every other process of the store
+            share_rate_budget(guard.store, [mews])
         yield _Session(guard, mews, MewsFactsLoader(mews, guard.store, programs, clock=guard.clock))
 
 

@@ -56,7 +56,7 @@ def test_clients_with_the_same_access_token_share_one_limiter() -> None:
     assert limiter_for("token-a") is not limiter_for("token-b")
     one = MewsClient(MewsCredentials("https://a.example", "ct", "shared-at", "one"))
     two = MewsClient(MewsCredentials("https://b.example", "ct2", "shared-at", "two"))
-    assert one._limiter is two._limiter is limiter_for("shared-at")
+    assert one.rate_limiter is two.rate_limiter is limiter_for("shared-at")
 
 
 async def test_the_client_waits_for_the_limiter_before_sending(

@@ -27,7 +27,7 @@ from tools.mews.errors import (
     MewsError,
     MewsServerError,
 )
-from tools.mews.ratelimit import SlidingWindowLimiter
+from tools.mews.ratelimit import SlidingWindowLimiter, token_key
 
 __all__ = [
     "MewsAPIError",
@@ -38,4 +38,5 @@ __all__ = [
     "MewsError",
     "MewsServerError",
     "SlidingWindowLimiter",
+    "token_key",
 ]

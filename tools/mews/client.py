@@ -38,7 +38,7 @@ from tools.mews.errors import (
 )
 from tools.mews.models.common import JsonObject, MewsResponse
 from tools.mews.operations import Operation
-from tools.mews.ratelimit import SlidingWindowLimiter, limiter_for
+from tools.mews.ratelimit import RateLimiter, limiter_for
 from tools.mews.resources import (
     AccountingCategoriesResource,
     AccountNotesResource,
@@ -124,8 +124,9 @@ class MewsClient:
     `transport` replaces the network (tests pass `httpx.MockTransport`, the embedded sandbox
     its ASGI transport); `clock` (monotonic seconds), `sleep` and `rng` make rate limiting and
     retries testable without waiting. `rate_limiter` defaults to the limiter shared by every
-    client of the same access token in this process. `chain_ids`: the chains this connection
-    works on; sent as `ChainIds` on every chain-scoped read that does not name its own (a
+    client of the same access token in this process (`rate_limiter` can be replaced later: a
+    runtime shares the budget with every process of its store). `chain_ids`: the chains this
+    connection works on; sent as `ChainIds` on every chain-scoped read that does not name its own (a
     portfolio token must, CONNECTOR-API.md §5.3; a single-enterprise token's Mews ignores it).
     """
 
@@ -136,7 +137,7 @@ class MewsClient:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float | httpx.Timeout = 30.0,
         retry: RetryPolicy | None = None,
-        rate_limiter: SlidingWindowLimiter | None = None,
+        rate_limiter: RateLimiter | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
@@ -150,7 +151,8 @@ class MewsClient:
         )
         self._envelope: JsonObject = dict(credentials.envelope())
         self._retry = retry or RetryPolicy()
-        self._limiter = rate_limiter or limiter_for(credentials.access_token)
+        self.rate_limiter: RateLimiter = rate_limiter or limiter_for(credentials.access_token)
+        """Replaceable: a runtime shares its token's budget with every process of its store."""
         self._clock = clock
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -270,7 +272,7 @@ class MewsClient:
         return backoff_delay(attempt, self._retry, self._rng)
 
     async def _throttle(self) -> None:
-        delay = self._limiter.reserve(self._clock())
+        delay = self.rate_limiter.reserve(self._clock())
         if delay > 0:
             logger.info("rate limit: waiting %.2fs before the next Mews request", delay)
             self.stats.throttle_wait_seconds += delay

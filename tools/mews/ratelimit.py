@@ -8,6 +8,11 @@ Mews counts them together; retries take a slot like any other request.
 The limiter does not sleep itself: `reserve(now)` books the earliest slot and says how long to
 wait for it, so the caller sleeps with its own (injectable) `sleep`, and no lock is held across
 an await. Reservations are booked in order, so concurrent callers queue fairly.
+
+Several processes on one token (the web app, the worker, jobs, every desktop server) share one
+budget only through something they all reach: the runtime gives its clients a `RateLimiter`
+kept in the store (`storage.rate_budget`, keyed by `token_key`); this package knows only the
+interface.
 """
 
 from __future__ import annotations
@@ -15,11 +20,33 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import deque
+from typing import Protocol
 
-__all__ = ["RATE_LIMIT_REQUESTS", "RATE_LIMIT_WINDOW", "SlidingWindowLimiter", "limiter_for"]
+__all__ = [
+    "RATE_LIMIT_REQUESTS",
+    "RATE_LIMIT_WINDOW",
+    "RateLimiter",
+    "SlidingWindowLimiter",
+    "limiter_for",
+    "token_key",
+]
 
 RATE_LIMIT_REQUESTS = 200
 RATE_LIMIT_WINDOW = 30.0
+
+
+class RateLimiter(Protocol):
+    """What the client asks of a limiter: book the next request, say how long to wait."""
+
+    def reserve(self, now: float) -> float:
+        """Book one request at the earliest allowed time; the seconds to wait until then
+        (`now`: the client's monotonic clock)."""
+        ...
+
+
+def token_key(access_token: str) -> str:
+    """The key a token's budget is kept under: its SHA-256, never the token itself."""
+    return hashlib.sha256(access_token.encode()).hexdigest()
 
 
 class SlidingWindowLimiter:
@@ -56,7 +83,7 @@ _registry_lock = threading.Lock()
 
 def limiter_for(access_token: str) -> SlidingWindowLimiter:
     """The process-wide limiter of an access token (keyed by its hash; tokens are not kept)."""
-    key = hashlib.sha256(access_token.encode()).hexdigest()
+    key = token_key(access_token)
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:
