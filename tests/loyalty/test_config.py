@@ -7,7 +7,12 @@ import pytest
 
 from tools.loyalty import ProgramConfigError, ProgramFile, default_program_path, load_program_file
 from tools.loyalty.config import PROGRAM_FILE_ENV, parse_program_file
-from tools.loyalty.errors import UnknownProgramError, UnknownRewardError, UnknownTierError
+from tools.loyalty.errors import (
+    MewsIdError,
+    UnknownProgramError,
+    UnknownRewardError,
+    UnknownTierError,
+)
 
 MINIMAL = """
 [programs.PC01]
@@ -227,3 +232,45 @@ def test_a_reward_gives_its_value_or_its_points_not_both_and_a_point_is_worth_so
     ]
     free = MINIMAL.replace('currency = "GBP"', 'currency = "GBP"\npoint_value = 0')
     assert problems_of(free)[0].startswith("programs.PC01.point_value:")
+
+
+def with_ids(programs: ProgramFile, program_id: str | None, gold_id: str | None) -> ProgramFile:
+    """The file with PC01's Mews id (and its Gold tier's) configured."""
+    pc01 = programs.program("PC01")
+    gold = pc01.tiers["G1"].model_copy(update={"id": gold_id})
+    pc01 = pc01.model_copy(update={"id": program_id, "tiers": {**pc01.tiers, "G1": gold}})
+    return programs.model_copy(update={"programs": {**programs.programs, "PC01": pc01}})
+
+
+def test_a_configured_id_finds_the_program_whatever_its_code(programs: ProgramFile) -> None:
+    # Another integrator reused the docs' example code PC01 on the shared demo environment.
+    found = [("ours", "CLUB"), ("theirs", "PC01"), ("gold-club", "GEC07")]
+
+    matched = with_ids(programs, "ours", None).match_programs(found)
+
+    assert matched == {"ours": "PC01", "theirs": "theirs", "gold-club": "GEC07"}
+
+
+def test_without_ids_programs_are_found_by_code_which_must_then_be_unique(
+    programs: ProgramFile,
+) -> None:
+    assert programs.match_programs([("a", "PC01"), ("b", "SPA1")]) == {"a": "PC01", "b": "SPA1"}
+    with pytest.raises(MewsIdError, match=r"programs\.PC01\.id: 2 loyalty programs in Mews"):
+        programs.match_programs([("a", "PC01"), ("b", "PC01")])
+
+
+def test_a_configured_id_mews_does_not_have_is_named(programs: ProgramFile) -> None:
+    with pytest.raises(MewsIdError) as caught:
+        with_ids(programs, "gone", None).match_programs([("a", "PC01")])
+    assert str(caught.value) == (
+        "loyalty program file, programs.PC01.id: no loyalty program with id gone in Mews (PC01 (a))"
+    )
+
+
+def test_tier_ids_come_first_too(programs: ProgramFile) -> None:
+    pc01 = with_ids(programs, None, "gold-id").program("PC01")
+    found = [("gold-id", "GOLD"), ("s", "S1"), ("other", "G1")]
+
+    assert pc01.match_tiers(found) == {"gold-id": "G1", "s": "S1", "other": "other"}
+    with pytest.raises(MewsIdError, match=r"programs\.PC01\.tiers\.G1\.id: no tier with id"):
+        pc01.match_tiers([("s", "S1")])

@@ -12,8 +12,9 @@ import pytest
 
 from tests.loyalty_mews.conftest import CUSTOMERS, World
 from tools.loyalty import Lapsing, find_segment, mews_facts
+from tools.loyalty.errors import MewsIdError
 from tools.loyalty.facts import MemberFacts
-from tools.loyalty.mews_facts import split_interval
+from tools.loyalty.mews_facts import MewsFactsLoader, split_interval
 from tools.sandbox import STORY
 
 pytestmark = pytest.mark.anyio
@@ -190,3 +191,36 @@ async def test_the_sandbox_product_orders_parse_through_the_typed_client_by_gues
     assert all(o.account_id == STORY.emma_novak for o in by_guest)
     assert {o.linked_reservation_id for o in by_guest} <= set(stays)
     assert all(o.service_id in services and o.state is not None for o in by_guest)
+
+
+async def test_programs_and_tiers_are_found_by_configured_id_first(world: World) -> None:
+    pc01 = world.programs.program("PC01")
+    tiers = await world.mews.loyalty_tiers.get_all(
+        loyalty_program_ids=[STORY.program_pc01]
+    ).to_list()
+    gold = next(t for t in tiers if t.code == "G1")
+    configured = pc01.model_copy(
+        update={
+            "id": STORY.program_pc01,
+            "tiers": {**pc01.tiers, "G1": pc01.tiers["G1"].model_copy(update={"id": gold.id})},
+        }
+    )
+    by_id = world.programs.model_copy(
+        update={"programs": {**world.programs.programs, "PC01": configured}}
+    )
+    loader = MewsFactsLoader(world.mews, world.store, by_id, clock=world.clock)
+
+    assert (await loader.program_codes())[STORY.program_pc01] == "PC01"
+    assert (await loader.tier_codes())[gold.id] == "G1"
+    assert await loader.program_id("PC01") == STORY.program_pc01
+
+
+async def test_a_configured_program_id_unknown_in_mews_is_a_clear_error(world: World) -> None:
+    pc01 = world.programs.program("PC01").model_copy(update={"id": "no-such-program"})
+    wrong = world.programs.model_copy(
+        update={"programs": {**world.programs.programs, "PC01": pc01}}
+    )
+    loader = MewsFactsLoader(world.mews, world.store, wrong, clock=world.clock)
+
+    with pytest.raises(MewsIdError, match=r"programs\.PC01\.id: no loyalty program with id "):
+        await loader.program_codes()

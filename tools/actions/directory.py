@@ -88,7 +88,7 @@ class MembershipDirectory:
         """Mews program id -> program Code."""
         if self._program_codes is None:
             found = await self._mews.loyalty_programs.get_all().to_list()
-            self._program_codes = {program.id: program.code for program in found}
+            self._program_codes = self._programs.match_programs((p.id, p.code) for p in found)
         return self._program_codes
 
     async def program_id(self, code: str) -> str | None:
@@ -103,7 +103,13 @@ class MembershipDirectory:
             found = await self._mews.loyalty_tiers.get_all(
                 loyalty_program_ids=[program_id]
             ).to_list()
-            self._tiers[program_id] = {tier.id: (tier.code, tier.ordering) for tier in found}
+            key = (await self.program_codes()).get(program_id)
+            keys = (
+                self._programs.program(key).match_tiers((t.id, t.code) for t in found)
+                if key in self._programs.programs
+                else {t.id: t.code for t in found}
+            )
+            self._tiers[program_id] = {tier.id: (keys[tier.id], tier.ordering) for tier in found}
         return self._tiers[program_id]
 
     async def lookup(self, membership_id: str, *, fresh: bool = False) -> MembershipRef:

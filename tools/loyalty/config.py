@@ -12,7 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import tomllib
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import ROUND_CEILING, Decimal
 from importlib import resources
@@ -32,6 +33,7 @@ from tools.loyalty.categories import (
 from tools.loyalty.consent import ConsentConfig
 from tools.loyalty.errors import (
     ConfigProblem,
+    MewsIdError,
     ProgramConfigError,
     UnknownProgramError,
     UnknownRewardError,
@@ -94,7 +96,16 @@ class EarningConfig(_Model):
     points_per_night: Rate = Decimal(0)
 
 
+_MEWS_ID = Field(
+    default=None,
+    min_length=1,
+    max_length=64,
+    description="the Mews Id; without it the Mews record is found by its Code",
+)
+
+
 class TierConfig(_Model):
+    id: str | None = _MEWS_ID
     code: str = Field(min_length=1, max_length=50)
     name: str = Field(min_length=1, max_length=50)
     rank: int = Field(ge=1, description="higher rank = better tier")
@@ -263,6 +274,7 @@ def _priced(rewards: dict[str, Any], point_value: Any) -> dict[str, Any]:
 class ProgramConfig(_Model):
     DEFAULT_POINT_VALUE: ClassVar[Decimal] = Decimal("0.05")
 
+    id: str | None = _MEWS_ID
     code: str = Field(min_length=1, max_length=50, description="the Mews program Code")
     name: str = Field(min_length=1, max_length=100)
     currency: str
@@ -393,9 +405,51 @@ class ProgramConfig(_Model):
         except KeyError:
             raise UnknownRewardError(self.code, reward_id) from None
 
+    def match_tiers(self, found: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """This program's Mews tiers as (Id, Code) → {Id: the tier's key in this file} (see
+        `match_ids`; keys `programs.CODE.tiers.KEY.id`)."""
+        configured = {key: tier.id for key, tier in self.tiers.items()}
+        return match_ids(found, configured, f"programs.{self.code}.tiers", "tier")
+
     def points_expire_at(self, available_at: datetime) -> datetime | None:
         """When a lot that becomes available at `available_at` expires (None: never)."""
         return None if self.expiry_months is None else add_months(available_at, self.expiry_months)
+
+
+def match_ids(
+    found: Iterable[tuple[str, str]], configured: Mapping[str, str | None], where: str, what: str
+) -> dict[str, str]:
+    """Mews records as (Id, Code) → {Id: the key this file knows it by}.
+
+    A key configured with an `id` is that record whatever its Code (integrators reuse the
+    docs' example codes on the shared demo environment); a key without one is found by its
+    Code, which must then be unique. A record the file does not configure keeps its Code,
+    unless that Code is a key of the file (then its Id: it is not ours). `MewsIdError` names
+    the key of a configured id Mews does not have, or of a code several records share."""
+    found = list(found)
+    ids = {record_id for record_id, _ in found}
+    by_id = {record_id: key for key, record_id in configured.items() if record_id}
+    for record_id, key in by_id.items():
+        if record_id not in ids:
+            known = ", ".join(f"{code} ({rid})" for rid, code in found) or "none"
+            raise MewsIdError(
+                f"{where}.{key}.id", f"no {what} with id {record_id} in Mews ({known})"
+            )
+    codes = Counter(code for record_id, code in found if record_id not in by_id)
+    matched: dict[str, str] = {}
+    for record_id, code in found:
+        if record_id in by_id:
+            matched[record_id] = by_id[record_id]
+        elif code in configured and configured[code] is None:
+            if codes[code] > 1:
+                raise MewsIdError(
+                    f"{where}.{code}.id",
+                    f"{codes[code]} {what}s in Mews have the code {code}: set the id of ours",
+                )
+            matched[record_id] = code
+        else:
+            matched[record_id] = record_id if code in configured else code
+    return matched
 
 
 class ProgramFile(_Model):
@@ -437,6 +491,12 @@ class ProgramFile(_Model):
             if program.code != key:
                 raise _KeyedValueError(f"programs.{key}.code", f"must equal the table key {key!r}")
         return self
+
+    def match_programs(self, found: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """Mews programs as (Id, Code) → {Id: the program's key in this file}: configured ids
+        first, codes as the fallback (`match_ids`; keys `programs.KEY.id`)."""
+        configured = {key: program.id for key, program in self.programs.items()}
+        return match_ids(found, configured, "programs", "loyalty program")
 
     def program(self, code: str) -> ProgramConfig:
         """The program with this Mews program `Code`."""

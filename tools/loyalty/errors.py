@@ -85,6 +85,14 @@ class ProgramConfigError(LoyaltyError):
         super().__init__(f"invalid loyalty program file {path}:\n{lines}")
 
 
+class MewsIdError(LoyaltyError):
+    """The program file names a Mews id Mews does not have, or leaves a code ambiguous."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(f"loyalty program file, {key}: {message}")
+
+
 class UnknownProgramError(LoyaltyError):
     def __init__(self, program_code: str, known: Sequence[str]) -> None:
         self.program_code = program_code

@@ -193,9 +193,8 @@ class MewsFactsLoader:
     async def program_codes(self) -> dict[str, str]:
         """Mews program id → program `Code` (`loyaltyPrograms/getAll`, read once)."""
         if self._program_codes is None:
-            self._program_codes = {
-                program.id: program.code async for program in self.mews.loyalty_programs.get_all()
-            }
+            found = await self.mews.loyalty_programs.get_all().to_list()
+            self._program_codes = self.programs.match_programs((p.id, p.code) for p in found)
         return self._program_codes
 
     async def program_id(self, program_code: str) -> str:
@@ -208,17 +207,19 @@ class MewsFactsLoader:
     async def tier_codes(self) -> dict[str, str]:
         """Mews tier id → tier `Code` of every program (`loyaltyTiers/getAll`, read once)."""
         if self._tier_codes is None:
-            program_ids = list(await self.program_codes())
-            self._tier_codes = (
-                {
-                    tier.id: tier.code
-                    async for tier in self.mews.loyalty_tiers.get_all(
-                        loyalty_program_ids=program_ids
-                    )
-                }
-                if program_ids
-                else {}
+            programs = await self.program_codes()
+            found = (
+                await self.mews.loyalty_tiers.get_all(loyalty_program_ids=list(programs)).to_list()
+                if programs
+                else []
             )
+            self._tier_codes = {}
+            for program_id, key in programs.items():
+                tiers = [(t.id, t.code) for t in found if t.loyalty_program_id == program_id]
+                if key in self.programs.programs:
+                    self._tier_codes.update(self.programs.program(key).match_tiers(tiers))
+                else:  # a program the file does not configure: its tiers keep their codes
+                    self._tier_codes.update(tiers)
         return self._tier_codes
 
     async def revenue_categories(self) -> dict[str, RevenueCategory | None]:
