@@ -9,7 +9,9 @@ import pytest
 from inline_snapshot import snapshot
 
 from tests.server.clients import Connect
+from tools.server import ALL_TOOLS
 from tools.server.app import SERVER_TOOLSETS as ALL_TOOLSETS
+from tools.server.tooling import DENSE_TOOLSETS
 
 pytestmark = pytest.mark.anyio
 
@@ -879,6 +881,54 @@ async def test_output_schemas_type_every_field_and_list_the_required_ones(
         assert schema is not None, tool.name
         assert schema.get("required"), f"{tool.name}: {{}} would validate"
         for name, field in schema["properties"].items():
-            assert "type" in field or "enum" in field or "anyOf" in field, (tool.name, name)
+            assert _typed(field), (tool.name, name)
             if field.get("type") == "array":
-                assert "type" in field["items"] or "enum" in field["items"], (tool.name, name)
+                assert _typed(field["items"]), (tool.name, name)
+
+
+def _typed(field: dict[str, Any]) -> bool:
+    return any(key in field for key in ("type", "enum", "const", "anyOf", "$ref"))
+
+
+async def test_outside_the_member_toolset_output_schemas_are_typed_at_every_depth(
+    connect: Connect,
+) -> None:
+    """Below the first level every object lists its properties (shared shapes as `$defs`);
+    the `member` toolset stays dense, within its byte budget."""
+    async with connect("alice", ALL_TOOLSETS) as client:
+        listed = await client.list_tools()
+    member = {t.name for t in ALL_TOOLS if t.toolset in DENSE_TOOLSETS}
+    nested = [tool for tool in listed.tools if tool.name not in member]
+    assert nested
+    deep = 0
+    for tool in nested:
+        schema = tool.output_schema or {}
+        defs = schema.get("$defs", {})
+        for path, node in _nodes(schema, defs, tool.name):
+            assert _typed(node), path
+            if node.get("type") == "object" or "properties" in node:
+                assert "properties" in node or "additionalProperties" in node, path
+            deep += path.count("/") > 2
+    assert deep, "some result has objects below its first level"
+
+
+def _nodes(
+    schema: dict[str, Any], defs: dict[str, Any], path: str, seen: frozenset[str] = frozenset()
+) -> list[tuple[str, dict[str, Any]]]:
+    """Every subschema with its path, `$ref`s followed once per branch."""
+    found = [(path, schema)]
+    ref = schema.get("$ref")
+    if isinstance(ref, str):
+        name = ref.rsplit("/", 1)[-1]
+        assert name in defs, f"{path}: {ref} is not defined"
+        if name not in seen:
+            found += _nodes(defs[name], defs, f"{path}/{name}", seen | {name})
+        return found
+    for name, sub in schema.get("properties", {}).items():
+        found += _nodes(sub, defs, f"{path}/{name}", seen)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            found += _nodes(schema[key], defs, f"{path}/{key}", seen)
+    for option in schema.get("anyOf", ()):
+        found += _nodes(option, defs, f"{path}/anyOf", seen)
+    return found

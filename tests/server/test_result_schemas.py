@@ -79,14 +79,39 @@ def test_every_write_tool_schema_admits_a_replay_and_a_pending_approval() -> Non
     composed = {"update_loyalty_memberships"}  # each part's outcome (replays too) inside
     for name in sorted(set(WRITES) - composed):
         schema = listed[name].output_schema or {}
-        required = schema["properties"]["result"].get("required", ())
-        replay = {"status": "posted", "replayed": True, "result": dict.fromkeys(required, 1)}
+        result = _sample(schema["properties"]["result"], schema.get("$defs", {}))
+        replay = {"status": "posted", "replayed": True, "result": result}
         for sample in (replay, pending):
             check_result(listed[name], _result(sample))
         with pytest.raises(AssertionError, match="does not match"):
             check_result(listed[name], _result({"status": "denied"}))
     for name in composed:
         check_result(listed[name], _result({"status": "pending_approval", "points": []}))
+
+
+_SAMPLES: dict[str, Any] = {"string": "x", "integer": 1, "number": 1, "boolean": True, "null": None}
+
+
+def _sample(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """The smallest value of the schema: its required fields, each of the first type it
+    allows (a dense schema's nested object names its required fields only: 1 for each)."""
+    if "$ref" in schema:
+        return _sample(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "enum" in schema or "const" in schema:
+        return schema.get("const", (schema.get("enum") or [None])[0])
+    if "anyOf" in schema:
+        return _sample(schema["anyOf"][0], defs)
+    kind = schema.get("type")
+    kind = kind[0] if isinstance(kind, list) else kind
+    if kind == "array":
+        return []
+    if kind == "object" or kind is None:
+        properties = schema.get("properties", {})
+        return {
+            name: _sample(properties[name], defs) if name in properties else 1
+            for name in schema.get("required", ())
+        }
+    return _SAMPLES[str(kind)]
 
 
 def _result(structured: dict[str, Any]) -> mcp_types.CallToolResult:

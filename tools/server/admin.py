@@ -29,7 +29,14 @@ from tools.actions.memberships import (
     DELETE_LOYALTY_MEMBERSHIPS,
     UPDATE_LOYALTY_MEMBERSHIPS,
 )
-from tools.actions.models import MAX_POINTS, AdjustInput, IdempotencyKey, MewsId, Reason
+from tools.actions.models import (
+    MAX_POINTS,
+    AdjustInput,
+    IdempotencyKey,
+    MewsId,
+    PointsPosted,
+    Reason,
+)
 from tools.actions.outcome import WriteOutcome
 from tools.actions.programs import (
     ADD_LOYALTY_PROGRAMS,
@@ -154,9 +161,27 @@ class UpdateMembershipsInput(_Args):
         return self
 
 
+class PointsUnchanged(BaseModel):
+    """The balance already was the one asked for: nothing posted."""
+
+    status: Literal["unchanged"]
+    balance: int
+
+
+class PointsRefused(BaseModel):
+    """The policy refused the change (`denied`), or it is a proposal the person confirms."""
+
+    status: Literal["denied", "proposed"]
+    rule: str
+    reason: str
+    note: str | None = Field(default=None, exclude_if=lambda value: value is None)
+
+
 class PointsChange(BaseModel):
     membership_id: str
-    outcome: dict[str, Any] = Field(description="posted / pending_approval / denied / unchanged")
+    outcome: WriteOutcome[PointsPosted] | PointsUnchanged | PointsRefused = Field(
+        discriminator="status"
+    )
 
 
 class MembershipsUpdated(BaseModel):
@@ -191,17 +216,20 @@ async def _points_change(
     key = guard.item_key(UPDATE_LOYALTY_MEMBERSHIPS.name, item, env.principal, args.idempotency_key)
     replayed = await guard.replay(env.principal, ADJUST_POINTS.name, key)
     if replayed is not None:
-        return PointsChange(membership_id=membership_id, outcome=replayed.to_dict()), replayed
+        found = {"membership_id": membership_id, "outcome": replayed.to_dict()}
+        return PointsChange.model_validate(found), replayed
     current = await _current_total(env, membership_id)
     delta = update.points - current
     if delta == 0:
         unchanged = {"status": "unchanged", "balance": current}
-        return PointsChange(membership_id=membership_id, outcome=unchanged), None
+        found = {"membership_id": membership_id, "outcome": unchanged}
+        return PointsChange.model_validate(found), None
     action = AdjustInput(
         membership_id=membership_id, points=delta, reason=args.reason, idempotency_key=key
     )
     outcome = await _submit(env, ADJUST_POINTS, action)
-    return PointsChange(membership_id=membership_id, outcome=outcome.to_dict()), outcome
+    done = {"membership_id": membership_id, "outcome": outcome.to_dict()}
+    return PointsChange.model_validate(done), outcome
 
 
 async def update_memberships(env: ToolEnv, args: UpdateMembershipsInput) -> Any:

@@ -128,7 +128,7 @@ class ToolDef:
             title=self.title,
             description=self.description,
             input_schema=_input_schema(self.args),
-            output_schema=_output_schema(self.result),
+            output_schema=_output_schema(self.result, nested=self.toolset not in DENSE_TOOLSETS),
             annotations=self.annotations(),
         )
 
@@ -330,14 +330,24 @@ def _describe(name: str, schema: dict[str, Any], *, optional: bool) -> dict[str,
     return {**schema, "description": PARAMETER_DOCS[name]}
 
 
-def _output_schema(kind: Any) -> JSON:
-    """The result's shape, dense (tools/list is read into a model's context on every turn):
+DENSE_TOOLSETS: frozenset[Toolset] = frozenset({"member"})
+"""Toolsets whose output schemas stay at one level (the `member` toolset is listed into the
+model's context on every turn of a chat, within 975 bytes a tool); the others' are typed at
+every depth."""
+
+
+def _output_schema(kind: Any, *, nested: bool = False) -> JSON:
+    """The result's shape. Dense (tools/list is read into a model's context on every turn):
     every top-level field typed, with the fields a result always has listed as required; a
     nested object is typed and names its required fields, an array types its items, a map its
-    values. Deeper levels, model docstrings and defaults are left out. Error results carry no
-    structured content (see the module docstring), so the schema describes successes."""
+    values; deeper levels are left out. `nested`: every level typed, each object with its
+    properties and required fields, shapes used by reference as `$defs`. Model docstrings and
+    defaults are left out. Error results carry no structured content (see the module
+    docstring), so the schema describes successes."""
     full = compact_schema(_adapter(kind).json_schema(mode="serialization"))
     defs: dict[str, Any] = full.get("$defs", {})
+    if nested:
+        return _Nested(defs).shape(full)
     properties = {
         name: _field(sub, defs, top=True) for name, sub in full.get("properties", {}).items()
     }
@@ -395,6 +405,52 @@ def _field(schema: dict[str, Any], defs: dict[str, Any], *, top: bool = False) -
         if key in schema:
             out = {key: schema[key]}  # the values say the type
     return out
+
+
+class _Nested:
+    """A result schema typed at every depth; a model referenced by `$ref` is kept once under
+    `$defs` (so shared and recursive shapes cost their bytes once)."""
+
+    def __init__(self, defs: dict[str, Any]) -> None:
+        self.defs = defs
+        self.used: dict[str, Any] = {}
+
+    def shape(self, schema: dict[str, Any]) -> dict[str, Any]:
+        out = self.field(schema)
+        if self.used:
+            out["$defs"] = {name: self.used[name] for name in sorted(self.used)}
+        return out
+
+    def field(self, schema: dict[str, Any]) -> dict[str, Any]:
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in self.used:
+                self.used[name] = {}  # placeholder first: a recursive shape refers to itself
+                self.used[name] = self.field(self.defs[name])
+            return {"$ref": f"#/$defs/{name}"}
+        for key in ("enum", "const"):
+            if key in schema:
+                return {key: schema[key]}  # the values say the type
+        for key in ("anyOf", "oneOf"):  # a discriminated union: its options name their status
+            if key in schema:
+                return _any_of([self.field(option) for option in schema[key]])
+        kind = schema.get("type")
+        out: dict[str, Any] = {"type": kind} if kind is not None else {}
+        if "properties" in schema:
+            out["properties"] = {
+                name: self.field(sub) for name, sub in schema["properties"].items()
+            }
+            required = _always_valued(schema, self.defs)
+            if required:
+                out["required"] = required
+        elif isinstance(schema.get("items"), dict):
+            out["items"] = self.field(schema["items"])
+        elif isinstance(schema.get("additionalProperties"), dict):
+            out["additionalProperties"] = self.field(schema["additionalProperties"])
+        elif schema.get("additionalProperties") is True:
+            out["additionalProperties"] = True  # free-form by design (a write's arguments)
+        return out
 
 
 def _any_of(options: list[dict[str, Any]]) -> dict[str, Any]:
