@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import threading
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -146,7 +147,7 @@ async def test_occupancy_is_a_share_of_rooms_per_hotel_and_chain(world: World) -
     assert Decimal(0) < chain <= 1
     assert Decimal(0) <= uk <= 1
     assert await world.loader.occupancy(date(2000, 1, 1)) == 0
-    assert world.mews.stats.requests["configuration/get"] == 0
+    assert world.mews.stats.requests["configuration/get"] <= 3, "each hotel's zone, once"
 
 
 def test_a_long_window_is_split_into_intervals_of_at_most_three_months() -> None:
@@ -224,3 +225,22 @@ async def test_a_configured_program_id_unknown_in_mews_is_a_clear_error(world: W
 
     with pytest.raises(MewsIdError, match=r"programs\.PC01\.id: no loyalty program with id "):
         await loader.program_codes()
+
+
+async def test_occupancy_counts_the_nights_of_the_hotels_own_calendar(world: World) -> None:
+    """A night is a date in the hotel's time zone. The London hotel's guests arrive at 15:00
+    and leave at 11:00 local time: the same dates in UTC. Moved to Kiritimati (UTC+14), the
+    same instants fall a day later there, so its nights shift by one day; UTC dates would not
+    move."""
+    uk = STORY.enterprise_uk
+    day = world.clock.now().date()
+    in_london = await world.loader.occupancy(day, uk)
+    assert in_london > 0
+
+    enterprises = world.sandbox.state.world.enterprises
+    enterprises[uk] = replace(enterprises[uk], time_zone="Pacific/Kiritimati")
+    loader = MewsFactsLoader(world.mews, world.store, world.programs, clock=world.clock)
+    on_kiritimati = await loader.occupancy(day + timedelta(days=1), uk)
+
+    assert on_kiritimati == in_london, "the same stays, a day later on the hotel's calendar"
+    assert await loader.occupancy(day, uk) != in_london

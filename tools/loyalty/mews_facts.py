@@ -112,6 +112,12 @@ _CONCURRENT_BATCHES: Final = 2
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
 _OCCUPYING_STATES: Final = frozenset({"Confirmed", IN_HOUSE, CHECKED_OUT})
+
+
+def _local_midnight(day: date, zone: tzinfo) -> datetime:
+    return datetime.combine(day, time(), zone).astimezone(UTC)
+
+
 _ZERO = Decimal(0)
 _GUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _OFF_LOOP_MEMBERS: Final = 50
@@ -603,13 +609,16 @@ class MewsFactsLoader:
         used within ±45 days of `day` (`CollidingUtc` windows of at most three months each,
         Mews' limit, so two requests where those 90 days exceed three calendar months), and
         the night is occupied by the Confirmed, in-house and checked-out reservations whose
-        stay covers it (UTC dates; enterprise time zones are not applied). A room never booked
+        stay covers it, in dates of the hotel's own time zone (`time_zone`: a guest arriving
+        at 01:00 UTC in Honolulu arrives the day before there). A room never booked
         in that window is not counted, so quiet hotels read somewhat fuller than they are.
         Reservations without an assigned room count against the inventory, too. Returns 0 when
         no room was used at all. `enterprise_id` narrows to one hotel (portfolio tokens).
         """
-        window_start = datetime.combine(day - timedelta(days=OCCUPANCY_WINDOW_DAYS), time(), UTC)
-        window_end = datetime.combine(day + timedelta(days=OCCUPANCY_WINDOW_DAYS), time(), UTC)
+        zone = await self.time_zone(enterprise_id)
+        services = await self.enterprise_of_service()
+        window_start = _local_midnight(day - timedelta(days=OCCUPANCY_WINDOW_DAYS), zone)
+        window_end = _local_midnight(day + timedelta(days=OCCUPANCY_WINDOW_DAYS), zone)
         rooms: set[str] = set()
         occupied: set[str] = set()
         unassigned_tonight = 0
@@ -621,7 +630,11 @@ class MewsFactsLoader:
             if r.assigned_resource_id:
                 rooms.add(r.assigned_resource_id)
             start, end = r.scheduled_start_utc, r.scheduled_end_utc
-            if start is None or end is None or not start.date() <= day < end.date():
+            hotel = services.get(r.service_id) or enterprise_id
+            local = zone if hotel == enterprise_id else await self.time_zone(hotel)
+            if start is None or end is None:
+                continue
+            if not start.astimezone(local).date() <= day < end.astimezone(local).date():
                 continue
             if r.assigned_resource_id:
                 occupied.add(r.assigned_resource_id)
