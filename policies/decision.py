@@ -299,7 +299,7 @@ def _caps(
     if points > caps.max_points_per_entry:
         return Deny(
             "caps.max_points_per_entry",
-            f"{points} points in one entry exceed the cap of {caps.max_points_per_entry}",
+            f"{points:,} points in one entry exceed the cap of {caps.max_points_per_entry:,}",
         )
     if facts.membership_id is not None and usage.member_today + points > caps.per_member_per_day:
         return _over_daily(
@@ -337,8 +337,8 @@ def _deduction_cap(
     if action.facts.membership_id is not None and used + taken > cap:
         return Deny(
             "caps.deductions_per_member_per_day",
-            f"membership {action.facts.membership_id} already lost {used} of {cap} points "
-            f"today; taking {taken} more would exceed the cap on deductions",
+            f"membership {action.facts.membership_id} already lost {used:,} of {cap:,} points "
+            f"today; taking {taken:,} more would exceed the cap on deductions",
         )
     return None
 
@@ -354,7 +354,8 @@ def _caps_for(action: Action, principal: Principal, context: Context, policy: Po
 def _over_daily(rule: str, whom: str, used: int, points: int, cap: int) -> Deny:
     return Deny(
         rule,
-        f"{whom} already has {used} of {cap} points today; {points} more would exceed the cap",
+        f"{whom} already has {used:,} of {cap:,} points today; "
+        f"{points:,} more would exceed the cap",
     )
 
 
@@ -410,8 +411,8 @@ def _thresholds(
     if facts.liability is not None and facts.liability > budget:
         return NeedsApproval(
             _rule(scope, own.campaign_budget, "campaign_budget"),
-            f"a campaign liability of {facts.liability} points is above the campaign budget "
-            f"of {budget}",
+            f"a campaign liability of {facts.liability:,} points is above the campaign budget "
+            f"of {budget:,}",
         )
     spread = config.variance_above if own.variance_above is None else own.variance_above
     if facts.variance is not None and abs(facts.variance) > spread + _VARIANCE_EPSILON:
@@ -453,8 +454,8 @@ def _deduction_threshold(
     if total > limit:
         return NeedsApproval(
             _rule(scope, own.deductions_above, "deductions_above"),
-            f"taking {taken} points makes {total} taken from the member today, above the "
-            f"approval threshold of {limit} for deductions",
+            f"taking {taken:,} points makes {total:,} taken from the member today, above the "
+            f"approval threshold of {limit:,} for deductions",
         )
     return None
 
@@ -467,17 +468,17 @@ def _redemption_threshold(
     if points > limit:
         return NeedsApproval(
             _rule(scope, own.points_above, "points_above"),
-            f"{points} points are above the approval threshold of {limit}",
+            f"{points:,} points are above the approval threshold of {limit:,}",
         )
     return None
 
 
 def _running(points: int, total: int, whose: str, limit: int) -> str:
     if total == points:
-        return f"{points} points are above the approval threshold of {limit}"
+        return f"{points:,} points are above the approval threshold of {limit:,}"
     return (
-        f"{points} points make {total} for {whose} day, above the approval threshold of "
-        f"{limit} (thresholds count the day's running total)"
+        f"{points:,} points make {total:,} for {whose} day, above the approval threshold of "
+        f"{limit:,} (thresholds count the day's running total)"
     )
 
 

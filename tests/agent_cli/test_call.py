@@ -51,7 +51,7 @@ def test_above_the_threshold_is_pending_and_above_the_cap_is_denied_with_exit_1(
     assert json.loads(denied.stdout) == {
         "status": "denied",
         "rule": "caps.max_points_per_entry",
-        "reason": "9000 points in one entry exceed the cap of 5000",
+        "reason": "9,000 points in one entry exceed the cap of 5,000",
     }
 
 

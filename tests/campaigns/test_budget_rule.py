@@ -21,7 +21,7 @@ def test_a_liability_above_the_shipped_budget_needs_approval() -> None:
     decision = decide(campaign(50_001), carol, Context(mode="automate"), policy)
     assert decision == NeedsApproval(
         "approvals.campaign_budget",
-        "a campaign liability of 50001 points is above the campaign budget of 50000",
+        "a campaign liability of 50,001 points is above the campaign budget of 50,000",
     )
     assert decide(campaign(50_000), carol, Context(mode="automate"), policy) == Allow()
 

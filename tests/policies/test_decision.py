@@ -176,7 +176,7 @@ def test_member_daily_cap_counts_what_the_member_got_today(points: int, allowed:
     assert (decision == Allow()) is allowed
     if not allowed:
         assert decision.rule == "caps.per_member_per_day"
-        assert "9000 of 10000" in decision.reason
+        assert "9,000 of 10,000" in decision.reason
 
 
 @pytest.mark.parametrize(("points", "allowed"), [(1999, True), (2000, True), (2001, False)])
@@ -216,7 +216,7 @@ def test_deductions_have_a_daily_cap_per_member_of_their_own(points: int, allowe
         assert decision.rule == "approvals.deductions_above"
     else:
         assert decision.rule == "caps.deductions_per_member_per_day"
-        assert "4000 of 5000" in decision.reason
+        assert "4,000 of 5,000" in decision.reason
 
 
 def test_a_redemption_is_not_a_deduction() -> None:
@@ -248,7 +248,7 @@ def test_split_deductions_are_judged_by_the_days_running_total() -> None:
     drained = context(usage=Usage(member_deducted_today=900))
     decision = check(award(-900), ctx=drained, policy=SHIPPED)
     assert decision.rule == "approvals.deductions_above"
-    assert "makes 1800 taken from the member today" in decision.reason
+    assert "makes 1,800 taken from the member today" in decision.reason
 
 
 @pytest.mark.parametrize(("today", "needs"), [(0, False), (1, True), (8000, True)])
@@ -257,7 +257,7 @@ def test_split_awards_are_judged_by_the_members_running_total(today: int, needs:
     assert isinstance(decision, NeedsApproval) is needs
     if needs:
         assert decision.rule == "approvals.points_above"
-        assert f"make {today + 2000} for the member's day" in decision.reason
+        assert f"make {today + 2000:,} for the member's day" in decision.reason
 
 
 def test_a_principals_awards_to_many_members_are_judged_by_their_running_total() -> None:
@@ -419,7 +419,7 @@ def test_a_per_action_cap_overrides_the_global_one_for_that_action_only(
     assert (decision == Allow()) is allowed
     if not allowed:
         assert decision.rule == "caps.per_principal_per_day"
-        assert "99000 of 100000" in decision.reason
+        assert "99,000 of 100,000" in decision.reason
     # Other actions keep the global 50,000.
     assert check(award(points), "automation", used, policy).rule == "caps.per_principal_per_day"
 

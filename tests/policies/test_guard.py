@@ -210,7 +210,7 @@ async def test_a_pending_request_announces_itself_to_the_property_as_a_mews_task
     description = task.payload["Description"]
     assert outcome.approval_id in description
     assert "3000 points" in description
-    assert "3000 points are above the approval threshold of 2000" in description
+    assert "3,000 points are above the approval threshold of 2,000" in description
     assert "Requested by carol" in description
 
 

@@ -62,5 +62,5 @@ def test_the_inspector_shows_a_denials_reason_not_a_schema_error(tmp_path: Path)
     assert "structuredContent" not in result
     assert result["content"][0]["text"] == (
         "Denied by policy (caps.max_points_per_entry): "
-        "6000 points in one entry exceed the cap of 5000"
+        "6,000 points in one entry exceed the cap of 5,000"
     )

@@ -249,7 +249,7 @@ async def test_a_denied_write_is_a_tool_error_with_the_rule(connect: Connect) ->
     assert body(result) == {
         "status": "denied",
         "rule": "caps.max_points_per_entry",
-        "reason": "6000 points in one entry exceed the cap of 5000",
+        "reason": "6,000 points in one entry exceed the cap of 5,000",
     }
 
 

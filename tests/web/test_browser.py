@@ -260,7 +260,7 @@ def test_an_award_from_the_member_card_waits_and_another_manager_approves_it(
         page.get_by_label("Reason").first.fill("The spa closure")
         page.get_by_role("button", name="Award", exact=True).click()
         expect(page.locator(".flash.pending")).to_contain_text(
-            "Award points: waits for a manager — 3000 points are above the approval threshold"
+            "Award points: waits for a manager — 3,000 points are above the approval threshold"
         )
         shots.take(page, "08-member-card-pending")
         _sign_out(page, base_url)

@@ -39,7 +39,7 @@ def test_a_large_award_from_the_card_waits_for_a_manager_naming_the_rule(
 ) -> None:
     client = signed_in("carol")
     text = _act(client, "award", points="3,000", reason="The spa closure")
-    assert "Award points: waits for a manager — 3000 points are above the approval" in text
+    assert "Award points: waits for a manager — 3,000 points are above the approval" in text
     assert "(rule approvals.points_above, request apr_" in text
     assert "Nothing is posted until it is approved." in text
     (pending,) = list_approvals(runtime_of(client).store)

@@ -349,7 +349,7 @@ def test_an_award_above_the_threshold_waits_and_a_manager_approves_it(
     inbox = client.get("/approvals").text
     assert f'<li class="request single" id="{approval_id}">' in inbox
     assert "requested by <strong>carol</strong>" in inbox
-    assert "2500 points are above the approval threshold of 2000" in inbox
+    assert "2,500 points are above the approval threshold of 2,000" in inbox
     assert "&#34;points&#34;: 2500" in inbox  # the exact arguments
     assert "· expires " in inbox
 
