@@ -762,6 +762,22 @@ def _guests_of_orders(conn: Connection, order_ids: Iterable[str]) -> set[str]:
     return set(_order_guests(conn, order_ids).values())
 
 
+def _by_customer(
+    conn: Connection,
+    query: sa.Select[Any],
+    column: sa.ColumnElement[str],
+    customer_ids: list[str] | None,
+) -> list[sa.Row[Any]]:
+    """The query's rows for these customers (in chunks of 500 ids), or all of them (`None`)."""
+    if customer_ids is None:
+        return list(conn.execute(query))
+    return [
+        row
+        for part in chunks(customer_ids, 500)
+        for row in conn.execute(query.where(column.in_(part)))
+    ]
+
+
 def _customers(
     conn: Connection, customer_ids: list[str] | None, program_id: str | None
 ) -> dict[str, CustomerRow]:
@@ -771,14 +787,7 @@ def _customers(
         query = query.where(
             c.c.customer_id.in_(sa.select(m.c.customer_id).where(m.c.program_id == program_id))
         )
-    if customer_ids is None:
-        rows = list(conn.execute(query))
-    else:
-        rows = [
-            row
-            for part in chunks(customer_ids, 500)
-            for row in conn.execute(query.where(c.c.customer_id.in_(part)))
-        ]
+    rows = _by_customer(conn, query, c.c.customer_id, customer_ids)
     return {
         row.customer_id: CustomerRow(
             id=row.customer_id,
@@ -796,16 +805,7 @@ def _memberships(
     conn: Connection, customer_ids: list[str] | None, wanted: set[str]
 ) -> list[MembershipRow]:
     m = memberships_table
-    query = sa.select(m).order_by(m.c.position)
-    rows = (
-        conn.execute(query)
-        if customer_ids is None
-        else [
-            row
-            for part in chunks(customer_ids, 500)
-            for row in conn.execute(query.where(m.c.customer_id.in_(part)))
-        ]
-    )
+    rows = _by_customer(conn, sa.select(m).order_by(m.c.position), m.c.customer_id, customer_ids)
     return [
         MembershipRow(
             id=row.membership_id,
@@ -827,16 +827,7 @@ def _stays(
     conn: Connection, customer_ids: list[str] | None, wanted: set[str]
 ) -> list[ReservationRow]:
     s = stays_table
-    query = sa.select(s)
-    rows = (
-        conn.execute(query)
-        if customer_ids is None
-        else [
-            row
-            for part in chunks(customer_ids, 500)
-            for row in conn.execute(query.where(s.c.customer_id.in_(part)))
-        ]
-    )
+    rows = _by_customer(conn, sa.select(s), s.c.customer_id, customer_ids)
 
     def at(seconds: float | None) -> datetime | None:
         return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
