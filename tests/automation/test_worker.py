@@ -9,13 +9,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from policies import ApprovalDesk
 from storage.clock import FixedClock
 from storage.store import Store
-from tests.automation.support import EMMA_STAY, rig
+from tests.automation.support import EMMA_STAY, Rig, rig
 from tools.automation import (
     INBOX,
     GiveUp,
@@ -175,26 +176,7 @@ async def test_customer_added_and_updated_for_one_customer_is_fetched_once(tmp_p
 
 async def test_a_new_customer_is_proposed_for_enrolment_when_configured(tmp_path: Path) -> None:
     async with rig(tmp_path, mode="recommend") as r:
-        from tools.automation.reactions import LoyaltyReactions
-
-        r.service.worker.reactions = LoyaltyReactions(
-            guard=r.runtime.guard, loader=r.runtime.loader, enrol_program="PC01"
-        )
-        status, _, _content = await r.sandbox.handle(
-            "POST",
-            "/api/connector/v1/customers/add",
-            {"Content-Type": "application/json"},
-            json.dumps(
-                {
-                    "ClientToken": UK.client_token,
-                    "AccessToken": UK.access_token,
-                    "Client": "tests",
-                    "LastName": "Newcomer",
-                    "OverwriteExisting": False,
-                }
-            ).encode(),
-        )
-        assert status == 200
+        await _add_newcomer_enrolling_in_pc01(r)
         await r.deliver()
         [approval] = ApprovalDesk(r.runtime.guard).approvals()
         done = {
@@ -216,27 +198,7 @@ async def test_an_auto_enrolled_customer_gets_a_number_and_the_base_tier_in_mews
     tmp_path: Path,
 ) -> None:
     async with rig(tmp_path, mode="automate") as r:
-        from tools.automation.reactions import LoyaltyReactions
-
-        r.service.worker.reactions = LoyaltyReactions(
-            guard=r.runtime.guard, loader=r.runtime.loader, enrol_program="PC01"
-        )
-        status, _, content = await r.sandbox.handle(
-            "POST",
-            "/api/connector/v1/customers/add",
-            {"Content-Type": "application/json"},
-            json.dumps(
-                {
-                    "ClientToken": UK.client_token,
-                    "AccessToken": UK.access_token,
-                    "Client": "tests",
-                    "LastName": "Newcomer",
-                    "OverwriteExisting": False,
-                }
-            ).encode(),
-        )
-        assert status == 200
-        customer = json.loads(content)
+        customer = await _add_newcomer_enrolling_in_pc01(r)
         await r.deliver()
         done = {
             e.discriminator: e.result
@@ -248,3 +210,29 @@ async def test_an_auto_enrolled_customer_gets_a_number_and_the_base_tier_in_mews
     assert done["CustomerAdded"] == "enrolled in PC01"
     assert membership.membership_number == f"PC01-{customer['Number']}"
     assert tiers[membership.tier_id or ""] == "B1"
+
+
+async def _add_newcomer_enrolling_in_pc01(r: Rig) -> dict[str, Any]:
+    """Reactions that enrol new customers in PC01, then a guest added in the sandbox (its
+    CustomerAdded webhook is queued); the added customer as Mews returned it."""
+    from tools.automation.reactions import LoyaltyReactions
+
+    r.service.worker.reactions = LoyaltyReactions(
+        guard=r.runtime.guard, loader=r.runtime.loader, enrol_program="PC01"
+    )
+    body = {
+        "ClientToken": UK.client_token,
+        "AccessToken": UK.access_token,
+        "Client": "tests",
+        "LastName": "Newcomer",
+        "OverwriteExisting": False,
+    }
+    status, _, content = await r.sandbox.handle(
+        "POST",
+        "/api/connector/v1/customers/add",
+        {"Content-Type": "application/json"},
+        json.dumps(body).encode(),
+    )
+    assert status == 200
+    customer: dict[str, Any] = json.loads(content)
+    return customer
