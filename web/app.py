@@ -52,7 +52,7 @@ from web.chat import ChatService, ModelFactory, summarize
 from web.conversations import WEB_CHAT
 from web.formatting import Formats
 from web.markdown import render as render_markdown
-from web.properties import PROPERTY_COOKIE, Properties, read_properties
+from web.properties import PROPERTY_COOKIE, Properties, Property, read_properties
 from web.security import (
     COOKIE_NAME,
     SECURITY_HEADERS,
@@ -171,7 +171,6 @@ def _page(
     state = _state(request)
     flashes = state.flashes.pop(_session(request).sid, [])
     hotels = state.properties
-    hotel = hotels.chosen(request.cookies.get(PROPERTY_COOKIE)) if hotels else None
     html = state.templates.get_template(template).render(
         who=who,
         csrf=_session(request).csrf,
@@ -180,18 +179,23 @@ def _page(
         path=request.url.path,
         formats=Formats(_zone(request)),
         hotels=hotels.hotels if hotels else (),
-        hotel=hotel,
+        hotel=_hotel(request),
         hotel_name=hotels.name_of if hotels else (lambda _id: None),
         **context,
     )
     return HTMLResponse(html, status_code=status_code)
 
 
+def _hotel(request: Request) -> Property | None:
+    """The hotel the user chose (a cookie), else the default one; None when Mews named none."""
+    hotels = _state(request).properties
+    return hotels.chosen(request.cookies.get(PROPERTY_COOKIE)) if hotels else None
+
+
 def _zone(request: Request) -> ZoneInfo:
-    """The time zone of the hotel the user chose (else the default hotel's, else the policy's)."""
+    """The time zone of the user's hotel (`_hotel`), else the policy's."""
     state = _state(request)
-    hotels = state.properties
-    hotel = hotels.chosen(request.cookies.get(PROPERTY_COOKIE)) if hotels else None
+    hotel = _hotel(request)
     if hotel is not None:
         return hotel.zone
     return state.runtime.policy.tz if state.runtime else ZoneInfo("UTC")
