@@ -119,8 +119,8 @@ def _balance_step(step: int, member: dict[str, Any], results: list[Any]) -> Turn
         needed = int(progress["needed_for_next"])
         basis = str(progress["basis"])
         text += (  # the tool names tiers by code: the sentence says "the next tier" instead
-            f" {needed:,} more {basis if needed != 1 else basis.rstrip('s')} within "
-            f"{progress['window_months']} months reach the next tier."
+            f" {needed:,} more {basis if needed != 1 else basis.rstrip('s')} reach the next "
+            f"tier (counting {progress['period_label']})."
         )
     return text
 

@@ -189,8 +189,8 @@ class _Walkthrough:
                 f"{summary['display_name']} has {points:,} points "
                 f"({balance.get('available', points):,} available) and is in the "
                 f"{membership.get('tier_name')} tier. For {progress.get('next_tier')} she needs "
-                f"{needed} more {progress.get('basis')} within {progress.get('window_months')} "
-                f"months. Her membership expires on {str(membership.get('expiration'))[:10]}."
+                f"{needed} more {progress.get('basis')} (counting {progress.get('period_label')})"
+                f". Her membership expires on {str(membership.get('expiration'))[:10]}."
             )
 
         await self.ask(

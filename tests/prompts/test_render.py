@@ -42,7 +42,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "program_code": "PC01",
         "tiers": [{"code": "B1", "name": "Bronze", "threshold": 0}],
         "basis": "nights",
-        "window_months": 12,
+        "qualification": "nights in a rolling 12 months",
     },
 }
 """Variables for every template; a template without an entry here fails the test below."""

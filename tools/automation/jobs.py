@@ -228,7 +228,8 @@ async def _tier_review(ctx: JobContext, program: ProgramConfig, report: JobRepor
     principal = ctx.guard.principal(ctx.principal)
     now = ctx.clock.now()
     members = await (ctx.members or ctx.loader).all_members(program.code)
-    evaluation = evaluate_tiers(program, members, as_of=now)
+    zone = await ctx.loader.qualification_zone(program)
+    evaluation = evaluate_tiers(program, members, as_of=now, zone=zone)
     if not evaluation.changes:
         report.items.append(JobItem(program.code, "skipped", evaluation.reasoning))
         return

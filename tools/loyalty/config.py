@@ -14,11 +14,12 @@ import os
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import ROUND_CEILING, Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -115,13 +116,51 @@ class TierConfig(_Model):
 
 class QualificationConfig(_Model):
     basis: Literal["nights", "points"] = "nights"
+    period: Literal["rolling", "calendar_year"] = Field(
+        default="rolling",
+        description="rolling: the last window_months; calendar_year: the calendar year so far, "
+        "status kept through the next calendar year",
+    )
     window_months: int = Field(default=12, ge=1, le=36)
+    time_zone: str | None = Field(
+        default=None,
+        description="IANA zone whose midnights start a calendar year (calendar_year only); "
+        "unset: the hotel's time zone in Mews",
+    )
     downgrade_grace_days: int = Field(default=90, ge=0, le=730)
     downgrade: Literal["one_down", "to_qualified"] = Field(
         default="one_down",
         description="one_down: a due downgrade drops one tier per evaluation (soft landing); "
         "to_qualified: straight to the highest tier the member qualifies for",
     )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(
+                    f"{value!r} is not a time zone this machine knows: use an IANA name such "
+                    "as Europe/London"
+                ) from None
+        return value
+
+    def summary(self) -> str:
+        """The rule in words: "nights in a rolling 12 months", or the calendar year's."""
+        if self.period == "calendar_year":
+            return f"{self.basis} in the calendar year, a tier kept through the next year"
+        return f"{self.basis} in a rolling {self.window_months} months"
+
+    def zone(self) -> tzinfo | None:
+        """The configured zone of the calendar year (None: the hotel's, from Mews)."""
+        return None if self.time_zone is None else ZoneInfo(self.time_zone)
+
+    def lookback_months(self) -> int:
+        """How far back qualifying activity can still count: the rolling window, or for a
+        calendar year the whole previous year (status runs through the year after)."""
+        return self.window_months if self.period == "rolling" else 24
 
 
 class MewsProductLink(_Model):

@@ -55,7 +55,7 @@ from storage.clock import Clock
 from storage.store import Store
 from tools.loyalty._time import add_months
 from tools.loyalty.categories import REVENUE_CATEGORIES, RevenueCategory
-from tools.loyalty.config import ProgramFile
+from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.consent import marketing_consent
 from tools.loyalty.facts import (
     CHECKED_OUT,
@@ -253,6 +253,11 @@ class MewsFactsLoader:
                 self._zones[key] = UTC
         return self._zones[key]
 
+    async def qualification_zone(self, program: ProgramConfig) -> tzinfo:
+        """The zone whose midnights start a program's qualification year: the program file's
+        `qualification.time_zone`, else the time zone of the token's hotel in Mews."""
+        return program.qualification.zone() or await self.time_zone(None)
+
     async def enterprise_of_service(self) -> dict[str, str]:
         if self._service_enterprises is None:
             self._service_enterprises = {
@@ -441,7 +446,7 @@ class MewsFactsLoader:
         accruals: chunked SQL, never Mews), by customer."""
         ids = [m.id for m in memberships]
         window = max(
-            (p.qualification.window_months for p in self.programs.programs.values()), default=12
+            (p.qualification.lookback_months() for p in self.programs.programs.values()), default=12
         )
         with self.store.read() as conn:
             summaries = balances(conn, ids, now=now)

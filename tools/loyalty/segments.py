@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Literal
 
@@ -89,13 +89,15 @@ def find_segment(
     query: SegmentQuery,
     *,
     as_of: datetime,
+    zone: tzinfo | None = None,
 ) -> SegmentResult:
-    """The active members of `program` in the segment, each with its reason in data terms."""
+    """The active members of `program` in the segment, each with its reason in data terms
+    (`zone`: where a calendar qualification year starts, as in `tier_progress`)."""
     active = _active_members(program, members)
     if isinstance(query, Lapsing):
         return _lapsing(program, active, query, as_of)
     if isinstance(query, NearNextTier):
-        return _near_next_tier(program, active, query, as_of)
+        return _near_next_tier(program, active, query, as_of, zone)
     return _high_spend_no_redemption(program, active, query, as_of)
 
 
@@ -149,14 +151,18 @@ def _lapsing(
 
 
 def _near_next_tier(
-    program: ProgramConfig, members: Iterable[MemberFacts], query: NearNextTier, as_of: datetime
+    program: ProgramConfig,
+    members: Iterable[MemberFacts],
+    query: NearNextTier,
+    as_of: datetime,
+    zone: tzinfo | None,
 ) -> SegmentResult:
     within = query.within_percent or program.segments.near_tier_within_percent
     found = []
     scanned = 0
     for member in members:
         scanned += 1
-        progress = tier_progress(program, member, as_of=as_of)
+        progress = tier_progress(program, member, as_of=as_of, zone=zone)
         threshold = progress.next_threshold
         needed = progress.needed_for_next
         if threshold is None or needed is None or needed == 0:

@@ -1,13 +1,19 @@
 """Tier progress and tier evaluation.
 
-A member qualifies for a tier when the qualifying value in the rolling window (checked-out nights
-by departure date, or accrual points by posting date, per `qualification.basis`) reaches the
-tier's threshold (at the threshold counts). An event counts on dates from its own date until
-`window_months` later (exclusive).
+A member qualifies for a tier when the qualifying value of the qualification period (checked-out
+nights by departure date, or accrual points by posting date, per `qualification.basis`) reaches
+the tier's threshold (at the threshold counts). Two periods (`qualification.period`):
+
+- `rolling`: an event counts on dates from its own date until `window_months` later (exclusive).
+- `calendar_year`: an event counts toward the calendar year of its date (departure dates in the
+  qualification zone: the program file's `time_zone`, else the hotel's), and a tier reached in a
+  year is held through the end of the next year: the status value is the larger of this year's
+  value so far and last year's total.
 
 Upgrades are due at once. A downgrade is due only when the member has not qualified for their
 current tier for `downgrade_grace_days`: the grace runs from the date their qualification ran out
-(the date the event that last carried them over the threshold left the window). A member with no
+(rolling: the date the event that last carried them over the threshold left the window; calendar
+year: 1 January two years after the last year that reached the threshold). A member with no
 qualifying activity on record for their tier is due at once. With `downgrade = "one_down"` (the
 default, Talon.One's soft landing) a due downgrade takes the member one tier down per
 evaluation; with "to_qualified" it goes straight to the highest tier they qualify for. Never
@@ -18,10 +24,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Literal
 
+from storage.clock import utc
 from tools.loyalty._time import add_months, utc_date
 from tools.loyalty.config import ProgramConfig, TierConfig
 from tools.loyalty.display import plural, points
@@ -37,17 +44,25 @@ __all__ = [
     "qualifying_events",
     "qualifying_value",
     "tier_progress",
+    "year_value",
 ]
 
 QualifyingEvent = tuple[date, int]
 
 
 def qualifying_events(
-    program: ProgramConfig, member: MemberFacts, membership: MembershipFacts
+    program: ProgramConfig,
+    member: MemberFacts,
+    membership: MembershipFacts,
+    zone: tzinfo = UTC,
 ) -> list[QualifyingEvent]:
-    """Dated amounts that count toward tiers: nights of checked-out stays, or accrued points."""
+    """Dated amounts that count toward tiers: nights of checked-out stays (dated by departure in
+    `zone`), or accrued points (by their UTC posting day)."""
     if program.qualification.basis == "nights":
-        return [(utc_date(stay.departure), stay.nights) for stay in member.completed_stays()]
+        return [
+            (stay.departure.astimezone(zone).date(), stay.nights)
+            for stay in member.completed_stays()
+        ]
     return [(accrual.on, accrual.points) for accrual in membership.accruals]
 
 
@@ -56,14 +71,33 @@ def qualifying_value(events: Iterable[QualifyingEvent], on: date, window_months:
     return sum(amount for when, amount in events if when <= on < add_months(when, window_months))
 
 
+def year_value(events: Iterable[QualifyingEvent], year: int, on: date) -> int:
+    """What counts toward calendar year `year`: its events dated on or before `on`."""
+    return sum(amount for when, amount in events if when.year == year and when <= on)
+
+
 def qualified_until(
-    events: Iterable[QualifyingEvent], threshold: int, on: date, window_months: int
+    events: Iterable[QualifyingEvent],
+    threshold: int,
+    on: date,
+    window_months: int,
+    *,
+    calendar_year: bool = False,
 ) -> date | None:
     """The date a qualification for `threshold` ran (or runs) out, counting events up to `on`.
 
-    Walking back from the newest event, the one that brings the sum to the threshold is the last
-    to leave the window still holding the member over it. None: never qualified on record.
+    Rolling: walking back from the newest event, the one that brings the sum to the threshold is
+    the last to leave the window still holding the member over it. Calendar year: the status
+    earned in the last year that reached the threshold lasts through the next year, so it runs
+    out on 1 January two years later. None: never qualified on record.
     """
+    if calendar_year:
+        totals: dict[int, int] = {}
+        for when, amount in events:
+            if when <= on:
+                totals[when.year] = totals.get(when.year, 0) + amount
+        reached = [year for year, total in totals.items() if total >= threshold]
+        return date(max(reached) + 2, 1, 1) if reached else None
     total = 0
     for when, amount in sorted((e for e in events if e[0] <= on), reverse=True):
         total += amount
@@ -78,8 +112,11 @@ class TierProgress:
     membership_id: str
     program_code: str
     basis: Literal["nights", "points"]
-    window_months: int
     value: int
+    """Rolling: the window's value. Calendar year: this year's value so far (last year's total,
+    which holds a tier through this year, is `inputs["previous_year_value"]`)."""
+    period_label: str
+    """What `value` covers, for a sentence: "the last 12 months" or "2026 so far"."""
     current_tier: str | None
     qualified_tier: str | None
     next_tier: str | None
@@ -93,17 +130,31 @@ class TierProgress:
     reasoning: str
 
 
-def tier_progress(program: ProgramConfig, member: MemberFacts, *, as_of: datetime) -> TierProgress:
-    """Where the member stands: the next tier and what it takes, and whether a downgrade is due."""
+def tier_progress(
+    program: ProgramConfig, member: MemberFacts, *, as_of: datetime, zone: tzinfo | None = None
+) -> TierProgress:
+    """Where the member stands: the next tier and what it takes, and whether a downgrade is due.
+
+    `zone` starts the calendar year (`MewsFactsLoader.qualification_zone`); unset, the program
+    file's `qualification.time_zone`, else UTC."""
     membership = member.membership(program.code)
     if membership is None:
         raise NotAMemberError(member.customer_id, program.code)
-    window = program.qualification.window_months
-    today = utc_date(as_of)
-    events = qualifying_events(program, member, membership)
-    value = qualifying_value(events, today, window)
+    rules = program.qualification
+    zone = zone or rules.zone() or UTC
+    window = rules.window_months
+    calendar = rules.period == "calendar_year"
+    today = utc(as_of).astimezone(zone).date() if calendar else utc_date(as_of)
+    events = qualifying_events(program, member, membership, zone if calendar else UTC)
+    previous: int | None = None
+    if calendar:
+        value = year_value(events, today.year, today)
+        previous = year_value(events, today.year - 1, today)
+        status_value = max(value, previous)
+    else:
+        value = status_value = qualifying_value(events, today, window)
     current = program.tier(membership.tier_code) if membership.tier_code else None
-    qualified = _highest_qualified(program, value)
+    qualified = _highest_qualified(program, status_value)
     following = program.next_tier(current.code if current else None)
     downgrade = _downgrade(program, current, qualified, events, today)
     needed = None if following is None else max(0, following.threshold - value)
@@ -117,8 +168,8 @@ def tier_progress(program: ProgramConfig, member: MemberFacts, *, as_of: datetim
         membership_id=membership.membership_id,
         program_code=program.code,
         basis=unit,
-        window_months=window,
         value=value,
+        period_label=f"{today.year} so far" if calendar else f"the last {window} months",
         current_tier=current.code if current else None,
         qualified_tier=qualified.code if qualified else None,
         next_tier=following.code if following else None,
@@ -131,12 +182,17 @@ def tier_progress(program: ProgramConfig, member: MemberFacts, *, as_of: datetim
         inputs={
             "as_of": as_of,
             "basis": unit,
+            "period": rules.period,
             "window_months": window,
             "value": value,
+            "previous_year_value": previous,
+            "time_zone": str(zone) if calendar else None,
             "current_threshold": current.threshold if current else None,
             "downgrade_grace_days": program.qualification.downgrade_grace_days,
         },
-        reasoning=_progress_reason(program, value, current, following, needed, downgrade),
+        reasoning=_progress_reason(
+            program, value, previous, today, current, following, needed, downgrade
+        ),
     )
 
 
@@ -167,8 +223,14 @@ def _downgrade(
         return _Downgrade(False, None, None, "")
     if program.qualification.downgrade == "one_down":  # soft landing: one tier per evaluation
         target = [tier for tier in program.tiers_by_rank() if tier.rank < current.rank][-1]
-    window = program.qualification.window_months
-    ran_out = qualified_until(events, current.threshold, today, window)
+    rules = program.qualification
+    ran_out = qualified_until(
+        events,
+        current.threshold,
+        today,
+        rules.window_months,
+        calendar_year=rules.period == "calendar_year",
+    )
     if ran_out is None:
         return _Downgrade(True, target.code, None, f"no qualifying activity for {current.name}")
     grace_until = ran_out + timedelta(days=program.qualification.downgrade_grace_days)
@@ -180,6 +242,8 @@ def _downgrade(
 def _progress_reason(
     program: ProgramConfig,
     value: int,
+    previous: int | None,
+    today: date,
     current: TierConfig | None,
     following: TierConfig | None,
     needed: int | None,
@@ -189,7 +253,14 @@ def _progress_reason(
     one = many.removesuffix("s")
     window = program.qualification.window_months
     held = f"holds {current.name}" if current else "holds no tier"
-    text = f"{plural(value, one, many)} in {window} months; {held}"
+    if previous is None:
+        text = f"{plural(value, one, many)} in {window} months; {held}"
+    else:
+        text = (
+            f"{plural(value, one, many)} in {today.year} so far, {points(previous)} in "
+            f"{today.year - 1} (calendar-year qualification: a tier reached in a year is kept "
+            f"through the next); {held}"
+        )
     if following is not None and needed is not None:
         if needed == 0:
             text += f"; qualifies for {following.name} ({points(following.threshold)}) now"
@@ -229,9 +300,14 @@ class TierEvaluation:
 
 
 def evaluate_tiers(
-    program: ProgramConfig, members: Iterable[MemberFacts], *, as_of: datetime
+    program: ProgramConfig,
+    members: Iterable[MemberFacts],
+    *,
+    as_of: datetime,
+    zone: tzinfo | None = None,
 ) -> TierEvaluation:
-    """The tier each active member should hold, as proposed changes (nothing is written)."""
+    """The tier each active member should hold, as proposed changes (nothing is written);
+    `zone` as in `tier_progress`."""
     changes: list[TierChange] = []
     evaluated = 0
     if not program.tiers:
@@ -240,7 +316,7 @@ def evaluate_tiers(
         if member.active_membership(program.code) is None:
             continue
         evaluated += 1
-        change = _proposed_change(program, member, as_of)
+        change = _proposed_change(program, member, as_of, zone)
         if change is not None:
             changes.append(change)
     nouns = {"upgrade": "upgrade", "downgrade": "downgrade", "assign": "assignment"}
@@ -255,9 +331,9 @@ def evaluate_tiers(
 
 
 def _proposed_change(
-    program: ProgramConfig, member: MemberFacts, as_of: datetime
+    program: ProgramConfig, member: MemberFacts, as_of: datetime, zone: tzinfo | None
 ) -> TierChange | None:
-    progress = tier_progress(program, member, as_of=as_of)
+    progress = tier_progress(program, member, as_of=as_of, zone=zone)
     current = progress.current_tier
     qualified = progress.qualified_tier
     direction: Literal["upgrade", "downgrade", "assign"] | None = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from tools.campaigns.stats import Group, compare
@@ -95,6 +95,8 @@ class ReportInputs:
     members: Sequence[MemberFacts] = ()
     campaigns: Sequence[CampaignRow] = ()
     extra_definitions: dict[str, str] = field(default_factory=dict)
+    qualification_zone: tzinfo | None = None
+    """Where a calendar qualification year starts (`MewsFactsLoader.qualification_zone`)."""
 
 
 def period_bounds(period_from: date, period_to: date) -> tuple[datetime, datetime]:
@@ -279,7 +281,9 @@ def _tier_mix(program: ProgramConfig, members: list[MemberFacts]) -> list[TierMi
 
 
 def _movements(inputs: ReportInputs, members: list[MemberFacts]) -> list[TierMovement]:
-    evaluation = evaluate_tiers(inputs.program, members, as_of=_period_end(inputs))
+    evaluation = evaluate_tiers(
+        inputs.program, members, as_of=_period_end(inputs), zone=inputs.qualification_zone
+    )
     grouped: Counter[tuple[str, str | None, str]] = Counter(
         (change.direction, change.from_tier, change.to_tier) for change in evaluation.changes
     )
@@ -334,7 +338,8 @@ def _definitions(inputs: ReportInputs) -> dict[str, str]:
             "end, or a stay upcoming"
         ),
         "lapsing": "flagged by the lapse rule (the `lapsing` segment) at the period end",
-        "tier_movements_due": "changes tier evaluation proposes at the period end (not applied)",
+        "tier_movements_due": "changes tier evaluation proposes at the period end (not applied; "
+        f"{program.qualification.summary()})",
         "campaign cost": "liability points × point_value: the cost if every treated member "
         "takes the offer",
         "campaign lift": "treated conversion minus holdout conversion, once measured",

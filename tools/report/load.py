@@ -11,7 +11,7 @@ outcome counts); members come from `MewsFactsLoader.all_members` (batched Mews r
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, cast
 
 import sqlalchemy as sa
@@ -169,6 +169,7 @@ def gather_inputs(
     period_from: date,
     period_to: date,
     as_of: datetime,
+    qualification_zone: tzinfo | None = None,
 ) -> ReportInputs:
     start, end = period_bounds(period_from, period_to)
     return ReportInputs(
@@ -180,6 +181,7 @@ def gather_inputs(
         balances=load_balances(conn, program.code, min(end, as_of)),
         members=members,
         campaigns=load_campaigns(conn, program.code, start, end),
+        qualification_zone=qualification_zone,
     )
 
 
@@ -199,8 +201,15 @@ async def program_report(
     period_to = period_to or default_to
     period_bounds(period_from, period_to)  # a reversed period fails before any Mews read
     members = await runtime.facts.all_members(program.code)
+    zone = await runtime.loader.qualification_zone(program)
     with runtime.store.read() as conn:
         inputs = gather_inputs(
-            conn, program, members, period_from=period_from, period_to=period_to, as_of=now
+            conn,
+            program,
+            members,
+            period_from=period_from,
+            period_to=period_to,
+            as_of=now,
+            qualification_zone=zone,
         )
     return build_report(inputs)

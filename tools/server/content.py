@@ -204,7 +204,7 @@ def _tier_review(env: ToolEnv, args: Mapping[str, str]) -> dict[str, Any]:
             for t in program.tiers_by_rank()
         ],
         "basis": program.qualification.basis,
-        "window_months": program.qualification.window_months,
+        "qualification": program.qualification.summary(),
     }
 
 

@@ -135,7 +135,7 @@ async def get_chain_configuration(env: ToolEnv, args: NoArgs) -> Any:
                 code=p.code,
                 name=p.name,
                 currency=p.currency,
-                qualification=f"{p.qualification.basis} in {p.qualification.window_months} months",
+                qualification=p.qualification.summary(),
                 expiry_months=p.expiry_months,
                 tiers=[
                     TierOut(
@@ -368,7 +368,8 @@ async def get_tier_progress(env: ToolEnv, args: MemberProgramArgs) -> Any:
     async def run() -> TierProgress:
         member = await _member(env, args.customer_id)
         program = _program_for(env, member, args.program_code)
-        return tier_progress(program, member, as_of=env.runtime.clock.now())
+        zone = await env.runtime.loader.qualification_zone(program)
+        return tier_progress(program, member, as_of=env.runtime.clock.now(), zone=zone)
 
     return await _read(env, "get_tier_progress", args, run)
 
@@ -426,7 +427,9 @@ async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
             "high_spend_no_redemption": HighSpendNoRedemption(),
         }
         query = queries[args.segment]
-        scan = partial(run_segment, program, members, query, as_of=env.runtime.clock.now())
+        zone = await env.runtime.loader.qualification_zone(program)
+        now = env.runtime.clock.now()
+        scan = partial(run_segment, program, members, query, as_of=now, zone=zone)
         # thousands of members: off the loop; a cancelled call stops waiting (reads only)
         result = await anyio.to_thread.run_sync(scan, abandon_on_cancel=True)
         await env.progress(2, 2, f"{len(result.members)} members found")
