@@ -284,6 +284,12 @@ def test_the_member_card_shows_tier_balances_stays_rewards_history_and_offers(
     arrive, leave = day_text(sandbox_day(25)), day_text(sandbox_day(28))
     assert f"Upcoming stay: {arrive} → {leave} (3 nights)." in text
     assert "3 more nights to reach Gold." in text  # names, not codes
+    assert "(the last 12 months)" in text
+    # the tier's benefits, in the program file's words, with its multiplier first
+    assert (
+        "Silver benefits 1.25 × points on stays Members&#39; rate on rooms booked direct "
+        "Free high-speed Wi-Fi Late checkout until 13:00, on request"
+    ) in text
     last_arrival, last_departure = day_text(sandbox_day(-19)), day_text(sandbox_day(-15))
     assert f"8 stays, 27 nights; last stay ended {last_departure}." in text
     assert f"{last_arrival} → {last_departure} · 4 nights" in text  # recent stays

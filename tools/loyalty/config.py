@@ -18,7 +18,7 @@ from datetime import date, datetime, tzinfo
 from decimal import ROUND_CEILING, Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, ClassVar, Literal, Self
+from typing import Annotated, Any, ClassVar, Final, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -42,6 +42,7 @@ from tools.loyalty.errors import (
 )
 
 __all__ = [
+    "MULTIPLIER_BENEFIT",
     "PROGRAM_FILE_ENV",
     "DynamicPricingConfig",
     "EarningConfig",
@@ -105,6 +106,12 @@ _MEWS_ID = Field(
 )
 
 
+BenefitKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
+BenefitText = Annotated[str, Field(min_length=1, max_length=200)]
+MULTIPLIER_BENEFIT: Final = "points_multiplier"
+"""The key of the benefit every tier's `multiplier` above 1 gives (not written in the file)."""
+
+
 class TierConfig(_Model):
     id: str | None = _MEWS_ID
     code: str = Field(min_length=1, max_length=50)
@@ -112,6 +119,28 @@ class TierConfig(_Model):
     rank: int = Field(ge=1, description="higher rank = better tier")
     multiplier: Decimal = Field(gt=0, le=10)
     threshold: int = Field(ge=0, description="qualifying nights or points in the window")
+    benefits: dict[BenefitKey, BenefitText] = Field(
+        default_factory=dict,
+        description="what the tier gives, by key (late_checkout, upgrade, ...): the text staff "
+        "and the assistant quote; a key in two tiers is the same benefit at another level",
+    )
+
+    @field_validator("benefits")
+    @classmethod
+    def _multiplier_key_reserved(cls, value: dict[str, str]) -> dict[str, str]:
+        if MULTIPLIER_BENEFIT in value:
+            raise ValueError(
+                f"{MULTIPLIER_BENEFIT} is the tier's multiplier: set `multiplier`, not a benefit"
+            )
+        return value
+
+    def all_benefits(self) -> dict[str, str]:
+        """The tier's benefits as staff quote them: its earning multiplier (above 1) first,
+        then the file's, by key."""
+        earned: dict[str, str] = {}
+        if self.multiplier > 1:
+            earned[MULTIPLIER_BENEFIT] = f"{self.multiplier.normalize():f} × points on stays"
+        return earned | dict(self.benefits)
 
 
 class QualificationConfig(_Model):

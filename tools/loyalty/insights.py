@@ -243,6 +243,8 @@ class MembershipSummary:
     membership_number: str | None
     tier_code: str | None
     tier_name: str | None
+    tier_benefits: tuple[str, ...] | None
+    """What the tier gives, in the program file's words (None: no tier the file knows)."""
     balance: BalanceSummary | None
     mews_points: int | None
     expiration: datetime | None
@@ -307,6 +309,7 @@ def _membership_summary(programs: ProgramFile, membership: MembershipFacts) -> M
         membership_number=membership.membership_number,
         tier_code=membership.tier_code,
         tier_name=tier.name if tier else None,
+        tier_benefits=tuple(tier.all_benefits().values()) if tier else None,
         balance=membership.balance,
         mews_points=membership.mews_points,
         expiration=membership.expiration,

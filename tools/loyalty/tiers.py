@@ -36,9 +36,11 @@ from tools.loyalty.errors import NotAMemberError
 from tools.loyalty.facts import Inputs, MemberFacts, MembershipFacts
 
 __all__ = [
+    "BenefitChanges",
     "TierChange",
     "TierEvaluation",
     "TierProgress",
+    "benefit_changes",
     "evaluate_tiers",
     "qualified_until",
     "qualifying_events",
@@ -275,6 +277,27 @@ def _progress_reason(
         if downgrade.due:
             text += f" to {program.tier_name(downgrade.to)}"
     return text
+
+
+# ---------------------------------------------------------------------- benefits
+@dataclass(frozen=True, slots=True)
+class BenefitChanges:
+    """What a move from one tier to another changes, in the program file's words: a benefit
+    whose key both tiers have at different levels is lost at the old level, gained at the new."""
+
+    gained: tuple[str, ...]
+    lost: tuple[str, ...]
+    kept: tuple[str, ...]
+
+
+def benefit_changes(old: TierConfig | None, new: TierConfig | None) -> BenefitChanges:
+    before = old.all_benefits() if old else {}
+    after = new.all_benefits() if new else {}
+    return BenefitChanges(
+        gained=tuple(text for key, text in after.items() if before.get(key) != text),
+        lost=tuple(text for key, text in before.items() if after.get(key) != text),
+        kept=tuple(text for key, text in after.items() if before.get(key) == text),
+    )
 
 
 # ---------------------------------------------------------------------- many members

@@ -109,6 +109,7 @@ class TierOut(BaseModel):
     rank: int
     threshold: int
     multiplier: Decimal
+    benefits: list[str] = Field(description="what the tier gives, as staff quote it")
 
 
 class ProgramOut(BaseModel):
@@ -144,6 +145,7 @@ async def get_chain_configuration(env: ToolEnv, args: NoArgs) -> Any:
                         rank=t.rank,
                         threshold=t.threshold,
                         multiplier=t.multiplier,
+                        benefits=list(t.all_benefits().values()),
                     )
                     for t in p.tiers_by_rank()
                 ],
