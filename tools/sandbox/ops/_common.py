@@ -23,6 +23,7 @@ __all__ = [
     "amount_json",
     "any_filter",
     "apply_update",
+    "apply_updates",
     "find_active",
     "find_all_active",
     "given",
@@ -33,6 +34,7 @@ __all__ = [
     "money",
     "page",
     "soft_delete",
+    "soft_delete_named",
     "ts",
 ]
 
@@ -158,10 +160,28 @@ def apply_update(ctx: Ctx, table: Table[CR], row: CR, changes: Mapping[str, obje
     ctx.state.touch(table, row.id)
 
 
+def apply_updates(
+    ctx: Ctx, table: Table[CR], planned: Iterable[tuple[CR, Mapping[str, object]]]
+) -> list[CR]:
+    """Applies each planned `(row, changes)` (all validated first) and returns the rows."""
+    rows = []
+    for row, changes in planned:
+        apply_update(ctx, table, row, changes)
+        rows.append(row)
+    return rows
+
+
 def soft_delete(ctx: Ctx, table: Table[CR], rows: Iterable[CR]) -> None:
     for row in rows:
         row.active, row.deleted, row.updated = False, ctx.now, ctx.now
         ctx.state.touch(table, row.id)
+
+
+def soft_delete_named(
+    ctx: Ctx, table: Table[CR], chains: set[str], q: Obj, parameter: str, noun: str
+) -> None:
+    """A plain delete: the active records named by `parameter`, all found first, then deleted."""
+    soft_delete(ctx, table, find_all_active(table, chains, q, parameter, noun).values())
 
 
 def money(minor: int) -> float | int:

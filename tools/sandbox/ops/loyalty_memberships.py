@@ -30,13 +30,12 @@ from tools.sandbox.ops._common import (
     activity_states,
     apply_update,
     find_active,
-    find_all_active,
     in_filter,
     in_interval,
     insert,
     is_visible,
     page,
-    soft_delete,
+    soft_delete_named,
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.loyalty_programs import find_program
@@ -231,7 +230,6 @@ def update(ctx: Ctx, q: Obj) -> JSON:
 
 @operation("loyaltyMemberships/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
-    chain = ctx.write_chain(q)
-    memberships = find_all_active(ctx.state.memberships, {chain}, q, "LoyaltyMembershipIds", _NOUN)
-    soft_delete(ctx, ctx.state.memberships, memberships.values())
+    chains = {ctx.write_chain(q)}
+    soft_delete_named(ctx, ctx.state.memberships, chains, q, "LoyaltyMembershipIds", _NOUN)
     return {}

@@ -13,7 +13,7 @@ from tools.sandbox.errors import JSON, forbidden
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
-    apply_update,
+    apply_updates,
     find_active,
     find_all_active,
     given,
@@ -105,9 +105,8 @@ def update(ctx: Ctx, q: Obj) -> JSON:
             subscription=item.update_enum("Subscription", SUBSCRIPTIONS),
         )
         planned.append((program, changes))
-    for program, changes in planned:
-        apply_update(ctx, ctx.state.programs, program, changes)
-    return {"LoyaltyPrograms": [render_program(p) for p, _ in planned]}
+    updated = apply_updates(ctx, ctx.state.programs, planned)
+    return {"LoyaltyPrograms": [render_program(p) for p in updated]}
 
 
 @operation("loyaltyPrograms/delete", writes=True)

@@ -12,16 +12,15 @@ from tools.sandbox.errors import JSON
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
-    apply_update,
+    apply_updates,
     find_active,
-    find_all_active,
     given,
     in_filter,
     in_interval,
     insert,
     is_visible,
     page,
-    soft_delete,
+    soft_delete_named,
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.loyalty_programs import find_program
@@ -103,14 +102,10 @@ def update(ctx: Ctx, q: Obj) -> JSON:
             ordering=item.update_int("Ordering", nullable=False),
         )
         planned.append((tier, changes))
-    for tier, changes in planned:
-        apply_update(ctx, ctx.state.tiers, tier, changes)
-    return {"LoyaltyTiers": [render_tier(t) for t, _ in planned]}
+    return {"LoyaltyTiers": [render_tier(t) for t in apply_updates(ctx, ctx.state.tiers, planned)]}
 
 
 @operation("loyaltyTiers/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
-    chains = ctx.chains()
-    tiers = find_all_active(ctx.state.tiers, chains, q, "LoyaltyTierIds", _NOUN)
-    soft_delete(ctx, ctx.state.tiers, tiers.values())
+    soft_delete_named(ctx, ctx.state.tiers, ctx.chains(), q, "LoyaltyTierIds", _NOUN)
     return {}

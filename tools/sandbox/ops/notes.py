@@ -13,15 +13,14 @@ from tools.sandbox.factory import INTEGRATION_PROFILE
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
-    apply_update,
+    apply_updates,
     find_active,
-    find_all_active,
     in_filter,
     in_interval,
     insert,
     is_visible,
     page,
-    soft_delete,
+    soft_delete_named,
     ts,
 )
 from tools.sandbox.ops._registry import operation
@@ -145,16 +144,13 @@ def update(ctx: Ctx, q: Obj) -> JSON:
         if isinstance(content, str):
             changes["content"] = content
         planned.append((note, changes))
-    for note, changes in planned:
-        apply_update(ctx, ctx.state.account_notes, note, changes)
-    return {"AccountNotes": [render_note(n) for n, _ in planned]}
+    updated = apply_updates(ctx, ctx.state.account_notes, planned)
+    return {"AccountNotes": [render_note(n) for n in updated]}
 
 
 @operation("accountNotes/delete", writes=True)
 def delete(ctx: Ctx, q: Obj) -> JSON:
-    chains = ctx.chains()
-    notes = find_all_active(ctx.state.account_notes, chains, q, "AccountNoteIds", _NOUN)
-    soft_delete(ctx, ctx.state.account_notes, notes.values())
+    soft_delete_named(ctx, ctx.state.account_notes, ctx.chains(), q, "AccountNoteIds", _NOUN)
     return {}
 
 
