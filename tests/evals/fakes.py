@@ -19,6 +19,35 @@ _NOW = datetime(2026, 3, 16, tzinfo=UTC)
 _OBJECT = {"type": "object", "properties": {}}
 
 
+def agent_record(
+    seq: int,
+    action: str,
+    args: dict[str, Any],
+    decision: str,
+    *,
+    principal: str,
+    approval_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> AuditRecord:
+    """An audit record of an agent's call, as the guard writes one (no rule, reason or result)."""
+    return AuditRecord(
+        seq=seq,
+        at=_NOW,
+        principal=principal,
+        role="agent",
+        action=action,
+        args=args,
+        decision=decision,
+        rule=None,
+        reason=None,
+        result=None,
+        approval_id=approval_id,
+        idempotency_key=idempotency_key,
+        prev_hash="0",
+        hash=str(seq),
+    )
+
+
 @dataclass
 class FakeWorld:
     """Members with balances; `award_points` posts up to 2000 and denies above 5000."""
@@ -44,24 +73,7 @@ class FakeWorld:
 
     def _audit(self, action: str, args: dict[str, Any], decision: str) -> None:
         seq = len(self.records) + 1
-        self.records.append(
-            AuditRecord(
-                seq=seq,
-                at=_NOW,
-                principal=self.principal,
-                role="agent",
-                action=action,
-                args=args,
-                decision=decision,
-                rule=None,
-                reason=None,
-                result=None,
-                approval_id=None,
-                idempotency_key=None,
-                prev_hash="0",
-                hash=str(seq),
-            )
-        )
+        self.records.append(agent_record(seq, action, args, decision, principal=self.principal))
 
     async def call(self, name: str, arguments: dict[str, Any]) -> ToolOutcome:
         member = str(arguments.get("member"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from evals.policy_checks import count_policy
 from policies import AuditRecord, Policy, parse_policy
 from policies.config import DEFAULT_POLICY_PATH
+from tests.evals.fakes import agent_record
 
 _DEFAULT = DEFAULT_POLICY_PATH.read_text()
 
@@ -26,21 +26,14 @@ def _record(
     key: str | None = None,
     **args: Any,
 ) -> AuditRecord:
-    return AuditRecord(
-        seq=seq,
-        at=datetime(2026, 3, 16, tzinfo=UTC),
+    return agent_record(
+        seq,
+        action,
+        args,
+        decision,
         principal=principal,
-        role="agent",
-        action=action,
-        args=args,
-        decision=decision,
-        rule=None,
-        reason=None,
-        result=None,
         approval_id=approval_id,
         idempotency_key=key or f"k{seq}",
-        prev_hash="",
-        hash="",
     )
 
 
