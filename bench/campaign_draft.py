@@ -27,25 +27,17 @@ from typing import Any
 
 from mcp import Client
 
-from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
-from tools.runtime import SANDBOX_BASE_URL, LoyaltyRuntime
-from tools.sandbox import DEMO_TOKENS, Sandbox
+from tools.mews import MewsClient, SlidingWindowLimiter
+from tools.runtime import LoyaltyRuntime, sandbox_client
+from tools.sandbox import Sandbox
 from tools.server import create_server
 
 
 def _client(sandbox: Sandbox) -> MewsClient:
-    integration = DEMO_TOKENS[0]
-    credentials = MewsCredentials(
-        base_url=SANDBOX_BASE_URL,
-        client_token=integration.client_token,
-        access_token=integration.access_token,
-        client_name="campaign bench",
-    )
-    return MewsClient(
-        credentials,
-        transport=sandbox.httpx_transport(),
-        rate_limiter=SlidingWindowLimiter(limit=1_000_000),
-    )
+    """The runtime's in-process sandbox client, unthrottled: the bench measures our work."""
+    mews = sandbox_client(sandbox)
+    mews.rate_limiter = SlidingWindowLimiter(limit=1_000_000)
+    return mews
 
 
 def _delta(before: Counter[str], after: Counter[str]) -> dict[str, int]:
