@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,10 +23,27 @@ def serve(
     With `ready_within`, the server's own startup (lifespan included) must also finish in that
     many seconds, and a server that dies while starting fails the test at once.
     """
+    with serve_on_port(
+        lambda _port: app, ready_within=ready_within, stop_within=stop_within, **config
+    ) as url:
+        yield url
+
+
+@contextmanager
+def serve_on_port(
+    make_app: Callable[[int], Any],
+    *,
+    ready_within: float | None = None,
+    stop_within: float = 10,
+    **config: Any,
+) -> Iterator[str]:
+    """As `serve`, for an app that must know its port (the MCP HTTP app checks `Host`):
+    `make_app(port)` is called once the port is bound."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(16)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", **config))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(make_app(port), log_level="warning", **config))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
@@ -36,7 +53,7 @@ def serve(
                 if not thread.is_alive() or time.monotonic() > deadline:
                     pytest.fail("the served app did not start")
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=stop_within)

@@ -11,8 +11,6 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,13 +19,13 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jwt.algorithms import RSAAlgorithm
 
 from agent import connect_mcp
 from policies import load_policy
+from tests.serving import serve_on_port
 from tools.runtime import LoyaltyRuntime
 from tools.server import create_server
 from tools.server.oauth import JwtVerifier, OAuthConfig, OAuthConfigError, oauth_from_env
@@ -157,28 +155,20 @@ def test_allowed_hosts_are_host_names_not_urls() -> None:
 def remote_url(runtime: LoyaltyRuntime, issuer: Issuer) -> Iterator[str]:
     """The server as deployed behind a proxy: static tokens and OAuth, on 0.0.0.0's behalf."""
     server = create_server(runtime, toolsets=("member",))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    port = sock.getsockname()[1]
     config = OAuthConfig(issuer=ISSUER, audience=AUDIENCE, jwks=str(issuer.jwks))
-    app = http_app(
-        server,
-        host="0.0.0.0",
-        port=port,
-        tokens={STATIC: "carol"},
-        oauth=(config, JwtVerifier(config, load_policy())),
-        allowed_hosts=["loyalty.example.com"],
-    )
-    web = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none"))
-    thread = threading.Thread(target=web.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        web.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+
+    def remote_app(port: int) -> Any:
+        return http_app(
+            server,
+            host="0.0.0.0",
+            port=port,
+            tokens={STATIC: "carol"},
+            oauth=(config, JwtVerifier(config, load_policy())),
+            allowed_hosts=["loyalty.example.com"],
+        )
+
+    with serve_on_port(remote_app, ws="none") as url:
+        yield url
 
 
 LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from agent import McpConnectError, connect_mcp
 from policies import load_policy
+from tests.serving import serve_on_port
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY
 from tools.server import create_server
@@ -47,21 +46,13 @@ async def test_loyalty_serve_speaks_mcp_over_stdio(tmp_path: Path) -> None:
 @pytest.fixture
 def http_url(runtime: LoyaltyRuntime) -> Iterator[str]:
     server = create_server(runtime, toolsets=("member",))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(16)
-    port = sock.getsockname()[1]
     tokens = {CAROL_TOKEN: "carol", VERA_TOKEN: "vera"}
-    app = http_app(server, host="127.0.0.1", port=port, tokens=tokens)
-    web = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none"))
-    thread = threading.Thread(target=web.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        web.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+
+    def member_app(port: int) -> Any:
+        return http_app(server, host="127.0.0.1", port=port, tokens=tokens)
+
+    with serve_on_port(member_app, ws="none") as url:
+        yield f"{url}/mcp"
 
 
 async def test_http_maps_each_token_to_its_principal(http_url: str) -> None:
