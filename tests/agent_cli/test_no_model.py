@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from app.cli import app
+from tests.child_imports import loaded_modules, loyalty_command
 from tests.shell_env import MODEL
 
 runner = CliRunner()
@@ -69,17 +68,6 @@ SESSION_STACK = (
     "tools.runtime",
     "sqlalchemy",
 )
-_CHILD = """
-import atexit, json, sys
-watched = json.loads(sys.argv[1])
-def loaded():
-    found = [m for m in watched if any(n == m or n.startswith(m + ".") for n in sys.modules)]
-    sys.stderr.write("LOADED " + json.dumps(found) + "\\n")
-atexit.register(loaded)
-sys.argv = ["loyalty", *json.loads(sys.argv[2])]
-from app.cli import main
-main()
-"""
 
 
 @pytest.mark.parametrize(
@@ -96,7 +84,7 @@ def test_ask_checks_its_model_before_importing_the_session_stack(
     env = {k: v for k, v in os.environ.items() if k not in MODEL}
     env |= {"XDG_DATA_HOME": str(tmp_path / "data"), **settings}
     done = subprocess.run(
-        [sys.executable, "-c", _CHILD, json.dumps(SESSION_STACK), json.dumps(argv)],
+        loyalty_command(argv, SESSION_STACK),
         env=env,
         cwd=Path(__file__).resolve().parents[2],
         capture_output=True,
@@ -107,5 +95,4 @@ def test_ask_checks_its_model_before_importing_the_session_stack(
     assert done.returncode == 2
     assert said in done.stderr
     assert "Traceback" not in done.stderr
-    marker = next(line for line in done.stderr.splitlines() if line.startswith("LOADED "))
-    assert json.loads(marker.removeprefix("LOADED ")) == []
+    assert loaded_modules(done.stderr) == []

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.child_imports import loaded_modules, loyalty_command
 from tests.shell_env import MODEL, POLICY_AND_MEWS
 
 NEVER_ON_STDIO = (
@@ -30,17 +30,6 @@ SIMULATOR = ["tools.sandbox.app", "tools.sandbox.seed"]
 """The simulator and its seed generator (the command line's option defaults come from the
 light `tools.sandbox.limits`)."""
 
-_CHILD = """
-import atexit, json, sys
-watched = json.loads(sys.argv[1])
-def loaded():
-    found = [m for m in watched if any(n == m or n.startswith(m + ".") for n in sys.modules)]
-    sys.stderr.write("LOADED " + json.dumps(found) + "\\n")
-atexit.register(loaded)
-sys.argv = ["loyalty", "serve"]
-from app.cli import main
-main()
-"""
 _SESSION = [
     {
         "jsonrpc": "2.0",
@@ -62,7 +51,7 @@ def _loaded_by_a_stdio_session(env: dict[str, str], watched: list[str]) -> list[
     client closes it) and list what got imported."""
     root = Path(__file__).resolve().parents[2]
     with subprocess.Popen(
-        [sys.executable, "-c", _CHILD, json.dumps(watched)],
+        loyalty_command(["serve"], watched),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -86,9 +75,7 @@ def _loaded_by_a_stdio_session(env: dict[str, str], watched: list[str]) -> list[
         server.wait(timeout=120)
     assert listed is not None, err[-2000:]
     assert listed["result"]["tools"], "the session was served"
-    marker = next(line for line in err.splitlines() if line.startswith("LOADED "))
-    found: list[str] = json.loads(marker.removeprefix("LOADED "))
-    return found
+    return loaded_modules(err)
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
