@@ -4,6 +4,7 @@
 - PostgreSQL: `postgres_url` gives a URL to a fresh, empty schema of the test database; when the
   server is unreachable the test is skipped with the reason, unless `LOYALTY_REQUIRE_POSTGRES=1`
   (set by `.ci/run`), in which case it fails.
+- Async tests (`pytest.mark.anyio`) run on asyncio.
 """
 
 from __future__ import annotations
@@ -115,3 +116,9 @@ def _audit_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("LOYALTY_AUDIT_KEY_FILE", None)
     else:
         os.environ["LOYALTY_AUDIT_KEY_FILE"] = previous
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    """Async tests run on asyncio, the event loop the product runs on."""
+    return "asyncio"

@@ -20,11 +20,6 @@ from tools.sandbox import Sandbox
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def runtime(tmp_path: Path) -> AsyncIterator[LoyaltyRuntime]:
     async with await LoyaltyRuntime.open(
         database_url=f"sqlite:///{tmp_path / 'loyalty.db'}", sandbox=Sandbox.seeded()

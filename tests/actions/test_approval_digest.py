@@ -24,11 +24,6 @@ pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 def _store() -> Store:
     store = Store("sqlite://")
     store.migrate([outbox.OUTBOX, POLICIES])

@@ -18,11 +18,6 @@ pytestmark = pytest.mark.anyio
 EMMA = STORY.emma_novak_membership
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Ticks:
     now: float = 1000.0

@@ -11,11 +11,6 @@ from tests.agent.servers import Hotel, make_hotel
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def hotel() -> Hotel:
     """A fresh in-process MCP server with a few loyalty-like tools, and what it was asked."""
     return make_hotel()

@@ -13,11 +13,6 @@ from tests.shell_env import MODEL, POLICY_AND_MEWS, unset
 __all__ = ["_openai_server", "fake_openai"]  # the agent tests' fake model server
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No model, policy or Mews configuration leaks in from the developer's shell."""

@@ -7,11 +7,6 @@ import pytest
 from tests.shell_env import POLICY_AND_MEWS, unset
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No policy, program, Mews or webhook configuration leaks in from the developer's shell."""

@@ -19,11 +19,6 @@ START = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(START)
 

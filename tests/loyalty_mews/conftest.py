@@ -30,11 +30,6 @@ from tools.sandbox import PORTFOLIO, STORY, Sandbox
 CUSTOMERS = 120
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @dataclass
 class Sleeps:
     seconds: list[float] = field(default_factory=list)

@@ -43,11 +43,6 @@ MEMBERSHIP: Json = {
 """The smallest loyalty membership Mews may answer with."""
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class FakeTime:
     """A monotonic clock that moves only when the client sleeps."""
 

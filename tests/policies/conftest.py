@@ -14,11 +14,6 @@ from tests.policies.support import ADJUST, AWARD, DELETE, T0, FakeMews, make_pol
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(T0)
 

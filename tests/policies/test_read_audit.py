@@ -20,11 +20,6 @@ from tools.server import create_server
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Chain:
     def __init__(self) -> None:
         self.appends: list[list[str]] = []

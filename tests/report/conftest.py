@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.campaigns.conftest import anyio_backend, clock, connect, runtime, sandbox
+from tests.campaigns.conftest import clock, connect, runtime, sandbox
 
-__all__ = ["anyio_backend", "clock", "connect", "runtime", "sandbox"]
+__all__ = ["clock", "connect", "runtime", "sandbox"]

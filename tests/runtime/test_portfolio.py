@@ -24,11 +24,6 @@ pytestmark = pytest.mark.anyio
 CHAIN = (STORY.chain_id,)
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @asynccontextmanager
 async def portfolio_runtime(
     tmp_path: Path, sandbox: Sandbox, *, singles: bool

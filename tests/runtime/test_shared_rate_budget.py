@@ -18,11 +18,6 @@ pytestmark = pytest.mark.anyio
 TOKEN = DEMO_TOKENS[0]
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 class Wall:
     def __init__(self) -> None:
         self.now = 1_800_000_000.0

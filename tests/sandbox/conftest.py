@@ -114,8 +114,3 @@ def interval(start: datetime, end: datetime) -> dict[str, str]:
         "StartUtc": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "EndUtc": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"

@@ -12,11 +12,6 @@ from tests.shell_env import MODEL, POLICY_AND_MEWS, unset
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The embedded server's state (SQLite store, sandbox file) in a fresh temporary folder."""
     unset(monkeypatch, *MODEL, *POLICY_AND_MEWS, "LOYALTY_TOKEN")

@@ -28,11 +28,6 @@ CLIENTS = '[delegation.clients]\ndeskapp = ["carol"]\nvera = ["alice"]\n'
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 async def runtime(tmp_path: Path) -> AsyncIterator[LoyaltyRuntime]:
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
     text = text.replace('automation = "agent"\n', 'automation = "agent"\ndeskapp = "agent"\n')

@@ -16,11 +16,6 @@ ALL_TOOLSETS = ("member", "admin", "approvals")
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def sandbox() -> Sandbox:
     return Sandbox.seeded()
 
