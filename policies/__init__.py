@@ -37,7 +37,7 @@ from policies.principals import (
     resolve_principal,
 )
 from policies.schema import open_store
-from policies.specs import ActionSpec, ExecContext, External, Transactional
+from policies.specs import ActionSpec, Describe, ExecContext, External, Transactional
 
 __all__ = [
     "MODES",
@@ -50,6 +50,7 @@ __all__ = [
     "Controls",
     "DelegationRefusedError",
     "Denied",
+    "Describe",
     "ExecContext",
     "External",
     "Facts",

@@ -115,12 +115,12 @@ def _balance_step(step: int, member: dict[str, Any], results: list[Any]) -> Turn
         f"({balance.get('available', total):,} available) and is in the "
         f"{membership.get('tier_name')} tier."
     )
-    if isinstance(progress, dict) and progress.get("next_tier"):
+    if isinstance(progress, dict) and progress.get("next_tier_name"):
         needed = int(progress["needed_for_next"])
         basis = str(progress["basis"])
-        text += (  # the tool names tiers by code: the sentence says "the next tier" instead
-            f" {needed:,} more {basis if needed != 1 else basis.rstrip('s')} reach the next "
-            f"tier (counting {progress['period_label']})."
+        text += (
+            f" {needed:,} more {basis if needed != 1 else basis.rstrip('s')} (counting "
+            f"{progress['period_label']}) to reach {progress['next_tier_name']}."
         )
     return text
 

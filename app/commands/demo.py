@@ -184,13 +184,15 @@ class _Walkthrough:
             membership = _first(summary, "memberships")
             balance = membership.get("balance") or {}
             points = balance.get("total", membership.get("mews_points"))
-            needed = progress.get("needed_for_next")
+            needed = int(progress.get("needed_for_next") or 0)
+            basis = str(progress.get("basis"))
             return (
                 f"{summary['display_name']} has {points:,} points "
                 f"({balance.get('available', points):,} available) and is in the "
-                f"{membership.get('tier_name')} tier. For {progress.get('next_tier')} she needs "
-                f"{needed} more {progress.get('basis')} (counting {progress.get('period_label')})"
-                f". Her membership expires on {str(membership.get('expiration'))[:10]}."
+                f"{membership.get('tier_name')} tier. She needs {needed:,} more "
+                f"{basis if needed != 1 else basis.removesuffix('s')} (counting "
+                f"{progress.get('period_label')}) to reach {progress.get('next_tier_name')}. "
+                f"Her membership expires on {str(membership.get('expiration'))[:10]}."
             )
 
         await self.ask(

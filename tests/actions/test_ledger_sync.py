@@ -71,7 +71,9 @@ async def test_a_stay_accrues_once_opening_the_account_and_a_cancellation_takes_
         STORY.zero_points,
     )
     assert facts.lock_keys == (ledger_lock_key(OLIVIA),)
-    assert facts.note == f"420 PC01 points for a stay (reservation {STAY})"
+    one = await specs[ACCRUE_STAY].describe(_stay(points=1))
+    assert one.note == f"1 Platinum Club point for a stay (reservation {STAY})"
+    assert facts.note == f"420 Platinum Club points for a stay (reservation {STAY})"
     posted = _run(runtime, specs[ACCRUE_STAY], args, "k1")
     assert (posted["kind"], posted["points"], posted["balance_after"]) == ("accrual", 420, 420)
 
@@ -89,6 +91,7 @@ async def test_a_stay_bonus_is_judged_against_the_tier_adjusted_stay_points(
     facts = await specs[AWARD_STAY_BONUS].describe(args)
     assert facts.points == 60
     assert facts.variance == pytest.approx(0.15)
+    assert facts.note.startswith("60 Platinum Club bonus points (x1.15 on 400 tier-adjusted")
     assert "400 tier-adjusted stay points, +15%" in facts.note
     posted = _run(runtime, specs[AWARD_STAY_BONUS], args, "k1")
     assert (posted["kind"], posted["balance_after"]) == ("accrual", 60)

@@ -32,15 +32,22 @@ def test_a_tier_is_reached_at_its_threshold(
 def test_progress_says_what_the_next_tier_takes(pc01: ProgramConfig) -> None:
     progress = tier_progress(pc01, holding("S1", nights_ago(5, 20)), as_of=AS_OF)
     assert (progress.next_tier, progress.next_threshold, progress.needed_for_next) == ("G1", 25, 5)
+    assert progress.next_tier_name == "Gold"  # the model says the name, not the code
     assert str(progress.progress_percent) == "80.0"
     assert progress.reasoning.startswith(  # names, not codes
-        "20 nights in 12 months; holds Silver; 5 more nights for Gold"
+        "20 nights in 12 months; holds Silver; 5 more nights to reach Gold"
     )
+
+
+def test_one_night_short_is_said_in_the_singular(pc01: ProgramConfig) -> None:
+    progress = tier_progress(pc01, holding("S1", nights_ago(5, 24)), as_of=AS_OF)
+    assert (progress.needed_for_next, progress.next_tier_name) == (1, "Gold")
+    assert "; 1 more night to reach Gold (25)" in progress.reasoning
 
 
 def test_the_top_tier_has_no_next_tier(pc01: ProgramConfig) -> None:
     progress = tier_progress(pc01, holding("P1", nights_ago(5, 60)), as_of=AS_OF)
-    assert (progress.next_tier, progress.needed_for_next) == (None, None)
+    assert (progress.next_tier, progress.next_tier_name, progress.needed_for_next) == (None,) * 3
     assert "already the top tier" in progress.reasoning
 
 

@@ -168,7 +168,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "properties": {
                         "membership_id": {
                             "type": "string",
-                            "description": "loyalty membership id (get_member_summary)",
+                            "description": "membership id (get_member_summary)",
                         },
                         "limit": {
                             "default": 20,
@@ -240,6 +240,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         "current_tier": {"type": ["string", "null"]},
                         "qualified_tier": {"type": ["string", "null"]},
                         "next_tier": {"type": ["string", "null"]},
+                        "next_tier_name": {"type": ["string", "null"]},
                         "next_threshold": {"type": ["integer", "null"]},
                         "needed_for_next": {"type": ["integer", "null"]},
                         "progress_percent": {"type": ["string", "null"]},
@@ -492,7 +493,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "properties": {
                         "membership_id": {
                             "type": "string",
-                            "description": "loyalty membership id (get_member_summary)",
+                            "description": "membership id (get_member_summary)",
                         },
                         "points": {
                             "maximum": 1000000,
@@ -552,7 +553,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "properties": {
                         "membership_id": {
                             "type": "string",
-                            "description": "loyalty membership id (get_member_summary)",
+                            "description": "membership id (get_member_summary)",
                         },
                         "points": {
                             "description": "signed correction, not zero",
@@ -607,7 +608,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "properties": {
                         "membership_id": {
                             "type": "string",
-                            "description": "loyalty membership id (get_member_summary)",
+                            "description": "membership id (get_member_summary)",
                         },
                         "reward_id": {"type": "string", "description": "from list_rewards"},
                         "on": {
@@ -660,7 +661,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                     "properties": {
                         "membership_id": {
                             "type": "string",
-                            "description": "loyalty membership id (get_member_summary)",
+                            "description": "membership id (get_member_summary)",
                         },
                         "entry_id": {
                             "description": "from get_points_history",
@@ -718,7 +719,7 @@ async def test_the_member_toolset_listing(connect: Connect) -> None:
                         },
                         "membership_id": {
                             "type": "string",
-                            "description": "loyalty membership id (get_member_summary)",
+                            "description": "membership id (get_member_summary)",
                         },
                         "reward_id": {
                             "type": "string",

@@ -126,7 +126,7 @@ async def test_member_insights_come_with_their_inputs(connect: Connect) -> None:
     assert summary["display_name"] == "Emma Novak"
     assert summary["memberships"][0]["balance"]["available"] == 6240
     assert progress["current_tier"] == "S1"
-    assert progress["next_tier"] == "G1"
+    assert (progress["next_tier"], progress["next_tier_name"]) == ("G1", "Gold")
     assert progress["reasoning"]
     assert recommended["recommended"]
     assert recommended["recommended"][0]["reason"]

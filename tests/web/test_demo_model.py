@@ -39,7 +39,7 @@ def test_the_demo_model_answers_a_balance_question_from_the_tools(
     assert done["state"] == "done"
     assert done["answer"] == (
         "(scripted demo model) Emma Novak has 6,240 points (6,240 available) and is in the "
-        "Silver tier. 3 more nights reach the next tier (counting the last 12 months)."
+        "Silver tier. 3 more nights (counting the last 12 months) to reach Gold."
     )
 
 

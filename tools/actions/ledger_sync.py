@@ -21,12 +21,13 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from policies import ActionSpec, ExecContext, Facts, Transactional
+from policies import ActionSpec, Describe, ExecContext, Facts, Transactional
 from policies.errors import InvalidRequestError
 from storage.canonical import JSONObject
 from storage.clock import utc
 from storage.outbox import enqueue
 from tools.actions.accounts import open_account
+from tools.loyalty import display
 from tools.loyalty.accrual import accrual_idempotency_key, accrual_reversal_key
 from tools.loyalty.config import ProgramFile, load_program_file
 from tools.loyalty.ledger import (
@@ -181,10 +182,22 @@ def _stay_facts(
     )
 
 
-async def _describe_accrual(args: JSONObject) -> Facts:
-    a: AccrueStayArgs = AccrueStayArgs.parse(args)
-    note = f"{a.points} {a.program_code} points for a stay (reservation {a.reservation_id})"
-    return _stay_facts(a, a.points, note)
+def _program_name(programs: ProgramSource, code: str) -> str:
+    """The program's name for a note people read ("Mews Rewards"); its code only when the
+    program file no longer has it (the executor then refuses the write)."""
+    program = programs().programs.get(code)
+    return code if program is None else program.name
+
+
+def _describe_accrual(programs: ProgramSource) -> Describe:
+    async def describe(args: JSONObject) -> Facts:
+        a: AccrueStayArgs = AccrueStayArgs.parse(args)
+        name = _program_name(programs, a.program_code)
+        stay_points = display.plural(a.points, f"{name} point")
+        note = f"{stay_points} for a stay (reservation {a.reservation_id})"
+        return _stay_facts(a, a.points, note)
+
+    return describe
 
 
 async def _describe_reversal(args: JSONObject) -> Facts:
@@ -194,22 +207,28 @@ async def _describe_reversal(args: JSONObject) -> Facts:
     return _stay_facts(a, -(a.points + a.bonus_points), note)
 
 
-async def _describe_bonus(args: JSONObject) -> Facts:
-    a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
-    try:
-        multiplier = Decimal(a.multiplier)
-    except ArithmeticError:
-        raise InvalidRequestError(f"multiplier: not a decimal: {a.multiplier!r}") from None
-    if not multiplier.is_finite() or multiplier < 1:
-        raise InvalidRequestError(f"multiplier: must be at least 1, not {a.multiplier}")
-    # The variance is the bonus over the stay's points at the member's own tier (`base_points`
-    # are tier-adjusted): a Gold member's ×1.5 earning is their normal rate, not a variance.
-    variance = a.points / a.base_points
-    note = (
-        f"{a.points} {a.program_code} bonus points (x{a.multiplier} on {a.base_points} "
-        f"tier-adjusted stay points, {variance:+.0%}) for a stay (reservation {a.reservation_id})"
-    )
-    return _stay_facts(a, a.points, note, variance=variance)
+def _describe_bonus(programs: ProgramSource) -> Describe:
+    async def describe(args: JSONObject) -> Facts:
+        a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
+        try:
+            multiplier = Decimal(a.multiplier)
+        except ArithmeticError:
+            raise InvalidRequestError(f"multiplier: not a decimal: {a.multiplier!r}") from None
+        if not multiplier.is_finite() or multiplier < 1:
+            raise InvalidRequestError(f"multiplier: must be at least 1, not {a.multiplier}")
+        # The variance is the bonus over the stay's points at the member's own tier
+        # (`base_points` are tier-adjusted): a Gold member's ×1.5 earning is their normal rate,
+        # not a variance.
+        variance = a.points / a.base_points
+        name = _program_name(programs, a.program_code)
+        note = (
+            f"{display.points(a.points)} {name} bonus points (x{a.multiplier} on "
+            f"{display.points(a.base_points)} tier-adjusted stay points, {variance:+.0%}) for a "
+            f"stay (reservation {a.reservation_id})"
+        )
+        return _stay_facts(a, a.points, note, variance=variance)
+
+    return describe
 
 
 def lazy_programs(programs: ProgramFile | None = None) -> ProgramSource:
@@ -228,7 +247,7 @@ def accrue_stay_spec(programs: ProgramSource) -> ActionSpec:
     def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
         return execute_accrual(conn, args, ctx, programs=programs())
 
-    return ActionSpec(ACCRUE_STAY, "points", Transactional(run), _describe_accrual)
+    return ActionSpec(ACCRUE_STAY, "points", Transactional(run), _describe_accrual(programs))
 
 
 def reverse_stay_accrual_spec() -> ActionSpec:
@@ -241,7 +260,7 @@ def award_stay_bonus_spec(programs: ProgramSource) -> ActionSpec:
     def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
         return execute_bonus(conn, args, ctx, programs=programs())
 
-    return ActionSpec(AWARD_STAY_BONUS, "points", Transactional(run), _describe_bonus)
+    return ActionSpec(AWARD_STAY_BONUS, "points", Transactional(run), _describe_bonus(programs))
 
 
 # ---------------------------------------------------------------------------- reconcile

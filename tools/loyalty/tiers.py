@@ -122,6 +122,8 @@ class TierProgress:
     current_tier: str | None
     qualified_tier: str | None
     next_tier: str | None
+    next_tier_name: str | None
+    """The next tier as people call it ("Gold"): what the assistant says, not the code."""
     next_threshold: int | None
     needed_for_next: int | None
     progress_percent: Decimal | None
@@ -175,6 +177,7 @@ def tier_progress(
         current_tier=current.code if current else None,
         qualified_tier=qualified.code if qualified else None,
         next_tier=following.code if following else None,
+        next_tier_name=following.name if following else None,
         next_threshold=following.threshold if following else None,
         needed_for_next=needed,
         progress_percent=percent,
@@ -268,7 +271,7 @@ def _progress_reason(
             text += f"; qualifies for {following.name} ({points(following.threshold)}) now"
         else:
             more = plural(needed, f"more {one}", f"more {many}")
-            text += f"; {more} for {following.name} ({points(following.threshold)})"
+            text += f"; {more} to reach {following.name} ({points(following.threshold)})"
     elif current is not None:
         text += "; already the top tier"
     if downgrade.why:

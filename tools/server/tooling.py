@@ -239,7 +239,7 @@ PARAMETER_DOCS: dict[str, str] = {
     "loyalty_program_ids": "Mews loyalty program ids",
     "loyalty_tier_id": "Mews loyalty tier id",
     "loyalty_tier_ids": "Mews loyalty tier ids",
-    "membership_id": "loyalty membership id (get_member_summary)",
+    "membership_id": "membership id (get_member_summary)",
     "membership_number": "number on the member card",
     "membership_numbers": "numbers printed on member cards",
     "memberships": "memberships to create",
