@@ -166,9 +166,10 @@ async def open_mews(
         async with MewsClient(credentials, chain_ids=scope.chain_ids) as client:
             yield client
         return
+    from storage.progress import step
     from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
-    sandbox = Sandbox.open(state_path or sandbox_state_path())
+    sandbox = Sandbox.open(state_path or sandbox_state_path(), progress=step)
     credentials = MewsCredentials(
         base_url=_SANDBOX_BASE_URL,
         client_token=PORTFOLIO.client_token,

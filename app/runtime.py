@@ -59,9 +59,10 @@ async def open_runtime(
             await resolve_chains(mews)
             singles = enterprise_clients(mews, scope_from_env())
         else:
+            from storage.progress import step
             from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
-            sandbox = Sandbox.open(sandbox_state_path())
+            sandbox = Sandbox.open(sandbox_state_path(), progress=step)  # a command's bar counts
             stack.callback(sandbox.persist)
             clock = clock or sandbox.clock
             mews = sandbox_client(sandbox, PORTFOLIO, chain_ids=(STORY.chain_id,))

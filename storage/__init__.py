@@ -4,5 +4,6 @@ Modules, imported by their own names (nothing is re-exported here: every user na
 it needs): `store` (one SQLAlchemy database, serialized writes, versioned migrations per
 component), `queue` (one leased work queue: claim, complete, retry with backoff, dead letter),
 `outbox` (the queue of commands for Mews, over `queue`), `clock` (injectable time), `canonical`
-(one JSON spelling per value, for hashes and stored records).
+(one JSON spelling per value, for hashes and stored records), `progress` (counted steps of long
+work, shown by the command line).
 """

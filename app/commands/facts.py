@@ -48,7 +48,7 @@ def refresh_command(
 ) -> None:
     """Refresh the member read model and print what it did."""
     what = "Scanning every member in Mews" if full else "Reading what changed in Mews"
-    with working(what):
+    with working(what, quiet=as_json):
         report = run(_refresh(full, as_))
     if as_json:
         typer.echo(json.dumps(_as_dict(report), indent=2))

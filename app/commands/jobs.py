@@ -59,7 +59,7 @@ def run_job(
         fail(f"unknown job {name!r}; choose one of {', '.join(JOBS)}")
     if not 1 <= bonus_points <= 100_000:
         fail(f"--bonus-points must be between 1 and 100000, got {bonus_points}")
-    with working(f"Running the {name} job"):
+    with working(f"Running the {name} job", quiet=as_json):
         report = run(_run(name, program, as_, bonus_points))
     _print(report, as_json)
     if report.count("failed"):

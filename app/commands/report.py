@@ -66,7 +66,7 @@ def report_command(
     period_from, period_to = _day(from_, "--from"), _day(to, "--to")
     if period_from and period_to and period_to < period_from:
         fail(f"--to ({period_to}) is before --from ({period_from})")
-    with working("Reading the ledger and Mews for the report"):
+    with working("Reading the ledger and Mews for the report", quiet=as_json):
         report = run_loop(_read(program, period_from, period_to, as_))
     if csv_dir is not None:
         from tools.report import write_csv

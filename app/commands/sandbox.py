@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.commands._progress import working
+from storage.progress import step
 from tools.sandbox.limits import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT
 
 if TYPE_CHECKING:
@@ -117,7 +118,9 @@ def register(app: typer.Typer) -> None:
 
         try:
             with working(f"Opening the sandbox (seeding {customers:,} customers if new)"):
-                simulator = Sandbox.open(path, seed=seed, customers=customers, reset=reset)
+                simulator = Sandbox.open(
+                    path, seed=seed, customers=customers, reset=reset, progress=step
+                )
         except StateFileError as exc:
             raise _fail(f"{exc} (use --reset to start fresh)") from None
         except OSError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from policies import ApprovalDesk, records
+from storage.progress import counting
 from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, Rig, rig
 from tools.actions.offers import list_drafts
 from tools.automation import AutomationConfigError
@@ -138,3 +139,15 @@ async def test_retention_purges_drafts_past_the_program_files_days_audited(
         audit = [a for a in records(r.runtime.store) if a.action == "purge_drafts"]
         assert [(a.principal, a.decision) for a in audit] == [("automation", "executed")]
         assert again.summary == "no drafts older than 180 days"
+
+
+async def test_a_job_run_by_hand_counts_the_changes_it_proposes(tmp_path: Path) -> None:
+    seen: list[tuple[int, int | None, str]] = []
+    async with rig(tmp_path, mode="recommend", customers=20) as r:
+        with counting(lambda done, total, what: seen.append((done, total, what))):
+            report = await run_job("tier-review", context(r, program_code="PC01"))
+    proposed = [(d, t) for d, t, what in seen if what == "Platinum Club tier changes proposed"]
+    assert len(report.items) > 1
+    assert proposed[0] == (0, len(report.items))
+    assert proposed[-1] == (len(report.items),) * 2
+    assert "reading the members of Platinum Club" in {what for _d, _t, what in seen}

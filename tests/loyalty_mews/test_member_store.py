@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from storage.progress import counting
 from tests.loyalty_mews.conftest import World
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.member_store import ENTITY_TYPES, MemberStore
@@ -204,3 +205,12 @@ async def test_a_full_refresh_drops_members_gone_from_mews(world: World) -> None
 
     assert STORY.zoe not in {m.customer_id for m in await model.all_members()}
     assert report.members >= 1
+
+
+async def test_a_full_refresh_counts_the_members_it_reads(world: World) -> None:
+    seen: list[tuple[int, int | None, str]] = []
+    with counting(lambda done, total, what: seen.append((done, total, what))):
+        report = await _model(world).refresh(full=True)
+    read = [(done, total) for done, total, what in seen if what == "members read from Mews"]
+    assert read[0] == (0, report.members)
+    assert read[-1] == (report.members, report.members)

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from storage.outbox import claim, list_commands
+from storage.progress import counting
 from tests.loyalty_mews.conftest import World
 from tools.loyalty import history, ledger_lock_key, post_entry
 from tools.loyalty.ledger_model import Source
@@ -242,3 +243,22 @@ async def test_a_crash_between_push_and_complete_re_pushes_the_current_balance(
             {"kind": UPDATE},
         ).scalar_one()
     assert pending == 0
+
+
+async def test_reconcile_counts_the_memberships_it_compares_and_the_drifts_it_resolves(
+    world: World,
+) -> None:
+    seen: list[tuple[int, int | None, str]] = []
+    with counting(lambda done, total, what: seen.append((done, total, what))):
+        report = await reconcile(world.loader, world.guard, world.automation, apply=True)
+
+    def counts(what: str) -> list[tuple[int, int | None]]:
+        return [(done, total) for done, total, said in seen if said == what]
+
+    compared = counts("memberships compared with the ledger")
+    assert compared[0] == (0, report.checked)
+    assert compared[-1] == (report.checked,) * 2
+    resolved = counts("drifts resolved")
+    assert len(report.drifts) > 1  # every membership with points gets its opening balance
+    assert resolved[0] == (0, len(report.drifts))
+    assert resolved[-1] == (len(report.drifts),) * 2

@@ -7,7 +7,9 @@ import json
 import pytest
 from mcp.shared.exceptions import MCPError
 
+from storage.progress import counting
 from tests.campaigns.conftest import Connect, body
+from tools.report import program_report
 from tools.runtime import LoyaltyRuntime
 
 pytestmark = pytest.mark.anyio
@@ -54,3 +56,13 @@ async def test_the_report_resource_reads_the_first_program_over_the_last_year(
             await client.read_resource("loyalty://reports")
     assert report["program_code"] == "PC01"
     assert len(report["months"]) == 13
+
+
+async def test_the_report_counts_its_steps_for_a_progress_bar(runtime: LoyaltyRuntime) -> None:
+    seen: list[tuple[int, int | None, str]] = []
+    with counting(lambda done, total, what: seen.append((done, total, what))):
+        await program_report(runtime, "PC01")
+    own = [(done, total) for done, total, what in seen if "read from Mews" not in what]
+    assert own == [(0, 3), (1, 3), (2, 3), (3, 3)]
+    read = [(done, total) for done, total, what in seen if what == "members read from Mews"]
+    assert read[-1][0] == read[-1][1], "the member read model's first fill counts its members"

@@ -230,3 +230,14 @@ def test_the_catalogue_has_rewards_to_build_from(api: Api) -> None:
     }
     departments = api.ok("departments/getAll", **LIMIT)["Departments"]
     assert {"Front Office", "Sales", "Maintenance"} <= {d["Name"] for d in departments}
+
+
+def test_seeding_tells_how_many_guests_are_generated_of_how_many() -> None:
+    seen: list[tuple[int, int | None, str]] = []
+    sandbox = Sandbox.seeded(customers=1200, now=NOW, progress=lambda *s: seen.append(s))
+    generated = seen[-1][1]
+    assert generated is not None
+    assert seen[0] == (0, generated, "generating guests")
+    assert seen[-1] == (generated, generated, "generating guests")
+    assert [done for done, _total, _what in seen] == sorted(done for done, _t, _w in seen)
+    assert len(sandbox.state.customers) == 1200 > generated > 1000

@@ -45,6 +45,7 @@ from policies.audit import AuditDraft
 from policies.errors import PolicyError
 from storage.canonical import JSONObject
 from storage.clock import Clock
+from storage.progress import counted, step
 from storage.store import Store
 from tools.actions.errors import ActionError
 from tools.actions.privacy import purge_drafts
@@ -154,7 +155,8 @@ async def _expiry(ctx: JobContext, report: JobReport) -> None:
         todo = [m for m in due if m not in seen]
         if not todo:
             return
-        for membership_id in todo:
+        for membership_id in todo:  # the total is not known: due ones are read a sweep at a time
+            step(len(seen), None, "memberships with points expired")
             seen.add(membership_id)
             report.items.append(_expire_one(ctx, principal, membership_id, now))
 
@@ -227,8 +229,10 @@ def _retention(ctx: JobContext, report: JobReport) -> None:
 async def _tier_review(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
     principal = ctx.guard.principal(ctx.principal)
     now = ctx.clock.now()
+    step(0, None, f"reading the members of {program.name}")
     members = await (ctx.members or ctx.loader).all_members(program.code)
     zone = await ctx.loader.qualification_zone(program)
+    step(0, None, f"evaluating the tiers of {plural(len(members), 'member')}")
     evaluation = evaluate_tiers(program, members, as_of=now, zone=zone)
     if not evaluation.changes:
         report.items.append(JobItem(program.code, "skipped", evaluation.reasoning))
@@ -239,7 +243,7 @@ async def _tier_review(ctx: JobContext, program: ProgramConfig, report: JobRepor
         async for tier in ctx.mews.loyalty_tiers.get_all(loyalty_program_ids=[program_id])
     }
     month = now.strftime("%Y-%m")
-    for change in evaluation.changes:
+    for change in counted(evaluation.changes, f"{program.name} tier changes proposed"):
         report.items.append(await _propose_tier(ctx, program, principal, change, tier_ids, month))
 
 
@@ -274,13 +278,15 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
     principal = ctx.guard.principal(ctx.principal)
     now = ctx.clock.now()
     source = ctx.members or ctx.loader
+    step(0, None, f"reading the members of {program.name}")
     members = {m.customer_id: m for m in await source.all_members(program.code)}
+    step(0, None, f"finding the lapsing among {plural(len(members), 'member')}")
     segment = find_segment(program, members.values(), Lapsing(), as_of=now)
     if not segment.members:
         report.items.append(JobItem(program.code, "skipped", segment.reasoning))
         return
     today = now.date()
-    for lapsing in segment.members:
+    for lapsing in counted(segment.members, f"{program.name} win-back offers drafted"):
         member = members[lapsing.customer_id]
         channel = next((c for c in _WIN_BACK_CHANNELS if member.consent.allows(c)), None)
         if channel is None:

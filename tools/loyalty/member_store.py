@@ -56,6 +56,7 @@ from typing import Any, Final, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage.progress import step
 from storage.store import chunks
 from tools.loyalty.categories import RevenueCategory
 from tools.loyalty.facts import MemberFacts, StayFacts
@@ -101,6 +102,13 @@ __all__ = [
 ENTITY_TYPES: Final = ("memberships", "customers", "reservations", "product_orders", "order_items")
 """Entity types with a high-water mark, in the order a refresh applies them (a stay before the
 product orders linked to it, an order before its items)."""
+
+
+def _step_entity(entity: str) -> None:
+    """An incremental refresh's step: which entity type's changes are read (n of 5)."""
+    what = f"reading the {entity.replace('_', ' ')} changed in Mews"
+    step(ENTITY_TYPES.index(entity), len(ENTITY_TYPES), what)
+
 
 DEFAULT_MAX_AGE: Final = timedelta(minutes=5)
 """How old the model may be when read: long enough that a burst of reads costs no Mews
@@ -311,16 +319,19 @@ class MemberStore:
         await self.loader.warm_caches()
         memberships: dict[str, list[MembershipRow]] = defaultdict(list)
         query = self.mews.loyalty_memberships.get_all().decoded_as(MembershipRows)
+        step(0, None, "memberships read from Mews")
         async for membership in query:
             memberships[membership.account_id].append(membership)
         ids = list(memberships)
         seen: set[str] = set()
         for start in range(0, len(ids), BATCH_SIZE):
+            step(start, len(ids), "members read from Mews")
             batch_ids = ids[start : start + BATCH_SIZE]
             held = [m for i in batch_ids for m in memberships.pop(i)]
             batch = await self._read_mews(batch_ids, held)
             self._replace(batch_ids, batch)
             seen.update(c.id for c in batch.customers)
+        step(len(ids), len(ids), "members read from Mews")
         with self.store.write() as conn:
             held_ids = [
                 r.customer_id for r in conn.execute(sa.select(customers_table.c.customer_id))
@@ -415,6 +426,7 @@ class MemberStore:
         """Re-read these customers from Mews and replace their rows (members only)."""
         changed: set[str] = set()
         for start in range(0, len(customer_ids), BATCH_SIZE):
+            step(start, len(customer_ids), "changed members read again")
             part = customer_ids[start : start + BATCH_SIZE]
             batch = await self._read_mews(part)
             self._replace(part, batch)
@@ -493,6 +505,7 @@ class MemberStore:
                 if o.linked_reservation_id in stays
             )
         items: list[OrderItemRow] = []
+        _step_entity("order_items")
         for interval in split_interval(_moment(marks["order_items"]), _moment(now)):
             items.extend([i async for i in self._items(updated_utc=interval)])
         with self.store.write() as conn:
@@ -515,6 +528,7 @@ class MemberStore:
     ) -> Any:
         """The entities updated since the mark, one request (paged) per window of at most
         three months (Mews' limit on `UpdatedUtc`)."""
+        _step_entity(entity)
         for interval in split_interval(_moment(marks[entity]), _moment(now)):
             async for item in get_all(updated_utc=interval, **filters).decoded_as(rows):
                 yield item

@@ -36,6 +36,7 @@ from policies import Guard, Outcome, Principal
 from policies.errors import InvalidRequestError, PolicyError
 from storage.canonical import JSONObject
 from storage.clock import utc
+from storage.progress import counted, step
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty._time import hotel_nights
 from tools.loyalty.accrual import (
@@ -46,6 +47,7 @@ from tools.loyalty.accrual import (
 )
 from tools.loyalty.categories import REVENUE_CATEGORIES
 from tools.loyalty.config import ProgramConfig, ProgramFile
+from tools.loyalty.display import plural
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import CHECKED_OUT, MemberFacts, MembershipFacts, StayFacts
 from tools.loyalty.future_value import predict_future_value
@@ -236,6 +238,7 @@ async def plan_stay_accruals(
     their memberships by id, and the ledger entries under the reservations' keys.
     """
     wanted = list(dict.fromkeys(reservation_ids))
+    step(0, None, f"reading {plural(len(wanted), 'reservation')} from Mews")
     reservations = await loader.reservations(wanted)
     stays = {stay.reservation_id: stay for stay in await loader.stays(reservations)}
     customers = sorted({stay.customer_id for stay in stays.values()})
@@ -530,7 +533,7 @@ async def submit_stay_plans(
     A refusal or failure of one reservation is reported and does not stop the others.
     """
     results: list[StayResult] = []
-    for plan in plans:
+    for plan in counted(plans, "stays credited"):
         if isinstance(plan, Skipped):
             results.append(StayResult(plan.reservation_id, "skipped", plan.reason))
             continue

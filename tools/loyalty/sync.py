@@ -64,6 +64,7 @@ from storage.outbox import (
     rewrite_payload,
     settle,
 )
+from storage.progress import counted, step
 from storage.store import Store, chunks
 from tools.loyalty.compare import (
     EXTERNAL_ACTOR,
@@ -108,6 +109,8 @@ __all__ = [
 _log = logging.getLogger(__name__)
 
 RECONCILE_POINTS: Final = "reconcile_points"
+_READ_STEP: Final = 1000
+"""Memberships read between two progress steps: one Mews page (`loyaltyMemberships/getAll`)."""
 ReconcileRule = Literal["adjust_ledger", "push_ledger"]
 DriftKind = Literal["in_sync", "awaiting_push", "unopened", "mews_ahead", "ledger_ahead"]
 Resolution = Literal["opening_balance", "adjust_ledger", "push_ledger"]
@@ -242,9 +245,11 @@ class OutboxDispatcher:
             )
             if not commands:
                 break
+            step(tally.claimed, limit, "balances pushed to Mews")
             tally.claimed += len(commands)
             outcomes = await self.push(commands, tally)
             tally.settled(self.settle(outcomes), outcomes)
+            step(tally.claimed, limit, "balances pushed to Mews")
             if len(commands) < size:
                 break  # a short claim: nothing more is due
         return tally.report()
@@ -563,16 +568,24 @@ async def reconcile(
     if rule not in ("adjust_ledger", "push_ledger"):
         raise ValueError(f"rule: must be adjust_ledger or push_ledger, got {rule!r}")
     program_codes = await loader.program_codes()
-    memberships = [m async for m in loader.mews.loyalty_memberships.get_all()]
+    memberships: list[LoyaltyMembership] = []
+    step(0, None, "memberships read from Mews")
+    async for membership in loader.mews.loyalty_memberships.get_all():
+        memberships.append(membership)
+        if len(memberships) % _READ_STEP == 0:
+            step(len(memberships), None, "memberships read from Mews")
     ids = [m.id for m in memberships]
     ledger, versions, queued = _ledger_state(loader.store, ids)
-    compared = [_compare(m, program_codes, ledger, queued) for m in memberships]
+    compared = [
+        _compare(m, program_codes, ledger, queued)
+        for m in counted(memberships, "memberships compared with the ledger")
+    ]
     drifts = tuple(d for d in compared if d.kind not in ("in_sync", "awaiting_push"))
     outcomes: list[tuple[str, JSONObject]] = []
     if apply:
         chain_id = await loader.chain_id()
         by_id = {m.id: m for m in memberships}
-        for drift in drifts:
+        for drift in counted(drifts, "drifts resolved"):
             if drift.program_code not in loader.programs.programs:
                 error = f"program {drift.program_code} is not in the program file"
                 outcomes.append((drift.membership_id, {"status": "skipped", "reason": error}))

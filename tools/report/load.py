@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from storage.clock import naive_utc
+from storage.progress import step
 from tools.campaigns.tables import campaign_members_table, campaigns_table
 from tools.loyalty._time import add_months, from_db
 from tools.loyalty.config import ProgramConfig
+from tools.loyalty.display import plural
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger_model import EntryKind
 from tools.loyalty.ledger_schema import accounts_table, entries_table
@@ -40,6 +42,8 @@ __all__ = [
 ]
 
 _E = entries_table
+_REPORT_STEPS = 3
+"""Reading the members, reading the ledger, computing: the report's steps."""
 _A = accounts_table
 
 
@@ -200,8 +204,10 @@ async def program_report(
     period_from = period_from or default_from
     period_to = period_to or default_to
     period_bounds(period_from, period_to)  # a reversed period fails before any Mews read
+    step(0, _REPORT_STEPS, f"reading the members of {program.name}")
     members = await runtime.facts.all_members(program.code)
     zone = await runtime.loader.qualification_zone(program)
+    step(1, _REPORT_STEPS, f"reading the ledger for {plural(len(members), 'member')}")
     with runtime.store.read() as conn:
         inputs = gather_inputs(
             conn,
@@ -212,4 +218,7 @@ async def program_report(
             as_of=now,
             qualification_zone=zone,
         )
-    return build_report(inputs)
+    step(2, _REPORT_STEPS, "computing the figures")
+    report = build_report(inputs)
+    step(_REPORT_STEPS, _REPORT_STEPS, "done")
+    return report

@@ -45,7 +45,7 @@ from tools.sandbox.ops import OPERATIONS
 from tools.sandbox.ops.reservations import render_reservation
 from tools.sandbox.persistence import StateFile, apply_overlay
 from tools.sandbox.ratelimit import RateLimiter
-from tools.sandbox.seed import CUSTOMERS_DEFAULT, SEED_DEFAULT, build_state
+from tools.sandbox.seed import CUSTOMERS_DEFAULT, SEED_DEFAULT, SeedProgress, build_state
 from tools.sandbox.state import SeedParams, State
 from tools.sandbox.tokens import ALL_TOKENS, PORTFOLIO, find_integration
 from tools.sandbox.transitions import transition_reservation
@@ -104,12 +104,15 @@ class Sandbox:
         *,
         clock: Clock | None = None,
         sleep: Sleep = asyncio.sleep,
+        progress: SeedProgress | None = None,
     ) -> Sandbox:
-        """A fresh chain. `now` anchors the seed; given alone, it also freezes the clock there."""
+        """A fresh chain. `now` anchors the seed; given alone, it also freezes the clock there.
+        `progress` hears how many guests are generated."""
         if clock is None:
             clock = FrozenClock(now) if now is not None else SystemClock()
         anchor = to_ts(now if now is not None else clock.now())
-        return cls(build_state(SeedParams(seed, customers, anchor)), clock=clock, sleep=sleep)
+        state = build_state(SeedParams(seed, customers, anchor), progress)
+        return cls(state, clock=clock, sleep=sleep)
 
     @classmethod
     def open(
@@ -120,20 +123,25 @@ class Sandbox:
         customers: int = CUSTOMERS_DEFAULT,
         reset: bool = False,
         clock: Clock | None = None,
+        progress: SeedProgress | None = None,
     ) -> Sandbox:
-        """Load the sandbox kept in `path`, or seed a new one there (always with `reset`)."""
+        """Load the sandbox kept in `path`, or seed a new one there (always with `reset`);
+        `progress` hears how far the seeding is (a saved chain is seeded again, then its
+        changes applied)."""
         state_file = StateFile(path)
         if reset or not state_file.exists():
             clock = clock or SystemClock()
             sandbox = cls(
-                build_state(SeedParams(seed, customers, to_ts(clock.now()))),
+                build_state(SeedParams(seed, customers, to_ts(clock.now())), progress),
                 clock=clock,
                 state_file=state_file,
             )
+            if progress is not None:
+                progress(0, None, f"saving {path.name}")
             sandbox.persist()
             return sandbox
         saved = state_file.load()
-        state = build_state(saved.params)
+        state = build_state(saved.params, progress)
         apply_overlay(state, saved.document)
         if clock is None:
             clock = _clock_from_json(saved.clock)

@@ -13,17 +13,26 @@ from __future__ import annotations
 
 from tools.sandbox.limits import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT
 from tools.sandbox.seed_builder import Builder, seed_key
-from tools.sandbox.seed_crowd import add_crowd
+from tools.sandbox.seed_crowd import SeedProgress, add_crowd
 from tools.sandbox.seed_docs import add_doc_fixtures
 from tools.sandbox.seed_story import STORY, Story, add_awkward, add_story
 from tools.sandbox.state import SeedParams, State
 from tools.sandbox.world import build_world
 
-__all__ = ["CUSTOMERS_DEFAULT", "CUSTOMERS_MAX", "SEED_DEFAULT", "STORY", "Story", "build_state"]
+__all__ = [
+    "CUSTOMERS_DEFAULT",
+    "CUSTOMERS_MAX",
+    "SEED_DEFAULT",
+    "STORY",
+    "SeedProgress",
+    "Story",
+    "build_state",
+]
 
 
-def build_state(params: SeedParams) -> State:
-    """Seed the demo chain for `params` (deterministic: the same params give the same chain)."""
+def build_state(params: SeedParams, progress: SeedProgress | None = None) -> State:
+    """Seed the demo chain for `params` (deterministic: the same params give the same chain);
+    `progress` hears how many guests are generated (a command line shows a bar)."""
     if not 0 <= params.customers <= CUSTOMERS_MAX:
         raise ValueError(f"customers must be between 0 and {CUSTOMERS_MAX}, got {params.customers}")
     state = State(params, build_world(), seed_key(params.seed))
@@ -31,7 +40,7 @@ def build_state(params: SeedParams) -> State:
     builder = Builder(state)
     add_story(builder)
     add_awkward(builder)
-    add_crowd(builder, params.customers)
+    add_crowd(builder, params.customers, progress)
     _finish(builder)
     return state
 

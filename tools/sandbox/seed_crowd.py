@@ -11,6 +11,7 @@ upgrades drive the derived spend. Points follow nights in the last 24 months and
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 from tools.sandbox.clock import DAY
 from tools.sandbox.factory import make_customer, make_note
@@ -128,12 +129,25 @@ def _ascii(text: str) -> str:
     return "".join(ch for ch in folded.lower() if ch.isalnum())
 
 
-def add_crowd(b: Builder, total: int) -> None:
-    """Add guests until the chain has `total` customer profiles."""
+SeedProgress = Callable[[int, int | None, str], None]
+"""`progress(done, total, what)`: the guests generated so far, of all to generate."""
+
+PROGRESS_EVERY = 500
+"""Guests generated between two progress reports (100,000 guests: 200 reports)."""
+
+
+def add_crowd(b: Builder, total: int, progress: SeedProgress | None = None) -> None:
+    """Add guests until the chain has `total` customer profiles, telling `progress` how many
+    of them are generated."""
     for customer in b.state.customers:
         b.state.index_email(customer)
-    for _ in range(max(0, total - len(b.state.customers))):
+    wanted = max(0, total - len(b.state.customers))
+    for done in range(wanted):
+        if progress is not None and done % PROGRESS_EVERY == 0:
+            progress(done, wanted, "generating guests")
         _Guest(b).add()
+    if progress is not None:
+        progress(wanted, wanted, "generating guests")
 
 
 class _Guest:
