@@ -69,3 +69,16 @@ def test_e_mail_and_membership_number_find_the_member() -> None:
     assert _index().search("pc-1000002") == ["emil"]
     assert _index().search("PC1000010") == ["zoe"]
     assert _index().search("nobody@example.com") == []
+
+
+def test_letters_without_a_decomposed_accent_are_folded_too() -> None:
+    assert normalize("Zoë Łukasiewicz") == "zoe lukasiewicz"
+    assert normalize("Søren Großmann") == "soren grossmann"
+
+
+def test_a_guest_who_is_not_a_member_is_found_like_a_member() -> None:
+    guest = IndexedMember("jose", ("jose", "muller"), "jose.mueller@example.de", (), member=False)
+    index = MemberIndex([*_index().members, guest], built_at=0.0)
+    assert index.search("José Müll") == ["jose"]
+    assert index.search("jose mulller") == ["jose"]  # one typo
+    assert index.search("jose.mueller@") == ["jose"]

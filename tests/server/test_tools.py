@@ -107,6 +107,18 @@ async def test_an_ambiguous_name_returns_every_candidate(connect: Connect) -> No
     }
 
 
+@pytest.mark.parametrize("query", ["José Müll", "jose muler", "Zoe Lukasiewitz", "jose.mueller@"])
+async def test_a_guest_who_is_not_a_member_is_found_forgivingly_to_be_enrolled(
+    connect: Connect, query: str
+) -> None:
+    async with connect() as client:
+        result = await client.call_tool("find_members", {"query": query})
+    (candidate,) = body(result)["candidates"]
+    assert candidate["customer_id"] in (STORY.jose, STORY.zoe)
+    assert candidate["display_name"] in ("José Müller", "Zoë Łukasiewicz")
+    assert candidate["memberships"] == []  # not a member yet: the desk can enrol them
+
+
 @pytest.mark.parametrize(
     "query", ["Emma Novak", "PC-1000001", STORY.emma_novak, STORY.emma_novak_membership]
 )

@@ -405,9 +405,22 @@ def test_member_search_forgives_partial_names_accents_case_and_one_typo(
     assert "Silver</span> Platinum Club · #PC-1000001" in page  # names, not codes
 
 
+def test_a_guest_who_is_not_a_member_is_found_by_part_of_a_name_and_can_be_enrolled(
+    signed_in: SignIn,
+) -> None:
+    client = signed_in("carol")
+    page = client.get("/members", params={"q": "jose mull"}).text
+    found = re.search(
+        r'href="/members/([0-9a-f-]{36})">José Müller</a>\s*<span class="chip">not a member', page
+    )
+    assert found, page
+    card = client.get(f"/members/{found.group(1)}").text
+    assert 'id="act-enrol" open' in card
+
+
 def test_two_guests_with_one_name_are_told_apart(signed_in: SignIn) -> None:
     page = signed_in("carol").get("/members", params={"q": "John Smith"}).text
-    assert "2 members match: the e-mail, membership number and last stay tell them apart." in page
+    assert "2 guests match: the e-mail, membership number and last stay tell them apart." in page
     hints = re.findall(r'<span class="chip">([^<]*•••@[^<]*)</span>', page)
     assert len(hints) == 2
     assert hints[0] != hints[1]

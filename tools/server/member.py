@@ -208,8 +208,7 @@ async def candidate_ids(env: ToolEnv, query: str) -> list[str]:
         by_email = [c.id for c in await mews.customers.get_all(emails=[query]).to_list()]
         if by_email:
             return by_email
-        program_ids = list(await env.runtime.directory.program_codes())
-        return (await member_index(mews, program_ids)).search(query)
+        return await _forgiving(env, query)
     ids = [
         m.account_id
         for m in await mews.loyalty_memberships.get_all(membership_numbers=[query]).to_list()
@@ -224,10 +223,16 @@ async def candidate_ids(env: ToolEnv, query: str) -> list[str]:
     if len(parts) == 1:
         for customer in await mews.customers.get_all(first_names=spellings).to_list():
             ids.append(customer.id)
-    if not ids:  # partial, accented or mistyped: the forgiving index of members
-        program_ids = list(await env.runtime.directory.program_codes())
-        ids = (await member_index(mews, program_ids)).search(query)
+    if not ids:  # partial, accented or mistyped: the forgiving index of members and guests
+        ids = await _forgiving(env, query)
     return list(dict.fromkeys(ids))
+
+
+async def _forgiving(env: ToolEnv, query: str) -> list[str]:
+    """The forgiving index's matches (members, and guests who are not members yet)."""
+    program_ids = list(await env.runtime.directory.program_codes())
+    index = await member_index(env.runtime.mews, program_ids, as_of=env.runtime.clock.now())
+    return index.search(query)
 
 
 def _is_guid(text: str) -> bool:
