@@ -31,7 +31,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from policies import approvals
 from policies._tx import Failure, Run, Tx, raise_failure, run_in_thread
@@ -251,7 +251,8 @@ class ApprovalDesk:
             approvals.expire_due(tx.conn, tx.now, [approval_id])
             expired = Deny(
                 "approvals.expired",
-                f"approval {approval_id} expired at {approval.expires_at:%Y-%m-%d %H:%M} UTC",
+                f"approval {approval_id} expired at "
+                f"{_local(approval.expires_at, guard.policy.tz, '%d %b %Y, %H:%M')}",
             )
             return guard.deny(tx, base, expired, state, approver, counts=False)
         if status != "pending":
@@ -307,9 +308,10 @@ class ApprovalDesk:
         elif approval.decided_at is not None and now < approval.decided_at + lease:
             refusal = Deny(
                 "approvals.executing",
-                f"approval {approval.id} started executing at {approval.decided_at:%H:%M:%S} UTC "
-                f"and may still be running; it can be resolved from "
-                f"{approval.decided_at + lease:%H:%M:%S} UTC "
+                f"approval {approval.id} started executing at "
+                f"{_local(approval.decided_at, guard.policy.tz, '%H:%M:%S')} and may still be "
+                "running; it can be resolved from "
+                f"{_local(approval.decided_at + lease, guard.policy.tz, '%H:%M:%S')} "
                 "(approvals.execution_lease_minutes in the policy file)",
             )
         elif not isinstance(spec.execute, External) or spec.execute.landed is None:
@@ -374,7 +376,8 @@ class ApprovalDesk:
                 }
             else:
                 interrupted = ExecutionInterruptedError(
-                    f"the execution started at {started:%Y-%m-%d %H:%M:%S} UTC was interrupted "
+                    "the execution started at "
+                    f"{_local(started, guard.policy.tz, '%d %b %Y, %H:%M:%S')} was interrupted "
                     "and its effect is not visible in Mews: nothing changed; request it again"
                 )
                 guard.finish_external(tx, run, None, interrupted, began=began)
@@ -410,3 +413,10 @@ class ApprovalDesk:
                     )
                 )
         return expired
+
+
+def _local(moment: datetime, tz: tzinfo, layout: str) -> str:
+    """A moment as the hotel's staff read it: in the policy's time zone, the zone named
+    ("04 Dec 2026, 09:15 CET"); the records keep UTC."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(tz)
+    return f"{local.strftime(layout)} {local.tzname()}"

@@ -204,7 +204,12 @@ class LoyaltyRuntime:
             stack.callback(guard.read_audits.close)  # before the store is disposed
             dispatcher = OutboxDispatcher(mews, store, clock=clock, guard=guard, programs=programs)
             notices = NoticeDispatcher(
-                mews, store, clock=clock, chain_id=loader.chain_id, enterprise_mews=singles
+                mews,
+                store,
+                clock=clock,
+                chain_id=loader.chain_id,
+                enterprise_mews=singles,
+                zone=policy.tz,
             )
         except BaseException:
             await stack.aclose()

@@ -61,7 +61,8 @@ async def _sentences(show_all: bool) -> list[str]:
     lines = []
     for view in views:
         status = f"{view.approval.status_at(now):<9} " if show_all else ""
-        lines.append(f"{view.approval.id}  {status}{view.line(now)}  ({view.approval.rule})")
+        line = view.line(now, guard.policy.tz)
+        lines.append(f"{view.approval.id}  {status}{line}  ({view.approval.rule})")
     return lines
 
 

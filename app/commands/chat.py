@@ -562,22 +562,26 @@ def _member_line(member: dict[str, Any]) -> str:
 
 
 def _member_card(summary: dict[str, Any]) -> str:
-    """A `get_member_summary` result as a few lines (no model involved)."""
+    """A `get_member_summary` result as a few lines (no model involved); the summary's own
+    sentence tells the last stay and the expiry on the enterprise's clock, the zone named."""
+    from tools.loyalty.display import points as grouped
+
     lines = [
         f"{summary.get('display_name')} ({summary.get('customer_id')})",
-        f"  stays {summary.get('stays')}, nights {summary.get('nights')}, last stay "
-        f"{summary.get('last_stay') or '-'}, upcoming stays {summary.get('upcoming_stays')}",
+        f"  stays {summary.get('stays')}, nights {summary.get('nights')}, "
+        f"upcoming stays {summary.get('upcoming_stays')}",
     ]
     for membership in summary.get("memberships", []):
         balance = membership.get("balance") or {}
         points = balance.get("total", membership.get("mews_points"))
         lines.append(
             f"  {membership.get('program_name') or membership.get('program_code')}: "
-            f"{membership.get('tier_name') or '-'} tier, {points} points "
-            f"({balance.get('available', points)} available), membership "
-            f"#{membership.get('membership_number') or '-'} {membership.get('state')}, "
-            f"expires {membership.get('expiration') or 'never'}"
+            f"{membership.get('tier_name') or '-'} tier, {grouped(points)} points "
+            f"({grouped(balance.get('available', points))} available), membership "
+            f"#{membership.get('membership_number') or '-'} {membership.get('state')}"
         )
+    if summary.get("reasoning"):
+        lines.append(f"  {summary['reasoning']}")
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -60,10 +61,12 @@ def test_a_digest_names_the_count_the_earliest_deadline_and_one_line_per_request
         [
             DigestLine("Stay bonus of 900 points to Emma Novak", "above 20 %", late),
             DigestLine("Award 2,500 points to Zoe Park", "above 2,000 points", early),
-        ]
+        ],
+        ZoneInfo("Europe/Prague"),
     )
     assert payload["Name"] == "Loyalty approvals: 2 waiting"
     assert payload["DeadlineUtc"] == "2026-03-17T09:30:00Z"
+    assert "the first lapses at 17 Mar 2026, 10:30 CET." in payload["Description"]  # hotel's clock
     lines = [line for line in payload["Description"].splitlines() if line.startswith("- ")]
     assert lines[0] == "- Award 2,500 points to Zoe Park. Why: above 2,000 points."
     assert lines[1].startswith("- Stay bonus of 900 points to Emma Novak")

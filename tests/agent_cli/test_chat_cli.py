@@ -71,7 +71,7 @@ def test_a_manager_lists_and_approves_a_request_and_sees_the_new_balance(cli_env
     )
     assert f"{approval_id}: status=posted" in out
     assert "no pending approval requests" in out
-    assert "Silver tier, 8740 points" in out  # 6,240 in Mews before, 2,500 approved
+    assert "Silver tier, 8,740 points" in out  # 6,240 in Mews before, 2,500 approved
 
 
 def test_staff_are_not_offered_the_approval_tools(cli_env: Path) -> None:
@@ -193,5 +193,9 @@ def test_chat_without_a_model_still_runs_the_slash_commands(
     out = result.stdout
     assert "model none (slash commands only)" in out
     assert "Emma Novak (" in out  # /member needs no model
-    assert "Silver tier, 6240 points" in out
+    assert "Silver tier, 6,240 points" in out  # one number format
+    # dates on the enterprise's clock (the policy's Europe/Prague), the zone named; not UTC
+    assert re.search(r"membership expires \d{1,2} \w{3} \d{4}, \d\d:\d\d CES?T", out), out
+    assert "(times in Europe/Prague)" in out
+    assert "T00:00:00Z" not in out
     assert "No model is configured, so questions go unanswered" in out

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -146,7 +148,12 @@ def test_the_summary_tells_staff_what_they_need_and_nothing_sensitive(
         customer_id="c-9",
         display_name="Ada Guest",
         email_present=True,
-        memberships=(membership(tier_code="G1", membership_id="m-9"),),
+        memberships=(
+            replace(
+                membership(tier_code="G1", membership_id="m-9"),
+                expiration=datetime(2026, 12, 24, 23, 30, tzinfo=UTC),  # the 25th in Prague
+            ),
+        ),
         stays=(
             ago(40, nights=2, spend=Spend(accommodation=Decimal(300), spa=Decimal(50))),
             ago(10, nights=3, spend=Spend(accommodation=Decimal(450))),
@@ -154,14 +161,14 @@ def test_the_summary_tells_staff_what_they_need_and_nothing_sensitive(
             stay(departure=AS_OF + 9 * DAY, state="Confirmed"),
         ),
     )
-    summary = member_summary(programs, guest, as_of=AS_OF)
+    summary = member_summary(programs, guest, as_of=AS_OF, tz=ZoneInfo("Europe/Prague"))
     assert (summary.stays, summary.nights, summary.upcoming_stays) == (2, 5, 1)
     assert summary.last_stay == date(2026, 5, 22)
     assert summary.spend_by_currency["GBP"].accommodation == Decimal(750)
     (gold,) = summary.memberships
     assert (gold.program_name, gold.tier_name, gold.balance) == ("Platinum Club", "Gold", None)
-    assert summary.reasoning == (
-        "Ada Guest: 2 stays, 5 nights, last on 2026-05-22; "
-        "Platinum Club (Gold): no ledger account yet"
+    assert summary.reasoning == (  # the hotel's clock, the zone named; the fields stay UTC
+        "Ada Guest: 2 stays, 5 nights, the last ended 22 May 2026; Platinum Club (Gold): no "
+        "ledger account yet, membership expires 25 Dec 2026, 00:30 CET (times in Europe/Prague)"
     )
     assert not {"email", "document", "card", "phone", "address"} & set(summary.__slots__)

@@ -72,6 +72,8 @@ def test_a_member_below_their_tier_keeps_it_during_the_grace_period(pc01: Progra
     assert not progress.downgrade_due
     assert progress.grace_until is not None
     assert progress.grace_until > AS_OF.date()
+    grace = progress.grace_until
+    assert f"grace until {grace.day} {grace:%b %Y}" in progress.reasoning  # a date people read
 
 
 def test_a_downgrade_is_due_once_the_grace_period_is_over(pc01: ProgramConfig) -> None:

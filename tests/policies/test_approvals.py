@@ -139,6 +139,11 @@ async def test_approving_at_the_expiry_is_refused_and_marks_it_expired(
     denied = await ApprovalDesk(guard).approve(guard.principal("alice"), approval_id)
     assert isinstance(denied, Denied)
     assert denied.rule == "approvals.expired"
+    expiry = ApprovalDesk(guard).approval(approval_id).expires_at.astimezone(guard.policy.tz)
+    said = f"expired at {expiry:%d %b %Y, %H:%M} {expiry.tzname()}"  # the policy's zone, named
+    assert said in denied.reason
+    assert guard.policy.tz.key == "Europe/Prague"
+    assert expiry.tzname() in ("CET", "CEST")
     assert ApprovalDesk(guard).approval(approval_id).status == "expired"
     assert isinstance(
         await ApprovalDesk(guard).reject(guard.principal("alice"), approval_id), Denied

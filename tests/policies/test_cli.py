@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -248,7 +249,12 @@ def test_approvals_list_shows_pending_requests(pending: str) -> None:
     (row,) = result.stdout.splitlines()
     # one sentence (no member: "m-1" is not a membership Mews knows)
     assert row.startswith(f"{pending}  Award 3,000 points to an unknown member")
-    assert row.endswith("— requested by carol, just now  (approvals.points_above)")
+    # when, on the clock of the policy's zone (Europe/Prague), the zone named
+    assert re.search(
+        r"— requested by carol, just now, \d{1,2} \w{3} \d{4}, \d\d:\d\d CES?T  "
+        r"\(approvals\.points_above\)$",
+        row,
+    ), row
 
 
 def test_approvals_show_prints_the_exact_arguments(pending: str) -> None:

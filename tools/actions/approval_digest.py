@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
+from tools.loyalty.display import when
 from tools.mews.models import format_utc
 
 __all__ = ["DESCRIPTION_LIMIT", "NAME_LIMIT", "DigestLine", "digest_payload"]
@@ -35,15 +36,16 @@ class DigestLine:
     deadline: datetime
 
 
-def digest_payload(lines: Sequence[DigestLine]) -> dict[str, str]:
-    """The body of one `tasks/add` for several requests (earliest deadline first)."""
+def digest_payload(lines: Sequence[DigestLine], tz: tzinfo = UTC) -> dict[str, str]:
+    """The body of one `tasks/add` for several requests (earliest deadline first); the text
+    tells the deadline in `tz` (the enterprise's zone, named), `DeadlineUtc` stays UTC."""
     if not lines:
         raise ValueError("a digest needs at least one request")
     ordered = sorted(lines, key=lambda line: line.deadline)
     earliest = ordered[0].deadline
     head = (
         f"{len(ordered)} loyalty requests wait for a manager; the first lapses at "
-        f"{earliest:%d %b %H:%M} UTC.\n"
+        f"{when(earliest, tz)}.\n"
     )
     foot = (
         "Decide them in the web app's Approvals page or with `loyalty approvals list` and "

@@ -18,10 +18,11 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from policies.approvals import Approval
+from tools.loyalty.display import day, when
 
 if TYPE_CHECKING:
     from tools.loyalty import MemberFacts, ProgramFile
@@ -94,10 +95,13 @@ class ApprovalView:
         """Requests a manager can decide together: the same action held by the same rule."""
         return f"{self.approval.action}|{self.approval.rule}"
 
-    def line(self, now: datetime) -> str:
+    def line(self, now: datetime, tz: tzinfo | None = None) -> str:
+        """The sentence, who asked and how long ago; with `tz` (the enterprise's zone), also
+        when, on the hotel's clock with the zone named ("12 min ago, 4 Dec 2026, 09:15 CET")."""
+        asked = self.approval.created_at
+        at = f", {when(asked, tz)}" if tz is not None else ""
         return (
-            f"{self.sentence} — requested by {self.approval.requester}, "
-            f"{age_text(self.approval.created_at, now)}"
+            f"{self.sentence} — requested by {self.approval.requester}, {age_text(asked, now)}{at}"
         )
 
 
@@ -306,7 +310,7 @@ def _offer(a: dict[str, Any], who: str, p: ProgramFile) -> str:
     )
     return (
         f"Offer {what} to {who} by {a.get('channel')}, "
-        f"valid {a.get('valid_from')} to {a.get('valid_until')}"
+        f"valid {day(a.get('valid_from'))} to {day(a.get('valid_until'))}"
     )
 
 
@@ -326,7 +330,7 @@ def _update(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
     if row.get("loyalty_tier_id"):
         return f"Change the tier of {who}"
     if row.get("expiration_date"):
-        return f"Set the membership of {who} to expire on {str(row['expiration_date'])[:10]}"
+        return f"Set the membership of {who} to expire on {day(str(row['expiration_date'])[:10])}"
     if row.get("state"):
         return f"Set the membership of {who} to {row['state']}"
     return f"Change the membership of {who}"

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy.engine import Connection
 
@@ -119,6 +119,7 @@ class NoticeDispatcher:
         max_attempts: int = 12,
         lease: timedelta = timedelta(minutes=2),
         sentences: ApprovalSentences | None = None,
+        zone: tzinfo = UTC,
     ) -> None:
         """`enterprise_mews`: single-enterprise clients by enterprise id for `tasks/add`, which
         Mews refuses to portfolio tokens: a task goes to its payload's `EnterpriseId` (the hotel
@@ -126,7 +127,8 @@ class NoticeDispatcher:
         (`orders/add`) take the same route (a portfolio token would need their `EnterpriseId`,
         which they carry).
         `chain_id`: the chain of the notes (portfolio tokens need it).
-        `sentences`: how a digest tells its requests (without it, each request's own note)."""
+        `sentences`: how a digest tells its requests (without it, each request's own note).
+        `zone`: the enterprise's time zone, in which a digest tells its deadline."""
         self.mews = mews
         self.enterprise_mews = dict(enterprise_mews or {})
         self.chain_id = chain_id
@@ -135,6 +137,7 @@ class NoticeDispatcher:
         self.max_attempts = max_attempts
         self.lease = lease
         self.sentences = sentences
+        self.zone = zone
 
     async def drain(self, limit: int = 100) -> NoticeReport:
         commands = claim(
@@ -246,7 +249,7 @@ class NoticeDispatcher:
         if len(group) == 1:
             command = group[0][0]
             return [Delivered(command.id, await self._send(command))]
-        payload = digest_payload(await self._digest_lines(group))
+        payload = digest_payload(await self._digest_lines(group), self.zone)
         task = TaskParameters(
             name=payload["Name"],
             deadline_utc=datetime.fromisoformat(payload["DeadlineUtc"]),

@@ -24,12 +24,12 @@ import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 
 from tools.loyalty._time import add_months, days_between, utc_date
 from tools.loyalty.config import ProgramConfig, ProgramFile
-from tools.loyalty.display import money, plural
+from tools.loyalty.display import day, money, plural, when
 from tools.loyalty.facts import (
     Inputs,
     MemberFacts,
@@ -271,7 +271,11 @@ class MemberSummary:
     reasoning: str
 
 
-def member_summary(programs: ProgramFile, member: MemberFacts, *, as_of: datetime) -> MemberSummary:
+def member_summary(
+    programs: ProgramFile, member: MemberFacts, *, as_of: datetime, tz: tzinfo = UTC
+) -> MemberSummary:
+    """The member at a glance; `reasoning` tells dates and times in `tz` (the enterprise's zone,
+    named), the fields stay UTC."""
     completed = member.completed_stays()
     memberships = tuple(
         _membership_summary(programs, membership) for membership in member.memberships
@@ -293,7 +297,14 @@ def member_summary(programs: ProgramFile, member: MemberFacts, *, as_of: datetim
         # facts_as_of: how current the member read model's stays, tier and Mews points are
         # (None: read from Mews for this answer)
         inputs={"as_of": as_of, "stays_on_record": len(member.stays), "facts_as_of": member.as_of},
-        reasoning=_summary_reason(member.display_name, len(completed), nights, last, memberships),
+        reasoning=_summary_reason(
+            member.display_name,
+            len(completed),
+            nights,
+            completed[-1].departure if completed else None,
+            memberships,
+            tz,
+        ),
     )
 
 
@@ -320,11 +331,12 @@ def _summary_reason(
     name: str,
     stays: int,
     nights: int,
-    last: date | None,
+    last: datetime | None,
     memberships: tuple[MembershipSummary, ...],
+    tz: tzinfo,
 ) -> str:
     stay_text = f"{plural(stays, 'stay')}, {plural(nights, 'night')}" + (
-        f", last on {last}" if last else ""
+        f", the last ended {day(last, tz)}" if last else ""
     )
     parts = []
     for membership in memberships:
@@ -334,5 +346,13 @@ def _summary_reason(
             if membership.balance
             else "no ledger account yet"
         )
-        parts.append(f"{membership.program_name or membership.program_code}{tier}: {points}")
-    return f"{name}: {stay_text}; " + ("; ".join(parts) or "no memberships")
+        expiry = (
+            f", membership expires {when(membership.expiration, tz)}"
+            if membership.expiration
+            else ""
+        )
+        parts.append(
+            f"{membership.program_name or membership.program_code}{tier}: {points}{expiry}"
+        )
+    zone = f" (times in {getattr(tz, 'key', None) or tz})"
+    return f"{name}: {stay_text}; " + ("; ".join(parts) or "no memberships") + zone

@@ -31,7 +31,7 @@ from typing import Literal
 from storage.clock import utc
 from tools.loyalty._time import add_months, utc_date
 from tools.loyalty.config import ProgramConfig, TierConfig
-from tools.loyalty.display import plural, points
+from tools.loyalty.display import day, plural, points
 from tools.loyalty.errors import NotAMemberError
 from tools.loyalty.facts import Inputs, MemberFacts, MembershipFacts
 
@@ -240,7 +240,10 @@ def _downgrade(
         return _Downgrade(True, target.code, None, f"no qualifying activity for {current.name}")
     grace_until = ran_out + timedelta(days=program.qualification.downgrade_grace_days)
     due = today >= grace_until
-    why = f"qualification for {current.name} ran out on {ran_out}, grace until {grace_until}"
+    why = (
+        f"qualification for {current.name} ran out on {day(ran_out)}, grace until "
+        f"{day(grace_until)}"
+    )
     return _Downgrade(due, target.code, grace_until, why)
 
 

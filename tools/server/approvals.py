@@ -49,12 +49,14 @@ async def list_pending(env: ToolEnv, args: ListApprovalsArgs) -> Any:
     guard = env.runtime.guard
 
     async def run() -> ApprovalList:
-        now = guard.clock.now()
+        now, tz = guard.clock.now(), guard.policy.tz
         rows = ApprovalDesk(guard).approvals(("pending",))[: args.limit]
         views = await describe_approvals(env.runtime, rows)
         return ApprovalList(
             approvals=[
-                ApprovalOut.model_validate({**_fields(row.to_dict(now)), "summary": view.line(now)})
+                ApprovalOut.model_validate(
+                    {**_fields(row.to_dict(now)), "summary": view.line(now, tz)}
+                )
                 for row, view in zip(rows, views, strict=True)
             ]
         )

@@ -283,7 +283,10 @@ class MemberProgramArgs(_Args):
 async def get_member_summary(env: ToolEnv, args: CustomerArgs) -> Any:
     async def run() -> MemberSummary:
         member = await _member(env, args.customer_id)
-        return member_summary(env.runtime.programs, member, as_of=env.runtime.clock.now())
+        runtime = env.runtime
+        return member_summary(
+            runtime.programs, member, as_of=runtime.clock.now(), tz=runtime.policy.tz
+        )
 
     return await _read(env, "get_member_summary", args, run)
 
