@@ -70,6 +70,8 @@ class NewApproval:
     idempotency_key: str
     created_at: datetime
     expires_at: datetime
+    enterprise_id: str | None = None
+    """The hotel the request concerns (`Facts.enterprise_id`): its task goes there."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,7 @@ class Approval:
     comment: str | None
     result: JSONValue
     error: str | None
+    enterprise_id: str | None = None
 
     def status_at(self, now: datetime) -> str:
         """The status as it stands at `now`: a pending request past its expiry is expired."""
@@ -120,6 +123,7 @@ class Approval:
             "comment": self.comment,
             "result": self.result,
             "error": self.error,
+            "enterprise_id": self.enterprise_id,
         }
 
 
@@ -149,6 +153,7 @@ def _approval(row: Any) -> Approval:
         comment=row.comment,
         result=None if row.result is None else json.loads(row.result),
         error=row.error,
+        enterprise_id=row.enterprise_id,
     )
 
 
@@ -171,6 +176,7 @@ def create(conn: Connection, request: NewApproval) -> Approval:
             status="pending",
             created_at=naive_utc(request.created_at),
             expires_at=naive_utc(request.expires_at),
+            enterprise_id=request.enterprise_id,
         )
     )
     approval = get(conn, approval_id)
@@ -188,12 +194,15 @@ def task_payload(approval: Approval) -> dict[str, str]:
         f"Requested by {approval.requester}. Decide with "
         f"`loyalty approvals approve {approval.id}` or `reject`; it expires at the deadline."
     )
-    return {
+    payload = {
         "ApprovalId": approval.id,  # not sent: lets the dispatcher merge notices into a digest
         "Name": f"Loyalty approval: {approval.action}"[:100],
         "DeadlineUtc": approval.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "Description": description[:2000],
     }
+    if approval.enterprise_id:  # the hotel the request concerns gets the task (and the digest)
+        payload["EnterpriseId"] = approval.enterprise_id
+    return payload
 
 
 def get(conn: Connection, approval_id: str) -> Approval:

@@ -125,6 +125,9 @@ class Facts:
     membership_id: str | None = None
     program_id: str | None = None
     customer_id: str | None = None  # the guest's account, for the note in Mews
+    # the hotel (Mews enterprise) the request concerns: its stay's; an approval request is
+    # announced there (None: the chain as a whole, announced at the first hotel)
+    enterprise_id: str | None = None
     requested_by: str | None = None  # approval decisions: who asked
     requires: tuple[Permission, ...] = ()  # permissions needed beyond the kind's own
     lock_keys: tuple[str, ...] = ()  # more locks for the transaction (e.g. the ledger's)

@@ -412,6 +412,7 @@ class Guard:
             idempotency_key=run.key,
             created_at=run.now,
             expires_at=run.now + self.policy.approvals.expiry,
+            enterprise_id=run.action.facts.enterprise_id,
         )
         approval = approvals.create(tx.conn, request)
         outcome = PendingApproval(approval.id, decision.rule, decision.reason, approval.expires_at)

@@ -112,6 +112,8 @@ approvals_table = sa.Table(
     sa.Column("comment", sa.Text, nullable=True),
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
+    # the hotel (Mews enterprise) the request concerns, where its task goes (version 3)
+    sa.Column("enterprise_id", sa.String(64), nullable=True),
     sa.Index("ix_policy_approvals_status", "status", "expires_at"),
 )
 
@@ -182,7 +184,14 @@ def _head_mac_v2(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE policy_audit_head ADD COLUMN mac VARCHAR(64)"))
 
 
-POLICIES = Component("policies", [_create_v1, _head_mac_v2])
+def _approval_hotel_v3(conn: Connection) -> None:
+    # Requests queued before version 3 concern no hotel: announced at the first, as they were.
+    columns = {column["name"] for column in sa.inspect(conn).get_columns("policy_approvals")}
+    if "enterprise_id" not in columns:
+        conn.execute(sa.text("ALTER TABLE policy_approvals ADD COLUMN enterprise_id VARCHAR(64)"))
+
+
+POLICIES = Component("policies", [_create_v1, _head_mac_v2, _approval_hotel_v3])
 
 
 def open_store(url: str | None = None) -> Store:

@@ -31,7 +31,9 @@ def _store() -> Store:
     return store
 
 
-def _request(store: Store, n: int, *, hours: int = 72, points: int = 300) -> Approval:
+def _request(
+    store: Store, n: int, *, hours: int = 72, points: int = 300, hotel: str | None = None
+) -> Approval:
     with store.write() as conn:
         return approvals.create(
             conn,
@@ -47,6 +49,7 @@ def _request(store: Store, n: int, *, hours: int = 72, points: int = 300) -> App
                 idempotency_key=f"stay-bonus:r{n}",
                 created_at=NOW,
                 expires_at=NOW + timedelta(hours=hours),
+                enterprise_id=hotel,
             ),
         )
 
@@ -170,5 +173,33 @@ async def test_with_a_portfolio_token_each_hotel_gets_one_digest_through_its_own
         [
             (STORY.enterprise_uk, "Loyalty approvals: 2 waiting"),
             (STORY.enterprise_us, "Loyalty approvals: 2 waiting"),
+        ]
+    )
+
+
+async def test_requests_recording_their_hotel_are_announced_at_that_hotel_one_digest_each() -> None:
+    sandbox = Sandbox.seeded(customers=20)
+    store = _store()
+    hotels = [STORY.enterprise_uk, STORY.enterprise_us, STORY.enterprise_us, None]
+    requests = [_request(store, n, hotel=hotel) for n, hotel in enumerate(hotels)]
+    assert [r.enterprise_id for r in requests] == hotels  # recorded with the request
+    assert approvals.task_payload(requests[1])["EnterpriseId"] == STORY.enterprise_us
+    assert "EnterpriseId" not in approvals.task_payload(requests[3])  # the chain: first hotel
+    async with sandbox_client(sandbox, PORTFOLIO, chain_ids=(STORY.chain_id,)) as mews:
+        singles = sandbox_enterprise_clients(sandbox)
+        dispatcher = NoticeDispatcher(
+            mews, store, clock=FixedClock(NOW), enterprise_mews=singles, sentences=_names
+        )
+        report = await dispatcher.drain()
+    assert (report.delivered, report.failed) == (4, 0)
+    first_hotel = next(iter(singles))
+    tasks = sorted(
+        (t.enterprise_id, t.name) for t in sandbox.state.tasks if t.name.startswith("Loyalty")
+    )
+    assert tasks == sorted(
+        [
+            (STORY.enterprise_uk, "Loyalty approval: award_stay_bonus"),
+            (STORY.enterprise_us, "Loyalty approvals: 2 waiting"),
+            (first_hotel, "Loyalty approval: award_stay_bonus"),
         ]
     )

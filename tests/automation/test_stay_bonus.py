@@ -20,6 +20,7 @@ from tests.automation.support import (
 from tools.automation import inbox
 from tools.loyalty import _ledger_sql as ledger_sql
 from tools.loyalty.stays import AWARD_STAY_BONUS, stay_bonus_key
+from tools.sandbox import STORY
 
 pytestmark = pytest.mark.anyio
 
@@ -114,3 +115,10 @@ async def test_recommend_mode_makes_the_bonus_an_approval_request(tmp_path: Path
         assert len(_bonus_approvals(r)) == 1
         assert r.mews_points(EMMA_MEMBERSHIP) == before  # nothing posted
         assert all("bonus awaiting approval" in x for x in _results(r))
+        # each request records the hotel of its stay, whose task list announces it
+        requests = list_approvals(r.runtime.store)
+        assert {a.enterprise_id for a in requests} == {STORY.enterprise_uk}
+        await r.runtime.notices.drain()
+        announced = [t for t in r.sandbox.state.tasks if t.name.startswith("Loyalty approval")]
+        assert announced
+        assert {t.enterprise_id for t in announced} == {STORY.enterprise_uk}

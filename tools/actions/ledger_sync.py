@@ -177,6 +177,7 @@ def _stay_facts(
         membership_id=a.membership_id,
         program_id=a.program_id,
         customer_id=a.customer_id,
+        enterprise_id=a.enterprise_id,
         lock_keys=(ledger_lock_key(a.membership_id),),
         note=note,
     )

@@ -252,13 +252,16 @@ async def describe_redeem(deps: WriteDeps, args: RedeemRewardArgs) -> Facts:
             "price_points", f"must be within [{floor}, {ceiling}] for {reward.id}"
         )
     variance = (args.price_points - reward.base_points) / reward.base_points
+    hotel = None
     if args.reservation_id is not None:  # the executor fulfils on it (no Mews call there)
-        await deps.stays.read(args.reservation_id, customer_id=ref.customer_id)
+        stay = await deps.stays.read(args.reservation_id, customer_id=ref.customer_id)
+        hotel = stay.enterprise_id or None
     return _facts(
         ref,
         -args.price_points,
         f"redemption of {reward.name} on {args.on} for {args.price_points} points",
         variance=variance,
+        enterprise_id=hotel,
         lock_keys=(reward_inventory_lock_key(reward.id, args.on),),
     )
 

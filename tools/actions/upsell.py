@@ -129,12 +129,13 @@ async def price_upsell_item(deps: WriteDeps, given: AcceptUpsellInput) -> Accept
 async def describe_accept(deps: WriteDeps, args: AcceptUpsellArgs) -> Facts:
     ref = await deps.directory.lookup(args.membership_id)
     deps.directory.program_of(ref)  # points move only in configured programs
-    await deps.stays.read(args.reservation_id, customer_id=ref.customer_id)  # for the executor
+    stay = await deps.stays.read(args.reservation_id, customer_id=ref.customer_id)  # cached
     return Facts(
         points=-args.points,
         membership_id=ref.membership_id,
         program_id=ref.program_id,
         customer_id=ref.customer_id,
+        enterprise_id=stay.enterprise_id or None,
         lock_keys=(ledger_lock_key(ref.membership_id),),
         note=(
             f"upsell {args.item_name} for {args.points} points"

@@ -121,6 +121,8 @@ class _StayPoints(_Args):
     points: int = Field(gt=0)
     mews_points: int | None = None
     """The membership's Mews `Points` when planned: its opening balance if it has no account."""
+    enterprise_id: str | None = Field(default=None, min_length=1, max_length=64)
+    """The stay's hotel: an approval request for these points is announced there."""
 
 
 class AccrueStayArgs(_StayPoints):
@@ -143,6 +145,8 @@ class ReverseStayArgs(_Args):
     bonus_entry_id: int | None = Field(default=None, gt=0)
     bonus_points: int = Field(default=0, ge=0)
     """The stay's checkout bonus, taken back with its accrual (the bonus was for this stay)."""
+    enterprise_id: str | None = Field(default=None, min_length=1, max_length=64)
+    """The stay's hotel (as for `_StayPoints`)."""
 
 
 class AwardStayBonusArgs(_StayPoints):
@@ -164,6 +168,8 @@ class PlannedAccrual:
     membership: MembershipFacts
     chain_id: str
     quote: AccrualQuote
+    enterprise_id: str | None = None
+    """The stay's hotel (Mews enterprise)."""
 
     @property
     def action(self) -> str:
@@ -186,6 +192,7 @@ class PlannedAccrual:
             mews_points=None if self.membership.ledger_opened else self.membership.mews_points,
             pending_until=None if pending is None else utc(pending).isoformat(),
             reason=f"stay {self.reservation_id}: {self.quote.reasoning}"[:2000],
+            enterprise_id=self.enterprise_id,
         ).model_dump()
 
 
@@ -198,6 +205,7 @@ class PlannedReversal:
     entry_id: int
     points: int
     bonus: LedgerEntry | None = None  # the stay's bonus, posted and not reversed
+    enterprise_id: str | None = None
 
     @property
     def action(self) -> str:
@@ -217,6 +225,7 @@ class PlannedReversal:
             points=self.points,
             bonus_entry_id=None if self.bonus is None else self.bonus.id,
             bonus_points=0 if self.bonus is None else self.bonus.points,
+            enterprise_id=self.enterprise_id,
         ).model_dump()
 
 
@@ -328,6 +337,7 @@ def _plan(
             entry_id=accrued.id,
             points=accrued.points,
             bonus=bonus if bonus is not None and bonus.reversed_by_entry_id is None else None,
+            enterprise_id=stay.enterprise_id or None,
         )
     if accrued is not None:
         return Skipped(rid, f"accrued already: {accrued.points} points (entry {accrued.id})")
@@ -343,7 +353,9 @@ def _plan(
     quote = _quote(program, stay, membership)
     if not quote.eligible or quote.points <= 0:
         return Skipped(rid, quote.reasoning)
-    return PlannedAccrual(rid, stay.customer_id, membership, chain_id, quote)
+    return PlannedAccrual(
+        rid, stay.customer_id, membership, chain_id, quote, stay.enterprise_id or None
+    )
 
 
 def _quote(program: ProgramConfig, stay: StayFacts, membership: MembershipFacts) -> AccrualQuote:
@@ -409,6 +421,7 @@ class PlannedBonus:
             multiplier=str(self.proposal.multiplier),
             pending_until=None if pending is None else utc(pending).isoformat(),
             reason=f"stay bonus {a.reservation_id}: {self.proposal.reasoning}"[:2000],
+            enterprise_id=a.enterprise_id,
         ).model_dump()
 
 
