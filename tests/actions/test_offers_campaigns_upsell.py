@@ -67,6 +67,42 @@ async def test_an_offer_on_a_channel_without_consent_is_refused_before_the_decis
         await DRAFT_OFFER.describe(deps, _offer(runtime, STORY.no_email, None))  # no e-mail
 
 
+def _priced(runtime: LoyaltyRuntime, price: int | None) -> DraftOfferArgs:
+    return DraftOfferArgs.model_validate(
+        {
+            **_offer(runtime).model_dump(mode="json"),
+            "reward_id": "spa-credit",
+            "price_points": price,
+        }
+    )
+
+
+async def test_a_discounted_offer_is_stored_with_its_price_below_the_catalogue(
+    runtime: LoyaltyRuntime, deps: WriteDeps
+) -> None:
+    facts = await DRAFT_OFFER.describe(deps, _priced(runtime, 540))  # 600 at the 0.9 floor
+    assert facts.note == "drafted an offer (spa-credit for 540 points, email); nothing was sent"
+    draft = await execute(runtime, DRAFT_OFFER, _priced(runtime, 540))
+    assert (draft.reward_id, draft.price_points) == ("spa-credit", 540)
+    assert list_drafts(deps.store, customer_id=STORY.emma_novak)[0].price_points == 540
+
+
+@pytest.mark.parametrize("price", [600, 700, 539])
+async def test_a_points_price_must_be_a_discount_inside_the_band(
+    runtime: LoyaltyRuntime, deps: WriteDeps, price: int
+) -> None:
+    with pytest.raises(InvalidActionArgumentsError, match="below the catalogue price") as caught:
+        await DRAFT_OFFER.describe(deps, _priced(runtime, price))
+    assert caught.value.field == "price_points"
+    assert "at least 540" in str(caught.value)
+
+
+async def test_a_points_price_needs_the_reward_it_prices(runtime: LoyaltyRuntime) -> None:
+    fields = {**_offer(runtime).model_dump(mode="json"), "reward_id": None, "bonus_points": 50}
+    with pytest.raises(ValueError, match="price_points: a points price needs the reward_id"):
+        DraftOfferArgs.model_validate({**fields, "price_points": 40})
+
+
 def _campaign(**more: object) -> CreateCampaignInput:
     return CreateCampaignInput.model_validate(
         {"name": "Spring back", "goal": "win_back", "segment": "all", "bonus_points": 100, **more}

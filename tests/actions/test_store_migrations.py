@@ -1,4 +1,5 @@
-"""Store migrations of issue 17: approval requests record their hotel (policies 3)."""
+"""Store migrations of issue 17: approval requests record their hotel (policies 3), offer
+drafts their discounted points price (offers 2)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from policies.approvals import NewApproval
 from policies.schema import POLICIES
 from storage import outbox
 from storage.store import Store
+from tools.actions.offers import OFFERS
 
 NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 
@@ -61,3 +63,14 @@ def test_a_database_from_before_migration_3_gains_the_hotel_and_keeps_its_reques
         assert approvals.get(conn, new.id).enterprise_id == "hotel-2"
     assert new.to_dict(NOW)["enterprise_id"] == "hotel-2"
 
+
+def test_offer_drafts_from_before_migration_2_gain_the_discounted_price() -> None:
+    store = Store("sqlite://")
+    store.migrate([OFFERS])
+    with store.write() as conn:  # back to version 1
+        conn.execute(sa.text("ALTER TABLE offer_drafts DROP COLUMN price_points"))
+        conn.execute(sa.text("UPDATE schema_migrations SET version = 1 WHERE component = 'offers'"))
+    assert store.migrate([OFFERS])["offers"] == 2
+    with store.read() as conn:
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("offer_drafts")}
+    assert "price_points" in columns

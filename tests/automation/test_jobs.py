@@ -11,7 +11,7 @@ import pytest
 from policies import ApprovalDesk, records
 from storage.progress import counting
 from tests.automation.support import EMMA_MEMBERSHIP, EMMA_STAY, Rig, rig
-from tools.actions.offers import list_drafts
+from tools.actions.offers import discount_floor, list_drafts
 from tools.automation import AutomationConfigError
 from tools.automation.jobs import JobContext, run_job
 
@@ -79,12 +79,37 @@ async def test_win_back_drafts_offers_for_lapsing_members_and_sends_nothing(tmp_
         assert report.count("posted") == len(drafts) > 0
         assert all(d.drafted_by == "automation" for d in drafts)
         assert all(d.rationale.startswith("Win-back:") for d in drafts)
-        # A real incentive: free points on the next stay, never a reward at its usual price.
-        assert {(d.reward_id, d.bonus_points) for d in drafts} == {(None, 500)}
-        assert all("a bonus of 500 points (£25.00)" in d.rationale for d in drafts)
         assert len(list_drafts(r.runtime.store, limit=1000)) == len(drafts)
         assert again.count("posted") == len(drafts)
         facts = await r.runtime.loader.members([d.customer_id for d in drafts], with_stays=False)
+        # A real incentive, never a reward at its usual price: a reward the member's points pay
+        # for at a discount inside the band, else free points on the next stay.
+        program = r.runtime.program("PC01")
+        discounted = [d for d in drafts if d.reward_id is not None]
+        bonuses = [d for d in drafts if d.reward_id is None]
+        assert discounted
+        assert bonuses
+        for d in discounted:
+            reward = program.reward(d.reward_id)
+            assert d.price_points is not None
+            assert program.dynamic_pricing.redemption_floor * reward.base_points <= d.price_points
+            assert d.price_points < reward.base_points  # better than the catalogue price
+            membership = facts[d.customer_id].membership("PC01")
+            assert membership is not None
+            assert membership.balance is not None
+            assert d.price_points <= membership.balance.available  # they can pay it
+            assert f"instead of its catalogue {reward.base_points:,}" in d.rationale
+        assert {(d.bonus_points, d.price_points) for d in bonuses} == {(500, None)}
+        assert all("a bonus of 500 points (£25.00)" in d.rationale for d in bonuses)
+        for d in bonuses:  # no discounted reward was within their points
+            membership = facts[d.customer_id].membership("PC01")
+            held = membership.balance.available if membership and membership.balance else 0
+            tier = membership.tier_code if membership else None
+            assert held < min(
+                discount_floor(program, reward)
+                for reward in program.rewards.values()
+                if not reward.eligible_tiers or tier in reward.eligible_tiers
+            )
         assert all(facts[d.customer_id].consent.allows(d.channel) for d in drafts)
         by_post = [d for d in drafts if d.channel == "letter"]
         assert by_post, "members without e-mail consent get a letter (post needs no opt-in)"

@@ -124,7 +124,7 @@ class RedeemInput(_Args):  # no docstring: it would be the schema's description
 Channel = Literal["email", "sms", "phone", "in_person", "letter"]
 
 
-class DraftOfferArgs(_Args):
+class _OfferFields(_Args):
     customer_id: MewsId
     membership_id: MewsId | None = None
     reward_id: RewardId | None = Field(default=None, description="offer a catalogue reward")
@@ -147,7 +147,21 @@ class DraftOfferArgs(_Args):
         return self
 
 
-class DraftInput(DraftOfferArgs):
+class DraftOfferArgs(_OfferFields):
+    """What `draft_offer` stores. `price_points`, the reward's points price in this offer
+    (below its catalogue price, within the program's redemption band: `describe_draft` checks),
+    is set by the win-back job; the assistant's tool offers rewards at their catalogue price."""
+
+    price_points: Annotated[StrictInt | None, Field(gt=0, le=MAX_POINTS)] = None
+
+    @model_validator(mode="after")
+    def _priced_reward(self) -> Self:
+        if self.price_points is not None and self.reward_id is None:
+            raise ValueError("price_points: a points price needs the reward_id it prices")
+        return self
+
+
+class DraftInput(_OfferFields):
     idempotency_key: IdempotencyKey = None
 
 
@@ -185,3 +199,5 @@ class OfferDraft(BaseModel):
     drafted_by: str
     created_at: str
     status: Literal["draft"] = "draft"
+    price_points: int | None = None
+    """The reward's points price in this offer when it is discounted (None: the day's price)."""

@@ -8,6 +8,7 @@ on (Mews customer `Options`, the program file's `[consent]`) is refused before t
 
 from __future__ import annotations
 
+import math
 import secrets
 from datetime import datetime
 
@@ -20,8 +21,9 @@ from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftInput, DraftOfferArgs, OfferDraft
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.loyalty import ProgramFile
+from tools.loyalty.config import ProgramConfig, RewardConfig
 
-__all__ = ["DRAFT_OFFER", "OFFERS", "list_drafts", "offers_table"]
+__all__ = ["DRAFT_OFFER", "OFFERS", "discount_floor", "list_drafts", "offers_table"]
 
 _metadata = sa.MetaData()
 
@@ -39,6 +41,8 @@ offers_table = sa.Table(
     sa.Column("rationale", sa.Text, nullable=False),
     sa.Column("drafted_by", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # the reward's points price in this offer when discounted (a win-back offer; version 2)
+    sa.Column("price_points", sa.Integer, nullable=True),
 )
 
 
@@ -46,7 +50,14 @@ def _create_v1(conn: Connection) -> None:
     _metadata.create_all(conn, tables=[offers_table])
 
 
-OFFERS = Component("offers", [_create_v1])
+def _price_points_v2(conn: Connection) -> None:
+    # Version 1 created the table from the same definition, which now has the column.
+    columns = {column["name"] for column in sa.inspect(conn).get_columns("offer_drafts")}
+    if "price_points" not in columns:
+        conn.execute(sa.text("ALTER TABLE offer_drafts ADD COLUMN price_points INTEGER"))
+
+
+OFFERS = Component("offers", [_create_v1, _price_points_v2])
 
 
 def _draft(row: sa.Row[tuple[object, ...]]) -> OfferDraft:
@@ -63,6 +74,7 @@ def _draft(row: sa.Row[tuple[object, ...]]) -> OfferDraft:
         rationale=row.rationale,
         drafted_by=row.drafted_by,
         created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        price_points=row.price_points,
     )
 
 
@@ -81,10 +93,36 @@ def _known_reward(programs: ProgramFile, reward_id: str) -> bool:
     return any(reward_id in program.rewards for program in programs.programs.values())
 
 
+def discount_floor(program: ProgramConfig, reward: RewardConfig) -> int:
+    """The lowest points price an offer may give a reward: its catalogue price at the band's
+    `redemption_floor`, rounded up (a redemption at it passes `redeem_reward`'s band check)."""
+    return math.ceil(reward.base_points * program.dynamic_pricing.redemption_floor)
+
+
+def _check_discount(program: ProgramConfig, args: DraftOfferArgs) -> None:
+    """A points price in an offer is a discount: below the reward's catalogue price, and no
+    lower than the program's redemption floor (the dynamic band), so the redemption it
+    promises is one the member can make."""
+    assert args.reward_id is not None
+    assert args.price_points is not None
+    reward = program.reward(args.reward_id)
+    floor = discount_floor(program, reward)
+    if not floor <= args.price_points < reward.base_points:
+        raise InvalidActionArgumentsError(
+            "price_points",
+            f"must be below the catalogue price of {reward.name} ({reward.base_points} points) "
+            f"and at least {floor} (redemption_floor {program.dynamic_pricing.redemption_floor})",
+        )
+
+
 async def describe_draft(deps: WriteDeps, args: DraftOfferArgs) -> Facts:
     if args.reward_id is not None and not _known_reward(deps.programs, args.reward_id):
         raise InvalidActionArgumentsError(
             "reward_id", f"{args.reward_id!r} is not in the rewards catalogue (list_rewards)"
+        )
+    if args.price_points is not None and args.membership_id is None:
+        raise InvalidActionArgumentsError(
+            "membership_id", "a discounted price is for one membership: name it"
         )
     if args.membership_id is not None:
         ref = await deps.directory.lookup(args.membership_id)
@@ -92,6 +130,13 @@ async def describe_draft(deps: WriteDeps, args: DraftOfferArgs) -> Facts:
             raise InvalidActionArgumentsError(
                 "membership_id", "belongs to another customer than customer_id"
             )
+        if args.price_points is not None:
+            program = deps.directory.program_of(ref)
+            if args.reward_id not in program.rewards:
+                raise InvalidActionArgumentsError(
+                    "reward_id", f"{args.reward_id!r} is not a reward of {program.name}"
+                )
+            _check_discount(program, args)
     consent = await deps.directory.consent(args.customer_id)
     if consent is None:
         raise InvalidActionArgumentsError("customer_id", f"no customer {args.customer_id} in Mews")
@@ -102,6 +147,8 @@ async def describe_draft(deps: WriteDeps, args: DraftOfferArgs) -> Facts:
             "channel", f"{refusal}; this member may be offered it by: {allowed}"
         )
     what = args.reward_id or f"{args.bonus_points} bonus points"
+    if args.price_points is not None:
+        what += f" for {args.price_points} points"
     return Facts(
         customer_id=args.customer_id,
         membership_id=args.membership_id,
@@ -118,6 +165,7 @@ def draft(_deps: WriteDeps, conn: Connection, args: DraftOfferArgs, ctx: ExecCon
             membership_id=args.membership_id,
             reward_id=args.reward_id,
             bonus_points=args.bonus_points,
+            price_points=args.price_points,
             valid_from=args.valid_from,
             valid_until=args.valid_until,
             channel=args.channel,

@@ -16,11 +16,15 @@
   the policy decides (in `recommend` mode every change waits for a manager; a downgrade always
   does with the default policy).
 - `win-back`: the lapsing segment (`find_segment(Lapsing())`); for each member, one
-  `draft_offer` through the guard of `win_back_bonus_points` bonus points on their next stay: a
-  real incentive to come back (a reward at its catalogue price is what any member can already
-  have, and a lapsed member may not hold its points). The rationale names the reward the bonus
-  brings within reach. The draft's channel is the first the member consented to (e-mail, else
-  a letter); a member with neither is skipped. Drafts only; nothing is sent to anyone.
+  `draft_offer` through the guard with a real incentive to come back (a reward at its
+  catalogue price is what any member can already have): a member whose available points buy a
+  reward their tier may redeem at a discount gets the dearest such reward at the lowest price
+  the program's redemption band allows (`redemption_floor` × its catalogue price, rounded up:
+  540 instead of 600 points at the shipped 0.9); a member who cannot afford one gets
+  `win_back_bonus_points` bonus points on their next stay instead (the rationale names the
+  reward they bring within reach). No member is offered a price they cannot pay. The draft's
+  channel is the first the member consented to (e-mail, else a letter); a member with neither
+  is skipped. Drafts only; nothing is sent to anyone.
 - `retention`: drafts hold guests' names, so offer drafts and campaign copy older than the
   program file's `draft_retention_days` are purged and the names campaigns keep for their
   measurement become pseudonyms (`tools.actions.privacy.purge_drafts`), in one transaction,
@@ -48,6 +52,7 @@ from storage.clock import Clock
 from storage.progress import counted, step
 from storage.store import Store
 from tools.actions.errors import ActionError
+from tools.actions.offers import discount_floor
 from tools.actions.privacy import purge_drafts
 from tools.automation.errors import AutomationConfigError
 from tools.automation.reactions import AUTOMATION_PRINCIPAL
@@ -293,8 +298,8 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
             why = member.consent.reason(_WIN_BACK_CHANNELS[0])
             report.items.append(JobItem(lapsing.customer_id, "skipped", f"no offer drafted: {why}"))
             continue
-        offer: JSONObject = {"bonus_points": ctx.win_back_bonus_points}
-        why = f"{lapsing.reason}; {_within_reach(program, member, ctx.win_back_bonus_points)}"
+        offer, incentive = _win_back_offer(program, member, ctx.win_back_bonus_points)
+        why = f"{lapsing.reason}; {incentive}"
         args: JSONObject = {
             "customer_id": lapsing.customer_id,
             "membership_id": lapsing.membership_id,
@@ -309,6 +314,34 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
         report.items.append(
             await _submit(ctx.guard, principal, "draft_offer", args, key, lapsing.customer_id, what)
         )
+
+
+def _win_back_offer(
+    program: ProgramConfig, member: MemberFacts, bonus: int
+) -> tuple[JSONObject, str]:
+    """The offer and its reason: the dearest reward the member can afford at its discounted
+    price (their tier eligible, the price inside the band and below the catalogue's), else
+    bonus points, which need no points to take up."""
+    membership = member.active_membership(program.code)
+    held = membership.balance.available if membership and membership.balance else 0
+    tier = membership.tier_code if membership else None
+    affordable = [
+        (reward, price)
+        for reward in program.rewards.values()
+        if not reward.eligible_tiers or tier in reward.eligible_tiers
+        for price in [discount_floor(program, reward)]
+        if price < reward.base_points and price <= held
+    ]
+    if not affordable:
+        return {"bonus_points": bonus}, _within_reach(program, member, bonus)
+    reward, price = max(affordable, key=lambda offer: (offer[0].base_points, offer[0].id))
+    saved = reward.base_points - price
+    worth = (saved * program.point_value).quantize(Decimal("0.01"))
+    return {"reward_id": reward.id, "price_points": price}, (
+        f"{reward.name} for {points(price)} points instead of its catalogue "
+        f"{points(reward.base_points)} ({points(saved)} points, {money(worth, program.currency)}, "
+        f"off); the {plural(held, 'point')} held pay for it"
+    )
 
 
 def _within_reach(program: ProgramConfig, member: MemberFacts, bonus: int) -> str:
