@@ -598,7 +598,8 @@ def _decided_text(decision: str, result: dict[str, Any]) -> str:
 
 @_signed_in(manager=True)
 async def approvals_decide(request: Request, who: _Who) -> Response:
-    form = await _form(request)
+    # A request's own button submits its group's form, every ticked box included (up to a page)
+    form = await _form(request, max_fields=inbox.PAGE_SIZE + 10)
     approval_id = request.path_params["approval_id"]
     decision = _decision(form)
     comment = _text(form, "comment", limit=MAX_COMMENT, required=False) or None

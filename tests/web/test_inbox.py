@@ -125,3 +125,24 @@ def test_a_long_queue_is_paged(signed_in: SignIn) -> None:
     second = client.get("/approvals", params={"page": 2}).text
     assert second.count('name="ids"') == 2
     assert client.get("/approvals", params={"page": "x"}).status_code == 200
+
+
+def test_one_request_of_a_full_page_group_is_decided_with_its_own_button(
+    signed_in: SignIn,
+) -> None:
+    """Its Approve button submits the group's whole form (every ticked box comes along), as
+    a browser does: the one request is decided, not refused as a form with too many fields."""
+    client = signed_in("alice")
+    held = [_hold(client, "carol", "award_points", award_args(2100 + n)) for n in range(PAGE_SIZE)]
+    page = client.get("/approvals").text
+    ticked = re.findall(r'name="ids" value="(apr_\w+)"[^>]* checked', page)
+    assert len(ticked) == PAGE_SIZE
+    one = ticked[0]
+    form = {"csrf": csrf_of(page), "back": "/approvals", "ids": ticked, "comment": "",
+            "decision": "approve"}  # fmt: skip
+    response = client.post(f"/approvals/{one}", data=form)
+    assert response.status_code == 303, response.text
+    assert f"{one}: approved and posted." in _text(client.get(response.headers["location"]).text)
+    statuses = {a.id: a.status for a in list_approvals(runtime_of(client).store, statuses=None)}
+    assert statuses[one] == "executed"
+    assert sorted(i for i in held if statuses[i] == "pending") == sorted(set(held) - {one})
