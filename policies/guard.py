@@ -297,11 +297,9 @@ class Guard:
             return _as_replay(_as_it_stands(tx, stored))
 
     def _lookup(self, key: str, digest: str) -> Outcome | None:
-        # One statement needs no snapshot: a plain connection saves the read transaction's setup.
+        # One statement needs no snapshot (`Store.single`: no BEGIN and COMMIT round trips).
         # The write transaction looks again under its locks; this only spares a retry `describe`.
-        with self.store.engine.connect() as conn:
-            if self.store.dialect == "postgresql":  # no BEGIN and ROLLBACK round trips
-                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        with self.store.single() as conn:
             return idempotency.lookup(conn, key, digest)
 
     def _replay(self, run: Run, stored: Outcome) -> Outcome:

@@ -160,6 +160,18 @@ class Store:
             with conn.begin():
                 yield conn
 
+    @contextmanager
+    def single(self) -> Iterator[Connection]:
+        """A connection for one statement outside any transaction: a single statement is its
+        own snapshot on both databases, so a one-statement read needs no BEGIN and COMMIT
+        round trips. Never for several statements that must agree (use `read`)."""
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            else:  # pysqlite runs in autocommit already (see `_on_connect`): emit no BEGIN
+                conn = conn.execution_options(sqlite_begin=None)
+            yield conn
+
     def lock(self, conn: Connection, *lock_keys: str) -> None:
         """Take more locks inside an open write transaction (PostgreSQL; SQLite holds them all)."""
         if self.dialect == "postgresql" and lock_keys:
@@ -252,6 +264,7 @@ def _sqlite_engine(url: sa.URL, busy_timeout_s: float) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: `Store.single`, one statement in autocommit
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine

@@ -217,6 +217,8 @@ class NoticeDispatcher:
     async def _announce(self, commands: list[OutboxCommand]) -> list[Delivered | Undelivered]:
         """Approval notices, one task per hotel: a digest for several, its own for one. A
         request decided or lapsed before its notice went out is not announced any more."""
+        if not commands:  # no read transaction for nothing
+            return []
         outcomes: list[Delivered | Undelivered] = []
         waiting: list[tuple[OutboxCommand, Approval | None]] = []
         now = self.clock.now()

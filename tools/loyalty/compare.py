@@ -101,23 +101,34 @@ def known_points(
     external: dict[str, int] = defaultdict(int)
     ours: dict[str, set[int]] = defaultdict(set)
     for chunk in chunks(ids, 500):
-        for row in conn.execute(
-            sa.select(_M.c.membership_id, _M.c.points).where(_M.c.membership_id.in_(chunk))
-        ):
-            recorded[row.membership_id] = int(row.points)
-            ours[row.membership_id].add(int(row.points))
-        later = (
+        # One statement per chunk (its own snapshot: the record and the entries after it agree):
+        # each record with the entries posted after it, or with NULLs when there are none.
+        query = (
             sa.select(
-                _E.c.membership_id, _E.c.kind, _E.c.points, _E.c.balance_after, _E.c.source_type
+                _M.c.membership_id,
+                _M.c.points.label("recorded"),
+                _E.c.kind,
+                _E.c.points,
+                _E.c.balance_after,
+                _E.c.source_type,
             )
-            .join(_M, _M.c.membership_id == _E.c.membership_id)
-            .where(_M.c.membership_id.in_(chunk), _E.c.sequence > _M.c.version)
+            .select_from(
+                _M.outerjoin(
+                    _E,
+                    sa.and_(_E.c.membership_id == _M.c.membership_id, _E.c.sequence > _M.c.version),
+                )
+            )
+            .where(_M.c.membership_id.in_(chunk))
         )
-        for entry in conn.execute(later):
-            if entry.membership_id in unsure:
-                ours[entry.membership_id].add(int(entry.balance_after))
-            if entry.kind == "adjustment" and entry.source_type in _FOLLOWING_MEWS:
-                external[entry.membership_id] += int(entry.points)
+        for row in conn.execute(query):
+            recorded[row.membership_id] = int(row.recorded)
+            ours[row.membership_id].add(int(row.recorded))
+            if row.kind is None:  # no entry since the record
+                continue
+            if row.membership_id in unsure:
+                ours[row.membership_id].add(int(row.balance_after))
+            if row.kind == "adjustment" and row.source_type in _FOLLOWING_MEWS:
+                external[row.membership_id] += int(row.points)
     return {m: Known(points + external[m], frozenset(ours[m])) for m, points in recorded.items()}
 
 
@@ -159,6 +170,16 @@ def record_pushed(
     if not latest:
         return
     at = naive_utc(now)
+    # Usually every membership has its record and the version is newer: one UPDATE does it,
+    # the version kept in its WHERE. Only when some row did not move, look at why.
+    moved = conn.execute(
+        _M.update()
+        .where(_M.c.membership_id == sa.bindparam("m"), _M.c.version <= sa.bindparam("v"))
+        .values(points=sa.bindparam("p"), version=sa.bindparam("v"), updated_at=at),
+        [{"m": m, "p": p, "v": v} for m, (p, v) in latest.items()],
+    )
+    if conn.dialect.supports_sane_multi_rowcount and moved.rowcount == len(latest):
+        return
     ids = sorted(latest)
     a = accounts_table
     have: dict[str, int] = {}
