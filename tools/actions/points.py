@@ -48,6 +48,7 @@ from tools.actions.notices import queue_task
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.loyalty import (
     INACTIVE_MEMBERSHIP_STATES,
+    Account,
     LedgerEntry,
     MembershipFacts,
     ProgramConfig,
@@ -57,6 +58,7 @@ from tools.loyalty import (
     get_account,
     ledger_lock_key,
     post_entry,
+    post_entry_available,
     redemption_price,
     redemptions_on,
     reverse_entry,
@@ -80,13 +82,13 @@ async def _lookup(deps: WriteDeps, membership_id: str, *, fresh: bool = False) -
 
 def _account(
     deps: WriteDeps, conn: Connection, membership_id: str, ctx: ExecContext
-) -> tuple[MembershipRef, ProgramConfig]:
-    """The membership (as `describe` read it) with its ledger account opened if new."""
+) -> tuple[MembershipRef, ProgramConfig, Account]:
+    """The membership (as `describe` read it) with its ledger account (locked for this
+    transaction), opened if new."""
     ref = deps.directory.remembered(membership_id)
     program = deps.directory.program_of(ref)
-    if get_account(conn, membership_id) is None:
-        open_account(conn, ref, program, ctx)
-    return ref, program
+    account = get_account(conn, membership_id, for_update=True)
+    return ref, program, account or open_account(conn, ref, program, ctx)
 
 
 def _posted(conn: Connection, entry: LedgerEntry, ctx: ExecContext) -> PointsPosted:
@@ -98,6 +100,17 @@ def _posted(conn: Connection, entry: LedgerEntry, ctx: ExecContext) -> PointsPos
         points=entry.points,
         balance=entry.balance_after,
         available=available_points(conn, entry.membership_id, now=ctx.now),
+    )
+
+
+def _points_posted(entry: LedgerEntry, available: int) -> PointsPosted:
+    return PointsPosted(
+        membership_id=entry.membership_id,
+        entry_id=entry.id,
+        kind=entry.kind,
+        points=entry.points,
+        balance=entry.balance_after,
+        available=available,
     )
 
 
@@ -124,8 +137,8 @@ def _adjustment_or_accrual(
     kind: Literal["accrual", "adjustment"],
     ctx: ExecContext,
 ) -> PointsPosted:
-    _, program = _account(deps, conn, args.membership_id, ctx)
-    entry = post_entry(
+    _, program, account = _account(deps, conn, args.membership_id, ctx)
+    entry, available = post_entry_available(
         conn,
         membership_id=args.membership_id,
         kind=kind,
@@ -136,8 +149,9 @@ def _adjustment_or_accrual(
         idempotency_key=ctx.idempotency_key,
         program=program,
         now=ctx.now,
+        account=account,
     )
-    return _posted(conn, entry, ctx)
+    return _points_posted(entry, available)
 
 
 # ---------------------------------------------------------------------------- award
@@ -269,7 +283,7 @@ async def describe_redeem(deps: WriteDeps, args: RedeemRewardArgs) -> Facts:
 def redeem(
     deps: WriteDeps, conn: Connection, args: RedeemRewardArgs, ctx: ExecContext
 ) -> RedemptionPosted:
-    ref, program = _account(deps, conn, args.membership_id, ctx)
+    ref, program, _ = _account(deps, conn, args.membership_id, ctx)
     reward = program.reward(args.reward_id)
     membership = MembershipFacts(
         membership_id=ref.membership_id,

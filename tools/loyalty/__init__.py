@@ -19,6 +19,7 @@ from tools.loyalty.ledger import (
     ensure_account,
     ledger_lock_key,
     post_entry,
+    post_entry_available,
     reverse_entry,
     reward_inventory_lock_key,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "load_program_file",
     "member_summary",
     "post_entry",
+    "post_entry_available",
     "propose_bonus",
     "recommend_rewards",
     "redemption_price",

@@ -134,6 +134,33 @@ def open_lots(conn: Connection, membership_ids: Sequence[str]) -> dict[str, list
     return lots
 
 
+def lots_and_debts(
+    conn: Connection, membership_id: str
+) -> tuple[list[OpenLot], list[tuple[int, int]]]:
+    """`open_lots` and `outstanding_debts` of one membership in one statement."""
+    rows = conn.execute(
+        sa.select(
+            _E.c.id,
+            _E.c.sequence,
+            _E.c.remaining,
+            _E.c.shortfall,
+            _E.c.created_at,
+            _E.c.pending_until,
+            _E.c.expires_at,
+        ).where(
+            _E.c.membership_id == membership_id,
+            sa.or_(_E.c.remaining > 0, _E.c.shortfall > 0),
+        )
+    ).all()
+    lots = [row_to_lot(row) for row in rows if row.remaining is not None and row.remaining > 0]
+    debts = sorted(
+        (int(row.sequence), int(row.id), int(row.shortfall))
+        for row in rows
+        if row.shortfall is not None and row.shortfall > 0
+    )
+    return lots, [(debit_id, owed) for _, debit_id, owed in debts]
+
+
 def outstanding_debts(conn: Connection, membership_id: str) -> list[tuple[int, int]]:
     """`(debit_id, owed)` of debits not fully covered, oldest first."""
     rows = conn.execute(

@@ -36,12 +36,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from storage.clock import naive_utc, utc
 from storage.outbox import enqueue
 from tools.loyalty import _ledger_sql as sql
-from tools.loyalty._lots import Take, available_and_pending, plan_debit, plan_settlement
+from tools.loyalty._lots import (
+    OpenLot,
+    Take,
+    available_and_pending,
+    plan_debit,
+    plan_settlement,
+)
 from tools.loyalty.compare import record_opening
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.errors import (
@@ -71,6 +78,7 @@ __all__ = [
     "ledger_lock_key",
     "points_coalesce_key",
     "post_entry",
+    "post_entry_available",
     "push_payload",
     "reverse_entry",
     "reward_inventory_lock_key",
@@ -200,13 +208,15 @@ def post_entry(
     pending_until: datetime | None = None,
     allow_negative: bool = False,
     queue_push: bool = True,
+    account: Account | None = None,
 ) -> LedgerEntry:
     """Post an accrual (> 0), a redemption (< 0) or an adjustment (either sign).
 
     Returns the posted entry, or the original one when the idempotency key was used before with
     the same arguments. `pending_until` delays when a lot's points can be spent.
     `queue_push=False`: queue no Mews push (the outbox dispatcher, pushing this membership
-    already, carries the new balance itself).
+    already, carries the new balance itself). `account`: the membership's account as the
+    caller loaded it in this transaction (`for_update`), so it is not read again.
     """
     request = _Request(
         membership_id=membership_id,
@@ -219,16 +229,78 @@ def post_entry(
         pending_until=None if pending_until is None else utc(pending_until),
         queue_push=queue_push,
     )
+    entry, _ = _post(conn, request, program, now, allow_negative, account)
+    return entry
+
+
+def post_entry_available(
+    conn: Connection,
+    *,
+    membership_id: str,
+    kind: PostableKind,
+    points: int,
+    reason: str,
+    actor: str,
+    source: Source,
+    idempotency_key: str,
+    program: ProgramConfig,
+    now: datetime,
+    account: Account | None = None,
+) -> tuple[LedgerEntry, int]:
+    """`post_entry`, and the points of the membership available afterwards (read with the
+    debts a new lot settles, not again)."""
+    request = _Request(
+        membership_id=membership_id,
+        kind=kind,
+        points=points,
+        reason=reason,
+        actor=actor,
+        source=source,
+        idempotency_key=idempotency_key,
+    )
+    entry, lots = _post(conn, request, program, now, False, account)
+    if lots is None:
+        lots = sql.open_lots(conn, [membership_id]).get(membership_id, [])
+    return entry, sum(lot.remaining for lot in lots if lot.is_available(now))
+
+
+def _post(
+    conn: Connection,
+    request: _Request,
+    program: ProgramConfig,
+    now: datetime,
+    allow_negative: bool,
+    account: Account | None,
+) -> tuple[LedgerEntry, list[OpenLot] | None]:
+    """The entry, and the membership's open lots after it when they are known without a read."""
+    assert request.points is not None
     _validate_request(request)
-    _validate_postable(kind, points, request.pending_until)
+    _validate_postable(request.kind, request.points, request.pending_until)
+    if account is not None and account.membership_id != request.membership_id:
+        raise ValueError(f"account {account.membership_id} given for {request.membership_id}")
+    if request.points > 0:
+        # A lot checks nothing before writing: its insert finds a used key itself (a replay).
+        account = account or _account_of(conn, request)
+        if account is None:
+            return _replayed(conn, request), None
+        return _post_lot(conn, account, request, request.points, program, now)
     replay = _replay(conn, request)
     if replay is not None:
-        return replay
-    account = sql.require_account(conn, membership_id, for_update=True)
+        return replay, None
+    account = account or sql.require_account(conn, request.membership_id, for_update=True)
     _check_program(account, program)
-    if points > 0:
-        return _post_lot(conn, account, request, points, program, now)
-    return _post_debit(conn, account, request, points, now, allow_negative=allow_negative)
+    entry = _post_debit(
+        conn, account, request, request.points, now, allow_negative=allow_negative
+    )
+    return entry, None
+
+
+def _account_of(conn: Connection, request: _Request) -> Account | None:
+    """The locked account to post a lot to; None when the key was used (the account exists)."""
+    account = sql.load_account(conn, request.membership_id, for_update=True)
+    if account is None and _replay(conn, request) is not None:
+        return None
+    return account or sql.require_account(conn, request.membership_id)
 
 
 def reverse_entry(
@@ -315,19 +387,27 @@ def _post_lot(
     points: int,
     program: ProgramConfig,
     now: datetime,
-) -> LedgerEntry:
+) -> tuple[LedgerEntry, list[OpenLot] | None]:
+    """The new lot (or the entry its key posted before) and the open lots after it."""
+    if account.program_code != program.code and _replay(conn, request) is None:
+        _check_program(account, program)  # raises
     available_at = request.pending_until or utc(now)
-    entry_id, account = _append(
-        conn,
-        account,
-        request,
-        points,
-        now,
-        remaining=points,
-        expires_at=program.points_expire_at(available_at),
-    )
-    _settle_debts(conn, account.membership_id, now)
-    return sql.entry_by_id(conn, account.membership_id, entry_id)
+    expires_at = program.points_expire_at(available_at)
+    appended = _append_entry(conn, account, request, points, now, points, None, expires_at, True)
+    if appended is None:  # the key posted an entry before: that one, if the arguments match
+        return _replayed(conn, request), None
+    entry, account = appended
+    lots, debts = sql.lots_and_debts(conn, account.membership_id)
+    if not debts:
+        return entry, lots
+    sql.apply_takes(conn, None, plan_settlement(debts, lots, now))
+    return sql.entry_by_id(conn, account.membership_id, entry.id), None
+
+
+def _replayed(conn: Connection, request: _Request) -> LedgerEntry:
+    replay = _replay(conn, request)
+    assert replay is not None, "an insert found the key used, a read must find its entry"
+    return replay
 
 
 def _post_debit(
@@ -413,31 +493,58 @@ def _append(
     expires_at: datetime | None = None,
 ) -> tuple[int, Account]:
     """Insert the entry, move the cached balance, queue the Mews push. Returns the entry id."""
+    appended = _append_entry(
+        conn, account, request, points, now, remaining, shortfall, expires_at, False
+    )
+    assert appended is not None  # without replay_on_conflict a used key raises
+    return appended[0].id, appended[1]
+
+
+def _append_entry(
+    conn: Connection,
+    account: Account,
+    request: _Request,
+    points: int,
+    now: datetime,
+    remaining: int | None,
+    shortfall: int | None,
+    expires_at: datetime | None,
+    replay_on_conflict: bool,
+) -> tuple[LedgerEntry, Account] | None:
+    """`_append`, returning the entry as written (not read back) and the moved account.
+    `replay_on_conflict`: an insert whose idempotency key is used writes nothing and
+    returns None (the caller replays), instead of raising."""
     sequence = account.version + 1
     balance = account.balance + points
     at = naive_utc(now)
-    result = conn.execute(
-        entries_table.insert().values(
-            membership_id=account.membership_id,
-            sequence=sequence,
-            kind=request.kind,
-            points=points,
-            balance_after=balance,
-            reason=request.reason,
-            actor=request.actor,
-            source_type=request.source.type,
-            source_id=request.source.id,
-            idempotency_key=request.idempotency_key,
-            created_at=at,
-            pending_until=None
-            if request.pending_until is None
-            else naive_utc(request.pending_until),
-            expires_at=None if expires_at is None else naive_utc(expires_at),
-            remaining=remaining,
-            shortfall=shortfall,
-            reverses_entry_id=request.reverses_entry_id,
-        )
-    )
+    pending_until = None if request.pending_until is None else naive_utc(request.pending_until)
+    expires = None if expires_at is None else naive_utc(expires_at)
+    values = {
+        "membership_id": account.membership_id,
+        "sequence": sequence,
+        "kind": request.kind,
+        "points": points,
+        "balance_after": balance,
+        "reason": request.reason,
+        "actor": request.actor,
+        "source_type": request.source.type,
+        "source_id": request.source.id,
+        "idempotency_key": request.idempotency_key,
+        "created_at": at,
+        "pending_until": pending_until,
+        "expires_at": expires,
+        "remaining": remaining,
+        "shortfall": shortfall,
+        "reverses_entry_id": request.reverses_entry_id,
+    }
+    if replay_on_conflict:
+        entry_id = conn.execute(_insert_unless_key_used(conn.dialect.name), values).scalar()
+        if entry_id is None:
+            return None
+    else:
+        key = conn.execute(entries_table.insert(), values).inserted_primary_key
+        assert key is not None
+        entry_id = key[0]
     a = accounts_table
     moved = conn.execute(
         a.update()
@@ -454,9 +561,37 @@ def _append(
             now=now,
             coalesce_key=points_coalesce_key(account.membership_id),
         )
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0]), dataclasses.replace(account, balance=balance, version=sequence)
+    entry = LedgerEntry(
+        id=int(entry_id),
+        membership_id=account.membership_id,
+        sequence=sequence,
+        kind=request.kind,
+        points=points,
+        balance_after=balance,
+        reason=request.reason,
+        actor=request.actor,
+        source=request.source,
+        idempotency_key=request.idempotency_key,
+        created_at=utc(at),
+        pending_until=None if pending_until is None else utc(pending_until),
+        expires_at=None if expires is None else utc(expires),
+        remaining=remaining,
+        shortfall=shortfall,
+        reverses_entry_id=request.reverses_entry_id,
+        reversed_by_entry_id=None,  # a new entry: nothing reverses it yet
+    )
+    return entry, dataclasses.replace(account, balance=balance, version=sequence)
+
+
+def _insert_unless_key_used(dialect: str) -> Any:
+    """`INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`: the replay check
+    and the insert in one statement."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(entries_table)
+        .on_conflict_do_nothing(index_elements=[entries_table.c.idempotency_key])
+        .returning(entries_table.c.id)
+    )
 
 
 # ---------------------------------------------------------------------- checks

@@ -56,8 +56,12 @@ def _unique(ids: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def get_account(conn: Connection, membership_id: str) -> Account | None:
-    return sql.load_account(conn, membership_id)
+def get_account(
+    conn: Connection, membership_id: str, *, for_update: bool = False
+) -> Account | None:
+    """The account, or None; `for_update` inside a write holding the ledger lock (a row lock
+    on PostgreSQL too)."""
+    return sql.load_account(conn, membership_id, for_update=for_update)
 
 
 def get_entry(conn: Connection, membership_id: str, entry_id: int) -> LedgerEntry:
