@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -76,6 +77,16 @@ _HEAD = (
 )
 _INSERT = audit_table.insert()
 _MOVE_HEAD = audit_head_table.update().where(audit_head_table.c.id == 1)
+_MOVE_HEAD_FROM = _MOVE_HEAD.where(
+    audit_head_table.c.seq == sa.bindparam("was_seq"),
+    audit_head_table.c.hash == sa.bindparam("was_hash"),
+)
+"""Move the head only if it is still where this process last left it (one statement instead
+of reading it first); zero rows moved: another writer appended since, read it after all."""
+
+_LAST_HEAD: weakref.WeakKeyDictionary[Store, tuple[int, str]] = weakref.WeakKeyDictionary()
+"""The head each store's chain had after this process's last append: a guess, checked by
+`_MOVE_HEAD_FROM` in the appending transaction (other processes append too)."""
 
 
 @dataclass(frozen=True)
@@ -234,22 +245,47 @@ def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: by
     """
     if not drafts:
         raise ValueError("nothing to append")
-    head = conn.execute(_HEAD).one()
-    seq, prev = int(head.seq), str(head.hash)
+    rows = [_to_row(draft) for draft in drafts]
+    guess = _LAST_HEAD.get(store)
+    moved = None if guess is None else _chain(conn, rows, guess, key, checked=True)
+    if moved is None:
+        head = conn.execute(_HEAD).one()
+        moved = _chain(conn, rows, (int(head.seq), str(head.hash)), key, checked=False)
+    assert moved is not None  # an unchecked move always moves
+    # Kept even if the transaction rolls back: the next append's check then fails, and reads.
+    _LAST_HEAD[store] = moved
+    count_in_call_scope(len(drafts))
+    return moved[0]
+
+
+def _chain(
+    conn: Connection,
+    rows: Sequence[_Row],
+    head: tuple[int, str],
+    key: bytes | None,
+    *,
+    checked: bool,
+) -> tuple[int, str] | None:
+    """Chain the rows after `head` and move it; the new head. `checked`: only if the head is
+    still there (None, nothing written, when it is not). The head moves first: its row is
+    the chain's lock."""
+    seq, prev = head
     values = []
-    for draft in drafts:
-        row = _to_row(draft)
+    for row in rows:
         seq += 1
         digest = _chain_hash(prev, row, key)
         values.append({**row.__dict__, "seq": seq, "prev_hash": prev, "hash": digest})
         prev = digest
+    new_head = {"seq": seq, "hash": prev, "algorithm": _algorithm(key)}
+    new_head["mac"] = head_mac(seq, prev, key)
+    if checked:
+        was = {"was_seq": head[0], "was_hash": head[1]}
+        if conn.execute(_MOVE_HEAD_FROM, {**new_head, **was}).rowcount != 1:
+            return None
+    else:
+        conn.execute(_MOVE_HEAD, new_head)
     conn.execute(_INSERT, values)
-    conn.execute(
-        _MOVE_HEAD,
-        {"seq": seq, "hash": prev, "algorithm": _algorithm(key), "mac": head_mac(seq, prev, key)},
-    )
-    count_in_call_scope(len(drafts))
-    return seq
+    return seq, prev
 
 
 def count_in_call_scope(records: int) -> None:

@@ -88,6 +88,33 @@ OUTBOX = Component("outbox", [_create_v1])
 
 _QUEUE = WorkQueue(outbox_table, "outbox")
 
+_t = outbox_table
+_PENDING_OF_KEY = sa.and_(_t.c.coalesce_key == sa.bindparam("key"), _t.c.status == "pending")
+_INSERT_UNLESS_PENDING = (
+    _t.insert()
+    .from_select(
+        ["kind", "coalesce_key", "payload", "status", "attempts", "next_attempt_at"]
+        + ["created_at", "updated_at"],
+        sa.select(
+            sa.bindparam("kind", type_=sa.String),
+            sa.bindparam("key", type_=sa.String),
+            sa.bindparam("payload", type_=sa.Text),
+            sa.literal("pending", sa.String),
+            sa.literal(0, sa.Integer),
+            *(sa.bindparam("at", type_=sa.DateTime) for _ in range(3)),
+        ).where(~sa.exists().where(_PENDING_OF_KEY)),
+    )
+    .returning(_t.c.id)
+)
+_REPLACE_PENDING = (
+    _t.update()
+    .where(_PENDING_OF_KEY)
+    .values(payload=sa.bindparam("payload"), updated_at=sa.bindparam("at"))
+    .returning(_t.c.id)
+)
+"""A coalesced enqueue (built once): insert unless the key has a pending command, else
+replace that one's payload. The caller holds the key's lock, so nothing comes in between."""
+
 _BASE_DELAY: Final = timedelta(seconds=5)
 _MAX_DELAY: Final = timedelta(hours=1)
 """How a failed delivery backs off: 5 s, 10 s, 20 s, ... at most an hour apart."""
@@ -204,13 +231,13 @@ def enqueue(
     at = naive_utc(now)
     conn.info[_ENQUEUED] = True
     if coalesce_key is not None:
-        t = outbox_table
-        pending_id = conn.execute(
-            sa.select(t.c.id).where(t.c.coalesce_key == coalesce_key, t.c.status == "pending")
-        ).scalar()
-        if pending_id is not None:
-            conn.execute(t.update().where(t.c.id == pending_id).values(payload=body, updated_at=at))
-            return int(pending_id)
+        # Usually nothing of this key waits: one statement inserts unless a pending one exists,
+        # and only then a second gives that one the new payload.
+        params = {"kind": kind, "key": coalesce_key, "payload": body, "at": at}
+        new_id = conn.execute(_INSERT_UNLESS_PENDING, params).scalar()
+        if new_id is not None:
+            return int(new_id)
+        return int(conn.execute(_REPLACE_PENDING, params).scalar_one())
     result = conn.execute(
         outbox_table.insert().values(
             kind=kind,

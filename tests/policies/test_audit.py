@@ -18,7 +18,7 @@ from policies.errors import AuditKeyError
 from policies.schema import audit_head_table, audit_table
 from storage.clock import FixedClock
 from storage.store import Store
-from tests.policies.support import AWARD, award_args, make_policy
+from tests.policies.support import AWARD, T0, award_args, make_policy, migrated
 
 pytestmark = pytest.mark.anyio
 
@@ -207,3 +207,39 @@ async def test_export_writes_one_json_line_per_record_in_chain_order(
         }
     )
     assert lines[1]["prev_hash"] == lines[0]["hash"]
+
+
+def test_appends_from_two_handles_of_one_database_keep_one_chain(tmp_path: Path) -> None:
+    """Each handle guesses the head its last append left (one statement instead of reading it
+    first); a guess another process's append made stale is found, and the head is read."""
+    url = f"sqlite:///{tmp_path / 'chain.db'}"
+    first, second = migrated(url), Store(url)
+    at = T0
+
+    def add(store: Store, n: int) -> int:
+        with store.write() as conn:
+            draft = AuditDraft(at, "carol", "agent", "award_points", {"n": n}, "allow")
+            return append(conn, store, [draft], None)
+
+    assert [add(first, 1), add(second, 2), add(first, 3), add(first, 4), add(second, 5)] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+    assert verify(first, None).ok
+    assert [r.args for r in records(first)] == [{"n": n} for n in range(1, 6)]
+
+
+def test_a_guess_left_by_a_rolled_back_append_is_not_trusted(tmp_path: Path) -> None:
+    store = migrated(f"sqlite:///{tmp_path / 'chain.db'}")
+    draft = AuditDraft(T0, "carol", "agent", "award_points", {}, "allow")
+    with store.write() as conn:
+        append(conn, store, [draft], None)
+    with pytest.raises(RuntimeError), store.write() as conn:
+        append(conn, store, [draft], None)
+        raise RuntimeError("rolled back")
+    with store.write() as conn:
+        assert append(conn, store, [draft], None) == 2
+    assert verify(store, None).ok

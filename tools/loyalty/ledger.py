@@ -289,9 +289,7 @@ def _post(
         return replay, None
     account = account or sql.require_account(conn, request.membership_id, for_update=True)
     _check_program(account, program)
-    entry = _post_debit(
-        conn, account, request, request.points, now, allow_negative=allow_negative
-    )
+    entry = _post_debit(conn, account, request, request.points, now, allow_negative=allow_negative)
     return entry, None
 
 
