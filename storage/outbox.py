@@ -93,8 +93,16 @@ _PENDING_OF_KEY = sa.and_(_t.c.coalesce_key == sa.bindparam("key"), _t.c.status 
 _INSERT_UNLESS_PENDING = (
     _t.insert()
     .from_select(
-        ["kind", "coalesce_key", "payload", "status", "attempts", "next_attempt_at"]
-        + ["created_at", "updated_at"],
+        [
+            "kind",
+            "coalesce_key",
+            "payload",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "created_at",
+            "updated_at",
+        ],
         sa.select(
             sa.bindparam("kind", type_=sa.String),
             sa.bindparam("key", type_=sa.String),

@@ -237,9 +237,14 @@ def test_a_guess_left_by_a_rolled_back_append_is_not_trusted(tmp_path: Path) -> 
     draft = AuditDraft(T0, "carol", "agent", "award_points", {}, "allow")
     with store.write() as conn:
         append(conn, store, [draft], None)
-    with pytest.raises(RuntimeError), store.write() as conn:
-        append(conn, store, [draft], None)
-        raise RuntimeError("rolled back")
+
+    def rolled_back() -> None:
+        with store.write() as conn:
+            append(conn, store, [draft], None)
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        rolled_back()
     with store.write() as conn:
         assert append(conn, store, [draft], None) == 2
     assert verify(store, None).ok
