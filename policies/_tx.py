@@ -58,6 +58,9 @@ class Run:
     digest: str
     now: datetime
     approval_id: str | None = None
+    unused_key: bool = False
+    """The key had no record when `Guard.submit` looked, just before: the transaction does not
+    look again, the record's primary key refuses a second one (then it runs again, looking)."""
 
     def lock_keys(self) -> list[str]:
         """The keys whose sums and rows this run reads and writes (taken sorted, at begin)."""

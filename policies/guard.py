@@ -19,7 +19,10 @@ goodwill, `idem:` and the action's own; the audit chain's head row last):
 A request refused before the policy decides (an unknown action, a bad idempotency key, or
 `describe` raising: invalid arguments, an unknown or ineligible member) is audited as
 `rejected` with the reason, then raised. An executor that raises is rolled back to its
-savepoint; the failure is audited and committed, then raised to the caller. Database work
+savepoint; the failure is audited and committed, then raised to the caller. (A fresh key is
+not looked up again inside the transaction, nor given a savepoint: the record's primary key
+refuses a concurrent twin, and any failure rolls the whole run back to run again, looking and
+with its savepoint.) Database work
 runs in a worker thread, so a busy database does not stall the event loop. What a run leaves
 besides its audit record: `policies.run_records`. Deciding approvals:
 `policies.approval_desk.ApprovalDesk(guard)`; mode and breaker: `policies.controls.Controls(guard)`.
@@ -32,6 +35,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence, Si
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
+
+import sqlalchemy as sa
 
 from policies import approvals, audit, audit_keys, breaker, idempotency
 from policies._tx import (
@@ -241,7 +246,15 @@ class Guard:
         run = dataclasses.replace(run, action=Action(spec.name, spec.kind, facts))
         if isinstance(spec.execute, External):
             return await self.external(run, self._begin_submit)
-        return raise_failure(await run_in_thread(self._submit_tx, run))
+        try:
+            outcome = await run_in_thread(
+                self._submit_tx, dataclasses.replace(run, unused_key=True)
+            )
+        except (sa.exc.IntegrityError, _LookAgain):
+            # Rolled back: maybe the same key came in concurrently and won. Run again, looking
+            # first (a replay; or the same failure, recorded as usual).
+            outcome = await run_in_thread(self._submit_tx, run)
+        return raise_failure(outcome)
 
     def _derived_key(
         self, spec: ActionSpec, args_json: str, principal: Principal, day: date
@@ -330,7 +343,7 @@ class Guard:
 
     def _judge(self, tx: Tx, run: Run) -> Outcome | Allow:
         """Replay, deny or queue (recorded here), or Allow for the caller to execute."""
-        stored = idempotency.lookup(tx.conn, run.key, run.digest)
+        stored = None if run.unused_key else idempotency.lookup(tx.conn, run.key, run.digest)
         if stored is not None:
             tx.audit(_replayed(run, stored))
             return _as_replay(_as_it_stands(tx, stored))
@@ -428,15 +441,23 @@ class Guard:
 
     # ------------------------------------------------------------------ execution
     def execute(self, tx: Tx, run: Run) -> Outcome | Failure:
-        """Run a transactional executor in a savepoint and account for what it did."""
+        """Run a transactional executor in a savepoint and account for what it did. A run
+        that did not look its key up (`Run.unused_key`) needs no savepoint: if the executor
+        raises, `submit` rolls the whole transaction back and runs it again, looking."""
         execute = run.spec.execute
         assert isinstance(execute, Transactional)
-        try:
-            with tx.conn.begin_nested():
+        if run.unused_key:  # a failure rolls everything back (and runs again): no savepoint
+            try:
                 raw = execute.fn(tx.conn, run.args, run.exec_context())
-        except Exception as exc:  # audited and committed, then raised again by the caller
-            record_failure(tx, run, exc)
-            return Failure(exc)
+            except Exception as exc:
+                raise _LookAgain from exc
+        else:
+            try:
+                with tx.conn.begin_nested():
+                    raw = execute.fn(tx.conn, run.args, run.exec_context())
+            except Exception as exc:  # audited and committed, then raised again by the caller
+                record_failure(tx, run, exc)
+                return Failure(exc)
         self._use(tx, run)
         return self._posted(tx, run, raw, decision="allow")
 
@@ -528,6 +549,10 @@ class Guard:
             return tx.usage.issued_today + run.action.facts.points
         today = self._day(tx.now)  # an external call: recorded when it began
         return issued_on_days(tx.conn, today, today + timedelta(days=1))
+
+
+class _LookAgain(Exception):  # noqa: N818 (a signal, not an error)
+    """An executor failed in a run that did not look its key up (`Run.unused_key`)."""
 
 
 def _replayed(run: Run, stored: Outcome) -> AuditDraft:

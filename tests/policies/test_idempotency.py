@@ -157,3 +157,18 @@ async def test_a_replay_of_a_rejected_request_says_denied(guard: Guard) -> None:
 
     assert isinstance(again, Denied)
     assert again.rule == "approvals.rejected"
+
+
+async def test_a_key_that_arrives_between_the_first_look_and_the_write_replays(
+    guard: Guard, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write transaction does not look the key up again when the look before it found
+    nothing; a same-key call that committed in between (another process) is refused by the
+    record's primary key, and this call runs again, looking: a replay, executed once."""
+    carol = guard.principal("carol")
+    first = await guard.submit(carol, "award_points", award_args(100), "key-1")
+    monkeypatch.setattr(guard, "_lookup", lambda key, digest: None)  # looked before it landed
+    second = await guard.submit(carol, "award_points", award_args(100), "key-1")
+    assert second == replay_of(first)
+    assert len(award_rows(store)) == 1
+    assert [r.decision for r in records(store)] == ["allow", "replayed"]

@@ -129,3 +129,36 @@ async def test_a_program_added_through_the_admin_tools_is_known_to_the_facts_at_
 
     assert program_id not in before
     assert (await runtime.loader.program_codes())[program_id] == "SPA1"
+
+
+class Statements:
+    """Every statement the engine sends (`before_cursor_execute`), transaction control too."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.sent: list[str] = []
+        sa.event.listen(engine, "before_cursor_execute", self._statement)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.sent.append(" ".join(statement.split())[:80])
+
+
+MAX_STATEMENTS_PER_AWARD = 20
+"""Issue 18: 35 statements before (bench/award_points.py counts them the same way: 28 of them
+SQL, 7 BEGIN, SAVEPOINT and RELEASE); now 2 BEGIN IMMEDIATE, the write's 15 and the
+settlement's 2, and the compare-before-push read."""
+
+
+async def test_an_award_sends_at_most_its_pinned_statements_in_two_write_transactions(
+    runtime: LoyaltyRuntime, connect: Connect
+) -> None:
+    async with connect("carol", ("member",)) as client:
+        await client.call_tool("award_points", {**AWARD, "reason": "warm up"})
+        writes = WriteTransactions(runtime.store.engine)
+        statements = Statements(runtime.store.engine)
+        result = await client.call_tool("award_points", AWARD)
+
+    assert body(result)["status"] == "posted"
+    assert writes.count == 2
+    sent = "\n".join(statements.sent)
+    assert len(statements.sent) <= MAX_STATEMENTS_PER_AWARD, sent
+    assert not [s for s in statements.sent if s.startswith(("SAVEPOINT", "BEGIN DEFERRED"))], sent
