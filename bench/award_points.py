@@ -5,8 +5,13 @@ guard and the ledger, then `after_write` delivers the balance to the sandbox (in
 against a fresh SQLite file. Per award it counts the SQL statements and the write transactions
 (commits of a transaction that wrote) the store ran, and the Mews requests.
 
-    python -m bench.award_points [--awards 100]
+    python -m bench.award_points [--awards 100] [--postgres URL]
     python -m bench.award_points --against /tmp/before-18 [--rounds 4] [--awards 50]
+
+`--postgres URL` runs against a throw-away schema on that server instead of a SQLite file.
+The statements are everything the engine sends (`before_cursor_execute`); the figure in
+brackets is the transaction control among them (SQLite's BEGIN, SAVEPOINT and RELEASE;
+PostgreSQL's BEGIN travels with the first statement and is not counted there).
 
 `--against DIR` runs the same awards side by side against another checkout (a
 `git worktree add /tmp/before-18 <commit>`), in child processes that alternate
@@ -44,6 +49,7 @@ class _Counter:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.statements = 0
+        self.control = 0  # BEGIN, SAVEPOINT, RELEASE SAVEPOINT
         self.writes = 0
         self._wrote: set[int] = set()
         sa.event.listen(engine, "before_cursor_execute", self._statement)
@@ -53,6 +59,8 @@ class _Counter:
     def _statement(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         self.statements += 1
         verb = statement.lstrip().split(None, 1)[0].upper()
+        if verb in {"BEGIN", "SAVEPOINT", "RELEASE"}:
+            self.control += 1
         if verb in {"INSERT", "UPDATE", "DELETE"}:
             self._wrote.add(id(conn))
 
@@ -75,48 +83,63 @@ async def _members(runtime: Any) -> list[str]:
     return ids
 
 
-async def _child(awards: int) -> dict[str, Any]:
+async def _child(awards: int, postgres: str | None) -> dict[str, Any]:
+    from bench.policy_overhead import postgres_schema_url
+
+    with tempfile.TemporaryDirectory() as tmp:
+        database_url, drop = f"sqlite:///{Path(tmp) / 'bench.db'}", None
+        if postgres:
+            schema = postgres_schema_url(postgres)
+            if schema is None:
+                raise SystemExit(f"PostgreSQL at {postgres} does not answer")
+            database_url, drop = schema
+        try:
+            return await _awards(database_url, awards)
+        finally:
+            if drop is not None:
+                drop()
+
+
+async def _awards(database_url: str, awards: int) -> dict[str, Any]:
     from tools.runtime import LoyaltyRuntime
     from tools.sandbox import Sandbox
     from tools.server import create_server
 
-    with tempfile.TemporaryDirectory() as tmp:
-        runtime = await LoyaltyRuntime.open(
-            database_url=f"sqlite:///{Path(tmp) / 'bench.db'}", sandbox=Sandbox.seeded()
-        )
-        async with runtime:
-            members = await _members(runtime)
-            server = create_server(runtime, principal="carol", toolsets=("member",))
-            samples: list[float] = []
-            async with Client(server) as client:
+    runtime = await LoyaltyRuntime.open(database_url=database_url, sandbox=Sandbox.seeded())
+    async with runtime:
+        members = await _members(runtime)
+        server = create_server(runtime, principal="carol", toolsets=("member",))
+        samples: list[float] = []
+        async with Client(server) as client:
 
-                async def award(number: int) -> None:
-                    result = await client.call_tool(
-                        "award_points",
-                        {
-                            "membership_id": members[number % len(members)],
-                            "points": 5,
-                            "reason": f"bench award {number}",
-                        },
-                    )
-                    assert not result.is_error, result.structured_content
-                    body = result.structured_content or {}
-                    assert body.get("status") == "posted", body
+            async def award(number: int) -> None:
+                result = await client.call_tool(
+                    "award_points",
+                    {
+                        "membership_id": members[number % len(members)],
+                        "points": 5,
+                        "reason": f"bench award {number}",
+                    },
+                )
+                assert not result.is_error, result.structured_content
+                body = result.structured_content or {}
+                assert body.get("status") == "posted", body
 
-                for number in range(len(members)):  # warm up: every member read once
-                    await award(number)
-                counter = _Counter(runtime.store.engine)
-                runtime.mews.stats.reset()
-                for number in range(awards):
-                    started = time.perf_counter()
-                    await award(len(members) + number)
-                    samples.append(time.perf_counter() - started)
-            return {
-                "samples": samples,
-                "statements": counter.statements / awards,
-                "writes": counter.writes / awards,
-                "mews": runtime.mews.stats.total_requests / awards,
-            }
+            for number in range(len(members)):  # warm up: every member read once
+                await award(number)
+            counter = _Counter(runtime.store.engine)
+            runtime.mews.stats.reset()
+            for number in range(awards):
+                started = time.perf_counter()
+                await award(len(members) + number)
+                samples.append(time.perf_counter() - started)
+        return {
+            "samples": samples,
+            "statements": counter.statements / awards,
+            "control": counter.control / awards,
+            "writes": counter.writes / awards,
+            "mews": runtime.mews.stats.total_requests / awards,
+        }
 
 
 def _p(samples: list[float], q: float) -> float:
@@ -124,11 +147,12 @@ def _p(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-def _run_child(tree: Path, awards: int) -> dict[str, Any]:
+def _run_child(tree: Path, awards: int, postgres: str | None) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
     script = Path(__file__).resolve()
     out = subprocess.run(
-        [sys.executable, str(script), "--child", "--awards", str(awards)],
+        [sys.executable, str(script), "--child", "--awards", str(awards)]
+        + (["--postgres", postgres] if postgres else []),
         cwd=tree,
         env=env,
         check=True,
@@ -141,12 +165,14 @@ def _run_child(tree: Path, awards: int) -> dict[str, Any]:
 
 def _report(label: str, runs: list[dict[str, Any]]) -> tuple[float, dict[str, float]]:
     samples = [s for run in runs for s in run["samples"]]
-    figures = {key: statistics.fmean(run[key] for run in runs) for key in ("statements", "writes")}
+    keys = ("statements", "control", "writes")
+    figures = {key: statistics.fmean(run.get(key, 0) for run in runs) for key in keys}
     figures["mews"] = statistics.fmean(run["mews"] for run in runs)
     p50 = statistics.median(samples) * 1000
     print(
         f"{label:<7} p50 {p50:7.2f} ms  p99 {_p(samples, 0.99):7.2f} ms  "
-        f"{figures['statements']:5.1f} SQL statements, {figures['writes']:.1f} write "
+        f"{figures['statements']:5.1f} statements ({figures['control']:.1f} of them BEGIN/"
+        f"SAVEPOINT/RELEASE), {figures['writes']:.1f} write "
         f"transactions, {figures['mews']:.1f} Mews requests per award ({len(samples)} awards)"
     )
     return p50, figures
@@ -157,18 +183,19 @@ def main() -> int:
     parser.add_argument("--awards", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--against", type=Path, help="a checkout of the previous commit")
+    parser.add_argument("--postgres", help="a PostgreSQL server URL instead of a SQLite file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(asyncio.run(_child(args.awards))))
+        print(json.dumps(asyncio.run(_child(args.awards, args.postgres))))
         return 0
     here = Path(__file__).resolve().parents[1]
     after: list[dict[str, Any]] = []
     before: list[dict[str, Any]] = []
     for _round in range(args.rounds if args.against else 1):
-        after.append(_run_child(here, args.awards))
+        after.append(_run_child(here, args.awards, args.postgres))
         if args.against:
-            before.append(_run_child(args.against.resolve(), args.awards))
+            before.append(_run_child(args.against.resolve(), args.awards, args.postgres))
     p50, figures = _report("after", after)
     ok = figures["writes"] <= MAX_WRITE_TRANSACTIONS and figures["statements"] <= MAX_STATEMENTS
     print(

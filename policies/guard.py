@@ -75,6 +75,7 @@ from policies.usage import (
     issued_on_days,
     record_usage,
     release_usage,
+    state_and_usage_today,
     usage_today,
 )
 from storage.canonical import JSONObject, JSONValue, NotJSONError, canonical_json, to_jsonable
@@ -347,8 +348,15 @@ class Guard:
         if stored is not None:
             tx.audit(_replayed(run, stored))
             return _as_replay(_as_it_stands(tx, stored))
+        usage = None
+        if run.action.movement is not None and tx.state is None:  # both in one statement
+            window = day_window(run.now, self.policy.tz)
+            tx.state, usage = state_and_usage_today(
+                tx.conn, run.action, run.principal.name, window, self.policy
+            )
         state = self.state(tx)
-        decision = decide(run.action, run.principal, self.context(tx, state, run), self.policy)
+        context = self.context(tx, state, run, usage)
+        decision = decide(run.action, run.principal, context, self.policy)
         if isinstance(decision, Deny):
             return self.deny(tx, run.draft("deny"), decision, state, run.actor)
         if isinstance(decision, NeedsApproval):
@@ -366,11 +374,16 @@ class Guard:
             return proposal
         return decision
 
-    def context(self, tx: Tx, state: PolicyState, run: Run) -> Context:
+    def context(
+        self, tx: Tx, state: PolicyState, run: Run, usage_now: Usage | None = None
+    ) -> Context:
+        """What `decide` needs; `usage_now`: today's sums for this run, read already."""
         usage = Usage()
         if run.action.movement is not None:
             window = day_window(run.now, self.policy.tz)
-            usage = tx.usage = usage_today(tx.conn, run.action, run.principal.name, window)
+            if usage_now is None:
+                usage_now = usage_today(tx.conn, run.action, run.principal.name, window)
+            usage = tx.usage = usage_now
         return Context(
             mode=state.mode.mode,
             breaker_tripped=state.breaker.tripped,

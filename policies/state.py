@@ -8,6 +8,7 @@ tripped, why, and when it was last reset.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -26,6 +27,7 @@ __all__ = [
     "PolicyState",
     "load_state",
     "set_breaker",
+    "state_from_rows",
     "store_mode",
     "swap_breaker",
 ]
@@ -69,9 +71,14 @@ class PolicyState:
 
 
 def load_state(conn: Connection, policy: Policy) -> PolicyState:
-    rows = {row.name: row for row in conn.execute(_SELECT)}
+    return state_from_rows(conn.execute(_SELECT), policy)
+
+
+def state_from_rows(rows: Iterable[Any], policy: Policy) -> PolicyState:
+    """The state from `policy_state` rows (name, value, updated_at, updated_by)."""
+    by_name = {row.name: row for row in rows}
     mode = ModeState(policy.mode, "file")
-    stored = rows.get("mode")
+    stored = by_name.get("mode")
     if stored is not None and json.loads(stored.value) in MODES:
         mode = ModeState(
             cast(Mode, json.loads(stored.value)),
@@ -79,7 +86,7 @@ def load_state(conn: Connection, policy: Policy) -> PolicyState:
             stored.updated_by,
             utc(stored.updated_at),
         )
-    breaker_text = rows["breaker"].value
+    breaker_text = by_name["breaker"].value
     return PolicyState(mode, BreakerState.from_json(breaker_text), breaker_text)
 
 

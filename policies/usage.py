@@ -27,8 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from policies.config import Policy
 from policies.decision import Action, Usage
-from policies.schema import usage_daily_table, usage_table
+from policies.schema import state_table, usage_daily_table, usage_table
+from policies.state import PolicyState, state_from_rows
 from storage.clock import naive_utc, utc
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "issued_on_days",
     "record_usage",
     "release_usage",
+    "state_and_usage_today",
     "usage_today",
 ]
 
@@ -71,6 +74,29 @@ _DAYS = sa.select(sa.func.coalesce(sa.func.sum(_d.c.issued), 0)).where(
     _d.c.day < sa.bindparam("until"),
 )
 _LOG = usage_table.insert()
+_s = state_table
+_STATE_AND_TODAY = sa.union_all(
+    sa.select(
+        sa.literal("state").label("source"),
+        _s.c.name,
+        _s.c.value,
+        _s.c.updated_at,
+        _s.c.updated_by,
+        sa.cast(sa.null(), sa.Integer).label("issued"),
+    ),
+    sa.select(
+        sa.literal("usage"),
+        _d.c.scope,
+        _d.c.key,
+        sa.cast(sa.null(), sa.DateTime),
+        sa.cast(sa.null(), sa.String),
+        _d.c.issued,
+    ).where(
+        _d.c.day == sa.bindparam("day"),
+        sa.tuple_(_d.c.scope, _d.c.key).in_(sa.bindparam("scopes", expanding=True)),
+    ),
+)
+"""Mode, breaker and today's sums in one statement: a points write decides on all three."""
 
 
 def _add_statement(dialect: str) -> Any:
@@ -106,6 +132,10 @@ def usage_today(conn: Connection, action: Action, principal: str, window: DayWin
     scopes = _scopes(action, principal) + _out_scopes(action)
     params = {"day": window.day.isoformat(), "scopes": scopes}
     totals = {row.scope: int(row.issued) for row in conn.execute(_TODAY, params)}
+    return _usage(totals)
+
+
+def _usage(totals: dict[str, int]) -> Usage:
     return Usage(
         member_today=totals.get("member", 0),
         principal_today=totals.get("principal", 0),
@@ -113,6 +143,17 @@ def usage_today(conn: Connection, action: Action, principal: str, window: DayWin
         issued_today=totals.get("all", 0),
         member_deducted_today=totals.get("member_out", 0),
     )
+
+
+def state_and_usage_today(
+    conn: Connection, action: Action, principal: str, window: DayWindow, policy: Policy
+) -> tuple[PolicyState, Usage]:
+    """`load_state` and `usage_today` in one statement."""
+    scopes = _scopes(action, principal) + _out_scopes(action)
+    rows = conn.execute(_STATE_AND_TODAY, {"day": window.day.isoformat(), "scopes": scopes}).all()
+    state = state_from_rows((row for row in rows if row.source == "state"), policy)
+    totals = {row.name: int(row.issued) for row in rows if row.source == "usage"}
+    return state, _usage(totals)
 
 
 def issued_on_days(conn: Connection, first: date, until: date) -> int:
