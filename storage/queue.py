@@ -145,38 +145,39 @@ class WorkQueue:
 
     def park(self, conn: Connection, reasons: Mapping[int, str], at: datetime) -> None:
         """Move items straight to `dead` (retrying cannot help; a person has to look)."""
-        t = self.table
-        for item_id, reason in reasons.items():
-            conn.execute(
-                t.update()
-                .where(t.c.id == item_id)
-                .values(
-                    status="dead",
-                    attempts=t.c.attempts + 1,
-                    lease_until=None,
-                    last_error=reason[:_ERROR_CHARS],
-                    updated_at=at,
-                )
-            )
+        self._set_aside(conn, reasons, at, status="dead", attempts=self.table.c.attempts + 1)
 
     def hold(
         self, conn: Connection, reasons: Mapping[int, str], at: datetime, delay: timedelta
     ) -> None:
         """Items held back by a stop that is not about them: pending again after `delay`, their
         attempts untouched (never dead for it), `last_error` the reason after `HELD`."""
+        self._set_aside(
+            conn, reasons, at, prefix=HELD, status="pending", next_attempt_at=at + delay
+        )
+
+    def _set_aside(
+        self,
+        conn: Connection,
+        reasons: Mapping[int, str],
+        at: datetime,
+        *,
+        prefix: str = "",
+        **values: Any,
+    ) -> None:
+        """Unlease each item with `values` and its own reason (after `prefix`) as `last_error`."""
+        if not reasons:
+            return
         t = self.table
-        for item_id, reason in reasons.items():
-            conn.execute(
-                t.update()
-                .where(t.c.id == item_id)
-                .values(
-                    status="pending",
-                    lease_until=None,
-                    next_attempt_at=at + delay,
-                    last_error=(HELD + reason)[:_ERROR_CHARS],
-                    updated_at=at,
-                )
-            )
+        conn.execute(
+            t.update()
+            .where(t.c.id == sa.bindparam("item_id"))
+            .values(lease_until=None, last_error=sa.bindparam("reason"), updated_at=at, **values),
+            [
+                {"item_id": item_id, "reason": (prefix + reason)[:_ERROR_CHARS]}
+                for item_id, reason in reasons.items()
+            ],
+        )
 
     def release_held(self, conn: Connection, at: datetime) -> int:
         """Every held item is due now (the stop was lifted); how many."""
