@@ -79,29 +79,25 @@ def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JS
     """Take back a canceled stay's accrual and its checkout bonus, once each (the balance may go
     negative: points owed)."""
     a: ReverseStayArgs = ReverseStayArgs.parse(args)
-    entry = reverse_entry(
-        conn,
-        membership_id=a.membership_id,
-        entry_id=a.entry_id,
-        reason=f"reservation {a.reservation_id} was canceled after its points were accrued",
-        actor=ctx.principal.name,
-        now=ctx.now,
-        idempotency_key=accrual_reversal_key(a.reservation_id),
-        source=Source("reservation", a.reservation_id),
-        allow_negative=True,
-    )
-    result = _entry_result(entry)
-    if a.bonus_entry_id is not None:
-        bonus = reverse_entry(
+
+    def take_back(entry_id: int, what: str, key: str) -> LedgerEntry:
+        return reverse_entry(
             conn,
             membership_id=a.membership_id,
-            entry_id=a.bonus_entry_id,
-            reason=f"reservation {a.reservation_id} was canceled after its bonus was posted",
+            entry_id=entry_id,
+            reason=f"reservation {a.reservation_id} was canceled after its {what}",
             actor=ctx.principal.name,
             now=ctx.now,
-            idempotency_key=stay_bonus_reversal_key(a.reservation_id),
+            idempotency_key=key,
             source=Source("reservation", a.reservation_id),
             allow_negative=True,
+        )
+
+    entry = take_back(a.entry_id, "points were accrued", accrual_reversal_key(a.reservation_id))
+    result = _entry_result(entry)
+    if a.bonus_entry_id is not None:
+        bonus = take_back(
+            a.bonus_entry_id, "bonus was posted", stay_bonus_reversal_key(a.reservation_id)
         )
         result = {
             **result,
