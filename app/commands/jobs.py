@@ -15,10 +15,12 @@ is safe to run twice (see `tools.automation.jobs`). Exit code 1 when any item fa
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import fail, run
 from app.commands._progress import working
 
@@ -27,10 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["jobs_app", "register"]
 
-jobs_app = typer.Typer(
-    rich_markup_mode=None,
-    help="Scheduled loyalty jobs: expiry, tier review, win-back drafts, draft retention.",
-    no_args_is_help=True,
+jobs_app = command_group(
+    "Scheduled loyalty jobs: expiry, tier review, win-back drafts, draft retention."
 )
 
 
@@ -78,15 +78,8 @@ async def _run(name: str, program: str | None, principal: str, bonus: int) -> Jo
             rt.guard.principal(principal)
         except PolicyError:
             fail(unknown_principal_message(rt.policy, principal))
-        ctx = JobContext(
-            store=rt.store,
-            guard=rt.guard,
-            loader=rt.loader,
-            members=rt.facts,
-            mews=rt.mews,
-            programs=rt.programs,
-            clock=rt.clock,
-            after_write=rt.after_write,
+        ctx = replace(
+            JobContext.for_runtime(rt),
             principal=principal,
             program_code=program,
             win_back_bonus_points=bonus,

@@ -3,6 +3,7 @@ guarded requests by `automation`; each safe to run twice."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,17 +20,8 @@ pytestmark = pytest.mark.anyio
 
 
 def context(r: Rig, **more: object) -> JobContext:
-    rt = r.runtime
-    return JobContext(
-        store=rt.store,
-        guard=rt.guard,
-        loader=rt.loader,
-        mews=rt.mews,
-        programs=rt.programs,
-        clock=rt.clock,
-        after_write=rt.after_write,
-        **more,  # type: ignore[arg-type]
-    )
+    """The rig runtime's jobs, reading members from Mews (the loader), with `more` options."""
+    return replace(JobContext.for_runtime(r.runtime, read_model=False), **more)  # type: ignore[arg-type]
 
 
 async def test_expiry_removes_points_past_their_date_audited_and_pushed_to_mews(

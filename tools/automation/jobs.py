@@ -1,7 +1,6 @@
 """Scheduled loyalty jobs: `loyalty jobs run expiry|tier-review|win-back|retention`.
 
-    ctx = JobContext(store=rt.store, guard=rt.guard, loader=rt.loader, mews=rt.mews,
-                     programs=rt.programs, clock=rt.clock, after_write=rt.after_write)
+    ctx = JobContext.for_runtime(rt)
     report = await run_job("expiry", ctx)
 
 - `expiry`: ledger maintenance. Every membership with lots past their expiry gets its expiry
@@ -66,6 +65,7 @@ from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.segments import Lapsing, find_segment
 from tools.loyalty.tiers import TierChange, evaluate_tiers
 from tools.mews import MewsClient, MewsError
+from tools.runtime import LoyaltyRuntime
 
 __all__ = ["JOBS", "JobContext", "JobItem", "JobName", "JobReport", "run_job"]
 
@@ -92,6 +92,21 @@ class JobContext:
     # 500 points = 25 GBP at the shipped 0.05 GBP a point: most of a spa credit (600 points),
     # enough to be worth a trip back, small next to a stay's own earning.
     win_back_bonus_points: int = 500
+
+    @classmethod
+    def for_runtime(cls, runtime: LoyaltyRuntime, *, read_model: bool = True) -> JobContext:
+        """Jobs on the runtime's store, guard, Mews client and programs, reading members from
+        its member read model (`read_model=False`: from Mews, through its loader)."""
+        return cls(
+            store=runtime.store,
+            guard=runtime.guard,
+            loader=runtime.loader,
+            mews=runtime.mews,
+            programs=runtime.programs,
+            clock=runtime.clock,
+            after_write=runtime.after_write,
+            members=runtime.facts if read_model else None,
+        )
 
 
 @dataclass(frozen=True)

@@ -79,17 +79,7 @@ class AutomationService:
         )
         scheduler = None
         if jobs_at is not None:
-            ctx = JobContext(
-                store=runtime.store,
-                guard=runtime.guard,
-                loader=runtime.loader,
-                mews=runtime.mews,
-                programs=runtime.programs,
-                clock=runtime.clock,
-                after_write=runtime.after_write,
-                members=runtime.facts,
-            )
-            scheduler = JobScheduler(ctx, at=jobs_at)
+            scheduler = JobScheduler(JobContext.for_runtime(runtime), at=jobs_at)
         return cls(runtime.store, worker, secret, runtime.clock, scheduler)
 
     def routes(self) -> list[BaseRoute]:
