@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import dumps, fail, opened, principal, report, run
 
 if TYPE_CHECKING:
@@ -23,9 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["approvals_app", "register"]
 
-approvals_app = typer.Typer(
-    rich_markup_mode=None, help="Writes waiting for a manager's approval.", no_args_is_help=True
-)
+approvals_app = command_group("Writes waiting for a manager's approval.")
 
 
 def register(app: typer.Typer) -> None:

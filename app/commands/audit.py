@@ -19,15 +19,14 @@ from typing import Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import EXIT_DENIED, fail, opened
 
 __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        rich_markup_mode=None, help="The tamper-evident audit log.", no_args_is_help=True
-    )
+    group = command_group("The tamper-evident audit log.")
 
     @group.command("verify")
     def verify_chain() -> None:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
+from app.commands._group import command_group
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -41,12 +43,10 @@ def default_tasks_dir() -> Path:
 
 
 def register(app: typer.Typer) -> None:
-    group = typer.Typer(
-        rich_markup_mode=None, help="Scripted evaluation runs (pass^k, policy counters)."
-    )
+    group = command_group("Scripted evaluation runs (pass^k, policy counters).")
     group.command("run")(run)
     group.command("check")(check)
-    app.add_typer(group, name="eval", no_args_is_help=True)
+    app.add_typer(group, name="eval")
 
 
 TasksOption = Annotated[

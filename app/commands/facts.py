@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import fail, proven, run
 from app.commands._progress import working
 
@@ -27,9 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["facts_app", "register"]
 
-facts_app = typer.Typer(
-    rich_markup_mode=None, help="The member read model: refresh it from Mews.", no_args_is_help=True
-)
+facts_app = command_group("The member read model: refresh it from Mews.")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import fail, opened, principal, run
 from app.commands._progress import working
 
@@ -32,11 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ledger_app", "register"]
 
-ledger_app = typer.Typer(
-    rich_markup_mode=None,
-    help="The points ledger and its sync to Mews Points.",
-    no_args_is_help=True,
-)
+ledger_app = command_group("The points ledger and its sync to Mews Points.")
 
 DEFAULT_PRINCIPAL = "automation"
 AsOption = Annotated[

@@ -15,15 +15,12 @@ from typing import Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import EXIT_DENIED, dumps, fail, opened, principal, report, run
 
 __all__ = ["member_app", "register"]
 
-member_app = typer.Typer(
-    rich_markup_mode=None,
-    help="Export or erase what the product holds about one member.",
-    no_args_is_help=True,
-)
+member_app = command_group("Export or erase what the product holds about one member.")
 AsOption = Annotated[
     str, typer.Option("--as", help="Who you are: a manager under [principals] in the policy.")
 ]

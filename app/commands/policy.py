@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import fail, load, opened, principal, report, run
 
 __all__ = ["register"]
@@ -32,9 +33,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _policy_app() -> typer.Typer:
-    group = typer.Typer(
-        rich_markup_mode=None, help="The loyalty policy file.", no_args_is_help=True
-    )
+    group = command_group("The loyalty policy file.")
 
     @group.command("show")
     def show(
@@ -75,7 +74,7 @@ def _policy_app() -> typer.Typer:
 
 
 def _mode_app() -> typer.Typer:
-    group = typer.Typer(rich_markup_mode=None, help=f"The operating mode: {MODES_HELP}.")
+    group = command_group(f"The operating mode: {MODES_HELP}.", bare_runs_callback=True)
 
     @group.callback(invoke_without_command=True)
     def mode(ctx: typer.Context) -> None:
@@ -118,7 +117,7 @@ def _show_mode() -> None:
 
 
 def _breaker_app() -> typer.Typer:
-    group = typer.Typer(rich_markup_mode=None, help="The circuit breaker that stops agent writes.")
+    group = command_group("The circuit breaker that stops agent writes.", bare_runs_callback=True)
 
     @group.callback(invoke_without_command=True)
     def breaker(ctx: typer.Context) -> None:

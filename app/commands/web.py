@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import EXIT_USAGE, fail, load
 
 if TYPE_CHECKING:
@@ -30,10 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEMO_USERS", "register", "web_app"]
 
-web_app = typer.Typer(
-    rich_markup_mode=None,
-    help="The staff web app: chat, member card, approvals inbox, audit.",
-    invoke_without_command=True,
+web_app = command_group(
+    "The staff web app: chat, member card, approvals inbox, audit.", bare_runs_callback=True
 )
 
 DEMO_USERS = {"carol": "staff", "alice": "manager", "bob": "manager"}

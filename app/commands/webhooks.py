@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.commands._group import command_group
 from app.commands._policy_cli import fail, run
 
 if TYPE_CHECKING:
@@ -27,10 +28,9 @@ if TYPE_CHECKING:
 
 __all__ = ["register", "webhooks_app"]
 
-webhooks_app = typer.Typer(
-    rich_markup_mode=None,
-    help="Receive Mews General Webhooks (stay accruals, reversals) and inspect the inbox.",
-    invoke_without_command=True,
+webhooks_app = command_group(
+    "Receive Mews General Webhooks (stay accruals, reversals) and inspect the inbox.",
+    bare_runs_callback=True,
 )
 
 
