@@ -54,7 +54,7 @@ from tools.loyalty import (
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
 from tools.mews import MewsClient, MewsCredentials
 from tools.mews.ratelimit import RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW
-from tools.sandbox import PORTFOLIO
+from tools.sandbox import PORTFOLIO, STORY
 
 DECODE_CPU_LIMIT_SECONDS = 3.0
 WALL_OVER_FLOOR_LIMIT = 1.2
@@ -97,7 +97,11 @@ async def _run(base_url: str, program_code: str, db: Path, record_to: Path | Non
         transport = (
             None if record_to is None else RecordingTransport(httpx.AsyncHTTPTransport(), record_to)
         )
-        async with MewsClient(credentials, timeout=120, transport=transport) as mews:
+        # a portfolio token's reads name their chain
+        chains = (STORY.chain_id,)
+        async with MewsClient(
+            credentials, timeout=120, transport=transport, chain_ids=chains
+        ) as mews:
             loader = MewsFactsLoader(mews, store, programs, clock=SystemClock())
             started, cpu_started = time.perf_counter(), time.process_time()
             members = [m async for batch in loader.scan_members(program_code) for m in batch]

@@ -183,7 +183,7 @@ async def test_the_campaigns_toolset_is_its_own_and_the_member_listing_is_unchan
 
 
 @pytest.mark.parametrize(
-    ("segment", "choosing"), [("lapsing", "choosing the lapsing members among "), ("all", "")]
+    ("segment", "choosing"), [("lapsing", "choosing the lapsing members of "), ("all", "")]
 )
 async def test_drafting_a_campaign_reports_its_progress_to_a_client_that_asks(
     connect: Connect, segment: str, choosing: str

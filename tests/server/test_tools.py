@@ -587,4 +587,4 @@ async def test_a_segment_query_reports_its_progress_to_a_client_that_asks(
     assert not result.is_error
     assert [(done, total) for done, total, _ in seen] == [(0, 2), (1, 2), (2, 2)]
     assert seen[0][2] == "reading the members of Platinum Club from Mews (once)"
-    assert str(seen[1][2]).startswith("scanning ")
+    assert str(seen[1][2]).startswith("scanned ")

@@ -20,10 +20,8 @@ import hashlib
 from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Annotated, Literal, Self
 
-import anyio
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy.engine import Connection
 
@@ -58,8 +56,8 @@ from tools.loyalty import (
     ProgramConfig,
     SegmentQuery,
 )
-from tools.loyalty import find_segment as run_segment
 from tools.loyalty.errors import RefusedRequestError, UnknownRewardError
+from tools.loyalty.member_store import segment_with_members
 
 __all__ = ["CREATE_CAMPAIGN", "MAX_MEMBERS", "CreateCampaignInput"]
 
@@ -162,14 +160,12 @@ async def _segment(
         await report(1, STEPS, f"checking the memberships of {len(members)} members")
     else:
         assert given.segment is not None
-        members = await loader.all_members(program.code)
         description = f"{given.segment} members of {program.name}"
-        await report(1, STEPS, f"choosing the {given.segment} members among {len(members)}")
-        scan = partial(run_segment, program, members, _query(given.segment), as_of=now)
-        # thousands of members: off the loop; a cancelled call stops waiting (nothing written)
-        kept = await anyio.to_thread.run_sync(scan, abandon_on_cancel=True)
-        wanted = {m.customer_id for m in kept.members}
-        members = [m for m in members if m.customer_id in wanted]
+        await report(1, STEPS, f"choosing the {given.segment} members of {program.name}")
+        # the read model: SQL over its totals, only the segment's members built; Mews: every
+        # member judged off the loop (a cancelled call stops waiting: nothing written yet)
+        kept, found = await segment_with_members(loader, program, _query(given.segment), as_of=now)
+        members = [found[m.customer_id] for m in kept.members if m.customer_id in found]
     refs: list[SegmentMemberRef] = []
     tiers = set(given.tier_codes or ())
     for member in members:

@@ -61,8 +61,9 @@ from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import MemberFacts, MemberSource
 from tools.loyalty.ledger import expire_due, ledger_lock_key
 from tools.loyalty.ledger_reads import memberships_with_expired_lots
+from tools.loyalty.member_store import segment_with_members
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.loyalty.segments import Lapsing, find_segment
+from tools.loyalty.segments import Lapsing
 from tools.loyalty.tiers import TierChange, evaluate_tiers
 from tools.mews import MewsClient, MewsError
 from tools.runtime import LoyaltyRuntime
@@ -298,10 +299,8 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
     principal = ctx.guard.principal(ctx.principal)
     now = ctx.clock.now()
     source = ctx.members or ctx.loader
-    step(0, None, f"reading the members of {program.name}")
-    members = {m.customer_id: m for m in await source.all_members(program.code)}
-    step(0, None, f"finding the lapsing among {plural(len(members), 'member')}")
-    segment = find_segment(program, members.values(), Lapsing(), as_of=now)
+    step(0, None, f"finding the lapsing members of {program.name}")
+    segment, members = await segment_with_members(source, program, Lapsing(), as_of=now)
     if not segment.members:
         report.items.append(JobItem(program.code, "skipped", segment.reasoning))
         return

@@ -49,26 +49,34 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import partial
 from typing import Any, Final, Protocol
 
+import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from storage.progress import step
 from storage.store import chunks
 from tools.loyalty.categories import RevenueCategory
-from tools.loyalty.facts import MemberFacts, StayFacts
+from tools.loyalty.config import ProgramConfig
+from tools.loyalty.facts import MemberFacts, MemberSource, StayFacts
 from tools.loyalty.member_store_schema import (
     customers_table,
     dirty_table,
     marks_table,
+    member_totals_table,
     memberships_table,
     order_items_table,
+    orphans_table,
     product_orders_table,
+    stay_totals_table,
     stays_table,
+    totals_basis_table,
 )
+from tools.loyalty.member_totals import member_rows, segment_candidates
 from tools.loyalty.mews_facts import (
     BATCH_SIZE,
     MewsFactsLoader,
@@ -88,6 +96,13 @@ from tools.loyalty.mews_rows import (
     ReservationRow,
     ReservationRows,
 )
+from tools.loyalty.segments import (
+    Population,
+    SegmentQuery,
+    SegmentResult,
+    find_segment,
+    find_segment_among,
+)
 
 __all__ = [
     "CUSTOMER_EVENTS",
@@ -96,7 +111,9 @@ __all__ = [
     "SERVICE_ORDER_EVENTS",
     "MemberStore",
     "RefreshReport",
+    "find_segment_in",
     "max_age_from_env",
+    "segment_with_members",
 ]
 
 ENTITY_TYPES: Final = ("memberships", "customers", "reservations", "product_orders", "order_items")
@@ -140,6 +157,11 @@ class RefreshReport:
     full: bool
     requests: Mapping[str, int]
     """Mews requests per operation path."""
+    queries: Mapping[str, int]
+    """Mews requests per query of an incremental refresh: each entity type's `UpdatedUtc`
+    windows (`ENTITY_TYPES`, and `deleted_memberships`: memberships deleted in Mews), the
+    batched reads of members new to the model (`new_members`) and of what webhooks announced
+    (`webhook_events`). Empty after a full refresh."""
     members_changed: int
     """Members whose rows changed (or, in a full refresh, were written)."""
     members: int
@@ -185,6 +207,7 @@ class MemberStore:
         self.mews = loader.mews
         self.max_age = max_age
         self._lock = asyncio.Lock()
+        self._queries: Counter[str] = Counter()
 
     # ------------------------------------------------------------------ state
     def as_of(self) -> datetime | None:
@@ -264,13 +287,79 @@ class MemberStore:
         found = await self._read(None, program_id, with_stays=True, with_spend=True)
         return list(found.values())
 
+    async def segment(
+        self,
+        program: ProgramConfig,
+        query: SegmentQuery,
+        *,
+        as_of: datetime,
+        zone: tzinfo | None = None,
+        limit: int | None = None,
+    ) -> tuple[SegmentResult, int]:
+        """`find_segment` over the members of `program`, from the model, and the segment's
+        size: SQL over the members' totals picks who is in it (`member_totals`), and only those
+        are built as `MemberFacts` and judged by the rule; with `limit`, only the first `limit`
+        of them when the SQL is exact (the result then lists those). Fills an empty model
+        first, as `all_members`."""
+        result, size, _members = await self._segment(program, query, as_of, zone, limit)
+        return result, size
+
+    async def _segment(
+        self,
+        program: ProgramConfig,
+        query: SegmentQuery,
+        as_of: datetime,
+        zone: tzinfo | None,
+        limit: int | None,
+    ) -> tuple[SegmentResult, int, dict[str, MemberFacts]]:
+        """`segment`, with the facts of the members it built (the candidates judged)."""
+        program_id = await self.loader.program_id(program.code)
+        if not self.filled():
+            await self.refresh(full=True)
+        else:
+            await self._bring_up_to_date()
+        await self._update_totals(set())  # derived anew if the categories changed
+        look_ups = await self._look_ups(with_stays=True, with_spend=True)
+
+        members: dict[str, MemberFacts] = {}
+
+        def judge(ids: list[str], population: Population, size: int | None) -> SegmentResult:
+            members.update(self._build(ids, None, look_ups) if ids else {})
+            return find_segment_among(
+                program,
+                (members[i] for i in ids if i in members),
+                query,
+                as_of=as_of,
+                population=population,
+                size=size,
+                zone=zone,
+            )
+
+        def run() -> tuple[SegmentResult, int]:
+            with self.store.read() as conn:
+                found = segment_candidates(
+                    conn, program, [program_id], look_ups.tier_codes, query, as_of
+                )
+            population = Population(found.scanned, found.gaps)
+            ids = found.customer_ids
+            if limit is not None and found.exact and len(ids) > limit:
+                first = judge(ids[:limit], population, len(ids))
+                if len(first.members) == limit:  # the rule agrees with the SQL
+                    return first, len(ids)
+            result = judge(ids, population, None)
+            return result, len(result.members)
+
+        # SQL and the candidates' facts: off the loop; a cancelled call stops waiting (reads)
+        result, size = await anyio.to_thread.run_sync(run, abandon_on_cancel=True)
+        return result, size, members
+
     async def _bring_up_to_date(self) -> None:
         """Apply pending webhook events, and refresh when older than `max_age`."""
         async with self._lock:
             if self._stale():
                 await self._refresh_locked(full=False)
             elif self._pending_dirty():
-                await self._apply_dirty()
+                await self._update_totals(await self._apply_dirty())
 
     # ------------------------------------------------------------------ refresh
     async def refresh(self, *, full: bool = False) -> RefreshReport:
@@ -282,6 +371,7 @@ class MemberStore:
     async def _refresh_locked(self, *, full: bool) -> RefreshReport:
         started = time.perf_counter()
         before = Counter(self.mews.stats.requests)
+        self._queries = Counter()
         now_mews = (await self.mews.configuration.get()).now_utc.timestamp()
         marks = self._marks()
         full = full or set(marks) != set(ENTITY_TYPES)
@@ -290,8 +380,11 @@ class MemberStore:
             with self.store.write() as conn:
                 conn.execute(sa.delete(dirty_table))  # the scan read everything anew
         else:
+            sent = self.mews.stats.total_requests
             changed = await self._apply_dirty()
+            self._queries["webhook_events"] += self.mews.stats.total_requests - sent
             changed |= await self._apply_windows({e: marks[e][0] for e in ENTITY_TYPES}, now_mews)
+        await self._update_totals(None if full else changed)
         self._set_marks(now_mews)
         with self.store.read() as conn:
             members = conn.execute(sa.select(sa.func.count()).select_from(customers_table))
@@ -299,6 +392,7 @@ class MemberStore:
         return RefreshReport(
             full=full,
             requests=dict(Counter(self.mews.stats.requests) - before),
+            queries=dict(self._queries),
             members_changed=len(changed),
             members=count,
             seconds=time.perf_counter() - started,
@@ -339,13 +433,19 @@ class MemberStore:
             gone = [i for i in held_ids if i not in seen]
             for part in chunks(gone, 500):
                 _delete_members(conn, list(part))
+            conn.execute(sa.delete(orphans_table))
+            _add_orphans(conn, [i for i in ids if i not in seen])
         return seen
 
     async def _read_mews(
-        self, customer_ids: list[str], memberships: list[MembershipRow] | None = None
+        self,
+        customer_ids: list[str],
+        memberships: list[MembershipRow] | None = None,
+        customers: Mapping[str, CustomerRow] | None = None,
     ) -> _Batch:
         """Everything the model keeps of these customers, in batched reads (those without a
-        membership are left out)."""
+        membership are left out); `memberships` and `customers` already read are not asked
+        for again."""
         batch = _Batch()
         if memberships is None:
             query = self.mews.loyalty_memberships.get_all(account_ids=customer_ids)
@@ -354,8 +454,12 @@ class MemberStore:
         members = list(dict.fromkeys(m.account_id for m in memberships))
         if not members:
             return batch
-        query_c = self.mews.customers.get_all(customer_ids=members).decoded_as(CustomerRows)
-        batch.customers = [c async for c in query_c]
+        given = customers or {}
+        batch.customers = [given[i] for i in members if i in given]
+        unknown = [i for i in members if i not in given]
+        if unknown:
+            query_c = self.mews.customers.get_all(customer_ids=unknown).decoded_as(CustomerRows)
+            batch.customers.extend([c async for c in query_c])
         known = [c.id for c in batch.customers]
         if not known:
             return batch
@@ -393,6 +497,59 @@ class MemberStore:
             _upsert_stays(conn, [r for r in batch.stays if r.account_id in kept])
             _upsert_orders(conn, batch.orders)
             _upsert_items(conn, batch.items)
+
+    # ------------------------------------------------------------------ totals
+    async def _update_totals(self, changed: set[str] | None) -> None:
+        """Derive the totals of these members anew (None: of everyone; also when the revenue
+        categories or the default currency changed since they were derived)."""
+        categories = await self.loader.revenue_categories()
+        basis = json.dumps(
+            {"categories": sorted(categories.items()), "currency": self.loader.stay_currency}
+        )
+        with self.store.read() as conn:
+            stored = conn.execute(sa.select(totals_basis_table.c.basis)).scalar_one_or_none()
+        if stored != basis:
+            changed = None
+        elif not changed:
+            return
+        ids = None if changed is None else sorted(changed)
+        # thousands of members' stays: off the loop, as batches of facts are
+        await anyio.to_thread.run_sync(partial(self._derive_totals, ids, categories, basis))
+
+    def _derive_totals(
+        self,
+        customer_ids: list[str] | None,
+        categories: Mapping[str, RevenueCategory | None],
+        basis: str,
+    ) -> None:
+        with self.store.read() as conn:
+            if customer_ids is None:
+                wanted = {r[0] for r in conn.execute(sa.select(customers_table.c.customer_id))}
+            else:
+                wanted = _held(conn, customer_ids)
+            stays = _stays(conn, customer_ids, wanted)
+            spend = _spend(conn, {r.id for r in stays}, categories, whole=customer_ids is None)
+        by_guest: dict[str, list[StayFacts]] = defaultdict(list)
+        for r in stays:
+            by_guest[r.account_id or ""].append(self.loader.stay_facts(r, spend.get(r.id), {}))
+        members: list[dict[str, Any]] = []
+        stay_rows: list[dict[str, Any]] = []
+        for customer_id in sorted(wanted):
+            totals, rows = member_rows(customer_id, by_guest.get(customer_id, []))
+            members.append(totals)
+            stay_rows.extend(rows)
+        with self.store.write() as conn:
+            if customer_ids is None:
+                conn.execute(sa.delete(member_totals_table))
+                conn.execute(sa.delete(stay_totals_table))
+                conn.execute(sa.delete(totals_basis_table))
+                conn.execute(sa.insert(totals_basis_table), [{"id": 1, "basis": basis}])
+            else:
+                _delete_totals(conn, customer_ids)
+            for part in chunks(members, 500):
+                conn.execute(sa.insert(member_totals_table), list(part))
+            for part in chunks(stay_rows, 500):
+                conn.execute(sa.insert(stay_totals_table), list(part))
 
     # ------------------------------------------------------------------ incremental
     def _pending_dirty(self) -> bool:
@@ -449,6 +606,22 @@ class MemberStore:
             newcomers.update(m.account_id for m in memberships if m.account_id not in held)
             _upsert_memberships(conn, [m for m in memberships if m.account_id in held])
             changed.update(m.account_id for m in memberships if m.account_id in held)
+        # deleted in Mews (softly: `ActivityStates` Deleted, their `UpdatedUtc` the deletion)
+        deleted = [
+            m
+            async for m in self._window(
+                "memberships",
+                marks,
+                now,
+                self.mews.loyalty_memberships.get_all,
+                MembershipRows,
+                label="deleted_memberships",
+                activity_states=["Deleted"],
+            )
+        ]
+        if deleted:
+            with self.store.write() as conn:
+                changed |= _drop_memberships(conn, [m.id for m in deleted])
         customers = [
             c
             async for c in self._window(
@@ -465,6 +638,8 @@ class MemberStore:
                     .values(_customer_values(c))
                 )
             changed.update(c.id for c in mine)
+            orphans = _orphans(conn, [c.id for c in customers])
+        window_customers = {c.id: c for c in customers}
         reservations = [
             r
             async for r in self._window(
@@ -476,7 +651,9 @@ class MemberStore:
             mine_r = [r for r in reservations if _own(r) and r.account_id in held]
             kept = {r.id for r in mine_r}
             # moved to another guest or to a company, or the guest is no member: not ours
-            for part in chunks([r.id for r in reservations if r.id not in kept], 500):
+            left = [r.id for r in reservations if r.id not in kept]
+            changed.update(_stay_guests(conn, left).values())
+            for part in chunks(left, 500):
                 conn.execute(sa.delete(stays_table).where(stays_table.c.reservation_id.in_(part)))
             _upsert_stays(conn, mine_r)
             changed.update(r.account_id or "" for r in mine_r)
@@ -506,15 +683,54 @@ class MemberStore:
             )
         items: list[OrderItemRow] = []
         _step_entity("order_items")
+        sent = self.mews.stats.total_requests
         for interval in split_interval(_moment(marks["order_items"]), _moment(now)):
             items.extend([i async for i in self._items(updated_utc=interval)])
+        self._queries["order_items"] += self.mews.stats.total_requests - sent
         with self.store.write() as conn:
             guests = _order_guests(conn, [i.service_order_id or "" for i in items])
             mine_i = [i for i in items if i.service_order_id in guests]
             _upsert_items(conn, mine_i)
             changed.update(guests[i.service_order_id or ""] for i in mine_i)
-        if newcomers:
-            changed |= await self._reload(sorted(newcomers))
+        if newcomers or orphans:
+            sent = self.mews.stats.total_requests
+            changed |= await self._enrol(memberships, newcomers, window_customers, orphans)
+            self._queries["new_members"] += self.mews.stats.total_requests - sent
+        return changed
+
+    async def _enrol(
+        self,
+        memberships: Sequence[MembershipRow],
+        newcomers: set[str],
+        window_customers: Mapping[str, CustomerRow],
+        returned: set[str],
+    ) -> set[str]:
+        """Members new to the model: customers with a membership in the window, which is all
+        they have (had they had an older one, the model would hold them), read with the rows
+        the windows already brought, their customers asked for in batches; accounts Mews
+        returned no customer for before are not asked for again (`member_orphans`) until their
+        customer shows in a customers window (`returned`), then they are re-read whole."""
+        with self.store.read() as conn:
+            orphans = _orphans(conn, newcomers)
+        enrolled = sorted(newcomers - orphans)
+        changed: set[str] = set()
+        for start in range(0, len(enrolled), BATCH_SIZE):
+            part = enrolled[start : start + BATCH_SIZE]
+            wanted = set(part)
+            theirs = [m for m in memberships if m.account_id in wanted]
+            batch = await self._read_mews(part, theirs, window_customers)
+            self._replace(part, batch)
+            found = {c.id for c in batch.customers}
+            with self.store.write() as conn:
+                _add_orphans(conn, [i for i in part if i not in found])
+            changed |= found
+        if returned:
+            with self.store.write() as conn:
+                for ids in chunks(sorted(returned), 500):
+                    conn.execute(
+                        sa.delete(orphans_table).where(orphans_table.c.customer_id.in_(list(ids)))
+                    )
+            changed |= await self._reload(sorted(returned))
         return changed
 
     async def _window(
@@ -524,14 +740,17 @@ class MemberStore:
         now: float,
         get_all: Any,
         rows: Any,
+        label: str | None = None,
         **filters: Any,
     ) -> Any:
         """The entities updated since the mark, one request (paged) per window of at most
-        three months (Mews' limit on `UpdatedUtc`)."""
+        three months (Mews' limit on `UpdatedUtc`), counted under `label` (else `entity`)."""
         _step_entity(entity)
+        sent = self.mews.stats.total_requests
         for interval in split_interval(_moment(marks[entity]), _moment(now)):
             async for item in get_all(updated_utc=interval, **filters).decoded_as(rows):
                 yield item
+        self._queries[label or entity] += self.mews.stats.total_requests - sent
 
     # ------------------------------------------------------------------ building facts
     async def _read(
@@ -544,11 +763,26 @@ class MemberStore:
     ) -> dict[str, MemberFacts]:
         """Facts of these customers (or of every member of `program_id`, or everyone) from the
         model, with the ledger's figures."""
+        look_ups = await self._look_ups(with_stays=with_stays, with_spend=with_spend)
+        return self._build(customer_ids, program_id, look_ups)
+
+    async def _look_ups(self, *, with_stays: bool, with_spend: bool) -> _LookUps:
         loader = self.loader
-        program_codes = await loader.program_codes()
-        tier_codes = await loader.tier_codes()
-        enterprises = await loader.enterprise_of_service() if with_stays else {}
-        categories = await loader.revenue_categories() if with_spend else {}
+        return _LookUps(
+            program_codes=await loader.program_codes(),
+            tier_codes=await loader.tier_codes(),
+            enterprises=await loader.enterprise_of_service() if with_stays else {},
+            categories=await loader.revenue_categories() if with_spend else {},
+            with_stays=with_stays,
+            with_spend=with_spend,
+        )
+
+    def _build(
+        self, customer_ids: list[str] | None, program_id: str | None, look_ups: _LookUps
+    ) -> dict[str, MemberFacts]:
+        """`_read` once the configuration is at hand (no I/O but the store's)."""
+        loader = self.loader
+        with_stays, with_spend = look_ups.with_stays, look_ups.with_spend
         now = loader.clock.now()
         as_of = self.as_of()
         with self.store.read() as conn:
@@ -557,14 +791,18 @@ class MemberStore:
             memberships = _memberships(conn, customer_ids, wanted)
             stays = _stays(conn, customer_ids, wanted) if with_stays else []
             spend = (
-                _spend(conn, {r.id for r in stays}, categories, whole=customer_ids is None)
+                _spend(conn, {r.id for r in stays}, look_ups.categories, whole=customer_ids is None)
                 if with_stays and with_spend
                 else {}
             )
-        membership_facts = loader.membership_facts(memberships, program_codes, tier_codes, now)
+        membership_facts = loader.membership_facts(
+            memberships, look_ups.program_codes, look_ups.tier_codes, now
+        )
         by_guest: dict[str, list[StayFacts]] = defaultdict(list)
         for r in stays:
-            by_guest[r.account_id or ""].append(loader.stay_facts(r, spend.get(r.id), enterprises))
+            by_guest[r.account_id or ""].append(
+                loader.stay_facts(r, spend.get(r.id), look_ups.enterprises)
+            )
         # in the order Mews lists their memberships, as a scan of Mews gives them
         order = dict.fromkeys([*(m.account_id for m in memberships), *customers])
         return {
@@ -577,6 +815,66 @@ class MemberStore:
             for customer_id in order
             if customer_id in customers
         }
+
+
+@dataclass(frozen=True, slots=True)
+class _LookUps:
+    """The configuration building facts needs (the loader's cached Mews look-ups)."""
+
+    program_codes: dict[str, str]
+    tier_codes: dict[str, str]
+    enterprises: dict[str, str]
+    categories: dict[str, RevenueCategory | None]
+    with_stays: bool
+    with_spend: bool
+
+
+async def find_segment_in(
+    source: MemberSource,
+    program: ProgramConfig,
+    query: SegmentQuery,
+    *,
+    as_of: datetime,
+    zone: tzinfo | None = None,
+    limit: int | None = None,
+) -> tuple[SegmentResult, int]:
+    """The segment from wherever the members are read, and its size: the read model answers
+    with SQL over its totals (`MemberStore.segment`, the first `limit` members when given); a
+    scan of Mews judges every member, off the loop (and lists them all)."""
+    if isinstance(source, MemberStore):
+        return await source.segment(program, query, as_of=as_of, zone=zone, limit=limit)
+    result, _members = await _scan_segment(source, program, query, as_of, zone)
+    return result, len(result.members)
+
+
+async def segment_with_members(
+    source: MemberSource,
+    program: ProgramConfig,
+    query: SegmentQuery,
+    *,
+    as_of: datetime,
+    zone: tzinfo | None = None,
+) -> tuple[SegmentResult, dict[str, MemberFacts]]:
+    """The whole segment (`find_segment_in`), with its members' facts by customer id."""
+    if isinstance(source, MemberStore):  # the members it judged were built: no second read
+        result, _size, built = await source._segment(program, query, as_of, zone, None)
+        return result, {m.customer_id: built[m.customer_id] for m in result.members}
+    result, members = await _scan_segment(source, program, query, as_of, zone)
+    wanted = {m.customer_id for m in result.members}
+    return result, {m.customer_id: m for m in members if m.customer_id in wanted}
+
+
+async def _scan_segment(
+    source: MemberSource,
+    program: ProgramConfig,
+    query: SegmentQuery,
+    as_of: datetime,
+    zone: tzinfo | None,
+) -> tuple[SegmentResult, list[MemberFacts]]:
+    members = await source.all_members(program.code)
+    scan = partial(find_segment, program, members, query, as_of=as_of, zone=zone)
+    # thousands of members: off the loop; a cancelled call stops waiting (reads only)
+    return await anyio.to_thread.run_sync(scan, abandon_on_cancel=True), members
 
 
 # ---------------------------------------------------------------------- rows in and out
@@ -729,17 +1027,57 @@ def _delete_members(conn: Connection, customer_ids: list[str]) -> None:
         sa.delete(memberships_table).where(memberships_table.c.customer_id.in_(customer_ids))
     )
     conn.execute(sa.delete(customers_table).where(customers_table.c.customer_id.in_(customer_ids)))
+    _delete_totals(conn, customer_ids)
+
+
+def _delete_totals(conn: Connection, customer_ids: list[str]) -> None:
+    for part in chunks(customer_ids, 500):
+        for table in (member_totals_table, stay_totals_table):
+            conn.execute(sa.delete(table).where(table.c.customer_id.in_(list(part))))
+
+
+def _orphans(conn: Connection, customer_ids: Iterable[str]) -> set[str]:
+    """Which of these accounts Mews returned no customer for (`member_orphans`)."""
+    return _present(conn, orphans_table.c.customer_id, customer_ids)
+
+
+def _present(conn: Connection, column: sa.Column[str], ids: Iterable[str]) -> set[str]:
+    """Which of these ids the column holds (asked for in chunks of 500)."""
+    wanted = sorted({i for i in ids if i})
+    return {
+        row[0]
+        for part in chunks(wanted, 500)
+        for row in conn.execute(sa.select(column).where(column.in_(part)))
+    }
+
+
+def _add_orphans(conn: Connection, customer_ids: Sequence[str]) -> None:
+    known = _orphans(conn, customer_ids)
+    rows = [{"customer_id": i} for i in dict.fromkeys(customer_ids) if i not in known]
+    for part in chunks(rows, 500):
+        conn.execute(sa.insert(orphans_table), list(part))
+
+
+def _drop_memberships(conn: Connection, membership_ids: Sequence[str]) -> set[str]:
+    """Remove these memberships; a customer left with none is no member any more and leaves
+    the model. The customers that changed."""
+    m = memberships_table
+    owners = {
+        row.customer_id
+        for part in chunks(list(membership_ids), 500)
+        for row in conn.execute(sa.select(m.c.customer_id).where(m.c.membership_id.in_(part)))
+    }
+    for part in chunks(list(membership_ids), 500):
+        conn.execute(sa.delete(m).where(m.c.membership_id.in_(list(part))))
+    gone = sorted(owners - _present(conn, m.c.customer_id, owners))
+    for part in chunks(gone, 500):
+        _delete_members(conn, list(part))
+    return owners
 
 
 def _held(conn: Connection, customer_ids: Iterable[str]) -> set[str]:
     """Which of these customers the model holds."""
-    c = customers_table
-    ids = sorted({i for i in customer_ids if i})
-    return {
-        row.customer_id
-        for part in chunks(ids, 500)
-        for row in conn.execute(sa.select(c.c.customer_id).where(c.c.customer_id.in_(part)))
-    }
+    return _present(conn, customers_table.c.customer_id, customer_ids)
 
 
 def _stay_guests(conn: Connection, reservation_ids: Iterable[str]) -> dict[str, str]:

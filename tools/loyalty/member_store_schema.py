@@ -13,7 +13,17 @@ What Mews knows about the members of the chain, as last read (`tools.loyalty.mem
 - `member_facts_marks`: per entity type, the Mews time up to which changes are applied (the
   high-water mark of the `UpdatedUtc` windows) and when that was;
 - `member_facts_dirty`: customers and service orders webhooks announced, applied on the next
-  read or refresh.
+  read or refresh;
+- `member_totals` and `member_stay_totals`: per member and per stay, what the segment rules
+  ask (completed stays, nights, last departure, median gap, in house or booked ahead; per stay
+  its departure, nights, spend by revenue category, the gap after the previous stay), derived
+  from the rows above whenever a refresh changes a member (`tools.loyalty.member_totals`), so
+  a segment is one SQL query over them and only its members are built as `MemberFacts`;
+- `member_orphans`: accounts holding a membership whose customer Mews did not return (merged
+  away, or not a customer), so an incremental refresh does not ask for them again until they
+  show up in a customers window;
+- `member_totals_basis`: the configuration the totals were derived with (revenue category of
+  each accounting category, the default currency): when it changes they are derived anew.
 
 Times are seconds since the epoch (UTC, floats): a segment over 100,000 members reads them
 without parsing text. The ledger's figures are not copied here: they are read from the ledger
@@ -33,10 +43,14 @@ __all__ = [
     "dirty_table",
     "marks_table",
     "member_facts_metadata",
+    "member_totals_table",
     "memberships_table",
     "order_items_table",
+    "orphans_table",
     "product_orders_table",
+    "stay_totals_table",
     "stays_table",
+    "totals_basis_table",
 ]
 
 member_facts_metadata = sa.MetaData()
@@ -124,6 +138,58 @@ dirty_table = sa.Table(
 )
 
 
+member_totals_table = sa.Table(
+    "member_totals",
+    member_facts_metadata,
+    sa.Column("customer_id", sa.String(_ID), primary_key=True),
+    sa.Column("completed_stays", sa.Integer, nullable=False),
+    sa.Column("nights", sa.Integer, nullable=False),
+    # UTC date of the last checked-out stay's departure, as days since 1970-01-01.
+    sa.Column("last_departure_day", sa.Integer, nullable=True),
+    # Twice the median gap between the member's stays (a median of whole days is a whole or
+    # half day), None with fewer than two stays.
+    sa.Column("median_gap_x2", sa.Integer, nullable=True),
+    sa.Column("in_house", sa.Boolean, nullable=False),
+    # The latest departure of a stay still to come (Confirmed, Optional, ...): upcoming while
+    # after the moment asked about.
+    sa.Column("booked_until", sa.Float, nullable=True),
+)
+
+stay_totals_table = sa.Table(
+    "member_stay_totals",
+    member_facts_metadata,
+    sa.Column("reservation_id", sa.String(_ID), primary_key=True),
+    sa.Column("customer_id", sa.String(_ID), nullable=False),
+    sa.Column("checked_out", sa.Boolean, nullable=False),
+    sa.Column("departure", sa.Float, nullable=False),
+    sa.Column("departure_day", sa.Integer, nullable=False),
+    sa.Column("nights", sa.Integer, nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("accommodation_micros", sa.BigInteger, nullable=False),
+    sa.Column("food_and_beverage_micros", sa.BigInteger, nullable=False),
+    sa.Column("spa_micros", sa.BigInteger, nullable=False),
+    sa.Column("other_micros", sa.BigInteger, nullable=False),
+    sa.Column("spend_micros", sa.BigInteger, nullable=False),
+    # Days from the previous checked-out stay's departure to this one's arrival (0 when they
+    # overlap), in arrival order; None for the first and for stays not checked out.
+    sa.Column("gap_days", sa.Integer, nullable=True),
+    sa.Index("ix_member_stay_totals_customer", "customer_id"),
+)
+
+orphans_table = sa.Table(
+    "member_orphans",
+    member_facts_metadata,
+    sa.Column("customer_id", sa.String(_ID), primary_key=True),
+)
+
+totals_basis_table = sa.Table(
+    "member_totals_basis",
+    member_facts_metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("basis", sa.Text, nullable=False),
+)
+
+
 def _create_v1(conn: Connection) -> None:
     member_facts_metadata.create_all(conn)
 
@@ -140,4 +206,14 @@ def _item_scale_v2(conn: Connection) -> None:
     conn.execute(sa.delete(marks_table))
 
 
-MEMBER_FACTS = Component("member_facts", [_create_v1, _item_scale_v2])
+def _totals_v3(conn: Connection) -> None:
+    """Per-member and per-stay totals for segment queries (empty: derived on the next read,
+    as no basis is recorded), and the accounts whose customer Mews did not return (empty: the
+    next refresh asks for them once)."""
+    member_facts_metadata.create_all(
+        conn,
+        tables=[member_totals_table, stay_totals_table, totals_basis_table, orphans_table],
+    )
+
+
+MEMBER_FACTS = Component("member_facts", [_create_v1, _item_scale_v2, _totals_v3])

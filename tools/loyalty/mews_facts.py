@@ -168,6 +168,11 @@ class MewsFactsLoader:
         """The currency order items are asked in (`Currency`), when every program uses one."""
         return self._currency
 
+    @property
+    def stay_currency(self) -> str:
+        """The currency of a stay with no spend on record."""
+        return self._currency or self._default_currency
+
     # ------------------------------------------------------------------ cached look-ups
     def refresh_configuration(self) -> None:
         """Forget the cached programs, tiers, accounting categories and services (after a write
@@ -589,7 +594,7 @@ class MewsFactsLoader:
         end = r.scheduled_end_utc or r.actual_end_utc or start
         if start is None or end is None:
             raise ValueError(f"reservation {r.id}: Mews sent no scheduled start or end")
-        currency, amounts = spend or (self._currency or self._default_currency, {})
+        currency, amounts = spend or (self.stay_currency, {})
         return StayFacts(
             reservation_id=r.id,
             enterprise_id=enterprises.get(r.service_id, ""),

@@ -8,11 +8,15 @@
   currency) at or above `min_spend`, and no redemption in the last `months` (or ever).
 
 Only memberships that are not Canceled or Declined count. Defaults come from `segments`.
+
+`find_segment` judges every member it is given; `find_segment_among` judges only candidates a
+caller picked (the member read model's SQL over its per-member totals) with the figures of the
+whole population given (`Population`): each member is judged by the same code either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
@@ -34,10 +38,14 @@ __all__ = [
     "HighSpendNoRedemption",
     "Lapsing",
     "NearNextTier",
+    "Population",
     "SegmentMember",
     "SegmentQuery",
     "SegmentResult",
     "find_segment",
+    "find_segment_among",
+    "high_spend_settings",
+    "near_tier_within",
 ]
 
 
@@ -94,11 +102,69 @@ def find_segment(
     """The active members of `program` in the segment, each with its reason in data terms
     (`zone`: where a calendar qualification year starts, as in `tier_progress`)."""
     active = _active_members(program, members)
+    if not isinstance(query, Lapsing):
+        counted = _Counted(active)
+        found = _judge(program, counted, query, as_of, None, zone)
+        return _result(program, query, as_of, Population(counted.n), found)
+    kept: list[MemberFacts] = []
+    gaps: list[int] = []
+    scanned = 0
+    for member in active:  # the one pass: remember members with a stay, pool their gaps
+        scanned += 1
+        gaps.extend(stay_gaps(member))
+        if member.completed_stays():
+            kept.append(member)
+    return find_segment_among(
+        program, kept, query, as_of=as_of, population=Population(scanned, tuple(gaps))
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Population:
+    """What a segment needs of all the program's active members, not only of those in it: how
+    many there are, and (for `Lapsing` without a given gap) every gap between their stays."""
+
+    scanned: int
+    gaps: tuple[int, ...] = ()
+
+
+def find_segment_among(
+    program: ProgramConfig,
+    candidates: Iterable[MemberFacts],
+    query: SegmentQuery,
+    *,
+    as_of: datetime,
+    population: Population,
+    size: int | None = None,
+    zone: tzinfo | None = None,
+) -> SegmentResult:
+    """As `find_segment`, judging only `candidates`: active members of `program` that include
+    every member of the segment (the member read model picks them with SQL over its totals), in
+    the order the segment lists them; `population` holds the figures of all active members.
+    `size`: the candidates are only the first members of a segment of this size (the caller
+    knows every one of them is in it); the result counts them all and lists those."""
+    gap = None
     if isinstance(query, Lapsing):
-        return _lapsing(program, active, query, as_of)
-    if isinstance(query, NearNextTier):
-        return _near_next_tier(program, active, query, as_of, zone)
-    return _high_spend_no_redemption(program, active, query, as_of)
+        gap = (
+            query.program_gap_days
+            if query.program_gap_days is not None
+            else gap_percentile(program, list(population.gaps)).days
+        )
+    found = _judge(program, _active_members(program, candidates), query, as_of, gap, zone)
+    return _result(program, query, as_of, population, found, gap, size)
+
+
+class _Counted:
+    """An iterable that counts what was taken from it (the members scanned in one pass)."""
+
+    def __init__(self, members: Iterable[MemberFacts]) -> None:
+        self._members = members
+        self.n = 0
+
+    def __iter__(self) -> Iterator[MemberFacts]:
+        for member in self._members:
+            self.n += 1
+            yield member
 
 
 def _active_members(
@@ -117,106 +183,96 @@ def _entry(
     )
 
 
-def _lapsing(
-    program: ProgramConfig, members: Iterable[MemberFacts], query: Lapsing, as_of: datetime
-) -> SegmentResult:
-    kept: list[MemberFacts] = []
-    gaps: list[int] = []
-    scanned = 0
-    for member in members:  # the one pass: remember members with a stay, pool their gaps
-        scanned += 1
-        member_gaps = stay_gaps(member)
-        gaps.extend(member_gaps)
-        if member.completed_stays():
-            kept.append(member)
-    gap = (
-        query.program_gap_days
-        if query.program_gap_days is not None
-        else gap_percentile(program, gaps).days
-    )
-    found = []
-    for member in kept:
-        lapse = assess_lapse(program, member, as_of=as_of, program_gap=gap)
-        if lapse.lapsing:
-            found.append(_entry(member, program, lapse.inputs, lapse.reasoning))
-    return SegmentResult(
-        "lapsing",
-        program.code,
-        as_of,
-        scanned,
-        tuple(found),
-        {"program_gap_days": gap, "gaps_measured": len(gaps)},
-        f"{len(found)} of {scanned} members lapsing (program gap {gap} days)",
-    )
-
-
-def _near_next_tier(
+def _judge(
     program: ProgramConfig,
     members: Iterable[MemberFacts],
-    query: NearNextTier,
+    query: SegmentQuery,
     as_of: datetime,
-    zone: tzinfo | None,
-) -> SegmentResult:
-    within = query.within_percent or program.segments.near_tier_within_percent
-    found = []
-    scanned = 0
-    for member in members:
-        scanned += 1
-        progress = tier_progress(program, member, as_of=as_of, zone=zone)
-        threshold = progress.next_threshold
-        needed = progress.needed_for_next
-        if threshold is None or needed is None or needed == 0:
-            continue
-        if Decimal(needed) <= threshold * within / 100:
-            found.append(_entry(member, program, progress.inputs, progress.reasoning))
-    return SegmentResult(
-        "near_next_tier",
-        program.code,
-        as_of,
-        scanned,
-        tuple(found),
-        {"within_percent": within},
-        f"{len(found)} of {scanned} members within {within}% of their next tier",
-    )
+    gap: Decimal | None,
+    zone: tzinfo | None = None,
+) -> list[SegmentMember]:
+    """The members in the segment, each judged alone (`gap`: the lapse rule's program gap)."""
+    found: list[SegmentMember] = []
+    if isinstance(query, Lapsing):
+        assert gap is not None
+        for member in members:
+            lapse = assess_lapse(program, member, as_of=as_of, program_gap=gap)
+            if lapse.lapsing:
+                found.append(_entry(member, program, lapse.inputs, lapse.reasoning))
+    elif isinstance(query, NearNextTier):
+        within = near_tier_within(program, query)
+        for member in members:
+            progress = tier_progress(program, member, as_of=as_of, zone=zone)
+            threshold = progress.next_threshold
+            needed = progress.needed_for_next
+            if threshold is None or needed is None or needed == 0:
+                continue
+            if Decimal(needed) <= threshold * within / 100:
+                found.append(_entry(member, program, progress.inputs, progress.reasoning))
+    else:
+        settings = program.segments
+        min_spend, months = high_spend_settings(program, query)
+        since = add_months(as_of, -months)
+        for member in members:
+            window = stays_in_window(member.stays, as_of, settings.high_spender_window_months)
+            spend = sum(
+                (s.spend.total for s in window if s.currency == program.currency), Decimal(0)
+            )
+            last = member.last_redemption_at
+            if spend < min_spend or (last is not None and last >= since):
+                continue
+            redeemed = "never redeemed" if last is None else f"last redeemed {last.date()}"
+            found.append(
+                _entry(
+                    member,
+                    program,
+                    {"spend_in_window": spend, "last_redemption_at": last},
+                    f"{money(spend, program.currency)} spent in "
+                    f"{settings.high_spender_window_months} months "
+                    f"(≥ {money(min_spend, program.currency)}); {redeemed}, "
+                    f"not within {months} months",
+                )
+            )
+    return found
 
 
-def _high_spend_no_redemption(
-    program: ProgramConfig,
-    members: Iterable[MemberFacts],
-    query: HighSpendNoRedemption,
-    as_of: datetime,
-) -> SegmentResult:
+def near_tier_within(program: ProgramConfig, query: NearNextTier) -> Decimal:
+    """The share of the next tier's threshold a member may still be short of (percent)."""
+    return query.within_percent or program.segments.near_tier_within_percent
+
+
+def high_spend_settings(
+    program: ProgramConfig, query: HighSpendNoRedemption
+) -> tuple[Decimal, int]:
+    """The minimum spend in the window, and the months without a redemption."""
     settings = program.segments
     min_spend = settings.high_spender_min_spend if query.min_spend is None else query.min_spend
-    months = query.months or settings.no_redemption_months
-    since = add_months(as_of, -months)
-    found = []
-    scanned = 0
-    for member in members:
-        scanned += 1
-        window = stays_in_window(member.stays, as_of, settings.high_spender_window_months)
-        spend = sum((s.spend.total for s in window if s.currency == program.currency), Decimal(0))
-        last = member.last_redemption_at
-        if spend < min_spend or (last is not None and last >= since):
-            continue
-        redeemed = "never redeemed" if last is None else f"last redeemed {last.date()}"
-        found.append(
-            _entry(
-                member,
-                program,
-                {"spend_in_window": spend, "last_redemption_at": last},
-                f"{money(spend, program.currency)} spent in {settings.high_spender_window_months} "
-                f"months (≥ {money(min_spend, program.currency)}); {redeemed}, "
-                f"not within {months} months",
-            )
+    return min_spend, query.months or settings.no_redemption_months
+
+
+def _result(
+    program: ProgramConfig,
+    query: SegmentQuery,
+    as_of: datetime,
+    population: Population,
+    found: list[SegmentMember],
+    gap: Decimal | None = None,
+    size: int | None = None,
+) -> SegmentResult:
+    n, scanned = len(found) if size is None else size, population.scanned
+    inputs: Inputs
+    if isinstance(query, Lapsing):
+        inputs = {"program_gap_days": gap, "gaps_measured": len(population.gaps)}
+        reasoning = f"{n} of {scanned} members lapsing (program gap {gap} days)"
+    elif isinstance(query, NearNextTier):
+        within = near_tier_within(program, query)
+        inputs = {"within_percent": within}
+        reasoning = f"{n} of {scanned} members within {within}% of their next tier"
+    else:
+        min_spend, months = high_spend_settings(program, query)
+        inputs = {"min_spend": min_spend, "no_redemption_months": months}
+        reasoning = (
+            f"{n} of {scanned} members spent ≥ {money(min_spend, program.currency)} "
+            f"and have not redeemed in {months} months"
         )
-    return SegmentResult(
-        "high_spend_no_redemption",
-        program.code,
-        as_of,
-        scanned,
-        tuple(found),
-        {"min_spend": min_spend, "no_redemption_months": months},
-        f"{len(found)} of {scanned} members spent ≥ {money(min_spend, program.currency)} "
-        f"and have not redeemed in {months} months",
-    )
+    return SegmentResult(query.kind, program.code, as_of, scanned, tuple(found), inputs, reasoning)

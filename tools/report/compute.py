@@ -22,11 +22,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from tools.campaigns.stats import Group, compare
+from tools.loyalty import Lapsing, find_segment
 from tools.loyalty._time import add_months
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger_model import EntryKind
-from tools.loyalty.segments import Lapsing, find_segment
 from tools.loyalty.tiers import evaluate_tiers
 from tools.report.model import (
     CampaignFigures,

@@ -9,10 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Annotated, Any, Literal
 
-import anyio
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from policies import Controls
@@ -50,9 +48,9 @@ from tools.loyalty import (
     rfm_scores,
     tier_progress,
 )
-from tools.loyalty import find_segment as run_segment
 from tools.loyalty.errors import UnknownAccountError
 from tools.loyalty.member_search import member_index
+from tools.loyalty.member_store import find_segment_in
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, write_tool
 
 __all__ = ["MEMBER_TOOLS", "candidate_ids"]
@@ -429,8 +427,6 @@ async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
         program = _program_for(env, None, args.program_code)
         source = "the member read model" if env.runtime.facts.filled() else "Mews (once)"
         await env.progress(0, 2, f"reading the members of {program.name} from {source}")
-        members = await env.runtime.facts.all_members(program.code)
-        await env.progress(1, 2, f"scanning {len(members)} members")
         queries: dict[str, SegmentQuery] = {
             "lapsing": Lapsing(),
             "near_next_tier": NearNextTier(),
@@ -438,11 +434,17 @@ async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
         }
         query = queries[args.segment]
         zone = await env.runtime.loader.qualification_zone(program)
-        now = env.runtime.clock.now()
-        scan = partial(run_segment, program, members, query, as_of=now, zone=zone)
-        # thousands of members: off the loop; a cancelled call stops waiting (reads only)
-        result = await anyio.to_thread.run_sync(scan, abandon_on_cancel=True)
-        await env.progress(2, 2, f"{len(result.members)} members found")
+        # the read model: SQL over its totals; Mews: every member judged, off the loop
+        result, size = await find_segment_in(
+            env.runtime.facts,
+            program,
+            query,
+            as_of=env.runtime.clock.now(),
+            zone=zone,
+            limit=args.limit,
+        )
+        await env.progress(1, 2, f"scanned {result.scanned} members")
+        await env.progress(2, 2, f"{size} members found")
         return SegmentResult(
             kind=result.kind,
             program_code=result.program_code,
@@ -452,11 +454,7 @@ async def find_member_segment(env: ToolEnv, args: SegmentArgs) -> Any:
             # how current the member read model is (None: read from Mews for this answer)
             inputs={**result.inputs, "facts_as_of": env.runtime.facts.as_of()},
             reasoning=result.reasoning
-            + (
-                f" (first {args.limit} of {len(result.members)})"
-                if len(result.members) > args.limit
-                else ""
-            ),
+            + (f" (first {args.limit} of {size})" if size > args.limit else ""),
         )
 
     return await _read(env, "find_member_segment", args, run)
