@@ -33,9 +33,11 @@ from storage.store import Store
 from tools.actions import MembershipDirectory, WriteDeps, build_actions
 from tools.actions.approval_views import describe_approvals
 from tools.actions.ledger_sync import LEDGER_SYNC_ACTIONS
+from tools.actions.messages import DRAFT_EXPIRY_REMINDER, MESSAGES
 from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher, is_approval_notice
 from tools.actions.offers import OFFERS
 from tools.actions.privacy import erase_member_action
+from tools.actions.program_bonuses import welcome_bonuses
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.compare import second_ledger_warning
@@ -174,7 +176,7 @@ class LoyaltyRuntime:
         try:
             store = open_store(database_url)
             stack.callback(store.dispose)
-            store.migrate([LEDGER, OFFERS, CAMPAIGNS, MEMBER_FACTS])
+            store.migrate([LEDGER, OFFERS, MESSAGES, CAMPAIGNS, MEMBER_FACTS])
             singles: dict[str, MewsClient] = dict(enterprise_mews or {})
             if mews is None:
                 if sandbox is None:
@@ -197,11 +199,17 @@ class LoyaltyRuntime:
             guard = Guard(
                 store,
                 policy,
-                [*build_actions(writes), *LEDGER_SYNC_ACTIONS, erase_member_action(store)],
+                [
+                    *build_actions(writes),
+                    *LEDGER_SYNC_ACTIONS,
+                    DRAFT_EXPIRY_REMINDER.action(writes),
+                    erase_member_action(store),
+                ],
                 clock=clock,
                 read_audit_batch=read_audit_batch,
             )
             stack.callback(guard.read_audits.close)  # before the store is disposed
+            writes.on_enrolled.append(welcome_bonuses(guard, programs, directory.program_codes))
             dispatcher = OutboxDispatcher(mews, store, clock=clock, guard=guard, programs=programs)
             notices = NoticeDispatcher(
                 mews,

@@ -4,8 +4,10 @@
     loyalty jobs run tier-review [--program PC01]
                                              propose tier changes through the policy layer
     loyalty jobs run win-back [--bonus-points 500]
-    loyalty jobs run retention               purge drafts past the program file's retention
                                              offer drafts for lapsing members; nothing is sent
+    loyalty jobs run retention               purge drafts past the program file's retention
+    loyalty jobs run birthday                birthday bonuses (program file) through the policy
+    loyalty jobs run expiry-reminder         draft reminders of points expiring soon; none sent
 
 Writes run as `automation` (`--as` another principal): in `recommend` mode tier changes and
 drafts wait for a manager (`loyalty approvals list`). Run them from cron or a scheduler; each job
@@ -30,7 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["jobs_app", "register"]
 
 jobs_app = command_group(
-    "Scheduled loyalty jobs: expiry, tier review, win-back drafts, draft retention."
+    "Scheduled loyalty jobs: expiry, tier review, win-back drafts, draft retention, "
+    "birthday bonuses, expiry reminders."
 )
 
 
@@ -41,7 +44,11 @@ def register(app: typer.Typer) -> None:
 @jobs_app.command("run")
 def run_job(
     name: Annotated[
-        str, typer.Argument(metavar="JOB", help="expiry, tier-review, win-back or retention")
+        str,
+        typer.Argument(
+            metavar="JOB",
+            help="expiry, tier-review, win-back, retention, birthday or expiry-reminder",
+        ),
     ],
     program: Annotated[
         str | None, typer.Option(help="Only this program code (default: every configured one).")

@@ -20,6 +20,7 @@ from tools.loyalty import (
     redemptions_on,
     reverse_entry,
 )
+from tools.loyalty._time import add_months
 from tools.loyalty.errors import (
     AccountMismatchError,
     AlreadyReversedError,
@@ -418,6 +419,7 @@ def test_expiry_removes_what_is_left_of_lots_past_their_date_once(
 def test_the_balance_shows_points_expiring_within_30_and_90_days_by_date(
     store: Store, pc01: ProgramConfig
 ) -> None:
+    pc01 = pc01.model_copy(update={"expiry_extends_on_activity": False})  # each lot its own date
     with store.write(LOCK) as conn:
         open_account(conn, pc01)
         post(conn, pc01, 100, now=T0)
@@ -562,3 +564,77 @@ def test_verify_account_reports_an_entry_edited_behind_the_ledgers_back(
         )
         problems = verify_account(conn, MEMBERSHIP)
     assert any("sum of entries" in problem for problem in problems)
+
+
+# ---------------------------------------------------------------------- expiry on activity
+def test_earning_or_redeeming_moves_all_points_expiry_when_activity_extends_it(
+    store: Store, pc01: ProgramConfig
+) -> None:
+    assert pc01.expiry_extends_on_activity  # the shipped program counts activity
+    later = T0 + 600 * DAY  # 20 months on: the first lot has 4 months left
+    with store.write(LOCK) as conn:
+        open_account(conn, pc01)
+        first = post(conn, pc01, 300, now=T0)
+        post(conn, pc01, 50, now=later)  # earning: activity
+        moved = get_entry(conn, MEMBERSHIP, first.id).expires_at
+        post(conn, pc01, -100, now=later + 30 * DAY)  # redeeming: activity too
+        again = get_entry(conn, MEMBERSHIP, first.id).expires_at
+        # 24 months after the first lot was earned nothing expires: the member was active.
+        assert expire_due(conn, membership_id=MEMBERSHIP, now=T0.replace(year=2028)) == ()
+        assert balance(conn, MEMBERSHIP, now=T0.replace(year=2028)).total == 250
+    assert first.expires_at == T0.replace(year=2028)
+    assert moved == add_months(later, 24)
+    assert again == add_months(later + 30 * DAY, 24)
+
+
+def test_without_the_activity_rule_each_lot_expires_24_months_after_it_was_earned(
+    store: Store, pc01: ProgramConfig
+) -> None:
+    from tools.loyalty.config import default_program_path, parse_program_file
+
+    text = default_program_path().read_text(encoding="utf-8")
+    off = text.replace("expiry_extends_on_activity = true", "expiry_extends_on_activity = false")
+    per_lot = parse_program_file(off).program("PC01")
+    assert not per_lot.expiry_extends_on_activity
+    later = T0 + 600 * DAY
+    with store.write(LOCK) as conn:
+        open_account(conn, per_lot)
+        first = post(conn, per_lot, 300, now=T0)
+        post(conn, per_lot, 50, now=later)
+        post(conn, per_lot, -100, now=later + DAY)
+        (expiry,) = expire_due(conn, membership_id=MEMBERSHIP, now=T0.replace(year=2028))
+        kept = get_entry(conn, MEMBERSHIP, first.id).expires_at
+    assert kept == T0.replace(year=2028)
+    assert expiry.points == -200
+
+
+def test_activity_never_shortens_a_later_expiry_nor_revives_expired_points(
+    store: Store, pc01: ProgramConfig
+) -> None:
+    with store.write(LOCK) as conn:
+        open_account(conn, pc01)
+        old = post(conn, pc01, 100, now=T0)
+        pending = post(conn, pc01, 70, now=T0, pending_until=T0 + 400 * DAY)
+        post(conn, pc01, 10, now=T0 + DAY)
+        pending_expiry = get_entry(conn, MEMBERSHIP, pending.id).expires_at
+        after_expiry = add_months(T0 + DAY, 24) + DAY
+        post(conn, pc01, 10, now=after_expiry)
+        old_expiry = get_entry(conn, MEMBERSHIP, old.id).expires_at
+    assert pending_expiry == add_months(T0 + 400 * DAY, 24)  # later than a day's activity gives
+    assert old_expiry == add_months(T0 + DAY, 24)  # already past: the sweep takes it
+
+
+def test_a_bad_activity_rule_in_the_program_file_names_its_key() -> None:
+    from tools.loyalty.config import default_program_path, parse_program_file
+    from tools.loyalty.errors import ProgramConfigError
+
+    text = default_program_path().read_text(encoding="utf-8")
+    bad = text.replace("expiry_extends_on_activity = true", 'expiry_extends_on_activity = "yes"')
+    bad = bad.replace("expiry_reminder_days = 30", "expiry_reminder_days = 0")
+    with pytest.raises(ProgramConfigError) as caught:
+        parse_program_file(bad)
+    message = str(caught.value)
+    assert "programs.PC01.expiry_extends_on_activity: Input should be a valid boolean" in message
+    assert "programs.PC01.expiry_reminder_days: Input should be greater than or equal to 1" in (
+        message
+    )

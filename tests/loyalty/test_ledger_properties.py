@@ -244,9 +244,11 @@ def test_redemptions_consume_lots_in_expiry_order_and_reversal_restores_them(
 ) -> None:
     store = migrated_store()
     now = T0 + 800 * DAY
+    # Each lot keeps the expiry it was earned with (no activity rule), so their order is known.
+    program = PC01.model_copy(update={"expiry_extends_on_activity": False})
     try:
         with store.write(LOCK) as conn:
-            open_account(conn, PC01)
+            open_account(conn, program)
             posted = [
                 post_entry(
                     conn,
@@ -257,7 +259,7 @@ def test_redemptions_consume_lots_in_expiry_order_and_reversal_restores_them(
                     actor="property",
                     source=Source("manual"),
                     idempotency_key=f"lot-{index}",
-                    program=PC01,
+                    program=program,
                     now=T0 + offset * DAY,
                 )
                 for index, (points, offset) in enumerate(lots)
@@ -275,7 +277,7 @@ def test_redemptions_consume_lots_in_expiry_order_and_reversal_restores_them(
                 actor="property",
                 source=Source("reward", "spa-credit"),
                 idempotency_key="spend",
-                program=PC01,
+                program=program,
                 now=T0 + 701 * DAY,
             )
             used = [a.lot_entry_id for a in allocations(conn, redemption.id)]

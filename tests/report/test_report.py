@@ -118,6 +118,8 @@ def test_expired_points_count_as_breakage_against_what_was_spent(
 ) -> None:
     lot_day = datetime(2024, 2, 5, tzinfo=UTC)
     assert pc01.expiry_months == 24
+    # Each lot its own 24 months: the redemption in January does not keep the rest alive.
+    pc01 = pc01.model_copy(update={"expiry_extends_on_activity": False})
     with store.write(ledger_lock_key("m-1")) as conn:
         open_account(conn, pc01, membership_id="m-1", now=lot_day)
         post(conn, pc01, 900, membership_id="m-1", now=lot_day)

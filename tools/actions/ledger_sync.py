@@ -27,6 +27,7 @@ from storage.canonical import JSONObject
 from storage.clock import utc
 from storage.outbox import enqueue
 from tools.actions.accounts import open_account
+from tools.actions.program_bonuses import PROGRAM_BONUSES
 from tools.loyalty import display
 from tools.loyalty.accrual import accrual_idempotency_key, accrual_reversal_key
 from tools.loyalty.config import ProgramFile, load_program_file
@@ -339,15 +340,16 @@ def reconcile_points_spec(programs: ProgramSource) -> ActionSpec:
 
 
 def ledger_sync_actions(programs: ProgramFile | None = None) -> tuple[ActionSpec, ...]:
-    """`reconcile_points`, `accrue_stay`, `reverse_stay_accrual` and `award_stay_bonus` for a
-    `Guard`; without `programs`, the configured program file is loaded when an executor first
-    needs it."""
+    """`reconcile_points`, `accrue_stay`, `reverse_stay_accrual`, `award_stay_bonus` and the
+    program's rule bonuses (`tools.actions.program_bonuses`) for a `Guard`; without `programs`,
+    the configured program file is loaded when an executor first needs it."""
     source = lazy_programs(programs)
     return (
         reconcile_points_spec(source),
         accrue_stay_spec(source),
         reverse_stay_accrual_spec(),
         award_stay_bonus_spec(source),
+        *(bonus.spec(source) for bonus in PROGRAM_BONUSES),
     )
 
 

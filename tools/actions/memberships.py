@@ -3,7 +3,8 @@
 Memberships are loyalty writes (kind `write`, deletes `delete`). Each is sent with its own
 chain's id (a portfolio may span several chains; Mews wants `ChainId` to match). A tier change
 to a lower tier (Mews `Ordering`) is reported to the policy as a downgrade, and one up by the
-tiers it passes. The server's `update_loyalty_memberships` tool adds a points value on top, as
+tiers it passes. New memberships are handed to `WriteDeps.on_enrolled` (the welcome
+bonus). The server's `update_loyalty_memberships` tool adds a points value on top, as
 an `adjust_points` ledger adjustment.
 """
 
@@ -86,6 +87,8 @@ async def add_memberships(
         added += await deps.mews.loyalty_memberships.add(
             [_parameters(m) for m in group], chain_id=chain
         )
+    for follow in deps.on_enrolled:  # the welcome bonus: after Mews, whoever enrolled them
+        await follow(added)
     return MembershipsOut(loyalty_memberships=[MembershipOut.of(m) for m in added])
 
 

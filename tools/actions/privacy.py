@@ -37,6 +37,7 @@ from storage.canonical import JSONObject
 from storage.outbox import outbox_table
 from storage.store import Store
 from tools.actions.errors import ActionError, InvalidActionArgumentsError
+from tools.actions.messages import messages_table
 from tools.actions.offers import offers_table
 from tools.campaigns.tables import (
     campaign_drafts_table,
@@ -201,6 +202,12 @@ def export_member(store: Store, member_id: str) -> dict[str, Any]:
                 .where(offers_table.c.customer_id.in_(customers))
                 .order_by(offers_table.c.created_at),
             ),
+            "message_drafts": _rows(
+                conn,
+                sa.select(messages_table)
+                .where(messages_table.c.customer_id.in_(customers))
+                .order_by(messages_table.c.created_at),
+            ),
             "campaigns": _rows(
                 conn,
                 sa.select(
@@ -280,14 +287,18 @@ def export_member(store: Store, member_id: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- retention
 def purge_drafts(conn: Connection, *, written_before: datetime) -> dict[str, int]:
-    """Drafts past their retention: offer drafts and campaign copy written before the cutoff
-    are deleted; the names a campaign keeps for its measurement become pseudonyms (holdout and
-    outcomes stay, so its report still measures lift). What went, by kind."""
+    """Drafts past their retention: offer drafts, message drafts and campaign copy written
+    before the cutoff are deleted; the names a campaign keeps for its measurement become
+    pseudonyms (holdout and outcomes stay, so its report still measures lift). What went, by
+    kind."""
     cutoff = written_before.replace(tzinfo=None)  # stored naive UTC
     old_campaigns = sa.select(campaigns_table.c.id).where(campaigns_table.c.created_at < cutoff)
     counts = {
         "offer_drafts": conn.execute(
             offers_table.delete().where(offers_table.c.created_at < cutoff)
+        ).rowcount,
+        "message_drafts": conn.execute(
+            messages_table.delete().where(messages_table.c.created_at < cutoff)
         ).rowcount,
         "campaign_drafts": conn.execute(
             campaign_drafts_table.delete().where(

@@ -17,7 +17,7 @@ detection (the tool's read-only annotation) all come from it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -46,6 +46,7 @@ from tools.loyalty import ProgramConfig, ProgramFile
 from tools.loyalty.facts import MemberSource
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.mews import MewsClient
+from tools.mews.models import LoyaltyMembership
 
 __all__ = ["CallsOut", "GuardedWrite", "InTransaction", "WriteDeps"]
 
@@ -69,6 +70,12 @@ class WriteDeps:
 
     stays_desk: StayDesk | None = None
     """The stays redemptions and upsells are fulfilled on (default: read through `mews`)."""
+
+    on_enrolled: list[Callable[[Sequence[LoyaltyMembership]], Awaitable[list[str]]]] = field(
+        default_factory=list
+    )
+    """Called with the memberships `add_loyalty_memberships` created, whoever asked (the runtime
+    registers the welcome bonus, `tools.actions.program_bonuses`); each returns notes."""
 
     @property
     def member_source(self) -> MemberSource:

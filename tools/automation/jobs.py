@@ -1,4 +1,5 @@
-"""Scheduled loyalty jobs: `loyalty jobs run expiry|tier-review|win-back|retention`.
+"""Scheduled loyalty jobs: `loyalty jobs run JOB` (expiry, tier-review, win-back, retention,
+birthday, expiry-reminder).
 
     ctx = JobContext.for_runtime(rt)
     report = await run_job("expiry", ctx)
@@ -29,6 +30,10 @@
   measurement become pseudonyms (`tools.actions.privacy.purge_drafts`), in one transaction,
   audited as `purge_drafts` by `automation`. It runs in every mode: keeping personal data no
   longer than needed is an obligation, not a discretionary write.
+- `birthday`: the program file's birthday bonus for members whose birthday it is in their
+  hotel's time zone, once a year each, through the guard (`tools.automation.member_jobs`).
+- `expiry-reminder`: a drafted message (consent permitting; nothing sent) to members with
+  points expiring within the program file's `expiry_reminder_days`, once per expiry batch.
 
 Reruns are safe: expiry posts only what is due; a tier change and a win-back draft use an
 idempotency key per member (and target tier) and calendar month, so a daily schedule asks a
@@ -37,97 +42,42 @@ manager about one change at most once a month, and a rerun replays the first out
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final, Literal
 
-from policies import Controls, Guard, Principal
+from policies import Controls, Principal
 from policies.audit import AuditDraft
-from policies.errors import PolicyError
 from storage.canonical import JSONObject
-from storage.clock import Clock
 from storage.progress import counted, step
-from storage.store import Store
-from tools.actions.errors import ActionError
 from tools.actions.offers import discount_floor
 from tools.actions.privacy import purge_drafts
 from tools.automation.errors import AutomationConfigError
-from tools.automation.reactions import AUTOMATION_PRINCIPAL
-from tools.loyalty.config import ProgramConfig, ProgramFile
+from tools.automation.job_model import JobContext, JobItem, JobReport, submit_request
+from tools.automation.member_jobs import birthday_job, expiry_reminder_job
+from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import money, plural, points
 from tools.loyalty.errors import LoyaltyError
-from tools.loyalty.facts import MemberFacts, MemberSource
+from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger import expire_due, ledger_lock_key
 from tools.loyalty.ledger_reads import memberships_with_expired_lots
 from tools.loyalty.member_store import segment_with_members
-from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.segments import Lapsing
 from tools.loyalty.tiers import TierChange, evaluate_tiers
-from tools.mews import MewsClient, MewsError
-from tools.runtime import LoyaltyRuntime
 
 __all__ = ["JOBS", "JobContext", "JobItem", "JobName", "JobReport", "run_job"]
 
-JobName = Literal["expiry", "tier-review", "win-back", "retention"]
-JOBS: Final[tuple[JobName, ...]] = ("expiry", "tier-review", "win-back", "retention")
+JobName = Literal["expiry", "tier-review", "win-back", "retention", "birthday", "expiry-reminder"]
+JOBS: Final[tuple[JobName, ...]] = (
+    "expiry",
+    "tier-review",
+    "win-back",
+    "retention",
+    "birthday",
+    "expiry-reminder",
+)
 _SWEEP: Final = 500
 _OFFER_DAYS: Final = 30
-
-
-@dataclass(frozen=True)
-class JobContext:
-    store: Store
-    guard: Guard
-    loader: MewsFactsLoader
-    mews: MewsClient
-    programs: ProgramFile
-    clock: Clock
-    after_write: Callable[[], Awaitable[None]] | None = None
-    principal: str = AUTOMATION_PRINCIPAL
-    program_code: str | None = None  # None: every configured program
-    members: MemberSource | None = None
-    """Where the tier review and win-back read members (the member read model); None: Mews,
-    through `loader`."""
-    # 500 points = 25 GBP at the shipped 0.05 GBP a point: most of a spa credit (600 points),
-    # enough to be worth a trip back, small next to a stay's own earning.
-    win_back_bonus_points: int = 500
-
-    @classmethod
-    def for_runtime(cls, runtime: LoyaltyRuntime, *, read_model: bool = True) -> JobContext:
-        """Jobs on the runtime's store, guard, Mews client and programs, reading members from
-        its member read model (`read_model=False`: from Mews, through its loader)."""
-        return cls(
-            store=runtime.store,
-            guard=runtime.guard,
-            loader=runtime.loader,
-            mews=runtime.mews,
-            programs=runtime.programs,
-            clock=runtime.clock,
-            after_write=runtime.after_write,
-            members=runtime.facts if read_model else None,
-        )
-
-
-@dataclass(frozen=True)
-class JobItem:
-    """One thing a job did or proposed, in words."""
-
-    subject: str  # a membership or customer id
-    status: str  # posted | pending_approval | denied | expired | skipped | failed
-    detail: str
-
-
-@dataclass
-class JobReport:
-    job: str
-    started_at: datetime
-    items: list[JobItem] = field(default_factory=list)
-    summary: str = ""
-
-    def count(self, status: str) -> int:
-        return sum(item.status == status for item in self.items)
 
 
 async def run_job(name: str, ctx: JobContext) -> JobReport:
@@ -145,6 +95,12 @@ async def run_job(name: str, ctx: JobContext) -> JobReport:
     elif name == "tier-review":
         for program in _programs(ctx):
             await _tier_review(ctx, program, report)
+    elif name == "birthday":
+        for program in _programs(ctx):
+            await birthday_job(ctx, program, report)
+    elif name == "expiry-reminder":
+        for program in _programs(ctx):
+            await expiry_reminder_job(ctx, program, report)
     else:
         for program in _programs(ctx):
             await _win_back(ctx, program, report)
@@ -286,7 +242,7 @@ async def _propose_tier(
         "updates": [{"loyalty_membership_id": change.membership_id, "loyalty_tier_id": tier_id}]
     }
     key = f"tier-review:{change.membership_id}:{change.to_tier}:{month}"
-    return await _submit(
+    return await submit_request(
         ctx.guard, principal, "update_loyalty_memberships", args, key, change.membership_id, what
     )
 
@@ -326,7 +282,9 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
         key = f"win-back:{program.code}:{lapsing.customer_id}:{today:%Y-%m}"
         what = f"offer draft for {lapsing.display_name} ({lapsing.reason})"
         report.items.append(
-            await _submit(ctx.guard, principal, "draft_offer", args, key, lapsing.customer_id, what)
+            await submit_request(
+                ctx.guard, principal, "draft_offer", args, key, lapsing.customer_id, what
+            )
         )
 
 
@@ -372,26 +330,3 @@ def _within_reach(program: ProgramConfig, member: MemberFacts, bonus: int) -> st
         f"a bonus of {points(bonus)} points ({money(worth, program.currency)}); with the "
         f"{plural(held, 'point')} held that buys {best.name} ({points(best.base_points)} points)"
     )
-
-
-# ---------------------------------------------------------------------- submitting
-async def _submit(
-    guard: Guard,
-    principal: Principal,
-    action: str,
-    args: JSONObject,
-    key: str,
-    subject: str,
-    what: str,
-) -> JobItem:
-    try:
-        outcome = await guard.submit(principal, action, args, idempotency_key=key)
-    except (PolicyError, LoyaltyError, MewsError, ActionError, ValueError) as exc:
-        return JobItem(subject, "failed", f"{what}: {exc}")
-    data = outcome.to_dict()
-    status = str(data["status"])
-    if status == "pending_approval":
-        return JobItem(subject, status, f"{what} (approval {data['approval_id']})")
-    if status == "denied":
-        return JobItem(subject, status, f"{what} ({data['rule']}: {data['reason']})")
-    return JobItem(subject, status, what)

@@ -44,9 +44,11 @@ from tools.loyalty.errors import (
 __all__ = [
     "MULTIPLIER_BENEFIT",
     "PROGRAM_FILE_ENV",
+    "BonusesConfig",
     "DynamicPricingConfig",
     "EarningConfig",
     "LapseConfig",
+    "LowDemandOfferConfig",
     "MewsProductLink",
     "ProgramConfig",
     "ProgramFile",
@@ -268,6 +270,39 @@ class ValuationConfig(_Model):
     )
 
 
+class BonusesConfig(_Model):
+    """Points the program gives by rule outside stays, each through the policy as an automated
+    write (`tools.actions.program_bonuses`); 0 turns one off."""
+
+    welcome_points: int = Field(
+        default=0, ge=0, le=100_000, description="posted once per member when they enrol"
+    )
+    birthday_points: int = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        description="posted once a year on the member's birthday (Mews BirthDate, hotel date)",
+    )
+
+
+class LowDemandOfferConfig(_Model):
+    """A bonus offer attached at booking time to a stay on quiet dates: "stay between ... and
+    ... and earn xN", from the forecast occupancy of the booked nights; posted at checkout."""
+
+    occupancy_below: Decimal = Field(
+        gt=0,
+        lt=1,
+        description="forecast mean occupancy of the booked nights below which the "
+        "stay gets the offer",
+    )
+    multiplier: Decimal = Field(
+        gt=1, le=5, decimal_places=2, description="the stay earns its tier-adjusted points xN"
+    )
+    horizon_days: int = Field(
+        default=365, ge=1, le=730, description="only stays arriving within this many days"
+    )
+
+
 class LapseConfig(_Model):
     member_gap_multiplier: Decimal = Field(default=Decimal("1.5"), ge=1, le=10)
     program_gap_percentile: int = Field(default=80, ge=1, le=99)
@@ -351,6 +386,18 @@ class ProgramConfig(_Model):
         default=24, description='months a lot stays valid after it becomes available; "never"'
     )
     pending_days: int = Field(default=0, ge=0, le=365)
+    expiry_extends_on_activity: bool = Field(
+        default=False,
+        strict=True,
+        description="any earning or redemption moves the expiry of all the member's points to "
+        "expiry_months from that day",
+    )
+    expiry_reminder_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="the expiry-reminder job drafts a message for points expiring this soon",
+    )
     point_value: Decimal = Field(
         default=DEFAULT_POINT_VALUE,
         gt=0,
@@ -363,6 +410,10 @@ class ProgramConfig(_Model):
     rewards: dict[str, RewardConfig] = Field(default_factory=dict)
     dynamic_pricing: DynamicPricingConfig = DynamicPricingConfig()
     valuation: ValuationConfig = ValuationConfig()
+    bonuses: BonusesConfig = BonusesConfig()
+    low_demand_offer: LowDemandOfferConfig | None = Field(
+        default=None, description="absent: no booking-time offers"
+    )
     lapse: LapseConfig = LapseConfig()
     rfm: RfmConfig = RfmConfig()
     segments: SegmentConfig = SegmentConfig()

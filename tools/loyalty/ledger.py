@@ -9,7 +9,9 @@ Rules, decided here once:
 - Lots are opening balances, accruals and positive adjustments. A lot becomes available at
   `pending_until` (stay points with a pending period) or at once, and expires
   `program.expiry_months` after it became available (or never), so a pending period never eats
-  into the validity of points.
+  into the validity of points. With the program's `expiry_extends_on_activity`, an accrual or
+  a redemption (the member's activity) moves every open lot's expiry to `expiry_months` from
+  that moment when it was sooner (as chains count 24 months without activity).
 - Debits take points from lots soonest-expiring first (`_lots`), recording an allocation per lot.
   Redemptions spend available points only; negative adjustments and reversals (corrections) also
   claw back pending points once the available ones are used up. If the lots do not cover a
@@ -71,6 +73,7 @@ from tools.loyalty.ledger_model import (
 from tools.loyalty.ledger_schema import accounts_table, entries_table
 
 __all__ = [
+    "ACTIVITY_KINDS",
     "MAX_ENTRY_POINTS",
     "MEWS_PUSH_KIND",
     "ensure_account",
@@ -86,6 +89,9 @@ __all__ = [
 
 MAX_ENTRY_POINTS: Final = 1_000_000_000
 MEWS_PUSH_KIND: Final = "loyaltyMemberships/update"
+ACTIVITY_KINDS: Final = frozenset({"accrual", "redemption"})
+"""A member's own activity (earning, spending): with `expiry_extends_on_activity` it moves the
+expiry of all their points to `expiry_months` from that day."""
 _SOURCES_NEEDING_ID: Final = frozenset({"reservation", "reward", "approval"})
 
 
@@ -283,13 +289,16 @@ def _post(
         account = account or _account_of(conn, request)
         if account is None:
             return _replayed(conn, request), None
-        return _post_lot(conn, account, request, request.points, program, now)
+        posted = _post_lot(conn, account, request, request.points, program, now)
+        _after_activity(conn, request, program, now)
+        return posted
     replay = _replay(conn, request)
     if replay is not None:
         return replay, None
     account = account or sql.require_account(conn, request.membership_id, for_update=True)
     _check_program(account, program)
     entry = _post_debit(conn, account, request, request.points, now, allow_negative=allow_negative)
+    _after_activity(conn, request, program, now)
     return entry, None
 
 
@@ -299,6 +308,38 @@ def _account_of(conn: Connection, request: _Request) -> Account | None:
     if account is None and _replay(conn, request) is not None:
         return None
     return account or sql.require_account(conn, request.membership_id)
+
+
+def _after_activity(
+    conn: Connection, request: _Request, program: ProgramConfig, now: datetime
+) -> None:
+    """An accrual or a redemption just posted: with `expiry_extends_on_activity` it resets the
+    expiry clock of all the member's points."""
+    if request.kind in ACTIVITY_KINDS and program.expiry_extends_on_activity:
+        _extend_expiry(conn, request.membership_id, program, now)
+
+
+def _extend_expiry(
+    conn: Connection, membership_id: str, program: ProgramConfig, now: datetime
+) -> None:
+    """Activity resets the clock: every lot with points left that would expire sooner than
+    `expiry_months` from now expires then instead (never sooner than it would have; expired
+    lots stay expired, awaiting `expire_due`)."""
+    until = program.points_expire_at(utc(now))
+    if until is None:
+        return
+    e = entries_table
+    conn.execute(
+        e.update()
+        .where(
+            e.c.membership_id == membership_id,
+            e.c.remaining > 0,
+            e.c.expires_at.is_not(None),
+            e.c.expires_at > naive_utc(now),
+            e.c.expires_at < naive_utc(until),
+        )
+        .values(expires_at=naive_utc(until))
+    )
 
 
 def reverse_entry(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from storage.clock import naive_utc
+from storage.clock import naive_utc, utc
 from storage.store import chunks
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty._lots import OpenLot
@@ -32,6 +33,7 @@ from tools.loyalty.ledger_model import (
 from tools.loyalty.ledger_schema import accounts_table, allocations_table, entries_table
 
 __all__ = [
+    "Expiring",
     "accrual_events",
     "allocations",
     "available_points",
@@ -42,6 +44,7 @@ __all__ = [
     "history",
     "last_redemptions",
     "memberships_with_expired_lots",
+    "points_expiring",
     "redemptions_on",
     "reversed_under_key",
     "verify_account",
@@ -253,6 +256,44 @@ def memberships_with_expired_lots(
         .limit(limit)
     ).all()
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Expiring:
+    """Points of one membership that expire within a window, and when the first of them do."""
+
+    membership_id: str
+    customer_id: str
+    points: int
+    first_expiry: datetime
+
+
+def points_expiring(
+    conn: Connection, *, program_code: str, after: datetime, until: datetime
+) -> list[Expiring]:
+    """Memberships of a program with points left in lots expiring in (after, until]."""
+    a = accounts_table
+    rows = conn.execute(
+        sa.select(
+            _E.c.membership_id,
+            a.c.customer_id,
+            sa.func.sum(_E.c.remaining).label("points"),
+            sa.func.min(_E.c.expires_at).label("first_expiry"),
+        )
+        .join(a, a.c.membership_id == _E.c.membership_id)
+        .where(
+            a.c.program_code == program_code,
+            _E.c.remaining > 0,
+            _E.c.expires_at > naive_utc(after),
+            _E.c.expires_at <= naive_utc(until),
+        )
+        .group_by(_E.c.membership_id, a.c.customer_id)
+        .order_by(_E.c.membership_id)
+    ).all()
+    return [
+        Expiring(row.membership_id, row.customer_id, int(row.points), utc(row.first_expiry))
+        for row in rows
+    ]
 
 
 def verify_account(conn: Connection, membership_id: str) -> tuple[str, ...]:

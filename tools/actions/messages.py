@@ -1,0 +1,178 @@
+"""Message drafts to members, for staff to review and send; drafting sends nothing.
+
+`draft_expiry_reminder` is a guarded write (kind `offer`: marketing to a member) whose executor
+stores one row of `message_drafts` in the transaction of its decision and audit record. It is
+drafted by the expiry-reminder job (`tools.automation.member_jobs`) as `automation`, once per
+membership and expiry batch (the key `expiry-reminder:{membership}:{first expiry date}`). A
+channel the member has not agreed to marketing on (the program file's `[consent]`, Mews
+customer `Options`) is refused before the decision, as for offer drafts. The text holds no
+name (it greets the member by their program), so a draft names nobody; the retention job
+deletes drafts past `draft_retention_days` with the offer drafts (`tools.actions.privacy`).
+`list_messages` reads them back, newest first.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+import sqlalchemy as sa
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from sqlalchemy.engine import Connection
+
+from policies import ExecContext, Facts
+from storage.store import Component, Store
+from tools.actions.errors import InvalidActionArgumentsError
+from tools.actions.models import MAX_POINTS, IdempotencyKey, MewsId
+from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
+
+__all__ = [
+    "DRAFT_EXPIRY_REMINDER",
+    "MESSAGES",
+    "ExpiryReminderArgs",
+    "MessageDraft",
+    "list_messages",
+    "messages_table",
+]
+
+_metadata = sa.MetaData()
+
+messages_table = sa.Table(
+    "message_drafts",
+    _metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("purpose", sa.String(32), nullable=False),
+    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
+    sa.Column("membership_id", sa.String(64), nullable=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("drafted_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+
+def _create_v1(conn: Connection) -> None:
+    _metadata.create_all(conn, tables=[messages_table])
+
+
+MESSAGES = Component("messages", [_create_v1])
+
+MessageChannel = Literal["email", "sms", "letter", "app"]
+
+
+class ExpiryReminderArgs(BaseModel):
+    """A reminder of points about to expire, as the job planned it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    customer_id: MewsId
+    membership_id: MewsId
+    program_code: Annotated[str, StringConstraints(min_length=1, max_length=50)]
+    points: Annotated[StrictInt, Field(gt=0, le=MAX_POINTS, description="points expiring")]
+    expires_on: date = Field(description="the first day points expire")
+    channel: MessageChannel
+    subject: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+    body: Annotated[str, StringConstraints(min_length=10, max_length=4000)]
+
+
+class ExpiryReminderInput(ExpiryReminderArgs):
+    idempotency_key: IdempotencyKey = None
+
+
+class MessageDraft(BaseModel):
+    message_id: str
+    purpose: str
+    customer_id: str
+    membership_id: str | None
+    channel: str
+    subject: str
+    body: str
+    drafted_by: str
+    created_at: str
+    status: Literal["draft"] = "draft"
+
+
+def _message(row: sa.Row[tuple[object, ...]]) -> MessageDraft:
+    created: datetime = row.created_at
+    return MessageDraft(
+        message_id=row.id,
+        purpose=row.purpose,
+        customer_id=row.customer_id,
+        membership_id=row.membership_id,
+        channel=row.channel,
+        subject=row.subject,
+        body=row.body,
+        drafted_by=row.drafted_by,
+        created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+
+
+def list_messages(
+    store: Store,
+    *,
+    customer_id: str | None = None,
+    purpose: str | None = None,
+    limit: int = 50,
+) -> list[MessageDraft]:
+    t = messages_table
+    query = sa.select(t).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+    if customer_id is not None:
+        query = query.where(t.c.customer_id == customer_id)
+    if purpose is not None:
+        query = query.where(t.c.purpose == purpose)
+    with store.read() as conn:
+        return [_message(row) for row in conn.execute(query)]
+
+
+async def describe_reminder(deps: WriteDeps, args: ExpiryReminderArgs) -> Facts:
+    consent = await deps.directory.consent(args.customer_id)
+    if consent is None:
+        raise InvalidActionArgumentsError("customer_id", f"no customer {args.customer_id} in Mews")
+    refusal = consent.reason(args.channel)
+    if refusal is not None:
+        allowed = ", ".join(consent.channels()) or "no channel"
+        raise InvalidActionArgumentsError(
+            "channel", f"{refusal}; this member may be written to by: {allowed}"
+        )
+    return Facts(
+        customer_id=args.customer_id,
+        membership_id=args.membership_id,
+        note=f"drafted an expiry reminder ({args.points} {args.program_code} points expiring "
+        f"{args.expires_on}, {args.channel}); nothing was sent",
+    )
+
+
+def draft_reminder(
+    _deps: WriteDeps, conn: Connection, args: ExpiryReminderArgs, ctx: ExecContext
+) -> MessageDraft:
+    message_id = f"msg_{secrets.token_hex(8)}"
+    conn.execute(
+        messages_table.insert().values(
+            id=message_id,
+            purpose="expiry_reminder",
+            customer_id=args.customer_id,
+            membership_id=args.membership_id,
+            channel=args.channel,
+            subject=args.subject,
+            body=args.body,
+            drafted_by=ctx.principal.name,
+            created_at=ctx.now.replace(tzinfo=None),
+        )
+    )
+    row = conn.execute(sa.select(messages_table).where(messages_table.c.id == message_id)).one()
+    return _message(row)
+
+
+DRAFT_EXPIRY_REMINDER = GuardedWrite(
+    name="draft_expiry_reminder",
+    title="Draft expiry reminder",
+    description="Store a reminder of points about to expire for staff to send. Sends nothing.",
+    kind="offer",
+    input=ExpiryReminderInput,
+    args=ExpiryReminderArgs,
+    result=MessageDraft,
+    describe=describe_reminder,
+    execute=InTransaction(draft_reminder),
+)
