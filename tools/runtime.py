@@ -32,6 +32,7 @@ from storage.rate_budget import RATE_BUDGET, SharedRateLimiter
 from storage.store import Store
 from tools.actions import MembershipDirectory, WriteDeps, build_actions
 from tools.actions.approval_views import describe_approvals
+from tools.actions.booking_offers import BOOKING_OFFERS
 from tools.actions.ledger_sync import LEDGER_SYNC_ACTIONS
 from tools.actions.messages import DRAFT_EXPIRY_REMINDER, MESSAGES
 from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher, is_approval_notice
@@ -176,7 +177,7 @@ class LoyaltyRuntime:
         try:
             store = open_store(database_url)
             stack.callback(store.dispose)
-            store.migrate([LEDGER, OFFERS, MESSAGES, CAMPAIGNS, MEMBER_FACTS])
+            store.migrate([LEDGER, OFFERS, MESSAGES, BOOKING_OFFERS, CAMPAIGNS, MEMBER_FACTS])
             singles: dict[str, MewsClient] = dict(enterprise_mews or {})
             if mews is None:
                 if sandbox is None:

@@ -47,6 +47,11 @@ KIND_LABELS: dict[str, str] = {
     "redeem_reward": "Reward redemptions",
     "reverse_points_entry": "Reversals",
     "award_stay_bonus": "Stay bonuses",
+    "award_booking_bonus": "Booking offer bonuses",
+    "attach_booking_offer": "Booking offers",
+    "award_welcome_bonus": "Welcome bonuses",
+    "award_birthday_bonus": "Birthday bonuses",
+    "draft_expiry_reminder": "Expiry reminders",
     "accrue_stay": "Stay points",
     "reverse_stay_accrual": "Stay reversals",
     "draft_offer": "Offer drafts",
@@ -294,6 +299,34 @@ def _stay_bonus(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
     )
 
 
+def _booking_bonus(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
+    return (
+        f"Booking offer bonus of {_n(a.get('points'))} points to {who} "
+        f"(×{a.get('multiplier')} on {_n(a.get('base_points'))} stay points, promised at booking)"
+    )
+
+
+def _booking_offer(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
+    return (
+        f"Offer {who} ×{a.get('multiplier')} points for the stay {a.get('stay_from')} to "
+        f"{a.get('stay_to')} (forecast occupancy {a.get('mean_occupancy')})"
+    )
+
+
+def _rule_bonus(label: str) -> Sentence:
+    def sentence(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
+        return f"{label} of {_n(a.get('points'))} points to {who}"
+
+    return sentence
+
+
+def _reminder(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
+    return (
+        f"Draft a reminder to {who} by {a.get('channel')}: {_n(a.get('points'))} points "
+        f"expire on {a.get('expires_on')}"
+    )
+
+
 def _accrue(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
     return f"Credit {_n(a.get('points'))} stay points to {who}"
 
@@ -342,6 +375,11 @@ _SENTENCES: dict[str, Sentence] = {
     "redeem_reward": _redeem,
     "reverse_points_entry": _reverse,
     "award_stay_bonus": _stay_bonus,
+    "award_booking_bonus": _booking_bonus,
+    "attach_booking_offer": _booking_offer,
+    "award_welcome_bonus": _rule_bonus("Welcome bonus"),
+    "award_birthday_bonus": _rule_bonus("Birthday bonus"),
+    "draft_expiry_reminder": _reminder,
     "accrue_stay": _accrue,
     "reverse_stay_accrual": _reverse_stay,
     "draft_offer": _offer,

@@ -27,6 +27,7 @@ from storage.canonical import JSONObject
 from storage.clock import utc
 from storage.outbox import enqueue
 from tools.actions.accounts import open_account
+from tools.actions.booking_offers import attach_booking_offer_spec
 from tools.actions.program_bonuses import PROGRAM_BONUSES
 from tools.loyalty import display
 from tools.loyalty.accrual import accrual_idempotency_key, accrual_reversal_key
@@ -43,11 +44,14 @@ from tools.loyalty.ledger_model import LedgerEntry, Source
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.stays import (
     ACCRUE_STAY,
+    AWARD_BOOKING_BONUS,
     AWARD_STAY_BONUS,
     REVERSE_STAY_ACCRUAL,
     AccrueStayArgs,
     AwardStayBonusArgs,
     ReverseStayArgs,
+    booking_bonus_key,
+    booking_bonus_reversal_key,
     stay_bonus_key,
     stay_bonus_reversal_key,
 )
@@ -106,16 +110,40 @@ def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JS
             "bonus_reversal_entry_id": bonus.id,
             "bonus_points": bonus.points,
         }
+    if a.offer_entry_id is not None:
+        offer = reverse_entry(
+            conn,
+            membership_id=a.membership_id,
+            entry_id=a.offer_entry_id,
+            reason=f"reservation {a.reservation_id} was canceled after its booking bonus posted",
+            actor=ctx.principal.name,
+            now=ctx.now,
+            idempotency_key=booking_bonus_reversal_key(a.reservation_id),
+            source=Source("reservation", a.reservation_id),
+            allow_negative=True,
+        )
+        result = {
+            **result,
+            "balance_after": offer.balance_after,
+            "offer_reversal_entry_id": offer.id,
+            "offer_points": offer.points,
+        }
     return result
 
 
 def execute_bonus(
-    conn: Connection, args: JSONObject, ctx: ExecContext, *, programs: ProgramFile
+    conn: Connection,
+    args: JSONObject,
+    ctx: ExecContext,
+    *,
+    programs: ProgramFile,
+    key: Callable[[str], str] = stay_bonus_key,
 ) -> JSONObject:
-    """Post a stay's dynamic bonus as an accrual, once per reservation (opening the account
-    first if needed: an approved bonus may be decided before the stay's accrual)."""
+    """Post a stay's dynamic bonus (or, with `key=booking_bonus_key`, the bonus its booking
+    offer promised) as an accrual, once per reservation (opening the account first if needed:
+    an approved bonus may be decided before the stay's accrual)."""
     a: AwardStayBonusArgs = AwardStayBonusArgs.parse(args)
-    return _post_stay_points(conn, a, ctx, programs, stay_bonus_key(a.reservation_id))
+    return _post_stay_points(conn, a, ctx, programs, key(a.reservation_id))
 
 
 def _post_stay_points(
@@ -201,8 +229,10 @@ def _describe_accrual(programs: ProgramSource) -> Describe:
 async def _describe_reversal(args: JSONObject) -> Facts:
     a: ReverseStayArgs = ReverseStayArgs.parse(args)
     bonus = f" and its {a.bonus_points}-point bonus" if a.bonus_entry_id is not None else ""
+    if a.offer_entry_id is not None:
+        bonus += f" and its {a.offer_points}-point booking bonus"
     note = f"{a.points} stay points{bonus} taken back: reservation {a.reservation_id} was canceled"
-    return _stay_facts(a, -(a.points + a.bonus_points), note)
+    return _stay_facts(a, -(a.points + a.bonus_points + a.offer_points), note)
 
 
 def _describe_bonus(programs: ProgramSource) -> Describe:
@@ -219,8 +249,9 @@ def _describe_bonus(programs: ProgramSource) -> Describe:
         # not a variance.
         variance = a.points / a.base_points
         name = _program_name(programs, a.program_code)
+        what = "booking offer bonus" if a.reason.startswith("booking offer") else "bonus"
         note = (
-            f"{display.points(a.points)} {name} bonus points (x{a.multiplier} on "
+            f"{display.points(a.points)} {name} {what} points (x{a.multiplier} on "
             f"{display.points(a.base_points)} tier-adjusted stay points, {variance:+.0%}) for a "
             f"stay (reservation {a.reservation_id})"
         )
@@ -259,6 +290,17 @@ def award_stay_bonus_spec(programs: ProgramSource) -> ActionSpec:
         return execute_bonus(conn, args, ctx, programs=programs())
 
     return ActionSpec(AWARD_STAY_BONUS, "points", Transactional(run), _describe_bonus(programs))
+
+
+def award_booking_bonus_spec(programs: ProgramSource) -> ActionSpec:
+    """The bonus a booking-time low-demand offer promised (`tools.loyalty.booking_offers`),
+    posted at checkout: judged like the checkout bonus (its variance on the stay's
+    tier-adjusted points), under its own key."""
+
+    def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
+        return execute_bonus(conn, args, ctx, programs=programs(), key=booking_bonus_key)
+
+    return ActionSpec(AWARD_BOOKING_BONUS, "points", Transactional(run), _describe_bonus(programs))
 
 
 # ---------------------------------------------------------------------------- reconcile
@@ -340,15 +382,18 @@ def reconcile_points_spec(programs: ProgramSource) -> ActionSpec:
 
 
 def ledger_sync_actions(programs: ProgramFile | None = None) -> tuple[ActionSpec, ...]:
-    """`reconcile_points`, `accrue_stay`, `reverse_stay_accrual`, `award_stay_bonus` and the
-    program's rule bonuses (`tools.actions.program_bonuses`) for a `Guard`; without `programs`,
-    the configured program file is loaded when an executor first needs it."""
+    """`reconcile_points`, `accrue_stay`, `reverse_stay_accrual`, `award_stay_bonus`,
+    `award_booking_bonus`, `attach_booking_offer` and the program's rule bonuses
+    (`tools.actions.program_bonuses`) for a `Guard`; without `programs`, the configured program
+    file is loaded when an executor first needs it."""
     source = lazy_programs(programs)
     return (
         reconcile_points_spec(source),
         accrue_stay_spec(source),
         reverse_stay_accrual_spec(),
         award_stay_bonus_spec(source),
+        award_booking_bonus_spec(source),
+        attach_booking_offer_spec(),
         *(bonus.spec(source) for bonus in PROGRAM_BONUSES),
     )
 

@@ -12,7 +12,12 @@
   hotel's time zone, lapse) submitted as `award_stay_bonus` under `stay-bonus:{reservation id}`;
   the policy judges its variance (bonus over the stay's tier-adjusted points): applied within
   the thresholds in `automate` mode, else an approval request. Its outcome and reasoning are
-  appended to the reaction's detail.
+  appended to the reaction's detail. When the reservation got a booking offer, the bonus it
+  promised follows too (`award_booking_bonus` under `booking-bonus:{reservation id}`).
+- Reservation `Confirmed` (booked) → a low-demand offer when the forecast occupancy of the
+  booked nights (hotel time zone) is below the program file's `low_demand_offer`:
+  `attach_booking_offer` through the guard under `booking-offer:{reservation id}`, its
+  inputs and reasoning kept with it and in the reaction's detail (`tools.loyalty.booking_offers`).
 - `CustomerAdded` → when `enrol_program` names a program (`LOYALTY_AUTO_ENROL_PROGRAM`), an
   `add_loyalty_memberships` request for a customer without a membership in it, with a
   membership number (`membership_number`) and the program's base tier (lowest `rank`). The policy
@@ -33,13 +38,17 @@ from typing import Final
 
 from policies import Denied, Guard, Principal
 from policies.errors import PolicyError
+from tools.actions.booking_offers import ATTACH_BOOKING_OFFER, attached_offers, offer_args
 from tools.actions.errors import ActionError
 from tools.automation.merges import follow_merges
 from tools.automation.worker import GiveUp, HoldBack, Reacted, ReactionResult, RetryLater
+from tools.loyalty.booking_offers import booking_bonus, booking_offer_key, plan_booking_offers
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.stays import (
     PlannedAccrual,
+    PlannedBonus,
+    Skipped,
     StayPlan,
     StayResult,
     plan_stay_accruals,
@@ -62,6 +71,7 @@ AUTOMATION_PRINCIPAL: Final = "automation"
 AUTO_ENROL_ENV: Final = "LOYALTY_AUTO_ENROL_PROGRAM"
 ENROL_ACTION: Final = "add_loyalty_memberships"
 _REACTING_STATES: Final = frozenset({"Processed", "Canceled"})
+_BOOKED_STATES: Final = frozenset({"Confirmed"})
 
 
 def auto_enrol_program(environ: Mapping[str, str] | None = None) -> str | None:
@@ -98,11 +108,16 @@ class LoyaltyReactions:
     ) -> dict[str, ReactionResult]:
         answers: dict[str, ReactionResult] = {}
         relevant: list[str] = []
+        booked: list[Reservation] = []
         for reservation in reservations:
             if str(reservation.state) in _REACTING_STATES:
                 relevant.append(reservation.id)
+            elif str(reservation.state) in _BOOKED_STATES:
+                booked.append(reservation)
             else:
                 answers[reservation.id] = Reacted(f"reservation is {reservation.state}: no points")
+        if booked:
+            answers.update(await self._booking_offers(booked))
         if not relevant:
             return answers
         plans = await plan_stay_accruals(self.loader, relevant)
@@ -123,7 +138,8 @@ class LoyaltyReactions:
         what became of it, by reservation id.
 
         The bonus is extra: a failure to plan or submit it is reported, not retried (the
-        accrual is done), and the guard's key `stay-bonus:{id}` keeps it to one per stay.
+        accrual is done), and the guard's key `stay-bonus:{id}` keeps it to one per stay. A
+        stay with an offer attached at booking gets its bonus too (`booking-bonus:{id}`).
         """
         posted = [
             plan
@@ -132,10 +148,18 @@ class LoyaltyReactions:
         ]
         if not posted:
             return {}
+        said: dict[str, str] = {}
         try:
             bonus_plans = await plan_stay_bonuses(self.loader, posted)
         except (LoyaltyError, MewsError, ValueError) as exc:
-            return {plan.reservation_id: f"bonus not proposed: {exc}" for plan in posted}
+            bonus_plans = []
+            said = {plan.reservation_id: f"bonus not proposed: {exc}" for plan in posted}
+        # The bonus a booking-time offer promised (kept whatever became of the checkout bonus).
+        offers = attached_offers(self.loader.store, [plan.reservation_id for plan in posted])
+        for plan in posted:
+            offer = offers.get(plan.reservation_id)
+            if offer is not None and offer.membership_id == plan.membership.membership_id:
+                bonus_plans.append(booking_bonus(plan, offer.multiplier, offer.reasoning))
         bonus_results = await submit_stay_plans(self.guard, self.principal, bonus_plans)
         labels = {
             "posted": "bonus posted",
@@ -144,7 +168,46 @@ class LoyaltyReactions:
             "skipped": "bonus skipped",
             "failed": "bonus failed",
         }
-        return {r.reservation_id: f"{labels[r.status]}: {r.detail}" for r in bonus_results}
+        for bonus_plan, r in zip(bonus_plans, bonus_results, strict=True):
+            offer_made = isinstance(bonus_plan, PlannedBonus) and bonus_plan.offer
+            note = f"{'booking ' if offer_made else ''}{labels[r.status]}: {r.detail}"
+            before = said.get(r.reservation_id)
+            said[r.reservation_id] = note if before is None else f"{before}; {note}"
+        return said
+
+    async def _booking_offers(self, booked: Sequence[Reservation]) -> dict[str, ReactionResult]:
+        """Attach a low-demand offer to each booked reservation on quiet nights (through the
+        guard, once per reservation); the answer says which and why (or why not)."""
+        try:
+            plans = await plan_booking_offers(self.loader, booked)
+        except MewsError as exc:
+            return {r.id: RetryLater(f"booking offer not planned: {exc}") for r in booked}
+        answers: dict[str, ReactionResult] = {}
+        for plan in plans:
+            if isinstance(plan, Skipped):
+                answers[plan.reservation_id] = Reacted(f"booked: {plan.reason}")
+                continue
+            key = booking_offer_key(plan.reservation_id)
+            try:
+                outcome = await self.guard.submit(
+                    self.principal, ATTACH_BOOKING_OFFER, offer_args(plan), idempotency_key=key
+                )
+            except (PolicyError, LoyaltyError, ActionError, ValueError) as exc:
+                answers[plan.reservation_id] = RetryLater(f"booking offer failed: {exc}")
+                continue
+            data = outcome.to_dict()
+            what = f"booking offer: {plan.quote.reasoning}"
+            if data["status"] == "posted":
+                answers[plan.reservation_id] = Reacted(f"{what} (attached)")
+            elif data["status"] == "pending_approval":
+                answers[plan.reservation_id] = Reacted(
+                    f"{what} (awaiting approval {data['approval_id']})"
+                )
+            else:
+                answers[plan.reservation_id] = Reacted(
+                    f"{what} ({data['status']}: {data.get('reason')})"
+                )
+        return answers
 
     async def customers_added(self, customers: Sequence[Customer]) -> dict[str, ReactionResult]:
         if self.enrol_program is None:

@@ -60,6 +60,7 @@ from tools.mews import MewsError
 
 __all__ = [
     "ACCRUE_STAY",
+    "AWARD_BOOKING_BONUS",
     "AWARD_STAY_BONUS",
     "REVERSE_STAY_ACCRUAL",
     "AccrueStayArgs",
@@ -71,6 +72,9 @@ __all__ = [
     "Skipped",
     "StayPlan",
     "StayResult",
+    "booking_bonus_key",
+    "booking_bonus_reversal_key",
+    "earning_membership",
     "plan_stay_accruals",
     "plan_stay_bonuses",
     "stay_bonus_key",
@@ -80,6 +84,7 @@ __all__ = [
 ACCRUE_STAY = "accrue_stay"
 REVERSE_STAY_ACCRUAL = "reverse_stay_accrual"
 AWARD_STAY_BONUS = "award_stay_bonus"
+AWARD_BOOKING_BONUS = "award_booking_bonus"
 
 
 def stay_bonus_key(reservation_id: str) -> str:
@@ -90,6 +95,16 @@ def stay_bonus_key(reservation_id: str) -> str:
 def stay_bonus_reversal_key(reservation_id: str) -> str:
     """The ledger's key of the reversal of a canceled stay's bonus (with its accrual's)."""
     return f"stay-bonus-reversal:{reservation_id}"
+
+
+def booking_bonus_key(reservation_id: str) -> str:
+    """The ledger's and the guard's key of the bonus a booking-time offer promised the stay."""
+    return f"booking-bonus:{reservation_id}"
+
+
+def booking_bonus_reversal_key(reservation_id: str) -> str:
+    """The ledger's key of the reversal of a canceled stay's booking bonus."""
+    return f"booking-bonus-reversal:{reservation_id}"
 
 
 # ---------------------------------------------------------------------- arguments
@@ -147,6 +162,9 @@ class ReverseStayArgs(_Args):
     """The stay's checkout bonus, taken back with its accrual (the bonus was for this stay)."""
     enterprise_id: str | None = Field(default=None, min_length=1, max_length=64)
     """The stay's hotel (as for `_StayPoints`)."""
+    offer_entry_id: int | None = Field(default=None, gt=0)
+    offer_points: int = Field(default=0, ge=0)
+    """The bonus a booking-time offer gave the stay, taken back with it too."""
 
 
 class AwardStayBonusArgs(_StayPoints):
@@ -206,6 +224,7 @@ class PlannedReversal:
     points: int
     bonus: LedgerEntry | None = None  # the stay's bonus, posted and not reversed
     enterprise_id: str | None = None
+    offer_bonus: LedgerEntry | None = None  # its booking-offer bonus, posted and not reversed
 
     @property
     def action(self) -> str:
@@ -226,6 +245,8 @@ class PlannedReversal:
             bonus_entry_id=None if self.bonus is None else self.bonus.id,
             bonus_points=0 if self.bonus is None else self.bonus.points,
             enterprise_id=self.enterprise_id,
+            offer_entry_id=None if self.offer_bonus is None else self.offer_bonus.id,
+            offer_points=0 if self.offer_bonus is None else self.offer_bonus.points,
         ).model_dump()
 
 
@@ -305,6 +326,7 @@ def _posted_entries(loader: MewsFactsLoader, reservation_ids: list[str]) -> dict
                 accrual_idempotency_key(reservation_id),
                 accrual_reversal_key(reservation_id),
                 stay_bonus_key(reservation_id),
+                booking_bonus_key(reservation_id),
             ):
                 entry = sql.entry_by_key(conn, key)
                 if entry is not None:
@@ -324,6 +346,7 @@ def _plan(
     accrued = posted.get(accrual_idempotency_key(rid))
     reversed_ = posted.get(accrual_reversal_key(rid))
     bonus = posted.get(stay_bonus_key(rid))
+    offer_bonus = posted.get(booking_bonus_key(rid))
     if stay.canceled:
         if accrued is None:
             return Skipped(rid, "canceled and never accrued: nothing to reverse")
@@ -338,12 +361,15 @@ def _plan(
             points=accrued.points,
             bonus=bonus if bonus is not None and bonus.reversed_by_entry_id is None else None,
             enterprise_id=stay.enterprise_id or None,
+            offer_bonus=offer_bonus
+            if offer_bonus is not None and offer_bonus.reversed_by_entry_id is None
+            else None,
         )
     if accrued is not None:
         return Skipped(rid, f"accrued already: {accrued.points} points (entry {accrued.id})")
     if stay.state != CHECKED_OUT:
         return Skipped(rid, f"is {stay.state}: points accrue after checkout ({CHECKED_OUT})")
-    membership = _earning_membership(programs, member)
+    membership = earning_membership(programs, member)
     if member is None or membership is None:
         return Skipped(rid, f"guest {stay.customer_id} has no active membership in a program")
     before = _cut_over(programs, stay, membership.membership_id, opened)
@@ -363,9 +389,7 @@ def _quote(program: ProgramConfig, stay: StayFacts, membership: MembershipFacts)
     return quote_stay_accrual(program, stay, tier_code=tier)
 
 
-def _earning_membership(
-    programs: ProgramFile, member: MemberFacts | None
-) -> MembershipFacts | None:
+def earning_membership(programs: ProgramFile, member: MemberFacts | None) -> MembershipFacts | None:
     """The primary active membership in a configured program (else the first active one)."""
     if member is None:
         return None
@@ -392,6 +416,9 @@ class PlannedBonus:
 
     accrual: PlannedAccrual
     proposal: BonusProposal
+    offer: bool = False
+    """True: the bonus a booking-time offer promised (`award_booking_bonus`), not the checkout
+    bonus (`award_stay_bonus`)."""
 
     @property
     def reservation_id(self) -> str:
@@ -399,11 +426,16 @@ class PlannedBonus:
 
     @property
     def action(self) -> str:
-        return AWARD_STAY_BONUS
+        return AWARD_BOOKING_BONUS if self.offer else AWARD_STAY_BONUS
 
     @property
     def idempotency_key(self) -> str:
-        return stay_bonus_key(self.reservation_id)
+        key = booking_bonus_key if self.offer else stay_bonus_key
+        return key(self.reservation_id)
+
+    @property
+    def label(self) -> str:
+        return "booking offer bonus" if self.offer else "stay bonus"
 
     def args(self) -> JSONObject:
         a = self.accrual
@@ -420,7 +452,7 @@ class PlannedBonus:
             base_points=self.proposal.base_points,
             multiplier=str(self.proposal.multiplier),
             pending_until=None if pending is None else utc(pending).isoformat(),
-            reason=f"stay bonus {a.reservation_id}: {self.proposal.reasoning}"[:2000],
+            reason=f"{self.label} {a.reservation_id}: {self.proposal.reasoning}"[:2000],
             enterprise_id=a.enterprise_id,
         ).model_dump()
 
@@ -573,6 +605,7 @@ def _result(plan: PlannedAccrual | PlannedReversal | PlannedBonus, outcome: Outc
             )
         else:
             bonus = 0 if plan.bonus is None else plan.bonus.points
+            bonus += 0 if plan.offer_bonus is None else plan.offer_bonus.points
             with_bonus = f" (reversal, {bonus} of them its bonus)" if bonus else " (reversal)"
             detail = f"-{plan.points + bonus} points from {plan.membership_id}{with_bonus}"
     elif status == "pending_approval":
