@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -88,6 +89,30 @@ class Rig:
             )
 
 
+async def add_customer(r: Rig, last_name: str) -> dict[str, Any]:
+    """A guest added in the sandbox through `customers/add` (its CustomerAdded webhook is
+    queued); the customer as Mews returned it."""
+    from tools.sandbox import DEMO_TOKENS
+
+    uk = DEMO_TOKENS[0]
+    body = {
+        "ClientToken": uk.client_token,
+        "AccessToken": uk.access_token,
+        "Client": "tests",
+        "LastName": last_name,
+        "OverwriteExisting": False,
+    }
+    status, _, content = await r.sandbox.handle(
+        "POST",
+        "/api/connector/v1/customers/add",
+        {"Content-Type": "application/json"},
+        json.dumps(body).encode(),
+    )
+    assert status == 200
+    customer: dict[str, Any] = json.loads(content)
+    return customer
+
+
 @asynccontextmanager
 async def rig(
     tmp_path: Path,
@@ -117,6 +142,7 @@ __all__ = [
     "SECRET",
     "WEBHOOK_URL",
     "Rig",
+    "add_customer",
     "ledger_lock_key",
     "rig",
 ]

@@ -4,7 +4,6 @@ guard (audited, capped, once per member, or per member and year)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,29 +11,16 @@ import pytest
 import sqlalchemy as sa
 
 from policies import ApprovalDesk, records
+from tests.automation import support
 from tests.automation.support import EMMA_MEMBERSHIP, Rig, rig
-from tools.automation.jobs import JobContext, run_job
+from tests.automation.test_jobs import context
+from tools.automation.jobs import run_job
 from tools.automation.member_jobs import is_birthday
 from tools.loyalty.errors import ProgramConfigError
 from tools.loyalty.ledger_schema import entries_table
-from tools.sandbox import DEMO_TOKENS, STORY
+from tools.sandbox import STORY
 
 pytestmark = pytest.mark.anyio
-
-UK = DEMO_TOKENS[0]
-
-
-def context(r: Rig) -> JobContext:
-    rt = r.runtime
-    return JobContext(
-        store=rt.store,
-        guard=rt.guard,
-        loader=rt.loader,
-        mews=rt.mews,
-        programs=rt.programs,
-        clock=rt.clock,
-        after_write=rt.after_write,
-    )
 
 
 def bonus_entries(r: Rig, action: str) -> list[Any]:
@@ -50,21 +36,7 @@ def bonus_entries(r: Rig, action: str) -> list[Any]:
 
 
 async def add_customer(r: Rig, last_name: str) -> str:
-    body = {
-        "ClientToken": UK.client_token,
-        "AccessToken": UK.access_token,
-        "Client": "tests",
-        "LastName": last_name,
-        "OverwriteExisting": False,
-    }
-    status, _, content = await r.sandbox.handle(
-        "POST",
-        "/api/connector/v1/customers/add",
-        {"Content-Type": "application/json"},
-        json.dumps(body).encode(),
-    )
-    assert status == 200
-    customer_id: str = json.loads(content)["Id"]
+    customer_id: str = (await support.add_customer(r, last_name))["Id"]
     return customer_id
 
 

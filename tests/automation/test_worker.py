@@ -16,7 +16,7 @@ import pytest
 from policies import ApprovalDesk
 from storage.clock import FixedClock
 from storage.store import Store
-from tests.automation.support import EMMA_STAY, Rig, rig
+from tests.automation.support import EMMA_STAY, Rig, add_customer, rig
 from tools.automation import (
     INBOX,
     GiveUp,
@@ -220,19 +220,4 @@ async def _add_newcomer_enrolling_in_pc01(r: Rig) -> dict[str, Any]:
     r.service.worker.reactions = LoyaltyReactions(
         guard=r.runtime.guard, loader=r.runtime.loader, enrol_program="PC01"
     )
-    body = {
-        "ClientToken": UK.client_token,
-        "AccessToken": UK.access_token,
-        "Client": "tests",
-        "LastName": "Newcomer",
-        "OverwriteExisting": False,
-    }
-    status, _, content = await r.sandbox.handle(
-        "POST",
-        "/api/connector/v1/customers/add",
-        {"Content-Type": "application/json"},
-        json.dumps(body).encode(),
-    )
-    assert status == 200
-    customer: dict[str, Any] = json.loads(content)
-    return customer
+    return await add_customer(r, "Newcomer")

@@ -7,9 +7,10 @@ from typing import Protocol
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext
-from tools.loyalty import Account, ProgramConfig, ensure_account
+from storage.canonical import JSONObject
+from tools.loyalty import Account, LedgerEntry, ProgramConfig, ensure_account
 
-__all__ = ["AccountHolder", "open_account"]
+__all__ = ["AccountHolder", "entry_result", "open_account"]
 
 
 class AccountHolder(Protocol):
@@ -42,3 +43,14 @@ def open_account(
         now=ctx.now,
         actor=ctx.principal.name,
     )
+
+
+def entry_result(entry: LedgerEntry) -> JSONObject:
+    """What an automated write that posted one entry answers (its guard result)."""
+    return {
+        "membership_id": entry.membership_id,
+        "entry_id": entry.id,
+        "kind": entry.kind,
+        "points": entry.points,
+        "balance_after": entry.balance_after,
+    }

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Final
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Transactional
@@ -31,6 +31,7 @@ from policies.errors import InvalidRequestError
 from storage.canonical import JSONObject
 from storage.store import Component, Store, chunks
 from tools.loyalty.booking_offers import PlannedOffer
+from tools.loyalty.stays import GuardArgs
 
 __all__ = [
     "ATTACH_BOOKING_OFFER",
@@ -71,10 +72,8 @@ def _create_v1(conn: Connection) -> None:
 BOOKING_OFFERS = Component("booking_offers", [_create_v1])
 
 
-class AttachOfferArgs(BaseModel):
+class AttachOfferArgs(GuardArgs):
     """An offer as the worker planned it: the stay, the multiplier, and why."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     reservation_id: str = Field(min_length=1, max_length=64)
     customer_id: str = Field(min_length=1, max_length=64)
@@ -93,15 +92,11 @@ class AttachOfferArgs(BaseModel):
 
     @classmethod
     def parse(cls, args: JSONObject) -> AttachOfferArgs:
+        parsed: AttachOfferArgs = super().parse(args)
         try:
-            parsed = cls.model_validate(args)
             date.fromisoformat(parsed.stay_from)
             date.fromisoformat(parsed.stay_to)
             multiplier = Decimal(parsed.multiplier)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "arguments"
-            raise InvalidRequestError(f"{where}: {first['msg']}") from None
         except (ValueError, ArithmeticError) as exc:
             raise InvalidRequestError(f"not a date or decimal: {exc}") from None
         if not multiplier.is_finite() or multiplier <= 1:

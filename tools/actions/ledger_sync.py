@@ -26,7 +26,7 @@ from policies.errors import InvalidRequestError
 from storage.canonical import JSONObject
 from storage.clock import utc
 from storage.outbox import enqueue
-from tools.actions.accounts import open_account
+from tools.actions.accounts import entry_result, open_account
 from tools.actions.booking_offers import attach_booking_offer_spec
 from tools.actions.program_bonuses import PROGRAM_BONUSES
 from tools.loyalty import display
@@ -81,8 +81,8 @@ def execute_accrual(
 
 
 def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
-    """Take back a canceled stay's accrual and its checkout bonus, once each (the balance may go
-    negative: points owed)."""
+    """Take back a canceled stay's accrual, its checkout bonus and its booking-offer bonus, once
+    each (the balance may go negative: points owed)."""
     a: ReverseStayArgs = ReverseStayArgs.parse(args)
 
     def take_back(entry_id: int, what: str, key: str) -> LedgerEntry:
@@ -99,34 +99,20 @@ def execute_reversal(conn: Connection, args: JSONObject, ctx: ExecContext) -> JS
         )
 
     entry = take_back(a.entry_id, "points were accrued", accrual_reversal_key(a.reservation_id))
-    result = _entry_result(entry)
-    if a.bonus_entry_id is not None:
-        bonus = take_back(
-            a.bonus_entry_id, "bonus was posted", stay_bonus_reversal_key(a.reservation_id)
-        )
+    result = entry_result(entry)
+    extras = (
+        ("bonus", a.bonus_entry_id, stay_bonus_reversal_key, "bonus was posted"),
+        ("offer", a.offer_entry_id, booking_bonus_reversal_key, "booking bonus posted"),
+    )
+    for name, entry_id, key, what in extras:  # the stay's bonuses go with it
+        if entry_id is None:
+            continue
+        taken = take_back(entry_id, what, key(a.reservation_id))
         result = {
             **result,
-            "balance_after": bonus.balance_after,
-            "bonus_reversal_entry_id": bonus.id,
-            "bonus_points": bonus.points,
-        }
-    if a.offer_entry_id is not None:
-        offer = reverse_entry(
-            conn,
-            membership_id=a.membership_id,
-            entry_id=a.offer_entry_id,
-            reason=f"reservation {a.reservation_id} was canceled after its booking bonus posted",
-            actor=ctx.principal.name,
-            now=ctx.now,
-            idempotency_key=booking_bonus_reversal_key(a.reservation_id),
-            source=Source("reservation", a.reservation_id),
-            allow_negative=True,
-        )
-        result = {
-            **result,
-            "balance_after": offer.balance_after,
-            "offer_reversal_entry_id": offer.id,
-            "offer_points": offer.points,
+            "balance_after": taken.balance_after,
+            f"{name}_reversal_entry_id": taken.id,
+            f"{name}_points": taken.points,
         }
     return result
 
@@ -169,17 +155,7 @@ def _post_stay_points(
         now=ctx.now,
         pending_until=None if a.pending_until is None else _instant(a.pending_until),
     )
-    return _entry_result(entry)
-
-
-def _entry_result(entry: LedgerEntry) -> JSONObject:
-    return {
-        "membership_id": entry.membership_id,
-        "entry_id": entry.id,
-        "kind": entry.kind,
-        "points": entry.points,
-        "balance_after": entry.balance_after,
-    }
+    return entry_result(entry)
 
 
 def _instant(text: str) -> datetime:

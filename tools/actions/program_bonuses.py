@@ -27,19 +27,20 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 from sqlalchemy.engine import Connection
 
 from policies import ActionSpec, ExecContext, Facts, Guard, Principal, Transactional
-from policies.errors import InvalidRequestError, PolicyError
+from policies.errors import PolicyError
 from storage.canonical import JSONObject
-from tools.actions.accounts import open_account
+from tools.actions.accounts import entry_result, open_account
 from tools.actions.errors import ActionError
 from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.display import points as points_text
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.ledger import ledger_lock_key, post_entry
 from tools.loyalty.ledger_model import Source
+from tools.loyalty.stays import GuardArgs
 from tools.mews import MewsError
 from tools.mews.models import LoyaltyMembership
 
@@ -59,10 +60,8 @@ AUTOMATION: Final = "automation"
 _log = logging.getLogger(__name__)
 
 
-class ProgramBonusArgs(BaseModel):
+class ProgramBonusArgs(GuardArgs):
     """What a program bonus posts: points to one membership, for a reason staff can read."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     membership_id: str = Field(min_length=1, max_length=64)
     customer_id: str = Field(min_length=1, max_length=64)
@@ -73,15 +72,6 @@ class ProgramBonusArgs(BaseModel):
     mews_points: int | None = None
     """The membership's Mews `Points` when planned: its opening balance if it has no account."""
     reason: str = Field(min_length=1, max_length=2000)
-
-    @classmethod
-    def parse(cls, args: JSONObject) -> ProgramBonusArgs:
-        try:
-            return cls.model_validate(args)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"]) or "arguments"
-            raise InvalidRequestError(f"{where}: {first['msg']}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +127,7 @@ class ProgramBonus:
         """The guard's action: describe for the policy, post in its transaction."""
 
         async def describe(args: JSONObject) -> Facts:
-            a = ProgramBonusArgs.parse(args)
+            a: ProgramBonusArgs = ProgramBonusArgs.parse(args)
             return Facts(
                 points=a.points,
                 membership_id=a.membership_id,
@@ -148,7 +138,7 @@ class ProgramBonus:
             )
 
         def run(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
-            a = ProgramBonusArgs.parse(args)
+            a: ProgramBonusArgs = ProgramBonusArgs.parse(args)
             program = programs().program(a.program_code)
             open_account(conn, a, program, ctx)
             entry = post_entry(
@@ -163,13 +153,7 @@ class ProgramBonus:
                 program=program,
                 now=ctx.now,
             )
-            return {
-                "membership_id": entry.membership_id,
-                "entry_id": entry.id,
-                "kind": entry.kind,
-                "points": entry.points,
-                "balance_after": entry.balance_after,
-            }
+            return entry_result(entry)
 
         return ActionSpec(self.name, "points", Transactional(run), describe)
 

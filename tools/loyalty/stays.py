@@ -65,6 +65,7 @@ __all__ = [
     "REVERSE_STAY_ACCRUAL",
     "AccrueStayArgs",
     "AwardStayBonusArgs",
+    "GuardArgs",
     "PlannedAccrual",
     "PlannedBonus",
     "PlannedReversal",
@@ -108,7 +109,10 @@ def booking_bonus_reversal_key(reservation_id: str) -> str:
 
 
 # ---------------------------------------------------------------------- arguments
-class _Args(BaseModel):
+class GuardArgs(BaseModel):
+    """Arguments of an automated write as the guard stores them: strict, and a bad one is an
+    `InvalidRequestError` naming its field."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     @classmethod
@@ -124,7 +128,7 @@ class _Args(BaseModel):
 _Id = Field(min_length=1, max_length=64)
 
 
-class _StayPoints(_Args):
+class _StayPoints(GuardArgs):
     """Points a stay earns a membership (its accrual, its bonus), as planned."""
 
     reservation_id: str = _Id
@@ -147,7 +151,7 @@ class AccrueStayArgs(_StayPoints):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ReverseStayArgs(_Args):
+class ReverseStayArgs(GuardArgs):
     """What `reverse_stay_accrual` takes back: the accrual entry of a canceled reservation."""
 
     reservation_id: str = _Id

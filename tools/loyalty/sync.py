@@ -89,7 +89,7 @@ from tools.loyalty.ledger_model import LedgerEntry, Source
 from tools.loyalty.ledger_reads import get_account
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
-from tools.loyalty.stays import _Args
+from tools.loyalty.stays import GuardArgs
 from tools.mews import MewsClient, MewsError
 from tools.mews.models import LoyaltyMembership, LoyaltyMembershipUpdateParameters, UpdateValue
 
@@ -687,7 +687,7 @@ async def _submit(guard: Guard, principal: Principal, args: JSONObject) -> JSONO
     return outcome.to_dict()
 
 
-class ReconcileArgs(_Args):
+class ReconcileArgs(GuardArgs):
     """One membership's drift and how to resolve it (the numbers as reconcile saw them)."""
 
     membership_id: str = Field(min_length=1, max_length=64)
