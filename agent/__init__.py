@@ -12,8 +12,9 @@ never run the agent.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from storage.exports import lazy_exports
 
 if TYPE_CHECKING:
     from agent.errors import (
@@ -136,11 +137,4 @@ _EXPORTS = {
     ),
     "agent.steps": ("AwaitApproval", "FinalAnswer", "RunTools", "Step"),
 }
-_HOME = {name: module for module, names in _EXPORTS.items() for name in names}
-
-
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(home), name)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from app.mews_env import MEWS_ENV_VARIABLES, uses_real_mews
 from tools.mews import MewsClient, MewsConfigurationError, MewsCredentials
 
 __all__ = [
@@ -35,12 +36,6 @@ __all__ = [
     "uses_real_mews",
 ]
 
-MEWS_ENV_VARIABLES: Final = (
-    "MEWS_BASE_URL",
-    "MEWS_CLIENT_TOKEN",
-    "MEWS_ACCESS_TOKEN",
-    "MEWS_CLIENT_NAME",
-)
 SANDBOX_STATE_FILENAME: Final = "sandbox-state.json"
 _SANDBOX_BASE_URL: Final = "http://sandbox.invalid"
 _CLIENT_NAME: Final = "mews-loyalty-assistant 0.1.0"
@@ -147,12 +142,6 @@ def sandbox_state_path() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("mews-loyalty")) / SANDBOX_STATE_FILENAME
-
-
-def uses_real_mews(environ: Mapping[str, str] | None = None) -> bool:
-    """True when any `MEWS_*` connection variable is set (then all of them must be)."""
-    env = os.environ if environ is None else environ
-    return any(env.get(name, "").strip() for name in MEWS_ENV_VARIABLES)
 
 
 @asynccontextmanager

@@ -46,7 +46,7 @@ def proven_name(
     mapped = policy.identity.os_users.get(user) if user else None
     if mapped is not None:
         return _same(requested, mapped, f"the OS user {user!r} ([identity] os_users)")
-    from app.connect import uses_real_mews
+    from app.mews_env import uses_real_mews
 
     if not uses_real_mews(env):
         return requested  # the embedded sandbox: the demo principals stay easy to use

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -32,6 +34,8 @@ import typer
 from app.commands._policy_cli import fail, load, proven_caller, run
 
 if TYPE_CHECKING:
+    from mcp.server import Server
+
     from policies import Policy, Principal
     from tools.runtime import LoyaltyRuntime
 
@@ -77,7 +81,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the loyalty tools to MCP clients (desktop apps, IDEs, the MCP Inspector)."""
-    from tools.server import TOOLSETS
+    from tools.server.catalog import TOOLSETS
 
     if transport not in ("stdio", "http"):
         fail(f"--transport must be stdio or http, not {transport!r}")
@@ -141,7 +145,7 @@ def principal_named_by_role(policy: Policy, role: str) -> str:
 def _principal(policy: Policy, as_: str | None) -> Principal:
     from app.identity import unknown_principal_message
     from policies import PolicyRequestError, resolve_principal
-    from tools.server import DEFAULT_PRINCIPAL
+    from tools.server.catalog import DEFAULT_PRINCIPAL
 
     try:
         return resolve_principal(policy, as_ or DEFAULT_PRINCIPAL)
@@ -158,7 +162,9 @@ async def _serve(
     no_auth: bool,
     allowed_hosts: tuple[str, ...] = (),
 ) -> None:
-    from app.connect import uses_real_mews
+    if transport == "stdio":
+        await _serve_stdio(as_, toolsets)
+        return
     from app.runtime import open_runtime
     from policies.read_audit import SERVE_READ_AUDIT_BATCH
     from tools.server import create_server
@@ -168,7 +174,7 @@ async def _serve(
     # A server's reads join the audit chain in batches (not one chain append per read).
     async with open_runtime(read_audit_batch=SERVE_READ_AUDIT_BATCH, recover=True) as runtime:
         principal = _principal(runtime.policy, as_)
-        if transport == "http" and not no_auth:
+        if not no_auth:
             tokens, oauth = _credentials(runtime.policy)
             if as_ is not None:
                 fail("over HTTP with tokens each token names its principal: drop --as/--role")
@@ -181,21 +187,45 @@ async def _serve(
         for caller in callers:
             _warn_if_toolless(caller, toolsets)
         _warn_if_second_ledger(runtime)
-        where = "Mews (MEWS_BASE_URL)" if uses_real_mews() else "the embedded Mews sandbox"
-        _note(f"loyalty MCP server: toolsets {', '.join(toolsets)}, on {where}")
-        if transport == "stdio":
-            from tools.server.transports import serve_stdio
-
-            _note(f"stdio, acting as {principal.name} ({principal.role})")
-            if sys.stdin.isatty():
-                # A person ran it in a terminal: say what it is waiting for.
-                _note(
-                    "waiting for an MCP client on stdin (Ctrl-D to stop). Connect a desktop app "
-                    "or the MCP Inspector (see README), or watch it work: loyalty demo"
-                )
-            await serve_stdio(server)
-            return
+        _note(f"loyalty MCP server: toolsets {', '.join(toolsets)}, on {_where()}")
         await _serve_http(runtime, server, host, port, (tokens, oauth, allowed_hosts), principal)
+
+
+async def _serve_stdio(as_: str | None, toolsets: tuple[str, ...]) -> None:
+    """One stdio session: listed from the catalog at once, the runtime opened (approvals a
+    crash left executing resolved, a second ledger warned about) on the first request that
+    needs it (`tools.server.deferred`: a desktop app spawns the server for every session)."""
+    from tools.server.deferred import serve_stdio_deferred
+
+    policy = load()
+    principal = _principal(policy, as_)
+    _warn_if_toolless(principal, toolsets)
+    _note(f"loyalty MCP server: toolsets {', '.join(toolsets)}, on {_where()}")
+    _note(f"stdio, acting as {principal.name} ({principal.role})")
+    if sys.stdin.isatty():
+        # A person ran it in a terminal: say what it is waiting for.
+        _note(
+            "waiting for an MCP client on stdin (Ctrl-D to stop). Connect a desktop app "
+            "or the MCP Inspector (see README), or watch it work: loyalty demo"
+        )
+
+    @asynccontextmanager
+    async def open_real() -> AsyncIterator[Server[Any]]:
+        from app.runtime import open_runtime
+        from policies.read_audit import SERVE_READ_AUDIT_BATCH
+        from tools.server import create_server
+
+        async with open_runtime(read_audit_batch=SERVE_READ_AUDIT_BATCH, recover=True) as runtime:
+            _warn_if_second_ledger(runtime)
+            yield create_server(runtime, principal=principal, toolsets=toolsets)
+
+    await serve_stdio_deferred(open_real, policy=policy, principal=principal, toolsets=toolsets)
+
+
+def _where() -> str:
+    from app.mews_env import uses_real_mews
+
+    return "Mews (MEWS_BASE_URL)" if uses_real_mews() else "the embedded Mews sandbox"
 
 
 def _credentials(policy: Policy) -> tuple[dict[str, str] | None, Any]:
@@ -271,13 +301,11 @@ def _warn_if_second_ledger(runtime: LoyaltyRuntime) -> None:
 
 def _warn_if_toolless(principal: Principal, toolsets: tuple[str, ...]) -> None:
     """A client that lists no tools looks like a broken server: say why before it connects."""
-    from tools.server import TOOLSETS, tools_for
+    from tools.server.catalog import TOOLSETS, tool_names_for
 
-    if any(tool.visible_to(principal) for tool in tools_for(toolsets)):
+    if tool_names_for(toolsets, principal):
         return
-    useful = [
-        name for name in TOOLSETS if any(tool.visible_to(principal) for tool in tools_for((name,)))
-    ]
+    useful = [name for name in TOOLSETS if tool_names_for((name,), principal)]
     _note(
         f"WARNING: {principal.name} ({principal.role}) may call none of the tools of "
         f"--toolsets {','.join(toolsets)}: clients will list no tools. "

@@ -1,6 +1,8 @@
 """`loyalty serve` over stdio loads only what a stdio session needs (desktop apps spawn it for
 every session): no web app, model client, template engine, rich text, JWT library or httpx
-command line, and on a real Mews no simulator. Checked in a child process's `sys.modules`."""
+command line ever, and until a request needs them (listing the tools does not) no runtime:
+no SQLAlchemy, Mews client, loyalty engine, tool definitions or simulator. Checked in a child
+process's `sys.modules`."""
 
 from __future__ import annotations
 
@@ -26,9 +28,18 @@ NEVER_ON_STDIO = (
     "agent.session",
     "tools.automation",  # webhooks and scheduled jobs
 )
-SIMULATOR = ["tools.sandbox.app", "tools.sandbox.seed"]
-"""The simulator and its seed generator (the command line's option defaults come from the
-light `tools.sandbox.limits`)."""
+OPENED_ON_FIRST_USE = [
+    "sqlalchemy",  # the store
+    "storage.store",
+    "tools.runtime",
+    "tools.mews",  # the Mews client and its several hundred response models
+    "tools.actions",  # the guarded writes
+    "tools.loyalty",
+    "tools.server.tooling",  # the tool definitions (listings come from catalog.json)
+    "tools.sandbox.app",  # the simulator and its seed generator (the command line's option
+    "tools.sandbox.seed",  # defaults come from the light `tools.sandbox.limits`)
+]
+"""What `tools.server.deferred` opens on the first request that needs the runtime."""
 
 _SESSION = [
     {
@@ -89,7 +100,7 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("mews", ["embedded sandbox", "real Mews"])
-def test_a_stdio_session_imports_none_of_the_heavy_modules_it_does_not_use(
+def test_a_stdio_session_that_lists_the_tools_imports_no_runtime_and_none_of_the_heavy_modules(
     tmp_path: Path, mews: str
 ) -> None:
     real = mews == "real Mews"
@@ -111,8 +122,8 @@ def test_a_stdio_session_imports_none_of_the_heavy_modules_it_does_not_use(
             else {}
         ),
     )
-    watched = [*NEVER_ON_STDIO, *SIMULATOR]
+    watched = [*NEVER_ON_STDIO, *OPENED_ON_FIRST_USE]
 
     loaded = _loaded_by_a_stdio_session(env, watched)
 
-    assert loaded == ([] if real else SIMULATOR)
+    assert loaded == []

@@ -5,18 +5,28 @@
 
 Modules: `tooling` (one `ToolDef` per tool and the single call path), `member`, `admin`,
 `approvals` (the toolsets), `writes` (the write result shape), `content` (resources and
-prompts), `app` (`create_server`), `transports` (stdio, streamable HTTP with bearer tokens).
+prompts), `app` (`create_server`), `catalog` (what the server lists, kept as JSON),
+`deferred` (the stdio server that lists from the catalog and builds the rest on first use),
+`transports` (stdio, streamable HTTP with bearer tokens).
+
+Names are imported on first use: `TOOLSETS` and the catalog do not load the tool definitions.
 """
 
-from tools.server.app import (
-    ALL_TOOLS,
-    DEFAULT_PRINCIPAL,
-    ON_BEHALF_OF_META,
-    SERVER_NAME,
-    create_server,
-    tools_for,
-)
-from tools.server.tooling import TOOLSETS, ToolDef
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from storage.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from tools.server.app import ALL_TOOLS, create_server, tools_for
+    from tools.server.catalog import (
+        DEFAULT_PRINCIPAL,
+        ON_BEHALF_OF_META,
+        SERVER_NAME,
+        TOOLSETS,
+    )
+    from tools.server.tooling import ToolDef
 
 __all__ = [
     "ALL_TOOLS",
@@ -28,3 +38,10 @@ __all__ = [
     "create_server",
     "tools_for",
 ]
+
+_EXPORTS = {
+    "tools.server.app": ("ALL_TOOLS", "create_server", "tools_for"),
+    "tools.server.catalog": ("DEFAULT_PRINCIPAL", "ON_BEHALF_OF_META", "SERVER_NAME", "TOOLSETS"),
+    "tools.server.tooling": ("ToolDef",),
+}
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -32,7 +32,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import mcp_types as types
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -55,6 +55,7 @@ from tools.loyalty import LoyaltyError, ProgramConfigError
 from tools.loyalty.errors import RefusedRequestError
 from tools.mews import MewsAPIError, MewsError, MewsServerError
 from tools.runtime import LoyaltyRuntime
+from tools.server.catalog import TOOLSETS, Toolset, proposing
 
 __all__ = [
     "ERROR_META",
@@ -76,8 +77,6 @@ __all__ = [
 
 _log = logging.getLogger(__name__)
 
-Toolset = Literal["member", "admin", "approvals", "campaigns"]
-TOOLSETS: tuple[Toolset, ...] = ("member", "admin", "approvals", "campaigns")
 JSON: TypeAlias = Any  # the wire
 
 
@@ -484,19 +483,8 @@ def tool_listing(
     """The tools `principal` may call; a delegated principal's writes (and those of a client
     that may declare it acts for someone, `may_delegate`) may answer `proposed`."""
     listed = [_listed(tool) for tool in tools if tool.visible_to(principal)]
-    proposing = principal.delegated or may_delegate
-    return [_proposing(tool) for tool in listed] if proposing else listed
-
-
-def _proposing(tool: types.Tool) -> types.Tool:
-    """A delegated principal's writes may answer `proposed` (see `tools.actions.outcome`)."""
-    status = (tool.output_schema or {}).get("properties", {}).get("status", {})
-    options = status.get("enum")
-    if not isinstance(options, list) or "pending_approval" not in options:
-        return tool
-    schema = dict(tool.output_schema or {})
-    schema["properties"] = {**schema["properties"], "status": {"enum": [*options, "proposed"]}}
-    return tool.model_copy(update={"output_schema": schema})
+    may_propose = principal.delegated or may_delegate
+    return [proposing(tool) for tool in listed] if may_propose else listed
 
 
 # ---------------------------------------------------------------------------- results
