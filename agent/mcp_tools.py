@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, Self, TypeAlias
+from typing import Any, Literal, Protocol, Self, TypeAlias, cast
 
 import mcp_types
 from mcp import Client
@@ -70,6 +70,8 @@ class McpToolset:
         self.tools = tuple(tools)
         self._specs = tuple(tool_spec(tool) for tool in self.tools)
         self._call_timeout_s = call_timeout_s
+        self.request_meta: dict[str, Any] | None = None
+        """Sent as `_meta` with every call (e.g. the web app's chosen hotel's clock)."""
 
     @classmethod
     async def load(cls, client: Client, *, call_timeout_s: float = 60.0) -> Self:
@@ -90,7 +92,10 @@ class McpToolset:
     async def call(self, name: str, arguments: JsonObject) -> ToolOutcome:
         try:
             result = await self.client.call_tool(
-                name, arguments, read_timeout_seconds=self._call_timeout_s
+                name,
+                arguments,
+                read_timeout_seconds=self._call_timeout_s,
+                meta=cast("mcp_types.RequestParamsMeta | None", self.request_meta),
             )
         except Exception as exc:  # the tool edge: any failure is reported to the model
             return ToolOutcome.failure(

@@ -366,7 +366,7 @@ async def chat_ask(request: Request, who: _Who) -> Response:
     question = _text(form, "message", limit=MAX_QUESTION)
     chat = _chat(request)
     try:
-        _exchange, events = chat.start(who.principal, question)
+        _exchange, events = chat.start(who.principal, question, _zone(request))
     except ChatService.Busy:
         raise HTTPException(
             409, "Your previous question is still being answered; wait for it, then ask again."
@@ -399,7 +399,10 @@ async def chat_proposal(request: Request, who: _Who) -> Response:
         raise HTTPException(400, "decision must be confirm or discard")
     try:
         settled = await _chat(request).settle(
-            who.principal, proposal_id, "confirm" if decision == "confirm" else "discard"
+            who.principal,
+            proposal_id,
+            "confirm" if decision == "confirm" else "discard",
+            _zone(request),
         )
     except ProposalNotFoundError:
         _flash(request, "error", f"{proposal_id} is no longer open (confirmed or discarded).")

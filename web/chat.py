@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 import anyio
 from anyio.abc import TaskGroup
@@ -40,6 +41,7 @@ from agent.session import ServerFactory, Session, delegated, system_prompt
 from policies import Controls, Principal
 from tools.actions.approval_views import describe_request
 from tools.runtime import LoyaltyRuntime
+from tools.server.catalog import TIME_ZONE_META
 from web.conversations import ConversationStore
 from web.markdown import render as render_markdown
 
@@ -184,6 +186,11 @@ class _RecordingTools(McpToolset):
         return waiting.popleft() if waiting else None
 
 
+def _clock(tz: ZoneInfo | None) -> dict[str, Any] | None:
+    """The request `_meta` asking the tools for times on the page's hotel clock."""
+    return None if tz is None else {TIME_ZONE_META: tz.key}
+
+
 def _call_key(name: str, arguments: JsonObject) -> str:
     return name + json.dumps(arguments, sort_keys=True, default=str)
 
@@ -241,9 +248,10 @@ class ChatService:
         self.stored.forget(user)
 
     def start(
-        self, principal: Principal, question: str
+        self, principal: Principal, question: str, tz: ZoneInfo | None = None
     ) -> tuple[Exchange, AsyncIterator[dict[str, Any]]]:
-        """Start answering `question`; the iterator yields its events until `done`.
+        """Start answering `question`; the iterator yields its events until `done`. The tools
+        tell times on `tz` (the hotel the page shows), else on the policy's clock.
         Raises `ChatService.Busy` while the user's previous question runs."""
         conversation = self.conversation(principal.name)
         if conversation.running:
@@ -252,7 +260,7 @@ class ChatService:
         exchange = Exchange(question=question)
         conversation.exchanges.append(exchange)
         send, receive = anyio.create_memory_object_stream[dict[str, Any]](max_buffer_size=1000)
-        self.task_group.start_soon(self._run, principal, conversation, exchange, send)
+        self.task_group.start_soon(self._run, principal, conversation, exchange, send, tz)
 
         async def events() -> AsyncIterator[dict[str, Any]]:
             with receive:
@@ -267,6 +275,7 @@ class ChatService:
         conversation: Conversation,
         exchange: Exchange,
         send: MemoryObjectSendStream[dict[str, Any]],
+        tz: ZoneInfo | None,
     ) -> None:
         def emit(event: dict[str, Any]) -> None:
             # nobody listening any more is fine: the exchange still records everything
@@ -275,7 +284,7 @@ class ChatService:
 
         with send:
             try:
-                result = await self._ask(principal, conversation, exchange, emit)
+                result = await self._ask(principal, conversation, exchange, emit, tz)
             except ConfigError as exc:
                 exchange.state, exchange.note = "failed", str(exc)
             except Exception:  # the edge of a run: the user sees a message, the log the rest
@@ -304,6 +313,7 @@ class ChatService:
         conversation: Conversation,
         exchange: Exchange,
         emit: Callable[[dict[str, Any]], None],
+        tz: ZoneInfo | None,
     ) -> RunResult:
         runtime = self.runtime
         model = self.model_factory()
@@ -314,6 +324,7 @@ class ChatService:
                 connect_mcp(server) as connected,
             ):
                 tools = _RecordingTools(connected, runtime)
+                tools.request_meta = _clock(tz)
                 titles = {tool.name: tool.title or tool.name for tool in connected.tools}
                 session = Session(
                     model=model,
@@ -357,7 +368,11 @@ class ChatService:
                 await close()
 
     async def settle(
-        self, principal: Principal, proposal_id: str, decision: Literal["confirm", "discard"]
+        self,
+        principal: Principal,
+        proposal_id: str,
+        decision: Literal["confirm", "discard"],
+        tz: ZoneInfo | None = None,
     ) -> Settled:
         """Confirm (call the proposed tool as the user) or discard one of the user's proposals;
         `ProposalNotFoundError` when it is not open."""
@@ -369,6 +384,7 @@ class ChatService:
             self.server(principal) as server,
             connect_mcp(server) as connected,
         ):
+            connected.request_meta = _clock(tz)
             outcome = await connected.call(proposal.tool, proposal.arguments)
         return Settled(proposal, decision, outcome)
 

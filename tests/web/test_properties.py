@@ -3,6 +3,7 @@ choice changes what pages show, never what anyone may do."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
+from agent.models.scripted import FunctionChatModel, Turn, tool_turn
+from agent.models.types import Message, ToolMessage, ToolSpec
 from tests.web.conftest import SignIn, csrf_of, sign_in
 from tests.web.desk import config
 from tools.sandbox import STORY
@@ -70,6 +73,31 @@ def test_an_unknown_hotel_or_a_forged_form_is_refused(signed_in: SignIn) -> None
     # a cookie naming no hotel is ignored: the default hotel's zone
     client.cookies.set(PROPERTY_COOKIE, "nonsense")
     assert "Times are Europe/London." in _text(signed_in("alice").get("/approvals").text)
+
+
+def _summary_reader() -> FunctionChatModel:
+    """A model that reads Emma's summary and answers with its sentence, as it was told."""
+
+    def play(messages: tuple[Message, ...], _tools: tuple[ToolSpec, ...]) -> Turn:
+        results = [m.content for m in messages if isinstance(m, ToolMessage)]
+        if not results:
+            return tool_turn(("get_member_summary", {"customer_id": STORY.emma_novak}))
+        return str(json.loads(str(results[-1]))["reasoning"])
+
+    return FunctionChatModel(play, name="summary reader")
+
+
+def test_the_chat_tells_times_on_the_clock_of_the_hotel_the_page_shows(tmp_path: Path) -> None:
+    app = create_app(config(tmp_path, portfolio=True, model_factory=_summary_reader))
+    with TestClient(app, follow_redirects=False) as client:
+        page = sign_in(client, "carol").get("/chat").text
+        client.post("/property", data={"csrf": csrf_of(page), "property": STORY.enterprise_us})
+        page = client.get("/chat").text
+        assert re.search(rf'<option value="{STORY.enterprise_us}" selected>', page)
+        client.post("/chat", data={"csrf": csrf_of(page), "message": "Tell me about Emma"})
+        answer = _text(client.get("/chat").text)
+    assert "(times in America/New_York)" in answer  # the page's hotel, not the policy's Prague
+    assert "Europe/Prague" not in answer
 
 
 class _Down:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         DEFAULT_PRINCIPAL,
         ON_BEHALF_OF_META,
         SERVER_NAME,
+        TIME_ZONE_META,
         TOOLSETS,
     )
     from tools.server.tooling import ToolDef
@@ -33,6 +34,7 @@ __all__ = [
     "DEFAULT_PRINCIPAL",
     "ON_BEHALF_OF_META",
     "SERVER_NAME",
+    "TIME_ZONE_META",
     "TOOLSETS",
     "ToolDef",
     "create_server",
@@ -41,7 +43,13 @@ __all__ = [
 
 _EXPORTS = {
     "tools.server.app": ("ALL_TOOLS", "create_server", "tools_for"),
-    "tools.server.catalog": ("DEFAULT_PRINCIPAL", "ON_BEHALF_OF_META", "SERVER_NAME", "TOOLSETS"),
+    "tools.server.catalog": (
+        "DEFAULT_PRINCIPAL",
+        "ON_BEHALF_OF_META",
+        "SERVER_NAME",
+        "TIME_ZONE_META",
+        "TOOLSETS",
+    ),
     "tools.server.tooling": ("ToolDef",),
 }
 __getattr__ = lazy_exports(__name__, _EXPORTS)

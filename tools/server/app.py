@@ -14,12 +14,18 @@ A client acting for a person says so on each request: `_meta` {"loyalty/on_behal
 `initialize` is gone from 2026-07-28). The request then runs as "<client> for carol"
 (`policies.declared_delegate`) if `[delegation.clients]` lets the caller act for carol, and
 is refused (invalid request) otherwise.
+
+Times in sentences are on the policy's clock (`[policy] time_zone`); a client showing one hotel
+of a chain (the web app's hotel switcher) asks for that hotel's clock instead with `_meta`
+{"loyalty/time_zone": "Europe/London"} (`TIME_ZONE_META`). Structured fields stay UTC.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import mcp_types as types
 from mcp.server import Server
@@ -36,6 +42,7 @@ from tools.server.catalog import (
     DEFAULT_PRINCIPAL,
     ON_BEHALF_OF_META,
     SERVER_NAME,
+    TIME_ZONE_META,
     TOOLSETS,
     identified_server,
 )
@@ -58,6 +65,7 @@ __all__ = [
     "ON_BEHALF_OF_META",
     "SERVER_NAME",
     "SERVER_TOOLSETS",
+    "TIME_ZONE_META",
     "create_server",
     "tools_for",
 ]
@@ -105,6 +113,24 @@ def _declared(params: Any) -> str | None:
     return person.strip()
 
 
+def _time_zone(params: Any, default: tzinfo) -> tzinfo:
+    """The clock a request's `_meta` asks its sentences to be told on, else `default`."""
+    meta = getattr(params, "meta", None) or {}
+    name = meta.get(TIME_ZONE_META)
+    if name is None:
+        return default
+    if isinstance(name, str) and name.strip():
+        try:
+            return ZoneInfo(name.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    raise MCPError(
+        types.INVALID_PARAMS,
+        f"_meta {TIME_ZONE_META} must be an IANA time zone name such as Europe/London,"
+        f" not {name!r}",
+    )
+
+
 def create_server(
     runtime: LoyaltyRuntime,
     *,
@@ -130,7 +156,8 @@ def create_server(
                 who = declared_delegate(runtime.policy, who, person)
             except (DelegationRefusedError, UnknownPrincipalError) as exc:
                 raise MCPError(types.INVALID_REQUEST, str(exc)) from None
-        return ToolEnv(runtime, who, progress=ctx.session.report_progress)
+        tz = _time_zone(params, runtime.policy.tz)
+        return ToolEnv(runtime, who, progress=ctx.session.report_progress, tz=tz)
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None

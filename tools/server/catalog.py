@@ -55,6 +55,9 @@ SERVER_NAME = "mews-loyalty"
 DEFAULT_PRINCIPAL = "assistant"
 ON_BEHALF_OF_META = "loyalty/on_behalf_of"
 """The request `_meta` key by which a client declares the person it acts for."""
+TIME_ZONE_META = "loyalty/time_zone"
+"""The request `_meta` key by which a client asks for the times in sentences (tool texts,
+summaries) on another clock than the policy's, e.g. the hotel a desk works at: an IANA name."""
 SERVER_TITLE = "Mews loyalty"
 SERVER_VERSION = "0.1.0"
 INSTRUCTIONS = """\

@@ -31,6 +31,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import tzinfo
 from functools import cache
 from typing import Any, TypeAlias
 
@@ -94,11 +95,17 @@ async def _no_progress(_done: float, _total: float | None, _message: str | None)
 
 @dataclass(frozen=True)
 class ToolEnv:
-    """What a handler gets: the runtime, who is calling, and how to report progress."""
+    """What a handler gets: the runtime, who is calling, how to report progress, and the clock
+    that times in sentences are told on (the policy's unless the request asked for a hotel's)."""
 
     runtime: LoyaltyRuntime
     principal: Principal
     progress: Progress = _no_progress
+    tz: tzinfo | None = None
+
+    @property
+    def zone(self) -> tzinfo:
+        return self.tz or self.runtime.policy.tz
 
 
 Result: TypeAlias = object  # an instance of the tool's result type, or a policy Outcome
