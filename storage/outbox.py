@@ -276,6 +276,13 @@ def claim(
         return _claim(conn, naive_utc(now), limit, lease, kinds)
 
 
+def due_count(store: Store, *, now: datetime, kinds: Sequence[str]) -> int:
+    """How many commands of `kinds` are due now: what a drain would push (the total its
+    progress counts towards)."""
+    with store.read() as conn:
+        return _QUEUE.due_count(conn, naive_utc(now), [outbox_table.c.kind.in_(list(kinds))])
+
+
 def _claim(
     conn: Connection,
     at: datetime,

@@ -74,8 +74,7 @@ class WorkQueue:
     ) -> list[Row[Any]]:
         """Lease up to `limit` due items (oldest first) that also match `where`."""
         t = self.table
-        due = sa.and_(t.c.status == "pending", t.c.next_attempt_at <= at)
-        query = sa.select(t).where(sa.or_(due, self._lapsed(at)), *where)
+        query = sa.select(t).where(self._claimable(at), *where)
         rows = list(conn.execute(query.order_by(t.c.id).limit(limit)).all())
         for chunk in chunks([row.id for row in rows], _IDS_PER_STATEMENT):
             conn.execute(
@@ -84,6 +83,13 @@ class WorkQueue:
                 .values(status="in_flight", lease_until=at + lease, updated_at=at)
             )
         return rows
+
+    def due_count(
+        self, conn: Connection, at: datetime, where: Sequence[sa.ColumnElement[bool]] = ()
+    ) -> int:
+        """How many items a `claim` at `at` could lease (due, or their lease ran out)."""
+        query = sa.select(sa.func.count()).select_from(self.table)
+        return int(conn.execute(query.where(self._claimable(at), *where)).scalar_one())
 
     def release_lapsed(self, conn: Connection, at: datetime) -> None:
         """Every item whose lease ran out is pending again."""
@@ -215,6 +221,11 @@ class WorkQueue:
         t = self.table
         rows = conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
         return {str(status): int(count) for status, count in rows}
+
+    def _claimable(self, at: datetime) -> sa.ColumnElement[bool]:
+        """Due, or leased by a worker whose lease ran out."""
+        t = self.table
+        return sa.or_(sa.and_(t.c.status == "pending", t.c.next_attempt_at <= at), self._lapsed(at))
 
     def _lapsed(self, at: datetime) -> sa.ColumnElement[bool]:
         t = self.table

@@ -113,8 +113,14 @@ def sync(
     """Push the ledger balances queued in the outbox to Mews (loyaltyMemberships/update)."""
 
     async def go(guard: Guard) -> DrainReport:
+        from tools.loyalty.sync import DrainReport
+
         async with _session(guard) as session:
-            return await _dispatcher(session).drain(limit)
+            dispatcher = _dispatcher(session)
+            due = dispatcher.due()  # what is due now: the total the bar counts to
+            if due == 0:
+                return DrainReport()
+            return await dispatcher.drain(due if limit is None else min(limit, due))
 
     with opened() as guard:
         try:

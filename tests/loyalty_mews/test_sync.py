@@ -262,3 +262,19 @@ async def test_reconcile_counts_the_memberships_it_compares_and_the_drifts_it_re
     assert len(report.drifts) > 1  # every membership with points gets its opening balance
     assert resolved[0] == (0, len(report.drifts))
     assert resolved[-1] == (len(report.drifts),) * 2
+
+
+async def test_a_sync_knows_how_many_balances_are_due_so_its_bar_counts_to_them(
+    world: World,
+) -> None:
+    report = await reconcile(world.loader, world.guard, world.automation, apply=True)
+    due = world.dispatcher.due()
+    assert due == len(report.unopened) > 20  # one balance per membership opened
+
+    seen: list[tuple[int, int | None, str]] = []
+    with counting(lambda done, total, what: seen.append((done, total, what))):
+        drained = await world.dispatcher.drain(due)
+
+    assert drained.pushed == due
+    assert seen[-1] == (due, due, "balances pushed to Mews")
+    assert world.dispatcher.due() == 0

@@ -60,6 +60,7 @@ from storage.outbox import (
     OutboxCommand,
     Undelivered,
     claim,
+    due_count,
     outbox_table,
     rewrite_payload,
     settle,
@@ -228,6 +229,10 @@ class OutboxDispatcher:
         self.lease = lease
         self.warned = False
         """The second-ledger warning was logged (once per process)."""
+
+    def due(self) -> int:
+        """How many balances wait to be pushed now (what `drain` without a limit pushes)."""
+        return due_count(self.store, now=self.clock.now(), kinds=[MEWS_PUSH_KIND])
 
     async def drain(self, limit: int | None = None) -> DrainReport:
         """Push every due balance (at most `limit` commands); returns what happened."""
