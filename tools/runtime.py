@@ -39,6 +39,7 @@ from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher, is_approval_no
 from tools.actions.offers import OFFERS
 from tools.actions.privacy import erase_member_action
 from tools.actions.program_bonuses import welcome_bonuses
+from tools.actions.tier_messages import DRAFT_TIER_MESSAGE, tier_change_messages
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.compare import second_ledger_warning
@@ -204,6 +205,7 @@ class LoyaltyRuntime:
                     *build_actions(writes),
                     *LEDGER_SYNC_ACTIONS,
                     DRAFT_EXPIRY_REMINDER.action(writes),
+                    DRAFT_TIER_MESSAGE.action(writes),
                     erase_member_action(store),
                 ],
                 clock=clock,
@@ -211,6 +213,7 @@ class LoyaltyRuntime:
             )
             stack.callback(guard.read_audits.close)  # before the store is disposed
             writes.on_enrolled.append(welcome_bonuses(guard, programs, directory.program_codes))
+            writes.on_tier_changed.append(tier_change_messages(guard, writes))
             dispatcher = OutboxDispatcher(mews, store, clock=clock, guard=guard, programs=programs)
             notices = NoticeDispatcher(
                 mews,

@@ -15,6 +15,7 @@ from agent.mcp_connect import connect_mcp
 from agent.mcp_tools import McpToolset, ToolOutcome
 from agent.models.types import JsonObject
 from policies import Denied, Principal
+from tools.actions.messages import MessageDraft, list_messages
 from tools.loyalty.facts import StayFacts
 from tools.runtime import LoyaltyRuntime
 from tools.server import create_server
@@ -135,6 +136,8 @@ class MemberCard:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Ledger entries by membership id, newest first."""
     offers: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[MessageDraft] = field(default_factory=list)
+    """Drafted messages to the member (expiry reminders, tier changes), newest first."""
     problems: list[str] = field(default_factory=list)
     """Parts that could not be read (the rest of the card still shows)."""
     upcoming: list[StayFacts] = field(default_factory=list)
@@ -182,6 +185,7 @@ async def member_card(
     for key in [k for k in parts if k.startswith("history:")]:
         card.history[key.removeprefix("history:")] = list((part(key) or {}).get("entries", []))
     card.offers = list((part("offers") or {}).get("offers", []))
+    card.messages = list_messages(runtime.store, customer_id=customer_id, limit=20)
     await _add_signals(runtime, principal, card, customer_id)
     return card
 

@@ -132,3 +132,29 @@ def test_renewing_offers_a_year_after_the_expiry_and_checks_the_date(signed_in: 
     assert re.search(rf'id="renew-until" name="until" type="date" value="{a_year_on}"', page)
     text = _act(client, "renew", until="next year")
     assert "Renew the membership: not sent — Renew until: a date like 2026-12-24" in text
+
+
+def test_a_tier_change_shows_its_drafted_message_on_the_member_card(signed_in: SignIn) -> None:
+    client = signed_in("alice")
+    runtime = runtime_of(client)
+
+    async def to_gold() -> None:
+        from policies import Controls
+
+        await Controls(runtime.guard).set_mode(runtime.guard.principal("alice"), "automate")
+        program_id = await runtime.loader.program_id("PC01")
+        tiers = await runtime.directory.tiers(program_id)
+        gold = next(tier for tier, (code, _order) in tiers.items() if code == "G1")
+        update = {"loyalty_membership_id": STORY.emma_novak_membership, "loyalty_tier_id": gold}
+        outcome = await runtime.guard.submit(
+            runtime.guard.principal("alice"), "update_loyalty_memberships", {"updates": [update]}
+        )
+        assert outcome.to_dict()["status"] == "posted"
+
+    client.portal.call(to_gold)  # type: ignore[union-attr]
+    page = client.get(f"/members/{STORY.emma_novak}").text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+
+    assert "Welcome to Gold: your Platinum Club status by email" in text
+    assert "(tier change, drafted by automation; not sent)" in text
+    assert "moved up from Silver to Gold" in text

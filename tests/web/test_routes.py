@@ -298,6 +298,7 @@ def test_the_member_card_shows_tier_balances_stays_rewards_history_and_offers(
     assert "Welcome drink at the bar" in text
     assert "Points history" in text
     assert "No offer drafts." in text
+    assert "No drafted messages." in text
     assert 'id="actions"' not in page  # a viewer may not write: no action forms
     assert "Offers may be drafted by: email, sms, app, letter, in person." in text
 

@@ -52,6 +52,7 @@ KIND_LABELS: dict[str, str] = {
     "award_welcome_bonus": "Welcome bonuses",
     "award_birthday_bonus": "Birthday bonuses",
     "draft_expiry_reminder": "Expiry reminders",
+    "draft_tier_message": "Tier-change messages",
     "accrue_stay": "Stay points",
     "reverse_stay_accrual": "Stay reversals",
     "draft_offer": "Offer drafts",
@@ -327,6 +328,12 @@ def _reminder(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
     )
 
 
+def _tier_message(a: dict[str, Any], who: str, p: ProgramFile) -> str:
+    program = p.program(a["program_code"])
+    names = f"{program.tier_name(a.get('from_tier'))} to {program.tier_name(a['to_tier'])}"
+    return f"Draft a message to {who} by {a.get('channel')}: their tier moved from {names}"
+
+
 def _accrue(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
     return f"Credit {_n(a.get('points'))} stay points to {who}"
 
@@ -380,6 +387,7 @@ _SENTENCES: dict[str, Sentence] = {
     "award_welcome_bonus": _rule_bonus("Welcome bonus"),
     "award_birthday_bonus": _rule_bonus("Birthday bonus"),
     "draft_expiry_reminder": _reminder,
+    "draft_tier_message": _tier_message,
     "accrue_stay": _accrue,
     "reverse_stay_accrual": _reverse_stay,
     "draft_offer": _offer,

@@ -3,9 +3,10 @@
 Memberships are loyalty writes (kind `write`, deletes `delete`). Each is sent with its own
 chain's id (a portfolio may span several chains; Mews wants `ChainId` to match). A tier change
 to a lower tier (Mews `Ordering`) is reported to the policy as a downgrade, and one up by the
-tiers it passes. New memberships are handed to `WriteDeps.on_enrolled` (the welcome
-bonus). The server's `update_loyalty_memberships` tool adds a points value on top, as
-an `adjust_points` ledger adjustment.
+tiers it passes. New memberships are handed to `WriteDeps.on_enrolled` (the welcome bonus),
+the tier changes Mews made to `WriteDeps.on_tier_changed` (the tier-change message). The
+server's `update_loyalty_memberships` tool adds a points value on top, as an `adjust_points`
+ledger adjustment.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from tools.actions.admin_models import (
     instant,
     membership_update,
 )
+from tools.actions.directory import MembershipRef
 from tools.actions.errors import UnknownMembershipError
 from tools.actions.landed import memberships_added, memberships_deleted, memberships_updated
 from tools.actions.programs import counted
-from tools.actions.write import CallsOut, GuardedWrite, WriteDeps
+from tools.actions.write import CallsOut, GuardedWrite, TierMove, WriteDeps
 from tools.mews.models import (
     LoyaltyMembership,
     LoyaltyMembershipParameters,
@@ -41,10 +43,7 @@ __all__ = [
 
 async def _chain_of(deps: WriteDeps, membership_id: str) -> str:
     """The membership's own chain (a portfolio may span several; `ChainId` must match)."""
-    try:
-        return deps.directory.remembered(membership_id).chain_id
-    except UnknownMembershipError:
-        return (await deps.directory.lookup(membership_id)).chain_id
+    return (await _ref(deps, membership_id)).chain_id
 
 
 async def _by_chain(deps: WriteDeps, ids: list[str]) -> dict[str, list[str]]:
@@ -132,9 +131,14 @@ async def describe_update(deps: WriteDeps, args: UpdateMembershipsArgs) -> Facts
 
 
 async def update_memberships(
-    deps: WriteDeps, args: UpdateMembershipsArgs, _ctx: ExecContext
+    deps: WriteDeps, args: UpdateMembershipsArgs, ctx: ExecContext
 ) -> MembershipsOut:
     wanted = {u.loyalty_membership_id: u for u in args.updates}
+    before = {
+        u.loyalty_membership_id: await _ref(deps, u.loyalty_membership_id)
+        for u in args.updates
+        if u.loyalty_tier_id
+    }
     updated: list[LoyaltyMembership] = []
     for chain, ids in (await _by_chain(deps, list(wanted))).items():
         updated += await deps.mews.loyalty_memberships.update(
@@ -142,7 +146,37 @@ async def update_memberships(
         )
     for membership_id in wanted:  # our own write: the cached read is stale now
         deps.directory.forget(membership_id)
+    moves = await _tier_moves(deps, before, updated)
+    for follow in deps.on_tier_changed:  # the tier-change message, whoever changed the tier
+        await follow(moves, ctx.idempotency_key)
     return MembershipsOut(loyalty_memberships=[MembershipOut.of(m) for m in updated])
+
+
+async def _ref(deps: WriteDeps, membership_id: str) -> MembershipRef:
+    try:
+        return deps.directory.remembered(membership_id)
+    except UnknownMembershipError:
+        return await deps.directory.lookup(membership_id)
+
+
+async def _tier_moves(
+    deps: WriteDeps, before: dict[str, MembershipRef], updated: list[LoyaltyMembership]
+) -> list[TierMove]:
+    """The memberships whose tier Mews now holds differs from the one they had."""
+    moves: list[TierMove] = []
+    for m in updated:
+        old = before.get(m.id)
+        if old is None or not m.loyalty_tier_id or m.loyalty_tier_id == old.tier_id:
+            continue
+        tier = (await deps.directory.tiers(m.loyalty_program_id)).get(m.loyalty_tier_id)
+        if tier is None:
+            continue
+        moves.append(
+            TierMove(
+                m.id, m.account_id, m.loyalty_program_id, old.program_code, old.tier_code, tier[0]
+            )
+        )
+    return moves
 
 
 UPDATE_LOYALTY_MEMBERSHIPS = GuardedWrite(

@@ -8,14 +8,16 @@ channel the member has not agreed to marketing on (the program file's `[consent]
 customer `Options`) is refused before the decision, as for offer drafts. The text holds no
 name (it greets the member by their program), so a draft names nobody; the retention job
 deletes drafts past `draft_retention_days` with the offer drafts (`tools.actions.privacy`).
-`list_messages` reads them back, newest first.
+`draft_tier_message` (`tools.actions.tier_messages`) stores the message about a tier change the
+same way. `list_messages` reads them back, newest first (the web app's member card, `loyalty
+member export`).
 """
 
 from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
@@ -30,10 +32,15 @@ from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 __all__ = [
     "DRAFT_EXPIRY_REMINDER",
     "MESSAGES",
+    "MESSAGE_CHANNELS",
     "ExpiryReminderArgs",
+    "MessageArgs",
+    "MessageChannel",
     "MessageDraft",
+    "check_consent",
     "list_messages",
     "messages_table",
+    "store_draft",
 ]
 
 _metadata = sa.MetaData()
@@ -60,21 +67,28 @@ def _create_v1(conn: Connection) -> None:
 MESSAGES = Component("messages", [_create_v1])
 
 MessageChannel = Literal["email", "sms", "letter", "app"]
+MESSAGE_CHANNELS: Final[tuple[MessageChannel, ...]] = ("email", "letter")
+"""The channels a job drafts on, in order of preference, each only with the member's consent."""
 
 
-class ExpiryReminderArgs(BaseModel):
-    """A reminder of points about to expire, as the job planned it."""
+class MessageArgs(BaseModel):
+    """What every drafted message holds: to whom, on which channel, and its text."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     customer_id: MewsId
     membership_id: MewsId
     program_code: Annotated[str, StringConstraints(min_length=1, max_length=50)]
-    points: Annotated[StrictInt, Field(gt=0, le=MAX_POINTS, description="points expiring")]
-    expires_on: date = Field(description="the first day points expire")
     channel: MessageChannel
     subject: Annotated[str, StringConstraints(min_length=3, max_length=200)]
     body: Annotated[str, StringConstraints(min_length=10, max_length=4000)]
+
+
+class ExpiryReminderArgs(MessageArgs):
+    """A reminder of points about to expire, as the job planned it."""
+
+    points: Annotated[StrictInt, Field(gt=0, le=MAX_POINTS, description="points expiring")]
+    expires_on: date = Field(description="the first day points expire")
 
 
 class ExpiryReminderInput(ExpiryReminderArgs):
@@ -126,7 +140,8 @@ def list_messages(
         return [_message(row) for row in conn.execute(query)]
 
 
-async def describe_reminder(deps: WriteDeps, args: ExpiryReminderArgs) -> Facts:
+async def check_consent(deps: WriteDeps, args: MessageArgs) -> None:
+    """`InvalidActionArgumentsError` unless the member consented to the message's channel."""
     consent = await deps.directory.consent(args.customer_id)
     if consent is None:
         raise InvalidActionArgumentsError("customer_id", f"no customer {args.customer_id} in Mews")
@@ -136,6 +151,10 @@ async def describe_reminder(deps: WriteDeps, args: ExpiryReminderArgs) -> Facts:
         raise InvalidActionArgumentsError(
             "channel", f"{refusal}; this member may be written to by: {allowed}"
         )
+
+
+async def describe_reminder(deps: WriteDeps, args: ExpiryReminderArgs) -> Facts:
+    await check_consent(deps, args)
     return Facts(
         customer_id=args.customer_id,
         membership_id=args.membership_id,
@@ -144,14 +163,15 @@ async def describe_reminder(deps: WriteDeps, args: ExpiryReminderArgs) -> Facts:
     )
 
 
-def draft_reminder(
-    _deps: WriteDeps, conn: Connection, args: ExpiryReminderArgs, ctx: ExecContext
+def store_draft(
+    conn: Connection, purpose: str, args: MessageArgs, ctx: ExecContext
 ) -> MessageDraft:
+    """One row of `message_drafts`, in the guard's transaction."""
     message_id = f"msg_{secrets.token_hex(8)}"
     conn.execute(
         messages_table.insert().values(
             id=message_id,
-            purpose="expiry_reminder",
+            purpose=purpose,
             customer_id=args.customer_id,
             membership_id=args.membership_id,
             channel=args.channel,
@@ -163,6 +183,12 @@ def draft_reminder(
     )
     row = conn.execute(sa.select(messages_table).where(messages_table.c.id == message_id)).one()
     return _message(row)
+
+
+def draft_reminder(
+    _deps: WriteDeps, conn: Connection, args: ExpiryReminderArgs, ctx: ExecContext
+) -> MessageDraft:
+    return store_draft(conn, "expiry_reminder", args, ctx)
 
 
 DRAFT_EXPIRY_REMINDER = GuardedWrite(

@@ -48,10 +48,22 @@ from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.mews import MewsClient
 from tools.mews.models import LoyaltyMembership
 
-__all__ = ["CallsOut", "GuardedWrite", "InTransaction", "WriteDeps"]
+__all__ = ["CallsOut", "GuardedWrite", "InTransaction", "TierMove", "WriteDeps"]
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 InputT = TypeVar("InputT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class TierMove:
+    """One membership's tier as Mews changed it: tier codes as the program file keys them."""
+
+    membership_id: str
+    customer_id: str
+    program_id: str
+    program_code: str | None
+    from_tier: str | None
+    to_tier: str
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,13 @@ class WriteDeps:
     )
     """Called with the memberships `add_loyalty_memberships` created, whoever asked (the runtime
     registers the welcome bonus, `tools.actions.program_bonuses`); each returns notes."""
+
+    on_tier_changed: list[Callable[[Sequence[TierMove], str], Awaitable[list[str]]]] = field(
+        default_factory=list
+    )
+    """Called with the tier changes `update_loyalty_memberships` made, whoever asked, and the
+    write's idempotency key (the runtime registers the tier-change message,
+    `tools.actions.tier_messages`); each returns notes."""
 
     @property
     def member_source(self) -> MemberSource:

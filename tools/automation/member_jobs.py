@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Final
 
 from storage.canonical import JSONObject
+from tools.actions.messages import MESSAGE_CHANNELS
 from tools.actions.program_bonuses import BIRTHDAY_BONUS, submit_bonus
 from tools.automation.job_model import JobContext, JobItem, JobReport, submit_request
 from tools.loyalty.config import ProgramConfig
@@ -114,7 +115,7 @@ async def _zone(ctx: JobContext, member: MemberFacts) -> tzinfo:
 
 
 # ---------------------------------------------------------------------- expiry reminders
-_REMINDER_CHANNELS: Final = ("email", "letter")  # in order of preference, each with consent
+_REMINDER_CHANNELS: Final = MESSAGE_CHANNELS
 
 
 async def expiry_reminder_job(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
