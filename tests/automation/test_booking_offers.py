@@ -7,6 +7,7 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,13 +33,20 @@ from tools.sandbox import STORY
 pytestmark = pytest.mark.anyio
 
 SHIPPED = "occupancy_below = 0.45"
+ROOM_SHIPPED = "room_type_occupancy_below = 0.35"
 
 
-def program_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str) -> None:
+def program_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, room_line: str | None = None
+) -> None:
     text = default_program_path().read_text(encoding="utf-8")
     assert SHIPPED in text
+    assert ROOM_SHIPPED in text
+    text = text.replace(SHIPPED, line)
+    if room_line is not None:
+        text = text.replace(ROOM_SHIPPED, room_line)
     path = tmp_path / "program.toml"
-    path.write_text(text.replace(SHIPPED, line), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     monkeypatch.setenv(PROGRAM_FILE_ENV, str(path))
 
 
@@ -102,7 +110,7 @@ async def test_a_stay_booked_on_quiet_nights_gets_the_offer_and_its_bonus_at_che
 async def test_a_stay_booked_on_busy_nights_gets_no_offer_and_says_why(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    program_with(tmp_path, monkeypatch, "occupancy_below = 0.01")
+    program_with(tmp_path, monkeypatch, "occupancy_below = 0.01", "")
     async with rig(tmp_path) as r:
         answer = await book(r)
         r.check_out(EMMA_STAY)
@@ -114,6 +122,45 @@ async def test_a_stay_booked_on_busy_nights_gets_no_offer_and_says_why(
     assert "not below 1% (low_demand_offer.occupancy_below)" in answer
     assert offers == {}
     assert bonus is None
+
+
+async def test_a_stay_in_a_quiet_room_type_gets_the_offer_when_the_hotel_is_busy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program_with(
+        tmp_path, monkeypatch, "occupancy_below = 0.01", "room_type_occupancy_below = 0.99"
+    )
+    async with rig(tmp_path) as r:
+        answer = await book(r)
+        offer = attached_offers(r.runtime.store, [EMMA_STAY])[EMMA_STAY]
+        reservation = r.sandbox.state.reservations.get(EMMA_STAY)
+        assert reservation is not None
+        room_type = r.sandbox.state.world.resource_categories[reservation.category_id]
+
+    assert "and earn x1.5 points: forecast occupancy of the booked room type, " in answer
+    assert f"{room_type.name}, on those nights (" in answer
+    assert "below 99% (low_demand_offer.room_type_occupancy_below)" in answer
+    assert "the hotel's forecast occupancy of the booked nights" in answer
+    assert "not below 1% (low_demand_offer.occupancy_below)" in answer
+    assert offer.inputs["rule"] == "room_type"
+    assert offer.inputs["room_type_id"] == room_type.id
+    assert offer.inputs["room_type_threshold"] == "0.99"
+    assert len(offer.inputs["room_type_occupancy"]) == 3
+
+
+async def test_a_busy_hotel_and_room_type_get_no_offer_naming_both_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    program_with(
+        tmp_path, monkeypatch, "occupancy_below = 0.01", "room_type_occupancy_below = 0.01"
+    )
+    async with rig(tmp_path) as r:
+        answer = await book(r)
+        offers = attached_offers(r.runtime.store, [EMMA_STAY])
+
+    assert offers == {}
+    assert "not below 1% (low_demand_offer.occupancy_below)" in answer
+    assert "not below 1% (low_demand_offer.room_type_occupancy_below)" in answer
 
 
 async def test_a_canceled_stay_gives_back_its_booking_bonus_too(
@@ -170,6 +217,45 @@ def test_the_offer_reasoning_names_the_nights_their_occupancy_and_the_threshold(
     assert "mean 46%, not below 45%" in busy.reasoning
     assert not far.eligible
     assert "more than 365 days ahead" in far.reasoning
+
+
+def test_a_quiet_room_type_on_busy_nights_is_its_own_rule_and_says_so() -> None:
+    from tools.loyalty.booking_offers import RoomTypeDemand
+
+    program = load_program_file().program("PC01")  # hotel below 45 %, a room type below 35 %
+    nights = [date(2027, 1, 11), date(2027, 1, 12)]
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    arrival = datetime(2027, 1, 11, 15, tzinfo=UTC)
+    busy_hotel = [Decimal("0.70"), Decimal("0.80")]
+
+    def quote(*suites: str) -> Any:
+        room = RoomTypeDemand("cat-1", "Junior Suite", tuple(Decimal(s) for s in suites))
+        return quote_booking_offer(
+            program, arrival=arrival, nights=nights, occupancy=busy_hotel, zone=UTC, now=now,
+            room_type=room,
+        )  # fmt: skip
+
+    quiet_suites, busy_suites = quote("0.20", "0.30"), quote("0.40", "0.50")
+    quiet_hotel = quote_booking_offer(
+        program, arrival=arrival, nights=nights,
+        occupancy=[Decimal("0.30"), Decimal("0.40")], zone=UTC, now=now,
+    )  # fmt: skip
+
+    assert quiet_suites.eligible
+    assert quiet_suites.rule == "room_type"
+    assert quiet_suites.reasoning == (
+        "stay between 11 Jan 2027 and 13 Jan 2027 and earn x1.5 points: forecast occupancy of "
+        "the booked room type, Junior Suite, on those nights (11 Jan 20%, 12 Jan 30%): mean 25%, "
+        "below 35% (low_demand_offer.room_type_occupancy_below); the hotel's forecast occupancy "
+        "of the booked nights (11 Jan 70%, 12 Jan 80%, UTC): mean 75%, not below 45% "
+        "(low_demand_offer.occupancy_below)"
+    )
+    assert not busy_suites.eligible
+    assert busy_suites.rule is None
+    assert "mean 45%, not below 35% (low_demand_offer.room_type_occupancy_below)" in (
+        busy_suites.reasoning
+    )
+    assert quiet_hotel.rule == "dates"
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ The webhook worker plans an offer for a reservation booked on quiet nights
 (`tools.loyalty.booking_offers`) and submits it as `automation` under
 `booking-offer:{reservation id}`: the policy decides (kind `offer`; in `recommend` mode a
 manager approves it first) and audits it, and the executor stores one `booking_offers` row with
-the offer's inputs (nights, each night's forecast occupancy, mean, threshold, time zone) and
-its reasoning, in the decision's transaction. Nothing is sent to the guest. At checkout the
+the offer's inputs (nights, each night's forecast occupancy, mean, threshold, time zone, the
+rule that applied, and the booked room type's own figures when that rule is on) and its
+reasoning, in the decision's transaction. Nothing is sent to the guest. At checkout the
 bonus it promised is posted as `award_booking_bonus` (`tools.actions.ledger_sync`). Like the
 stay writes it needs no Mews client, so every guard registers it.
 """
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import Final, Literal
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -89,6 +90,12 @@ class AttachOfferArgs(GuardArgs):
     threshold: str = Field(min_length=1, max_length=16)
     time_zone: str = Field(min_length=1, max_length=64)
     reasoning: str = Field(min_length=1, max_length=2000)
+    rule: Literal["dates", "room_type"] = "dates"
+    room_type_id: str | None = Field(default=None, min_length=1, max_length=64)
+    room_type: str | None = Field(default=None, min_length=1, max_length=200)
+    room_type_occupancy: list[str] = Field(default_factory=list, max_length=400)
+    room_type_mean_occupancy: str | None = Field(default=None, min_length=1, max_length=16)
+    room_type_threshold: str | None = Field(default=None, min_length=1, max_length=16)
 
     @classmethod
     def parse(cls, args: JSONObject) -> AttachOfferArgs:
@@ -123,6 +130,12 @@ def offer_args(plan: PlannedOffer) -> JSONObject:
         threshold=str(q.threshold),
         time_zone=q.time_zone,
         reasoning=q.reasoning[:2000],
+        rule=q.rule or "dates",
+        room_type_id=None if q.room_type is None else q.room_type.category_id,
+        room_type=None if q.room_type is None else q.room_type.name[:200],
+        room_type_occupancy=[] if q.room_type is None else [str(s) for s in q.room_type.occupancy],
+        room_type_mean_occupancy=None if q.room_type is None else str(q.room_type.mean),
+        room_type_threshold=None if q.room_type_threshold is None else str(q.room_type_threshold),
     ).model_dump()
 
 
@@ -172,7 +185,16 @@ def _attach(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
         "mean_occupancy": a.mean_occupancy,
         "threshold": a.threshold,
         "time_zone": a.time_zone,
+        "rule": a.rule,
     }
+    if a.room_type_id is not None:
+        inputs |= {
+            "room_type_id": a.room_type_id,
+            "room_type": a.room_type,
+            "room_type_occupancy": list(a.room_type_occupancy),
+            "room_type_mean_occupancy": a.room_type_mean_occupancy,
+            "room_type_threshold": a.room_type_threshold,
+        }
     exists = conn.execute(
         sa.select(t.c.reservation_id).where(t.c.reservation_id == a.reservation_id)
     ).first()

@@ -301,6 +301,13 @@ class LowDemandOfferConfig(_Model):
     horizon_days: int = Field(
         default=365, ge=1, le=730, description="only stays arriving within this many days"
     )
+    room_type_occupancy_below: Decimal | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="forecast mean occupancy of the booked room type on the booked nights "
+        "below which the stay gets the offer even when the hotel is not quiet (unset: off)",
+    )
 
 
 class LapseConfig(_Model):

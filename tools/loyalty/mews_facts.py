@@ -42,7 +42,7 @@ import math
 import re
 from collections import Counter, defaultdict, deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from functools import partial
@@ -91,6 +91,7 @@ __all__ = [
     "MAX_INTERVAL_MONTHS",
     "OCCUPANCY_WINDOW_DAYS",
     "MewsFactsLoader",
+    "NightDemand",
     "checked_ids",
     "counts_as_spend",
     "min_requests",
@@ -126,6 +127,39 @@ hand-off would cost more than the work)."""
 
 
 @dataclass(frozen=True, slots=True)
+class NightDemand:
+    """One night's forecast occupancy (0..1): the hotel's, and each room type's by its Mews
+    resource category id (`MewsFactsLoader.night_demand`)."""
+
+    hotel: Decimal
+    by_room_type: dict[str, Decimal]
+
+
+@dataclass
+class _Tally:
+    """Rooms seen in the window and occupied on the night; unassigned stays of the night."""
+
+    rooms: set[str] = field(default_factory=set)
+    occupied: set[str] = field(default_factory=set)
+    unassigned_tonight: int = 0
+
+    def add(self, room: str | None, *, tonight: bool) -> None:
+        if room:
+            self.rooms.add(room)
+            if tonight:
+                self.occupied.add(room)
+        elif tonight:
+            self.unassigned_tonight += 1
+
+    def share(self) -> Decimal:
+        inventory = len(self.rooms) + self.unassigned_tonight
+        if inventory == 0:
+            return _ZERO
+        share = Decimal(len(self.occupied) + self.unassigned_tonight) / Decimal(inventory)
+        return min(Decimal(1), share).quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True, slots=True)
 class _StayInputs:
     """What Mews said about some stays: the reservations, their spend, service → enterprise."""
 
@@ -153,6 +187,7 @@ class MewsFactsLoader:
         self._tier_codes: dict[str, str] | None = None
         self._categories: dict[str, RevenueCategory | None] | None = None
         self._service_enterprises: dict[str, str] | None = None
+        self._room_types: dict[str, str] | None = None
         self._zones: dict[str, tzinfo] = {}
         self.entities: Counter[str] = Counter()
         """Entities read per operation path (memberships, customers, stays, spend), for
@@ -181,6 +216,7 @@ class MewsFactsLoader:
         self._tier_codes = None
         self._categories = None
         self._service_enterprises = None
+        self._room_types = None
 
     async def chain_id(self) -> str:
         """The chain of chain-scoped writes that name no membership (programs, tiers, notes):
@@ -270,6 +306,23 @@ class MewsFactsLoader:
                 async for service in self.mews.services.get_all()
             }
         return self._service_enterprises
+
+    async def room_types(self) -> dict[str, str]:
+        """Mews resource category id -> its name (English, else the first given), of every
+        service of the token (`resourceCategories/getAll`, read once)."""
+        if self._room_types is None:
+            services = sorted(await self.enterprise_of_service())
+            self._room_types = {}
+            for start in range(0, len(services), BATCH_SIZE):
+                query = self.mews.resource_categories.get_all(
+                    service_ids=services[start : start + BATCH_SIZE]
+                )
+                async for category in query:
+                    names = category.names
+                    self._room_types[category.id] = (
+                        names.get("en-US") or next(iter(names.values()), "") or category.id
+                    )
+        return self._room_types
 
     # ------------------------------------------------------------------ members
     async def members(
@@ -625,36 +678,43 @@ class MewsFactsLoader:
         Reservations without an assigned room count against the inventory, too. Returns 0 when
         no room was used at all. `enterprise_id` narrows to one hotel (portfolio tokens).
         """
+        return (await self.night_demand(day, enterprise_id)).hotel
+
+    async def night_demand(self, day: date, enterprise_id: str | None = None) -> NightDemand:
+        """`occupancy` of the night, and the same share per room type from the same reads:
+        a room type's inventory is the rooms its reservations (`RequestedResourceCategoryId`)
+        used within ±45 days (a room upgraded into counts for the type booked), its occupied
+        rooms those of its reservations covering the night. The contract has no room count
+        or availability per room type (`resourceCategories/getAll` gives `Capacity` in
+        persons; `resources/getAll` is not in it), so this is the same approximation as the
+        hotel's."""
         zone = await self.time_zone(enterprise_id)
         services = await self.enterprise_of_service()
         window_start = _local_midnight(day - timedelta(days=OCCUPANCY_WINDOW_DAYS), zone)
         window_end = _local_midnight(day + timedelta(days=OCCUPANCY_WINDOW_DAYS), zone)
-        rooms: set[str] = set()
-        occupied: set[str] = set()
-        unassigned_tonight = 0
+        hotel = _Tally()
+        by_type: dict[str, _Tally] = defaultdict(_Tally)
         seen: set[str] = set()
         async for r in self._colliding(window_start, window_end, enterprise_id):
             if r.id in seen or str(r.state) not in _OCCUPYING_STATES:
                 continue
             seen.add(r.id)
-            if r.assigned_resource_id:
-                rooms.add(r.assigned_resource_id)
+            tallies = [hotel]
+            if r.requested_resource_category_id:
+                tallies.append(by_type[r.requested_resource_category_id])
             start, end = r.scheduled_start_utc, r.scheduled_end_utc
-            hotel = services.get(r.service_id) or enterprise_id
-            local = zone if hotel == enterprise_id else await self.time_zone(hotel)
-            if start is None or end is None:
-                continue
-            if not start.astimezone(local).date() <= day < end.astimezone(local).date():
-                continue
-            if r.assigned_resource_id:
-                occupied.add(r.assigned_resource_id)
-            else:
-                unassigned_tonight += 1
-        inventory = len(rooms) + unassigned_tonight
-        if inventory == 0:
-            return _ZERO
-        share = Decimal(len(occupied) + unassigned_tonight) / Decimal(inventory)
-        return min(Decimal(1), share).quantize(Decimal("0.0001"))
+            where = services.get(r.service_id) or enterprise_id
+            local = zone if where == enterprise_id else await self.time_zone(where)
+            tonight = (
+                start is not None
+                and end is not None
+                and start.astimezone(local).date() <= day < end.astimezone(local).date()
+            )
+            for tally in tallies:
+                tally.add(r.assigned_resource_id, tonight=tonight)
+        return NightDemand(
+            hotel=hotel.share(), by_room_type={k: t.share() for k, t in by_type.items()}
+        )
 
     async def _colliding(
         self, start: datetime, end: datetime, enterprise_id: str | None
