@@ -3,7 +3,7 @@
     loyalty jobs run expiry                  expire points past their date (ledger maintenance)
     loyalty jobs run tier-review [--program PC01]
                                              propose tier changes through the policy layer
-    loyalty jobs run win-back [--bonus-points 500]
+    loyalty jobs run win-back [--bonus-points N]
                                              offer drafts for lapsing members; nothing is sent
     loyalty jobs run retention               purge drafts past the program file's retention
     loyalty jobs run birthday                birthday bonuses (program file) through the policy
@@ -55,8 +55,12 @@ def run_job(
     ] = None,
     as_: Annotated[str, typer.Option("--as", help="Principal the writes run as.")] = "automation",
     bonus_points: Annotated[
-        int, typer.Option(help="win-back: bonus points offered for the next stay.")
-    ] = 500,
+        int | None,
+        typer.Option(
+            help="win-back: bonus points offered for the next stay (default: the program "
+            "file's win_back.bonus_points)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run one job now and print what it did or proposed."""
@@ -64,7 +68,7 @@ def run_job(
 
     if name not in JOBS:
         fail(f"unknown job {name!r}; choose one of {', '.join(JOBS)}")
-    if not 1 <= bonus_points <= 100_000:
+    if bonus_points is not None and not 1 <= bonus_points <= 100_000:
         fail(f"--bonus-points must be between 1 and 100000, got {bonus_points}")
     with working(f"Running the {name} job", quiet=as_json):
         report = run(_run(name, program, as_, bonus_points))
@@ -73,7 +77,7 @@ def run_job(
         raise typer.Exit(1)
 
 
-async def _run(name: str, program: str | None, principal: str, bonus: int) -> JobReport:
+async def _run(name: str, program: str | None, principal: str, bonus: int | None) -> JobReport:
     from app.identity import unknown_principal_message
     from app.runtime import open_runtime
     from policies.errors import PolicyError

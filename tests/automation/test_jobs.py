@@ -108,6 +108,28 @@ async def test_win_back_drafts_offers_for_lapsing_members_and_sends_nothing(tmp_
         assert not any(facts[d.customer_id].consent.allows("email") for d in by_post)
 
 
+async def test_the_win_back_bonus_and_validity_come_from_the_program_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tools.loyalty.config import PROGRAM_FILE_ENV, default_program_path
+
+    text = default_program_path().read_text(encoding="utf-8")
+    shipped = "bonus_points = 500\noffer_days = 30             #"
+    assert shipped in text
+    path = tmp_path / "program.toml"
+    path.write_text(text.replace(shipped, "bonus_points = 750\noffer_days = 14 #"), "utf-8")
+    monkeypatch.setenv(PROGRAM_FILE_ENV, str(path))
+    async with rig(tmp_path, mode="automate", customers=20) as r:
+        await run_job("win-back", context(r, program_code="PC01"))
+        drafts = list_drafts(r.runtime.store, limit=1000)
+
+    bonuses = [d for d in drafts if d.reward_id is None]
+    assert bonuses
+    assert {d.bonus_points for d in bonuses} == {750}
+    assert all("a bonus of 750 points (£37.50)" in d.rationale for d in bonuses)
+    assert {(d.valid_until - d.valid_from).days for d in drafts} == {14}
+
+
 async def test_an_unknown_job_or_program_is_a_clear_error(tmp_path: Path) -> None:
     async with rig(tmp_path) as r:
         with pytest.raises(AutomationConfigError, match="choose one of expiry, tier-review"):

@@ -40,9 +40,9 @@ class JobContext:
     members: MemberSource | None = None
     """Where the tier review and win-back read members (the member read model); None: Mews,
     through `loader`."""
-    # 500 points = 25 GBP at the shipped 0.05 GBP a point: most of a spa credit (600 points),
-    # enough to be worth a trip back, small next to a stay's own earning.
-    win_back_bonus_points: int = 500
+    win_back_bonus_points: int | None = None
+    """The win-back job's bonus offer in points; None: the program file's
+    `win_back.bonus_points`."""
 
     @classmethod
     def for_runtime(cls, runtime: LoyaltyRuntime, *, read_model: bool = True) -> JobContext:

@@ -20,11 +20,12 @@ birthday, expiry-reminder).
   catalogue price is what any member can already have): a member whose available points buy a
   reward their tier may redeem at a discount gets the dearest such reward at the lowest price
   the program's redemption band allows (`redemption_floor` × its catalogue price, rounded up:
-  540 instead of 600 points at the shipped 0.9); a member who cannot afford one gets
-  `win_back_bonus_points` bonus points on their next stay instead (the rationale names the
-  reward they bring within reach). No member is offered a price they cannot pay. The draft's
-  channel is the first the member consented to (e-mail, else a letter); a member with neither
-  is skipped. Drafts only; nothing is sent to anyone.
+  540 instead of 600 points at the shipped 0.9); a member who cannot afford one gets the
+  program file's `win_back.bonus_points` (500; or the job's `win_back_bonus_points`) bonus
+  points on their next stay instead (the rationale names the reward they bring within reach).
+  No member is offered a price they cannot pay. Offers are valid `win_back.offer_days` (30).
+  The draft's channel is the first the member consented to (e-mail, else a letter); a member
+  with neither is skipped. Drafts only; nothing is sent to anyone.
 - `retention`: drafts hold guests' names, so offer drafts and campaign copy older than the
   program file's `draft_retention_days` are purged and the names campaigns keep for their
   measurement become pseudonyms (`tools.actions.privacy.purge_drafts`), in one transaction,
@@ -77,7 +78,6 @@ JOBS: Final[tuple[JobName, ...]] = (
     "expiry-reminder",
 )
 _SWEEP: Final = 500
-_OFFER_DAYS: Final = 30
 
 
 async def run_job(name: str, ctx: JobContext) -> JobReport:
@@ -268,14 +268,15 @@ async def _win_back(ctx: JobContext, program: ProgramConfig, report: JobReport) 
             why = member.consent.reason(_WIN_BACK_CHANNELS[0])
             report.items.append(JobItem(lapsing.customer_id, "skipped", f"no offer drafted: {why}"))
             continue
-        offer, incentive = _win_back_offer(program, member, ctx.win_back_bonus_points)
+        bonus = ctx.win_back_bonus_points or program.win_back.bonus_points
+        offer, incentive = _win_back_offer(program, member, bonus)
         why = f"{lapsing.reason}; {incentive}"
         args: JSONObject = {
             "customer_id": lapsing.customer_id,
             "membership_id": lapsing.membership_id,
             **offer,
             "valid_from": today.isoformat(),
-            "valid_until": (today + timedelta(days=_OFFER_DAYS)).isoformat(),
+            "valid_until": (today + timedelta(days=program.win_back.offer_days)).isoformat(),
             "channel": channel,
             "rationale": f"Win-back: {why}"[:1000],
         }

@@ -310,6 +310,19 @@ class LowDemandOfferConfig(_Model):
     )
 
 
+class WinBackConfig(_Model):
+    """What the win-back job offers a lapsing member (`tools.automation.jobs`)."""
+
+    bonus_points: int = Field(
+        default=500,
+        ge=1,
+        le=100_000,
+        description="bonus points on the next stay, for a member whose points buy no reward "
+        "at its discounted price",
+    )
+    offer_days: int = Field(default=30, ge=1, le=365, description="days a win-back offer is valid")
+
+
 class LapseConfig(_Model):
     member_gap_multiplier: Decimal = Field(default=Decimal("1.5"), ge=1, le=10)
     program_gap_percentile: int = Field(default=80, ge=1, le=99)
@@ -422,6 +435,7 @@ class ProgramConfig(_Model):
         default=None, description="absent: no booking-time offers"
     )
     lapse: LapseConfig = LapseConfig()
+    win_back: WinBackConfig = WinBackConfig()
     rfm: RfmConfig = RfmConfig()
     segments: SegmentConfig = SegmentConfig()
 
