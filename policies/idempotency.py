@@ -45,6 +45,7 @@ __all__ = [
     "finish_outcome",
     "forget",
     "item_key",
+    "keys_used",
     "lookup",
     "mark_executing",
     "request_hash",
@@ -92,6 +93,17 @@ def lookup(conn: Connection, key: str, digest: str) -> Outcome | None:
     if row.status != "done" or row.outcome is None:
         raise RequestInProgressError(key)
     return outcome_from_dict(json.loads(row.outcome))
+
+
+def keys_used(conn: Connection, keys: list[str]) -> set[str]:
+    """Which of `keys` have a request recorded (done, queued or executing), read without a
+    replay: a job that must not ask twice can skip them quietly."""
+    t = idempotency_table
+    used: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        used.update(conn.execute(sa.select(t.c.key).where(t.c.key.in_(chunk))).scalars())
+    return used
 
 
 def stored(conn: Connection, key: str, *, action: str, principal: str) -> Outcome | None:

@@ -7,6 +7,7 @@
                                              offer drafts for lapsing members; nothing is sent
     loyalty jobs run retention               purge drafts past the program file's retention
     loyalty jobs run birthday                birthday bonuses (program file) through the policy
+    loyalty jobs run welcome                 welcome bonuses an interrupted enrolment missed
     loyalty jobs run expiry-reminder         draft reminders of points expiring soon; none sent
 
 Writes run as `automation` (`--as` another principal): in `recommend` mode tier changes and
@@ -33,7 +34,7 @@ __all__ = ["jobs_app", "register"]
 
 jobs_app = command_group(
     "Scheduled loyalty jobs: expiry, tier review, win-back drafts, draft retention, "
-    "birthday bonuses, expiry reminders."
+    "birthday bonuses, missed welcome bonuses, expiry reminders."
 )
 
 
@@ -47,7 +48,7 @@ def run_job(
         str,
         typer.Argument(
             metavar="JOB",
-            help="expiry, tier-review, win-back, retention, birthday or expiry-reminder",
+            help="expiry, tier-review, win-back, retention, birthday, welcome or expiry-reminder",
         ),
     ],
     program: Annotated[

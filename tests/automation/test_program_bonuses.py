@@ -112,6 +112,68 @@ async def test_in_recommend_mode_the_welcome_bonus_waits_for_a_manager(tmp_path:
     assert welcome == []
 
 
+async def test_a_welcome_bonus_lost_to_a_crash_after_enrolment_is_given_by_the_welcome_job(
+    tmp_path: Path,
+) -> None:
+    async with rig(tmp_path, customers=0) as r:
+        await run_job("welcome", context(r))  # yesterday's run (recent story members too)
+        before = len(bonus_entries(r, "award_welcome_bonus"))
+        customer = await add_customer(r, "Interrupted")
+        # The process stops once Mews has created the membership, before the welcome bonus.
+        hooks = list(r.runtime.writes.on_enrolled)
+        r.runtime.writes.on_enrolled.clear()
+        [membership] = (await enrol(r, customer)).to_dict()["result"]["loyalty_memberships"]
+        r.runtime.writes.on_enrolled.extend(hooks)  # the restarted process
+        lost = len(bonus_entries(r, "award_welcome_bonus")) - before
+        caught_up = await run_job("welcome", context(r))
+        again = await run_job("welcome", context(r))
+        welcome = [
+            w
+            for w in bonus_entries(r, "award_welcome_bonus")
+            if w.membership_id == membership["id"]
+        ]
+        audit = [
+            a
+            for a in records(r.runtime.store)
+            if a.action == "award_welcome_bonus" and a.args.get("customer_id") == customer
+        ]
+        r.advance(31 * 86_400)  # past welcome_catch_up_days: not looked at any more
+        later = await run_job("welcome", context(r))
+        mews = r.mews_points(membership["id"])
+
+    assert lost == 0
+    [item] = [i for i in caught_up.items if i.status != "skipped"]  # only the interrupted one
+    assert item.subject == membership["id"]
+    assert item.status == "posted"
+    assert item.detail == (
+        f"welcome bonus of 250 points posted to {membership['id']}, missed at enrolment"
+    )
+    assert [(w.membership_id, w.points) for w in welcome] == [(membership["id"], 250)]
+    assert "for joining Platinum Club" in welcome[0].reason
+    assert again.summary == "2 skipped"  # nobody is missing one: no request, no replay
+    assert "PC01 membership created in the last 30 days has had its welcome bonus" in (
+        again.items[0].detail
+    )
+    assert [(a.principal, a.decision) for a in audit] == [("automation", "allow")]
+    assert later.summary == "2 skipped"
+    assert mews == 250
+
+
+async def test_the_welcome_job_leaves_members_who_had_theirs_at_enrolment(tmp_path: Path) -> None:
+    async with rig(tmp_path, customers=0) as r:
+        customer = await add_customer(r, "Ordinary")
+        [membership] = (await enrol(r, customer)).to_dict()["result"]["loyalty_memberships"]
+        report = await run_job("welcome", context(r))
+        welcome = [
+            w
+            for w in bonus_entries(r, "award_welcome_bonus")
+            if w.membership_id == membership["id"]
+        ]
+
+    assert len(welcome) == 1
+    assert membership["id"] not in {i.subject for i in report.items}
+
+
 # ---------------------------------------------------------------------- birthday
 def born_on(r: Rig, customer_id: str, day: str) -> None:
     customer = r.sandbox.state.customers.get(customer_id)

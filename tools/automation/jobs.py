@@ -1,5 +1,5 @@
 """Scheduled loyalty jobs: `loyalty jobs run JOB` (expiry, tier-review, win-back, retention,
-birthday, expiry-reminder).
+birthday, welcome, expiry-reminder).
 
     ctx = JobContext.for_runtime(rt)
     report = await run_job("expiry", ctx)
@@ -33,6 +33,8 @@ birthday, expiry-reminder).
   longer than needed is an obligation, not a discretionary write.
 - `birthday`: the program file's birthday bonus for members whose birthday it is in their
   hotel's time zone, once a year each, through the guard (`tools.automation.member_jobs`).
+- `welcome`: the welcome bonus for memberships Mews created in the last
+  `welcome_catch_up_days` that never had it (an enrolment interrupted before its bonus).
 - `expiry-reminder`: a drafted message (consent permitting; nothing sent) to members with
   points expiring within the program file's `expiry_reminder_days`, once per expiry batch.
 
@@ -55,7 +57,7 @@ from tools.actions.offers import discount_floor
 from tools.actions.privacy import purge_drafts
 from tools.automation.errors import AutomationConfigError
 from tools.automation.job_model import JobContext, JobItem, JobReport, submit_request
-from tools.automation.member_jobs import birthday_job, expiry_reminder_job
+from tools.automation.member_jobs import birthday_job, expiry_reminder_job, welcome_job
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import money, plural, points
 from tools.loyalty.errors import LoyaltyError
@@ -68,13 +70,16 @@ from tools.loyalty.tiers import TierChange, evaluate_tiers
 
 __all__ = ["JOBS", "JobContext", "JobItem", "JobName", "JobReport", "run_job"]
 
-JobName = Literal["expiry", "tier-review", "win-back", "retention", "birthday", "expiry-reminder"]
+JobName = Literal[
+    "expiry", "tier-review", "win-back", "retention", "birthday", "welcome", "expiry-reminder"
+]
 JOBS: Final[tuple[JobName, ...]] = (
     "expiry",
     "tier-review",
     "win-back",
     "retention",
     "birthday",
+    "welcome",
     "expiry-reminder",
 )
 _SWEEP: Final = 500
@@ -98,6 +103,9 @@ async def run_job(name: str, ctx: JobContext) -> JobReport:
     elif name == "birthday":
         for program in _programs(ctx):
             await birthday_job(ctx, program, report)
+    elif name == "welcome":
+        for program in _programs(ctx):
+            await welcome_job(ctx, program, report)
     elif name == "expiry-reminder":
         for program in _programs(ctx):
             await expiry_reminder_job(ctx, program, report)

@@ -1,5 +1,6 @@
-"""Scheduled jobs about members' own dates: `birthday` (a bonus on the day) and
-`expiry-reminder` (a drafted message before points expire).
+"""Scheduled jobs about members' own dates: `birthday` (a bonus on the day), `welcome` (the
+welcome bonus an interrupted enrolment missed) and `expiry-reminder` (a drafted message before
+points expire).
 
 - `birthday`: for each program whose file gives `bonuses.birthday_points`, the members with an
   active membership whose Mews `BirthDate` is today, where "today" is the date in the time zone
@@ -9,6 +10,16 @@
   through the guard as `automation` under `birthday-bonus:{program}:{customer}:{year}`: once a
   year, whatever reruns, audited and capped like any issuance. Birth dates are read from Mews
   (`customers/getAll`, 1,000 ids a request) and never stored.
+- `welcome`: the welcome bonus follows an enrolment (`WriteDeps.on_enrolled`), after Mews
+  created the membership; a process stopped between the two would lose it. For each program
+  whose file gives `bonuses.welcome_points`, the memberships Mews created in the last
+  `welcome_catch_up_days` (`loyaltyMemberships/getAll` by `CreatedUtc` and program, not
+  canceled or declined) whose welcome key (`welcome-bonus:{program}:{customer}`) was never
+  used get `award_welcome_bonus` through the guard as `automation`, as on enrolment. The keys
+  are looked up without a replay, so a daily run over members who have theirs writes nothing;
+  the bonus stays once per member and program whichever path gives it. A membership created
+  in Mews by someone else (Mews Operations, another integration) gets it too: it is an
+  enrolment in the program all the same.
 - `expiry-reminder`: for each program whose points expire, the memberships with points in lots
   expiring within the program file's `expiry_reminder_days`. Each gets one drafted message
   (`draft_expiry_reminder` through the guard as `automation`; nothing is sent) on the first
@@ -27,16 +38,18 @@ from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from typing import Final
 
+from policies.idempotency import keys_used
 from storage.canonical import JSONObject
 from tools.actions.messages import MESSAGE_CHANNELS
-from tools.actions.program_bonuses import BIRTHDAY_BONUS, submit_bonus
+from tools.actions.program_bonuses import BIRTHDAY_BONUS, WELCOME_BONUS, BonusPlan, submit_bonus
 from tools.automation.job_model import JobContext, JobItem, JobReport, submit_request
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import money, points
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger_reads import Expiring, points_expiring
+from tools.mews.models import TimeInterval
 
-__all__ = ["birthday_job", "expiry_reminder_job", "is_birthday"]
+__all__ = ["birthday_job", "expiry_reminder_job", "is_birthday", "welcome_job"]
 
 _IDS_PER_REQUEST: Final = 1000
 
@@ -112,6 +125,56 @@ async def _zone(ctx: JobContext, member: MemberFacts) -> tzinfo:
     latest = max(member.stays, key=lambda s: s.arrival, default=None)
     hotel = None if latest is None else latest.enterprise_id or None
     return await ctx.loader.time_zone(hotel)
+
+
+# ---------------------------------------------------------------------- welcome catch-up
+_NOT_ENROLLED: Final = frozenset({"Canceled", "Declined"})
+
+
+async def welcome_job(ctx: JobContext, program: ProgramConfig, report: JobReport) -> None:
+    if program.bonuses.welcome_points <= 0:
+        why = f"{program.code} gives no welcome bonus (bonuses.welcome_points = 0)"
+        report.items.append(JobItem(program.code, "skipped", why))
+        return
+    now = ctx.clock.now()
+    days = program.bonuses.welcome_catch_up_days
+    program_id = await ctx.loader.program_id(program.code)
+    # The end is exclusive in Mews: a minute on, for a membership created this very moment and
+    # a Mews clock a little ahead of ours.
+    since = TimeInterval(start_utc=now - timedelta(days=days), end_utc=now + timedelta(minutes=1))
+    query = ctx.mews.loyalty_memberships.get_all(
+        loyalty_program_ids=[program_id], created_utc=since
+    )
+    plans: list[tuple[str, BonusPlan]] = []
+    async for membership in query:
+        if str(membership.state) in _NOT_ENROLLED:
+            continue
+        plan = WELCOME_BONUS.plan(
+            program,
+            membership_id=membership.id,
+            customer_id=membership.account_id,
+            chain_id=membership.chain_id,
+            program_id=membership.loyalty_program_id,
+            mews_points=membership.points,
+            occasion="",
+            why=f"for joining {program.name}",
+        )
+        assert plan is not None  # welcome_points > 0
+        plans.append((membership.id, plan))
+    with ctx.store.read() as conn:
+        used = keys_used(conn, [plan.key for _m, plan in plans])
+    missing = [(m, plan) for m, plan in plans if plan.key not in used]
+    if not missing:
+        why = (
+            f"every {program.code} membership created in the last {days} days has had its "
+            "welcome bonus"
+        )
+        report.items.append(JobItem(program.code, "skipped", why))
+        return
+    principal = ctx.guard.principal(ctx.principal)
+    for membership_id, plan in missing:
+        status, detail = await submit_bonus(ctx.guard, principal, WELCOME_BONUS, plan)
+        report.items.append(JobItem(membership_id, status, f"{detail}, missed at enrolment"))
 
 
 # ---------------------------------------------------------------------- expiry reminders

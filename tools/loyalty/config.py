@@ -283,6 +283,13 @@ class BonusesConfig(_Model):
         le=100_000,
         description="posted once a year on the member's birthday (Mews BirthDate, hotel date)",
     )
+    welcome_catch_up_days: int = Field(
+        default=30,
+        ge=1,
+        le=90,
+        description="the welcome job gives the welcome bonus to memberships Mews created this "
+        "many days back that have none (at most 90: one CreatedUtc filter of Mews)",
+    )
 
 
 class LowDemandOfferConfig(_Model):
