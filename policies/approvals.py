@@ -57,8 +57,10 @@ __all__ = [
 FINAL_STATUSES = frozenset({"executed", "failed", "rejected", "expired"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NewApproval:
+    """A write that needs a manager's approval, as the guard queues it."""
+
     action: str
     args_json: str  # canonical JSON: exactly what will execute
     requester: str
@@ -74,29 +76,19 @@ class NewApproval:
     """The hotel the request concerns (`Facts.enterprise_id`): its task goes there."""
 
 
-@dataclass(frozen=True)
-class Approval:
+@dataclass(frozen=True, kw_only=True)
+class Approval(NewApproval):
+    """A queued request: what was asked (`NewApproval`) and what has become of it."""
+
     id: str
-    action: str
     args: JSONObject
-    args_json: str
     args_hash: str
-    requester: str
-    requester_role: str
-    rule: str
-    reason: str
-    note: str
-    points: int
-    idempotency_key: str
     status: str
-    created_at: datetime
-    expires_at: datetime
     decided_by: str | None
     decided_at: datetime | None
     comment: str | None
     result: JSONValue
     error: str | None
-    enterprise_id: str | None = None
 
     def status_at(self, now: datetime) -> str:
         """The status as it stands at `now`: a pending request past its expiry is expired."""
