@@ -9,6 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from app.cli import app
+from tests.text import assert_contains
 
 runner = CliRunner()
 
@@ -24,13 +25,18 @@ def test_the_demo_walks_through_every_step_and_exits_0(cli_env: Path) -> None:
     assert "SCRIPTED" in out
     assert "assistant (scripted)> Emma Novak has 6,240 points" in out
     assert re.search(r"award_points\(.*\) → proposed", out)
-    assert "carol> /confirm prop_1" in out
-    assert '"status": "pending_approval"' in out
-    assert "does not offer decide_approval to carol (staff)" in out
-    assert "alice (manager)> /approve apr_" in out
-    assert "Points: 6240 before the approval, 8740 now (ledger balance 8740)" in out
-    assert "✔ the guardrail refused it; the copy was redrafted from the draft:" in out
-    assert "audit chain intact" in out
+    assert_contains(
+        out,
+        [
+            "carol> /confirm prop_1",
+            '"status": "pending_approval"',
+            "does not offer decide_approval to carol (staff)",
+            "alice (manager)> /approve apr_",
+            "Points: 6240 before the approval, 8740 now (ledger balance 8740)",
+            "✔ the guardrail refused it; the copy was redrafted from the draft:",
+            "audit chain intact",
+        ],
+    )
     assert "✘" not in out.replace("    ✘ ", "")  # only the guardrail's findings are crosses
     assert out.count("✔") >= 10
     assert "✔ demo finished" in out

@@ -10,6 +10,7 @@ from agent import ConfigError, ScriptedChatModel, tool_turn
 from agent.models.types import UserMessage
 from app.session import SessionOptions, open_session
 from tests.agent_cli.fakes import Desk
+from tests.text import assert_contains
 
 pytestmark = pytest.mark.anyio
 
@@ -24,12 +25,17 @@ async def test_a_session_acts_for_a_staff_principal_by_default(desk: Desk) -> No
 
     assert (s.principal.name, s.principal.role) == ("carol", "staff")
     prompt = s.system_prompt
-    assert "Today is 2026-11-27." in prompt
-    assert "You act for carol (role: staff)." in prompt
-    assert "- points movements above (points): 2000" in prompt
-    assert "- adjust_points above (points): 1000" in prompt
-    assert "- points per entry: 5000" in prompt
-    assert "- operating mode: recommend (every write you make is a proposal that carol" in prompt
+    assert_contains(
+        prompt,
+        [
+            "Today is 2026-11-27.",
+            "You act for carol (role: staff).",
+            "- points movements above (points): 2000",
+            "- adjust_points above (points): 1000",
+            "- points per entry: 5000",
+            "- operating mode: recommend (every write you make is a proposal that carol",
+        ],
+    )
     assert model.calls[0].messages[0].content == prompt  # type: ignore[union-attr]
 
 

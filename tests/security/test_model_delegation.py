@@ -20,6 +20,7 @@ from tests.security.support import (
     mallory_customer,
     rename_guest,
 )
+from tests.text import assert_contains
 
 QUESTION = "Tell me about Mallory."
 
@@ -78,11 +79,16 @@ def test_in_loyalty_chat_nothing_moves_until_the_person_confirms_and_then_their_
 
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "the model acts as 'assistant for carol'" in out
-    assert "nothing is written until you /confirm prop_1" in out
-    assert "prop_1 confirmed: status=posted" in out
-    assert "prop_2 discarded; nothing was written" in out
-    assert "no open proposal 'prop_2'" in out
+    assert_contains(
+        out,
+        [
+            "the model acts as 'assistant for carol'",
+            "nothing is written until you /confirm prop_1",
+            "prop_1 confirmed: status=posted",
+            "prop_2 discarded; nothing was written",
+            "no open proposal 'prop_2'",
+        ],
+    )
     assert balance() == MALLORY_POINTS + 2000  # carol's own award, within her thresholds
 
 
