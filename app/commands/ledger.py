@@ -13,11 +13,11 @@ manager's approval). After writing, the commands push the new balances to Mews a
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from tools.mews import MewsClient
 
 __all__ = ["ledger_app", "register"]
+
+T = TypeVar("T")
 
 ledger_app = command_group("The points ledger and its sync to Mews Points.")
 
@@ -80,6 +82,18 @@ def _errors() -> tuple[type[BaseException], ...]:
     from tools.sandbox import StateFileError
 
     return (LoyaltyError, MewsError, StateFileError, ValueError)
+
+
+def _run_as(as_: str, label: str, go: Callable[[Guard, Principal], Coroutine[Any, Any, T]]) -> T:
+    """`go` run for the principal `--as` names, behind a progress line; a Mews or ledger error
+    ends the command with its message."""
+    with opened() as guard:
+        who = principal(guard, as_)
+        try:
+            with working(label):
+                return run(go(guard, who))
+        except _errors() as exc:
+            fail(str(exc))
 
 
 async def _drain(session: _Session) -> DrainReport:
@@ -177,13 +191,7 @@ def reconcile(
             )
             return report, (await _drain(session) if apply else None)
 
-    with opened() as guard:
-        who = principal(guard, as_)
-        try:
-            with working("Reconciling the ledger with Mews"):
-                report, drained = run(go(guard, who))
-        except _errors() as exc:
-            fail(str(exc))
+    report, drained = _run_as(as_, "Reconciling the ledger with Mews", go)
     _print_reconcile(report)
     if drained is not None:
         _print_drain(drained)
@@ -244,13 +252,7 @@ def accrue(
             results = await submit_stay_plans(guard, who, plans)
             return results, await _drain(session)
 
-    with opened() as guard:
-        who = principal(guard, as_)
-        try:
-            with working("Crediting the checked-out stays"):
-                results, drained = run(go(guard, who))
-        except _errors() as exc:
-            fail(str(exc))
+    results, drained = _run_as(as_, "Crediting the checked-out stays", go)
     counts: dict[str, int] = {}
     for result in results:
         counts[result.status] = counts.get(result.status, 0) + 1
