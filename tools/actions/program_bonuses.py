@@ -40,7 +40,7 @@ from tools.loyalty.display import points as points_text
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.ledger import ledger_lock_key, post_entry
 from tools.loyalty.ledger_model import Source
-from tools.loyalty.stays import GuardArgs
+from tools.loyalty.stays import MembershipArgs
 from tools.mews import MewsError
 from tools.mews.models import LoyaltyMembership
 
@@ -60,14 +60,9 @@ AUTOMATION: Final = "automation"
 _log = logging.getLogger(__name__)
 
 
-class ProgramBonusArgs(GuardArgs):
+class ProgramBonusArgs(MembershipArgs):
     """What a program bonus posts: points to one membership, for a reason staff can read."""
 
-    membership_id: str = Field(min_length=1, max_length=64)
-    customer_id: str = Field(min_length=1, max_length=64)
-    chain_id: str = Field(min_length=1, max_length=64)
-    program_id: str = Field(min_length=1, max_length=64)
-    program_code: str = Field(min_length=1, max_length=50)
     points: int = Field(gt=0)
     mews_points: int | None = None
     """The membership's Mews `Points` when planned: its opening balance if it has no account."""

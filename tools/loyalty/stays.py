@@ -66,6 +66,7 @@ __all__ = [
     "AccrueStayArgs",
     "AwardStayBonusArgs",
     "GuardArgs",
+    "MembershipArgs",
     "PlannedAccrual",
     "PlannedBonus",
     "PlannedReversal",
@@ -128,15 +129,21 @@ class GuardArgs(BaseModel):
 _Id = Field(min_length=1, max_length=64)
 
 
-class _StayPoints(GuardArgs):
-    """Points a stay earns a membership (its accrual, its bonus), as planned."""
+class MembershipArgs(GuardArgs):
+    """The membership an automated write moves points of: with its customer, chain and program,
+    what opens its ledger account (`tools.actions.accounts.open_account`)."""
 
-    reservation_id: str = _Id
-    customer_id: str = _Id
     membership_id: str = _Id
+    customer_id: str = _Id
     chain_id: str = _Id
     program_id: str = _Id
     program_code: str = Field(min_length=1, max_length=50)
+
+
+class _StayPoints(MembershipArgs):
+    """Points a stay earns a membership (its accrual, its bonus), as planned."""
+
+    reservation_id: str = _Id
     points: int = Field(gt=0)
     mews_points: int | None = None
     """The membership's Mews `Points` when planned: its opening balance if it has no account."""

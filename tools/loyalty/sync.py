@@ -47,7 +47,6 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 import sqlalchemy as sa
-from pydantic import Field
 from sqlalchemy.engine import Connection
 
 from policies import Guard, Outcome, Principal
@@ -90,7 +89,7 @@ from tools.loyalty.ledger_model import LedgerEntry, Source
 from tools.loyalty.ledger_reads import get_account
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
-from tools.loyalty.stays import GuardArgs
+from tools.loyalty.stays import MembershipArgs
 from tools.mews import MewsClient, MewsError
 from tools.mews.models import LoyaltyMembership, LoyaltyMembershipUpdateParameters, UpdateValue
 
@@ -692,14 +691,9 @@ async def _submit(guard: Guard, principal: Principal, args: JSONObject) -> JSONO
     return outcome.to_dict()
 
 
-class ReconcileArgs(GuardArgs):
+class ReconcileArgs(MembershipArgs):
     """One membership's drift and how to resolve it (the numbers as reconcile saw them)."""
 
-    membership_id: str = Field(min_length=1, max_length=64)
-    customer_id: str = Field(min_length=1, max_length=64)
-    chain_id: str = Field(min_length=1, max_length=64)
-    program_id: str = Field(min_length=1, max_length=64)
-    program_code: str = Field(min_length=1, max_length=50)
     resolution: Resolution
     ledger_balance: int | None
     ledger_version: int | None
