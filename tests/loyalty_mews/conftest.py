@@ -24,6 +24,7 @@ from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import OutboxDispatcher
 from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
+from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue
 from tools.mews.retry import RetryPolicy
 from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
@@ -152,3 +153,17 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("LOYALTY_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
     return tmp_path
+
+
+async def set_mews_points(world: World, points: dict[str, int]) -> None:
+    """Someone edits `Points` in Mews Operations."""
+    await world.mews.loyalty_memberships.update(
+        [
+            LoyaltyMembershipUpdateParameters(
+                loyalty_membership_id=m, points=UpdateValue[int](value=p)
+            )
+            for m, p in points.items()
+        ],
+        chain_id=STORY.chain_id,
+    )
+    world.mews.stats.reset()

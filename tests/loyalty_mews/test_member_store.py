@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from storage.progress import counting
-from tests.loyalty_mews.conftest import World
+from tests.loyalty_mews.conftest import World, set_mews_points
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger import ensure_account, post_entry, reverse_entry
 from tools.loyalty.ledger_model import PostableKind, Source
@@ -30,8 +30,6 @@ from tools.loyalty.segments import (
 )
 from tools.mews.models import (
     LoyaltyMembershipParameters,
-    LoyaltyMembershipUpdateParameters,
-    UpdateValue,
 )
 from tools.sandbox import STORY
 from tools.sandbox.clock import Duration
@@ -50,18 +48,6 @@ def _model(world: World) -> MemberStore:
 
     world.store.migrate([MEMBER_FACTS])
     return MemberStore(world.loader, max_age=timedelta(hours=1))
-
-
-async def _set_points(world: World, points: dict[str, int]) -> None:
-    await world.mews.loyalty_memberships.update(
-        [
-            LoyaltyMembershipUpdateParameters(
-                loyalty_membership_id=m, points=UpdateValue[int](value=p)
-            )
-            for m, p in points.items()
-        ],
-        chain_id=STORY.chain_id,
-    )
 
 
 def _live(members: Iterable[MemberFacts]) -> list[MemberFacts]:
@@ -156,7 +142,7 @@ async def test_an_updated_utc_change_lands_with_one_request_per_entity_type(worl
         for n, member in enumerate(everyone[:40])
         if (membership := member.membership("PC01")) is not None
     }
-    await _set_points(world, changed)  # no webhook: Mews sends no loyalty events
+    await set_mews_points(world, changed)  # no webhook: Mews sends no loyalty events
     world.sandbox.transition(STORY.emma_novak_upcoming_stay, "Started")
     _later(world)
 
@@ -192,7 +178,7 @@ async def test_a_stale_model_refreshes_before_it_answers(world: World) -> None:
     membership = emma.membership("PC01")
     assert membership is not None
     _later(world)
-    await _set_points(world, {membership.membership_id: 4321})
+    await set_mews_points(world, {membership.membership_id: 4321})
     _later(world)
 
     world.clock.advance(timedelta(hours=2))
@@ -362,7 +348,7 @@ async def test_new_members_are_read_once_and_accounts_without_a_customer_not_aga
     members = {m.account_id for m in state.memberships}
     newcomer = next(c.id for c in state.customers if c.active and c.id not in members)
     _later(world)
-    await _set_points(world, dict.fromkeys(orphans, 5))
+    await set_mews_points(world, dict.fromkeys(orphans, 5))
     await world.mews.loyalty_memberships.add(
         [
             LoyaltyMembershipParameters(
@@ -385,7 +371,7 @@ async def test_new_members_are_read_once_and_accounts_without_a_customer_not_aga
     assert report.queries["new_members"] <= 4
     world.mews.stats.reset()
     _later(world)
-    await _set_points(world, dict.fromkeys(orphans, 6))
+    await set_mews_points(world, dict.fromkeys(orphans, 6))
     _later(world)
     again = await model.refresh()
     assert again.queries.get("new_members", 0) == 0

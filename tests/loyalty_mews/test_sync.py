@@ -9,11 +9,10 @@ import sqlalchemy as sa
 
 from storage.outbox import claim, list_commands
 from storage.progress import counting
-from tests.loyalty_mews.conftest import World
+from tests.loyalty_mews.conftest import World, set_mews_points
 from tools.loyalty import history, ledger_lock_key, post_entry
 from tools.loyalty.ledger_model import Source
 from tools.loyalty.sync import ReconcileReport, reconcile
-from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue
 from tools.sandbox import STORY
 
 pytestmark = pytest.mark.anyio
@@ -45,20 +44,6 @@ def award(world: World, membership_id: str, points: int, key: str) -> None:
             program=world.programs.program("PC01"),
             now=world.clock.now(),
         )
-
-
-async def set_mews_points(world: World, points: dict[str, int]) -> None:
-    """Someone edits `Points` in Mews Operations."""
-    await world.mews.loyalty_memberships.update(
-        [
-            LoyaltyMembershipUpdateParameters(
-                loyalty_membership_id=m, points=UpdateValue[int](value=p)
-            )
-            for m, p in points.items()
-        ],
-        chain_id=STORY.chain_id,
-    )
-    world.mews.stats.reset()
 
 
 async def test_first_reconcile_opens_every_membership_with_points_and_then_reports_no_drift(
