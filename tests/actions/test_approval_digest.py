@@ -17,9 +17,9 @@ from storage import outbox
 from storage.clock import FixedClock
 from storage.store import Store
 from tools.actions.approval_digest import DESCRIPTION_LIMIT, DigestLine, digest_payload
-from tools.actions.notices import NoticeDispatcher, queue_task
+from tools.actions.notices import NoticeDispatcher, NoticeReport, queue_task
 from tools.runtime import sandbox_client
-from tools.sandbox import PORTFOLIO, STORY, Sandbox
+from tools.sandbox import PORTFOLIO, PORTFOLIO_HOTELS, STORY, Sandbox
 
 pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
@@ -52,6 +52,16 @@ def _request(
                 enterprise_id=hotel,
             ),
         )
+
+
+async def _drain_through_each_hotel(sandbox: Sandbox, store: Store) -> NoticeReport:
+    """Send the queued notices with a portfolio token, each hotel's through its own token."""
+    async with sandbox_client(sandbox, PORTFOLIO, chain_ids=(STORY.chain_id,)) as mews:
+        singles = sandbox_enterprise_clients(sandbox)
+        dispatcher = NoticeDispatcher(
+            mews, store, clock=FixedClock(NOW), enterprise_mews=singles, sentences=_names
+        )
+        return await dispatcher.drain()
 
 
 async def _names(requests: Sequence[Approval]) -> list[str]:
@@ -159,12 +169,7 @@ async def test_with_a_portfolio_token_each_hotel_gets_one_digest_through_its_own
         for approval, hotel in zip(requests, hotels, strict=True):
             payload = {**approvals.task_payload(approval), "EnterpriseId": hotel}
             outbox.enqueue(conn, "tasks/add", payload, now=NOW)
-    async with sandbox_client(sandbox, PORTFOLIO, chain_ids=(STORY.chain_id,)) as mews:
-        singles = sandbox_enterprise_clients(sandbox)
-        dispatcher = NoticeDispatcher(
-            mews, store, clock=FixedClock(NOW), enterprise_mews=singles, sentences=_names
-        )
-        report = await dispatcher.drain()
+    report = await _drain_through_each_hotel(sandbox, store)
     assert (report.delivered, report.failed) == (4, 0)
     digests = sorted(
         (t.enterprise_id, t.name) for t in sandbox.state.tasks if t.name.startswith("Loyalty")
@@ -185,14 +190,9 @@ async def test_requests_recording_their_hotel_are_announced_at_that_hotel_one_di
     assert [r.enterprise_id for r in requests] == hotels  # recorded with the request
     assert approvals.task_payload(requests[1])["EnterpriseId"] == STORY.enterprise_us
     assert "EnterpriseId" not in approvals.task_payload(requests[3])  # the chain: first hotel
-    async with sandbox_client(sandbox, PORTFOLIO, chain_ids=(STORY.chain_id,)) as mews:
-        singles = sandbox_enterprise_clients(sandbox)
-        dispatcher = NoticeDispatcher(
-            mews, store, clock=FixedClock(NOW), enterprise_mews=singles, sentences=_names
-        )
-        report = await dispatcher.drain()
+    report = await _drain_through_each_hotel(sandbox, store)
     assert (report.delivered, report.failed) == (4, 0)
-    first_hotel = next(iter(singles))
+    first_hotel = PORTFOLIO_HOTELS[0].enterprise_id  # where a request with no hotel goes
     tasks = sorted(
         (t.enterprise_id, t.name) for t in sandbox.state.tasks if t.name.startswith("Loyalty")
     )

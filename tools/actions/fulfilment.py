@@ -237,35 +237,31 @@ def queue_order(
     additional service to post to (the task still tells the desk what to charge)."""
     amount = AmountParameters(currency=currency, gross_value=cash.quantize(Decimal("0.01")))
     identifier = external_identifier(entry_id)
-    order: OrderParameters
+    product_orders: tuple[ProductOrderParameters, ...] | None = None
+    items: tuple[OrderItemParameters, ...] | None = None
     if product is not None:
-        order = OrderParameters(
-            service_id=product.service_id,
-            account_id=stay.customer_id,
-            enterprise_id=stay.enterprise_id,
-            linked_reservation_id=stay.reservation_id,
-            product_orders=(
-                ProductOrderParameters(
-                    product_id=product.id, unit_amount=amount, external_identifier=identifier
-                ),
-            ),
-            notes=notes[:1000],
+        service_id = product.service_id
+        line = ProductOrderParameters(
+            product_id=product.id, unit_amount=amount, external_identifier=identifier
         )
+        product_orders = (line,)
     elif stay.item_service_id is not None:
-        order = OrderParameters(
-            service_id=stay.item_service_id,
-            account_id=stay.customer_id,
-            enterprise_id=stay.enterprise_id,
-            linked_reservation_id=stay.reservation_id,
-            items=(
-                OrderItemParameters(
-                    name=name[:255], unit_amount=amount, external_identifier=identifier
-                ),
-            ),
-            notes=notes[:1000],
+        service_id = stay.item_service_id
+        item = OrderItemParameters(
+            name=name[:255], unit_amount=amount, external_identifier=identifier
         )
+        items = (item,)
     else:
         return None
+    order = OrderParameters(
+        service_id=service_id,
+        account_id=stay.customer_id,
+        enterprise_id=stay.enterprise_id,
+        linked_reservation_id=stay.reservation_id,
+        product_orders=product_orders,
+        items=items,
+        notes=notes[:1000],
+    )
     enqueue(conn, ORDER_KIND, order.to_wire(), now=now)
     return order
 
