@@ -209,3 +209,24 @@ async def test_drafting_a_campaign_reports_its_progress_to_a_client_that_asks(
     assert str(seen[2][2]).startswith("drafting the campaign for ")
     assert seen[3][2] == "done"
     assert body(quiet)["status"] == "posted", "no progress asked: the same campaign runs"
+
+
+async def test_a_campaign_report_reports_its_progress_to_a_client_that_asks(
+    connect: Connect, sandbox: Sandbox
+) -> None:
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    async with connect("carol") as client:
+        created = await create_welcome_drink(client, "Reported drink")
+        cid = created["result"]["campaign_id"]
+        await advance_sandbox_clock(sandbox, "P2D")  # the window is open: outcomes to read
+        report = await client.call_tool(
+            "get_campaign_report", {"campaign_id": cid}, progress_callback=progress
+        )
+    members = created["result"]["treated"] + created["result"]["held_out"]
+    assert not report.is_error, report
+    assert [(done, total) for done, total, _ in seen] == [(0, members), (members, members)]
+    assert {message for _, _, message in seen} == {"members' reservations read from Mews"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -99,6 +100,31 @@ async def test_the_first_segment_query_fills_an_empty_model(world: World) -> Non
     world.mews.stats.reset()
     assert len(await model.all_members("PC01")) == len(members)
     assert world.mews.stats.total_requests == 0
+
+
+async def test_batch_writes_totals_and_member_builds_run_off_the_event_loop(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chain's scan writes thousands of rows and builds thousands of members: in worker
+    threads, so the loop keeps answering other MCP sessions (pings, cancels) meanwhile."""
+    ran_on: list[tuple[str, int]] = []
+
+    def watch(name: str) -> None:
+        original = getattr(MemberStore, name)
+
+        def run(self: MemberStore, *args: Any) -> Any:
+            ran_on.append((name, threading.get_ident()))
+            return original(self, *args)
+
+        monkeypatch.setattr(MemberStore, name, run)
+
+    for name in ("_replace", "_derive_totals", "_build"):
+        watch(name)
+
+    await _model(world).all_members("PC01")
+
+    assert {name for name, _ in ran_on} == {"_replace", "_derive_totals", "_build"}
+    assert threading.get_ident() not in {thread for _, thread in ran_on}
 
 
 async def test_an_empty_model_reads_one_member_from_mews_without_filling(world: World) -> None:

@@ -16,7 +16,7 @@ to `campaign_members` and each treated member's `recommendation_log` row is sett
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -126,13 +126,27 @@ def _ledger_outcomes(
     return redeemed, earned
 
 
+Progress = Callable[[float, float | None, str | None], Awaitable[None]]
+"""`await progress(done, total, message)`: how far a report is (an MCP caller's progress)."""
+
+
+async def _no_progress(_done: float, _total: float | None, _message: str | None) -> None:
+    return None
+
+
 async def _booked(
-    mews: MewsClient, members: Sequence[MemberRow], start: datetime, end: datetime
+    mews: MewsClient,
+    members: Sequence[MemberRow],
+    start: datetime,
+    end: datetime,
+    progress: Progress = _no_progress,
 ) -> tuple[set[str], int]:
-    """Customers with a reservation created in [start, end) and not canceled; requests made."""
+    """Customers with a reservation created in [start, end) and not canceled; requests made
+    (one a batch, each reported to `progress`)."""
     booked: set[str] = set()
     batches = 0
     for chunk in chunks(members, BATCH):
+        await progress(batches * BATCH, len(members), "members' reservations read from Mews")
         batches += 1
         ids = [m.customer_id for m in chunk]
         async for reservation in mews.reservations.get_all(account_ids=ids):
@@ -168,9 +182,15 @@ def _converted(outcome: MemberOutcome, metric: str) -> bool:
 
 
 async def measure_campaign(
-    store: Store, mews: MewsClient, campaign_id: str, *, as_of: datetime
+    store: Store,
+    mews: MewsClient,
+    campaign_id: str,
+    *,
+    as_of: datetime,
+    progress: Progress = _no_progress,
 ) -> CampaignReport:
-    """The campaign's report as of `as_of` (outcomes recorded once the window has closed)."""
+    """The campaign's report as of `as_of` (outcomes recorded once the window has closed);
+    `progress` hears how many members' reservations have been read."""
     with store.read() as conn:
         campaign = get_campaign(conn, campaign_id)
         members = campaign_members(conn, campaign_id)
@@ -182,7 +202,8 @@ async def measure_campaign(
     if end > start:
         with store.read() as conn:
             redeemed, earned = _ledger_outcomes(conn, members, start, end, campaign.reward_id)
-        booked, requests = await _booked(mews, members, start, end)
+        booked, requests = await _booked(mews, members, start, end, progress)
+        await progress(len(members), len(members), "members' reservations read from Mews")
         for m in members:
             outcomes[m.customer_id] = MemberOutcome(
                 redeemed=m.membership_id in redeemed,

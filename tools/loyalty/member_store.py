@@ -423,7 +423,7 @@ class MemberStore:
             batch_ids = ids[start : start + BATCH_SIZE]
             held = [m for i in batch_ids for m in memberships.pop(i)]
             batch = await self._read_mews(batch_ids, held)
-            self._replace(batch_ids, batch)
+            await self._replace_off_loop(batch_ids, batch)
             seen.update(c.id for c in batch.customers)
         step(len(ids), len(ids), "members read from Mews")
         with self.store.write() as conn:
@@ -485,6 +485,11 @@ class MemberStore:
             else self.mews.order_items.get_all(**filters)
         )
         return query.decoded_as(OrderItemRows)
+
+    async def _replace_off_loop(self, customer_ids: list[str], batch: _Batch) -> None:
+        """`_replace` in a worker thread: a batch is thousands of rows (a cancelled refresh
+        waits for its transaction to end, so none is left half written)."""
+        await anyio.to_thread.run_sync(partial(self._replace, customer_ids, batch))
 
     def _replace(self, customer_ids: list[str], batch: _Batch) -> None:
         """These customers' rows become the batch's, in one transaction."""
@@ -586,7 +591,7 @@ class MemberStore:
             step(start, len(customer_ids), "changed members read again")
             part = customer_ids[start : start + BATCH_SIZE]
             batch = await self._read_mews(part)
-            self._replace(part, batch)
+            await self._replace_off_loop(part, batch)
             with self.store.read() as conn:
                 changed.update(_held(conn, part))
             changed.update(c.id for c in batch.customers)
@@ -719,7 +724,7 @@ class MemberStore:
             wanted = set(part)
             theirs = [m for m in memberships if m.account_id in wanted]
             batch = await self._read_mews(part, theirs, window_customers)
-            self._replace(part, batch)
+            await self._replace_off_loop(part, batch)
             found = {c.id for c in batch.customers}
             with self.store.write() as conn:
                 _add_orphans(conn, [i for i in part if i not in found])
@@ -764,7 +769,9 @@ class MemberStore:
         """Facts of these customers (or of every member of `program_id`, or everyone) from the
         model, with the ledger's figures."""
         look_ups = await self._look_ups(with_stays=with_stays, with_spend=with_spend)
-        return self._build(customer_ids, program_id, look_ups)
+        build = partial(self._build, customer_ids, program_id, look_ups)
+        # a whole program's members (all_members) is seconds of SQL and building: off the loop
+        return await anyio.to_thread.run_sync(build, abandon_on_cancel=True)
 
     async def _look_ups(self, *, with_stays: bool, with_spend: bool) -> _LookUps:
         loader = self.loader

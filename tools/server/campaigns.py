@@ -51,7 +51,11 @@ async def get_campaign_report(env: ToolEnv, args: ReportArgs) -> Any:
     async def run() -> CampaignReportOut:
         runtime = env.runtime
         report = await measure_campaign(
-            runtime.store, runtime.mews, args.campaign_id, as_of=runtime.clock.now()
+            runtime.store,
+            runtime.mews,
+            args.campaign_id,
+            as_of=runtime.clock.now(),
+            progress=env.progress,
         )
         with runtime.store.read() as conn:
             shown = get_campaign(conn, args.campaign_id, drafts=args.drafts).drafts
