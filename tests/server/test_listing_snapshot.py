@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -933,3 +934,19 @@ def _nodes(
     for option in schema.get("anyOf", ()):
         found += _nodes(option, defs, f"{path}/anyOf", seen)
     return found
+
+
+async def test_a_result_shape_is_a_def_only_when_shared_or_recursive(connect: Connect) -> None:
+    """A `$defs` entry costs its name twice (key and reference): one used once is inlined."""
+    async with connect("alice", ALL_TOOLSETS) as client:
+        listed = await client.list_tools()
+    shared = 0
+    for tool in listed.tools:
+        schema = tool.output_schema or {}
+        text = json.dumps(schema)
+        for name, shape in schema.get("$defs", {}).items():
+            uses = text.count(f'"#/$defs/{name}"')
+            recursive = f'"#/$defs/{name}"' in json.dumps(shape)
+            assert uses >= 2 or recursive, (tool.name, name, uses)
+            shared += 1
+    assert shared, "some result shares a shape"

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import tzinfo
@@ -347,7 +348,7 @@ def _output_schema(kind: Any, *, nested: bool = False) -> JSON:
     every top-level field typed, with the fields a result always has listed as required; a
     nested object is typed and names its required fields, an array types its items, a map its
     values; deeper levels are left out. `nested`: every level typed, each object with its
-    properties and required fields, shapes used by reference as `$defs`. Model docstrings and
+    properties and required fields, shared and recursive shapes as `$defs`. Model docstrings and
     defaults are left out. Error results carry no structured content (see the module
     docstring), so the schema describes successes."""
     full = compact_schema(_adapter(kind).json_schema(mode="serialization"))
@@ -414,8 +415,9 @@ def _field(schema: dict[str, Any], defs: dict[str, Any], *, top: bool = False) -
 
 
 class _Nested:
-    """A result schema typed at every depth; a model referenced by `$ref` is kept once under
-    `$defs` (so shared and recursive shapes cost their bytes once)."""
+    """A result schema typed at every depth; a shape used more than once, or recursive, is
+    kept once under `$defs` (so it costs its bytes once), a shape used once is written where
+    it is used."""
 
     def __init__(self, defs: dict[str, Any]) -> None:
         self.defs = defs
@@ -423,9 +425,20 @@ class _Nested:
 
     def shape(self, schema: dict[str, Any]) -> dict[str, Any]:
         out = self.field(schema)
-        if self.used:
-            out["$defs"] = {name: self.used[name] for name in sorted(self.used)}
-        return out
+        counts: Counter[str] = Counter()
+        _count_refs([out, *self.used.values()], counts)
+        # a shape used once is written where it is used: its name would cost bytes twice
+        once = {name for name in self.used if counts[name] == 1 and not self._recursive(name)}
+        shaped: dict[str, Any] = _inline(out, self.used, once)
+        shared = sorted(set(self.used) - once)
+        if shared:
+            shaped["$defs"] = {name: _inline(self.used[name], self.used, once) for name in shared}
+        return shaped
+
+    def _recursive(self, name: str) -> bool:
+        counts: Counter[str] = Counter()
+        _count_refs(self.used[name], counts)
+        return counts[name] > 0
 
     def field(self, schema: dict[str, Any]) -> dict[str, Any]:
         ref = schema.get("$ref")
@@ -457,6 +470,30 @@ class _Nested:
         elif schema.get("additionalProperties") is True:
             out["additionalProperties"] = True  # free-form by design (a write's arguments)
         return out
+
+
+def _count_refs(schema: Any, counts: Counter[str]) -> None:
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str):
+            counts[ref.rsplit("/", 1)[-1]] += 1
+        for value in schema.values():
+            _count_refs(value, counts)
+    elif isinstance(schema, list):
+        for item in schema:
+            _count_refs(item, counts)
+
+
+def _inline(schema: Any, defs: dict[str, Any], once: set[str]) -> Any:
+    """`schema` with each reference to a shape in `once` replaced by the shape itself."""
+    if isinstance(schema, list):
+        return [_inline(item, defs, once) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in once:
+        return _inline(defs[ref.rsplit("/", 1)[-1]], defs, once)
+    return {key: _inline(value, defs, once) for key, value in schema.items()}
 
 
 def _any_of(options: list[dict[str, Any]]) -> dict[str, Any]:
