@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench.scan_mews import _peak_rss_mb, against_sandbox
+from bench.scan_mews import _peak_rss_mb, against_sandbox, portfolio_credentials
 from storage.clock import SystemClock
 from storage.store import Store
 from tools.loyalty import (
@@ -49,9 +49,9 @@ from tools.loyalty import (
 from tools.loyalty.member_store import ENTITY_TYPES, MemberStore
 from tools.loyalty.member_store_schema import MEMBER_FACTS
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
-from tools.mews import MewsClient, MewsCredentials
+from tools.mews import MewsClient
 from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue
-from tools.sandbox import PORTFOLIO, STORY
+from tools.sandbox import STORY
 
 SEGMENT_LIMIT_SECONDS = 1.0
 QUERIES = {
@@ -62,12 +62,7 @@ QUERIES = {
 
 
 def _client(base_url: str) -> MewsClient:
-    credentials = MewsCredentials(
-        base_url=base_url,
-        client_token=PORTFOLIO.client_token,
-        access_token=PORTFOLIO.access_token,
-        client_name="bench-member-read-model 1.0",
-    )
+    credentials = portfolio_credentials(base_url, "bench-member-read-model 1.0")
     # a portfolio token's reads name their chain
     return MewsClient(credentials, timeout=300, chain_ids=(STORY.chain_id,))
 

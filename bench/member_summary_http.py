@@ -38,13 +38,13 @@ from typing import Any
 
 import uvicorn
 
-from bench.scan_mews import _start_sandbox
+from bench.scan_mews import _start_sandbox, portfolio_credentials
 from policies.read_audit import SERVE_READ_AUDIT_BATCH
 from tools.loyalty.member_store import MemberStore, RefreshReport
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.mews import MewsClient, MewsCredentials
+from tools.mews import MewsClient
 from tools.runtime import LoyaltyRuntime
-from tools.sandbox import PORTFOLIO, STORY
+from tools.sandbox import STORY
 from tools.server import create_server
 from tools.server.transports import http_app
 
@@ -112,12 +112,7 @@ def _run_clients(url: str, clients: int, calls: int, tool: str, ids: Path) -> di
 
 
 def _client(base_url: str) -> MewsClient:
-    credentials = MewsCredentials(
-        base_url=base_url,
-        client_token=PORTFOLIO.client_token,
-        access_token=PORTFOLIO.access_token,
-        client_name="bench-member-summary 1.0",
-    )
+    credentials = portfolio_credentials(base_url, "bench-member-summary 1.0")
     # a portfolio token's reads name their chain
     return MewsClient(credentials, timeout=120, chain_ids=(STORY.chain_id,))
 

@@ -114,13 +114,18 @@ def _windows(start: datetime, end: datetime) -> list[TimeInterval]:
     return windows
 
 
-async def _scan(base_url: str) -> list[Row]:
-    credentials = MewsCredentials(
+def portfolio_credentials(base_url: str, client_name: str) -> MewsCredentials:
+    """The sandbox portfolio token at `base_url`, as the bench `client_name`."""
+    return MewsCredentials(
         base_url=base_url,
         client_token=PORTFOLIO.client_token,
         access_token=PORTFOLIO.access_token,
-        client_name="bench-scan 1.0",
+        client_name=client_name,
     )
+
+
+async def _scan(base_url: str) -> list[Row]:
+    credentials = portfolio_credentials(base_url, "bench-scan 1.0")
     rows: list[Row] = []
     async with MewsClient(credentials, timeout=120) as mews:
         # 1. Every membership, one paged stream; keep only the member customer ids (strings).

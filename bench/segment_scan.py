@@ -40,7 +40,7 @@ from pathlib import Path
 import httpx
 
 from bench.replay import RecordingTransport
-from bench.scan_mews import _free_port, _peak_rss_mb, against_sandbox
+from bench.scan_mews import _free_port, _peak_rss_mb, against_sandbox, portfolio_credentials
 from storage.clock import SystemClock
 from storage.store import Store
 from tools.loyalty import (
@@ -52,9 +52,9 @@ from tools.loyalty import (
     load_program_file,
 )
 from tools.loyalty.mews_facts import BATCH_SIZE, MewsFactsLoader
-from tools.mews import MewsClient, MewsCredentials
+from tools.mews import MewsClient
 from tools.mews.ratelimit import RATE_LIMIT_REQUESTS, RATE_LIMIT_WINDOW
-from tools.sandbox import PORTFOLIO, STORY
+from tools.sandbox import STORY
 
 DECODE_CPU_LIMIT_SECONDS = 3.0
 WALL_OVER_FLOOR_LIMIT = 1.2
@@ -83,12 +83,7 @@ class Result:
 
 
 async def _run(base_url: str, program_code: str, db: Path, record_to: Path | None = None) -> Result:
-    credentials = MewsCredentials(
-        base_url=base_url,
-        client_token=PORTFOLIO.client_token,
-        access_token=PORTFOLIO.access_token,
-        client_name="bench-segment-scan 1.0",
-    )
+    credentials = portfolio_credentials(base_url, "bench-segment-scan 1.0")
     programs = load_program_file()
     program = programs.program(program_code)
     store = Store(f"sqlite:///{db}")
