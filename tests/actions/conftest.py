@@ -5,6 +5,7 @@ policy decision)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,11 @@ from pydantic import BaseModel
 
 from policies import ExecContext
 from policies.decision import Action
-from tools.actions import GuardedWrite, WriteDeps
+from tools.actions import AWARD_POINTS, DRAFT_OFFER, GuardedWrite, WriteDeps
+from tools.actions.models import AwardPointsArgs, DraftOfferArgs
 from tools.actions.write import CallsOut, InTransaction
 from tools.runtime import LoyaltyRuntime
-from tools.sandbox import Sandbox
+from tools.sandbox import STORY, Sandbox
 
 
 @pytest.fixture
@@ -56,3 +58,25 @@ async def execute(
         if write.stage is not None:
             write.stage(runtime.writes, conn, args, ctx)
         return write.execute.fn(runtime.writes, conn, args, ctx)
+
+
+async def emma_with_history(runtime: LoyaltyRuntime) -> None:
+    """Emma Novak with an award (300 points) on her ledger account and a drafted offer."""
+    deps = runtime.writes
+    award = AwardPointsArgs(
+        membership_id=STORY.emma_novak_membership, points=300, reason="spa closure, Emma was upset"
+    )
+    await AWARD_POINTS.describe(deps, award)
+    await execute(runtime, AWARD_POINTS, award, key="award-1")
+    today = runtime.clock.now().date()
+    offer = DraftOfferArgs(
+        customer_id=STORY.emma_novak,
+        membership_id=STORY.emma_novak_membership,
+        reward_id="welcome-drink",
+        valid_from=today,
+        valid_until=today + timedelta(days=30),
+        channel="letter",
+        rationale="Emma Novak loves the bar; a drink brings her back",
+    )
+    await DRAFT_OFFER.describe(deps, offer)
+    await execute(runtime, DRAFT_OFFER, offer, key="offer-1")

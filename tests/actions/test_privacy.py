@@ -4,15 +4,11 @@ audit; unknown or malformed ids get a clear error."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
 from policies import ApprovalDesk, Denied, PendingApproval, Posted
-from tests.actions.conftest import execute
-from tools.actions import AWARD_POINTS, DRAFT_OFFER
+from tests.actions.conftest import emma_with_history
 from tools.actions.errors import InvalidActionArgumentsError
-from tools.actions.models import AwardPointsArgs, DraftOfferArgs
 from tools.actions.privacy import (
     ERASE_MEMBER,
     ERASED,
@@ -27,25 +23,6 @@ from tools.sandbox import STORY
 pytestmark = pytest.mark.anyio
 
 EMMA = STORY.emma_novak_membership
-
-
-async def emma_with_history(runtime: LoyaltyRuntime) -> None:
-    deps = runtime.writes
-    award = AwardPointsArgs(membership_id=EMMA, points=300, reason="spa closure, Emma was upset")
-    await AWARD_POINTS.describe(deps, award)
-    await execute(runtime, AWARD_POINTS, award, key="award-1")
-    today = runtime.clock.now().date()
-    offer = DraftOfferArgs(
-        customer_id=STORY.emma_novak,
-        membership_id=EMMA,
-        reward_id="welcome-drink",
-        valid_from=today,
-        valid_until=today + timedelta(days=30),
-        channel="letter",
-        rationale="Emma Novak loves the bar; a drink brings her back",
-    )
-    await DRAFT_OFFER.describe(deps, offer)
-    await execute(runtime, DRAFT_OFFER, offer, key="offer-1")
 
 
 async def test_the_export_holds_the_ledger_the_drafts_and_the_audit_by_either_id(

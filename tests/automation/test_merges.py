@@ -4,17 +4,16 @@ profile is reported, never silently orphaned."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from policies import records
-from tests.actions.conftest import execute
+from tests.actions.conftest import emma_with_history
 from tests.automation.support import EMMA_MEMBERSHIP, Rig, rig
-from tools.actions import AWARD_POINTS, DRAFT_OFFER
-from tools.actions.models import AwardPointsArgs, DraftOfferArgs
+from tools.actions import AWARD_POINTS
+from tools.actions.models import AwardPointsArgs
 from tools.actions.offers import list_drafts
 from tools.automation import inbox
 from tools.loyalty.ledger_schema import accounts_table
@@ -23,25 +22,6 @@ from tools.sandbox import STORY
 pytestmark = pytest.mark.anyio
 
 EMMA, SURVIVOR = STORY.emma_novak, STORY.zoe
-
-
-async def emma_with_an_account_and_a_draft(r: Rig) -> None:
-    deps = r.runtime.writes
-    award = AwardPointsArgs(membership_id=EMMA_MEMBERSHIP, points=100, reason="welcome back")
-    await AWARD_POINTS.describe(deps, award)
-    await execute(r.runtime, AWARD_POINTS, award, key="award-1")
-    today = r.runtime.clock.now().date()
-    offer = DraftOfferArgs(
-        customer_id=EMMA,
-        membership_id=EMMA_MEMBERSHIP,
-        reward_id="welcome-drink",
-        valid_from=today,
-        valid_until=today + timedelta(days=30),
-        channel="letter",
-        rationale="a drink at the bar brings her back",
-    )
-    await DRAFT_OFFER.describe(deps, offer)
-    await execute(r.runtime, DRAFT_OFFER, offer, key="offer-1")
 
 
 def account_holder(r: Rig) -> str:
@@ -64,7 +44,7 @@ async def test_a_merge_moves_the_ledger_account_and_drafts_to_the_surviving_prof
     tmp_path: Path,
 ) -> None:
     async with rig(tmp_path) as r:
-        await emma_with_an_account_and_a_draft(r)
+        await emma_with_history(r.runtime)
         moved = r.sandbox.merge_customers(EMMA, SURVIVOR)
         await r.deliver()
 
@@ -87,7 +67,7 @@ async def test_a_membership_left_on_the_merged_profile_is_reported_not_orphaned(
     tmp_path: Path,
 ) -> None:
     async with rig(tmp_path) as r:
-        await emma_with_an_account_and_a_draft(r)
+        await emma_with_history(r.runtime)
         r.sandbox.merge_customers(EMMA, SURVIVOR)
         membership = r.sandbox.state.memberships.get(EMMA_MEMBERSHIP)
         assert membership is not None
@@ -106,7 +86,7 @@ async def test_a_membership_left_on_the_merged_profile_is_reported_not_orphaned(
 
 async def test_a_plain_profile_edit_is_no_merge(tmp_path: Path) -> None:
     async with rig(tmp_path) as r:
-        await emma_with_an_account_and_a_draft(r)
+        await emma_with_history(r.runtime)
         r.sandbox.state.events.record("CustomerUpdated", EMMA, STORY.enterprise_uk, r.sandbox.now())
         await r.deliver()
 
