@@ -163,7 +163,6 @@ def insert_campaign(
     )
     per_member = points_per_member(program, args)
     treated = [m for m in snapshot.members if m.customer_id not in held]
-    reward_name = program.reward(args.reward_id).name if args.reward_id else None
     conn.execute(
         campaigns_table.insert().values(
             id=campaign_id,
@@ -201,16 +200,34 @@ def insert_campaign(
             for m in snapshot.members
         ],
     )
+    drafts = _drafts(campaign_id, treated, args, program, points=per_member)
+    _insert_many(conn, campaign_drafts_table, drafts)
+    _insert_many(conn, recommendation_log_table, _recommended(campaign_id, treated, args, now))
+    return get_campaign(conn, campaign_id, drafts=5)
+
+
+def _drafts(
+    campaign_id: str,
+    treated: Sequence[SegmentMemberRef],
+    args: CampaignArgs,
+    program: ProgramConfig,
+    *,
+    points: int,
+) -> list[dict[str, object]]:
+    """One row per treated member and channel: the drafted copy, its rejection by the
+    guardrail, or, without the member's consent, the reason nothing was drafted."""
+    reward_name = program.reward(args.reward_id).name if args.reward_id else None
     known = tuple(reward.name for reward in program.rewards.values())
     drafts: list[dict[str, object]] = []
     for member in treated:
         for channel in args.channels:
             if channel in member.refused:  # no consent: nothing is drafted, the reason is kept
-                drafts.append(_withheld(campaign_id, member, channel))
+                reason = member.refused[channel]
+                drafts.append(_draft(campaign_id, member, channel, "withheld", None, reason))
                 continue
             copy = draft_copy(
                 member_name=member.display_name,
-                points=per_member,
+                points=points,
                 reward_name=reward_name,
                 valid_from=args.valid_from,
                 valid_until=args.valid_until,
@@ -218,51 +235,53 @@ def insert_campaign(
                 brand=program.name,
                 known_rewards=known,
             )
-            drafts.append(
-                {
-                    "campaign_id": campaign_id,
-                    "customer_id": member.customer_id,
-                    "channel": channel,
-                    "status": "drafted" if copy.text is not None else "rejected",
-                    "copy": copy.text,
-                    "problems": copy.problems,
-                }
-            )
-    _insert_many(conn, campaign_drafts_table, drafts)
-    item_kind, item_id = (
-        ("reward", args.reward_id) if args.reward_id else ("bonus", str(args.bonus_points))
-    )
-    _insert_many(
-        conn,
-        recommendation_log_table,
-        [
-            {
-                "source": "campaign",
-                "source_id": campaign_id,
-                "customer_id": m.customer_id,
-                "membership_id": m.membership_id,
-                "item_kind": item_kind,
-                "item_id": item_id,
-                "context": args.goal,
-                "recommended_at": naive_utc(now),
-                "outcome": "pending",
-                "outcome_at": None,
-            }
-            for m in treated
-        ],
-    )
-    return get_campaign(conn, campaign_id, drafts=5)
+            status = "drafted" if copy.text is not None else "rejected"
+            drafts.append(_draft(campaign_id, member, channel, status, copy.text, copy.problems))
+    return drafts
 
 
-def _withheld(campaign_id: str, member: SegmentMemberRef, channel: str) -> dict[str, object]:
+def _draft(
+    campaign_id: str,
+    member: SegmentMemberRef,
+    channel: str,
+    status: str,
+    text: str | None,
+    problems: str | None,
+) -> dict[str, object]:
+    """A `campaign_drafts` row: drafted (text), rejected (no text, the guardrail's problems) or
+    withheld (no text, the consent reason)."""
     return {
         "campaign_id": campaign_id,
         "customer_id": member.customer_id,
         "channel": channel,
-        "status": "withheld",
-        "copy": None,
-        "problems": member.refused[channel],
+        "status": status,
+        "copy": text,
+        "problems": problems,
     }
+
+
+def _recommended(
+    campaign_id: str, treated: Sequence[SegmentMemberRef], args: CampaignArgs, now: datetime
+) -> list[dict[str, object]]:
+    """The `recommendation_log` rows of the offer, one per treated member, outcome pending."""
+    item_kind, item_id = (
+        ("reward", args.reward_id) if args.reward_id else ("bonus", str(args.bonus_points))
+    )
+    return [
+        {
+            "source": "campaign",
+            "source_id": campaign_id,
+            "customer_id": m.customer_id,
+            "membership_id": m.membership_id,
+            "item_kind": item_kind,
+            "item_id": item_id,
+            "context": args.goal,
+            "recommended_at": naive_utc(now),
+            "outcome": "pending",
+            "outcome_at": None,
+        }
+        for m in treated
+    ]
 
 
 def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
