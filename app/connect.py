@@ -138,10 +138,11 @@ async def resolve_chains(mews: MewsClient) -> tuple[str, ...]:
 
 
 def sandbox_state_path() -> Path:
-    """Where the embedded sandbox keeps its state (the user data directory)."""
-    import platformdirs
+    """Where the embedded sandbox keeps its state (the user data directory), also what
+    `loyalty sandbox` serves by default."""
+    from storage.store import user_data_dir
 
-    return Path(platformdirs.user_data_dir("mews-loyalty")) / SANDBOX_STATE_FILENAME
+    return user_data_dir("mews-loyalty") / SANDBOX_STATE_FILENAME
 
 
 @asynccontextmanager

@@ -18,13 +18,7 @@ from tools.sandbox.limits import CUSTOMERS_DEFAULT, CUSTOMERS_MAX, SEED_DEFAULT
 if TYPE_CHECKING:
     from tools.sandbox import Sandbox
 
-__all__ = ["default_state_path", "register"]
-
-
-def default_state_path() -> Path:
-    from storage.store import user_data_dir
-
-    return user_data_dir("mews-loyalty") / "sandbox-state.json"
+__all__ = ["register"]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -111,7 +105,9 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"--customers must be between 0 and {CUSTOMERS_MAX}, got {customers}")
         if seed < 0:
             raise _fail(f"--seed must not be negative, got {seed}")
-        path = state or default_state_path()
+        from app.connect import sandbox_state_path  # the embedded sandbox's file
+
+        path = state or sandbox_state_path()
         if path.exists() and path.is_dir():
             raise _fail(f"--state {path} is a directory; give a file path")
         from tools.sandbox import Sandbox, StateFileError  # the simulator: only when it runs

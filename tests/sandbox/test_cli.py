@@ -10,7 +10,7 @@ import uvicorn
 from typer.testing import CliRunner
 
 from app.cli import app
-from app.commands.sandbox import default_state_path
+from app.connect import sandbox_state_path
 from tools.sandbox import DEMO_TOKENS, PORTFOLIO
 from tools.sandbox.app import ASGIApp
 
@@ -73,4 +73,4 @@ def test_the_default_state_file_is_in_the_user_data_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
-    assert default_state_path() == tmp_path / "mews-loyalty" / "sandbox-state.json"
+    assert sandbox_state_path() == tmp_path / "mews-loyalty" / "sandbox-state.json"
