@@ -33,6 +33,7 @@ __all__ = [
     "is_visible",
     "money",
     "page",
+    "rendered_page",
     "soft_delete",
     "soft_delete_named",
     "ts",
@@ -120,6 +121,20 @@ def page(
         limitation=q.limitation(required=required),
         resolve_cursor=resolve,
     )
+
+
+def rendered_page(
+    q: Obj,
+    rows: list[TS],
+    find: Callable[[str], TS | None],
+    key: str,
+    render: Callable[[TS], JSON],
+    *,
+    required: bool = True,
+) -> JSON:
+    """One page of `rows` (see `page`) as Mews answers a getAll: `{key: [...], "Cursor": ...}`."""
+    items, cursor = page(q, rows, find, required=required)
+    return {key: [render(row) for row in items], "Cursor": cursor}
 
 
 def find_active(table: Table[CR], chains: set[str], row_id: str, parameter: str, noun: str) -> CR:

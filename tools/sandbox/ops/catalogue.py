@@ -18,6 +18,7 @@ from tools.sandbox.ops._common import (
     in_interval,
     is_visible,
     page,
+    rendered_page,
     ts,
 )
 from tools.sandbox.ops._registry import operation
@@ -89,8 +90,7 @@ def services_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, s.updated)
     ]
 
-    items, cursor = page(q, rows, services.get)
-    return {"Services": [_render_service(s) for s in items], "Cursor": cursor}
+    return rendered_page(q, rows, services.get, "Services", _render_service)
 
 
 def _render_product(ctx: Ctx, p: Product) -> JSON:
@@ -218,8 +218,13 @@ def product_orders_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, o.updated)
     ]
 
-    items, cursor = page(q, rows, lambda cursor: find_product_order(state, cursor, now))
-    return {"ProductServiceOrders": [_render_order(o) for o in items], "Cursor": cursor}
+    return rendered_page(
+        q,
+        rows,
+        lambda cursor: find_product_order(state, cursor, now),
+        "ProductServiceOrders",
+        _render_order,
+    )
 
 
 def _render_category(c: ResourceCategory) -> JSON:
@@ -260,5 +265,4 @@ def resource_categories_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(updated, c.updated)
     ]
 
-    items, cursor = page(q, rows, categories.get)
-    return {"ResourceCategories": [_render_category(c) for c in items], "Cursor": cursor}
+    return rendered_page(q, rows, categories.get, "ResourceCategories", _render_category)

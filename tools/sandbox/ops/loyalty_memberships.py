@@ -34,7 +34,7 @@ from tools.sandbox.ops._common import (
     in_interval,
     insert,
     is_visible,
-    page,
+    rendered_page,
     soft_delete_named,
 )
 from tools.sandbox.ops._registry import operation
@@ -145,8 +145,9 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(created, m.created)
         and in_interval(updated, m.updated)
     ]
-    items, cursor = page(q, rows, ctx.state.memberships.get)
-    return {"LoyaltyMemberships": [render_membership(m) for m in items], "Cursor": cursor}
+    return rendered_page(
+        q, rows, ctx.state.memberships.get, "LoyaltyMemberships", render_membership
+    )
 
 
 @operation("loyaltyMemberships/add", writes=True)

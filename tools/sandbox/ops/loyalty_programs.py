@@ -21,7 +21,7 @@ from tools.sandbox.ops._common import (
     in_interval,
     insert,
     is_visible,
-    page,
+    rendered_page,
     soft_delete,
 )
 from tools.sandbox.ops._registry import operation
@@ -68,8 +68,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(created, p.created)
         and in_interval(updated, p.updated)
     ]
-    items, cursor = page(q, rows, ctx.state.programs.get)
-    return {"LoyaltyPrograms": [render_program(p) for p in items], "Cursor": cursor}
+    return rendered_page(q, rows, ctx.state.programs.get, "LoyaltyPrograms", render_program)
 
 
 @operation("loyaltyPrograms/add", writes=True)

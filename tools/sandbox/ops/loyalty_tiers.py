@@ -19,7 +19,7 @@ from tools.sandbox.ops._common import (
     in_interval,
     insert,
     is_visible,
-    page,
+    rendered_page,
     soft_delete_named,
 )
 from tools.sandbox.ops._registry import operation
@@ -62,8 +62,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and is_visible(t.active, states)
         and in_interval(updated, t.updated)
     ]
-    items, cursor = page(q, rows, ctx.state.tiers.get)
-    return {"LoyaltyTiers": [render_tier(t) for t in items], "Cursor": cursor}
+    return rendered_page(q, rows, ctx.state.tiers.get, "LoyaltyTiers", render_tier)
 
 
 @operation("loyaltyTiers/add", writes=True)

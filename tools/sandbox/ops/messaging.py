@@ -10,7 +10,7 @@ from __future__ import annotations
 from tools.sandbox.context import Ctx
 from tools.sandbox.errors import JSON, invalid
 from tools.sandbox.ids import new_id
-from tools.sandbox.ops._common import any_filter, in_filter, in_interval, page, ts
+from tools.sandbox.ops._common import any_filter, in_filter, in_interval, rendered_page, ts
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.state import Message, MessageThread
 from tools.sandbox.validation import Obj
@@ -79,8 +79,7 @@ def threads_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(created, t.created)
         and in_interval(updated, t.updated)
     ]
-    items, cursor = page(q, rows, ctx.state.threads.get)
-    return {"MessageThreads": [_render_thread(t) for t in items], "Cursor": cursor}
+    return rendered_page(q, rows, ctx.state.threads.get, "MessageThreads", _render_thread)
 
 
 @operation("messages/add", writes=True)
@@ -127,5 +126,4 @@ def messages_get_all(ctx: Ctx, q: Obj) -> JSON:
         and _mine(ctx, ctx.state.threads.get(m.thread_id))
         and in_interval(created, m.created)
     ]
-    items, cursor = page(q, rows, ctx.state.messages.get)
-    return {"Messages": [_render_message(m) for m in items], "Cursor": cursor}
+    return rendered_page(q, rows, ctx.state.messages.get, "Messages", _render_message)

@@ -20,6 +20,7 @@ from tools.sandbox.ops._common import (
     insert,
     is_visible,
     page,
+    rendered_page,
     soft_delete_named,
     ts,
 )
@@ -79,8 +80,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
         and is_visible(n.active, states)
         and in_interval(updated, n.updated)
     ]
-    items, cursor = page(q, rows, ctx.state.account_notes.get)
-    return {"AccountNotes": [render_note(n) for n in items], "Cursor": cursor}
+    return rendered_page(q, rows, ctx.state.account_notes.get, "AccountNotes", render_note)
 
 
 @operation("accountNotes/add", writes=True)

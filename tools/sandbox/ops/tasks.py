@@ -11,7 +11,7 @@ from tools.sandbox.context import Ctx
 from tools.sandbox.derive import find_product_order
 from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.ids import new_id
-from tools.sandbox.ops._common import in_filter, in_interval, page, ts
+from tools.sandbox.ops._common import in_filter, in_interval, page, rendered_page, ts
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.state import Task
 from tools.sandbox.validation import Obj
@@ -82,8 +82,7 @@ def tasks_get_all(ctx: Ctx, q: Obj) -> JSON:
         and in_interval(closed, t.closed)
         and in_interval(deadline, t.deadline)
     ]
-    items, cursor = page(q, rows, ctx.state.tasks.get, required=False)
-    return {"Tasks": [_render_task(t) for t in items], "Cursor": cursor}
+    return rendered_page(q, rows, ctx.state.tasks.get, "Tasks", _render_task, required=False)
 
 
 @operation("departments/getAll", page_key="Departments")
