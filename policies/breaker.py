@@ -28,7 +28,7 @@ from policies.principals import SYSTEM
 from policies.schema import audit_table
 from policies.state import BreakerState, PolicyState, swap_breaker
 from policies.usage import day_window, issued_on_days
-from storage.clock import utc
+from storage.clock import naive_utc, utc
 
 __all__ = ["check_denials", "check_spike", "reset_state"]
 
@@ -51,7 +51,7 @@ def check_denials(
     since = utc(now) - _WINDOW
     if state.breaker.reset_at is not None:
         since = max(since, utc(datetime.fromisoformat(state.breaker.reset_at)))
-    params = {"principal": principal, "since": since.replace(tzinfo=None)}
+    params = {"principal": principal, "since": naive_utc(since)}
     earlier = conn.execute(_DENIALS, params).scalar_one()
     denials = int(earlier) + 1
     limit = policy.breaker.denials_per_hour

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 from policies.config import MODES, Mode, Policy
 from policies.schema import state_table
 from storage.canonical import canonical_json
-from storage.clock import utc
+from storage.clock import naive_utc, utc
 
 __all__ = [
     "BreakerState",
@@ -94,7 +94,7 @@ def store_mode(conn: Connection, mode: Mode, *, by: str, now: datetime) -> None:
     t = state_table
     values = {
         "value": json.dumps(mode),
-        "updated_at": utc(now).replace(tzinfo=None),
+        "updated_at": naive_utc(now),
         "updated_by": by,
     }
     if conn.execute(t.update().where(t.c.name == "mode").values(**values)).rowcount == 0:
@@ -106,7 +106,7 @@ def set_breaker(conn: Connection, new: BreakerState, *, by: str, now: datetime) 
     conn.execute(
         t.update()
         .where(t.c.name == "breaker")
-        .values(value=new.to_json(), updated_at=utc(now).replace(tzinfo=None), updated_by=by)
+        .values(value=new.to_json(), updated_at=naive_utc(now), updated_by=by)
     )
 
 
@@ -118,6 +118,6 @@ def swap_breaker(
     result = conn.execute(
         t.update()
         .where(t.c.name == "breaker", t.c.value == expected)
-        .values(value=new.to_json(), updated_at=utc(now).replace(tzinfo=None), updated_by=by)
+        .values(value=new.to_json(), updated_at=naive_utc(now), updated_by=by)
     )
     return result.rowcount == 1

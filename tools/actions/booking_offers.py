@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from policies import ActionSpec, ExecContext, Facts, Transactional
 from policies.errors import InvalidRequestError
 from storage.canonical import JSONObject
+from storage.clock import naive_utc
 from storage.store import Component, Store, chunks
 from tools.loyalty.booking_offers import PlannedOffer
 from tools.loyalty.stays import GuardArgs
@@ -211,7 +212,7 @@ def _attach(conn: Connection, args: JSONObject, ctx: ExecContext) -> JSONObject:
                 inputs=json.dumps(inputs, sort_keys=True),
                 reasoning=a.reasoning,
                 attached_by=ctx.actor,
-                created_at=ctx.now.replace(tzinfo=None),
+                created_at=naive_utc(ctx.now),
             )
         )
     return {

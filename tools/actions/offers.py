@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
+from storage.clock import naive_utc
 from storage.store import Component, Store
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftInput, DraftOfferArgs, OfferDraft
@@ -171,7 +172,7 @@ def draft(_deps: WriteDeps, conn: Connection, args: DraftOfferArgs, ctx: ExecCon
             channel=args.channel,
             rationale=args.rationale,
             drafted_by=ctx.principal.name,
-            created_at=ctx.now.replace(tzinfo=None),
+            created_at=naive_utc(ctx.now),
         )
     )
     row = conn.execute(sa.select(offers_table).where(offers_table.c.id == offer_id)).one()

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Connection
 from policies import ActionSpec, ExecContext, Facts, Transactional
 from policies.schema import approvals_table, audit_table
 from storage.canonical import JSONObject
+from storage.clock import naive_utc
 from storage.outbox import outbox_table
 from storage.store import Store
 from tools.actions.errors import ActionError, InvalidActionArgumentsError
@@ -291,7 +292,7 @@ def purge_drafts(conn: Connection, *, written_before: datetime) -> dict[str, int
     before the cutoff are deleted; the names a campaign keeps for its measurement become
     pseudonyms (holdout and outcomes stay, so its report still measures lift). What went, by
     kind."""
-    cutoff = written_before.replace(tzinfo=None)  # stored naive UTC
+    cutoff = naive_utc(written_before)  # stored naive UTC
     old_campaigns = sa.select(campaigns_table.c.id).where(campaigns_table.c.created_at < cutoff)
     counts = {
         "offer_drafts": conn.execute(

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
+from storage.clock import naive_utc
 from tools.actions.accounts import open_account
 from tools.actions.directory import MembershipRef
 from tools.actions.errors import InvalidActionArgumentsError
@@ -169,7 +170,7 @@ def _record_conversion(
     """The accepted item in the recommendation log (a row logged when it was suggested, by
     earlier versions, is settled instead)."""
     log = recommendation_log_table
-    at = ctx.now.replace(tzinfo=None)
+    at = naive_utc(ctx.now)
     settled = conn.execute(
         log.update()
         .where(

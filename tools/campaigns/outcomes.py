@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
 
+from storage.clock import naive_utc
 from storage.store import Store, chunks
 from tools.campaigns.model import CampaignGoal
 from tools.campaigns.records import MemberRow, campaign_members, get_campaign
@@ -99,7 +100,7 @@ def _ledger_outcomes(
     e, rev = entries_table, entries_table.alias("rev")
     redeemed: set[str] = set()
     earned: dict[str, int] = {}
-    lo, hi = start.replace(tzinfo=None), end.replace(tzinfo=None)
+    lo, hi = naive_utc(start), naive_utc(end)
     for chunk in chunks(members, BATCH):
         ids = [m.membership_id for m in chunk]
         base = (
@@ -259,7 +260,7 @@ def _record(
     as_of: datetime,
 ) -> None:
     m, log = campaign_members_table, recommendation_log_table
-    at = as_of.replace(tzinfo=None)
+    at = naive_utc(as_of)
     with store.write(f"campaign:{campaign_id}") as conn:
         for member in members:
             outcome = outcomes[member.customer_id]
