@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -213,6 +214,22 @@ def test_the_html_report_draws_inline_svg_charts_loads_nothing_and_escapes_names
     assert "&lt;script&gt;" in page
     for remote in ("http://", "https://", "src=", "@import", "url("):
         assert remote not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_a_long_bar_label_gets_the_room_it_needs_instead_of_being_cut() -> None:
+    from tools.report.render import bar_list
+
+    label = "Room upgrade to the next category (5×)"
+    short = bar_list("Top rewards", [("Parking (2×)", 900, "#000")], "points")
+    long = bar_list("Top rewards", [(label, 4086, "#000"), ("Parking (2×)", 900, "#000")], "points")
+
+    def label_right_edge(svg: str) -> int:
+        found = re.search(r'<text x="(\d+)" y="\d+" text-anchor="end"', svg)
+        assert found, svg
+        return int(found.group(1))
+
+    assert label_right_edge(long) >= len(label) * 6.5  # the text, right-aligned, starts at x >= 0
+    assert label_right_edge(short) < label_right_edge(long)
 
 
 def test_the_csv_export_writes_one_file_per_table_with_a_header(

@@ -181,7 +181,11 @@ def monthly_chart(report: ProgramReport) -> str:
 
 def bar_list(title: str, items: Sequence[tuple[str, int, str]], unit: str) -> str:
     """Horizontal bars: (label, value, colour) each, with the value written after the bar."""
-    row_h, width, label_w = 26, 760, 230
+    row_h, width = 26, 760
+    # Wide enough for the longest label at 12 px (about 6.8 px a character), 120..380 px:
+    # "Room upgrade to the next category (5×)" is not cut at the chart's left edge.
+    longest = max((len(label) for label, _v, _c in items), default=0)
+    label_w = max(120, min(380, round(longest * 6.8) + 16))
     height = row_h * max(len(items), 1) + 10
     top_value = max([value for _label, value, _c in items] + [1])
     parts = [
