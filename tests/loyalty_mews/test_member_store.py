@@ -31,6 +31,8 @@ from tools.loyalty.segments import (
 )
 from tools.mews.models import (
     LoyaltyMembershipParameters,
+    LoyaltyMembershipUpdateParameters,
+    UpdateValue,
 )
 from tools.sandbox import STORY
 from tools.sandbox.clock import Duration
@@ -305,8 +307,13 @@ def _random_rule(rng: random.Random) -> SegmentQuery:
 
 
 async def test_segments_from_the_totals_are_the_rules_over_every_member(world: World) -> None:
+    await segments_equal_the_rules(world)
+
+
+async def segments_equal_the_rules(world: World) -> None:
     """Property: for random rule sets, program settings and moments, the read model's segment
-    (SQL over its totals, then the rule on the candidates) equals the rule over every member."""
+    (counted and paged by SQL over its totals, the page built and judged by the rule) equals
+    the rule over every member."""
     rng = random.Random(18)
     model = _model(world)
     await model.refresh(full=True)
@@ -353,6 +360,7 @@ async def test_segments_from_the_totals_are_the_rules_over_every_member(world: W
             assert sum(built) == len(expected.members), "only the segment's members are built"
         built.clear()
         first, size = await model.segment(program, query, as_of=as_of, limit=3)
+        assert world.mews.stats.total_requests == 0
         assert size == len(expected.members)
         assert first.members == expected.members[: 3 if exact else None]
         assert replace(first, members=()) == replace(expected, members=())
@@ -441,3 +449,55 @@ async def test_memberships_deleted_in_mews_leave_on_an_incremental_refresh(world
     assert report.queries["deleted_memberships"] == 1
     assert report.queries["memberships"] == 1
     assert _live(after.values()) == _live(await world.loader.all_members())
+
+
+async def test_memberships_changed_in_mews_change_the_segments_at_the_next_refresh(
+    world: World,
+) -> None:
+    """Which membership a segment judges (state, tier, primary) is kept per member and
+    program: a membership canceled, one moved to another tier and one no longer primary in
+    Mews show in the next incremental refresh's segments."""
+    model = _model(world)
+    await model.refresh(full=True)
+    program = world.programs.program("PC01")
+    now = world.clock.now()
+    before = find_segment(program, await world.loader.all_members("PC01"), Lapsing(), as_of=now)
+    canceled, unprimary = (m.membership_id for m in before.members[:2])
+    tier_ids = {code: tier_id for tier_id, code in (await world.loader.tier_codes()).items()}
+    lowest = program.tiers_by_rank()[0].code
+    moved = next(
+        ms.membership_id
+        for m in await world.loader.all_members("PC01")
+        if (ms := m.membership("PC01")) is not None
+        and ms.membership_id not in (canceled, unprimary)
+        and ms.tier_code in tier_ids
+        and ms.tier_code != lowest
+    )
+    _later(world)
+    await world.mews.loyalty_memberships.update(
+        [
+            LoyaltyMembershipUpdateParameters(
+                loyalty_membership_id=canceled, state=UpdateValue(value="Canceled")
+            ),
+            LoyaltyMembershipUpdateParameters(
+                loyalty_membership_id=unprimary, is_primary=UpdateValue(value=False)
+            ),
+            LoyaltyMembershipUpdateParameters(
+                loyalty_membership_id=moved, loyalty_tier_id=UpdateValue(value=tier_ids[lowest])
+            ),
+        ],
+        chain_id=STORY.chain_id,
+    )
+    _later(world)
+    report = await model.refresh()
+    assert not report.full
+    after = await world.loader.all_members("PC01")
+    for query in (Lapsing(), NearNextTier(), HighSpendNoRedemption()):
+        expected = find_segment(program, after, query, as_of=now)
+        got, size = await model.segment(program, query, as_of=now, limit=5)
+        assert (got.members, got.scanned, size) == (
+            expected.members[:5],
+            expected.scanned,
+            len(expected.members),
+        ), query
+    assert got.scanned == before.scanned - 1, "the canceled membership no longer counts"

@@ -92,3 +92,11 @@ async def test_the_member_read_model_gives_the_facts_mews_gives_on_postgres(
     again = await model.refresh()
     assert not again.full
     assert again.members >= len(from_store)
+
+
+async def test_segments_from_the_totals_are_the_rules_over_every_member_on_postgres(
+    pg_world: World,
+) -> None:
+    from tests.loyalty_mews.test_member_store import segments_equal_the_rules
+
+    await segments_equal_the_rules(pg_world)

@@ -72,11 +72,18 @@ from tools.loyalty.member_store_schema import (
     order_items_table,
     orphans_table,
     product_orders_table,
+    program_members_table,
     stay_totals_table,
     stays_table,
     totals_basis_table,
 )
-from tools.loyalty.member_totals import member_rows, segment_candidates
+from tools.loyalty.member_totals import (
+    TOTALS_VERSION,
+    Candidates,
+    member_rows,
+    program_rows,
+    segment_candidates,
+)
 from tools.loyalty.mews_facts import (
     BATCH_SIZE,
     MewsFactsLoader,
@@ -297,10 +304,12 @@ class MemberStore:
         limit: int | None = None,
     ) -> tuple[SegmentResult, int]:
         """`find_segment` over the members of `program`, from the model, and the segment's
-        size: SQL over the members' totals picks who is in it (`member_totals`), and only those
-        are built as `MemberFacts` and judged by the rule; with `limit`, only the first `limit`
-        of them when the SQL is exact (the result then lists those). Fills an empty model
-        first, as `all_members`."""
+        size: SQL over the members' totals counts who is in it and lists them in a scan's order
+        (`member_totals`), and only those listed are built as `MemberFacts` and judged by the
+        rule; with `limit`, SQL lists only the first `limit` (the result then lists those).
+        Where the SQL only narrows the members down (tier progress on points or calendar
+        years), every candidate is built and judged. Fills an empty model first, as
+        `all_members`."""
         result, size, _members = await self._segment(program, query, as_of, zone, limit)
         return result, size
 
@@ -335,17 +344,21 @@ class MemberStore:
                 zone=zone,
             )
 
-        def run() -> tuple[SegmentResult, int]:
+        def candidates(limit: int | None) -> Candidates:
             with self.store.read() as conn:
-                found = segment_candidates(
-                    conn, program, [program_id], look_ups.tier_codes, query, as_of
+                return segment_candidates(
+                    conn, program, program_id, look_ups.tier_codes, query, as_of, limit=limit
                 )
+
+        def run() -> tuple[SegmentResult, int]:
+            found = candidates(limit)
             population = Population(found.scanned, found.gaps)
-            ids = found.customer_ids
-            if limit is not None and found.exact and len(ids) > limit:
-                first = judge(ids[:limit], population, len(ids))
-                if len(first.members) == limit:  # the rule agrees with the SQL
-                    return first, len(ids)
+            ids, size = found.customer_ids, found.size
+            if size is not None and size > len(ids):  # a page of an exact count
+                first = judge(ids, population, size)
+                if len(first.members) == len(ids):  # the rule agrees with the SQL
+                    return first, size
+                ids = candidates(None).customer_ids
             result = judge(ids, population, None)
             return result, len(result.members)
 
@@ -509,7 +522,11 @@ class MemberStore:
         categories or the default currency changed since they were derived)."""
         categories = await self.loader.revenue_categories()
         basis = json.dumps(
-            {"categories": sorted(categories.items()), "currency": self.loader.stay_currency}
+            {
+                "categories": sorted(categories.items()),
+                "currency": self.loader.stay_currency,
+                "version": TOTALS_VERSION,
+            }
         )
         with self.store.read() as conn:
             stored = conn.execute(sa.select(totals_basis_table.c.basis)).scalar_one_or_none()
@@ -534,19 +551,22 @@ class MemberStore:
                 wanted = _held(conn, customer_ids)
             stays = _stays(conn, customer_ids, wanted)
             spend = _spend(conn, {r.id for r in stays}, categories, whole=customer_ids is None)
+            memberships = _membership_rows(conn, customer_ids)
         by_guest: dict[str, list[StayFacts]] = defaultdict(list)
         for r in stays:
             by_guest[r.account_id or ""].append(self.loader.stay_facts(r, spend.get(r.id), {}))
         members: list[dict[str, Any]] = []
         stay_rows: list[dict[str, Any]] = []
+        programs: list[dict[str, Any]] = []
         for customer_id in sorted(wanted):
             totals, rows = member_rows(customer_id, by_guest.get(customer_id, []))
             members.append(totals)
             stay_rows.extend(rows)
+            programs.extend(program_rows(memberships.get(customer_id, [])))
         with self.store.write() as conn:
             if customer_ids is None:
-                conn.execute(sa.delete(member_totals_table))
-                conn.execute(sa.delete(stay_totals_table))
+                for table in _TOTALS:
+                    conn.execute(sa.delete(table))
                 conn.execute(sa.delete(totals_basis_table))
                 conn.execute(sa.insert(totals_basis_table), [{"id": 1, "basis": basis}])
             else:
@@ -555,6 +575,8 @@ class MemberStore:
                 conn.execute(sa.insert(member_totals_table), list(part))
             for part in chunks(stay_rows, 500):
                 conn.execute(sa.insert(stay_totals_table), list(part))
+            for part in chunks(programs, 500):
+                conn.execute(sa.insert(program_members_table), list(part))
 
     # ------------------------------------------------------------------ incremental
     def _pending_dirty(self) -> bool:
@@ -1037,10 +1059,34 @@ def _delete_members(conn: Connection, customer_ids: list[str]) -> None:
     _delete_totals(conn, customer_ids)
 
 
+_TOTALS: Final = (member_totals_table, stay_totals_table, program_members_table)
+"""What `MemberStore` derives per member (`tools.loyalty.member_totals`)."""
+
+
 def _delete_totals(conn: Connection, customer_ids: list[str]) -> None:
     for part in chunks(customer_ids, 500):
-        for table in (member_totals_table, stay_totals_table):
+        for table in _TOTALS:
             conn.execute(sa.delete(table).where(table.c.customer_id.in_(list(part))))
+
+
+def _membership_rows(
+    conn: Connection, customer_ids: list[str] | None
+) -> dict[str, list[dict[str, Any]]]:
+    """The memberships of these customers (or everyone's) as rows, by customer."""
+    m = memberships_table
+    query = sa.select(
+        m.c.customer_id,
+        m.c.membership_id,
+        m.c.program_id,
+        m.c.state,
+        m.c.tier_id,
+        m.c.is_primary,
+        m.c.position,
+    )
+    found: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in _by_customer(conn, query, m.c.customer_id, customer_ids):
+        found[row.customer_id].append(dict(row._mapping))
+    return found
 
 
 def _orphans(conn: Connection, customer_ids: Iterable[str]) -> set[str]:

@@ -19,6 +19,10 @@ What Mews knows about the members of the chain, as last read (`tools.loyalty.mem
   its departure, nights, spend by revenue category, the gap after the previous stay), derived
   from the rows above whenever a refresh changes a member (`tools.loyalty.member_totals`), so
   a segment is one SQL query over them and only its members are built as `MemberFacts`;
+- `member_programs`: per member and program, the membership the segment rules judge (the
+  primary one, else the first Mews listed), its tier, whether it counts (not Canceled or
+  Declined), and the member's place in a scan's order, derived with the totals, so a segment
+  counts and pages its members with SQL alone;
 - `member_orphans`: accounts holding a membership whose customer Mews did not return (merged
   away, or not a customer), so an incremental refresh does not ask for them again until they
   show up in a customers window;
@@ -48,6 +52,7 @@ __all__ = [
     "order_items_table",
     "orphans_table",
     "product_orders_table",
+    "program_members_table",
     "stay_totals_table",
     "stays_table",
     "totals_basis_table",
@@ -173,7 +178,37 @@ stay_totals_table = sa.Table(
     # Days from the previous checked-out stay's departure to this one's arrival (0 when they
     # overlap), in arrival order; None for the first and for stays not checked out.
     sa.Column("gap_days", sa.Integer, nullable=True),
-    sa.Index("ix_member_stay_totals_customer", "customer_id"),
+)
+
+# What the segment rules read of a member's stays, found by the member: a segment sums them
+# from the index alone (a covering index), never visiting the rows.
+_stay_totals_by_customer = sa.Index(
+    "ix_member_stay_totals_member",
+    stay_totals_table.c.customer_id,
+    stay_totals_table.c.checked_out,
+    stay_totals_table.c.departure,
+    stay_totals_table.c.departure_day,
+    stay_totals_table.c.currency,
+    stay_totals_table.c.nights,
+    stay_totals_table.c.spend_micros,
+    stay_totals_table.c.gap_days,
+)
+
+program_members_table = sa.Table(
+    "member_programs",
+    member_facts_metadata,
+    sa.Column("customer_id", sa.String(_ID), primary_key=True),
+    sa.Column("program_id", sa.String(_ID), primary_key=True),
+    sa.Column("membership_id", sa.String(_ID), nullable=False),
+    sa.Column("tier_id", sa.String(_ID), nullable=True),
+    sa.Column("active", sa.Boolean, nullable=False),
+    # The member's first membership's position (`member_memberships.position`): a scan of the
+    # model lists members in this order.
+    sa.Column("scan_order", sa.BigInteger, nullable=False),
+    # a segment walks a program's members in order from the index alone (tier included)
+    sa.Index(
+        "ix_member_programs_order", "program_id", "active", "scan_order", "customer_id", "tier_id"
+    ),
 )
 
 orphans_table = sa.Table(
@@ -216,4 +251,13 @@ def _totals_v3(conn: Connection) -> None:
     )
 
 
-MEMBER_FACTS = Component("member_facts", [_create_v1, _item_scale_v2, _totals_v3])
+def _programs_v4(conn: Connection) -> None:
+    """Per member and program, the membership segments judge (empty: the totals are derived
+    anew on the next read, as their recorded basis names an older version); the stay totals
+    indexed for the segment sums (covering), in place of the index on the member alone."""
+    member_facts_metadata.create_all(conn, tables=[program_members_table])
+    conn.execute(sa.text("DROP INDEX IF EXISTS ix_member_stay_totals_customer"))
+    _stay_totals_by_customer.create(conn, checkfirst=True)
+
+
+MEMBER_FACTS = Component("member_facts", [_create_v1, _item_scale_v2, _totals_v3, _programs_v4])

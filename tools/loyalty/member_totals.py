@@ -3,21 +3,22 @@
 `MemberStore` derives, whenever a refresh changes a member, what the segment rules ask of their
 stays (`member_rows`): per stay its departure, nights, spend by revenue category and the gap
 after the previous checked-out stay; per member the completed stays, nights, last departure,
-median gap and whether a stay is in house or booked ahead. They are derived from `StayFacts`
-built exactly as a read gives them, with the same functions the rules use (`completed_stays`,
-`stay_gaps`), so they cannot drift from the rules.
+median gap and whether a stay is in house or booked ahead; and per program the membership the
+rules judge (`program_rows`: the one `MemberFacts.membership` picks, whether it counts, its tier
+and the member's place in a scan's order). They are derived from `StayFacts` built exactly as a
+read gives them, with the same functions the rules use (`completed_stays`, `stay_gaps`), so they
+cannot drift from the rules.
 
-A segment is then SQL over those totals (`segment_candidates`): the active members of the
-program (`active_members`, the membership `MemberFacts.membership` picks), the figures of the
-whole population (how many, and every gap between stays for the lapse rule's percentile), and
-the members who may be in it, in the order a scan lists them. Each condition is the rule's own,
-in whole numbers (days, nights, millionths of money, a ratio's numerator and denominator), and
-moments as the seconds `datetime.timestamp()` gives (distinct microseconds stay distinct and in
-order as floats, so comparing them is comparing the instants). The SQL is exact but for tier
-progress on accrual points, where it widens the window by a day and picks a superset; either
-way `find_segment_among` judges each candidate it builds with the rule itself, so the answer is
-the rule's. Only those candidates are built as `MemberFacts`, and with a limit (a tool shows the
-first 25) only the first ones when the SQL is exact (`Candidates.exact`).
+A segment is then SQL over those totals (`segment_candidates`): the figures of the program's
+whole population (how many active members, and the lapse rule's percentile of every gap between
+their stays, read as a histogram), how many members are in the segment and the first of them
+in the order a scan lists them (a page: only those are built as `MemberFacts`). Each condition
+is the rule's own, in whole numbers (days, nights, millionths of money, a ratio's numerator and
+denominator), and moments as the seconds `datetime.timestamp()` gives (distinct microseconds
+stay distinct and in order as floats, so comparing them is comparing the instants). The SQL is
+exact but for tier progress on accrual points or calendar years, where it picks a superset
+(`Candidates.exact` is false) and every candidate is built; either way `find_segment_among`
+judges each member it builds with the rule itself, so the answer is the rule's.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from tools.loyalty.ledger_schema import entries_table
 from tools.loyalty.member_store_schema import (
     member_totals_table,
     memberships_table,
+    program_members_table,
     stay_totals_table,
 )
 from tools.loyalty.segments import (
@@ -59,7 +61,18 @@ from tools.loyalty.segments import (
     near_tier_within,
 )
 
-__all__ = ["Candidates", "epoch_day", "member_rows", "segment_candidates"]
+__all__ = [
+    "TOTALS_VERSION",
+    "Candidates",
+    "epoch_day",
+    "member_rows",
+    "program_rows",
+    "segment_candidates",
+]
+
+TOTALS_VERSION: Final = 2
+"""What the totals hold: a model derived by an older version is derived anew (v2: the
+`member_programs` rows)."""
 
 _EPOCH: Final = date(1970, 1, 1)
 _MICROS: Final = Decimal(1_000_000)
@@ -127,86 +140,110 @@ def member_rows(
     return totals, rows
 
 
+def program_rows(memberships: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The `member_programs` rows of one member from their memberships (`member_memberships`
+    rows: membership and program ids, state, tier, primary flag and position): per program the
+    membership `MemberFacts.membership` picks, the primary one, else the first Mews listed."""
+    if not memberships:
+        return []
+    ordered = sorted(memberships, key=lambda m: m["position"])
+    scan_order = ordered[0]["position"]
+    picked: dict[str, Mapping[str, Any]] = {}
+    for m in sorted(ordered, key=lambda m: not m["is_primary"]):  # stable: Mews' order kept
+        picked.setdefault(m["program_id"], m)
+    return [
+        {
+            "customer_id": m["customer_id"],
+            "program_id": program_id,
+            "membership_id": m["membership_id"],
+            "tier_id": m["tier_id"],
+            "active": m["state"] not in INACTIVE_MEMBERSHIP_STATES,
+            "scan_order": scan_order,
+        }
+        for program_id, m in sorted(picked.items())
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class Candidates:
-    """What SQL found for a segment: the population's figures and who may be in it."""
+    """What SQL found for a segment: the population's figures and who is (or may be) in it."""
 
     scanned: int
+    """Active members of the program."""
     gaps: tuple[int, ...]
+    """Every gap between the active members' stays, in order (for `Lapsing` only)."""
     customer_ids: list[str]
-    """In the order a scan of the model lists members (their first membership)."""
+    """In the order a scan of the model lists members: the segment's first `limit` members
+    when `exact`, else every member who may be in it."""
     exact: bool
     """Every candidate is in the segment (the SQL is the rule), not only a superset."""
-
-
-def active_members(program_ids: Sequence[str]) -> sa.Subquery:
-    """Per customer, the membership `MemberFacts.membership` picks in the program (the primary
-    one, else the first Mews listed), when it is not Canceled or Declined."""
-    m = memberships_table
-    ranked = (
-        sa.select(
-            m.c.customer_id,
-            m.c.membership_id,
-            m.c.tier_id,
-            m.c.state,
-            sa.func.row_number()
-            .over(partition_by=m.c.customer_id, order_by=(m.c.is_primary.desc(), m.c.position))
-            .label("pick"),
-        )
-        .where(m.c.program_id.in_(list(program_ids)))
-        .subquery("ranked")
-    )
-    return (
-        sa.select(ranked.c.customer_id, ranked.c.membership_id, ranked.c.tier_id)
-        .where(ranked.c.pick == 1, ranked.c.state.not_in(sorted(INACTIVE_MEMBERSHIP_STATES)))
-        .subquery("active")
-    )
+    size: int | None
+    """How many members the segment has (when `exact`)."""
 
 
 def segment_candidates(
     conn: Connection,
     program: ProgramConfig,
-    program_ids: Sequence[str],
+    program_id: str,
     tier_codes: Mapping[str, str],
     query: SegmentQuery,
     as_of: datetime,
+    *,
+    limit: int | None = None,
 ) -> Candidates:
-    """The members of `program` who may be in the segment (a superset the rule then judges)."""
-    active = active_members(program_ids)
-    scanned = conn.execute(sa.select(sa.func.count()).select_from(active)).scalar_one()
+    """The members of `program` in the segment (or who may be: a superset the rule then
+    judges), counted and paged by the database over `member_programs` and the totals."""
+    p = program_members_table
+    active = sa.and_(p.c.program_id == program_id, p.c.active)
+    scanned = conn.execute(sa.select(sa.func.count()).select_from(p).where(active)).scalar_one()
     gaps: tuple[int, ...] = ()
     if isinstance(query, Lapsing):
-        s = stay_totals_table
-        gaps = tuple(
-            row[0]
-            for row in conn.execute(
-                sa.select(s.c.gap_days)
-                .join(active, active.c.customer_id == s.c.customer_id)
-                .where(s.c.gap_days.is_not(None))
-            )
-        )
-        where = _lapsing(program, query, gaps, active, as_of)
+        gaps = _gaps(conn, active)
+        where = _lapsing(program, query, gaps, as_of)
     elif isinstance(query, NearNextTier):
         where = _near_next_tier(conn, program, tier_codes, query, active, as_of)
     else:
-        where = _high_spender(program, query, active, as_of)
-    m = memberships_table
-    first = (
-        sa.select(sa.func.min(m.c.position))
-        .where(m.c.customer_id == active.c.customer_id)
-        .scalar_subquery()
-    )
-    rows = conn.execute(
-        sa.select(active.c.customer_id)
-        .outerjoin(member_totals_table, member_totals_table.c.customer_id == active.c.customer_id)
-        .where(where)
-        .order_by(first, active.c.customer_id)
-    )
+        where = _high_spender(program, query, as_of)
+    t = member_totals_table
+    members = p.outerjoin(t, t.c.customer_id == p.c.customer_id)
     exact = not (
         isinstance(query, NearNextTier)
         and (program.qualification.basis == "points" or program.qualification.period != "rolling")
     )
-    return Candidates(int(scanned), gaps, [row[0] for row in rows], exact)
+    # with a limit, the page and the segment's size in one pass (a window over every match)
+    paged = exact and limit is not None
+    columns = (
+        [p.c.customer_id, sa.func.count().over().label("size")] if paged else [p.c.customer_id]
+    )
+    listed = (
+        sa.select(*columns)
+        .select_from(members)
+        .where(active, where)
+        .order_by(p.c.scan_order, p.c.customer_id)
+        .limit(limit if paged else None)
+    )
+    rows = conn.execute(listed).all()
+    ids = [row.customer_id for row in rows]
+    size = None
+    if paged:
+        size = int(rows[0].size) if rows else 0
+    elif exact:
+        size = len(ids)
+    return Candidates(int(scanned), gaps, ids, exact, size)
+
+
+def _gaps(conn: Connection, active: sa.ColumnElement[bool]) -> tuple[int, ...]:
+    """Every gap between the active members' stays, smallest first (read as a histogram: a
+    few hundred distinct day counts, not one row per stay)."""
+    s, p = stay_totals_table, program_members_table
+    rows = conn.execute(
+        sa.select(s.c.gap_days, sa.func.count())
+        .join(p, p.c.customer_id == s.c.customer_id)
+        .where(active, s.c.gap_days.is_not(None))
+        .group_by(s.c.gap_days)
+        .order_by(s.c.gap_days)
+    )
+    return tuple(gap for gap, n in rows for _ in range(n))
 
 
 def _more_than(days: sa.ColumnElement[int], limit: Decimal) -> sa.ColumnElement[bool]:
@@ -216,11 +253,7 @@ def _more_than(days: sa.ColumnElement[int], limit: Decimal) -> sa.ColumnElement[
 
 
 def _lapsing(
-    program: ProgramConfig,
-    query: Lapsing,
-    gaps: tuple[int, ...],
-    active: sa.Subquery,
-    as_of: datetime,
+    program: ProgramConfig, query: Lapsing, gaps: tuple[int, ...], as_of: datetime
 ) -> sa.ColumnElement[bool]:
     """`assess_lapse`: a checked-out stay, none in house or booked ahead, and the days since
     the last one above both the program gap and the multiple of the member's median gap."""
@@ -258,10 +291,11 @@ def _near_next_tier(
     program: ProgramConfig,
     tier_codes: Mapping[str, str],
     query: NearNextTier,
-    active: sa.Subquery,
+    active: sa.ColumnElement[bool],
     as_of: datetime,
 ) -> sa.ColumnElement[bool]:
     """`tier_progress`: short of the next tier's threshold by at most `within` percent of it."""
+    p = program_members_table
     within = near_tier_within(program, query)
     if program.qualification.period != "rolling":  # calendar years in hotels' zones: the rule
         return sa.true()
@@ -272,7 +306,7 @@ def _near_next_tier(
         value: sa.ColumnElement[Any] = (
             sa.select(sa.func.coalesce(sa.func.sum(s.c.nights), 0))
             .where(
-                s.c.customer_id == active.c.customer_id,
+                s.c.customer_id == p.c.customer_id,
                 s.c.checked_out,
                 s.c.departure_day >= epoch_day(first),
                 s.c.departure_day <= epoch_day(today),
@@ -285,7 +319,7 @@ def _near_next_tier(
         value = (
             sa.select(sa.func.coalesce(sa.func.sum(e.c.points), 0))
             .where(
-                e.c.membership_id == active.c.membership_id,
+                e.c.membership_id == p.c.membership_id,
                 e.c.kind == "accrual",
                 e.c.created_at >= datetime.combine(first - timedelta(days=1), time()),
                 e.c.created_at < datetime.combine(today + timedelta(days=2), time()),
@@ -293,7 +327,7 @@ def _near_next_tier(
             .scalar_subquery()
         )
         exact = False
-    tiers = [row[0] for row in conn.execute(sa.select(active.c.tier_id).distinct())]
+    tiers = [row[0] for row in conn.execute(sa.select(p.c.tier_id).where(active).distinct())]
     conditions = []
     for tier_id in tiers:
         code = None if tier_id is None else tier_codes.get(tier_id)
@@ -305,23 +339,23 @@ def _near_next_tier(
         # needed = threshold - value, kept when 0 < needed <= threshold * within / 100
         lowest = math.ceil(threshold - Decimal(threshold) * within / 100)
         in_reach = value >= lowest if not exact else sa.and_(value >= lowest, value < threshold)
-        picks = active.c.tier_id.is_(None) if tier_id is None else active.c.tier_id == tier_id
+        picks = p.c.tier_id.is_(None) if tier_id is None else p.c.tier_id == tier_id
         conditions.append(sa.and_(picks, in_reach))
     return sa.or_(sa.false(), *conditions)
 
 
 def _high_spender(
-    program: ProgramConfig, query: HighSpendNoRedemption, active: sa.Subquery, as_of: datetime
+    program: ProgramConfig, query: HighSpendNoRedemption, as_of: datetime
 ) -> sa.ColumnElement[bool]:
     """Spend of checked-out stays in the window (program currency) at or above the minimum,
     and no redemption (not reversed) since: the rule's `stays_in_window` and last redemption."""
     min_spend, months = high_spend_settings(program, query)
     start = add_months(as_of, -program.segments.high_spender_window_months)
-    s = stay_totals_table
+    s, p = stay_totals_table, program_members_table
     spend = (
         sa.select(sa.func.coalesce(sa.func.sum(s.c.spend_micros), 0))
         .where(
-            s.c.customer_id == active.c.customer_id,
+            s.c.customer_id == p.c.customer_id,
             s.c.checked_out,
             s.c.currency == program.currency,
             s.c.departure > start.timestamp(),
@@ -335,7 +369,7 @@ def _high_spender(
         sa.select(e.c.id)
         .join(m, m.c.membership_id == e.c.membership_id)
         .where(
-            m.c.customer_id == active.c.customer_id,
+            m.c.customer_id == p.c.customer_id,
             e.c.kind == "redemption",
             e.c.created_at >= since,
             ~sa.select(reversal.c.id).where(reversal.c.reverses_entry_id == e.c.id).exists(),
