@@ -14,6 +14,7 @@ from tools.loyalty import (
     find_segment,
 )
 from tools.loyalty.facts import Spend, StayFacts
+from tools.loyalty.segments import SegmentScan
 
 
 def once(members: list[MemberFacts]) -> Iterator[MemberFacts]:
@@ -89,3 +90,30 @@ def test_members_of_other_programs_are_not_scanned(pc01: ProgramConfig) -> None:
     other = member(ago(500), memberships=(membership(program_code="GEC07", tier_code=None),))
     result = find_segment(pc01, [other], HighSpendNoRedemption(min_spend=Decimal(0)), as_of=AS_OF)
     assert (result.scanned, result.members) == (0, ())
+
+
+def test_a_scan_fed_batch_by_batch_keeps_only_the_members_the_segment_may_hold(
+    pc01: ProgramConfig,
+) -> None:
+    """A scan of Mews streams members: judged batch by batch, the segment is the one pass's,
+    and what is held meanwhile is the segment's members (for the lapse rule, those who lapse
+    even at a program gap of 0 days), not everyone."""
+    members = [
+        named("Regular", ago(70), ago(40), ago(10)),  # gaps 29, 29: 10 days is within
+        named("Gone", ago(400), ago(370)),  # lapses at any gap under 370 days
+        named("Booked", ago(300), stay(departure=AS_OF + 9 * DAY, state="Confirmed")),
+        named("Recent", ago(20)),  # one stay: lapses at a gap of 0, not at the measured 29
+        named("Never stayed"),
+    ]
+    for query in (Lapsing(), NearNextTier(), HighSpendNoRedemption(min_spend=Decimal(150))):
+        scan = SegmentScan(pc01, query, as_of=AS_OF)
+        for start in range(0, len(members), 2):
+            scan.add(members[start : start + 2])
+        result = scan.result()
+
+        assert result == find_segment(pc01, members, query, as_of=AS_OF)
+        assert set(scan.members(result)) == {m.customer_id for m in result.members}
+    lapsing = SegmentScan(pc01, Lapsing(), as_of=AS_OF)
+    lapsing.add(members)
+    assert [m.display_name for m in lapsing.result().members] == ["Gone"]
+    assert {m.display_name for m in lapsing._kept} == {"Gone", "Recent"}

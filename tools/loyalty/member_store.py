@@ -107,7 +107,7 @@ from tools.loyalty.segments import (
     Population,
     SegmentQuery,
     SegmentResult,
-    find_segment,
+    SegmentScan,
     find_segment_among,
 )
 
@@ -872,7 +872,7 @@ async def find_segment_in(
     scan of Mews judges every member, off the loop (and lists them all)."""
     if isinstance(source, MemberStore):
         return await source.segment(program, query, as_of=as_of, zone=zone, limit=limit)
-    result, _members = await _scan_segment(source, program, query, as_of, zone)
+    result, _scan = await _scan_segment(source, program, query, as_of, zone)
     return result, len(result.members)
 
 
@@ -888,9 +888,8 @@ async def segment_with_members(
     if isinstance(source, MemberStore):  # the members it judged were built: no second read
         result, _size, built = await source._segment(program, query, as_of, zone, None)
         return result, {m.customer_id: built[m.customer_id] for m in result.members}
-    result, members = await _scan_segment(source, program, query, as_of, zone)
-    wanted = {m.customer_id for m in result.members}
-    return result, {m.customer_id: m for m in members if m.customer_id in wanted}
+    result, scan = await _scan_segment(source, program, query, as_of, zone)
+    return result, scan.members(result)
 
 
 async def _scan_segment(
@@ -899,11 +898,18 @@ async def _scan_segment(
     query: SegmentQuery,
     as_of: datetime,
     zone: tzinfo | None,
-) -> tuple[SegmentResult, list[MemberFacts]]:
-    members = await source.all_members(program.code)
-    scan = partial(find_segment, program, members, query, as_of=as_of, zone=zone)
-    # thousands of members: off the loop; a cancelled call stops waiting (reads only)
-    return await anyio.to_thread.run_sync(scan, abandon_on_cancel=True), members
+) -> tuple[SegmentResult, SegmentScan]:
+    """The segment judged batch by batch as a scan of Mews streams the members (only what the
+    segment needs is kept), or over every member another source lists."""
+    scan = SegmentScan(program, query, as_of=as_of, zone=zone)
+    # thousands of members: judged off the loop; a cancelled call stops waiting (reads only)
+    if isinstance(source, MewsFactsLoader):
+        async for batch in source.scan_members(program.code):
+            await anyio.to_thread.run_sync(scan.add, batch, abandon_on_cancel=True)
+    else:
+        members = await source.all_members(program.code)
+        await anyio.to_thread.run_sync(scan.add, members, abandon_on_cancel=True)
+    return await anyio.to_thread.run_sync(scan.result, abandon_on_cancel=True), scan
 
 
 # ---------------------------------------------------------------------- rows in and out

@@ -9,18 +9,20 @@
 
 Only memberships that are not Canceled or Declined count. Defaults come from `segments`.
 
-`find_segment` judges every member it is given; `find_segment_among` judges only candidates a
-caller picked (the member read model's SQL over its per-member totals) with the figures of the
-whole population given (`Population`): each member is judged by the same code either way.
+`find_segment` judges every member it is given; `SegmentScan` does the same fed batch by batch
+(a scan of Mews streams its members), keeping only what the segment needs, so a scan's memory
+does not grow with the chain; `find_segment_among` judges only candidates a caller picked (the
+member read model's SQL over its per-member totals) with the figures of the whole population
+given (`Population`): each member is judged by the same code either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from decimal import Decimal
-from typing import Literal
+from typing import Final, Literal
 
 from tools.loyalty._time import add_months
 from tools.loyalty.config import ProgramConfig
@@ -42,6 +44,7 @@ __all__ = [
     "SegmentMember",
     "SegmentQuery",
     "SegmentResult",
+    "SegmentScan",
     "find_segment",
     "find_segment_among",
     "high_spend_settings",
@@ -101,22 +104,68 @@ def find_segment(
 ) -> SegmentResult:
     """The active members of `program` in the segment, each with its reason in data terms
     (`zone`: where a calendar qualification year starts, as in `tier_progress`)."""
-    active = _active_members(program, members)
-    if not isinstance(query, Lapsing):
-        counted = _Counted(active)
-        found = _judge(program, counted, query, as_of, None, zone)
-        return _result(program, query, as_of, Population(counted.n), found)
-    kept: list[MemberFacts] = []
-    gaps: list[int] = []
-    scanned = 0
-    for member in active:  # the one pass: remember members with a stay, pool their gaps
-        scanned += 1
-        gaps.extend(stay_gaps(member))
-        if member.completed_stays():
-            kept.append(member)
-    return find_segment_among(
-        program, kept, query, as_of=as_of, population=Population(scanned, tuple(gaps))
-    )
+    scan = SegmentScan(program, query, as_of=as_of, zone=zone)
+    scan.add(members)
+    return scan.result()
+
+
+_LEAST_GAP: Final = Decimal(0)
+"""The least program gap the lapse rule can measure (gaps are whole days, overlaps count 0)."""
+
+
+class SegmentScan:
+    """`find_segment` over members given batch by batch (`add`), judged when all are in
+    (`result`). Kept meanwhile: the segment's members, and for `Lapsing` every gap between
+    stays and the members who lapse even at a program gap of 0 days (a longer gap, measured
+    only once every member is in, only raises their threshold: no one else can lapse)."""
+
+    def __init__(
+        self,
+        program: ProgramConfig,
+        query: SegmentQuery,
+        *,
+        as_of: datetime,
+        zone: tzinfo | None = None,
+    ) -> None:
+        self.program, self.query, self.as_of, self.zone = program, query, as_of, zone
+        self.scanned = 0
+        self._gaps: list[int] = []
+        self._kept: list[MemberFacts] = []
+        self._found: list[SegmentMember] = []
+
+    def add(self, members: Iterable[MemberFacts]) -> None:
+        """Judge these members (active ones only), or keep those who may lapse."""
+        program, query = self.program, self.query
+        for member in _active_members(program, members):
+            self.scanned += 1
+            if isinstance(query, Lapsing):
+                self._gaps.extend(stay_gaps(member))
+                least = _LEAST_GAP if query.program_gap_days is None else query.program_gap_days
+                if assess_lapse(program, member, as_of=self.as_of, program_gap=least).lapsing:
+                    self._kept.append(member)
+                continue
+            found = _judge(program, (member,), query, self.as_of, None, self.zone)
+            if found:
+                self._found.extend(found)
+                self._kept.append(member)
+
+    def result(self) -> SegmentResult:
+        """The segment of every member added."""
+        program, query = self.program, self.query
+        if not isinstance(query, Lapsing):
+            return _result(program, query, self.as_of, Population(self.scanned), self._found)
+        return find_segment_among(
+            program,
+            self._kept,
+            query,
+            as_of=self.as_of,
+            population=Population(self.scanned, tuple(self._gaps)),
+        )
+
+    def members(self, result: SegmentResult) -> dict[str, MemberFacts]:
+        """The facts of the result's members, by customer id."""
+        wanted = {m.customer_id for m in result.members}
+        return {m.customer_id: m for m in self._kept if m.customer_id in wanted}
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,19 +201,6 @@ def find_segment_among(
         )
     found = _judge(program, _active_members(program, candidates), query, as_of, gap, zone)
     return _result(program, query, as_of, population, found, gap, size)
-
-
-class _Counted:
-    """An iterable that counts what was taken from it (the members scanned in one pass)."""
-
-    def __init__(self, members: Iterable[MemberFacts]) -> None:
-        self._members = members
-        self.n = 0
-
-    def __iter__(self) -> Iterator[MemberFacts]:
-        for member in self._members:
-            self.n += 1
-            yield member
 
 
 def _active_members(
