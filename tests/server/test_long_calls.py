@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -56,18 +55,10 @@ def gate() -> Gate:
 
 
 @pytest.fixture
-def sandbox(gate: Gate) -> Sandbox:
+def sandbox(gate: Gate) -> Sandbox:  # tests/server/conftest.py's `runtime` runs on this one
     seeded = Sandbox.seeded(sleep=gate.sleep)
     seeded.rate_limiter.enabled = False
     return seeded
-
-
-@pytest.fixture
-async def runtime(tmp_path: Path, sandbox: Sandbox) -> AsyncIterator[LoyaltyRuntime]:
-    async with await LoyaltyRuntime.open(
-        database_url=f"sqlite:///{tmp_path / 'loyalty.db'}", sandbox=sandbox
-    ) as opened:
-        yield opened
 
 
 @asynccontextmanager
