@@ -5,8 +5,8 @@ guard and the ledger, then `after_write` delivers the balance to the sandbox (in
 against a fresh SQLite file. Per award it counts the SQL statements and the write transactions
 (commits of a transaction that wrote) the store ran, and the Mews requests.
 
-    python -m bench.award_points [--awards 100] [--postgres URL]
-    python -m bench.award_points --against /tmp/before-18 [--rounds 4] [--awards 50]
+    python -m bench.award_points [--awards 60] [--postgres URL]
+    python -m bench.award_points --against /tmp/before-18 [--rounds 6] [--awards 60] [--on-loop]
 
 `--postgres URL` runs against a throw-away schema on that server instead of a SQLite file.
 The statements are everything the engine sends (`before_cursor_execute`); the figure in
@@ -16,8 +16,16 @@ PostgreSQL's BEGIN travels with the first statement and is not counted there).
 `--against DIR` runs the same awards side by side against another checkout (a
 `git worktree add /tmp/before-18 <commit>`), in child processes that alternate
 after/before/after/before... so the shared machine's noise falls on both alike, and prints the
-p50/p99 of each and their ratio. Targets (issue #18): <= 2 write transactions and <= 15 SQL
-statements per award; p50 at least 2x faster than before.
+p50/p99 of each and their ratio. Each child checks that it imported the tree it was given (not
+the editable install's) and reports any wait for the rate limit: a child's warm-up and awards
+stay under Mews' 200 requests per 30 s (at most 60 awards, so `--rounds` gives more samples).
+
+`--on-loop`: both sides' sandbox answers on the event loop (as the sandbox did before it moved
+API requests to a worker thread), so the two sides differ only in their own code, not in how
+the sandbox dispatches.
+
+Targets (issue #18): <= 2 write transactions and <= 15 SQL statements per award; p50 at least
+2x faster than before.
 """
 
 from __future__ import annotations
@@ -41,6 +49,8 @@ MAX_WRITE_TRANSACTIONS = 2
 MAX_STATEMENTS = 15
 MIN_SPEEDUP = 2.0
 MEMBERSHIPS = 20
+MAX_AWARDS = 60
+"""With the warm-up, a child's requests stay under the 200 per 30 s rate limit."""
 """Awards rotate over this many members, so caps per member never refuse one."""
 
 
@@ -83,8 +93,39 @@ async def _members(runtime: Any) -> list[str]:
     return ids
 
 
-async def _child(awards: int, postgres: str | None) -> dict[str, Any]:
+def _check_tree() -> None:
+    """The child runs the tree it was given, not the editable install's."""
+    import tools
+
+    tree = os.environ.get("BENCH_TREE")
+    if tree and not Path(tools.__file__).resolve().is_relative_to(Path(tree).resolve()):
+        raise SystemExit(f"imported {tools.__file__}, not the tree {tree}")
+
+
+def _sandbox_on_loop() -> None:
+    """The sandbox answers API requests on the event loop (`Sandbox.handle`), both sides alike."""
+    import httpx
+
+    from tools.sandbox import Sandbox
+
+    def httpx_transport(self: Any) -> httpx.MockTransport:
+        async def handler(request: httpx.Request) -> httpx.Response:
+            body = await request.aread()
+            status, headers, content = await self.handle(
+                request.method, request.url.path, dict(request.headers), body
+            )
+            return httpx.Response(status, headers=headers, content=content)
+
+        return httpx.MockTransport(handler)
+
+    Sandbox.httpx_transport = httpx_transport  # type: ignore[method-assign]
+
+
+async def _child(awards: int, postgres: str | None, on_loop: bool) -> dict[str, Any]:
     from bench.policy_overhead import postgres_schema_url
+
+    if on_loop:
+        _sandbox_on_loop()
 
     with tempfile.TemporaryDirectory() as tmp:
         database_url, drop = f"sqlite:///{Path(tmp) / 'bench.db'}", None
@@ -139,6 +180,8 @@ async def _awards(database_url: str, awards: int) -> dict[str, Any]:
             "control": counter.control / awards,
             "writes": counter.writes / awards,
             "mews": runtime.mews.stats.total_requests / awards,
+            "waited": runtime.mews.stats.throttle_wait_seconds
+            + runtime.mews.stats.retry_wait_seconds,
         }
 
 
@@ -147,12 +190,13 @@ def _p(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
 
-def _run_child(tree: Path, awards: int, postgres: str | None) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(tree)}
+def _run_child(tree: Path, awards: int, postgres: str | None, on_loop: bool) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(tree), "BENCH_TREE": str(tree)}
     script = Path(__file__).resolve()
     out = subprocess.run(
         [sys.executable, str(script), "--child", "--awards", str(awards)]
-        + (["--postgres", postgres] if postgres else []),
+        + (["--postgres", postgres] if postgres else [])
+        + (["--on-loop"] if on_loop else []),
         cwd=tree,
         env=env,
         check=True,
@@ -168,34 +212,44 @@ def _report(label: str, runs: list[dict[str, Any]]) -> tuple[float, dict[str, fl
     keys = ("statements", "control", "writes")
     figures = {key: statistics.fmean(run.get(key, 0) for run in runs) for key in keys}
     figures["mews"] = statistics.fmean(run["mews"] for run in runs)
+    waited = sum(run.get("waited", 0.0) for run in runs)
     p50 = statistics.median(samples) * 1000
     print(
         f"{label:<7} p50 {p50:7.2f} ms  p99 {_p(samples, 0.99):7.2f} ms  "
         f"{figures['statements']:5.1f} statements ({figures['control']:.1f} of them BEGIN/"
         f"SAVEPOINT/RELEASE), {figures['writes']:.1f} write "
-        f"transactions, {figures['mews']:.1f} Mews requests per award ({len(samples)} awards)"
+        f"transactions, {figures['mews']:.1f} Mews requests per award ({len(samples)} awards"
+        f"{f', {waited:.1f} s waiting for the rate limit' if waited else ''})"
     )
     return p50, figures
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--awards", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--awards", type=int, default=MAX_AWARDS)
+    parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--against", type=Path, help="a checkout of the previous commit")
     parser.add_argument("--postgres", help="a PostgreSQL server URL instead of a SQLite file")
+    parser.add_argument(
+        "--on-loop", action="store_true", help="both sides' sandbox answers on the event loop"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not 1 <= args.awards <= MAX_AWARDS:
+        parser.error(f"--awards must be between 1 and {MAX_AWARDS} (the rate limit)")
     if args.child:
-        print(json.dumps(asyncio.run(_child(args.awards, args.postgres))))
+        _check_tree()
+        print(json.dumps(asyncio.run(_child(args.awards, args.postgres, args.on_loop))))
         return 0
     here = Path(__file__).resolve().parents[1]
     after: list[dict[str, Any]] = []
     before: list[dict[str, Any]] = []
     for _round in range(args.rounds if args.against else 1):
-        after.append(_run_child(here, args.awards, args.postgres))
+        after.append(_run_child(here, args.awards, args.postgres, args.on_loop))
         if args.against:
-            before.append(_run_child(args.against.resolve(), args.awards, args.postgres))
+            before.append(
+                _run_child(args.against.resolve(), args.awards, args.postgres, args.on_loop)
+            )
     p50, figures = _report("after", after)
     ok = figures["writes"] <= MAX_WRITE_TRANSACTIONS and figures["statements"] <= MAX_STATEMENTS
     print(
