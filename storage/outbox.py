@@ -191,9 +191,9 @@ class OutboxCommand:
     coalesce_key: str | None
     payload: dict[str, Any]
     status: str
-    """As `claim` hands a command out: its status before the claim (`in_flight`: an earlier
-    lease ran out, the deliverer may have died mid-delivery)."""
     attempts: int
+    """Failed attempts; a claim counts a lease that ran out as one (the deliverer may have
+    died mid-delivery)."""
     next_attempt_at: datetime
     last_error: str | None
     created_at: datetime

@@ -21,15 +21,12 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from storage.store import chunks
-
 __all__ = ["HELD", "STATUSES", "WorkQueue", "retry_after_failure", "work_item_columns"]
 
 STATUSES: Final = ("pending", "in_flight", "done", "dead")
 HELD: Final = "held: "
 """How the `last_error` of a held item starts (see the module docstring)."""
 
-_IDS_PER_STATEMENT: Final = 500
 _ERROR_CHARS: Final = 2000
 
 
@@ -72,17 +69,30 @@ class WorkQueue:
         lease: timedelta,
         where: Sequence[sa.ColumnElement[bool]] = (),
     ) -> list[Row[Any]]:
-        """Lease up to `limit` due items (oldest first) that also match `where`."""
+        """Lease up to `limit` due items (oldest first) that also match `where`, in one
+        statement (`UPDATE ... WHERE id IN (the due ones) RETURNING`): the items as leased.
+        An item whose lease ran out counts that lapsed lease as an attempt (its worker may
+        have died mid-delivery), so `attempts > 0` tells a deliverer it is not the first."""
         t = self.table
-        query = sa.select(t).where(self._claimable(at), *where)
-        rows = list(conn.execute(query.order_by(t.c.id).limit(limit)).all())
-        for chunk in chunks([row.id for row in rows], _IDS_PER_STATEMENT):
-            conn.execute(
-                t.update()
-                .where(t.c.id.in_(chunk))
-                .values(status="in_flight", lease_until=at + lease, updated_at=at)
+        chosen = (
+            sa.select(t.c.id)
+            .where(self._claimable(at), *where)
+            .order_by(t.c.id)
+            .limit(limit)
+        )
+        lapsed = sa.case((t.c.status == "in_flight", 1), else_=0)
+        statement = (
+            t.update()
+            .where(t.c.id.in_(chosen.scalar_subquery()))
+            .values(
+                status="in_flight",
+                attempts=t.c.attempts + lapsed,
+                lease_until=at + lease,
+                updated_at=at,
             )
-        return rows
+            .returning(*t.c)
+        )
+        return sorted(conn.execute(statement).all(), key=lambda row: int(row.id))
 
     def due_count(
         self, conn: Connection, at: datetime, where: Sequence[sa.ColumnElement[bool]] = ()

@@ -65,7 +65,7 @@ from tools.loyalty import (
     reward_inventory_lock_key,
 )
 from tools.loyalty.config import RewardConfig
-from tools.loyalty.errors import RefusedRequestError
+from tools.loyalty.errors import RefusedRequestError, UnknownAccountError
 from tools.loyalty.ledger_reads import available_points, reversed_under_key
 
 __all__ = ["ADJUST_POINTS", "AWARD_POINTS", "REDEEM_REWARD", "REVERSE_POINTS_ENTRY"]
@@ -137,20 +137,31 @@ def _adjustment_or_accrual(
     kind: Literal["accrual", "adjustment"],
     ctx: ExecContext,
 ) -> PointsPosted:
-    _, program, account = _account(deps, conn, args.membership_id, ctx)
-    entry, available = post_entry_available(
-        conn,
-        membership_id=args.membership_id,
-        kind=kind,
-        points=args.points,
-        reason=args.reason,
-        actor=ctx.actor,
-        source=_source(ctx),
-        idempotency_key=ctx.idempotency_key,
-        program=program,
-        now=ctx.now,
-        account=account,
-    )
+    ref = deps.directory.remembered(args.membership_id)
+    program = deps.directory.program_of(ref)
+    # A lot moves the account in the ledger's first statement (no read before it); a debit
+    # reads it first, as does a membership's first posting (its account is opened here).
+    account = None if args.points > 0 else _account(deps, conn, args.membership_id, ctx)[2]
+
+    def post(account: Account | None) -> tuple[LedgerEntry, int]:
+        return post_entry_available(
+            conn,
+            membership_id=args.membership_id,
+            kind=kind,
+            points=args.points,
+            reason=args.reason,
+            actor=ctx.actor,
+            source=_source(ctx),
+            idempotency_key=ctx.idempotency_key,
+            program=program,
+            now=ctx.now,
+            account=account,
+        )
+
+    try:
+        entry, available = post(account)
+    except UnknownAccountError:  # nothing written yet: the first posting opens the account
+        entry, available = post(open_account(conn, ref, program, ctx))
     return _points_posted(entry, available)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -12,11 +13,17 @@ from tools.loyalty._lots import OpenLot, Take
 from tools.loyalty._time import from_db, optional_from_db
 from tools.loyalty.errors import UnknownAccountError, UnknownEntryError
 from tools.loyalty.ledger_model import Account, EntryKind, LedgerEntry, Source, SourceType
-from tools.loyalty.ledger_schema import accounts_table, allocations_table, entries_table
+from tools.loyalty.ledger_schema import (
+    accounts_table,
+    allocations_table,
+    entries_table,
+    mews_points_table,
+)
 
 _A = accounts_table
 _E = entries_table
 _L = allocations_table
+_M = mews_points_table
 _reversal = entries_table.alias("reversal")
 
 
@@ -41,6 +48,39 @@ def load_account(
         query = query.with_for_update()
     row = conn.execute(query).first()
     return None if row is None else row_to_account(row)
+
+
+def move_account(
+    conn: Connection, membership_id: str, points: int, at: datetime
+) -> tuple[Account, tuple[int, int] | None] | None:
+    """Add `points` to the account's balance and step its version, in one statement that
+    answers the account as it is now (it locks the row: PostgreSQL's row lock, SQLite's
+    write transaction) with the `Points` and ledger version last recorded as held by Mews
+    (`loyalty_mews_points`, None without a record); None when the membership has no account."""
+    recorded = [
+        sa.select(column).where(_M.c.membership_id == membership_id).scalar_subquery()
+        for column in (_M.c.points, _M.c.version)
+    ]
+    row = conn.execute(
+        _A.update()
+        .where(_A.c.membership_id == membership_id)
+        .values(balance=_A.c.balance + points, version=_A.c.version + 1, updated_at=at)
+        .returning(*_A.c, recorded[0].label("mews_points"), recorded[1].label("mews_version"))
+    ).first()
+    if row is None:
+        return None
+    if row.mews_points is None or row.mews_version is None:
+        return row_to_account(row), None
+    return row_to_account(row), (int(row.mews_points), int(row.mews_version))
+
+
+def unmove_account(conn: Connection, moved: Account, points: int) -> None:
+    """Undo `move_account` inside the same transaction (the entry was not written)."""
+    conn.execute(
+        _A.update()
+        .where(_A.c.membership_id == moved.membership_id, _A.c.version == moved.version)
+        .values(balance=_A.c.balance - points, version=_A.c.version - 1)
+    )
 
 
 def require_account(conn: Connection, membership_id: str, *, for_update: bool = False) -> Account:
@@ -135,23 +175,39 @@ def open_lots(conn: Connection, membership_ids: Sequence[str]) -> dict[str, list
 
 
 def lots_and_debts(
-    conn: Connection, membership_id: str
+    conn: Connection,
+    membership_id: str,
+    *,
+    extend_to: tuple[datetime, datetime] | None = None,
 ) -> tuple[list[OpenLot], list[tuple[int, int]]]:
-    """`open_lots` and `outstanding_debts` of one membership in one statement."""
-    rows = conn.execute(
-        sa.select(
-            _E.c.id,
-            _E.c.sequence,
-            _E.c.remaining,
-            _E.c.shortfall,
-            _E.c.created_at,
-            _E.c.pending_until,
-            _E.c.expires_at,
-        ).where(
-            _E.c.membership_id == membership_id,
-            sa.or_(_E.c.remaining > 0, _E.c.shortfall > 0),
+    """`open_lots` and `outstanding_debts` of one membership in one statement.
+
+    `extend_to=(now, until)`: the same statement first moves to `until` the expiry of every
+    lot with points left that would expire after `now` but sooner than `until` (activity
+    resets the clock; expired lots stay expired), answering the lots as they are then."""
+    columns = (
+        _E.c.id,
+        _E.c.sequence,
+        _E.c.remaining,
+        _E.c.shortfall,
+        _E.c.created_at,
+        _E.c.pending_until,
+        _E.c.expires_at,
+    )
+    mine = (_E.c.membership_id == membership_id, sa.or_(_E.c.remaining > 0, _E.c.shortfall > 0))
+    if extend_to is None:
+        rows = conn.execute(sa.select(*columns).where(*mine)).all()
+    else:
+        now, until = extend_to
+        sooner = sa.and_(
+            _E.c.remaining > 0,
+            _E.c.expires_at.is_not(None),
+            _E.c.expires_at > now,
+            _E.c.expires_at < until,
         )
-    ).all()
+        extend = sa.case((sooner, sa.literal(until, _E.c.expires_at.type)), else_=_E.c.expires_at)
+        statement = _E.update().where(*mine).values(expires_at=extend).returning(*columns)
+        rows = conn.execute(statement).all()
     lots = [row_to_lot(row) for row in rows if row.remaining is not None and row.remaining > 0]
     debts = sorted(
         (int(row.sequence), int(row.id), int(row.shortfall))

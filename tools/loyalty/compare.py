@@ -42,6 +42,7 @@ from tools.loyalty.ledger_schema import accounts_table, entries_table, mews_poin
 
 __all__ = [
     "EXTERNAL_ACTOR",
+    "FOLLOWING_MEWS",
     "SECOND_LEDGER_WINDOW",
     "Known",
     "external_change",
@@ -59,7 +60,7 @@ SECOND_LEDGER_WINDOW: Final = timedelta(hours=24)
 """One membership changed outside this ledger twice within this window: rare for staff editing
 Points by hand, what two ledgers alternating on one membership do at every push."""
 
-_FOLLOWING_MEWS: Final = frozenset({EXTERNAL_ACTOR, "reconcile"})
+FOLLOWING_MEWS: Final = frozenset({EXTERNAL_ACTOR, "reconcile"})
 """Sources of adjustments that record a change made in Mews (this module's, reconcile's)."""
 
 _M = mews_points_table
@@ -127,7 +128,7 @@ def known_points(
                 continue
             if row.membership_id in unsure:
                 ours[row.membership_id].add(int(row.balance_after))
-            if row.kind == "adjustment" and row.source_type in _FOLLOWING_MEWS:
+            if row.kind == "adjustment" and row.source_type in FOLLOWING_MEWS:
                 external[row.membership_id] += int(row.points)
     return {m: Known(points + external[m], frozenset(ours[m])) for m, points in recorded.items()}
 

@@ -51,7 +51,7 @@ from tools.loyalty._lots import (
     plan_debit,
     plan_settlement,
 )
-from tools.loyalty.compare import record_opening
+from tools.loyalty.compare import FOLLOWING_MEWS, record_opening
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.errors import (
     AccountMismatchError,
@@ -100,15 +100,28 @@ def points_coalesce_key(membership_id: str) -> str:
     return f"points:{membership_id}"
 
 
-def push_payload(membership_id: str, chain_id: str, points: int, version: int) -> dict[str, Any]:
+def push_payload(
+    membership_id: str,
+    chain_id: str,
+    points: int,
+    version: int,
+    *,
+    mews_points_before: int | None = None,
+) -> dict[str, Any]:
     """A balance push as the outbox keeps it: the ledger `Version` the `Points` stand for lets
-    the dispatcher record what Mews holds (`tools.loyalty.compare`)."""
-    return {
+    the dispatcher record what Mews holds (`tools.loyalty.compare`). `MewsPointsBefore`, when
+    known: the `Points` this ledger expected Mews to hold when the command was written (the
+    last recorded push, no entry since but this one); when Mews shows exactly that, the
+    dispatcher's comparison needs no read of the ledger."""
+    payload: dict[str, Any] = {
         "LoyaltyMembershipId": membership_id,
         "Points": points,
         "ChainId": chain_id,
         "Version": version,
     }
+    if mews_points_before is not None:
+        payload["MewsPointsBefore"] = mews_points_before
+    return payload
 
 
 def ledger_lock_key(membership_id: str) -> str:
@@ -286,6 +299,12 @@ def _post(
         raise ValueError(f"account {account.membership_id} given for {request.membership_id}")
     if request.points > 0:
         # A lot checks nothing before writing: its insert finds a used key itself (a replay).
+        if account is None:
+            moved = sql.move_account(conn, request.membership_id, request.points, naive_utc(now))
+            if moved is not None and moved[0].program_code == program.code:
+                return _post_moved_lot(conn, *moved, request, program, now)
+            if moved is not None:  # another program's account: undone, refused below
+                sql.unmove_account(conn, moved[0], request.points)
         account = account or _account_of(conn, request)
         if account is None:
             return _replayed(conn, request), None
@@ -300,6 +319,63 @@ def _post(
     entry = _post_debit(conn, account, request, request.points, now, allow_negative=allow_negative)
     _after_activity(conn, request, program, now)
     return entry, None
+
+
+def _post_moved_lot(
+    conn: Connection,
+    moved: Account,
+    recorded: tuple[int, int] | None,
+    request: _Request,
+    program: ProgramConfig,
+    now: datetime,
+) -> tuple[LedgerEntry, list[OpenLot] | None]:
+    """A lot on an account whose balance and version already moved by its points (one
+    `UPDATE ... RETURNING` instead of a locked read and an update): the entry, the open lots
+    after it read by the statement that extends their expiry (when activity extends it), and
+    the move undone when the key posted an entry before (a replay).
+
+    `recorded`: the `Points` and version last recorded as held by Mews. When that record is
+    the version just before this entry and this entry does not follow Mews, this ledger
+    expects Mews to hold exactly those points at the push (`push_payload`'s
+    `MewsPointsBefore`)."""
+    assert request.points is not None
+    available_at = request.pending_until or utc(now)
+    expires_at = program.points_expire_at(available_at)
+    expected = None
+    if (
+        recorded is not None
+        and recorded[1] == moved.version - 1
+        and request.source.type not in FOLLOWING_MEWS
+    ):
+        expected = recorded[0]
+    appended = _append_entry(
+        conn,
+        moved,
+        request,
+        request.points,
+        now,
+        request.points,
+        None,
+        expires_at,
+        True,
+        moved=True,
+        mews_points_before=expected,
+    )
+    if appended is None:
+        sql.unmove_account(conn, moved, request.points)
+        return _replayed(conn, request), None
+    entry, account = appended
+    extend = request.kind in ACTIVITY_KINDS and program.expiry_extends_on_activity
+    until = program.points_expire_at(utc(now)) if extend else None
+    lots, debts = sql.lots_and_debts(
+        conn,
+        account.membership_id,
+        extend_to=None if until is None else (naive_utc(now), naive_utc(until)),
+    )
+    if not debts:
+        return entry, lots
+    sql.apply_takes(conn, None, plan_settlement(debts, lots, now))
+    return sql.entry_by_id(conn, account.membership_id, entry.id), None
 
 
 def _account_of(conn: Connection, request: _Request) -> Account | None:
@@ -549,12 +625,16 @@ def _append_entry(
     shortfall: int | None,
     expires_at: datetime | None,
     replay_on_conflict: bool,
+    *,
+    moved: bool = False,
+    mews_points_before: int | None = None,
 ) -> tuple[LedgerEntry, Account] | None:
     """`_append`, returning the entry as written (not read back) and the moved account.
     `replay_on_conflict`: an insert whose idempotency key is used writes nothing and
-    returns None (the caller replays), instead of raising."""
-    sequence = account.version + 1
-    balance = account.balance + points
+    returns None (the caller replays), instead of raising. `moved`: `account` is already the
+    account after this entry (`_ledger_sql.move_account`), nothing more to update."""
+    sequence = account.version + (0 if moved else 1)
+    balance = account.balance + (0 if moved else points)
     at = naive_utc(now)
     pending_until = None if request.pending_until is None else naive_utc(request.pending_until)
     expires = None if expires_at is None else naive_utc(expires_at)
@@ -585,18 +665,26 @@ def _append_entry(
         assert key is not None
         entry_id = key[0]
     a = accounts_table
-    moved = conn.execute(
-        a.update()
-        .where(a.c.membership_id == account.membership_id, a.c.version == account.version)
-        .values(balance=balance, version=sequence, updated_at=at)
-    )
-    if moved.rowcount != 1:
+    if not moved and (
+        conn.execute(
+            a.update()
+            .where(a.c.membership_id == account.membership_id, a.c.version == account.version)
+            .values(balance=balance, version=sequence, updated_at=at)
+        ).rowcount
+        != 1
+    ):
         raise ConcurrentUpdateError(account.membership_id, account.version)
     if request.queue_push:
         enqueue(
             conn,
             MEWS_PUSH_KIND,
-            push_payload(account.membership_id, account.chain_id, balance, sequence),
+            push_payload(
+                account.membership_id,
+                account.chain_id,
+                balance,
+                sequence,
+                mews_points_before=mews_points_before,
+            ),
             now=now,
             coalesce_key=points_coalesce_key(account.membership_id),
         )

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final, Literal
@@ -183,12 +183,15 @@ class _Push:
     version: int
     overwrite: bool = False
     """Reconcile's `push_ledger`: the ledger wins, nothing is compared."""
+    expected: int | None = None
+    """The `Points` the ledger expected Mews to hold when its one command was written
+    (`push_payload`'s `MewsPointsBefore`), else None."""
 
     @property
     def uncertain(self) -> bool:
         """An earlier attempt to push this membership is unaccounted for: it failed (a timeout
-        may have reached Mews), or its lease ran out (claimed while still `in_flight`)."""
-        return any(c.attempts > 0 or c.status == "in_flight" for c in self.commands)
+        may have reached Mews), or its lease ran out (a claim counts that as an attempt)."""
+        return any(c.attempts > 0 for c in self.commands)
 
     def delivered(self) -> list[Delivered]:
         result = {
@@ -296,7 +299,9 @@ class OutboxDispatcher:
             if just_committed
             else self._current(list(commands), outcomes)
         )
-        pushes = await self._compared(_one_per_membership(pushes), tally, outcomes)
+        pushes = await self._compared(
+            _one_per_membership(pushes), tally, outcomes, just_committed=just_committed
+        )
         by_chain: dict[str | None, list[_Push]] = defaultdict(list)
         for push in pushes:
             by_chain[push.chain_id].append(push)
@@ -322,7 +327,11 @@ class OutboxDispatcher:
                 chain_id = payload.get("ChainId")
                 chain = chain_id if isinstance(chain_id, str) else None
                 overwrite = payload.get("Overwrite") is True
-                pushes.append(_Push((command,), membership_id, chain, points, version, overwrite))
+                before = payload.get("MewsPointsBefore")
+                expected = before if isinstance(before, int) else None
+                pushes.append(
+                    _Push((command,), membership_id, chain, points, version, overwrite, expected)
+                )
             else:
                 stale.append(command)
         return pushes + (self._current(stale, outcomes) if stale else [])
@@ -360,10 +369,20 @@ class OutboxDispatcher:
         return pushes
 
     async def _compared(
-        self, pushes: list[_Push], tally: _Tally, outcomes: list[Delivered | Undelivered]
+        self,
+        pushes: list[_Push],
+        tally: _Tally,
+        outcomes: list[Delivered | Undelivered],
+        *,
+        just_committed: bool = False,
     ) -> list[_Push]:
         """The pushes with every change made in Mews since our last push folded in (posted to
-        the ledger first); a membership whose change could not be recorded is not pushed."""
+        the ledger first); a membership whose change could not be recorded is not pushed.
+
+        `just_committed` pushes whose transaction knew what Mews should hold (`expected`) and
+        find exactly that are not compared with the ledger again (no read): that transaction
+        held the membership's lock and claimed its command, so nothing of ours has moved Mews
+        or the record since. Any other value is compared with the ledger as usual."""
         compared = [p for p in pushes if not p.overwrite]
         if not compared:
             return pushes
@@ -380,6 +399,8 @@ class OutboxDispatcher:
             )
             return [p for p in pushes if p.overwrite]
         in_mews = {m.id: m.points or 0 for m in memberships}
+        if just_committed and all(_as_expected(p, in_mews) for p in compared):
+            return pushes  # Mews holds what each command's transaction expected: no change
         uncertain = [p.membership_id for p in compared if p.uncertain]
         with self.store.single() as conn:  # one statement per 500 memberships
             known = known_points(conn, in_mews, uncertain=uncertain)
@@ -482,6 +503,14 @@ class OutboxDispatcher:
         return Undelivered(command.id, error, self.max_attempts)
 
 
+def _as_expected(push: _Push, in_mews: Mapping[str, int]) -> bool:
+    """Mews shows the `Points` the push's one command expected (or does not show the
+    membership: not compared either way), and no earlier attempt is unaccounted for."""
+    if push.expected is None or push.uncertain or len(push.commands) != 1:
+        return False
+    return in_mews.get(push.membership_id, push.expected) == push.expected
+
+
 def _one_per_membership(pushes: list[_Push]) -> list[_Push]:
     """One push per membership: the latest balance (highest ledger version) of its commands,
     delivered for all of them (a lapsed lease can put two in one claim)."""
@@ -496,6 +525,7 @@ def _one_per_membership(pushes: list[_Push]) -> list[_Push]:
             latest,
             commands=before.commands + push.commands,
             overwrite=before.overwrite or push.overwrite,
+            expected=None,  # two commands: compared with what the ledger records
         )
     return list(merged.values())
 
