@@ -61,6 +61,9 @@ class Run:
     unused_key: bool = False
     """The key had no record when `Guard.submit` looked, just before: the transaction does not
     look again, the record's primary key refuses a second one (then it runs again, looking)."""
+    key_unread: bool = False
+    """`Guard.submit` did not look (a points movement): the transaction's first statement
+    reads the key's record with the policy state and today's sums, before deciding."""
 
     def lock_keys(self) -> list[str]:
         """The keys whose sums and rows this run reads and writes (taken sorted, at begin)."""

@@ -48,6 +48,7 @@ __all__ = [
     "keys_used",
     "lookup",
     "mark_executing",
+    "recorded_outcome",
     "request_hash",
     "store_outcome",
     "stored",
@@ -88,11 +89,19 @@ def lookup(conn: Connection, key: str, digest: str) -> Outcome | None:
     row = conn.execute(_LOOKUP, {"key": key}).first()
     if row is None:
         return None
-    if row.request_hash != digest:
+    return recorded_outcome(key, digest, row.request_hash, row.status, row.outcome)
+
+
+def recorded_outcome(
+    key: str, digest: str, request_hash: str, status: str, outcome: str | None
+) -> Outcome:
+    """The outcome a key's record holds for a request with this `digest` (`lookup`, from a
+    record read by another statement)."""
+    if request_hash != digest:
         raise IdempotencyConflictError(key)
-    if row.status != "done" or row.outcome is None:
+    if status != "done" or outcome is None:
         raise RequestInProgressError(key)
-    return outcome_from_dict(json.loads(row.outcome))
+    return outcome_from_dict(json.loads(outcome))
 
 
 def keys_used(conn: Connection, keys: list[str]) -> set[str]:

@@ -29,12 +29,13 @@ from sqlalchemy.engine import Connection
 
 from policies.config import Policy
 from policies.decision import Action, Usage
-from policies.schema import state_table, usage_daily_table, usage_table
+from policies.schema import idempotency_table, state_table, usage_daily_table, usage_table
 from policies.state import PolicyState, state_from_rows
 from storage.clock import naive_utc, utc
 
 __all__ = [
     "DayWindow",
+    "KeyRecord",
     "day_window",
     "issued_on_days",
     "record_usage",
@@ -97,6 +98,23 @@ _STATE_AND_TODAY = sa.union_all(
     ),
 )
 """Mode, breaker and today's sums in one statement: a points write decides on all three."""
+_i = idempotency_table
+_STATE_TODAY_AND_KEY: sa.CompoundSelect[Any] = sa.union_all(
+    *_STATE_AND_TODAY.selects,
+    sa.select(
+        sa.literal("key"), _i.c.status, _i.c.outcome, _i.c.updated_at, _i.c.request_hash, sa.null()
+    ).where(_i.c.key == sa.bindparam("key")),
+)
+"""The same and the record of an idempotency key (status, outcome, request hash), if any."""
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What `state_and_usage_today` read of an idempotency key's record."""
+
+    status: str
+    outcome: str | None
+    request_hash: str
 
 
 def _add_statement(dialect: str) -> Any:
@@ -146,14 +164,29 @@ def _usage(totals: dict[str, int]) -> Usage:
 
 
 def state_and_usage_today(
-    conn: Connection, action: Action, principal: str, window: DayWindow, policy: Policy
-) -> tuple[PolicyState, Usage]:
-    """`load_state` and `usage_today` in one statement."""
+    conn: Connection,
+    action: Action,
+    principal: str,
+    window: DayWindow,
+    policy: Policy,
+    *,
+    key: str | None = None,
+) -> tuple[PolicyState, Usage, KeyRecord | None]:
+    """`load_state` and `usage_today` in one statement; with `key`, the same statement reads
+    that idempotency key's record too (None when the key is new)."""
     scopes = _scopes(action, principal) + _out_scopes(action)
-    rows = conn.execute(_STATE_AND_TODAY, {"day": window.day.isoformat(), "scopes": scopes}).all()
+    params: dict[str, Any] = {"day": window.day.isoformat(), "scopes": scopes}
+    if key is not None:
+        params["key"] = key
+    statement = _STATE_AND_TODAY if key is None else _STATE_TODAY_AND_KEY
+    rows = conn.execute(statement, params).all()
     state = state_from_rows((row for row in rows if row.source == "state"), policy)
     totals = {row.name: int(row.issued) for row in rows if row.source == "usage"}
-    return state, _usage(totals)
+    record = next(
+        (KeyRecord(row.name, row.value, row.updated_by) for row in rows if row.source == "key"),
+        None,
+    )
+    return state, _usage(totals), record
 
 
 def issued_on_days(conn: Connection, first: date, until: date) -> int:

@@ -101,20 +101,46 @@ async def test_a_denial_is_not_stored_so_the_retry_is_judged_afresh(guard: Guard
     assert isinstance(await guard.submit(carol, "award_points", award_args(10), "k"), Posted)
 
 
-async def test_a_retry_is_answered_without_describing_the_request_again(
+async def test_a_retry_of_a_write_that_moves_no_points_is_answered_without_describing_it_again(
     store: Store, clock: FixedClock
 ) -> None:
     described: list[int] = []
 
     async def describe(args: dict[str, object]) -> Facts:
         described.append(1)
-        return Facts(points=10, membership_id="m-1")
+        return Facts(membership_id="m-1")
 
-    spec = ActionSpec("award_points", "points", Transactional(insert_award), describe)
+    spec = ActionSpec("award_points", "write", Transactional(insert_award), describe)
     guard = Guard(store, make_policy(mode="automate"), [spec], clock=clock, audit_key=None)
     for _ in range(3):
         await guard.submit(guard.principal("carol"), "award_points", award_args(10), "k")
     assert described == [1]
+
+
+async def test_a_points_retry_is_found_by_the_transactions_first_read_even_if_describing_fails(
+    store: Store, clock: FixedClock
+) -> None:
+    """A points write reads its key with the policy state and the day's sums (one statement),
+    so a retry is described again before it is answered as it was; a retry that cannot be
+    described now (the membership left, Mews is down) is still answered as it was."""
+    described: list[int] = []
+
+    async def describe(args: dict[str, object]) -> Facts:
+        described.append(1)
+        if len(described) > 2:
+            raise RuntimeError("membership m-1 is not active")
+        return Facts(points=10, membership_id="m-1")
+
+    spec = ActionSpec("award_points", "points", Transactional(insert_award), describe)
+    guard = Guard(store, make_policy(mode="automate"), [spec], clock=clock, audit_key=None)
+    carol = guard.principal("carol")
+    first = await guard.submit(carol, "award_points", award_args(10), "k")
+    outcomes = [await guard.submit(carol, "award_points", award_args(10), "k") for _ in range(2)]
+
+    assert outcomes == [replay_of(first), replay_of(first)]
+    assert described == [1, 1, 1]
+    assert len(award_rows(store)) == 1
+    assert [r.decision for r in records(store)] == ["allow", "replayed", "replayed"]
 
 
 async def test_keys_are_shared_by_every_guard_on_the_same_database(
