@@ -290,16 +290,28 @@ def _claim(
     lease: timedelta,
     kinds: Sequence[str] | None,
 ) -> list[OutboxCommand]:
-    t = outbox_table
-    # Never two commands of one key in flight: an older balance could land after a newer one.
-    busy_keys = sa.select(t.c.coalesce_key).where(
-        t.c.status == "in_flight", t.c.lease_until >= at, t.c.coalesce_key.is_not(None)
-    )
-    where = [sa.or_(t.c.coalesce_key.is_(None), t.c.coalesce_key.not_in(busy_keys))]
-    if kinds is not None:
-        where.append(t.c.kind.in_(list(kinds)))
-    rows = _QUEUE.claim(conn, at, limit=limit, lease=lease, where=where)
+    statement = _CLAIM_ANY if kinds is None else _CLAIM_KINDS
+    params = {} if kinds is None else {"kinds": list(kinds)}
+    rows = _QUEUE.claim(conn, at, limit=limit, lease=lease, statement=statement, params=params)
     return [_row_to_command(row) for row in rows]
+
+
+# Never two commands of one key in flight: an older balance could land after a newer one.
+_NOT_BUSY = sa.or_(
+    _t.c.coalesce_key.is_(None),
+    _t.c.coalesce_key.not_in(
+        sa.select(_t.c.coalesce_key).where(
+            _t.c.status == "in_flight",
+            _t.c.lease_until >= sa.bindparam("at", type_=_t.c.lease_until.type),
+            _t.c.coalesce_key.is_not(None),
+        )
+    ),
+)
+_CLAIM_ANY = _QUEUE.claim_statement([_NOT_BUSY])
+_CLAIM_KINDS = _QUEUE.claim_statement(
+    [_NOT_BUSY, _t.c.kind.in_(sa.bindparam("kinds", expanding=True))]
+)
+"""The claims (built once), of any kind or of the bound `kinds`."""
 
 
 @dataclass(frozen=True)

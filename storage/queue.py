@@ -44,6 +44,9 @@ def work_item_columns() -> list[sa.Column[Any]]:
     ]
 
 
+_COMPLETING: dict[tuple[str, bool], sa.Update] = {}
+
+
 def retry_after_failure(
     attempts: int, max_attempts: int, base_delay: timedelta, max_delay: timedelta
 ) -> tuple[str, timedelta]:
@@ -68,31 +71,42 @@ class WorkQueue:
         limit: int,
         lease: timedelta,
         where: Sequence[sa.ColumnElement[bool]] = (),
+        statement: sa.Update | None = None,
+        params: Mapping[str, Any] | None = None,
     ) -> list[Row[Any]]:
         """Lease up to `limit` due items (oldest first) that also match `where`, in one
         statement (`UPDATE ... WHERE id IN (the due ones) RETURNING`): the items as leased.
         An item whose lease ran out counts that lapsed lease as an attempt (its worker may
-        have died mid-delivery), so `attempts > 0` tells a deliverer it is not the first."""
+        have died mid-delivery), so `attempts > 0` tells a deliverer it is not the first.
+
+        `statement`: `claim_statement(where)` built once by a caller that claims often, its
+        `where` taking `params` (and the bound `at`)."""
+        statement = self.claim_statement(where) if statement is None else statement
+        values = {**(params or {}), "at": at, "limit": limit, "lease_until": at + lease}
+        return sorted(conn.execute(statement, values).all(), key=lambda row: int(row.id))
+
+    def claim_statement(self, where: Sequence[sa.ColumnElement[bool]] = ()) -> sa.Update:
+        """The statement of `claim`, with bound `at`, `limit` and `lease_until`."""
         t = self.table
+        at = sa.bindparam("at", type_=t.c.next_attempt_at.type)
         chosen = (
             sa.select(t.c.id)
             .where(self._claimable(at), *where)
             .order_by(t.c.id)
-            .limit(limit)
+            .limit(sa.bindparam("limit", type_=sa.Integer))
         )
         lapsed = sa.case((t.c.status == "in_flight", 1), else_=0)
-        statement = (
+        return (
             t.update()
             .where(t.c.id.in_(chosen.scalar_subquery()))
             .values(
                 status="in_flight",
                 attempts=t.c.attempts + lapsed,
-                lease_until=at + lease,
+                lease_until=sa.bindparam("lease_until", type_=t.c.lease_until.type),
                 updated_at=at,
             )
             .returning(*t.c)
         )
-        return sorted(conn.execute(statement).all(), key=lambda row: int(row.id))
 
     def due_count(
         self, conn: Connection, at: datetime, where: Sequence[sa.ColumnElement[bool]] = ()
@@ -121,14 +135,28 @@ class WorkQueue:
         """Mark items done, each with its result text; `clear_error` forgets the last failure."""
         if not results:
             return
-        t = self.table
-        values: dict[str, Any] = {"status": "done", "lease_until": None, "updated_at": at}
-        if clear_error:
-            values["last_error"] = None
         conn.execute(
-            t.update().where(t.c.id == sa.bindparam("item_id")).values(**values),
-            [{"item_id": item_id, "result": result} for item_id, result in results.items()],
+            self._completing(clear_error),
+            [
+                {"item_id": item_id, "result": result, "at": at}
+                for item_id, result in results.items()
+            ],
         )
+
+    def _completing(self, clear_error: bool) -> sa.Update:
+        key = (self.table.name, clear_error)
+        if key not in _COMPLETING:  # built once per queue
+            t = self.table
+            values: dict[str, Any] = {
+                "status": "done",
+                "lease_until": None,
+                "result": sa.bindparam("result", type_=t.c.result.type),
+                "updated_at": sa.bindparam("at", type_=t.c.updated_at.type),
+            }
+            if clear_error:
+                values["last_error"] = None
+            _COMPLETING[key] = t.update().where(t.c.id == sa.bindparam("item_id")).values(**values)
+        return _COMPLETING[key]
 
     def fail(
         self,
@@ -232,11 +260,11 @@ class WorkQueue:
         rows = conn.execute(sa.select(t.c.status, sa.func.count()).group_by(t.c.status))
         return {str(status): int(count) for status, count in rows}
 
-    def _claimable(self, at: datetime) -> sa.ColumnElement[bool]:
+    def _claimable(self, at: datetime | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
         """Due, or leased by a worker whose lease ran out."""
         t = self.table
         return sa.or_(sa.and_(t.c.status == "pending", t.c.next_attempt_at <= at), self._lapsed(at))
 
-    def _lapsed(self, at: datetime) -> sa.ColumnElement[bool]:
+    def _lapsed(self, at: datetime | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
         t = self.table
         return sa.and_(t.c.status == "in_flight", t.c.lease_until < at)

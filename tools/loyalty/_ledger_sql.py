@@ -50,6 +50,27 @@ def load_account(
     return None if row is None else row_to_account(row)
 
 
+def _mews_record(column: sa.Column[Any]) -> sa.ScalarSelect[Any]:
+    return sa.select(column).where(_M.c.membership_id == sa.bindparam("m")).scalar_subquery()
+
+
+_MOVE = (
+    _A.update()
+    .where(_A.c.membership_id == sa.bindparam("m"))
+    .values(
+        balance=_A.c.balance + sa.bindparam("points", type_=sa.BigInteger),
+        version=_A.c.version + 1,
+        updated_at=sa.bindparam("at", type_=_A.c.updated_at.type),
+    )
+    .returning(
+        *_A.c,
+        _mews_record(_M.c.points).label("mews_points"),
+        _mews_record(_M.c.version).label("mews_version"),
+    )
+)
+"""`move_account` (built once: no statement to build and key for the cache per award)."""
+
+
 def move_account(
     conn: Connection, membership_id: str, points: int, at: datetime
 ) -> tuple[Account, tuple[int, int] | None] | None:
@@ -57,16 +78,7 @@ def move_account(
     answers the account as it is now (it locks the row: PostgreSQL's row lock, SQLite's
     write transaction) with the `Points` and ledger version last recorded as held by Mews
     (`loyalty_mews_points`, None without a record); None when the membership has no account."""
-    recorded = [
-        sa.select(column).where(_M.c.membership_id == membership_id).scalar_subquery()
-        for column in (_M.c.points, _M.c.version)
-    ]
-    row = conn.execute(
-        _A.update()
-        .where(_A.c.membership_id == membership_id)
-        .values(balance=_A.c.balance + points, version=_A.c.version + 1, updated_at=at)
-        .returning(*_A.c, recorded[0].label("mews_points"), recorded[1].label("mews_version"))
-    ).first()
+    row = conn.execute(_MOVE, {"m": membership_id, "points": points, "at": at}).first()
     if row is None:
         return None
     if row.mews_points is None or row.mews_version is None:
@@ -174,6 +186,42 @@ def open_lots(conn: Connection, membership_ids: Sequence[str]) -> dict[str, list
     return lots
 
 
+_LOT_COLUMNS = (
+    _E.c.id,
+    _E.c.sequence,
+    _E.c.remaining,
+    _E.c.shortfall,
+    _E.c.created_at,
+    _E.c.pending_until,
+    _E.c.expires_at,
+)
+_MINE = (
+    _E.c.membership_id == sa.bindparam("m"),
+    sa.or_(_E.c.remaining > 0, _E.c.shortfall > 0),
+)
+_LOTS_AND_DEBTS = sa.select(*_LOT_COLUMNS).where(*_MINE)
+_UNTIL = sa.bindparam("until", type_=_E.c.expires_at.type)
+_EXTENDING_LOTS_AND_DEBTS = (
+    _E.update()
+    .where(*_MINE)
+    .values(
+        expires_at=sa.case(
+            (
+                sa.and_(
+                    _E.c.remaining > 0,
+                    _E.c.expires_at.is_not(None),
+                    _E.c.expires_at > sa.bindparam("now", type_=_E.c.expires_at.type),
+                    _E.c.expires_at < _UNTIL,
+                ),
+                _UNTIL,
+            ),
+            else_=_E.c.expires_at,
+        )
+    )
+    .returning(*_LOT_COLUMNS)
+)
+
+
 def lots_and_debts(
     conn: Connection,
     membership_id: str,
@@ -185,29 +233,12 @@ def lots_and_debts(
     `extend_to=(now, until)`: the same statement first moves to `until` the expiry of every
     lot with points left that would expire after `now` but sooner than `until` (activity
     resets the clock; expired lots stay expired), answering the lots as they are then."""
-    columns = (
-        _E.c.id,
-        _E.c.sequence,
-        _E.c.remaining,
-        _E.c.shortfall,
-        _E.c.created_at,
-        _E.c.pending_until,
-        _E.c.expires_at,
-    )
-    mine = (_E.c.membership_id == membership_id, sa.or_(_E.c.remaining > 0, _E.c.shortfall > 0))
     if extend_to is None:
-        rows = conn.execute(sa.select(*columns).where(*mine)).all()
+        rows = conn.execute(_LOTS_AND_DEBTS, {"m": membership_id}).all()
     else:
         now, until = extend_to
-        sooner = sa.and_(
-            _E.c.remaining > 0,
-            _E.c.expires_at.is_not(None),
-            _E.c.expires_at > now,
-            _E.c.expires_at < until,
-        )
-        extend = sa.case((sooner, sa.literal(until, _E.c.expires_at.type)), else_=_E.c.expires_at)
-        statement = _E.update().where(*mine).values(expires_at=extend).returning(*columns)
-        rows = conn.execute(statement).all()
+        params = {"m": membership_id, "now": now, "until": until}
+        rows = conn.execute(_EXTENDING_LOTS_AND_DEBTS, params).all()
     lots = [row_to_lot(row) for row in rows if row.remaining is not None and row.remaining > 0]
     debts = sorted(
         (int(row.sequence), int(row.id), int(row.shortfall))

@@ -158,6 +158,17 @@ def pushed_points(result: Any) -> tuple[str, int, int] | None:
     return None
 
 
+_RECORD_PUSHED: Final = (
+    _M.update()
+    .where(_M.c.membership_id == sa.bindparam("m"), _M.c.version <= sa.bindparam("v"))
+    .values(
+        points=sa.bindparam("p"),
+        version=sa.bindparam("v"),
+        updated_at=sa.bindparam("at", type_=_M.c.updated_at.type),
+    )
+)
+
+
 def record_pushed(
     conn: Connection, pushed: Sequence[tuple[str, int, int]], *, now: datetime
 ) -> None:
@@ -174,10 +185,7 @@ def record_pushed(
     # Usually every membership has its record and the version is newer: one UPDATE does it,
     # the version kept in its WHERE. Only when some row did not move, look at why.
     moved = conn.execute(
-        _M.update()
-        .where(_M.c.membership_id == sa.bindparam("m"), _M.c.version <= sa.bindparam("v"))
-        .values(points=sa.bindparam("p"), version=sa.bindparam("v"), updated_at=at),
-        [{"m": m, "p": p, "v": v} for m, (p, v) in latest.items()],
+        _RECORD_PUSHED, [{"m": m, "p": p, "v": v, "at": at} for m, (p, v) in latest.items()]
     )
     if conn.dialect.supports_sane_multi_rowcount and moved.rowcount == len(latest):
         return

@@ -712,13 +712,16 @@ def _append_entry(
 
 def _insert_unless_key_used(dialect: str) -> Any:
     """`INSERT ... ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`: the replay check
-    and the insert in one statement."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(entries_table)
-        .on_conflict_do_nothing(index_elements=[entries_table.c.idempotency_key])
-        .returning(entries_table.c.id)
-    )
+    and the insert in one statement (built once per dialect)."""
+    return _INSERT_UNLESS_KEY_USED["postgresql" if dialect == "postgresql" else "sqlite"]
+
+
+_INSERT_UNLESS_KEY_USED: Final = {
+    name: insert(entries_table)
+    .on_conflict_do_nothing(index_elements=[entries_table.c.idempotency_key])
+    .returning(entries_table.c.id)
+    for name, insert in (("sqlite", sqlite.insert), ("postgresql", postgresql.insert))
+}
 
 
 # ---------------------------------------------------------------------- checks
