@@ -240,12 +240,13 @@ def enqueue(
     conn.info[_ENQUEUED] = True
     if coalesce_key is not None:
         # Usually nothing of this key waits: one statement inserts unless a pending one exists,
-        # and only then a second gives that one the new payload.
+        # and only then a second gives the waiting ones the new payload. Two can wait: a lapsed
+        # lease's command that then failed is pending again beside the one queued meanwhile.
         params = {"kind": kind, "key": coalesce_key, "payload": body, "at": at}
         new_id = conn.execute(_INSERT_UNLESS_PENDING, params).scalar()
         if new_id is not None:
             return int(new_id)
-        return int(conn.execute(_REPLACE_PENDING, params).scalar_one())
+        return max(int(i) for i in conn.execute(_REPLACE_PENDING, params).scalars())
     result = conn.execute(
         outbox_table.insert().values(
             kind=kind,

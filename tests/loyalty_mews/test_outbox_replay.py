@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from policies import Guard, load_policy, open_store
@@ -48,6 +48,17 @@ Step = st.one_of(
     suppress_health_check=[HealthCheck.too_slow],
 )
 @given(steps=st.lists(Step, max_size=14))
+@example(  # a lapsed lease that then failed: two pending commands of one membership
+    steps=[
+        ("drain", 1),
+        ("crash_before_push",),
+        ("award", STORY.business_traveller_membership, 1),
+        ("mews_fails",),
+        ("time_passes", 121),
+        ("drain", 1),
+        ("award", STORY.business_traveller_membership, 1),
+    ]
+)
 def test_draining_after_any_crashes_converges_mews_to_the_ledger(
     steps: list[tuple[object, ...]],
 ) -> None:
