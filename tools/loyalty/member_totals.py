@@ -338,7 +338,8 @@ def _near_next_tier(
         threshold = following.threshold
         # needed = threshold - value, kept when 0 < needed <= threshold * within / 100
         lowest = math.ceil(threshold - Decimal(threshold) * within / 100)
-        in_reach = value >= lowest if not exact else sa.and_(value >= lowest, value < threshold)
+        # BETWEEN sums the member's nights once (`>= AND <` would run the subquery twice)
+        in_reach = value >= lowest if not exact else value.between(lowest, threshold - 1)
         picks = p.c.tier_id.is_(None) if tier_id is None else p.c.tier_id == tier_id
         conditions.append(sa.and_(picks, in_reach))
     return sa.or_(sa.false(), *conditions)
