@@ -4,6 +4,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
+import pytest
+
 from tests.loyalty.builders import AS_OF, DAY, member, membership, stay
 from tools.loyalty import (
     HighSpendNoRedemption,
@@ -96,8 +98,9 @@ def test_a_scan_fed_batch_by_batch_keeps_only_the_members_the_segment_may_hold(
     pc01: ProgramConfig,
 ) -> None:
     """A scan of Mews streams members: judged batch by batch, the segment is the one pass's,
-    and what is held meanwhile is the segment's members (for the lapse rule, those who lapse
-    even at a program gap of 0 days), not everyone."""
+    and what is held meanwhile is the segment's entries (for the lapse rule, what it reads of
+    those who lapse even at a program gap of 0 days), not every member; their facts only when
+    asked for."""
     members = [
         named("Regular", ago(70), ago(40), ago(10)),  # gaps 29, 29: 10 days is within
         named("Gone", ago(400), ago(370)),  # lapses at any gap under 370 days
@@ -106,14 +109,19 @@ def test_a_scan_fed_batch_by_batch_keeps_only_the_members_the_segment_may_hold(
         named("Never stayed"),
     ]
     for query in (Lapsing(), NearNextTier(), HighSpendNoRedemption(min_spend=Decimal(150))):
-        scan = SegmentScan(pc01, query, as_of=AS_OF)
+        scan = SegmentScan(pc01, query, as_of=AS_OF, keep_facts=True)
         for start in range(0, len(members), 2):
             scan.add(members[start : start + 2])
         result = scan.result()
 
         assert result == find_segment(pc01, members, query, as_of=AS_OF)
-        assert set(scan.members(result)) == {m.customer_id for m in result.members}
+        facts = scan.members(result)
+        assert [facts[m.customer_id] for m in result.members] == [
+            m for m in members if m.customer_id in facts
+        ]
     lapsing = SegmentScan(pc01, Lapsing(), as_of=AS_OF)
     lapsing.add(members)
     assert [m.display_name for m in lapsing.result().members] == ["Gone"]
-    assert {m.display_name for m in lapsing._kept} == {"Gone", "Recent"}
+    assert [who.display_name for who, _profile in lapsing._lapsers] == ["Gone", "Recent"]
+    with pytest.raises(ValueError, match="keep_facts"):
+        lapsing.members(lapsing.result())

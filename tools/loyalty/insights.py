@@ -42,12 +42,15 @@ from tools.loyalty.ledger_model import BalanceSummary
 
 __all__ = [
     "LapseAssessment",
+    "LapseProfile",
     "MemberSummary",
     "MembershipSummary",
     "ProgramGap",
     "RfmScores",
     "assess_lapse",
+    "assess_profile",
     "gap_percentile",
+    "lapse_profile",
     "member_summary",
     "program_gap_days",
     "rfm_scores",
@@ -177,14 +180,43 @@ class LapseAssessment:
     reasoning: str
 
 
+@dataclass(frozen=True, slots=True)
+class LapseProfile:
+    """What the lapse rule reads of a member's stays on a day (`lapse_profile`): a scan keeps
+    this, not the member, until the program gap is known."""
+
+    completed_stays: int
+    days_since_last_stay: int | None
+    member_median_gap_days: Decimal | None
+    has_upcoming_stay: bool
+
+
+def lapse_profile(member: MemberFacts, *, as_of: datetime) -> LapseProfile:
+    completed = member.completed_stays()
+    gaps = stay_gaps(member)
+    return LapseProfile(
+        completed_stays=len(completed),
+        days_since_last_stay=days_between(completed[-1].departure, as_of) if completed else None,
+        member_median_gap_days=Decimal(str(statistics.median(gaps))) if gaps else None,
+        has_upcoming_stay=any(stay.is_upcoming(as_of) for stay in member.stays),
+    )
+
+
 def assess_lapse(
     program: ProgramConfig, member: MemberFacts, *, as_of: datetime, program_gap: Decimal
 ) -> LapseAssessment:
-    completed = member.completed_stays()
-    gaps = stay_gaps(member)
-    median = Decimal(str(statistics.median(gaps))) if gaps else None
-    upcoming = any(stay.is_upcoming(as_of) for stay in member.stays)
-    days_since = days_between(completed[-1].departure, as_of) if completed else None
+    profile = lapse_profile(member, as_of=as_of)
+    return assess_profile(program, profile, as_of=as_of, program_gap=program_gap)
+
+
+def assess_profile(
+    program: ProgramConfig, profile: LapseProfile, *, as_of: datetime, program_gap: Decimal
+) -> LapseAssessment:
+    """`assess_lapse` from a member's `LapseProfile`."""
+    completed = profile.completed_stays
+    median = profile.member_median_gap_days
+    upcoming = profile.has_upcoming_stay
+    days_since = profile.days_since_last_stay
     threshold = None
     if completed:
         own = median * program.lapse.member_gap_multiplier if median is not None else None
@@ -205,7 +237,7 @@ def assess_lapse(
             "member_median_gap_days": median,
             "member_gap_multiplier": program.lapse.member_gap_multiplier,
             "program_gap_days": program_gap,
-            "completed_stays": len(completed),
+            "completed_stays": completed,
         },
         reasoning=_lapse_reason(lapsing, days_since, median, threshold, upcoming, program),
     )

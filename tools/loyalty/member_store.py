@@ -872,7 +872,8 @@ async def find_segment_in(
     scan of Mews judges every member, off the loop (and lists them all)."""
     if isinstance(source, MemberStore):
         return await source.segment(program, query, as_of=as_of, zone=zone, limit=limit)
-    result, _scan = await _scan_segment(source, program, query, as_of, zone)
+    scan = SegmentScan(program, query, as_of=as_of, zone=zone)
+    result = await _scan_segment(source, scan)
     return result, len(result.members)
 
 
@@ -888,20 +889,15 @@ async def segment_with_members(
     if isinstance(source, MemberStore):  # the members it judged were built: no second read
         result, _size, built = await source._segment(program, query, as_of, zone, None)
         return result, {m.customer_id: built[m.customer_id] for m in result.members}
-    result, scan = await _scan_segment(source, program, query, as_of, zone)
+    scan = SegmentScan(program, query, as_of=as_of, zone=zone, keep_facts=True)
+    result = await _scan_segment(source, scan)
     return result, scan.members(result)
 
 
-async def _scan_segment(
-    source: MemberSource,
-    program: ProgramConfig,
-    query: SegmentQuery,
-    as_of: datetime,
-    zone: tzinfo | None,
-) -> tuple[SegmentResult, SegmentScan]:
+async def _scan_segment(source: MemberSource, scan: SegmentScan) -> SegmentResult:
     """The segment judged batch by batch as a scan of Mews streams the members (only what the
     segment needs is kept), or over every member another source lists."""
-    scan = SegmentScan(program, query, as_of=as_of, zone=zone)
+    program = scan.program
     # thousands of members: judged off the loop; a cancelled call stops waiting (reads only)
     if isinstance(source, MewsFactsLoader):
         async for batch in source.scan_members(program.code):
@@ -909,7 +905,7 @@ async def _scan_segment(
     else:
         members = await source.all_members(program.code)
         await anyio.to_thread.run_sync(scan.add, members, abandon_on_cancel=True)
-    return await anyio.to_thread.run_sync(scan.result, abandon_on_cancel=True), scan
+    return await anyio.to_thread.run_sync(scan.result, abandon_on_cancel=True)
 
 
 # ---------------------------------------------------------------------- rows in and out

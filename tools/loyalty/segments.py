@@ -19,7 +19,7 @@ given (`Population`): each member is judged by the same code either way.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Final, Literal
@@ -29,8 +29,11 @@ from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import money
 from tools.loyalty.facts import Inputs, MemberFacts
 from tools.loyalty.insights import (
+    LapseProfile,
     assess_lapse,
+    assess_profile,
     gap_percentile,
+    lapse_profile,
     stay_gaps,
     stays_in_window,
 )
@@ -115,9 +118,10 @@ _LEAST_GAP: Final = Decimal(0)
 
 class SegmentScan:
     """`find_segment` over members given batch by batch (`add`), judged when all are in
-    (`result`). Kept meanwhile: the segment's members, and for `Lapsing` every gap between
-    stays and the members who lapse even at a program gap of 0 days (a longer gap, measured
-    only once every member is in, only raises their threshold: no one else can lapse)."""
+    (`result`). Kept meanwhile: the segment's entries, and for `Lapsing` every gap between
+    stays and, of the members who lapse even at a program gap of 0 days (a longer gap, measured
+    only once every member is in, only raises their threshold: no one else can lapse), what
+    the rule reads (`LapseProfile`); the members' facts only with `keep_facts` (`members`)."""
 
     def __init__(
         self,
@@ -126,46 +130,57 @@ class SegmentScan:
         *,
         as_of: datetime,
         zone: tzinfo | None = None,
+        keep_facts: bool = False,
     ) -> None:
         self.program, self.query, self.as_of, self.zone = program, query, as_of, zone
         self.scanned = 0
         self._gaps: list[int] = []
-        self._kept: list[MemberFacts] = []
+        self._lapsers: list[tuple[SegmentMember, LapseProfile]] = []
         self._found: list[SegmentMember] = []
+        self._facts: dict[str, MemberFacts] | None = {} if keep_facts else None
 
     def add(self, members: Iterable[MemberFacts]) -> None:
-        """Judge these members (active ones only), or keep those who may lapse."""
-        program, query = self.program, self.query
+        """Judge these members (active ones only), or keep what the lapse rule reads."""
+        program, query, as_of = self.program, self.query, self.as_of
         for member in _active_members(program, members):
             self.scanned += 1
             if isinstance(query, Lapsing):
                 self._gaps.extend(stay_gaps(member))
                 least = _LEAST_GAP if query.program_gap_days is None else query.program_gap_days
-                if assess_lapse(program, member, as_of=self.as_of, program_gap=least).lapsing:
-                    self._kept.append(member)
+                profile = lapse_profile(member, as_of=as_of)
+                if assess_profile(program, profile, as_of=as_of, program_gap=least).lapsing:
+                    # who they are (the entry without figures), not their stays
+                    self._lapsers.append((_entry(member, program, {}, ""), profile))
+                    self._keep(member)
                 continue
-            found = _judge(program, (member,), query, self.as_of, None, self.zone)
+            found = _judge(program, (member,), query, as_of, None, self.zone)
             if found:
                 self._found.extend(found)
-                self._kept.append(member)
+                self._keep(member)
+
+    def _keep(self, member: MemberFacts) -> None:
+        if self._facts is not None:
+            self._facts[member.customer_id] = member
 
     def result(self) -> SegmentResult:
         """The segment of every member added."""
-        program, query = self.program, self.query
+        program, query, as_of = self.program, self.query, self.as_of
         if not isinstance(query, Lapsing):
-            return _result(program, query, self.as_of, Population(self.scanned), self._found)
-        return find_segment_among(
-            program,
-            self._kept,
-            query,
-            as_of=self.as_of,
-            population=Population(self.scanned, tuple(self._gaps)),
-        )
+            return _result(program, query, as_of, Population(self.scanned), self._found)
+        population = Population(self.scanned, tuple(self._gaps))
+        gap = _program_gap(program, query, population)
+        found = []
+        for who, profile in self._lapsers:
+            lapse = assess_profile(program, profile, as_of=as_of, program_gap=gap)
+            if lapse.lapsing:
+                found.append(replace(who, metrics=lapse.inputs, reason=lapse.reasoning))
+        return _result(program, query, as_of, population, found, gap)
 
     def members(self, result: SegmentResult) -> dict[str, MemberFacts]:
-        """The facts of the result's members, by customer id."""
-        wanted = {m.customer_id for m in result.members}
-        return {m.customer_id: m for m in self._kept if m.customer_id in wanted}
+        """The facts of the result's members, by customer id (kept with `keep_facts`)."""
+        if self._facts is None:
+            raise ValueError("SegmentScan.members: the scan was made without keep_facts=True")
+        return {m.customer_id: self._facts[m.customer_id] for m in result.members}
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,15 +207,16 @@ def find_segment_among(
     the order the segment lists them; `population` holds the figures of all active members.
     `size`: the candidates are only the first members of a segment of this size (the caller
     knows every one of them is in it); the result counts them all and lists those."""
-    gap = None
-    if isinstance(query, Lapsing):
-        gap = (
-            query.program_gap_days
-            if query.program_gap_days is not None
-            else gap_percentile(program, list(population.gaps)).days
-        )
+    gap = _program_gap(program, query, population) if isinstance(query, Lapsing) else None
     found = _judge(program, _active_members(program, candidates), query, as_of, gap, zone)
     return _result(program, query, as_of, population, found, gap, size)
+
+
+def _program_gap(program: ProgramConfig, query: Lapsing, population: Population) -> Decimal:
+    """The lapse rule's program gap: the query's, else the percentile of the population's."""
+    if query.program_gap_days is not None:
+        return query.program_gap_days
+    return gap_percentile(program, list(population.gaps)).days
 
 
 def _active_members(
