@@ -54,6 +54,7 @@ __all__ = [
     "ProgramBonusArgs",
     "submit_bonus",
     "welcome_bonuses",
+    "welcome_plan",
 ]
 
 AUTOMATION: Final = "automation"
@@ -162,6 +163,21 @@ BIRTHDAY_BONUS: Final = ProgramBonus(
 PROGRAM_BONUSES: Final = (WELCOME_BONUS, BIRTHDAY_BONUS)
 
 
+def welcome_plan(program: ProgramConfig, membership: LoyaltyMembership) -> BonusPlan | None:
+    """The welcome bonus a membership Mews created earns in `program` (None: it gives none),
+    keyed once per member and program whichever path enrols them (enrolment or catch-up)."""
+    return WELCOME_BONUS.plan(
+        program,
+        membership_id=membership.id,
+        customer_id=membership.account_id,
+        chain_id=membership.chain_id,
+        program_id=membership.loyalty_program_id,
+        mews_points=membership.points,
+        occasion="",
+        why=f"for joining {program.name}",
+    )
+
+
 async def submit_bonus(
     guard: Guard, principal: Principal, bonus: ProgramBonus, plan: BonusPlan
 ) -> tuple[str, str]:
@@ -210,16 +226,7 @@ def welcome_bonuses(
             code = codes.get(membership.loyalty_program_id)
             if code not in programs.programs:
                 continue
-            plan = WELCOME_BONUS.plan(
-                programs.program(code),
-                membership_id=membership.id,
-                customer_id=membership.account_id,
-                chain_id=membership.chain_id,
-                program_id=membership.loyalty_program_id,
-                mews_points=membership.points,
-                occasion="",
-                why=f"for joining {programs.program(code).name}",
-            )
+            plan = welcome_plan(programs.program(code), membership)
             if plan is not None:
                 _status, note = await submit_bonus(guard, who, WELCOME_BONUS, plan)
                 notes.append(note)

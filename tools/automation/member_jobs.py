@@ -41,7 +41,13 @@ from typing import Final
 from policies.idempotency import keys_used
 from storage.canonical import JSONObject
 from tools.actions.messages import MESSAGE_CHANNELS
-from tools.actions.program_bonuses import BIRTHDAY_BONUS, WELCOME_BONUS, BonusPlan, submit_bonus
+from tools.actions.program_bonuses import (
+    BIRTHDAY_BONUS,
+    WELCOME_BONUS,
+    BonusPlan,
+    submit_bonus,
+    welcome_plan,
+)
 from tools.automation.job_model import JobContext, JobItem, JobReport, submit_request
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import money, points
@@ -149,16 +155,7 @@ async def welcome_job(ctx: JobContext, program: ProgramConfig, report: JobReport
     async for membership in query:
         if str(membership.state) in _NOT_ENROLLED:
             continue
-        plan = WELCOME_BONUS.plan(
-            program,
-            membership_id=membership.id,
-            customer_id=membership.account_id,
-            chain_id=membership.chain_id,
-            program_id=membership.loyalty_program_id,
-            mews_points=membership.points,
-            occasion="",
-            why=f"for joining {program.name}",
-        )
+        plan = welcome_plan(program, membership)
         assert plan is not None  # welcome_points > 0
         plans.append((membership.id, plan))
     with ctx.store.read() as conn:
