@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from tools.mews import (
     MewsServerError,
 )
 from tools.mews.credentials import DEMO_BASE_URL, PRODUCTION_BASE_URL
+from tools.mews.errors import MewsTransportError
 from tools.mews.models import (
     AccountNoteParameters,
     AmountParameters,
@@ -48,6 +50,7 @@ from tools.mews.models import (
     UpdateValue,
 )
 from tools.mews.paging import Query
+from tools.mews.retry import RetryPolicy
 
 pytestmark = pytest.mark.anyio
 
@@ -475,3 +478,27 @@ async def test_stats_count_requests_per_path_and_reset(fake: FakeMews, fake_time
             0,
             0.0,
         )
+
+
+async def test_the_network_is_reached_through_the_proxy_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A hotel behind a corporate proxy sets HTTPS_PROXY: requests to Mews go through it (here a
+    local listener that records the tunnel asked for, then hangs up)."""
+    asked: list[bytes] = []
+
+    async def proxy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        asked.append(await reader.readline())
+        writer.close()
+
+    server = await asyncio.start_server(proxy, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    credentials = MewsCredentials(DEMO_BASE_URL, CLIENT_TOKEN, ACCESS_TOKEN, "Loyalty Tests 1.0")
+    retry_once = RetryPolicy(max_attempts=1)
+    async with server, MewsClient(credentials, retry=retry_once) as mews:
+        with pytest.raises(MewsTransportError):
+            await mews.configuration.get()
+    assert asked == [b"CONNECT api.mews-demo.com:443 HTTP/1.1\r\n"]

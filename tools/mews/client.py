@@ -147,12 +147,15 @@ class MewsClient:
         self.credentials = credentials
         self.chain_ids: tuple[str, ...] = tuple(chain_ids)
         self.stats = MewsStats()
-        # Requests go straight to the transport (`_send`): this client needs none of
-        # httpx.AsyncClient's per-request work (URL merging, cookies, auth, redirects), which
-        # cost more CPU than a small request's JSON. The AsyncClient owns and closes it.
-        self._transport = transport or httpx.AsyncHTTPTransport()
-        self._http = httpx.AsyncClient(transport=self._transport)
+        # Without a `transport`, httpx builds the network's as for any client: the proxies of
+        # HTTPS_PROXY / ALL_PROXY / NO_PROXY and the environment's certificates (a hotel behind
+        # a corporate proxy reaches Mews). Requests then go straight to the transport httpx
+        # chose for Mews' host (`_post`): this client needs none of AsyncClient's per-request
+        # work (URL merging, cookies, auth, redirects), which cost more CPU than a small
+        # request's JSON. The AsyncClient owns and closes every transport.
+        self._http = httpx.AsyncClient(transport=transport)
         self._base_url = credentials.base_url.rstrip("/") + API_PREFIX
+        self._transport = self._http._transport_for_url(httpx.URL(self._base_url))
         self._urls: dict[str, httpx.URL] = {}
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._extensions = {"timeout": self._timeout.as_dict()}
