@@ -17,7 +17,7 @@ drain.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ from tools.actions.offers import OFFERS
 from tools.actions.privacy import erase_member_action
 from tools.actions.program_bonuses import welcome_bonuses
 from tools.actions.tier_messages import DRAFT_TIER_MESSAGE, tier_change_messages
+from tools.actions.write import TierMove
 from tools.campaigns.tables import CAMPAIGNS
 from tools.loyalty import LEDGER, ProgramConfig, ProgramFile, load_program_file
 from tools.loyalty.compare import second_ledger_warning
@@ -124,6 +125,19 @@ def share_rate_budget(store: Store, clients: Iterable[MewsClient], **budget: Any
 def _closing(stack: AsyncExitStack, client: MewsClient) -> MewsClient:
     stack.push_async_callback(client.aclose)
     return client
+
+
+def _read_again_by(
+    facts: MemberStore,
+) -> Callable[[Sequence[TierMove], str], Awaitable[list[str]]]:
+    """A tier we changed in Mews: the read model reads those members again before it answers
+    (segments, the report's tier mix), not at its next refresh."""
+
+    async def moved(moves: Sequence[TierMove], _key: str) -> list[str]:
+        facts.note_customers(move.customer_id for move in moves)
+        return []
+
+    return moved
 
 
 @dataclass(eq=False)
@@ -214,6 +228,7 @@ class LoyaltyRuntime:
             stack.callback(guard.read_audits.close)  # before the store is disposed
             writes.on_enrolled.append(welcome_bonuses(guard, programs, directory.program_codes))
             writes.on_tier_changed.append(tier_change_messages(guard, writes))
+            writes.on_tier_changed.append(_read_again_by(facts))
             dispatcher = OutboxDispatcher(mews, store, clock=clock, guard=guard, programs=programs)
             notices = NoticeDispatcher(
                 mews,

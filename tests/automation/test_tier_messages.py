@@ -144,3 +144,19 @@ async def test_each_tier_review_change_a_manager_approves_drafts_one_message(
     assert all(d.drafted_by == "automation" for d in drafts)
     assert all(" to " in d.body and "Dear Platinum Club member" in d.body for d in drafts)
     assert len(after_rerun) == len(drafts)
+
+
+async def test_the_read_model_reads_a_member_again_once_we_changed_their_tier(
+    tmp_path: Path,
+) -> None:
+    """The clock stands still, so only our own write can make the model read Emma again: the
+    report's tier mix and the segments see her new tier at once, not at the next refresh."""
+    async with rig(tmp_path, customers=0) as r:
+        facts = r.runtime.facts
+        await facts.refresh(full=True)
+        before = (await facts.members([STORY.emma_novak]))[STORY.emma_novak]
+        await move_emma(r, "G1", key="emma-to-gold")
+        after = (await facts.members([STORY.emma_novak]))[STORY.emma_novak]
+
+    assert [m.tier_code for m in before.memberships] == ["S1"]
+    assert [m.tier_code for m in after.memberships] == ["G1"]

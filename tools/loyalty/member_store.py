@@ -241,11 +241,20 @@ class MemberStore:
     def note_events(self, events: Sequence[WebhookEvent]) -> None:
         """Webhook events arrived: their customers and service orders are re-read from Mews
         on the next read or refresh (kept in the store, so another process applies them too)."""
-        rows = {
-            ("customer" if e.discriminator in CUSTOMER_EVENTS else "service_order", e.entity_id)
-            for e in events
-            if e.discriminator in CUSTOMER_EVENTS | SERVICE_ORDER_EVENTS
-        }
+        self._mark(
+            {
+                ("customer" if e.discriminator in CUSTOMER_EVENTS else "service_order", e.entity_id)
+                for e in events
+                if e.discriminator in CUSTOMER_EVENTS | SERVICE_ORDER_EVENTS
+            }
+        )
+
+    def note_customers(self, customer_ids: Iterable[str]) -> None:
+        """Our own write changed these customers' memberships in Mews (a tier): they are re-read
+        on the next read, as for a webhook (Mews announces no loyalty changes)."""
+        self._mark({("customer", customer_id) for customer_id in customer_ids})
+
+    def _mark(self, rows: set[tuple[str, str]]) -> None:
         if not rows:
             return
         d = dirty_table
