@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -42,9 +43,6 @@ def work_item_columns() -> list[sa.Column[Any]]:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("updated_at", sa.DateTime, nullable=False),
     ]
-
-
-_COMPLETING: dict[tuple[str, bool], sa.Update] = {}
 
 
 def retry_after_failure(
@@ -136,27 +134,12 @@ class WorkQueue:
         if not results:
             return
         conn.execute(
-            self._completing(clear_error),
+            _completing(self.table, clear_error),
             [
                 {"item_id": item_id, "result": result, "at": at}
                 for item_id, result in results.items()
             ],
         )
-
-    def _completing(self, clear_error: bool) -> sa.Update:
-        key = (self.table.name, clear_error)
-        if key not in _COMPLETING:  # built once per queue
-            t = self.table
-            values: dict[str, Any] = {
-                "status": "done",
-                "lease_until": None,
-                "result": sa.bindparam("result", type_=t.c.result.type),
-                "updated_at": sa.bindparam("at", type_=t.c.updated_at.type),
-            }
-            if clear_error:
-                values["last_error"] = None
-            _COMPLETING[key] = t.update().where(t.c.id == sa.bindparam("item_id")).values(**values)
-        return _COMPLETING[key]
 
     def fail(
         self,
@@ -268,3 +251,18 @@ class WorkQueue:
     def _lapsed(self, at: datetime | sa.BindParameter[Any]) -> sa.ColumnElement[bool]:
         t = self.table
         return sa.and_(t.c.status == "in_flight", t.c.lease_until < at)
+
+
+@cache
+def _completing(table: sa.Table, clear_error: bool) -> sa.Update:
+    """`WorkQueue.complete`'s statement, built once per queue table (its bound `item_id`,
+    `result` and `at`)."""
+    values: dict[str, Any] = {
+        "status": "done",
+        "lease_until": None,
+        "result": sa.bindparam("result", type_=table.c.result.type),
+        "updated_at": sa.bindparam("at", type_=table.c.updated_at.type),
+    }
+    if clear_error:
+        values["last_error"] = None
+    return table.update().where(table.c.id == sa.bindparam("item_id")).values(**values)
