@@ -157,7 +157,7 @@ def create_server(
             except (DelegationRefusedError, UnknownPrincipalError) as exc:
                 raise MCPError(types.INVALID_REQUEST, str(exc)) from None
         tz = _time_zone(params, runtime.policy.tz)
-        return ToolEnv(runtime, who, progress=ctx.session.report_progress, tz=tz)
+        return ToolEnv(runtime, who, tz, progress=ctx.session.report_progress)
 
     async def on_list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None

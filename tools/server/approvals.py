@@ -49,7 +49,7 @@ async def list_pending(env: ToolEnv, args: ListApprovalsArgs) -> Any:
     guard = env.runtime.guard
 
     async def run() -> ApprovalList:
-        now, tz = guard.clock.now(), env.zone
+        now, tz = guard.clock.now(), env.tz
         rows = ApprovalDesk(guard).approvals(("pending",))[: args.limit]
         views = await describe_approvals(env.runtime, rows)
         return ApprovalList(

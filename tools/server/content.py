@@ -115,7 +115,7 @@ async def read_resource(env: ToolEnv, uri: str) -> types.ReadResourceResult:
         if customer_id not in found:
             raise _not_found(f"no customer {customer_id!r} in Mews", uri)
         summary = member_summary(
-            runtime.programs, found[customer_id], as_of=runtime.clock.now(), tz=env.zone
+            runtime.programs, found[customer_id], as_of=runtime.clock.now(), tz=env.tz
         )
         data: dict[str, Any] = TypeAdapter(MemberSummary).dump_python(summary, mode="json")
         return data

@@ -282,7 +282,7 @@ async def get_member_summary(env: ToolEnv, args: CustomerArgs) -> Any:
     async def run() -> MemberSummary:
         member = await _member(env, args.customer_id)
         runtime = env.runtime
-        return member_summary(runtime.programs, member, as_of=runtime.clock.now(), tz=env.zone)
+        return member_summary(runtime.programs, member, as_of=runtime.clock.now(), tz=env.tz)
 
     return await _read(env, "get_member_summary", args, run)
 

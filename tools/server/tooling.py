@@ -101,12 +101,8 @@ class ToolEnv:
 
     runtime: LoyaltyRuntime
     principal: Principal
+    tz: tzinfo
     progress: Progress = _no_progress
-    tz: tzinfo | None = None
-
-    @property
-    def zone(self) -> tzinfo:
-        return self.tz or self.runtime.policy.tz
 
 
 Result: TypeAlias = object  # an instance of the tool's result type, or a policy Outcome
