@@ -35,6 +35,7 @@ from policies.errors import PolicyError
 from storage.canonical import JSONObject
 from tools.actions.accounts import entry_result, open_account
 from tools.actions.errors import ActionError
+from tools.actions.write import AUTOMATION
 from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.display import points as points_text
 from tools.loyalty.errors import LoyaltyError
@@ -57,7 +58,6 @@ __all__ = [
     "welcome_plan",
 ]
 
-AUTOMATION: Final = "automation"
 _log = logging.getLogger(__name__)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Final, Literal
+from typing import Annotated, Literal
 
 from pydantic import StringConstraints
 from sqlalchemy.engine import Connection
@@ -38,7 +38,7 @@ from tools.actions.messages import (
     store_draft,
 )
 from tools.actions.models import IdempotencyKey
-from tools.actions.write import GuardedWrite, InTransaction, TierMove, WriteDeps
+from tools.actions.write import AUTOMATION, GuardedWrite, InTransaction, TierMove, WriteDeps
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.tiers import benefit_changes
@@ -51,7 +51,6 @@ __all__ = [
     "tier_message_text",
 ]
 
-AUTOMATION: Final = "automation"
 _log = logging.getLogger(__name__)
 
 TierCode = Annotated[str, StringConstraints(min_length=1, max_length=50)]
@@ -187,7 +186,7 @@ async def _draft_one(
         consent = await deps.directory.consent(move.customer_id)
         if consent is None:
             return f"no {what}: the customer is not in Mews"
-        channel = next((c for c in MESSAGE_CHANNELS if consent.allows(c)), None)
+        channel = consent.first_allowed(MESSAGE_CHANNELS)
         if channel is None:
             return f"no {what}: {consent.reason(MESSAGE_CHANNELS[0])}"
         args: JSONObject = {

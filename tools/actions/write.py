@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy.engine import Connection
@@ -48,7 +48,10 @@ from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.mews import MewsClient
 from tools.mews.models import LoyaltyMembership
 
-__all__ = ["CallsOut", "GuardedWrite", "InTransaction", "TierMove", "WriteDeps"]
+__all__ = ["AUTOMATION", "CallsOut", "GuardedWrite", "InTransaction", "TierMove", "WriteDeps"]
+
+AUTOMATION: Final = "automation"
+"""The principal automated writes (bonuses, drafted messages) run as, through the guard."""
 
 ArgsT = TypeVar("ArgsT", bound=BaseModel)
 InputT = TypeVar("InputT", bound=BaseModel)

@@ -205,7 +205,7 @@ async def expiry_reminder_job(ctx: JobContext, program: ProgramConfig, report: J
             why = "no reminder drafted: the customer is not in Mews any more"
             report.items.append(JobItem(expiring.membership_id, "skipped", why))
             continue
-        channel = next((c for c in _REMINDER_CHANNELS if member.consent.allows(c)), None)
+        channel = member.consent.first_allowed(_REMINDER_CHANNELS)
         if channel is None:
             why = f"no reminder drafted: {member.consent.reason(_REMINDER_CHANNELS[0])}"
             report.items.append(JobItem(expiring.membership_id, "skipped", why))

@@ -92,6 +92,9 @@ class ConsentConfig(BaseModel):
         return value
 
 
+ChannelT = TypeVar("ChannelT", bound=str)
+
+
 @dataclass(frozen=True, slots=True)
 class MarketingConsent:
     """Per channel: allowed, or the reason it is not (`reasons` holds only refused channels)."""
@@ -110,6 +113,10 @@ class MarketingConsent:
 
     def channels(self) -> tuple[ConsentChannel, ...]:
         return tuple(c for c in CONSENT_CHANNELS if c not in self.reasons)
+
+    def first_allowed(self, preferred: Iterable[ChannelT]) -> ChannelT | None:
+        """The first of `preferred` (in order) the member allows, None when none is."""
+        return next((channel for channel in preferred if self.allows(channel)), None)
 
     def as_dict(self) -> dict[str, bool]:
         """`{"email": True, "sms": False, ...}`: what a member card shows."""
