@@ -7,17 +7,16 @@ from enum import StrEnum
 from typing import Required
 
 from pydantic import Field
-from typing_extensions import TypedDict
 
 from tools.mews.models.common import (
     ActivityState,
     Amount,
+    EnterpriseScopedFilters,
     JsonObject,
     LocalizedText,
     MewsResponse,
     OpenEnum,
     PagedResult,
-    TimeInterval,
     UtcDateTime,
     filters_config,
 )
@@ -71,18 +70,15 @@ class Service(MewsResponse):
 class ServicesResult(PagedResult[Service]):
     """Answer of `services/getAll`."""
 
-    items_key = "services"
     services: tuple[Service, ...]
 
 
 @filters_config
-class ServiceFilters(TypedDict, total=False):
+class ServiceFilters(EnterpriseScopedFilters, total=False):
     """Filters of `services/getAll`."""
 
-    enterprise_ids: Sequence[str]
     service_ids: Sequence[str]
     service_type: ServiceType
-    updated_utc: TimeInterval
 
 
 class ChargingMode(StrEnum):
@@ -131,20 +127,17 @@ class Product(MewsResponse):
 class ProductsResult(PagedResult[Product]):
     """Answer of `products/getAll`; `items` are the `Products` (not `CustomerProducts`)."""
 
-    items_key = "products"
     products: tuple[Product, ...]
     customer_products: tuple[Product, ...] = ()
 
 
 @filters_config
-class ProductFilters(TypedDict, total=False):
+class ProductFilters(EnterpriseScopedFilters, total=False):
     """Filters of `products/getAll` (`ServiceIds` is required by Mews)."""
 
     service_ids: Required[Sequence[str]]
-    enterprise_ids: Sequence[str]
     product_ids: Sequence[str]
     include_default: bool
-    updated_utc: TimeInterval
 
 
 class ResourceCategory(MewsResponse):
@@ -169,16 +162,13 @@ class ResourceCategory(MewsResponse):
 class ResourceCategoriesResult(PagedResult[ResourceCategory]):
     """Answer of `resourceCategories/getAll`."""
 
-    items_key = "resource_categories"
     resource_categories: tuple[ResourceCategory, ...]
 
 
 @filters_config
-class ResourceCategoryFilters(TypedDict, total=False):
+class ResourceCategoryFilters(EnterpriseScopedFilters, total=False):
     """Filters of `resourceCategories/getAll` (`ServiceIds` is required by Mews)."""
 
     service_ids: Required[Sequence[str]]
-    enterprise_ids: Sequence[str]
     resource_category_ids: Sequence[str]
     activity_states: Sequence[ActivityState]
-    updated_utc: TimeInterval

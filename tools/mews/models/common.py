@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, ClassVar, Generic, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -32,15 +32,19 @@ from pydantic import (
     with_config,
 )
 from pydantic.alias_generators import to_pascal
+from typing_extensions import TypedDict
 
 __all__ = [
     "ActivityState",
     "Address",
+    "AddressLines",
     "Amount",
     "AmountBreakdown",
     "AmountBreakdownItem",
+    "ChainScopedFilters",
     "EmptyResult",
     "EnterpriseProfile",
+    "EnterpriseScopedFilters",
     "ExpirationDate",
     "JsonObject",
     "LocalizedText",
@@ -94,15 +98,22 @@ class MewsRequest(BaseModel):
 class PagedResult(MewsResponse, Generic[T_co]):
     """The answer of a paginated operation: its entities (`items`) and the `Cursor`.
 
-    Each subclass names its entity array as Mews does (`LoyaltyMemberships`, ...) and points
-    `items_key` at it. `Cursor` is optional: Mews leaves it out on writes that return the same
-    entities, and the `tasks/getAll` example omits it (doc inconsistency §8.7).
+    Each subclass declares the entity array first, named as Mews names it (`LoyaltyMemberships`,
+    ...); that field is `items_key`. `Cursor` is optional: Mews leaves it out on writes that
+    return the same entities, and the `tasks/getAll` example omits it (doc inconsistency §8.7).
     """
 
     items_key: ClassVar[str]
-    """The field holding the entity array (`loyalty_memberships`)."""
+    """The field holding the entity array (`loyalty_memberships`): the subclass's first field."""
 
     cursor: str | None = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        declared = [name for name in cls.model_fields if name not in PagedResult.model_fields]
+        if declared:  # not for `PagedResult[X]` itself
+            cls.items_key = declared[0]
 
     @property
     def items(self) -> Sequence[T_co]:
@@ -261,6 +272,23 @@ class TimeInterval(MewsRequest):
         return self
 
 
+class EnterpriseScopedFilters(TypedDict, total=False):
+    """Filters every enterprise-level `getAll` takes: the enterprises (with a Portfolio Access
+    Token) and the interval of the last update. Subclasses add their own (`@filters_config`)."""
+
+    enterprise_ids: Sequence[str]
+    updated_utc: TimeInterval
+
+
+class ChainScopedFilters(TypedDict, total=False):
+    """Filters every chain-level `getAll` (loyalty, customers, notes) takes: the chains, active
+    or deleted records, and the interval of the last update."""
+
+    chain_ids: Sequence[str]
+    activity_states: Sequence[ActivityState]
+    updated_utc: TimeInterval
+
+
 class ProfileDataDiscriminator(StrEnum):
     PERSONAL = "Personal"
     ENTERPRISE = "Enterprise"
@@ -307,13 +335,19 @@ class Amount(MewsResponse):
     breakdown: AmountBreakdown | None = None
 
 
-class Address(MewsResponse):
-    id: str | None = None
+class AddressLines(BaseModel):
+    """The postal lines of an address: what Mews answers (`Address`) and what it takes
+    (`AddressParameters`) share them."""
+
     line1: str | None = None
     line2: str | None = None
     city: str | None = None
     postal_code: str | None = None
     country_code: str | None = None
     country_subdivision_code: str | None = None
+
+
+class Address(MewsResponse, AddressLines):
+    id: str | None = None
     latitude: float | None = None
     longitude: float | None = None

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from typing_extensions import TypedDict
-
 from tools.mews.models.catalog import Service
 from tools.mews.models.common import (
     Address,
+    EnterpriseScopedFilters,
     MewsResponse,
     OpenEnum,
     PagedResult,
@@ -89,15 +88,12 @@ class Configuration(MewsResponse):
 class EnterprisesResult(PagedResult[Enterprise]):
     """Answer of `enterprises/getAll`."""
 
-    items_key = "enterprises"
     enterprises: tuple[Enterprise, ...]
 
 
 @filters_config
-class EnterpriseFilters(TypedDict, total=False):
+class EnterpriseFilters(EnterpriseScopedFilters, total=False):
     """Filters of `enterprises/getAll` (portfolio discovery)."""
 
-    enterprise_ids: Sequence[str]
     external_identifiers: Sequence[str]
     linked_utc: TimeInterval
-    updated_utc: TimeInterval

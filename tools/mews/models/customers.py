@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from typing_extensions import TypedDict
-
 from tools.mews.models.common import (
-    ActivityState,
     Address,
+    AddressLines,
+    ChainScopedFilters,
     JsonObject,
     MewsDate,
     MewsRequest,
@@ -136,7 +135,6 @@ class Customer(MewsResponse):
 class CustomersResult(PagedResult[Customer]):
     """Answer of `customers/getAll` (the deprecated `Documents` is ignored)."""
 
-    items_key = "customers"
     customers: tuple[Customer, ...]
 
 
@@ -160,30 +158,22 @@ class CustomerExtent(MewsRequest):
 
 
 @filters_config
-class CustomerFilters(TypedDict, total=False):
+class CustomerFilters(ChainScopedFilters, total=False):
     """Filters of `customers/getAll`; `CompanyIds` takes at most one id per request."""
 
     extent: CustomerExtent
-    chain_ids: Sequence[str]
     customer_ids: Sequence[str]
     company_ids: Sequence[str]
     emails: Sequence[str]
     first_names: Sequence[str]
     last_names: Sequence[str]
     loyalty_codes: Sequence[str]
-    activity_states: Sequence[ActivityState]
     created_utc: TimeInterval
-    updated_utc: TimeInterval
     deleted_utc: TimeInterval
 
 
-class AddressParameters(MewsRequest):
-    line1: str | None = None
-    line2: str | None = None
-    city: str | None = None
-    postal_code: str | None = None
-    country_code: str | None = None
-    country_subdivision_code: str | None = None
+class AddressParameters(MewsRequest, AddressLines):
+    """An address for `customers/add` and `customers/update`."""
 
 
 class _CustomerFields(MewsRequest):

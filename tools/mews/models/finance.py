@@ -7,11 +7,11 @@ from decimal import Decimal
 from enum import StrEnum
 
 from pydantic import Field
-from typing_extensions import TypedDict
 
 from tools.mews.models.common import (
     ActivityState,
     Amount,
+    EnterpriseScopedFilters,
     JsonObject,
     MewsResponse,
     OpenEnum,
@@ -134,23 +134,20 @@ class OrderItem(MewsResponse):
 class OrderItemsResult(PagedResult[OrderItem]):
     """Answer of `orderItems/getAll`."""
 
-    items_key = "order_items"
     order_items: tuple[OrderItem, ...]
 
 
 @filters_config
-class OrderItemFilters(TypedDict, total=False):
+class OrderItemFilters(EnterpriseScopedFilters, total=False):
     """Filters of `orderItems/getAll`; Mews wants at least one of the ids or intervals, and
     takes at most 100 `AccountIds` per request."""
 
-    enterprise_ids: Sequence[str]
     order_item_ids: Sequence[str]
     account_ids: Sequence[str]
     service_order_ids: Sequence[str]
     service_ids: Sequence[str]
     bill_ids: Sequence[str]
     created_utc: TimeInterval
-    updated_utc: TimeInterval
     consumed_utc: TimeInterval
     canceled_utc: TimeInterval
     closed_utc: TimeInterval
@@ -209,22 +206,19 @@ class Bill(MewsResponse):
 class BillsResult(PagedResult[Bill]):
     """Answer of `bills/getAll`."""
 
-    items_key = "bills"
     bills: tuple[Bill, ...]
 
 
 @filters_config
-class BillFilters(TypedDict, total=False):
+class BillFilters(EnterpriseScopedFilters, total=False):
     """Filters of `bills/getAll` (the deprecated `Extent` and `ClosedUtc` are not offered)."""
 
-    enterprise_ids: Sequence[str]
     bill_ids: Sequence[str]
     customer_ids: Sequence[str]
     state: BillState
     type: BillType
     correction_state: BillCorrectionState
     created_utc: TimeInterval
-    updated_utc: TimeInterval
     issued_utc: TimeInterval
     paid_utc: TimeInterval
     due_utc: TimeInterval
@@ -263,15 +257,12 @@ class AccountingCategory(MewsResponse):
 class AccountingCategoriesResult(PagedResult[AccountingCategory]):
     """Answer of `accountingCategories/getAll`."""
 
-    items_key = "accounting_categories"
     accounting_categories: tuple[AccountingCategory, ...]
 
 
 @filters_config
-class AccountingCategoryFilters(TypedDict, total=False):
+class AccountingCategoryFilters(EnterpriseScopedFilters, total=False):
     """Filters of `accountingCategories/getAll`."""
 
-    enterprise_ids: Sequence[str]
     accounting_category_ids: Sequence[str]
     activity_states: Sequence[ActivityState]
-    updated_utc: TimeInterval

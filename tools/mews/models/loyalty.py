@@ -10,10 +10,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Required
 
 from pydantic import StringConstraints, model_validator
-from typing_extensions import TypedDict
 
 from tools.mews.models.common import (
-    ActivityState,
+    ChainScopedFilters,
     ExpirationDate,
     MewsRequest,
     MewsResponse,
@@ -89,7 +88,6 @@ class LoyaltyProgram(MewsResponse):
 class LoyaltyProgramsResult(PagedResult[LoyaltyProgram]):
     """Answer of `loyaltyPrograms/getAll`, `/add` and `/update` (the writes send no Cursor)."""
 
-    items_key = "loyalty_programs"
     loyalty_programs: tuple[LoyaltyProgram, ...]
 
 
@@ -112,15 +110,12 @@ class LoyaltyProgramUpdateParameters(MewsRequest):
 
 
 @filters_config
-class LoyaltyProgramFilters(TypedDict, total=False):
+class LoyaltyProgramFilters(ChainScopedFilters, total=False):
     """Filters of `loyaltyPrograms/getAll`."""
 
-    chain_ids: Sequence[str]
     loyalty_program_ids: Sequence[str]
     codes: Sequence[str]
-    activity_states: Sequence[ActivityState]
     created_utc: TimeInterval
-    updated_utc: TimeInterval
 
 
 # ------------------------------------------------------------------ tiers
@@ -137,7 +132,6 @@ class LoyaltyTier(MewsResponse):
 class LoyaltyTiersResult(PagedResult[LoyaltyTier]):
     """Answer of `loyaltyTiers/getAll`, `/add` and `/update`."""
 
-    items_key = "loyalty_tiers"
     loyalty_tiers: tuple[LoyaltyTier, ...]
 
 
@@ -161,14 +155,11 @@ class LoyaltyTierUpdateParameters(MewsRequest):
 
 
 @filters_config
-class LoyaltyTierFilters(TypedDict, total=False):
+class LoyaltyTierFilters(ChainScopedFilters, total=False):
     """Filters of `loyaltyTiers/getAll` (`LoyaltyProgramIds` is required by Mews)."""
 
     loyalty_program_ids: Required[Sequence[str]]
-    chain_ids: Sequence[str]
     loyalty_tier_ids: Sequence[str]
-    activity_states: Sequence[ActivityState]
-    updated_utc: TimeInterval
 
 
 # ------------------------------------------------------------------ memberships
@@ -209,7 +200,6 @@ class LoyaltyMembershipsResult(PagedResult[LoyaltyMembership]):
     paginated; the inherited optional `cursor` accepts it (and its absence).
     """
 
-    items_key = "loyalty_memberships"
     loyalty_memberships: tuple[LoyaltyMembership, ...]
 
 
@@ -254,16 +244,13 @@ class LoyaltyMembershipUpdateParameters(MewsRequest):
 
 
 @filters_config
-class LoyaltyMembershipFilters(TypedDict, total=False):
+class LoyaltyMembershipFilters(ChainScopedFilters, total=False):
     """Filters of `loyaltyMemberships/getAll` (the deprecated `Codes` is not offered)."""
 
-    chain_ids: Sequence[str]
     loyalty_membership_ids: Sequence[str]
     account_ids: Sequence[str]
     loyalty_program_ids: Sequence[str]
     membership_numbers: Sequence[str]
     provider_membership_ids: Sequence[str]
     membership_states: Sequence[LoyaltyMembershipState]
-    activity_states: Sequence[ActivityState]
     created_utc: TimeInterval
-    updated_utc: TimeInterval

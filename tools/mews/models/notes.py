@@ -8,16 +8,14 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
-from typing_extensions import TypedDict
 
 from tools.mews.models.common import (
-    ActivityState,
+    ChainScopedFilters,
     MewsRequest,
     MewsResponse,
     OpenEnum,
     PagedResult,
     ProfileData,
-    TimeInterval,
     filters_config,
 )
 from tools.mews.models.reservations import AccountType
@@ -60,7 +58,6 @@ class AccountNote(MewsResponse):
 class AccountNotesResult(PagedResult[AccountNote]):
     """Answer of `accountNotes/getAll` and `accountNotes/add`."""
 
-    items_key = "account_notes"
     account_notes: tuple[AccountNote, ...]
 
 
@@ -73,11 +70,8 @@ class AccountNoteParameters(MewsRequest):
 
 
 @filters_config
-class AccountNoteFilters(TypedDict, total=False):
+class AccountNoteFilters(ChainScopedFilters, total=False):
     """Filters of `accountNotes/getAll`."""
 
-    chain_ids: Sequence[str]
     account_note_ids: Sequence[str]
     account_ids: Sequence[str]
-    activity_states: Sequence[ActivityState]
-    updated_utc: TimeInterval

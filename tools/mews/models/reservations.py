@@ -11,6 +11,7 @@ from typing import Required
 from typing_extensions import TypedDict
 
 from tools.mews.models.common import (
+    EnterpriseScopedFilters,
     MewsResponse,
     OpenEnum,
     PagedResult,
@@ -120,16 +121,14 @@ class Reservation(_ServiceOrder):
 class ReservationsResult(PagedResult[Reservation]):
     """Answer of `reservations/getAll/2023-06-06`."""
 
-    items_key = "reservations"
     reservations: tuple[Reservation, ...]
 
 
 @filters_config
-class ReservationFilters(TypedDict, total=False):
+class ReservationFilters(EnterpriseScopedFilters, total=False):
     """Filters of `reservations/getAll/2023-06-06`; each interval spans at most 3 months, and
     `ScheduledStartUtc`/`ActualStartUtc` (or the two end filters) are not to be combined."""
 
-    enterprise_ids: Sequence[str]
     reservation_ids: Sequence[str]
     service_ids: Sequence[str]
     reservation_group_ids: Sequence[str]
@@ -142,7 +141,6 @@ class ReservationFilters(TypedDict, total=False):
     availability_block_ids: Sequence[str]
     states: Sequence[ServiceOrderState]
     created_utc: TimeInterval
-    updated_utc: TimeInterval
     colliding_utc: TimeInterval
     scheduled_start_utc: TimeInterval
     actual_start_utc: TimeInterval
@@ -160,7 +158,6 @@ class ProductServiceOrder(_ServiceOrder):
 class ProductServiceOrdersResult(PagedResult[ProductServiceOrder]):
     """Answer of `productServiceOrders/getAll`."""
 
-    items_key = "product_service_orders"
     product_service_orders: tuple[ProductServiceOrder, ...]
 
 

@@ -38,7 +38,6 @@ class Task(MewsResponse):
 class TasksResult(PagedResult[Task]):
     """Answer of `tasks/getAll` (its example has no `Cursor`, doc inconsistency §8.7)."""
 
-    items_key = "tasks"
     tasks: tuple[Task, ...]
 
 
