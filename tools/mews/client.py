@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import anyio
@@ -191,12 +190,7 @@ class MewsClient:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -349,17 +343,11 @@ def _api_error(path: str, response: httpx.Response) -> MewsAPIError:
             request_id = str(body.get("RequestId") or request_id or "") or None
             details = str(body["Details"]) if body.get("Details") else None
     status = response.status_code
-    cls = api_error_class(status)
-    if cls is MewsRateLimited:
-        retry_after = parse_retry_after(
+    error = api_error_class(status)(
+        status, message, path=path, request_id=request_id, details=details
+    )
+    if isinstance(error, MewsRateLimited):
+        error.retry_after = parse_retry_after(
             response.headers.get("Retry-After"), response.headers.get("Date")
         )
-        return MewsRateLimited(
-            status,
-            message,
-            path=path,
-            request_id=request_id,
-            details=details,
-            retry_after=retry_after,
-        )
-    return cls(status, message, path=path, request_id=request_id, details=details)
+    return error

@@ -124,20 +124,10 @@ class MewsPayloadTooLarge(MewsAPIError):  # noqa: N818  # named after the HTTP s
 
 
 class MewsRateLimited(MewsAPIError):  # noqa: N818  # named after the HTTP status
-    """429: the access token's rate limit was hit; `retry_after` is in seconds when Mews said."""
+    """429: the access token's rate limit was hit; `retry_after` is in seconds when Mews said
+    (the client sets it from the answer's `Retry-After`)."""
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        path: str = "",
-        request_id: str | None = None,
-        details: str | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(status, message, path=path, request_id=request_id, details=details)
-        self.retry_after = retry_after
+    retry_after: float | None = None
 
 
 class MewsServerError(MewsAPIError):
