@@ -1,18 +1,10 @@
 """Resource groups of `MewsClient`, one class per Mews resource, one method per operation."""
 
+import importlib
+import pkgutil
+
 from tools.mews.models.common import MewsResponse
 from tools.mews.operations import Operation
-from tools.mews.resources import (
-    catalog,
-    configuration,
-    customers,
-    finance,
-    loyalty,
-    notes,
-    orders,
-    reservations,
-    tasks,
-)
 from tools.mews.resources.catalog import (
     ProductsResource,
     ResourceCategoriesResource,
@@ -61,18 +53,13 @@ __all__ = [
 
 
 def all_operations() -> dict[str, Operation[MewsResponse]]:
-    """Every operation the client implements, by path (for contract tests and tooling)."""
-    modules = (
-        catalog,
-        configuration,
-        customers,
-        finance,
-        loyalty,
-        notes,
-        orders,
-        reservations,
-        tasks,
-    )
+    """Every operation the client implements, by path (for contract tests and tooling): those
+    declared in the package's resource modules, every one of them, so a new one is not missed."""
+    modules = [
+        importlib.import_module(f"{__name__}.{module.name}")
+        for module in pkgutil.iter_modules(__path__)
+        if not module.name.startswith("_")
+    ]
     return {
         value.path: value
         for module in modules
