@@ -15,9 +15,9 @@ member export`).
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, datetime
-from typing import Annotated, Final, Literal
+from collections.abc import Callable
+from datetime import date
+from typing import Annotated, Final, Literal, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
 from storage.store import Component, Store
+from tools.actions.drafts import DraftTable
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import MAX_POINTS, IdempotencyKey, MewsId
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
@@ -39,6 +40,7 @@ __all__ = [
     "MessageDraft",
     "check_consent",
     "list_messages",
+    "message_write",
     "messages_table",
     "store_draft",
 ]
@@ -84,6 +86,10 @@ class MessageArgs(BaseModel):
     body: Annotated[str, StringConstraints(min_length=10, max_length=4000)]
 
 
+ArgsT = TypeVar("ArgsT", bound=MessageArgs)
+InputT = TypeVar("InputT", bound=MessageArgs)
+
+
 class ExpiryReminderArgs(MessageArgs):
     """A reminder of points about to expire, as the job planned it."""
 
@@ -108,19 +114,7 @@ class MessageDraft(BaseModel):
     status: Literal["draft"] = "draft"
 
 
-def _message(row: sa.Row[tuple[object, ...]]) -> MessageDraft:
-    created: datetime = row.created_at
-    return MessageDraft(
-        message_id=row.id,
-        purpose=row.purpose,
-        customer_id=row.customer_id,
-        membership_id=row.membership_id,
-        channel=row.channel,
-        subject=row.subject,
-        body=row.body,
-        drafted_by=row.drafted_by,
-        created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-    )
+_DRAFTS = DraftTable(messages_table, MessageDraft, "message_id", "msg")
 
 
 def list_messages(
@@ -131,13 +125,12 @@ def list_messages(
     limit: int = 50,
 ) -> list[MessageDraft]:
     t = messages_table
-    query = sa.select(t).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
+    criteria: list[sa.ColumnElement[bool]] = []
     if customer_id is not None:
-        query = query.where(t.c.customer_id == customer_id)
+        criteria.append(t.c.customer_id == customer_id)
     if purpose is not None:
-        query = query.where(t.c.purpose == purpose)
-    with store.read() as conn:
-        return [_message(row) for row in conn.execute(query)]
+        criteria.append(t.c.purpose == purpose)
+    return _DRAFTS.listed(store, *criteria, limit=limit)
 
 
 async def check_consent(deps: WriteDeps, args: MessageArgs) -> None:
@@ -153,52 +146,65 @@ async def check_consent(deps: WriteDeps, args: MessageArgs) -> None:
         )
 
 
-async def describe_reminder(deps: WriteDeps, args: ExpiryReminderArgs) -> Facts:
-    await check_consent(deps, args)
-    return Facts(
-        customer_id=args.customer_id,
-        membership_id=args.membership_id,
-        note=f"drafted an expiry reminder ({args.points} {args.program_code} points expiring "
-        f"{args.expires_on}, {args.channel}); nothing was sent",
-    )
-
-
 def store_draft(
     conn: Connection, purpose: str, args: MessageArgs, ctx: ExecContext
 ) -> MessageDraft:
     """One row of `message_drafts`, in the guard's transaction."""
-    message_id = f"msg_{secrets.token_hex(8)}"
-    conn.execute(
-        messages_table.insert().values(
-            id=message_id,
-            purpose=purpose,
+    kept = args.model_dump(include={"customer_id", "membership_id", "channel", "subject", "body"})
+    return _DRAFTS.store(conn, {"purpose": purpose, **kept}, ctx)
+
+
+def message_write(
+    name: str,
+    title: str,
+    description: str,
+    input: type[InputT],
+    args: type[ArgsT],
+    *,
+    purpose: str,
+    drafted: Callable[[WriteDeps, ArgsT], str],
+) -> GuardedWrite[InputT, ArgsT]:
+    """A message drafted for staff as a guarded write (kind `offer`: marketing to a member):
+    refused before the decision on a channel the member has not consented to, noted as what
+    `drafted` says (after "drafted"), stored in `message_drafts` under `purpose`."""
+
+    async def describe(deps: WriteDeps, args: ArgsT) -> Facts:
+        await check_consent(deps, args)
+        return Facts(
             customer_id=args.customer_id,
             membership_id=args.membership_id,
-            channel=args.channel,
-            subject=args.subject,
-            body=args.body,
-            drafted_by=ctx.principal.name,
-            created_at=ctx.now.replace(tzinfo=None),
+            note=f"drafted {drafted(deps, args)}; nothing was sent",
         )
+
+    def draft(_deps: WriteDeps, conn: Connection, args: ArgsT, ctx: ExecContext) -> MessageDraft:
+        return store_draft(conn, purpose, args, ctx)
+
+    return GuardedWrite(
+        name=name,
+        title=title,
+        description=description,
+        kind="offer",
+        input=input,
+        args=args,
+        result=MessageDraft,
+        describe=describe,
+        execute=InTransaction(draft),
     )
-    row = conn.execute(sa.select(messages_table).where(messages_table.c.id == message_id)).one()
-    return _message(row)
 
 
-def draft_reminder(
-    _deps: WriteDeps, conn: Connection, args: ExpiryReminderArgs, ctx: ExecContext
-) -> MessageDraft:
-    return store_draft(conn, "expiry_reminder", args, ctx)
+def _reminder_drafted(_deps: WriteDeps, args: ExpiryReminderArgs) -> str:
+    return (
+        f"an expiry reminder ({args.points} {args.program_code} points expiring "
+        f"{args.expires_on}, {args.channel})"
+    )
 
 
-DRAFT_EXPIRY_REMINDER = GuardedWrite(
-    name="draft_expiry_reminder",
-    title="Draft expiry reminder",
-    description="Store a reminder of points about to expire for staff to send. Sends nothing.",
-    kind="offer",
-    input=ExpiryReminderInput,
-    args=ExpiryReminderArgs,
-    result=MessageDraft,
-    describe=describe_reminder,
-    execute=InTransaction(draft_reminder),
+DRAFT_EXPIRY_REMINDER = message_write(
+    "draft_expiry_reminder",
+    "Draft expiry reminder",
+    "Store a reminder of points about to expire for staff to send. Sends nothing.",
+    ExpiryReminderInput,
+    ExpiryReminderArgs,
+    purpose="expiry_reminder",
+    drafted=_reminder_drafted,
 )

@@ -9,15 +9,13 @@ on (Mews customer `Options`, the program file's `[consent]`) is refused before t
 from __future__ import annotations
 
 import math
-import secrets
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
-from storage.clock import naive_utc
 from storage.store import Component, Store
+from tools.actions.drafts import DraftTable
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftInput, DraftOfferArgs, OfferDraft
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
@@ -61,33 +59,14 @@ def _price_points_v2(conn: Connection) -> None:
 OFFERS = Component("offers", [_create_v1, _price_points_v2])
 
 
-def _draft(row: sa.Row[tuple[object, ...]]) -> OfferDraft:
-    created: datetime = row.created_at
-    return OfferDraft(
-        offer_id=row.id,
-        customer_id=row.customer_id,
-        membership_id=row.membership_id,
-        reward_id=row.reward_id,
-        bonus_points=row.bonus_points,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        channel=row.channel,
-        rationale=row.rationale,
-        drafted_by=row.drafted_by,
-        created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        price_points=row.price_points,
-    )
+_DRAFTS = DraftTable(offers_table, OfferDraft, "offer_id", "ofr")
 
 
 def list_drafts(
     store: Store, *, customer_id: str | None = None, limit: int = 50
 ) -> list[OfferDraft]:
-    t = offers_table
-    query = sa.select(t).order_by(t.c.created_at.desc(), t.c.id.desc()).limit(limit)
-    if customer_id is not None:
-        query = query.where(t.c.customer_id == customer_id)
-    with store.read() as conn:
-        return [_draft(row) for row in conn.execute(query)]
+    criteria = [] if customer_id is None else [offers_table.c.customer_id == customer_id]
+    return _DRAFTS.listed(store, *criteria, limit=limit)
 
 
 def _known_reward(programs: ProgramFile, reward_id: str) -> bool:
@@ -158,25 +137,7 @@ async def describe_draft(deps: WriteDeps, args: DraftOfferArgs) -> Facts:
 
 
 def draft(_deps: WriteDeps, conn: Connection, args: DraftOfferArgs, ctx: ExecContext) -> OfferDraft:
-    offer_id = f"ofr_{secrets.token_hex(8)}"
-    conn.execute(
-        offers_table.insert().values(
-            id=offer_id,
-            customer_id=args.customer_id,
-            membership_id=args.membership_id,
-            reward_id=args.reward_id,
-            bonus_points=args.bonus_points,
-            price_points=args.price_points,
-            valid_from=args.valid_from,
-            valid_until=args.valid_until,
-            channel=args.channel,
-            rationale=args.rationale,
-            drafted_by=ctx.principal.name,
-            created_at=naive_utc(ctx.now),
-        )
-    )
-    row = conn.execute(sa.select(offers_table).where(offers_table.c.id == offer_id)).one()
-    return _draft(row)
+    return _DRAFTS.store(conn, args.model_dump(), ctx)  # the arguments are the table's columns
 
 
 DRAFT_OFFER = GuardedWrite(

@@ -24,21 +24,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Annotated, Literal
 
 from pydantic import StringConstraints
-from sqlalchemy.engine import Connection
 
-from policies import ExecContext, Facts, Guard
+from policies import Guard
 from policies.errors import PolicyError
 from storage.canonical import JSONObject
 from tools.actions.errors import ActionError
-from tools.actions.messages import (
-    MESSAGE_CHANNELS,
-    MessageArgs,
-    MessageDraft,
-    check_consent,
-    store_draft,
-)
+from tools.actions.messages import MESSAGE_CHANNELS, MessageArgs, message_write
 from tools.actions.models import IdempotencyKey
-from tools.actions.write import AUTOMATION, GuardedWrite, InTransaction, TierMove, WriteDeps
+from tools.actions.write import AUTOMATION, TierMove, WriteDeps
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.tiers import benefit_changes
@@ -68,34 +61,20 @@ class TierMessageInput(TierMessageArgs):
     idempotency_key: IdempotencyKey = None
 
 
-async def _describe(deps: WriteDeps, args: TierMessageArgs) -> Facts:
-    await check_consent(deps, args)
+def _drafted(deps: WriteDeps, args: TierMessageArgs) -> str:
     program = deps.program(args.program_code)
     names = f"{program.tier_name(args.from_tier)} to {program.tier_name(args.to_tier)}"
-    return Facts(
-        customer_id=args.customer_id,
-        membership_id=args.membership_id,
-        note=f"drafted a tier-change message ({args.direction}, {names}, {args.channel}); "
-        "nothing was sent",
-    )
+    return f"a tier-change message ({args.direction}, {names}, {args.channel})"
 
 
-def _draft(
-    _deps: WriteDeps, conn: Connection, args: TierMessageArgs, ctx: ExecContext
-) -> MessageDraft:
-    return store_draft(conn, "tier_change", args, ctx)
-
-
-DRAFT_TIER_MESSAGE = GuardedWrite(
-    name="draft_tier_message",
-    title="Draft tier-change message",
-    description="Store a message about a member's new tier for staff to send. Sends nothing.",
-    kind="offer",
-    input=TierMessageInput,
-    args=TierMessageArgs,
-    result=MessageDraft,
-    describe=_describe,
-    execute=InTransaction(_draft),
+DRAFT_TIER_MESSAGE = message_write(
+    "draft_tier_message",
+    "Draft tier-change message",
+    "Store a message about a member's new tier for staff to send. Sends nothing.",
+    TierMessageInput,
+    TierMessageArgs,
+    purpose="tier_change",
+    drafted=_drafted,
 )
 
 
