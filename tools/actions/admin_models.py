@@ -16,11 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from tools.actions.models import MewsId
 from tools.mews.models import (
-    LoyaltyMembership,
     LoyaltyMembershipState,
     LoyaltyMembershipUpdateParameters,
-    LoyaltyProgram,
-    LoyaltyTier,
     UpdateValue,
 )
 
@@ -172,51 +169,40 @@ class DeleteMembershipsArgs(_Model):
 
 
 # ---------------------------------------------------------------------- results
-class ProgramOut(BaseModel):
+class _Out(BaseModel):
+    """A Mews item as a write answers it: the item's properties of the same names (its enums
+    as their text)."""
+
+    @classmethod
+    def of(cls, item: BaseModel) -> Self:
+        return cls.model_validate({name: getattr(item, name) for name in cls.model_fields})
+
+
+class ProgramOut(_Out):
     id: str
     name: str
     code: str
     type: str
     subscription: str
 
-    @classmethod
-    def of(cls, program: LoyaltyProgram) -> ProgramOut:
-        return cls(
-            id=program.id,
-            name=program.name,
-            code=program.code,
-            type=str(program.type),
-            subscription=str(program.subscription),
-        )
-
 
 class ProgramsOut(BaseModel):
     loyalty_programs: list[ProgramOut]
 
 
-class TierOut(BaseModel):
+class TierOut(_Out):
     id: str
     loyalty_program_id: str
     name: str
     code: str
     ordering: int
 
-    @classmethod
-    def of(cls, tier: LoyaltyTier) -> TierOut:
-        return cls(
-            id=tier.id,
-            loyalty_program_id=tier.loyalty_program_id,
-            name=tier.name,
-            code=tier.code,
-            ordering=tier.ordering,
-        )
-
 
 class TiersOut(BaseModel):
     loyalty_tiers: list[TierOut]
 
 
-class MembershipOut(BaseModel):
+class MembershipOut(_Out):
     id: str
     account_id: str
     loyalty_program_id: str
@@ -226,20 +212,6 @@ class MembershipOut(BaseModel):
     points: int | None
     loyalty_tier_id: str | None
     expiration_date: datetime | None
-
-    @classmethod
-    def of(cls, membership: LoyaltyMembership) -> MembershipOut:
-        return cls(
-            id=membership.id,
-            account_id=membership.account_id,
-            loyalty_program_id=membership.loyalty_program_id,
-            state=str(membership.state),
-            is_primary=membership.is_primary,
-            membership_number=membership.membership_number,
-            points=membership.points,
-            loyalty_tier_id=membership.loyalty_tier_id,
-            expiration_date=membership.expiration_date,
-        )
 
 
 class MembershipsOut(BaseModel):

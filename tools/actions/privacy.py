@@ -170,6 +170,23 @@ def export_member(store: Store, member_id: str) -> dict[str, Any]:
     with store.read() as conn:
         keys = find_member(conn, member_id)
         customers, memberships = keys.customer_ids, keys.membership_ids
+
+        def held(
+            table: sa.Table, *order_by: sa.ColumnElement[Any], by: str = "customer_id"
+        ) -> list[dict[str, Any]]:
+            """The table's rows of the person's customers (`by` a membership: memberships)."""
+            ids = memberships if by == "membership_id" else customers
+            return _rows(conn, sa.select(table).where(table.c[by].in_(ids)).order_by(*order_by))
+
+        def naming(
+            table: sa.Table, order_by: sa.ColumnElement[Any], searched: tuple[str, ...], *more: str
+        ) -> list[dict[str, Any]]:
+            """The table's rows whose JSON text in `searched` names one of the person's ids,
+            those columns and `more` read as JSON."""
+            where = sa.or_(*(_naming(table.c[column], keys) for column in searched))
+            rows = _rows(conn, sa.select(table).where(where).order_by(order_by))
+            return _decoded(rows, *searched, *more)
+
         entries = entries_table
         campaigns = {
             row.campaign_id
@@ -184,31 +201,13 @@ def export_member(store: Store, member_id: str) -> dict[str, Any]:
             "customer_ids": list(customers),
             "membership_ids": list(memberships),
             "ledger": {
-                "accounts": _rows(
-                    conn,
-                    sa.select(accounts_table).where(
-                        accounts_table.c.membership_id.in_(memberships)
-                    ),
-                ),
-                "entries": _rows(
-                    conn,
-                    sa.select(entries)
-                    .where(entries.c.membership_id.in_(memberships))
-                    .order_by(entries.c.membership_id, entries.c.sequence),
+                "accounts": held(accounts_table, by="membership_id"),
+                "entries": held(
+                    entries, entries.c.membership_id, entries.c.sequence, by="membership_id"
                 ),
             },
-            "offer_drafts": _rows(
-                conn,
-                sa.select(offers_table)
-                .where(offers_table.c.customer_id.in_(customers))
-                .order_by(offers_table.c.created_at),
-            ),
-            "message_drafts": _rows(
-                conn,
-                sa.select(messages_table)
-                .where(messages_table.c.customer_id.in_(customers))
-                .order_by(messages_table.c.created_at),
-            ),
+            "offer_drafts": held(offers_table, offers_table.c.created_at),
+            "message_drafts": held(messages_table, messages_table.c.created_at),
             "campaigns": _rows(
                 conn,
                 sa.select(
@@ -226,63 +225,16 @@ def export_member(store: Store, member_id: str) -> dict[str, Any]:
                     campaign_drafts_table.c.campaign_id.in_(campaigns),
                 ),
             ),
-            "recommendations": _rows(
-                conn,
-                sa.select(recommendation_log_table).where(
-                    recommendation_log_table.c.customer_id.in_(customers)
-                ),
-            ),
-            "approvals": _decoded(
-                _rows(
-                    conn,
-                    sa.select(approvals_table)
-                    .where(_naming(approvals_table.c.args, keys))
-                    .order_by(approvals_table.c.created_at),
-                ),
-                "args",
-                "result",
-            ),
-            "audit": _decoded(
-                _rows(
-                    conn,
-                    sa.select(audit_table)
-                    .where(
-                        sa.or_(
-                            _naming(audit_table.c.args, keys),
-                            _naming(audit_table.c.result, keys),
-                        )
-                    )
-                    .order_by(audit_table.c.seq),
-                ),
-                "args",
-                "result",
-            ),
+            "recommendations": held(recommendation_log_table),
+            "approvals": naming(approvals_table, approvals_table.c.created_at, ("args",), "result"),
+            "audit": naming(audit_table, audit_table.c.seq, ("args", "result")),
             # The read model's copy of the Mews profile (refreshed from Mews; erased there).
             "mews_copy": {
-                "customers": _rows(
-                    conn,
-                    sa.select(facts_customers).where(facts_customers.c.customer_id.in_(customers)),
-                ),
-                "memberships": _rows(
-                    conn,
-                    sa.select(facts_memberships).where(
-                        facts_memberships.c.customer_id.in_(customers)
-                    ),
-                ),
-                "stays": _rows(
-                    conn,
-                    sa.select(facts_stays).where(facts_stays.c.customer_id.in_(customers)),
-                ),
+                "customers": held(facts_customers),
+                "memberships": held(facts_memberships),
+                "stays": held(facts_stays),
             },
-            "mews_commands": _decoded(
-                _rows(
-                    conn,
-                    sa.select(outbox_table)
-                    .where(_naming(outbox_table.c.payload, keys))
-                    .order_by(outbox_table.c.id),
-                ),
-                "payload",
-            ),
+            "mews_commands": naming(outbox_table, outbox_table.c.id, ("payload",)),
         }
 
 
