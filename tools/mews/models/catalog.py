@@ -14,10 +14,10 @@ from tools.mews.models.common import (
     EnterpriseScopedFilters,
     JsonObject,
     LocalizedText,
+    MewsEntity,
     MewsResponse,
     OpenEnum,
     PagedResult,
-    UtcDateTime,
     filters_config,
 )
 
@@ -51,8 +51,7 @@ class ServiceData(MewsResponse):
     value: JsonObject | None = None
 
 
-class Service(MewsResponse):
-    id: str
+class Service(MewsEntity):
     enterprise_id: str | None = None
     is_active: bool = True
     # The getAll example omits the documented `Names`/`Ordering` and sends the deprecated
@@ -63,8 +62,6 @@ class Service(MewsResponse):
     options: dict[str, bool] = Field(default_factory=dict)
     data: ServiceData | None = None
     external_identifier: str | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
 
 
 class ServicesResult(PagedResult[Service]):
@@ -101,8 +98,7 @@ class ProductClassifications(MewsResponse):
     fee: bool = False
 
 
-class Product(MewsResponse):
-    id: str
+class Product(MewsEntity):
     service_id: str
     category_id: str | None = None
     accounting_category_id: str | None = None
@@ -120,8 +116,6 @@ class Product(MewsResponse):
     image_ids: tuple[str, ...] = ()
     ordering: int | None = None
     external_identifier: str | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
 
 
 class ProductsResult(PagedResult[Product]):

@@ -49,6 +49,7 @@ __all__ = [
     "JsonObject",
     "LocalizedText",
     "MewsDate",
+    "MewsEntity",
     "MewsRequest",
     "MewsResponse",
     "NotClearable",
@@ -131,6 +132,23 @@ filters_config = with_config(
 )
 """Config for the filter TypedDicts of getAll operations: snake_case keyword arguments in,
 PascalCase on the wire, unknown filters rejected."""
+
+
+class EnterpriseScopedFilters(TypedDict, total=False):
+    """Filters every enterprise-level `getAll` takes: the enterprises (with a Portfolio Access
+    Token) and the interval of the last update. Subclasses add their own (`@filters_config`)."""
+
+    enterprise_ids: Sequence[str]
+    updated_utc: TimeInterval
+
+
+class ChainScopedFilters(TypedDict, total=False):
+    """Filters every chain-level `getAll` (loyalty, customers, notes) takes: the chains, active
+    or deleted records, and the interval of the last update."""
+
+    chain_ids: Sequence[str]
+    activity_states: Sequence[ActivityState]
+    updated_utc: TimeInterval
 
 
 # ------------------------------------------------------------------ datetimes and dates
@@ -258,6 +276,14 @@ NotClearable = AfterValidator(_reject_clear)
 # ------------------------------------------------------------------ shared value objects
 
 
+class MewsEntity(MewsResponse):
+    """A record Mews keeps: its id, and when it was created and last updated."""
+
+    id: str
+    created_utc: UtcDateTime | None = None
+    updated_utc: UtcDateTime | None = None
+
+
 class TimeInterval(MewsRequest):
     """`{"StartUtc", "EndUtc"}`; as a filter, equal ends match that instant exactly, otherwise
     `StartUtc <= value < EndUtc` (the newer `_objects.md` rule, doc inconsistency §8.9)."""
@@ -270,23 +296,6 @@ class TimeInterval(MewsRequest):
         if self.end_utc < self.start_utc:
             raise ValueError("EndUtc must not be before StartUtc")
         return self
-
-
-class EnterpriseScopedFilters(TypedDict, total=False):
-    """Filters every enterprise-level `getAll` takes: the enterprises (with a Portfolio Access
-    Token) and the interval of the last update. Subclasses add their own (`@filters_config`)."""
-
-    enterprise_ids: Sequence[str]
-    updated_utc: TimeInterval
-
-
-class ChainScopedFilters(TypedDict, total=False):
-    """Filters every chain-level `getAll` (loyalty, customers, notes) takes: the chains, active
-    or deleted records, and the interval of the last update."""
-
-    chain_ids: Sequence[str]
-    activity_states: Sequence[ActivityState]
-    updated_utc: TimeInterval
 
 
 class ProfileDataDiscriminator(StrEnum):

@@ -9,6 +9,7 @@ from tools.mews.models.catalog import Service
 from tools.mews.models.common import (
     Address,
     EnterpriseScopedFilters,
+    MewsEntity,
     MewsResponse,
     OpenEnum,
     PagedResult,
@@ -38,18 +39,15 @@ class EnterpriseCurrency(MewsResponse):
     is_enabled: bool = True
 
 
-class Enterprise(MewsResponse):
+class Enterprise(MewsEntity):
     """A property. Loyalty lives at chain level: `chain_id` is what loyalty writes need."""
 
-    id: str
     chain_id: str | None = None
     chain_name: str | None = None
     name: str
     short_name: str | None = None
     external_identifier: str | None = None
     holding_key: str | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
     linked_utc: UtcDateTime | None = None
     time_zone_identifier: str | None = None
     legal_environment_code: str | None = None

@@ -11,13 +11,13 @@ from tools.mews.models.common import (
     ChainScopedFilters,
     JsonObject,
     MewsDate,
+    MewsEntity,
     MewsRequest,
     MewsResponse,
     OpenEnum,
     PagedResult,
     TimeInterval,
     UpdateValue,
-    UtcDateTime,
     filters_config,
 )
 
@@ -88,8 +88,7 @@ class CustomerOption(StrEnum):
     ID_PHOTOS_CONSENT = "IdPhotosConsent"
 
 
-class Customer(MewsResponse):
-    id: str
+class Customer(MewsEntity):
     last_name: str
     chain_id: str | None = None
     number: str | None = None
@@ -115,8 +114,6 @@ class Customer(MewsResponse):
     notes: str | None = None
     car_registration_number: str | None = None
     dietary_requirements: str | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
     address_id: str | None = None
     address: Address | None = None
     classifications: tuple[OpenEnum[CustomerClassification], ...] = ()

@@ -13,6 +13,7 @@ from tools.mews.models.common import (
     Amount,
     EnterpriseScopedFilters,
     JsonObject,
+    MewsEntity,
     MewsResponse,
     OpenEnum,
     PagedResult,
@@ -97,10 +98,9 @@ class OrderItemData(MewsResponse):
     rebate: JsonObject | None = None
 
 
-class OrderItem(MewsResponse):
+class OrderItem(MewsEntity):
     """One line of guest spend; a negative `amount` is a rebate."""
 
-    id: str
     enterprise_id: str | None = None
     account_id: str | None = None
     account_type: OpenEnum[AccountType] | None = None
@@ -118,8 +118,6 @@ class OrderItem(MewsResponse):
     revenue_type: OpenEnum[RevenueType] | None = None
     creator_profile_id: str | None = None
     updater_profile_id: str | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
     consumed_utc: UtcDateTime | None = None
     canceled_utc: UtcDateTime | None = None
     closed_utc: UtcDateTime | None = None
@@ -171,10 +169,9 @@ class BillCorrectionState(StrEnum):
     CORRECTIVE_BILL = "CorrectiveBill"
 
 
-class Bill(MewsResponse):
+class Bill(MewsEntity):
     """A bill; its items are not on it (use `orderItems/getAll` with `BillIds`)."""
 
-    id: str
     name: str | None = None
     enterprise_id: str | None = None
     account_id: str | None = None
@@ -185,13 +182,11 @@ class Bill(MewsResponse):
     type: OpenEnum[BillType] | None = None
     number: str | None = None
     variable_symbol: str | None = None
-    created_utc: UtcDateTime | None = None
     issued_utc: UtcDateTime | None = None
     taxed_utc: UtcDateTime | None = None
     paid_utc: UtcDateTime | None = None
     due_utc: UtcDateTime | None = None
     last_reminder_date_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
     purchase_order_number: str | None = None
     notes: str | None = None
     options: dict[str, bool] = Field(default_factory=dict)
@@ -239,8 +234,7 @@ class AccountingCategoryClassification(StrEnum):
     TOURISM = "Tourism"
 
 
-class AccountingCategory(MewsResponse):
-    id: str
+class AccountingCategory(MewsEntity):
     enterprise_id: str | None = None
     is_active: bool = True
     name: str
@@ -250,8 +244,6 @@ class AccountingCategory(MewsResponse):
     posting_account_code: str | None = None
     cost_center_code: str | None = None
     classification: OpenEnum[AccountingCategoryClassification] | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
 
 
 class AccountingCategoriesResult(PagedResult[AccountingCategory]):

@@ -12,6 +12,7 @@ from typing_extensions import TypedDict
 
 from tools.mews.models.common import (
     EnterpriseScopedFilters,
+    MewsEntity,
     MewsResponse,
     OpenEnum,
     PagedResult,
@@ -71,10 +72,9 @@ class PersonCount(MewsResponse):
     count: int
 
 
-class _ServiceOrder(MewsResponse):
+class _ServiceOrder(MewsEntity):
     """What reservations and product service orders share: both are Mews service orders."""
 
-    id: str
     service_id: str
     account_id: str | None = None
     account_type: OpenEnum[AccountType] | None = None
@@ -86,8 +86,6 @@ class _ServiceOrder(MewsResponse):
     origin: OpenEnum[ServiceOrderOrigin] | None = None
     commander_origin: str | None = None
     origin_details: str | None = None
-    created_utc: UtcDateTime | None = None
-    updated_utc: UtcDateTime | None = None
     cancelled_utc: UtcDateTime | None = None
     voucher_id: str | None = None
     business_segment_id: str | None = None
