@@ -18,7 +18,6 @@ from tools.mews.models.common import (
     MewsResponse,
     OpenEnum,
     PagedResult,
-    filters_config,
 )
 
 __all__ = [
@@ -70,7 +69,6 @@ class ServicesResult(PagedResult[Service]):
     services: tuple[Service, ...]
 
 
-@filters_config
 class ServiceFilters(EnterpriseScopedFilters, total=False):
     """Filters of `services/getAll`."""
 
@@ -125,7 +123,6 @@ class ProductsResult(PagedResult[Product]):
     customer_products: tuple[Product, ...] = ()
 
 
-@filters_config
 class ProductFilters(EnterpriseScopedFilters, total=False):
     """Filters of `products/getAll` (`ServiceIds` is required by Mews)."""
 
@@ -159,7 +156,6 @@ class ResourceCategoriesResult(PagedResult[ResourceCategory]):
     resource_categories: tuple[ResourceCategory, ...]
 
 
-@filters_config
 class ResourceCategoryFilters(EnterpriseScopedFilters, total=False):
     """Filters of `resourceCategories/getAll` (`ServiceIds` is required by Mews)."""
 

@@ -50,6 +50,7 @@ __all__ = [
     "LocalizedText",
     "MewsDate",
     "MewsEntity",
+    "MewsFilters",
     "MewsRequest",
     "MewsResponse",
     "NotClearable",
@@ -134,15 +135,21 @@ filters_config = with_config(
 PascalCase on the wire, unknown filters rejected."""
 
 
-class EnterpriseScopedFilters(TypedDict, total=False):
+@filters_config
+class MewsFilters(TypedDict, total=False):
+    """Base of the filter TypedDicts of getAll operations; they take its config (pydantic looks
+    for it along a TypedDict's bases), so each one only declares its filters."""
+
+
+class EnterpriseScopedFilters(MewsFilters, total=False):
     """Filters every enterprise-level `getAll` takes: the enterprises (with a Portfolio Access
-    Token) and the interval of the last update. Subclasses add their own (`@filters_config`)."""
+    Token) and the interval of the last update."""
 
     enterprise_ids: Sequence[str]
     updated_utc: TimeInterval
 
 
-class ChainScopedFilters(TypedDict, total=False):
+class ChainScopedFilters(MewsFilters, total=False):
     """Filters every chain-level `getAll` (loyalty, customers, notes) takes: the chains, active
     or deleted records, and the interval of the last update."""
 

@@ -15,7 +15,6 @@ from tools.mews.models.common import (
     PagedResult,
     TimeInterval,
     UtcDateTime,
-    filters_config,
 )
 
 __all__ = [
@@ -89,7 +88,6 @@ class EnterprisesResult(PagedResult[Enterprise]):
     enterprises: tuple[Enterprise, ...]
 
 
-@filters_config
 class EnterpriseFilters(EnterpriseScopedFilters, total=False):
     """Filters of `enterprises/getAll` (portfolio discovery)."""
 

@@ -18,7 +18,6 @@ from tools.mews.models.common import (
     PagedResult,
     TimeInterval,
     UpdateValue,
-    filters_config,
 )
 
 __all__ = [
@@ -154,7 +153,6 @@ class CustomerExtent(MewsRequest):
     addresses: bool = False
 
 
-@filters_config
 class CustomerFilters(ChainScopedFilters, total=False):
     """Filters of `customers/getAll`; `CompanyIds` takes at most one id per request."""
 

@@ -19,7 +19,6 @@ from tools.mews.models.common import (
     PagedResult,
     TimeInterval,
     UtcDateTime,
-    filters_config,
 )
 from tools.mews.models.reservations import AccountType
 
@@ -135,7 +134,6 @@ class OrderItemsResult(PagedResult[OrderItem]):
     order_items: tuple[OrderItem, ...]
 
 
-@filters_config
 class OrderItemFilters(EnterpriseScopedFilters, total=False):
     """Filters of `orderItems/getAll`; Mews wants at least one of the ids or intervals, and
     takes at most 100 `AccountIds` per request."""
@@ -204,7 +202,6 @@ class BillsResult(PagedResult[Bill]):
     bills: tuple[Bill, ...]
 
 
-@filters_config
 class BillFilters(EnterpriseScopedFilters, total=False):
     """Filters of `bills/getAll` (the deprecated `Extent` and `ClosedUtc` are not offered)."""
 
@@ -252,7 +249,6 @@ class AccountingCategoriesResult(PagedResult[AccountingCategory]):
     accounting_categories: tuple[AccountingCategory, ...]
 
 
-@filters_config
 class AccountingCategoryFilters(EnterpriseScopedFilters, total=False):
     """Filters of `accountingCategories/getAll`."""
 

@@ -22,7 +22,6 @@ from tools.mews.models.common import (
     ProfileData,
     TimeInterval,
     UpdateValue,
-    filters_config,
 )
 
 __all__ = [
@@ -109,7 +108,6 @@ class LoyaltyProgramUpdateParameters(MewsRequest):
     subscription: Annotated[UpdateValue[LoyaltyProgramSubscription] | None, NotClearable] = None
 
 
-@filters_config
 class LoyaltyProgramFilters(ChainScopedFilters, total=False):
     """Filters of `loyaltyPrograms/getAll`."""
 
@@ -154,7 +152,6 @@ class LoyaltyTierUpdateParameters(MewsRequest):
     ordering: Annotated[UpdateValue[int] | None, NotClearable] = None
 
 
-@filters_config
 class LoyaltyTierFilters(ChainScopedFilters, total=False):
     """Filters of `loyaltyTiers/getAll` (`LoyaltyProgramIds` is required by Mews)."""
 
@@ -243,7 +240,6 @@ class LoyaltyMembershipUpdateParameters(MewsRequest):
     loyalty_tier_id: UpdateValue[str] | None = None
 
 
-@filters_config
 class LoyaltyMembershipFilters(ChainScopedFilters, total=False):
     """Filters of `loyaltyMemberships/getAll` (the deprecated `Codes` is not offered)."""
 

@@ -16,7 +16,6 @@ from tools.mews.models.common import (
     OpenEnum,
     PagedResult,
     ProfileData,
-    filters_config,
 )
 from tools.mews.models.reservations import AccountType
 
@@ -69,7 +68,6 @@ class AccountNoteParameters(MewsRequest):
     classifications: Annotated[tuple[AccountNoteClassification, ...], Field(max_length=1)] = ()
 
 
-@filters_config
 class AccountNoteFilters(ChainScopedFilters, total=False):
     """Filters of `accountNotes/getAll`."""
 

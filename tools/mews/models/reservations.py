@@ -8,17 +8,15 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Required
 
-from typing_extensions import TypedDict
-
 from tools.mews.models.common import (
     EnterpriseScopedFilters,
     MewsEntity,
+    MewsFilters,
     MewsResponse,
     OpenEnum,
     PagedResult,
     TimeInterval,
     UtcDateTime,
-    filters_config,
 )
 
 __all__ = [
@@ -122,7 +120,6 @@ class ReservationsResult(PagedResult[Reservation]):
     reservations: tuple[Reservation, ...]
 
 
-@filters_config
 class ReservationFilters(EnterpriseScopedFilters, total=False):
     """Filters of `reservations/getAll/2023-06-06`; each interval spans at most 3 months, and
     `ScheduledStartUtc`/`ActualStartUtc` (or the two end filters) are not to be combined."""
@@ -159,8 +156,7 @@ class ProductServiceOrdersResult(PagedResult[ProductServiceOrder]):
     product_service_orders: tuple[ProductServiceOrder, ...]
 
 
-@filters_config
-class ProductServiceOrderFilters(TypedDict, total=False):
+class ProductServiceOrderFilters(MewsFilters, total=False):
     """Filters of `productServiceOrders/getAll` (`ServiceIds` is required by Mews; `UpdatedUtc`
     spans at most 3 months)."""
 

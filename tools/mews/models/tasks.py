@@ -7,15 +7,14 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import StringConstraints
-from typing_extensions import TypedDict
 
 from tools.mews.models.common import (
+    MewsFilters,
     MewsRequest,
     MewsResponse,
     PagedResult,
     TimeInterval,
     UtcDateTime,
-    filters_config,
 )
 
 __all__ = ["Task", "TaskAddResult", "TaskFilters", "TaskParameters", "TasksResult"]
@@ -57,8 +56,7 @@ class TaskParameters(MewsRequest):
     service_order_id: str | None = None
 
 
-@filters_config
-class TaskFilters(TypedDict, total=False):
+class TaskFilters(MewsFilters, total=False):
     """Filters of `tasks/getAll`; `DepartmentIds` cannot be used alone."""
 
     enterprise_ids: Sequence[str]
