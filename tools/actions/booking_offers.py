@@ -31,7 +31,8 @@ from policies import ActionSpec, ExecContext, Facts, Transactional
 from policies.errors import InvalidRequestError
 from storage.canonical import JSONObject
 from storage.clock import naive_utc
-from storage.store import Component, Store, chunks
+from storage.store import Store, chunks
+from tools.actions.tables import BOOKING_OFFERS, booking_offers_table
 from tools.loyalty.booking_offers import PlannedOffer
 from tools.loyalty.stays import GuardArgs
 
@@ -47,31 +48,6 @@ __all__ = [
 ]
 
 ATTACH_BOOKING_OFFER: Final = "attach_booking_offer"
-
-_metadata = sa.MetaData()
-
-booking_offers_table = sa.Table(
-    "booking_offers",
-    _metadata,
-    sa.Column("reservation_id", sa.String(64), primary_key=True),
-    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
-    sa.Column("membership_id", sa.String(64), nullable=False),
-    sa.Column("program_code", sa.String(50), nullable=False),
-    sa.Column("multiplier", sa.String(16), nullable=False),
-    sa.Column("stay_from", sa.Date, nullable=False),
-    sa.Column("stay_to", sa.Date, nullable=False),
-    sa.Column("inputs", sa.Text, nullable=False),
-    sa.Column("reasoning", sa.Text, nullable=False),
-    sa.Column("attached_by", sa.String(200), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-)
-
-
-def _create_v1(conn: Connection) -> None:
-    _metadata.create_all(conn, tables=[booking_offers_table])
-
-
-BOOKING_OFFERS = Component("booking_offers", [_create_v1])
 
 
 class AttachOfferArgs(GuardArgs):

@@ -24,10 +24,11 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
-from storage.store import Component, Store
+from storage.store import Store
 from tools.actions.drafts import DraftTable
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import MAX_POINTS, IdempotencyKey, MewsId
+from tools.actions.tables import MESSAGES, messages_table
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 
 __all__ = [
@@ -44,29 +45,6 @@ __all__ = [
     "messages_table",
     "store_draft",
 ]
-
-_metadata = sa.MetaData()
-
-messages_table = sa.Table(
-    "message_drafts",
-    _metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("purpose", sa.String(32), nullable=False),
-    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
-    sa.Column("membership_id", sa.String(64), nullable=True),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("subject", sa.String(200), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("drafted_by", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-)
-
-
-def _create_v1(conn: Connection) -> None:
-    _metadata.create_all(conn, tables=[messages_table])
-
-
-MESSAGES = Component("messages", [_create_v1])
 
 MessageChannel = Literal["email", "sms", "letter", "app"]
 MESSAGE_CHANNELS: Final[tuple[MessageChannel, ...]] = ("email", "letter")

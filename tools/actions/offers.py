@@ -10,54 +10,19 @@ from __future__ import annotations
 
 import math
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
-from storage.store import Component, Store
+from storage.store import Store
 from tools.actions.drafts import DraftTable
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftInput, DraftOfferArgs, OfferDraft
+from tools.actions.tables import OFFERS, offers_table
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.loyalty import ProgramFile
 from tools.loyalty.config import ProgramConfig, RewardConfig
 
 __all__ = ["DRAFT_OFFER", "OFFERS", "discount_floor", "list_drafts", "offers_table"]
-
-_metadata = sa.MetaData()
-
-offers_table = sa.Table(
-    "offer_drafts",
-    _metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
-    sa.Column("membership_id", sa.String(64), nullable=True),
-    sa.Column("reward_id", sa.String(64), nullable=True),
-    sa.Column("bonus_points", sa.Integer, nullable=True),
-    sa.Column("valid_from", sa.Date, nullable=False),
-    sa.Column("valid_until", sa.Date, nullable=False),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("rationale", sa.Text, nullable=False),
-    sa.Column("drafted_by", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    # the reward's points price in this offer when discounted (a win-back offer; version 2)
-    sa.Column("price_points", sa.Integer, nullable=True),
-)
-
-
-def _create_v1(conn: Connection) -> None:
-    _metadata.create_all(conn, tables=[offers_table])
-
-
-def _price_points_v2(conn: Connection) -> None:
-    # Version 1 created the table from the same definition, which now has the column.
-    columns = {column["name"] for column in sa.inspect(conn).get_columns("offer_drafts")}
-    if "price_points" not in columns:
-        conn.execute(sa.text("ALTER TABLE offer_drafts ADD COLUMN price_points INTEGER"))
-
-
-OFFERS = Component("offers", [_create_v1, _price_points_v2])
-
 
 _DRAFTS = DraftTable(offers_table, OfferDraft, "offer_id", "ofr")
 

@@ -38,8 +38,7 @@ from storage.clock import naive_utc
 from storage.outbox import outbox_table
 from storage.store import Store
 from tools.actions.errors import ActionError, InvalidActionArgumentsError
-from tools.actions.messages import messages_table
-from tools.actions.offers import offers_table
+from tools.actions.tables import messages_table, offers_table
 from tools.campaigns.tables import (
     campaign_drafts_table,
     campaign_members_table,
@@ -328,42 +327,41 @@ def _erase_outbox_text(conn: Connection, keys: MemberKeys) -> int:
     return changed
 
 
+def _erased_unless_empty(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    return sa.case((column.is_(None), None), else_=ERASED)
+
+
 def erase_member(conn: Connection, keys: MemberKeys) -> dict[str, int]:
     """Pseudonymise what names the person; what changed, by kind."""
     customers, memberships = keys.customer_ids, keys.membership_ids
+
+    def erase(table: sa.Table, *where: sa.ColumnElement[bool], **values: Any) -> int:
+        """The rows of `table` meeting `where` get `values`; how many."""
+        return conn.execute(table.update().where(*where).values(**values)).rowcount
+
+    offers, drafts, members = offers_table, campaign_drafts_table, campaign_members_table
+    entries, approvals = entries_table, approvals_table
     counts: dict[str, int] = {}
-    counts["offer_drafts"] = conn.execute(
-        offers_table.update()
-        .where(offers_table.c.customer_id.in_(customers))
-        .values(rationale=ERASED)
-    ).rowcount
-    counts["campaign_drafts"] = conn.execute(
-        campaign_drafts_table.update()
-        .where(campaign_drafts_table.c.customer_id.in_(customers))
-        .values(copy=sa.case((campaign_drafts_table.c.copy.is_(None), None), else_=ERASED))
-    ).rowcount
-    named = 0
-    for customer in customers:
-        named += conn.execute(
-            campaign_members_table.update()
-            .where(campaign_members_table.c.customer_id == customer)
-            .values(display_name=pseudonym(customer))
-        ).rowcount
-    counts["campaign_names"] = named
+    counts["offer_drafts"] = erase(offers, offers.c.customer_id.in_(customers), rationale=ERASED)
+    counts["campaign_drafts"] = erase(
+        drafts, drafts.c.customer_id.in_(customers), copy=_erased_unless_empty(drafts.c.copy)
+    )
+    counts["campaign_names"] = sum(
+        erase(members, members.c.customer_id == customer, display_name=pseudonym(customer))
+        for customer in customers
+    )
     counts["campaign_segments"] = _erase_segment_names(conn, keys)
     # Reasons are free text (a note can name the guest); amounts, kinds and dates stay.
-    counts["ledger_reasons"] = conn.execute(
-        entries_table.update()
-        .where(entries_table.c.membership_id.in_(memberships))
-        .values(reason=ERASED)
-    ).rowcount
-    counts["approval_notes"] = conn.execute(
-        approvals_table.update()
-        .where(_naming(approvals_table.c.args, keys), approvals_table.c.action != ERASE_MEMBER)
-        .values(
-            note=ERASED, comment=sa.case((approvals_table.c.comment.is_(None), None), else_=ERASED)
-        )
-    ).rowcount
+    counts["ledger_reasons"] = erase(
+        entries, entries.c.membership_id.in_(memberships), reason=ERASED
+    )
+    counts["approval_notes"] = erase(
+        approvals,
+        _naming(approvals.c.args, keys),
+        approvals.c.action != ERASE_MEMBER,
+        note=ERASED,
+        comment=_erased_unless_empty(approvals.c.comment),
+    )
     counts["mews_commands"] = _erase_outbox_text(conn, keys)
     return counts
 
