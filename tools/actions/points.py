@@ -91,19 +91,8 @@ def _account(
     return ref, program, account or open_account(conn, ref, program, ctx)
 
 
-def _posted(conn: Connection, entry: LedgerEntry, ctx: ExecContext) -> PointsPosted:
-    # The entry carries the balance it left; only the available part needs the open lots.
-    return PointsPosted(
-        membership_id=entry.membership_id,
-        entry_id=entry.id,
-        kind=entry.kind,
-        points=entry.points,
-        balance=entry.balance_after,
-        available=available_points(conn, entry.membership_id, now=ctx.now),
-    )
-
-
-def _points_posted(entry: LedgerEntry, available: int) -> PointsPosted:
+def _posted(entry: LedgerEntry, available: int) -> PointsPosted:
+    """The entry (it carries the balance it left) and the points spendable after it."""
     return PointsPosted(
         membership_id=entry.membership_id,
         entry_id=entry.id,
@@ -162,7 +151,7 @@ def _adjustment_or_accrual(
         entry, available = post(account)
     except UnknownAccountError:  # nothing written yet: the first posting opens the account
         entry, available = post(open_account(conn, ref, program, ctx))
-    return _points_posted(entry, available)
+    return _posted(entry, available)
 
 
 # ---------------------------------------------------------------------------- award
@@ -328,7 +317,7 @@ def redeem(
     )
     stay = _stay(deps, args)
     fulfilment = _fulfil_reward(conn, stay, reward, args, entry, program, ctx)
-    posted = _posted(conn, entry, ctx)
+    posted = _posted(entry, available_points(conn, entry.membership_id, now=ctx.now))
     return RedemptionPosted(
         **posted.model_dump(),
         reward_id=reward.id,
@@ -452,7 +441,7 @@ def reverse(
         now=ctx.now,
         idempotency_key=ctx.idempotency_key,
     )
-    return _posted(conn, entry, ctx)
+    return _posted(entry, available_points(conn, entry.membership_id, now=ctx.now))
 
 
 REVERSE_POINTS_ENTRY = GuardedWrite(
