@@ -6,10 +6,10 @@ Portfolio Access Token the writes that take `chain_id` need it (Mews ignores it 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Unpack
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar, Unpack
 
-from tools.mews.models.common import EmptyResult
+from tools.mews.models.common import EmptyResult, PagedResult
 from tools.mews.models.loyalty import (
     LoyaltyMembership,
     LoyaltyMembershipFilters,
@@ -33,56 +33,32 @@ from tools.mews.resources._base import Resource, batch, body, id_list
 
 __all__ = ["LoyaltyMembershipsResource", "LoyaltyProgramsResource", "LoyaltyTiersResource"]
 
-_PROGRAMS_GET_ALL = PagedOperation(
-    path="loyaltyPrograms/getAll",
-    result=LoyaltyProgramsResult,
-    filters=LoyaltyProgramFilters,
-    own_ids="LoyaltyProgramIds",
-)
-_PROGRAMS_ADD = Operation(
-    path="loyaltyPrograms/add", result=LoyaltyProgramsResult, safety=RetrySafety.NOT_IDEMPOTENT
-)
-_PROGRAMS_UPDATE = Operation(
-    path="loyaltyPrograms/update", result=LoyaltyProgramsResult, safety=RetrySafety.IDEMPOTENT
-)
-_PROGRAMS_DELETE = Operation(
-    path="loyaltyPrograms/delete", result=EmptyResult, safety=RetrySafety.IDEMPOTENT
-)
+E = TypeVar("E")
 
-_TIERS_GET_ALL = PagedOperation(
-    path="loyaltyTiers/getAll",
-    result=LoyaltyTiersResult,
-    filters=LoyaltyTierFilters,
-    own_ids="LoyaltyTierIds",
-)
-_TIERS_ADD = Operation(
-    path="loyaltyTiers/add", result=LoyaltyTiersResult, safety=RetrySafety.NOT_IDEMPOTENT
-)
-_TIERS_UPDATE = Operation(
-    path="loyaltyTiers/update", result=LoyaltyTiersResult, safety=RetrySafety.IDEMPOTENT
-)
-_TIERS_DELETE = Operation(
-    path="loyaltyTiers/delete", result=EmptyResult, safety=RetrySafety.IDEMPOTENT
-)
 
-_MEMBERSHIPS_GET_ALL = PagedOperation(
-    path="loyaltyMemberships/getAll",
-    result=LoyaltyMembershipsResult,
-    filters=LoyaltyMembershipFilters,
-    own_ids="LoyaltyMembershipIds",
+def _operations(
+    resource: str, result: type[PagedResult[E]], filters: type[Mapping[str, Any]], own_ids: str
+) -> tuple[
+    PagedOperation[E], Operation[PagedResult[E]], Operation[PagedResult[E]], Operation[EmptyResult]
+]:
+    """The operations of a loyalty resource: the paged `getAll`, `add` and `update` (both
+    answered with the entities they wrote) and `delete`."""
+    return (
+        PagedOperation(path=f"{resource}/getAll", result=result, filters=filters, own_ids=own_ids),
+        Operation(path=f"{resource}/add", result=result, safety=RetrySafety.NOT_IDEMPOTENT),
+        Operation(path=f"{resource}/update", result=result, safety=RetrySafety.IDEMPOTENT),
+        Operation(path=f"{resource}/delete", result=EmptyResult, safety=RetrySafety.IDEMPOTENT),
+    )
+
+
+_PROGRAMS_GET_ALL, _PROGRAMS_ADD, _PROGRAMS_UPDATE, _PROGRAMS_DELETE = _operations(
+    "loyaltyPrograms", LoyaltyProgramsResult, LoyaltyProgramFilters, "LoyaltyProgramIds"
 )
-_MEMBERSHIPS_ADD = Operation(
-    path="loyaltyMemberships/add",
-    result=LoyaltyMembershipsResult,
-    safety=RetrySafety.NOT_IDEMPOTENT,
+_TIERS_GET_ALL, _TIERS_ADD, _TIERS_UPDATE, _TIERS_DELETE = _operations(
+    "loyaltyTiers", LoyaltyTiersResult, LoyaltyTierFilters, "LoyaltyTierIds"
 )
-_MEMBERSHIPS_UPDATE = Operation(
-    path="loyaltyMemberships/update",
-    result=LoyaltyMembershipsResult,
-    safety=RetrySafety.IDEMPOTENT,
-)
-_MEMBERSHIPS_DELETE = Operation(
-    path="loyaltyMemberships/delete", result=EmptyResult, safety=RetrySafety.IDEMPOTENT
+_MEMBERSHIPS_GET_ALL, _MEMBERSHIPS_ADD, _MEMBERSHIPS_UPDATE, _MEMBERSHIPS_DELETE = _operations(
+    "loyaltyMemberships", LoyaltyMembershipsResult, LoyaltyMembershipFilters, "LoyaltyMembershipIds"
 )
 
 
@@ -104,7 +80,7 @@ class LoyaltyProgramsResource(Resource):
             _PROGRAMS_ADD,
             body(chain_id=chain_id, loyalty_programs=batch(LoyaltyProgramParameters, programs)),
         )
-        return result.loyalty_programs
+        return tuple(result.items)
 
     async def update(
         self, updates: Sequence[LoyaltyProgramUpdateParameters], *, chain_id: str | None = None
@@ -117,7 +93,7 @@ class LoyaltyProgramsResource(Resource):
                 loyalty_program_updates=batch(LoyaltyProgramUpdateParameters, updates),
             ),
         )
-        return result.loyalty_programs
+        return tuple(result.items)
 
     async def delete(self, loyalty_program_ids: Sequence[str]) -> None:
         """`loyaltyPrograms/delete`: a program that still has active memberships cannot be
@@ -141,7 +117,7 @@ class LoyaltyTiersResource(Resource):
         result = await self._client._call(
             _TIERS_ADD, body(chain_id=chain_id, loyalty_tiers=batch(LoyaltyTierParameters, tiers))
         )
-        return result.loyalty_tiers
+        return tuple(result.items)
 
     async def update(
         self, updates: Sequence[LoyaltyTierUpdateParameters]
@@ -151,7 +127,7 @@ class LoyaltyTiersResource(Resource):
             _TIERS_UPDATE,
             body(loyalty_tier_updates=batch(LoyaltyTierUpdateParameters, updates)),
         )
-        return result.loyalty_tiers
+        return tuple(result.items)
 
     async def delete(self, loyalty_tier_ids: Sequence[str]) -> None:
         """`loyaltyTiers/delete`: delete tiers. Takes no `ChainId`."""
@@ -180,7 +156,7 @@ class LoyaltyMembershipsResource(Resource):
                 loyalty_memberships=batch(LoyaltyMembershipParameters, memberships),
             ),
         )
-        return result.loyalty_memberships
+        return tuple(result.items)
 
     async def update(
         self, updates: Sequence[LoyaltyMembershipUpdateParameters], *, chain_id: str | None = None
@@ -194,7 +170,7 @@ class LoyaltyMembershipsResource(Resource):
                 loyalty_membership_updates=batch(LoyaltyMembershipUpdateParameters, updates),
             ),
         )
-        return result.loyalty_memberships
+        return tuple(result.items)
 
     async def delete(
         self, loyalty_membership_ids: Sequence[str], *, chain_id: str | None = None
