@@ -224,7 +224,7 @@ class ApprovalDesk:
         """Refused at execution: the request is final (`failed`), with the rule that refused it."""
         assert run.approval_id is not None
         error = f"{refusal.rule}: {refusal.reason}"
-        approvals.finish(tx.conn, run.approval_id, "failed", error=error)
+        approvals.finish(tx.conn, run.approval_id, error=error)
         return self.guard.deny(tx, run.draft("deny"), refusal, state, run.actor, counts=False)
 
     def _check_decision(

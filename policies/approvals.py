@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -124,53 +124,30 @@ def new_approval_id() -> str:
 
 
 def _approval(row: Any) -> Approval:
-    return Approval(
-        id=row.id,
-        action=row.action,
-        args=json.loads(row.args),
-        args_json=row.args,
-        args_hash=row.args_hash,
-        requester=row.requester,
-        requester_role=row.requester_role,
-        rule=row.rule,
-        reason=row.reason,
-        note=row.note,
-        points=row.points,
-        idempotency_key=row.idempotency_key,
-        status=row.status,
-        created_at=utc(row.created_at),
-        expires_at=utc(row.expires_at),
-        decided_by=row.decided_by,
-        decided_at=None if row.decided_at is None else utc(row.decided_at),
-        comment=row.comment,
-        result=None if row.result is None else json.loads(row.result),
-        error=row.error,
-        enterprise_id=row.enterprise_id,
-    )
+    """A request from its row, by column name: the JSON columns parsed, the times made aware."""
+    values = dict(row._mapping)
+    for name in ("created_at", "expires_at", "decided_at"):
+        values[name] = None if values[name] is None else utc(values[name])
+    values["args_json"] = row.args
+    values["args"] = json.loads(row.args)
+    values["result"] = None if row.result is None else json.loads(row.result)
+    return Approval(**values)
 
 
 def create(conn: Connection, request: NewApproval) -> Approval:
     """Queue a request and announce it to the property (Mews task, via the outbox)."""
     approval_id = new_approval_id()
-    conn.execute(
-        approvals_table.insert().values(
-            id=approval_id,
-            action=request.action,
-            args=request.args_json,
-            args_hash=sha256_hex(request.args_json),
-            requester=request.requester,
-            requester_role=request.requester_role,
-            rule=request.rule,
-            reason=request.reason,
-            note=request.note,
-            points=request.points,
-            idempotency_key=request.idempotency_key,
-            status="pending",
-            created_at=naive_utc(request.created_at),
-            expires_at=naive_utc(request.expires_at),
-            enterprise_id=request.enterprise_id,
-        )
+    values = asdict(request)
+    args_json = values.pop("args_json")
+    values.update(
+        id=approval_id,
+        args=args_json,
+        args_hash=sha256_hex(args_json),
+        status="pending",
+        created_at=naive_utc(request.created_at),
+        expires_at=naive_utc(request.expires_at),
     )
+    conn.execute(approvals_table.insert().values(values))
     approval = get(conn, approval_id)
     enqueue(conn, "tasks/add", task_payload(approval), now=request.created_at)
     return approval
@@ -251,15 +228,11 @@ def claim(
 
 
 def finish(
-    conn: Connection,
-    approval_id: str,
-    status: str,
-    *,
-    result: str | None = None,
-    error: str | None = None,
+    conn: Connection, approval_id: str, *, result: str | None = None, error: str | None = None
 ) -> None:
-    """Record how an execution ended (`executed` or `failed`)."""
+    """Record how an execution ended: `failed` with its error, else `executed` with its result."""
     t = approvals_table
+    status = "executed" if error is None else "failed"
     conn.execute(
         t.update()
         .where(t.c.id == approval_id, t.c.status == "executing")

@@ -562,7 +562,7 @@ class Guard:
         bind_outcome(tx, run, outcome, marked=decision == "executed")
         if run.approval_id is not None:
             result = _canonical(outcome.result)
-            approvals.finish(tx.conn, run.approval_id, "executed", result=result)
+            approvals.finish(tx.conn, run.approval_id, result=result)
         note_in_mews(tx, run)
         tx.audit(run.draft(decision, result=outcome.result))
         if run.action.issues_points:

@@ -34,7 +34,7 @@ def record_failure(tx: Tx, run: Run, error: Exception) -> None:
     """An executor raised: its approval (if any) is `failed`, the audit keeps the summary."""
     summary = error_summary(error)
     if run.approval_id is not None:
-        approvals.finish(tx.conn, run.approval_id, "failed", error=summary["error"])
+        approvals.finish(tx.conn, run.approval_id, error=summary["error"])
     tx.audit(run.draft("failed", result=summary))
 
 
