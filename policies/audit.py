@@ -35,7 +35,7 @@ import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import IO, Any
 
@@ -106,20 +106,11 @@ class AuditDraft:
     idempotency_key: str | None = None
 
 
-@dataclass(frozen=True)
-class AuditRecord:
+@dataclass(frozen=True, kw_only=True)
+class AuditRecord(AuditDraft):
+    """A draft as it joined the chain: redacted, numbered and hashed."""
+
     seq: int
-    at: datetime
-    principal: str
-    role: str
-    action: str
-    args: JSONValue
-    decision: str
-    rule: str | None
-    reason: str | None
-    result: JSONValue
-    approval_id: str | None
-    idempotency_key: str | None
     prev_hash: str
     hash: str
 
@@ -186,34 +177,13 @@ def _chain_hash(prev_hash: str, row: Any, key: bytes | None) -> str:
     return hashlib.sha256(message).hexdigest()
 
 
-@dataclass(frozen=True)
-class _Row:
-    at: datetime
-    principal: str
-    role: str
-    action: str
-    args: str
-    decision: str
-    rule: str | None
-    reason: str | None
-    result: str | None
-    approval_id: str | None
-    idempotency_key: str | None
-
-
-def _to_row(draft: AuditDraft) -> _Row:
-    return _Row(
+def _stored(draft: AuditDraft) -> AuditDraft:
+    """The draft as its row stores it: naive UTC, the JSON redacted and canonical (text)."""
+    return replace(
+        draft,
         at=naive_utc(draft.at),
-        principal=draft.principal,
-        role=draft.role,
-        action=draft.action,
         args=canonical_json(redact(draft.args)),
-        decision=draft.decision,
-        rule=draft.rule,
-        reason=draft.reason,
         result=None if draft.result is None else canonical_json(redact(draft.result)),
-        approval_id=draft.approval_id,
-        idempotency_key=draft.idempotency_key,
     )
 
 
@@ -245,7 +215,7 @@ def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: by
     """
     if not drafts:
         raise ValueError("nothing to append")
-    rows = [_to_row(draft) for draft in drafts]
+    rows = [_stored(draft) for draft in drafts]
     guess = _LAST_HEAD.get(store)
     moved = None if guess is None else _chain(conn, rows, guess, key, checked=True)
     if moved is None:
@@ -260,7 +230,7 @@ def append(conn: Connection, store: Store, drafts: Sequence[AuditDraft], key: by
 
 def _chain(
     conn: Connection,
-    rows: Sequence[_Row],
+    rows: Sequence[AuditDraft],
     head: tuple[int, str],
     key: bytes | None,
     *,
@@ -297,21 +267,14 @@ def count_in_call_scope(records: int) -> None:
 
 
 def _record(row: Any) -> AuditRecord:
+    """A record from its row, by column name: the JSON columns parsed, the time made aware."""
     return AuditRecord(
-        seq=row.seq,
-        at=utc(row.at),
-        principal=row.principal,
-        role=row.role,
-        action=row.action,
-        args=json.loads(row.args),
-        decision=row.decision,
-        rule=row.rule,
-        reason=row.reason,
-        result=None if row.result is None else json.loads(row.result),
-        approval_id=row.approval_id,
-        idempotency_key=row.idempotency_key,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
+        **{
+            **row._mapping,
+            "at": utc(row.at),
+            "args": json.loads(row.args),
+            "result": None if row.result is None else json.loads(row.result),
+        }
     )
 
 
