@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -306,16 +306,12 @@ def _campaign(row: CampaignRow, point_value: Decimal) -> CampaignFigures:
         treated_rate = _ratio(row.treated_converted, row.treated)
         holdout_rate = _ratio(row.holdout_converted, row.held_out)
         lift = None if comparison.lift is None else round(comparison.lift, 4)
+    # The row's own figures by name; its conversion counts are shown as the rates.
+    figures = asdict(row)
+    del figures["treated_converted"], figures["holdout_converted"]
     return CampaignFigures(
-        campaign_id=row.campaign_id,
-        name=row.name,
-        goal=row.goal,
-        created_at=row.created_at,
-        treated=row.treated,
-        held_out=row.held_out,
-        liability_points=row.liability_points,
+        **figures,
         cost_value=_money(row.liability_points, point_value),
-        measured=row.measured,
         treated_rate=treated_rate,
         holdout_rate=holdout_rate,
         lift=lift,
