@@ -1,18 +1,16 @@
-"""Constructors with sensible defaults for the records the seed and the operations create."""
+"""Constructors for the seeded records that follow a convention beyond their fields' defaults."""
 
 from __future__ import annotations
 
 from tools.sandbox.clock import DAY
 from tools.sandbox.errors import JSON
-from tools.sandbox.state import AccountNote, Customer, LoyaltyMembership, Reservation
+from tools.sandbox.state import AccountNote, Reservation
 from tools.sandbox.world import CHAIN_ID, World
 
 __all__ = [
     "INTEGRATION_PROFILE",
     "checkin_at",
     "enterprise_profile",
-    "make_customer",
-    "make_membership",
     "make_note",
     "make_reservation",
 ]
@@ -28,91 +26,6 @@ def enterprise_profile(profile_id: str = STAFF_PROFILE_ID) -> JSON:
     return {"Discriminator": "Enterprise", "EnterpriseProfile": {"ProfileId": profile_id}}
 
 
-def make_customer(
-    customer_id: str,
-    last_name: str,
-    *,
-    number: str,
-    created: int,
-    updated: int | None = None,
-    first_name: str | None = None,
-    email: str | None = None,
-    phone: str | None = None,
-    title: str | None = None,
-    sex: str | None = None,
-    nationality: str | None = None,
-    language: str | None = None,
-    birth_date: str | None = None,
-    loyalty_code: str | None = None,
-    notes: str | None = None,
-    classifications: tuple[str, ...] = (),
-    options: tuple[str, ...] = (),
-    company_id: str | None = None,
-    address: JSON | None = None,
-    extra: JSON | None = None,
-) -> Customer:
-    return Customer(
-        id=customer_id,
-        number=number,
-        last_name=last_name,
-        first_name=first_name,
-        email=email,
-        phone=phone,
-        title=title,
-        sex=sex,
-        nationality=nationality,
-        language=language,
-        birth_date=birth_date,
-        loyalty_code=loyalty_code,
-        notes=notes,
-        classifications=classifications,
-        options=options,
-        company_id=company_id,
-        address=address,
-        created=created,
-        updated=created if updated is None else updated,
-        extra=extra,
-    )
-
-
-def make_membership(
-    membership_id: str,
-    account_id: str,
-    program_id: str,
-    *,
-    created: int,
-    updated: int | None = None,
-    state: str = "Enrolled",
-    is_primary: bool = True,
-    points: int | None = None,
-    membership_number: str | None = None,
-    provider_membership_id: str | None = None,
-    expiration_date: str | None = None,
-    url: str | None = None,
-    tier_id: str | None = None,
-    creator_profile: JSON | None = None,
-    updater_profile: JSON | None = None,
-) -> LoyaltyMembership:
-    return LoyaltyMembership(
-        id=membership_id,
-        chain_id=CHAIN_ID,
-        account_id=account_id,
-        program_id=program_id,
-        state=state,
-        is_primary=is_primary,
-        points=points,
-        membership_number=membership_number,
-        provider_membership_id=provider_membership_id,
-        expiration_date=expiration_date,
-        url=url,
-        tier_id=tier_id,
-        creator_profile=creator_profile,
-        updater_profile=updater_profile,
-        created=created,
-        updated=created if updated is None else updated,
-    )
-
-
 def make_note(
     note_id: str,
     account_id: str,
@@ -121,9 +34,8 @@ def make_note(
     *,
     created: int,
     updated: int | None = None,
-    creator: JSON | None = None,
 ) -> AccountNote:
-    profile = creator or enterprise_profile()
+    profile = enterprise_profile()
     return AccountNote(
         id=note_id,
         chain_id=CHAIN_ID,

@@ -6,9 +6,10 @@ import random
 import uuid
 
 from tools.sandbox.clock import DAY, format_ts
-from tools.sandbox.factory import checkin_at, make_customer, make_membership, make_reservation
+from tools.sandbox.factory import checkin_at, make_reservation
 from tools.sandbox.seed_docs import DOCS
-from tools.sandbox.state import Customer, Reservation, State
+from tools.sandbox.state import Customer, LoyaltyMembership, Reservation, State
+from tools.sandbox.world import CHAIN_ID
 
 __all__ = ["TIER_IDS", "Builder", "rows", "seed_key"]
 
@@ -60,13 +61,15 @@ class Builder:
         **kw: object,
     ) -> Customer:
         """A customer profile created `days_ago` days before now."""
-        customer = make_customer(
-            customer_id,
-            last,
+        created = self.now - days_ago * DAY
+        customer = Customer(
+            id=customer_id,
+            number=self.number(),
+            last_name=last,
             first_name=first,
             email=email,
-            number=self.number(),
-            created=self.now - days_ago * DAY,
+            created=created,
+            updated=created,
             **kw,  # type: ignore[arg-type]
         )
         self.state.customers.add(customer.id, customer)
@@ -139,10 +142,11 @@ class Builder:
         provider = f"PRV-{self.rng.getrandbits(32):08X}"
         expiry = None if expiry_days is None else format_ts(self.today + expiry_days * DAY)
         updated = min(self.now, max(created, self.now - self.rng.randrange(1, 90) * DAY))
-        membership = make_membership(
-            membership_id,
-            customer_id,
-            program,
+        membership = LoyaltyMembership(
+            id=membership_id,
+            chain_id=CHAIN_ID,
+            account_id=customer_id,
+            program_id=program,
             state=state,
             is_primary=primary,
             points=points,

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 
 from tools.sandbox.clock import DAY
-from tools.sandbox.factory import make_customer, make_note
+from tools.sandbox.factory import make_note
 from tools.sandbox.seed_builder import Builder, rows
 from tools.sandbox.seed_docs import DOCS
 from tools.sandbox.state import (
@@ -218,12 +218,12 @@ class _Guest:
             if self.home == ENTERPRISE_UK
             else f"+1 202 555 {rng.randrange(1000, 9999)}"
         )
-        customer = make_customer(
-            self.id,
-            self.last,
+        customer = Customer(
+            id=self.id,
+            number=b.number(),
+            last_name=self.last,
             first_name=self.first,
             email=email,
-            number=b.number(),
             phone=phone,
             title="Miss" if self.female else "Mister",
             sex="Female" if self.female else "Male",

@@ -22,13 +22,15 @@ Decisions on documented-example conflicts:
 from __future__ import annotations
 
 from tools.sandbox.clock import parse_ts
-from tools.sandbox.factory import make_customer, make_membership, make_note, make_reservation
+from tools.sandbox.factory import make_note, make_reservation
 from tools.sandbox.ids import fixed_id
 from tools.sandbox.state import (
     BREAKFAST,
     RESTAURANT,
     Bill,
     Company,
+    Customer,
+    LoyaltyMembership,
     LoyaltyProgram,
     LoyaltyTier,
     Message,
@@ -146,16 +148,16 @@ a6738390-c241-45b7-8e46-14f47207abe5 | Erika   | Mustermann | erika.mustermann@e
 
 
 def _customers(state: State) -> None:
-    john = make_customer(
-        DOCS.JOHN_SMITH, "Smith", first_name="John", number="12345", title="Mister", sex="Male",
-        nationality="US", language="en-US", birth_date="1983-12-31",
+    john = Customer(
+        id=DOCS.JOHN_SMITH, last_name="Smith", first_name="John", number="12345", title="Mister",
+        sex="Male", nationality="US", language="en-US", birth_date="1983-12-31",
         email="j.smith@example.com", phone="00420123456789", loyalty_code="LL810213", notes="",
         classifications=("Returning",), options=("SendMarketingEmails",),
         company_id=DOCS.COMPANY_ACME, created=_t("2018-01-01"), updated=_t("2018-01-02"),
         address=dict(_JOHN_ADDRESS), extra=dict(_JOHN_EXTRA),
     )  # fmt: skip
-    thea = make_customer(
-        DOCS.THEA_CARBONE, "Carbone", first_name="Thea", number="390881", title="Miss",
+    thea = Customer(
+        id=DOCS.THEA_CARBONE, last_name="Carbone", first_name="Thea", number="390881", title="Miss",
         birth_date="1985-09-30", email="thea.carbone@quotidiano.example",
         phone="+39 06 555 5555", notes="Check-in notturno.",
         classifications=("Media", "FriendOrFamily"), company_id=DOCS.COMPANY_QUOTIDIANO,
@@ -165,9 +167,9 @@ def _customers(state: State) -> None:
     for customer in (john, thea):
         state.customers.add(customer.id, customer)
     for number, (customer_id, first, last, email, created) in enumerate(_rows(_PLAIN_CUSTOMERS)):
-        customer = make_customer(
-            customer_id, last, first_name=first, email=email, number=str(12346 + number),
-            created=_t(created), language="en-US",
+        customer = Customer(
+            id=customer_id, last_name=last, first_name=first, email=email,
+            number=str(12346 + number), created=_t(created), updated=_t(created), language="en-US",
         )  # fmt: skip
         state.customers.add(customer_id, customer)
 
@@ -197,15 +199,17 @@ def _loyalty(state: State) -> None:
         tier = LoyaltyTier(tier_id, CHAIN_ID, DOCS.PROGRAM_PC01, name, code, int(ordering),
                            _t(created), _t(updated))  # fmt: skip
         state.tiers.add(tier_id, tier)
-    john = make_membership(
-        DOCS.MEMBERSHIP_JOHN, DOCS.JOHN_SMITH, DOCS.PROGRAM_PC01, state="Enrolled",
+    john = LoyaltyMembership(
+        id=DOCS.MEMBERSHIP_JOHN, chain_id=CHAIN_ID, account_id=DOCS.JOHN_SMITH,
+        program_id=DOCS.PROGRAM_PC01, state="Enrolled",
         is_primary=True, points=22, membership_number="MBR-2025-AX49ZT73",
         provider_membership_id="PRV-MBR-9842XKLT", expiration_date="2029-11-04T13:00:00Z",
         url="https://rewards.example.com/member/PRV-MBR-9842XKLT", tier_id=DOCS.TIER_PLATINUM,
         created=_t("2022-10-16T10:00:00Z"), updated=_t("2022-10-17T10:00:00Z"),
     )  # fmt: skip
-    jane = make_membership(
-        DOCS.MEMBERSHIP_JANE, DOCS.JANE_DOE, DOCS.PROGRAM_GEC07, state="Pending",
+    jane = LoyaltyMembership(
+        id=DOCS.MEMBERSHIP_JANE, chain_id=CHAIN_ID, account_id=DOCS.JANE_DOE,
+        program_id=DOCS.PROGRAM_GEC07, state="Pending",
         is_primary=True, points=0, membership_number="GEC-2022-000417",
         created=_t("2022-10-15T12:00:00Z"), updated=_t("2022-10-18T12:00:00Z"),
     )  # fmt: skip

@@ -57,25 +57,25 @@ class SeedParams:
     now: int
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class Customer:
     id: str
     number: str
     last_name: str
-    first_name: str | None
-    email: str | None
-    phone: str | None
-    title: str | None
-    sex: str | None
-    nationality: str | None
-    language: str | None
-    birth_date: str | None
-    loyalty_code: str | None
-    notes: str | None
-    classifications: tuple[str, ...]
-    options: tuple[str, ...]
-    company_id: str | None
-    address: JSON | None
+    first_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    sex: str | None = None
+    nationality: str | None = None
+    language: str | None = None
+    birth_date: str | None = None
+    loyalty_code: str | None = None
+    notes: str | None = None
+    classifications: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    company_id: str | None = None
+    address: JSON | None = None
     created: int
     updated: int
     active: bool = True
@@ -121,22 +121,22 @@ class LoyaltyTier:
     deleted: int | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, kw_only=True)
 class LoyaltyMembership:
     id: str
     chain_id: str
     account_id: str
     program_id: str
-    state: str
-    is_primary: bool
-    points: int | None
-    membership_number: str | None
-    provider_membership_id: str | None
-    expiration_date: str | None
-    url: str | None
-    tier_id: str | None
-    creator_profile: JSON | None
-    updater_profile: JSON | None
+    state: str = "Enrolled"
+    is_primary: bool = True
+    points: int | None = None
+    membership_number: str | None = None
+    provider_membership_id: str | None = None
+    expiration_date: str | None = None
+    url: str | None = None
+    tier_id: str | None = None
+    creator_profile: JSON | None = None
+    updater_profile: JSON | None = None
     created: int
     updated: int
     active: bool = True
