@@ -10,7 +10,8 @@ prices come from the product unless `UnitAmount` is given; unknown tax codes are
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from tools.sandbox.context import Ctx
 from tools.sandbox.derive import (
@@ -229,8 +230,17 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
     return {"OrderItems": [render_item(ctx, i, currency) for i in items], "Cursor": cursor}
 
 
-def _unit_amount(amount: Obj, enterprise_currencies: tuple[str, ...]) -> tuple[int, bool, str, str]:
-    """`(unit_price, gross, tax_code, currency)` from Amount parameters."""
+class _Price(NamedTuple):
+    """An item's price fields, named as on `Item`."""
+
+    unit_price: int
+    gross: bool
+    tax_code: str
+    currency: str
+
+
+def _unit_amount(amount: Obj, enterprise_currencies: tuple[str, ...]) -> _Price:
+    """The price given by Amount parameters."""
     currency = amount.req_enum("Currency", CURRENCIES)
     if currency not in enterprise_currencies:
         raise invalid(amount.at("Currency"), f"the enterprise does not accept {currency}.")
@@ -240,7 +250,7 @@ def _unit_amount(amount: Obj, enterprise_currencies: tuple[str, ...]) -> tuple[i
     codes = amount.strs("TaxCodes", max_items=10) or []
     value = gross_value if gross_value is not None else net_value
     assert value is not None
-    return round(value * 100), gross_value is not None, codes[0] if codes else "", currency
+    return _Price(round(value * 100), gross_value is not None, codes[0] if codes else "", currency)
 
 
 def _plan_items(ctx: Ctx, q: Obj, enterprise_id: str, service_id: str, base: Item) -> list[Item]:
@@ -253,38 +263,29 @@ def _plan_items(ctx: Ctx, q: Obj, enterprise_id: str, service_id: str, base: Ite
         if product is None or product.service_id != service_id:
             raise invalid(order.at("ProductId"), "the product does not exist in this service.")
         count = order.int_("Count", minimum=1) or 1
-        price, gross, tax, currency = (
-            product.price,
-            gross_pricing,
-            product.tax_code,
-            enterprise.currency,
-        )
+        price = _Price(product.price, gross_pricing, product.tax_code, enterprise.currency)
         unit = order.obj("UnitAmount")
         if unit is not None:
-            price, gross, tax, currency = _unit_amount(unit, enterprise.currencies)
+            price = _unit_amount(unit, enterprise.currencies)
         items.append(
-            _copy(
+            replace(
                 base,
-                product.name,
-                product.id,
-                product.accounting_category_id,
-                count,
-                price,
-                gross,
-                tax,
-                currency,
-                order.str_("ExternalIdentifier", max_len=255),
-                "ProductOrder",
-                "Product",
+                id=new_id(),
+                type="ProductOrder",
+                revenue_type="Product",
+                name=product.name,
+                product_id=product.id,
+                accounting_category_id=product.accounting_category_id,
+                unit_count=count,
+                external_identifier=order.str_("ExternalIdentifier", max_len=255),
+                **price._asdict(),
             )
         )
     for custom in q.objs("Items", min_items=0):
         name = custom.req_str("Name", max_len=255)
         units = custom.int_("UnitCount", required=True, minimum=1)
         assert units is not None
-        price, gross, tax, currency = _unit_amount(
-            custom.req_obj("UnitAmount"), enterprise.currencies
-        )
+        price = _unit_amount(custom.req_obj("UnitAmount"), enterprise.currencies)
         category = custom.guid("AccountingCategoryId")
         if category is not None:
             found = world.accounting_categories.get(category)
@@ -293,71 +294,21 @@ def _plan_items(ctx: Ctx, q: Obj, enterprise_id: str, service_id: str, base: Ite
                     custom.at("AccountingCategoryId"), f"no accounting category {category}."
                 )
         items.append(
-            _copy(
+            replace(
                 base,
-                name,
-                None,
-                category or "",
-                units,
-                price,
-                gross,
-                tax,
-                currency,
-                custom.str_("ExternalIdentifier", max_len=255),
-                "CustomItem",
-                "Additional",
+                id=new_id(),
+                type="CustomItem",
+                revenue_type="Additional",
+                name=name,
+                accounting_category_id=category or "",
+                unit_count=units,
+                external_identifier=custom.str_("ExternalIdentifier", max_len=255),
+                **price._asdict(),
             )
         )
     if not items:
         raise bad_request("orders/add needs at least one item in ProductOrders or Items.")
     return items
-
-
-def _copy(
-    base: Item,
-    name: str,
-    product_id: str | None,
-    category: str,
-    count: int,
-    price: int,
-    gross: bool,
-    tax: str,
-    currency: str,
-    external: str | None,
-    kind: str,
-    revenue: str,
-) -> Item:
-    return Item(
-        id=new_id(),
-        n=-1,
-        enterprise_id=base.enterprise_id,
-        account_id=base.account_id,
-        service_id=base.service_id,
-        service_order_id=base.service_order_id,
-        resv=-1,
-        pso_slot=-1,
-        accounting_category_id=category,
-        type=kind,
-        revenue_type=revenue,
-        name=name,
-        product_id=product_id,
-        unit_count=count,
-        unit_price=price,
-        gross=gross,
-        tax_code=tax,
-        currency=currency,
-        created=base.created,
-        consumed=base.consumed,
-        state="Open",
-        closed=None,
-        canceled=None,
-        updated=base.created,
-        bill_id=base.bill_id,
-        bill_from_resv=False,
-        notes=base.notes,
-        external_identifier=external,
-        linked_reservation_id=base.linked_reservation_id,
-    )
 
 
 @operation("orders/add", writes=True)
