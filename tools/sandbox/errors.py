@@ -13,12 +13,24 @@ there, so a bug in the simulator shows up as a 500 with its message, never as a 
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["JSON", "ApiError", "bad_request", "forbidden", "invalid"]
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+__all__ = ["JSON", "ApiError", "bad_request", "fields_json", "forbidden", "invalid"]
 
 JSON = dict[str, Any]
 """A JSON object as it crosses the wire; the only place `Any` is used."""
+
+
+def fields_json(record: DataclassInstance) -> JSON:
+    """A dataclass as a JSON object: every field, in order, under its PascalCase name."""
+    return {
+        "".join(part.capitalize() for part in f.name.split("_")): getattr(record, f.name)
+        for f in fields(record)
+    }
 
 
 class ApiError(Exception):

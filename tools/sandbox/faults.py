@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tools.sandbox.errors import JSON
+from tools.sandbox.errors import JSON, fields_json
 
 __all__ = ["FAULT_STATUSES", "FaultRule", "Faults"]
 
@@ -36,13 +36,7 @@ class FaultRule:
     message: str
 
     def to_json(self) -> JSON:
-        return {
-            "Status": self.status,
-            "Remaining": self.remaining,
-            "Path": self.path,
-            "RetryAfter": self.retry_after,
-            "Message": self.message,
-        }
+        return fields_json(self)
 
 
 class Faults:

@@ -40,7 +40,7 @@ from typing import Protocol
 import httpx
 
 from tools.sandbox.clock import Clock
-from tools.sandbox.errors import JSON, ApiError, bad_request
+from tools.sandbox.errors import JSON, ApiError, bad_request, fields_json
 from tools.sandbox.events import ChangeEvent, EventLog
 from tools.sandbox.ids import new_id
 from tools.sandbox.state import State
@@ -170,14 +170,7 @@ class FlushReport:
     pending: int = 0  # still waiting (not due yet, or backing off) afterwards
 
     def to_json(self) -> JSON:
-        return {
-            "Queued": self.queued,
-            "Attempted": self.attempted,
-            "Delivered": self.delivered,
-            "Failed": self.failed,
-            "Discarded": self.discarded,
-            "Pending": self.pending,
-        }
+        return fields_json(self)
 
 
 @dataclass
@@ -302,13 +295,7 @@ class WebhookEmitter:
             },
             "Pending": [d.to_json() for d in self.pending],
             "Recent": [d.to_json() for d in self.history],
-            "Totals": {
-                "Attempts": self.totals.attempts,
-                "Delivered": self.totals.delivered,
-                "Failed": self.totals.failed,
-                "Discarded": self.totals.discarded,
-                "EventsSent": self.totals.events_sent,
-            },
+            "Totals": fields_json(self.totals),
             "Running": self._task is not None and not self._task.done(),
         }
 
