@@ -37,6 +37,7 @@ __all__ = [
     "soft_delete",
     "soft_delete_named",
     "ts",
+    "world_rows",
 ]
 
 ACTIVITY_STATES = ("Active", "Deleted")
@@ -67,6 +68,19 @@ class ChainRecord(Protocol):
 
 CR = TypeVar("CR", bound=ChainRecord)
 
+
+class WorldRecord(Timestamped, Protocol):
+    """A static record of one enterprise (a service, product, category, department...)."""
+
+    @property
+    def enterprise_id(self) -> str: ...
+
+    @property
+    def updated(self) -> int: ...
+
+
+WR = TypeVar("WR", bound=WorldRecord)
+
 ts = format_ts
 
 
@@ -94,6 +108,25 @@ def any_filter(q: Obj, keys: Iterable[str], operation: str) -> None:
     keys = tuple(keys)
     if not any(q.has(key) for key in keys):
         raise bad_request(f"{operation} needs at least one of these filters: {', '.join(keys)}.")
+
+
+def world_rows(
+    ctx: Ctx, q: Obj, records: Mapping[str, WR], ids_key: str, *, states: bool = False
+) -> list[WR]:
+    """The static `records` of the token's enterprises, filtered by `ids_key` and `UpdatedUtc`
+    (and, with `states`, by `ActivityStates`: static records are always active)."""
+    enterprises = ctx.enterprises(q)
+    ids = q.guids(ids_key)
+    updated = q.interval("UpdatedUtc")
+    if states and not is_visible(True, activity_states(q)):
+        return []
+    return [
+        r
+        for r in records.values()
+        if r.enterprise_id in enterprises
+        and in_filter(ids, r.id)
+        and in_interval(updated, r.updated)
+    ]
 
 
 def _row_id(row: Timestamped) -> str:

@@ -14,14 +14,13 @@ from tools.sandbox.context import Ctx
 from tools.sandbox.derive import derived_bill, derived_payment, find_bill, find_payment
 from tools.sandbox.errors import JSON
 from tools.sandbox.ops._common import (
-    activity_states,
     amount_json,
     any_filter,
     in_filter,
     in_interval,
-    is_visible,
     page,
     ts,
+    world_rows,
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.order_items import ACCOUNTING_STATES, CURRENCIES, reservations_in_window
@@ -260,20 +259,8 @@ def payments_get_all(ctx: Ctx, q: Obj) -> JSON:
 
 @operation("accountingCategories/getAll", page_key="AccountingCategories")
 def accounting_categories_get_all(ctx: Ctx, q: Obj) -> JSON:
-    enterprises = ctx.enterprises(q)
-    ids = q.guids("AccountingCategoryIds")
-    updated = q.interval("UpdatedUtc")
-    states = activity_states(q)
     categories = ctx.world.accounting_categories
-    rows = [
-        c
-        for c in categories.values()
-        if c.enterprise_id in enterprises
-        and in_filter(ids, c.id)
-        and is_visible(True, states)
-        and in_interval(updated, c.updated)
-    ]
-
+    rows = world_rows(ctx, q, categories, "AccountingCategoryIds", states=True)
     items, cursor = page(q, rows, categories.get)
     return {
         "AccountingCategories": [

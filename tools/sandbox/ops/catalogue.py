@@ -12,14 +12,13 @@ from tools.sandbox.context import Ctx
 from tools.sandbox.derive import derived_product_orders, find_product_order
 from tools.sandbox.errors import JSON
 from tools.sandbox.ops._common import (
-    activity_states,
     amount_json,
     in_filter,
     in_interval,
-    is_visible,
     page,
     rendered_page,
     ts,
+    world_rows,
 )
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.ops.order_items import reservations_in_window
@@ -132,20 +131,9 @@ def _render_product(ctx: Ctx, p: Product) -> JSON:
 @operation("products/getAll", page_key="Products")
 def products_get_all(ctx: Ctx, q: Obj) -> JSON:
     services = set(q.req_guids("ServiceIds"))
-    enterprises = ctx.enterprises(q)
-    ids = q.guids("ProductIds")
-    updated = q.interval("UpdatedUtc")
-    q.bool_("IncludeDefault")
     products = ctx.world.products
-    rows = [
-        p
-        for p in products.values()
-        if p.service_id in services
-        and p.enterprise_id in enterprises
-        and in_filter(ids, p.id)
-        and in_interval(updated, p.updated)
-    ]
-
+    rows = [p for p in world_rows(ctx, q, products, "ProductIds") if p.service_id in services]
+    q.bool_("IncludeDefault")
     items, cursor = page(q, rows, products.get)
     rendered = [_render_product(ctx, p) for p in items]
     customer = [
@@ -250,19 +238,7 @@ def _render_category(c: ResourceCategory) -> JSON:
 @operation("resourceCategories/getAll", page_key="ResourceCategories")
 def resource_categories_get_all(ctx: Ctx, q: Obj) -> JSON:
     services = set(q.req_guids("ServiceIds"))
-    enterprises = ctx.enterprises(q)
-    ids = q.guids("ResourceCategoryIds")
-    updated = q.interval("UpdatedUtc")
-    states = activity_states(q)
     categories = ctx.world.resource_categories
-    rows = [
-        c
-        for c in categories.values()
-        if c.service_id in services
-        and c.enterprise_id in enterprises
-        and in_filter(ids, c.id)
-        and is_visible(True, states)
-        and in_interval(updated, c.updated)
-    ]
-
+    rows = world_rows(ctx, q, categories, "ResourceCategoryIds", states=True)
+    rows = [c for c in rows if c.service_id in services]
     return rendered_page(q, rows, categories.get, "ResourceCategories", _render_category)

@@ -11,7 +11,7 @@ from tools.sandbox.context import Ctx
 from tools.sandbox.derive import find_product_order
 from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.ids import new_id
-from tools.sandbox.ops._common import in_filter, in_interval, page, rendered_page, ts
+from tools.sandbox.ops._common import in_filter, in_interval, page, rendered_page, ts, world_rows
 from tools.sandbox.ops._registry import operation
 from tools.sandbox.state import Task
 from tools.sandbox.validation import Obj
@@ -87,18 +87,8 @@ def tasks_get_all(ctx: Ctx, q: Obj) -> JSON:
 
 @operation("departments/getAll", page_key="Departments")
 def departments_get_all(ctx: Ctx, q: Obj) -> JSON:
-    enterprises = ctx.enterprises(q)
-    ids = q.guids("DepartmentIds")
-    updated = q.interval("UpdatedUtc")
     departments = ctx.world.departments
-    rows = [
-        d
-        for d in departments.values()
-        if d.enterprise_id in enterprises
-        and in_filter(ids, d.id)
-        and in_interval(updated, d.updated)
-    ]
-
+    rows = world_rows(ctx, q, departments, "DepartmentIds")
     items, cursor = page(q, rows, departments.get)
     return {
         "Departments": [
