@@ -54,7 +54,7 @@ class FrozenClock:
     """A clock that only moves when told to."""
 
     def __init__(self, instant: datetime) -> None:
-        self._now = _aware(instant)
+        self.set(instant)
 
     def now(self) -> datetime:
         return self._now
