@@ -8,13 +8,9 @@ The package exports what each module lists in its `__all__`.
 
 # ruff: noqa: F403  (the package is the union of its modules' `__all__`)
 
-from tools.mews.models.catalog import *
 from tools.mews.models.common import *
-from tools.mews.models.configuration import *
 from tools.mews.models.customers import *
-from tools.mews.models.finance import *
+from tools.mews.models.enterprise import *
 from tools.mews.models.loyalty import *
-from tools.mews.models.notes import *
 from tools.mews.models.orders import *
-from tools.mews.models.reservations import *
 from tools.mews.models.tasks import *

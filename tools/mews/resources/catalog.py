@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from tools.mews.models.catalog import (
+from tools.mews.models.enterprise import (
     Product,
     ProductFilters,
     ProductsResult,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from tools.mews.models.configuration import (
+from tools.mews.models.enterprise import (
     Configuration,
     Enterprise,
     EnterpriseFilters,

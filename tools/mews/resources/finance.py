@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from tools.mews.models.finance import (
+from tools.mews.models.orders import (
     AccountingCategoriesResult,
     AccountingCategory,
     AccountingCategoryFilters,

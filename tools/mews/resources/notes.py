@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Unpack
 
-from tools.mews.models.notes import (
+from tools.mews.models.customers import (
     AccountNote,
     AccountNoteFilters,
     AccountNoteParameters,

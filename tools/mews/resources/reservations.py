@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Unpack
 
-from tools.mews.models.reservations import (
+from tools.mews.models.orders import (
     ProductServiceOrder,
     ProductServiceOrderFilters,
     ProductServiceOrdersResult,
