@@ -5,26 +5,24 @@ import pkgutil
 
 from tools.mews.models.common import MewsResponse
 from tools.mews.operations import Operation
-from tools.mews.resources.catalog import (
+from tools.mews.resources.customers import AccountNotesResource, CustomersResource
+from tools.mews.resources.enterprise import (
+    ConfigurationResource,
+    EnterprisesResource,
     ProductsResource,
     ResourceCategoriesResource,
     ServicesResource,
-)
-from tools.mews.resources.configuration import ConfigurationResource, EnterprisesResource
-from tools.mews.resources.customers import CustomersResource
-from tools.mews.resources.finance import (
-    AccountingCategoriesResource,
-    BillsResource,
-    OrderItemsResource,
 )
 from tools.mews.resources.loyalty import (
     LoyaltyMembershipsResource,
     LoyaltyProgramsResource,
     LoyaltyTiersResource,
 )
-from tools.mews.resources.notes import AccountNotesResource
-from tools.mews.resources.orders import OrdersResource
-from tools.mews.resources.reservations import (
+from tools.mews.resources.orders import (
+    AccountingCategoriesResource,
+    BillsResource,
+    OrderItemsResource,
+    OrdersResource,
     ProductServiceOrdersResource,
     ReservationsResource,
 )

@@ -1,10 +1,16 @@
-"""`customers/*` (CONNECTOR-API.md §5.3-5.5)."""
+"""`customers/*` (CONNECTOR-API.md §5.3-5.5) and `accountNotes/add`, `accountNotes/getAll`
+(§5.12)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Unpack
 
 from tools.mews.models.customers import (
+    AccountNote,
+    AccountNoteFilters,
+    AccountNoteParameters,
+    AccountNotesResult,
     Customer,
     CustomerAddParameters,
     CustomerExtent,
@@ -16,9 +22,9 @@ from tools.mews.models.customers import (
 )
 from tools.mews.operations import Operation, PagedOperation, RetrySafety
 from tools.mews.paging import MAX_PAGE_SIZE, Query
-from tools.mews.resources._base import Resource, body
+from tools.mews.resources._base import Resource, batch, body
 
-__all__ = ["CustomersResource"]
+__all__ = ["AccountNotesResource", "CustomersResource"]
 
 _GET_ALL = PagedOperation(
     path="customers/getAll",
@@ -67,3 +73,28 @@ class CustomersResource(Resource):
     async def update(self, customer: CustomerUpdateParameters) -> Customer:
         """`customers/update`: change the given fields of a profile; others stay as they are."""
         return await self._client._call(_UPDATE, customer.to_wire())
+
+
+_NOTES_ADD = Operation(
+    path="accountNotes/add", result=AccountNotesResult, safety=RetrySafety.NOT_IDEMPOTENT
+)
+_NOTES_GET_ALL = PagedOperation(
+    path="accountNotes/getAll", result=AccountNotesResult, filters=AccountNoteFilters
+)
+
+
+class AccountNotesResource(Resource):
+    async def add(
+        self, notes: Sequence[AccountNoteParameters], *, chain_id: str | None = None
+    ) -> tuple[AccountNote, ...]:
+        """`accountNotes/add`: add notes to customer profiles (staff see them in Mews)."""
+        result = await self._client._call(
+            _NOTES_ADD, body(chain_id=chain_id, account_notes=batch(AccountNoteParameters, notes))
+        )
+        return result.account_notes
+
+    def get_all(
+        self, *, page_size: int = MAX_PAGE_SIZE, **filters: Unpack[AccountNoteFilters]
+    ) -> Query[AccountNote]:
+        """`accountNotes/getAll`: notes on the given accounts or by id."""
+        return Query(self._client, _NOTES_GET_ALL, filters, page_size)
