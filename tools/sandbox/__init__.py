@@ -16,7 +16,7 @@ Decisions where the docs are silent or contradict themselves (details in the mod
 - Loyalty: `IsPrimary` exclusive per account and chain; `Ordering` higher = higher tier; codes and
   membership numbers need not be unique; a program with active memberships cannot be deleted
   (403); deletes are soft, `ActivityStates` defaults to `["Active"]`, deleting an unknown or
-  deleted id is 400; batches are all or nothing (`ops.loyalty_*`).
+  deleted id is 400; batches are all or nothing (`ops.loyalty`).
 - Paging: newest first by creation time, ties by id; the cursor may name any item of the kind
   (even deleted), an unknown cursor is 400 (`paging`). `tasks/getAll` tolerates a missing
   `Limitation` because its documented example omits it (`ops.tasks`).

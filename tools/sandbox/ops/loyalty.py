@@ -1,6 +1,20 @@
-"""`loyaltyMemberships/getAll|add|update|delete`.
+"""`loyaltyPrograms`, `loyaltyTiers` and `loyaltyMemberships`: getAll, add, update, delete.
 
-Decisions where the docs are silent:
+The three refer to each other (a tier belongs to a program, a membership to a program and maybe a
+tier, a program with active memberships cannot be deleted), so they live in one module, as they
+do in the client (`tools.mews.resources.loyalty`).
+
+Programs, undocumented behaviour decided here: program codes need not be unique (the documented
+add example re-adds `PC01`); a program that still has active (not deleted) memberships cannot be
+deleted (403, whatever the memberships' `State`); deleting an unknown or already deleted program
+is 400 `Invalid LoyaltyProgramIds`; deleting a program leaves its tiers alone.
+
+Tiers: `Ordering` in the seeded chain: higher = higher tier (Bronze 1, Silver 2, Gold 3,
+Platinum 4); the API itself stores any integer. Tier codes need not be unique.
+`LoyaltyProgramIds` is required on getAll. Deleting a tier leaves memberships that point at it
+unchanged (undocumented).
+
+Memberships, decisions where the docs are silent:
 
 - `IsPrimary` is exclusive per account and chain: when a membership becomes primary (add or
   update), the account's other active memberships in the chain stop being primary (their hidden
@@ -23,33 +37,218 @@ from __future__ import annotations
 from typing import Any
 
 from tools.sandbox.context import Ctx
-from tools.sandbox.errors import JSON, invalid
+from tools.sandbox.errors import JSON, forbidden, invalid
 from tools.sandbox.factory import INTEGRATION_PROFILE
 from tools.sandbox.ids import new_id
 from tools.sandbox.ops._common import (
     activity_states,
     apply_update,
+    apply_updates,
     find_active,
+    find_all_active,
+    given,
     in_filter,
     in_interval,
     insert,
     is_visible,
     rendered_page,
+    soft_delete,
     soft_delete_named,
 )
 from tools.sandbox.ops._registry import operation
-from tools.sandbox.ops.loyalty_programs import find_program
-from tools.sandbox.ops.loyalty_tiers import find_tier
-from tools.sandbox.state import LoyaltyMembership
+from tools.sandbox.state import LoyaltyMembership, LoyaltyProgram, LoyaltyTier
 from tools.sandbox.validation import KEEP, Obj
 from tools.sandbox.world import CHAIN_ID
 
-__all__ = ["MEMBERSHIP_STATES", "render_membership"]
+__all__ = [
+    "MEMBERSHIP_STATES",
+    "PROGRAM_TYPES",
+    "SUBSCRIPTIONS",
+    "find_program",
+    "find_tier",
+    "render_membership",
+    "render_program",
+    "render_tier",
+]
 
+PROGRAM_TYPES = ("Hotel", "ExternalPartner", "SoftBrand", "Unknown")
+SUBSCRIPTIONS = ("Free", "Paid")
 MEMBERSHIP_STATES = ("New", "Pending", "Enrolled", "Canceled", "Declined")
-_NOUN = "loyalty membership"
+_PROGRAM, _TIER, _MEMBERSHIP = "loyalty program", "loyalty tier", "loyalty membership"
 
 
+# ---------------------------------------------------------------------------------- programs
+def render_program(program: LoyaltyProgram) -> JSON:
+    return {
+        "Id": program.id,
+        "ChainId": program.chain_id,
+        "Name": program.name,
+        "Code": program.code,
+        "Type": program.type,
+        "Subscription": program.subscription,
+    }
+
+
+def find_program(ctx: Ctx, chains: set[str], program_id: str, parameter: str) -> LoyaltyProgram:
+    """An active program of one of `chains`, else 400 `Invalid <parameter>`."""
+    return find_active(ctx.state.programs, chains, program_id, parameter, _PROGRAM)
+
+
+@operation("loyaltyPrograms/getAll", page_key="LoyaltyPrograms")
+def programs_get_all(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains(q)
+    created, updated = q.interval("CreatedUtc"), q.interval("UpdatedUtc")
+    ids = q.guids("LoyaltyProgramIds")
+    codes = q.strs("Codes")
+    states = activity_states(q)
+    rows = [
+        p
+        for p in ctx.state.programs
+        if p.chain_id in chains
+        and in_filter(ids, p.id)
+        and in_filter(codes, p.code)
+        and is_visible(p.active, states)
+        and in_interval(created, p.created)
+        and in_interval(updated, p.updated)
+    ]
+    return rendered_page(q, rows, ctx.state.programs.get, "LoyaltyPrograms", render_program)
+
+
+@operation("loyaltyPrograms/add", writes=True)
+def programs_add(ctx: Ctx, q: Obj) -> JSON:
+    chain = ctx.write_chain(q)
+    new: list[LoyaltyProgram] = []
+    for item in q.objs("LoyaltyPrograms", required=True):
+        new.append(
+            LoyaltyProgram(
+                id=new_id(),
+                chain_id=chain,
+                name=item.req_str("Name", max_len=100),
+                code=item.req_str("Code", max_len=50),
+                type=item.req_enum("Type", PROGRAM_TYPES),
+                subscription=item.req_enum("Subscription", SUBSCRIPTIONS),
+                created=ctx.now,
+                updated=ctx.now,
+            )
+        )
+    insert(ctx, ctx.state.programs, new)
+    return {"LoyaltyPrograms": [render_program(p) for p in new]}
+
+
+@operation("loyaltyPrograms/update", writes=True)
+def programs_update(ctx: Ctx, q: Obj) -> JSON:
+    chains = {ctx.write_chain(q)}
+    planned: list[tuple[LoyaltyProgram, dict[str, object]]] = []
+    for item in q.objs("LoyaltyProgramUpdates", required=True):
+        program = find_program(ctx, chains, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
+        changes = given(
+            name=item.update_str("Name", nullable=False, max_len=100),
+            type=item.update_enum("Type", PROGRAM_TYPES),
+            subscription=item.update_enum("Subscription", SUBSCRIPTIONS),
+        )
+        planned.append((program, changes))
+    updated = apply_updates(ctx, ctx.state.programs, planned)
+    return {"LoyaltyPrograms": [render_program(p) for p in updated]}
+
+
+@operation("loyaltyPrograms/delete", writes=True)
+def programs_delete(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains()
+    programs = find_all_active(ctx.state.programs, chains, q, "LoyaltyProgramIds", _PROGRAM)
+    active: dict[str, int] = {}
+    for membership in ctx.state.memberships:
+        if membership.active and membership.program_id in programs:
+            active[membership.program_id] = active.get(membership.program_id, 0) + 1
+    for program_id, count in active.items():
+        program = programs[program_id]
+        raise forbidden(
+            f"The loyalty program '{program.name}' ({program.code}) cannot be deleted because it "
+            f"still has {count} active membership(s). Delete the memberships first."
+        )
+    soft_delete(ctx, ctx.state.programs, programs.values())
+    return {}
+
+
+# ------------------------------------------------------------------------------------- tiers
+def render_tier(tier: LoyaltyTier) -> JSON:
+    return {
+        "Id": tier.id,
+        "LoyaltyProgramId": tier.program_id,
+        "Name": tier.name,
+        "Code": tier.code,
+        "Ordering": tier.ordering,
+    }
+
+
+def find_tier(ctx: Ctx, chains: set[str], tier_id: str, parameter: str) -> LoyaltyTier:
+    return find_active(ctx.state.tiers, chains, tier_id, parameter, _TIER)
+
+
+@operation("loyaltyTiers/getAll", page_key="LoyaltyTiers")
+def tiers_get_all(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains(q)
+    programs = set(q.req_guids("LoyaltyProgramIds"))
+    ids = q.guids("LoyaltyTierIds")
+    states = activity_states(q)
+    updated = q.interval("UpdatedUtc")
+    rows = [
+        t
+        for t in ctx.state.tiers
+        if t.chain_id in chains
+        and t.program_id in programs
+        and in_filter(ids, t.id)
+        and is_visible(t.active, states)
+        and in_interval(updated, t.updated)
+    ]
+    return rendered_page(q, rows, ctx.state.tiers.get, "LoyaltyTiers", render_tier)
+
+
+@operation("loyaltyTiers/add", writes=True)
+def tiers_add(ctx: Ctx, q: Obj) -> JSON:
+    chain = ctx.write_chain(q)
+    new: list[LoyaltyTier] = []
+    for item in q.objs("LoyaltyTiers", required=True):
+        program = find_program(ctx, {chain}, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
+        ordering = item.int_("Ordering", required=True)
+        assert ordering is not None
+        new.append(
+            LoyaltyTier(
+                id=new_id(),
+                chain_id=chain,
+                program_id=program.id,
+                name=item.req_str("Name", max_len=50),
+                code=item.req_str("Code", max_len=50),
+                ordering=ordering,
+                created=ctx.now,
+                updated=ctx.now,
+            )
+        )
+    insert(ctx, ctx.state.tiers, new)
+    return {"LoyaltyTiers": [render_tier(t) for t in new]}
+
+
+@operation("loyaltyTiers/update", writes=True)
+def tiers_update(ctx: Ctx, q: Obj) -> JSON:
+    chains = ctx.chains()
+    planned: list[tuple[LoyaltyTier, dict[str, object]]] = []
+    for item in q.objs("LoyaltyTierUpdates", required=True):
+        tier = find_tier(ctx, chains, item.req_guid("LoyaltyTierId"), "LoyaltyTierId")
+        changes = given(
+            name=item.update_str("Name", nullable=False, max_len=50),
+            code=item.update_str("Code", nullable=False, max_len=50),
+            ordering=item.update_int("Ordering", nullable=False),
+        )
+        planned.append((tier, changes))
+    return {"LoyaltyTiers": [render_tier(t) for t in apply_updates(ctx, ctx.state.tiers, planned)]}
+
+
+@operation("loyaltyTiers/delete", writes=True)
+def tiers_delete(ctx: Ctx, q: Obj) -> JSON:
+    soft_delete_named(ctx, ctx.state.tiers, ctx.chains(), q, "LoyaltyTierIds", _TIER)
+    return {}
+
+
+# ------------------------------------------------------------------------------- memberships
 def render_membership(m: LoyaltyMembership) -> JSON:
     return {
         "Id": m.id,
@@ -70,8 +269,10 @@ def render_membership(m: LoyaltyMembership) -> JSON:
     }
 
 
-def _find(ctx: Ctx, chains: set[str], membership_id: str, parameter: str) -> LoyaltyMembership:
-    return find_active(ctx.state.memberships, chains, membership_id, parameter, _NOUN)
+def _find_membership(
+    ctx: Ctx, chains: set[str], membership_id: str, parameter: str
+) -> LoyaltyMembership:
+    return find_active(ctx.state.memberships, chains, membership_id, parameter, _MEMBERSHIP)
 
 
 def _account(ctx: Ctx, chain: str, account_id: str) -> str:
@@ -115,7 +316,7 @@ def _make_primary(ctx: Ctx, membership: LoyaltyMembership) -> None:
 
 
 @operation("loyaltyMemberships/getAll", page_key="LoyaltyMemberships")
-def get_all(ctx: Ctx, q: Obj) -> JSON:
+def memberships_get_all(ctx: Ctx, q: Obj) -> JSON:
     chains = ctx.chains(q)
     created, updated = q.interval("CreatedUtc"), q.interval("UpdatedUtc")
     ids = q.guids("LoyaltyMembershipIds")
@@ -151,7 +352,7 @@ def get_all(ctx: Ctx, q: Obj) -> JSON:
 
 
 @operation("loyaltyMemberships/add", writes=True)
-def add(ctx: Ctx, q: Obj) -> JSON:
+def memberships_add(ctx: Ctx, q: Obj) -> JSON:
     chain = ctx.write_chain(q)
     new: list[LoyaltyMembership] = []
     for item in q.objs("LoyaltyMemberships", required=True):
@@ -191,7 +392,9 @@ def add(ctx: Ctx, q: Obj) -> JSON:
 
 
 def _plan_update(ctx: Ctx, chain: str, item: Obj) -> tuple[LoyaltyMembership, dict[str, Any]]:
-    membership = _find(ctx, {chain}, item.req_guid("LoyaltyMembershipId"), "LoyaltyMembershipId")
+    membership = _find_membership(
+        ctx, {chain}, item.req_guid("LoyaltyMembershipId"), "LoyaltyMembershipId"
+    )
     changes: dict[str, Any] = {}
     program_id = item.update_guid("LoyaltyProgramId", nullable=False)
     if program_id is not KEEP and program_id is not None:
@@ -216,7 +419,7 @@ def _plan_update(ctx: Ctx, chain: str, item: Obj) -> tuple[LoyaltyMembership, di
 
 
 @operation("loyaltyMemberships/update", writes=True)
-def update(ctx: Ctx, q: Obj) -> JSON:
+def memberships_update(ctx: Ctx, q: Obj) -> JSON:
     chain = ctx.write_chain(q)
     planned = [
         _plan_update(ctx, chain, item) for item in q.objs("LoyaltyMembershipUpdates", required=True)
@@ -230,7 +433,7 @@ def update(ctx: Ctx, q: Obj) -> JSON:
 
 
 @operation("loyaltyMemberships/delete", writes=True)
-def delete(ctx: Ctx, q: Obj) -> JSON:
+def memberships_delete(ctx: Ctx, q: Obj) -> JSON:
     chains = {ctx.write_chain(q)}
-    soft_delete_named(ctx, ctx.state.memberships, chains, q, "LoyaltyMembershipIds", _NOUN)
+    soft_delete_named(ctx, ctx.state.memberships, chains, q, "LoyaltyMembershipIds", _MEMBERSHIP)
     return {}
