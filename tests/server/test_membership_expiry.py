@@ -4,6 +4,7 @@ extended by a renewal, read back from Mews."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 
@@ -28,25 +29,22 @@ def _today(runtime: LoyaltyRuntime) -> date:
     return runtime.clock.now().date()
 
 
+async def _call(connect: Connect, principal: str, tool: str, arguments: dict[str, Any]) -> Any:
+    """One tool call as `principal`, its body."""
+    async with connect(principal) as client:
+        return body(await client.call_tool(tool, arguments))
+
+
 async def test_a_membership_is_enrolled_with_an_expiration_date_mews_stores(
     connect: Connect, runtime: LoyaltyRuntime
 ) -> None:
-    async with connect("dave") as client:
-        result = body(
-            await client.call_tool(
-                "add_loyalty_memberships",
-                {
-                    "memberships": [
-                        {
-                            "account_id": STORY.no_email,
-                            "loyalty_program_id": STORY.program_gec07,
-                            "is_primary": False,
-                            "expiration_date": "2031-06-30",
-                        }
-                    ]
-                },
-            )
-        )
+    enrolment = {
+        "account_id": STORY.no_email,
+        "loyalty_program_id": STORY.program_gec07,
+        "is_primary": False,
+        "expiration_date": "2031-06-30",
+    }
+    result = await _call(connect, "dave", "add_loyalty_memberships", {"memberships": [enrolment]})
     assert result["status"] == "posted", result
     added = result["result"]["loyalty_memberships"][0]
     assert added["expiration_date"].startswith("2031-06-30T00:00:00")
@@ -58,17 +56,8 @@ async def test_a_membership_is_enrolled_with_an_expiration_date_mews_stores(
 async def test_an_update_moves_the_expiration_date(
     connect: Connect, runtime: LoyaltyRuntime
 ) -> None:
-    async with connect("carol") as client:
-        result = body(
-            await client.call_tool(
-                "update_loyalty_memberships",
-                {
-                    "updates": [
-                        {"loyalty_membership_id": EMMA_MEMBERSHIP, "expiration_date": "2030-01-31"}
-                    ]
-                },
-            )
-        )
+    update = {"loyalty_membership_id": EMMA_MEMBERSHIP, "expiration_date": "2030-01-31"}
+    result = await _call(connect, "carol", "update_loyalty_memberships", {"updates": [update]})
     assert result["status"] == "posted", result
     expiry = await _expiry(runtime, EMMA_MEMBERSHIP)
     assert expiry is not None
@@ -81,13 +70,8 @@ async def test_a_renewal_extends_by_months_from_the_current_expiry(
     before = await _expiry(runtime, EMMA_MEMBERSHIP)
     assert before is not None
     assert before.date() > _today(runtime)
-    async with connect("carol") as client:
-        result = body(
-            await client.call_tool(
-                "renew_loyalty_membership",
-                {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 12},
-            )
-        )
+    renewal = {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 12}
+    result = await _call(connect, "carol", "renew_loyalty_membership", renewal)
     expected = add_months(before.date(), 12)
     assert result["status"] == "posted", result
     renewed = result["result"]["loyalty_memberships"][0]["expiration_date"]
@@ -100,21 +84,10 @@ async def test_a_renewal_extends_by_months_from_the_current_expiry(
 async def test_an_expired_membership_is_renewed_from_today(
     connect: Connect, runtime: LoyaltyRuntime
 ) -> None:
-    async with connect("carol") as client:
-        await client.call_tool(
-            "update_loyalty_memberships",
-            {
-                "updates": [
-                    {"loyalty_membership_id": EMMA_MEMBERSHIP, "expiration_date": "2020-01-01"}
-                ]
-            },
-        )
-        result = body(
-            await client.call_tool(
-                "renew_loyalty_membership",
-                {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 6},
-            )
-        )
+    expired = {"loyalty_membership_id": EMMA_MEMBERSHIP, "expiration_date": "2020-01-01"}
+    await _call(connect, "carol", "update_loyalty_memberships", {"updates": [expired]})
+    renewal = {"loyalty_membership_id": EMMA_MEMBERSHIP, "months": 6}
+    result = await _call(connect, "carol", "renew_loyalty_membership", renewal)
     renewed = result["result"]["loyalty_memberships"][0]["expiration_date"]
     assert renewed.startswith(add_months(_today(runtime), 6).isoformat())
 

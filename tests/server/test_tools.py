@@ -40,6 +40,12 @@ async def _mews_points(runtime: LoyaltyRuntime, membership_id: str) -> int | Non
     return found[0].points
 
 
+async def _emma_points(client: Any, tool: str, points: int, reason: str) -> Any:
+    """A points write for Emma (`award_points`, `adjust_points`), its result."""
+    arguments = {"membership_id": EMMA_MEMBERSHIP, "points": points, "reason": reason}
+    return await client.call_tool(tool, arguments)
+
+
 def _task_names(sandbox: Sandbox) -> list[str]:
     return [task.name for task in sandbox.state.tasks]
 
@@ -72,9 +78,7 @@ async def test_approvals_are_offered_to_managers_only(connect: Connect) -> None:
 
 async def test_a_tool_the_role_may_not_call_is_unknown_to_it(connect: Connect) -> None:
     async with connect("vera") as client:
-        result = await client.call_tool(
-            "award_points", {"membership_id": EMMA_MEMBERSHIP, "points": 10, "reason": "test"}
-        )
+        result = await _emma_points(client, "award_points", 10, "test")
     assert result.is_error
     assert body(result)["status"] == "unknown_tool"
 
@@ -212,14 +216,8 @@ async def test_a_posted_award_moves_the_balance_mews_shows(
     connect: Connect, runtime: LoyaltyRuntime
 ) -> None:
     async with connect("carol") as client:
-        result = await client.call_tool(
-            "award_points",
-            {"membership_id": EMMA_MEMBERSHIP, "points": 100, "reason": "birthday gesture"},
-        )
-        again = await client.call_tool(
-            "award_points",
-            {"membership_id": EMMA_MEMBERSHIP, "points": 100, "reason": "birthday gesture"},
-        )
+        result = await _emma_points(client, "award_points", 100, "birthday gesture")
+        again = await _emma_points(client, "award_points", 100, "birthday gesture")
     data = body(result)
     assert data["status"] == "posted"
     assert data["result"]["balance"] == 6340
@@ -231,12 +229,7 @@ async def test_an_award_above_the_threshold_waits_for_a_manager_who_executes_it(
     connect: Connect, runtime: LoyaltyRuntime, sandbox: Sandbox
 ) -> None:
     async with connect("carol") as client:
-        pending = body(
-            await client.call_tool(
-                "award_points",
-                {"membership_id": EMMA_MEMBERSHIP, "points": 3000, "reason": "complaint"},
-            )
-        )
+        pending = body(await _emma_points(client, "award_points", 3000, "complaint"))
     assert pending["status"] == "pending_approval"
     assert pending["rule"] == "approvals.points_above"
     assert "Loyalty approval: award_points" in _task_names(sandbox)
@@ -254,9 +247,7 @@ async def test_an_award_above_the_threshold_waits_for_a_manager_who_executes_it(
 
 async def test_a_denied_write_is_a_tool_error_with_the_rule(connect: Connect) -> None:
     async with connect("carol") as client:
-        result = await client.call_tool(
-            "award_points", {"membership_id": EMMA_MEMBERSHIP, "points": 6000, "reason": "x" * 5}
-        )
+        result = await _emma_points(client, "award_points", 6000, "x" * 5)
     assert result.is_error
     assert body(result) == {
         "status": "denied",
@@ -269,11 +260,7 @@ async def test_the_assistant_proposes_and_its_write_is_noted_on_the_guest(
     connect: Connect, sandbox: Sandbox
 ) -> None:
     async with connect("assistant", ("member",)) as client:
-        pending = body(
-            await client.call_tool(
-                "award_points", {"membership_id": EMMA_MEMBERSHIP, "points": 50, "reason": "test"}
-            )
-        )
+        pending = body(await _emma_points(client, "award_points", 50, "test"))
     assert pending["status"] == "pending_approval"  # the policy file's mode is `recommend`
     assert pending["rule"] == "mode.recommend"
     async with connect("alice") as client:
@@ -286,11 +273,7 @@ async def test_the_assistant_proposes_and_its_write_is_noted_on_the_guest(
 
 async def test_nobody_decides_their_own_request(connect: Connect) -> None:
     async with connect("alice") as client:
-        pending = body(
-            await client.call_tool(
-                "award_points", {"membership_id": EMMA_MEMBERSHIP, "points": 2500, "reason": "own"}
-            )
-        )
+        pending = body(await _emma_points(client, "award_points", 2500, "own"))
         decided = await client.call_tool(
             "decide_approval", {"approval_id": pending["approval_id"], "decision": "approve"}
         )
@@ -302,12 +285,7 @@ async def test_adjust_redeem_and_reverse(
     connect: Connect, runtime: LoyaltyRuntime, sandbox: Sandbox
 ) -> None:
     async with connect("carol") as client:
-        adjusted = body(
-            await client.call_tool(
-                "adjust_points",
-                {"membership_id": EMMA_MEMBERSHIP, "points": -40, "reason": "duplicate stay"},
-            )
-        )
+        adjusted = body(await _emma_points(client, "adjust_points", -40, "duplicate stay"))
         redeemed = body(
             await client.call_tool(
                 "redeem_reward", {"membership_id": EMMA_MEMBERSHIP, "reward_id": "late-checkout"}
@@ -521,10 +499,7 @@ async def test_a_points_only_membership_update_reaches_mews_at_once_with_no_empt
     connect: Connect, runtime: LoyaltyRuntime
 ) -> None:
     async with connect("carol") as client:
-        await client.call_tool(
-            "award_points",
-            {"membership_id": EMMA_MEMBERSHIP, "points": 10, "reason": "welcome back"},
-        )
+        await _emma_points(client, "award_points", 10, "welcome back")
         result = body(
             await client.call_tool(
                 "update_loyalty_memberships",

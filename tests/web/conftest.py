@@ -33,6 +33,15 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
+def refused(client: TestClient, page: str, action: str, **fields: str) -> str:
+    """What a form posted from `page` (with its CSRF token) to `action` answers, refused as bad
+    input (400)."""
+    token = csrf_of(client.get(page).text)
+    response = client.post(action, data={"csrf": token, **fields})
+    assert response.status_code == 400, response.text
+    return response.text
+
+
 def sign_in(client: TestClient, name: str) -> TestClient:
     client.cookies.clear()
     token = csrf_of(client.get("/login").text)

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from agent.models.scripted import FunctionChatModel, Turn, tool_turn
 from agent.models.types import Message, ToolMessage, ToolSpec
-from tests.web.conftest import SignIn, csrf_of, sign_in
+from tests.web.conftest import SignIn, csrf_of, refused, sign_in
 from tests.web.desk import config
 from tools.sandbox import STORY
 from web import create_app
@@ -64,10 +64,8 @@ def test_the_member_card_names_the_hotel_of_each_stay(signed_in: SignIn) -> None
 
 def test_an_unknown_hotel_or_a_forged_form_is_refused(signed_in: SignIn) -> None:
     client = signed_in("carol")
-    token = csrf_of(client.get("/members").text)
-    bad = client.post("/property", data={"csrf": token, "property": "not-a-hotel"})
-    assert bad.status_code == 400
-    assert "property: choose one of the hotels in the list." in bad.text
+    bad = refused(client, "/members", "/property", property="not-a-hotel")
+    assert "property: choose one of the hotels in the list." in bad
     forged = client.post("/property", data={"property": STORY.enterprise_us})
     assert forged.status_code == 403
     # a cookie naming no hotel is ignored: the default hotel's zone

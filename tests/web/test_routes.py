@@ -8,7 +8,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from tests.web.conftest import SignIn, csrf_of, sign_in
+from tests.web.conftest import SignIn, csrf_of, refused, sign_in
 from tests.web.desk import AWARD, PASSWORDS
 from tests.web.holds import day_text, emma_expiry_text, sandbox_day
 
@@ -230,13 +230,10 @@ def test_conversations_are_kept_per_user(signed_in: SignIn) -> None:
 
 def test_an_empty_or_overlong_question_gets_a_clear_message(signed_in: SignIn) -> None:
     client = signed_in("carol")
+    assert "Please fill in message." in refused(client, "/chat", "/chat", message="   ")
+    too_long = refused(client, "/chat", "/chat", message="x" * 2001)
+    assert "message is too long (2001 characters; at most 2000)." in too_long
     token = csrf_of(client.get("/chat").text)
-    empty = client.post("/chat", data={"csrf": token, "message": "   "})
-    assert empty.status_code == 400
-    assert "Please fill in message." in empty.text
-    long = client.post("/chat", data={"csrf": token, "message": "x" * 2001})
-    assert long.status_code == 400
-    assert "message is too long (2001 characters; at most 2000)." in long.text
     streamed = client.post(
         "/chat", data={"csrf": token, "message": ""}, headers={"X-Stream": "ndjson"}
     )
@@ -380,10 +377,8 @@ def test_four_eyes_the_requester_cannot_approve_their_own_request(signed_in: Sig
 
 def test_deciding_explains_bad_input(signed_in: SignIn) -> None:
     client = signed_in("alice")
-    token = csrf_of(client.get("/approvals").text)
-    bad = client.post("/approvals/apr_0123456789abcdef", data={"csrf": token, "decision": "maybe"})
-    assert bad.status_code == 400
-    assert "decision must be approve or reject" in bad.text
+    bad = refused(client, "/approvals", "/approvals/apr_0123456789abcdef", decision="maybe")
+    assert "decision must be approve or reject" in bad
     page = _decide(client, "apr_0123456789abcdef", "approve")
     assert "apr_0123456789abcdef was not approved:" in page
     page = _decide(client, "nonsense", "approve")
