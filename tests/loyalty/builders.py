@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import count
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -17,9 +18,12 @@ from tools.loyalty import (
     MembershipFacts,
     ProgramConfig,
     Source,
+    default_program_path,
     ensure_account,
     post_entry,
+    reverse_entry,
 )
+from tools.loyalty.config import parse_program_file
 from tools.loyalty.facts import Spend, StayFacts
 from tools.loyalty.ledger_model import BalanceSummary, DatedPoints, PostableKind
 
@@ -35,6 +39,15 @@ def migrated_store(url: str = "sqlite://") -> Store:
     store = Store(url)
     store.migrate([OUTBOX, LEDGER])
     return store
+
+
+def shipped_program(*edits: tuple[str, str]) -> ProgramConfig:
+    """PC01 of the shipped program file with each (old, new) text edit made (old must be there)."""
+    text = default_program_path().read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    return parse_program_file(text).program("PC01")
 
 
 def open_account(
@@ -84,6 +97,14 @@ def post(
         now=now,
         pending_until=pending_until,
         allow_negative=allow_negative,
+    )
+
+
+def reverse(conn: Connection, entry_id: int, *, now: datetime = T0, **options: Any) -> LedgerEntry:
+    """Reverse one of MEMBERSHIP's entries; `options`: `reverse_entry`'s (a key, consent to go
+    negative)."""
+    return reverse_entry(
+        conn, membership_id=MEMBERSHIP, entry_id=entry_id, reason="c", actor="t", now=now, **options
     )
 
 

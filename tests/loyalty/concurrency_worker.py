@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 from storage.store import Store
-from tests.loyalty.builders import MEMBERSHIP, T0
-from tools.loyalty import (
-    Source,
-    default_program_path,
-    ledger_lock_key,
-    load_program_file,
-    post_entry,
-)
+from tests.loyalty.builders import MEMBERSHIP, post
+from tools.loyalty import default_program_path, ledger_lock_key, load_program_file
 from tools.loyalty.errors import InsufficientPointsError
 
 REDEMPTION = 30
@@ -35,32 +29,10 @@ def post_mix(url: str, worker: int, rounds: int) -> int:
                 (f"shared-{index}", accrual_points(index)),  # identical in every worker
             ):
                 with store.write(ledger_lock_key(MEMBERSHIP)) as conn:
-                    post_entry(
-                        conn,
-                        membership_id=MEMBERSHIP,
-                        kind="accrual",
-                        points=points,
-                        reason="concurrent accrual",
-                        actor="worker",
-                        source=Source("manual"),
-                        idempotency_key=key,
-                        program=program,
-                        now=T0,
-                    )
+                    post(conn, program, points, key=key)
             try:
                 with store.write(ledger_lock_key(MEMBERSHIP)) as conn:
-                    post_entry(
-                        conn,
-                        membership_id=MEMBERSHIP,
-                        kind="redemption",
-                        points=-REDEMPTION,
-                        reason="concurrent redemption",
-                        actor=f"worker-{worker}",
-                        source=Source("reward", "welcome-drink"),
-                        idempotency_key=f"redeem-{worker}-{index}",
-                        program=program,
-                        now=T0,
-                    )
+                    post(conn, program, -REDEMPTION, key=f"redeem-{worker}-{index}")
                 redeemed += 1
             except InsufficientPointsError:
                 pass

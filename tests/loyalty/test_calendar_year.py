@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.loyalty.builders import member, membership, stay
-from tools.loyalty import MemberFacts, ProgramConfig, default_program_path, tier_progress
-from tools.loyalty.config import parse_program_file
+from tests.loyalty.builders import member, membership, shipped_program, stay
+from tools.loyalty import MemberFacts, ProgramConfig, tier_progress
 from tools.loyalty.errors import ProgramConfigError
 from tools.loyalty.facts import StayFacts
 from tools.loyalty.tiers import evaluate_tiers, qualified_until
@@ -21,13 +20,10 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def calendar_program(grace_days: int = 0, extra: str = "") -> ProgramConfig:
-    text = (
-        default_program_path()
-        .read_text(encoding="utf-8")
-        .replace('period = "rolling"', f'period = "calendar_year"{extra}')
-        .replace("downgrade_grace_days = 90", f"downgrade_grace_days = {grace_days}")
+    return shipped_program(
+        ('period = "rolling"', f'period = "calendar_year"{extra}'),
+        ("downgrade_grace_days = 90", f"downgrade_grace_days = {grace_days}"),
     )
-    return parse_program_file(text).program("PC01")
 
 
 def at(year: int, month: int, day: int, hour: int = 12) -> datetime:

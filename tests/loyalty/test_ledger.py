@@ -6,7 +6,7 @@ import pytest
 
 from storage.outbox import list_commands
 from storage.store import Store
-from tests.loyalty.builders import MEMBERSHIP, T0, open_account, post
+from tests.loyalty.builders import MEMBERSHIP, T0, open_account, post, reverse, shipped_program
 from tools.loyalty import (
     ProgramConfig,
     Source,
@@ -18,7 +18,6 @@ from tools.loyalty import (
     ledger_lock_key,
     post_entry,
     redemptions_on,
-    reverse_entry,
 )
 from tools.loyalty._time import add_months
 from tools.loyalty.errors import (
@@ -264,14 +263,7 @@ def test_reversing_a_redemption_restores_exactly_the_lots_it_took(
         first = post(conn, pc01, 100, now=T0)
         second = post(conn, pc01, 100, now=T0 + DAY)
         redemption = post(conn, pc01, -150, now=T0 + 2 * DAY)
-        reversal = reverse_entry(
-            conn,
-            membership_id=MEMBERSHIP,
-            entry_id=redemption.id,
-            reason="guest changed their mind",
-            actor="tester",
-            now=T0 + 3 * DAY,
-        )
+        reversal = reverse(conn, redemption.id, now=T0 + 3 * DAY)
         assert balance(conn, MEMBERSHIP, now=T0 + 3 * DAY).total == 200
     assert (reversal.kind, reversal.points, reversal.source) == ("reversal", 150, redemption.source)
     assert remaining_of(store, first.id, second.id) == [100, 100]
@@ -281,14 +273,7 @@ def test_reversing_an_unspent_accrual_removes_its_lot(store: Store, pc01: Progra
     with store.write(LOCK) as conn:
         open_account(conn, pc01, mews_points=50)
         accrual = post(conn, pc01, 300)
-        reversal = reverse_entry(
-            conn,
-            membership_id=MEMBERSHIP,
-            entry_id=accrual.id,
-            reason="canceled",
-            actor="t",
-            now=T0,
-        )
+        reversal = reverse(conn, accrual.id)
         assert balance(conn, MEMBERSHIP, now=T0).total == 50
     assert reversal.points == -300
     assert remaining_of(store, accrual.id) == [0]
@@ -302,14 +287,7 @@ def test_reversing_a_spent_accrual_takes_the_spent_part_from_other_points(
         accrual = post(conn, pc01, 300, now=T0)
         other = post(conn, pc01, 500, now=T0 + DAY)
         post(conn, pc01, -200, now=T0 + DAY)  # takes 200 of the accrual (it expires first)
-        reverse_entry(
-            conn,
-            membership_id=MEMBERSHIP,
-            entry_id=accrual.id,
-            reason="canceled",
-            actor="t",
-            now=T0,
-        )
+        reverse(conn, accrual.id)
         assert balance(conn, MEMBERSHIP, now=T0 + DAY).total == 300
     assert remaining_of(store, accrual.id, other.id) == [0, 300]
 
@@ -322,19 +300,9 @@ def test_reversing_an_accrual_the_member_cannot_repay_needs_explicit_consent(
         accrual = post(conn, pc01, 300)
         post(conn, pc01, -250)
         with pytest.raises(InsufficientPointsError) as caught:
-            reverse_entry(
-                conn, membership_id=MEMBERSHIP, entry_id=accrual.id, reason="c", actor="t", now=T0
-            )
+            reverse(conn, accrual.id)
         assert caught.value.requested == 250
-        reverse_entry(
-            conn,
-            membership_id=MEMBERSHIP,
-            entry_id=accrual.id,
-            reason="c",
-            actor="t",
-            now=T0,
-            allow_negative=True,
-        )
+        reverse(conn, accrual.id, allow_negative=True)
         summary = balance(conn, MEMBERSHIP, now=T0)
     assert (summary.total, summary.owed) == (-250, 250)
 
@@ -345,16 +313,10 @@ def test_reversing_twice_returns_the_first_reversal_and_another_key_is_refused(
     with store.write(LOCK) as conn:
         open_account(conn, pc01)
         accrual = post(conn, pc01, 300)
-        arguments = {
-            "membership_id": MEMBERSHIP,
-            "entry_id": accrual.id,
-            "reason": "c",
-            "actor": "t",
-        }
-        first = reverse_entry(conn, **arguments, now=T0)  # type: ignore[arg-type]
-        assert reverse_entry(conn, **arguments, now=T0 + DAY) == first  # type: ignore[arg-type]
+        first = reverse(conn, accrual.id)
+        assert reverse(conn, accrual.id, now=T0 + DAY) == first
         with pytest.raises(AlreadyReversedError) as caught:
-            reverse_entry(conn, **arguments, now=T0, idempotency_key="other")  # type: ignore[arg-type]
+            reverse(conn, accrual.id, idempotency_key="other")
         assert balance(conn, MEMBERSHIP, now=T0).total == 0
     assert caught.value.reversal_entry_id == first.id
 
@@ -363,16 +325,12 @@ def test_reversals_and_expiries_cannot_be_reversed(store: Store, pc01: ProgramCo
     with store.write(LOCK) as conn:
         open_account(conn, pc01)
         accrual = post(conn, pc01, 300)
-        reversal = reverse_entry(
-            conn, membership_id=MEMBERSHIP, entry_id=accrual.id, reason="c", actor="t", now=T0
-        )
+        reversal = reverse(conn, accrual.id)
         post(conn, pc01, 100)
         (expiry,) = expire_due(conn, membership_id=MEMBERSHIP, now=T0.replace(year=2029))
         for entry in (reversal, expiry):
             with pytest.raises(EntryNotReversibleError):
-                reverse_entry(
-                    conn, membership_id=MEMBERSHIP, entry_id=entry.id, reason="c", actor="t", now=T0
-                )
+                reverse(conn, entry.id)
 
 
 def test_an_accrual_whose_points_all_expired_cannot_be_reversed(
@@ -383,18 +341,14 @@ def test_an_accrual_whose_points_all_expired_cannot_be_reversed(
         accrual = post(conn, pc01, 300)
         expire_due(conn, membership_id=MEMBERSHIP, now=T0.replace(year=2029))
         with pytest.raises(EntryNotReversibleError, match="expired"):
-            reverse_entry(
-                conn, membership_id=MEMBERSHIP, entry_id=accrual.id, reason="c", actor="t", now=T0
-            )
+            reverse(conn, accrual.id)
 
 
 def test_reversing_an_unknown_entry_is_refused(store: Store, pc01: ProgramConfig) -> None:
     with store.write(LOCK) as conn:
         open_account(conn, pc01)
         with pytest.raises(UnknownEntryError):
-            reverse_entry(
-                conn, membership_id=MEMBERSHIP, entry_id=99, reason="c", actor="t", now=T0
-            )
+            reverse(conn, 99)
 
 
 def test_expiry_removes_what_is_left_of_lots_past_their_date_once(
@@ -456,9 +410,7 @@ def test_points_restored_to_an_expired_lot_expire_again(store: Store, pc01: Prog
         post(conn, pc01, 100)
         redemption = post(conn, pc01, -60)
         expire_due(conn, membership_id=MEMBERSHIP, now=late)
-        reverse_entry(
-            conn, membership_id=MEMBERSHIP, entry_id=redemption.id, reason="c", actor="t", now=late
-        )
+        reverse(conn, redemption.id, now=late)
         (again,) = expire_due(conn, membership_id=MEMBERSHIP, now=late)
         assert balance(conn, MEMBERSHIP, now=late).total == 0
     assert (again.points, again.idempotency_key.endswith(":2")) == (-60, True)
@@ -534,14 +486,10 @@ def test_reads_for_inventory_redemption_dates_and_tier_points(
         open_account(conn, pc01, mews_points=10_000)
         kept = post(conn, pc01, -100, now=T0)
         undone = post(conn, pc01, -100, now=T0 + timedelta(hours=1))
-        reverse_entry(
-            conn, membership_id=MEMBERSHIP, entry_id=undone.id, reason="c", actor="t", now=T0
-        )
+        reverse(conn, undone.id)
         post(conn, pc01, -100, now=T0 + DAY)
         accrual = post(conn, pc01, 300, now=T0 + 2 * DAY)
-        reverse_entry(
-            conn, membership_id=MEMBERSHIP, entry_id=accrual.id, reason="c", actor="t", now=T0
-        )
+        reverse(conn, accrual.id)
         post(conn, pc01, 200, now=T0 + 3 * DAY)
         assert redemptions_on(conn, "spa-credit", T0.date()) == 1
         assert redemptions_on(conn, "spa-credit", T0.date(), chain_id="other-chain") == 0
@@ -590,11 +538,9 @@ def test_earning_or_redeeming_moves_all_points_expiry_when_activity_extends_it(
 def test_without_the_activity_rule_each_lot_expires_24_months_after_it_was_earned(
     store: Store, pc01: ProgramConfig
 ) -> None:
-    from tools.loyalty.config import default_program_path, parse_program_file
-
-    text = default_program_path().read_text(encoding="utf-8")
-    off = text.replace("expiry_extends_on_activity = true", "expiry_extends_on_activity = false")
-    per_lot = parse_program_file(off).program("PC01")
+    per_lot = shipped_program(
+        ("expiry_extends_on_activity = true", "expiry_extends_on_activity = false")
+    )
     assert not per_lot.expiry_extends_on_activity
     later = T0 + 600 * DAY
     with store.write(LOCK) as conn:

@@ -18,7 +18,7 @@ from hypothesis.stateful import (
 )
 
 from storage.outbox import list_commands
-from tests.loyalty.builders import MEMBERSHIP, T0, migrated_store, open_account
+from tests.loyalty.builders import MEMBERSHIP, T0, migrated_store, open_account, post, reverse
 from tools.loyalty import (
     LedgerEntry,
     Source,
@@ -29,7 +29,6 @@ from tools.loyalty import (
     ledger_lock_key,
     load_program_file,
     post_entry,
-    reverse_entry,
 )
 from tools.loyalty.errors import (
     AlreadyReversedError,
@@ -115,7 +114,7 @@ class LedgerMachine(RuleBasedStateMachine):
         return entry.id if entry else multiple()
 
     @rule(entry_id=entries, negative_ok=st.booleans())
-    def reverse(self, entry_id: int, negative_ok: bool) -> None:
+    def reverse_one(self, entry_id: int, negative_ok: bool) -> None:
         with self.store.read() as conn:
             original = get_entry(conn, MEMBERSHIP, entry_id)
             owed_before = balance(conn, MEMBERSHIP, now=self.now).owed
@@ -123,15 +122,7 @@ class LedgerMachine(RuleBasedStateMachine):
             lots_before = {a.lot_entry_id: _remaining(conn, a.lot_entry_id) for a in taken}
         try:
             with self.store.write(LOCK) as conn:
-                reversal = reverse_entry(
-                    conn,
-                    membership_id=MEMBERSHIP,
-                    entry_id=entry_id,
-                    reason="undo",
-                    actor="property",
-                    now=self.now,
-                    allow_negative=negative_ok,
-                )
+                reversal = reverse(conn, entry_id, now=self.now, allow_negative=negative_ok)
         except (AlreadyReversedError, EntryNotReversibleError, InsufficientPointsError):
             return
         if original.reversed_by_entry_id is not None:  # the same call again: a replay
@@ -250,47 +241,18 @@ def test_redemptions_consume_lots_in_expiry_order_and_reversal_restores_them(
         with store.write(LOCK) as conn:
             open_account(conn, program)
             posted = [
-                post_entry(
-                    conn,
-                    membership_id=MEMBERSHIP,
-                    kind="accrual",
-                    points=points,
-                    reason="lot",
-                    actor="property",
-                    source=Source("manual"),
-                    idempotency_key=f"lot-{index}",
-                    program=program,
-                    now=T0 + offset * DAY,
-                )
+                post(conn, program, points, key=f"lot-{index}", now=T0 + offset * DAY)
                 for index, (points, offset) in enumerate(lots)
             ]
         before = {lot.id: lot.points for lot in posted}
         fifo = sorted(posted, key=lambda lot: (lot.expires_at, lot.id))
         amount = min(spend, sum(before.values()))
         with store.write(LOCK) as conn:
-            redemption = post_entry(
-                conn,
-                membership_id=MEMBERSHIP,
-                kind="redemption",
-                points=-amount,
-                reason="spend",
-                actor="property",
-                source=Source("reward", "spa-credit"),
-                idempotency_key="spend",
-                program=program,
-                now=T0 + 701 * DAY,
-            )
+            redemption = post(conn, program, -amount, key="spend", now=T0 + 701 * DAY)
             used = [a.lot_entry_id for a in allocations(conn, redemption.id)]
             assert used == [lot.id for lot in fifo[: len(used)]]
             assert sum(a.points for a in allocations(conn, redemption.id)) == amount
-            reverse_entry(
-                conn,
-                membership_id=MEMBERSHIP,
-                entry_id=redemption.id,
-                reason="undo",
-                actor="property",
-                now=now,
-            )
+            reverse(conn, redemption.id, now=now)
             assert {lot.id: _remaining(conn, lot.id) for lot in posted} == before
     finally:
         store.dispose()

@@ -4,9 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from tests.loyalty.builders import AS_OF, DAY, member, membership, stay
-from tools.loyalty import MemberFacts, ProgramConfig, default_program_path, tier_progress
-from tools.loyalty.config import parse_program_file
+from tests.loyalty.builders import AS_OF, DAY, member, membership, shipped_program, stay
+from tools.loyalty import MemberFacts, ProgramConfig, tier_progress
 from tools.loyalty.errors import NotAMemberError
 from tools.loyalty.facts import StayFacts
 from tools.loyalty.ledger_model import DatedPoints
@@ -122,12 +121,7 @@ def test_the_lowest_tier_is_never_downgraded(pc01: ProgramConfig) -> None:
 
 
 def test_points_basis_counts_accrued_points() -> None:
-    text = (
-        default_program_path()
-        .read_text(encoding="utf-8")
-        .replace('basis = "nights"', 'basis = "points"')
-    )
-    program = parse_program_file(text).program("PC01")
+    program = shipped_program(('basis = "nights"', 'basis = "points"'))
     earned = (DatedPoints(date(2026, 5, 1), 8), DatedPoints(date(2025, 1, 1), 50))
     guest = member(memberships=(membership(tier_code="B1", accruals=earned),))
     progress = tier_progress(program, guest, as_of=AS_OF)

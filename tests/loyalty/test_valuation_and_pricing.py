@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.loyalty.builders import shipped_program
 from tools.loyalty import (
     BonusProposal,
     ProgramConfig,
@@ -15,7 +16,6 @@ from tools.loyalty import (
     propose_bonus,
     redemption_price,
 )
-from tools.loyalty.config import parse_program_file
 from tools.loyalty.errors import UnknownRewardError
 
 PC01 = load_program_file(default_program_path()).program("PC01")
@@ -61,10 +61,7 @@ def test_each_signal_adds_up_to_its_weight(changes: dict[str, object], multiplie
 
 
 def test_the_multiplier_is_clamped_to_the_configured_maximum() -> None:
-    text = default_program_path().read_text(encoding="utf-8")
-    program = parse_program_file(text.replace("bonus_max = 2.0 ", "bonus_max = 1.3 ")).program(
-        "PC01"
-    )
+    program = shipped_program(("bonus_max = 2.0 ", "bonus_max = 1.3 "))
     proposal = propose_bonus(
         program, base_points=1000, member_value=Decimal(1), occupancy=0, lapsing=True
     )
@@ -76,12 +73,7 @@ def test_the_multiplier_is_clamped_to_the_configured_maximum() -> None:
 
 
 def test_the_multiplier_is_raised_to_the_configured_minimum() -> None:
-    text = (
-        default_program_path()
-        .read_text(encoding="utf-8")
-        .replace("bonus_min = 1.0 ", "bonus_min = 1.1 ")
-    )
-    program = parse_program_file(text).program("PC01")
+    program = shipped_program(("bonus_min = 1.0 ", "bonus_min = 1.1 "))
     proposal = propose_bonus(
         program, base_points=100, member_value=Decimal(0), occupancy=1, lapsing=False
     )
@@ -139,12 +131,9 @@ def test_an_unknown_reward_cannot_be_priced(pc01: ProgramConfig) -> None:
     occupancy=st.decimals(min_value=0, max_value=1, places=4),
 )
 def test_a_dynamic_price_never_leaves_the_floor_and_ceiling(base: int, occupancy: Decimal) -> None:
-    text = (
-        default_program_path()
-        .read_text(encoding="utf-8")
-        .replace('value = 30                  # Mews product "Spa', f"base_points = {base} #")
+    program = shipped_program(
+        ('value = 30                  # Mews product "Spa', f"base_points = {base} #")
     )
-    program = parse_program_file(text).program("PC01")
     assert program.reward("spa-credit").base_points == base
     quote = redemption_price(program, "spa-credit", on=DAY, occupancy=occupancy)
     assert base * Decimal("0.9") <= quote.price_points <= base * Decimal("1.5")
