@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
 
 from mcp import Client
 
@@ -104,33 +105,27 @@ def _initial_messages(
     return [SystemMessage(content=system_prompt), *messages]
 
 
+@dataclass(eq=False, kw_only=True)
 class _Run:
     """The state of one run; each method is one named step of the loop."""
 
-    def __init__(
-        self,
-        *,
-        model: ChatModel,
-        toolset: Toolset,
-        messages: list[Message],
-        limits: RunLimits,
-        on_event: OnEvent | None,
-        stream: bool,
-    ) -> None:
-        self.model = model
-        self.toolset = toolset
-        self.messages = messages
-        self.limits = limits
-        self.on_event = on_event
-        self.stream = stream
-        self.runner = ToolRunner(toolset, on_event)
-        self.records: list[ToolCallRecord] = []
-        self.approvals: list[ApprovalRecord] = []
-        self.denials: list[DenialRecord] = []
-        self.turns = 0
-        self.usage = Usage()
-        self.error_streak = 0
-        self.started = time.perf_counter()
+    model: ChatModel
+    toolset: Toolset
+    messages: list[Message]
+    limits: RunLimits
+    on_event: OnEvent | None
+    stream: bool
+    records: list[ToolCallRecord] = field(default_factory=list)
+    approvals: list[ApprovalRecord] = field(default_factory=list)
+    denials: list[DenialRecord] = field(default_factory=list)
+    turns: int = 0
+    usage: Usage = field(default_factory=Usage)
+    error_streak: int = 0
+    started: float = field(default_factory=time.perf_counter)
+    runner: ToolRunner = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.runner = ToolRunner(self.toolset, self.on_event)
 
     async def execute(self) -> RunResult:
         while True:

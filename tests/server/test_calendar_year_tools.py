@@ -4,6 +4,7 @@ report count the year in the hotel's time zone (the sandbox hotel's Europe/Londo
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -58,16 +59,7 @@ async def test_the_tier_review_and_the_report_follow_the_calendar_year(
     calendar_runtime: LoyaltyRuntime,
 ) -> None:
     rt = calendar_runtime
-    context = JobContext(
-        store=rt.store,
-        guard=rt.guard,
-        loader=rt.loader,
-        mews=rt.mews,
-        programs=rt.programs,
-        clock=rt.clock,
-        after_write=rt.after_write,
-        program_code="PC01",
-    )
+    context = replace(JobContext.for_runtime(rt, read_model=False), program_code="PC01")
     review = await run_job("tier-review", context)
     year = rt.clock.now().year
     assert any(f"in {year} so far" in item.detail for item in review.items)
