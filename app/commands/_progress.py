@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from storage.progress import Step, counting
 
 if TYPE_CHECKING:
-    from rich.progress import Progress, TaskID
+    from rich.console import Console
+    from rich.progress import Progress, ProgressColumn, TaskID
 
-__all__ = ["bar_step", "working"]
+__all__ = ["bar_step", "progress_bar", "working"]
 
 
 @contextmanager
@@ -33,31 +34,25 @@ def working(label: str, *, quiet: bool = False) -> Iterator[None]:
     if quiet or not console.is_terminal:
         yield
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import SpinnerColumn, TextColumn
 
     started = time.monotonic()
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with progress_bar(console, SpinnerColumn(), TextColumn("{task.description}")) as progress:
         task = progress.add_task(f"{label}…", total=None)
         with counting(bar_step(progress, task, label)):
             yield
     console.print(
         f"{label}: done in {time.monotonic() - started:.1f} s", style="dim", highlight=False
     )
+
+
+def progress_bar(console: Console, *leading: str | ProgressColumn) -> Progress:
+    """The commands' bar on `console`, gone when done: the `leading` columns (what is being
+    done), the bar, the count and the time elapsed."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    columns = (*leading, BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console, transient=True)
 
 
 def bar_step(progress: Progress, task: TaskID, label: str) -> Step:

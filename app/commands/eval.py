@@ -153,22 +153,14 @@ async def _run_and_report(
     controls: bool,
     console: Console,
 ) -> int:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
+    from app.commands._progress import progress_bar
     from evals.controls import run_controls
     from evals.report import write_report
     from evals.runner import run_eval
     from evals.world import open_world
 
     model_name, k = config.model, config.k
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
+    with progress_bar(console, "[progress.description]{task.description}") as progress:
         bar = progress.add_task(f"eval {model_name}", total=len(loaded) * k)
 
         def advance(trial: TrialResult) -> None:
