@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXIT_DENIED",
     "EXIT_USAGE",
+    "AsOption",
     "dumps",
     "fail",
     "load",
@@ -34,6 +35,9 @@ T = TypeVar("T")
 
 EXIT_USAGE = 2  # bad input: unknown names, bad ids, bad values, an invalid policy file
 EXIT_DENIED = 1  # the policy refused
+
+AsOption = Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")]
+"""The `--as NAME` of a command a principal runs (`principal` checks the name)."""
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from app.commands._group import command_group
-from app.commands._policy_cli import dumps, fail, opened, principal, report, run
+from app.commands._policy_cli import AsOption, dumps, fail, opened, principal, report, run
 
 if TYPE_CHECKING:
     from policies import Outcome
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 __all__ = ["approvals_app", "register"]
 
 approvals_app = command_group("Writes waiting for a manager's approval.")
+ApprovalId = Annotated[str, typer.Argument(metavar="ID")]
+Comment = Annotated[str | None, typer.Option(help="Why (kept with the request).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -66,7 +68,7 @@ async def _sentences(show_all: bool) -> list[str]:
 
 
 @approvals_app.command("show")
-def show(approval_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
+def show(approval_id: ApprovalId) -> None:
     """Show one request: what exactly will execute, why it waits, and its state."""
     from policies import ApprovalDesk
 
@@ -76,11 +78,7 @@ def show(approval_id: Annotated[str, typer.Argument(metavar="ID")]) -> None:
 
 
 @approvals_app.command("reject")
-def reject(
-    approval_id: Annotated[str, typer.Argument(metavar="ID")],
-    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
-    comment: Annotated[str | None, typer.Option(help="Why (kept with the request).")] = None,
-) -> None:
+def reject(approval_id: ApprovalId, as_: AsOption, comment: Comment = None) -> None:
     """Reject a pending request for good (not your own; you need the approve permission)."""
     from policies import ApprovalDesk
 
@@ -90,11 +88,7 @@ def reject(
 
 
 @approvals_app.command("approve")
-def approve(
-    approval_id: Annotated[str, typer.Argument(metavar="ID")],
-    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
-    comment: Annotated[str | None, typer.Option(help="Why (kept with the request).")] = None,
-) -> None:
+def approve(approval_id: ApprovalId, as_: AsOption, comment: Comment = None) -> None:
     """Approve a pending request: it executes exactly as asked, once (not your own request)."""
     outcome = run(_approve(approval_id, as_, comment))
     report(outcome, f"approved {approval_id}: executed")
@@ -115,10 +109,7 @@ async def _approve(approval_id: str, name: str, comment: str | None) -> Outcome:
 
 
 @approvals_app.command("resolve")
-def resolve(
-    approval_id: Annotated[str, typer.Argument(metavar="ID")],
-    as_: Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")],
-) -> None:
+def resolve(approval_id: ApprovalId, as_: AsOption) -> None:
     """Resolve a request a crash left executing (past the policy's lease): Mews is read to tell
     whether it happened; it becomes executed or failed, with the outcome in the audit."""
     outcome = run(_resolve(approval_id, as_))

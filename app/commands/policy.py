@@ -17,13 +17,11 @@ from typing import Annotated
 import typer
 
 from app.commands._group import command_group
-from app.commands._policy_cli import fail, load, opened, principal, report, run
+from app.commands._policy_cli import AsOption, fail, load, opened, principal, report, run
 
 __all__ = ["register"]
 
 MODES_HELP = "read_only | recommend | automate"
-
-AsOption = Annotated[str, typer.Option("--as", help="Who you are: a name under [principals].")]
 
 
 def register(app: typer.Typer) -> None:
