@@ -12,23 +12,17 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict
-
-from agent.models.types import TextDelta, ToolCall
+from agent.models.types import FrozenModel, TextDelta, ToolCall
 from agent.records import ToolCallRecord
 from agent.steps import AwaitApproval, FinalAnswer, RunTools
 
 
-class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class ToolCallStarted(_Event):
+class ToolCallStarted(FrozenModel):
     type: Literal["tool_call_started"] = "tool_call_started"
     call: ToolCall
 
 
-class ToolCallFinished(_Event):
+class ToolCallFinished(FrozenModel):
     type: Literal["tool_call_finished"] = "tool_call_finished"
     record: ToolCallRecord
 

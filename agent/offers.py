@@ -28,8 +28,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
+from agent.models.types import FrozenModel
 from prompts import render
 from tools.loyalty.offer_copy import (
     OfferDraft,
@@ -83,11 +84,7 @@ class OfferFactsError(ValueError):
     """The facts of a stored draft could not be read from the tools."""
 
 
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class BrandVoice(_Value):
+class BrandVoice(FrozenModel):
     """How the chain speaks: the brand, the program, a tone and a sign-off."""
 
     brand: str = Field(default="our hotels", min_length=1)

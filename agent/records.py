@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import Field, computed_field
 
 from agent.mcp_tools import ErrorKind, ToolStatus
-from agent.models.types import JsonObject, Message, Usage
+from agent.models.types import FrozenModel, JsonObject, Message, Usage
 
 Termination: TypeAlias = Literal[
     "final_answer", "max_turns", "max_tool_calls", "too_many_errors", "model_error"
 ]
 
 
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class RunLimits(_Value):
+class RunLimits(FrozenModel):
     """Bounds on one run.
 
     `max_turns` counts model calls; `max_tool_calls` counts every call the model asks for,
@@ -31,7 +27,7 @@ class RunLimits(_Value):
     max_consecutive_errors: int = Field(default=3, ge=1)
 
 
-class ToolCallRecord(_Value):
+class ToolCallRecord(FrozenModel):
     """One tool call: what was asked, what came of it, how long it took."""
 
     id: str
@@ -45,7 +41,7 @@ class ToolCallRecord(_Value):
     """The error text the model was given, for `status == "error"`."""
 
 
-class ApprovalRecord(_Value):
+class ApprovalRecord(FrozenModel):
     """A write that now waits for a manager (a `pending_approval` result)."""
 
     approval_id: str
@@ -54,7 +50,7 @@ class ApprovalRecord(_Value):
     call_id: str
 
 
-class DenialRecord(_Value):
+class DenialRecord(FrozenModel):
     """A write the policy refused (a `denied` result): a blocked attempt."""
 
     rule: str
@@ -63,7 +59,7 @@ class DenialRecord(_Value):
     call_id: str
 
 
-class RunResult(_Value):
+class RunResult(FrozenModel):
     """Everything about one run; `model_dump_json()` is the `--json` / `results.jsonl` form."""
 
     termination: Termination

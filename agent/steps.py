@@ -12,29 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict
-
-from agent.models.types import ChatResponse, ToolCall
+from agent.models.types import ChatResponse, FrozenModel, ToolCall
 from agent.records import ApprovalRecord, ToolCallRecord
 
 
-class _Step(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class FinalAnswer(_Step):
+class FinalAnswer(FrozenModel):
     type: Literal["final_answer"] = "final_answer"
     text: str
 
 
-class RunTools(_Step):
+class RunTools(FrozenModel):
     type: Literal["run_tools"] = "run_tools"
     calls: tuple[ToolCall, ...]
     records: tuple[ToolCallRecord, ...] = ()
     """Filled in once the calls have run, in call order."""
 
 
-class AwaitApproval(_Step):
+class AwaitApproval(FrozenModel):
     type: Literal["await_approval"] = "await_approval"
     records: tuple[ToolCallRecord, ...]
     approvals: tuple[ApprovalRecord, ...]

@@ -19,7 +19,9 @@ JsonObject: TypeAlias = dict[str, Any]
 FinishReason: TypeAlias = Literal["stop", "tool_calls", "length", "content_filter", "other"]
 
 
-class _Value(BaseModel):
+class FrozenModel(BaseModel):
+    """The base of the agent's values: frozen, and refusing fields it does not declare."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -27,7 +29,7 @@ class ArgumentsError(ValueError):
     """The arguments of a tool call are not a JSON object."""
 
 
-class ToolCall(_Value):
+class ToolCall(FrozenModel):
     """One function call requested by the model.
 
     `arguments` is the raw text the model produced: it may be malformed, and the loop (not the
@@ -51,23 +53,23 @@ class ToolCall(_Value):
         return value
 
 
-class SystemMessage(_Value):
+class SystemMessage(FrozenModel):
     role: Literal["system"] = "system"
     content: str
 
 
-class UserMessage(_Value):
+class UserMessage(FrozenModel):
     role: Literal["user"] = "user"
     content: str
 
 
-class AssistantMessage(_Value):
+class AssistantMessage(FrozenModel):
     role: Literal["assistant"] = "assistant"
     content: str | None = None
     tool_calls: tuple[ToolCall, ...] = ()
 
 
-class ToolMessage(_Value):
+class ToolMessage(FrozenModel):
     """The result of one tool call, as the model will read it."""
 
     role: Literal["tool"] = "tool"
@@ -82,7 +84,7 @@ Message: TypeAlias = Annotated[
 ]
 
 
-class ToolSpec(_Value):
+class ToolSpec(FrozenModel):
     """A function tool offered to the model; `parameters` is a JSON schema.
 
     `strict` asks the provider to constrain the arguments to the schema exactly; it is only
@@ -95,7 +97,7 @@ class ToolSpec(_Value):
     strict: bool = False
 
 
-class Usage(_Value):
+class Usage(FrozenModel):
     input_tokens: int = 0
     output_tokens: int = 0
 
@@ -106,13 +108,13 @@ class Usage(_Value):
         )
 
 
-class ChatRequest(_Value):
+class ChatRequest(FrozenModel):
     messages: tuple[Message, ...]
     tools: tuple[ToolSpec, ...] = ()
     parallel_tool_calls: bool = True
 
 
-class ChatResponse(_Value):
+class ChatResponse(FrozenModel):
     """One model turn: text, tool calls, or both."""
 
     text: str | None = None
@@ -121,21 +123,21 @@ class ChatResponse(_Value):
     finish_reason: FinishReason = "stop"
 
 
-class TextDelta(_Value):
+class TextDelta(FrozenModel):
     """A piece of assistant text, streamed as it is generated."""
 
     type: Literal["text_delta"] = "text_delta"
     text: str
 
 
-class ToolCallReady(_Value):
+class ToolCallReady(FrozenModel):
     """A tool call whose streamed pieces have been assembled."""
 
     type: Literal["tool_call_ready"] = "tool_call_ready"
     call: ToolCall
 
 
-class ResponseDone(_Value):
+class ResponseDone(FrozenModel):
     """The last event of a stream: the whole response, with usage."""
 
     type: Literal["response_done"] = "response_done"
