@@ -48,7 +48,7 @@ async def main():
 
 anyio.run(main)
 """
-_INIT = {
+INITIALIZE = {
     "jsonrpc": "2.0",
     "id": 1,
     "method": "initialize",
@@ -58,8 +58,10 @@ _INIT = {
         "clientInfo": {"name": "bench", "version": "1"},
     },
 }
-_INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
-_LIST = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
+LIST_TOOLS = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+"""A client's first session over stdio: initialize, initialized, and (answered as id 2) the
+tool listing; the cold-start test sends the same."""
 
 
 def _send(process: subprocess.Popen[bytes], message: Mapping[str, object]) -> None:
@@ -98,10 +100,10 @@ def _first_list(command: list[str], env: dict[str, str], cwd: Path) -> tuple[flo
         cwd=cwd,
     )
     try:
-        _send(process, _INIT)
+        _send(process, INITIALIZE)
         _answer(process, 1)
-        _send(process, _INITIALIZED)
-        _send(process, _LIST)
+        _send(process, INITIALIZED)
+        _send(process, LIST_TOOLS)
         _answer(process, 2)
         elapsed = time.perf_counter() - start
         time.sleep(0.5)  # idle

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.cold_start import INITIALIZE, INITIALIZED, LIST_TOOLS
 from tests.child_imports import loaded_modules, loyalty_command
 from tests.shell_env import MODEL, POLICY_AND_MEWS
 
@@ -41,20 +42,7 @@ OPENED_ON_FIRST_USE = [
 ]
 """What `tools.server.deferred` opens on the first request that needs the runtime."""
 
-_SESSION = [
-    {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "test", "version": "1"},
-        },
-    },
-    {"jsonrpc": "2.0", "method": "notifications/initialized"},
-    {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}},
-]
+_SESSION = [INITIALIZE, INITIALIZED, LIST_TOOLS]
 
 
 def _loaded_by_a_stdio_session(env: dict[str, str], watched: list[str]) -> list[str]:
