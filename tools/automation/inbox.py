@@ -45,6 +45,7 @@ from storage.clock import naive_utc
 from storage.queue import STATUSES, WorkQueue, work_item_columns
 from storage.store import Component, Store, chunks
 from tools.automation.errors import UnknownInboxEventError
+from tools.loyalty.rows import from_row
 
 __all__ = [
     "EVENT_STATUSES",
@@ -486,19 +487,7 @@ def list_messages(
         query = query.where(t.c.status == "malformed")
     with store.read() as conn:
         rows = conn.execute(query).all()
-    return [
-        InboxMessage(
-            id=row.id,
-            received_at=row.received_at,
-            status=row.status,
-            error=row.error,
-            enterprise_id=row.enterprise_id,
-            events_total=row.events_total,
-            events_new=row.events_new,
-            body=row.body,
-        )
-        for row in rows
-    ]
+    return [from_row(InboxMessage, row) for row in rows]
 
 
 def stats(store: Store) -> InboxStats:
@@ -512,25 +501,9 @@ def stats(store: Store) -> InboxStats:
     return InboxStats(
         messages=sum(messages.values()),
         malformed=messages.get("malformed", 0),
-        pending=counts.get("pending", 0),
-        in_flight=counts.get("in_flight", 0),
-        done=counts.get("done", 0),
-        dead=counts.get("dead", 0),
+        **{status: counts.get(status, 0) for status in EVENT_STATUSES},
     )
 
 
 def _event(row: Any) -> InboxEvent:
-    return InboxEvent(
-        id=row.id,
-        message_id=row.message_id,
-        enterprise_id=row.enterprise_id,
-        discriminator=row.discriminator,
-        entity_id=row.entity_id,
-        status=row.status,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        result=row.result,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+    return from_row(InboxEvent, row)

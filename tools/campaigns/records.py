@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from typing import Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -147,6 +147,18 @@ def campaign_id_for(idempotency_key: str) -> str:
     return "cmp_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:16]
 
 
+_ARGS_KEPT: Final = {
+    "name",
+    "goal",
+    "reward_id",
+    "bonus_points",
+    "valid_from",
+    "valid_until",
+    "seed",
+}
+"""The arguments a `campaigns` row keeps as they are, in columns of their names."""
+
+
 def insert_campaign(
     conn: Connection,
     args: CampaignArgs,
@@ -165,19 +177,13 @@ def insert_campaign(
     treated = [m for m in snapshot.members if m.customer_id not in held]
     conn.execute(
         campaigns_table.insert().values(
+            **args.model_dump(include=_ARGS_KEPT),
             id=campaign_id,
-            name=args.name,
-            goal=args.goal,
             program_code=program.code,
             segment=snapshot.description,
-            reward_id=args.reward_id,
-            bonus_points=args.bonus_points,
             points_per_member=per_member,
-            valid_from=args.valid_from,
-            valid_until=args.valid_until,
             channels=list(args.channels),
             holdout_share=str(args.holdout_share),
-            seed=args.seed,
             treated=len(treated),
             held_out=len(held),
             liability=per_member * len(treated),
@@ -296,45 +302,22 @@ def _summary(conn: Connection, row: sa.Row[tuple[object, ...]], drafts: int) -> 
     ).scalar_one()
     m = campaign_members_table
     listed = conn.execute(
-        sa.select(d, m.c.display_name)
+        sa.select(d, d.c.copy.label("text"), m.c.display_name)
         .join(m, (m.c.campaign_id == d.c.campaign_id) & (m.c.customer_id == d.c.customer_id))
         .where(d.c.campaign_id == row.id, d.c.status != "withheld")
         .order_by(m.c.display_name, d.c.customer_id, d.c.channel)
         .limit(drafts)
     ).all()
     created: datetime = row.created_at
-    return CampaignSummary(
-        campaign_id=row.id,
-        name=row.name,
-        goal=row.goal,
-        program_code=row.program_code,
-        segment=row.segment,
-        reward_id=row.reward_id,
-        bonus_points=row.bonus_points,
-        points_per_member=row.points_per_member,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-        channels=list(row.channels),
-        holdout_share=Decimal(row.holdout_share),
-        seed=row.seed,
-        treated=row.treated,
-        held_out=row.held_out,
-        liability=row.liability,
-        created_by=row.created_by,
-        created_at=created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        drafts_rejected=int(rejected),
-        left_out=_left_out(conn, row.id),
-        drafts=[
-            CampaignDraft(
-                customer_id=r.customer_id,
-                display_name=r.display_name,
-                channel=r.channel,
-                status=r.status,
-                text=r.copy,
-                problems=r.problems,
-            )
-            for r in listed
-        ],
+    return CampaignSummary.model_validate(
+        {
+            **row._mapping,  # the columns of the summary's fields are named as they are
+            "campaign_id": row.id,
+            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "drafts_rejected": int(rejected),
+            "left_out": _left_out(conn, row.id),
+            "drafts": [CampaignDraft.model_validate(r._mapping) for r in listed],
+        }
     )
 
 

@@ -12,13 +12,14 @@ from sqlalchemy.engine import Connection
 from tools.loyalty._lots import OpenLot, Take
 from tools.loyalty._time import from_db, optional_from_db
 from tools.loyalty.errors import UnknownAccountError, UnknownEntryError
-from tools.loyalty.ledger_model import Account, EntryKind, LedgerEntry, Source, SourceType
+from tools.loyalty.ledger_model import Account, LedgerEntry, Source, SourceType
 from tools.loyalty.ledger_schema import (
     accounts_table,
     allocations_table,
     entries_table,
     mews_points_table,
 )
+from tools.loyalty.rows import from_row
 
 _A = accounts_table
 _E = entries_table
@@ -28,16 +29,7 @@ _reversal = entries_table.alias("reversal")
 
 
 def row_to_account(row: Any) -> Account:
-    return Account(
-        membership_id=row.membership_id,
-        chain_id=row.chain_id,
-        program_id=row.program_id,
-        program_code=row.program_code,
-        customer_id=row.customer_id,
-        balance=int(row.balance),
-        version=int(row.version),
-        created_at=from_db(row.created_at),
-    )
+    return from_row(Account, row, created_at=from_db(row.created_at))
 
 
 def load_account(
@@ -103,30 +95,19 @@ def require_account(conn: Connection, membership_id: str, *, for_update: bool = 
 
 
 def _entry_query() -> sa.Select[Any]:
-    return sa.select(_E, _reversal.c.id.label("reversed_by")).select_from(
+    return sa.select(_E, _reversal.c.id.label("reversed_by_entry_id")).select_from(
         _E.outerjoin(_reversal, _reversal.c.reverses_entry_id == _E.c.id)
     )
 
 
 def row_to_entry(row: Any) -> LedgerEntry:
-    return LedgerEntry(
-        id=int(row.id),
-        membership_id=row.membership_id,
-        sequence=int(row.sequence),
-        kind=cast(EntryKind, row.kind),
-        points=int(row.points),
-        balance_after=int(row.balance_after),
-        reason=row.reason,
-        actor=row.actor,
+    return from_row(
+        LedgerEntry,
+        row,
         source=Source(cast(SourceType, row.source_type), row.source_id),
-        idempotency_key=row.idempotency_key,
         created_at=from_db(row.created_at),
         pending_until=optional_from_db(row.pending_until),
         expires_at=optional_from_db(row.expires_at),
-        remaining=None if row.remaining is None else int(row.remaining),
-        shortfall=None if row.shortfall is None else int(row.shortfall),
-        reverses_entry_id=row.reverses_entry_id,
-        reversed_by_entry_id=row.reversed_by,
     )
 
 

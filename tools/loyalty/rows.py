@@ -1,0 +1,22 @@
+"""Values built from SQL result rows by column name, not field by field."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+__all__ = ["from_row"]
+
+_D = TypeVar("_D", bound="DataclassInstance")
+
+
+def from_row(cls: type[_D], row: Any, **values: Any) -> _D:
+    """A `cls` (a dataclass) whose fields take the row's columns of the same name; `values`
+    gives the fields whose value is not the column as it stands (converted, or not in the row).
+    Columns no field names are left out."""
+    mapping = row._mapping
+    named = {f.name: mapping[f.name] for f in fields(cls) if f.name not in values}
+    return cls(**named, **values)
