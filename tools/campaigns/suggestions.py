@@ -11,7 +11,7 @@ guarded `accept_upsell` write (`tools.actions.upsell`), in the recommendation lo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -226,16 +226,10 @@ def _item(
     price = price_upsell(program, cash=c.cash, occupancy=occupancy, available=available)
     score = rank_score(c.revenue, spend, accepted.get(c.item_id, 0))
     return UpsellItem(
+        **asdict(price),  # the prices, by name (an item shows no factor: the reason tells it)
         item_id=c.item_id,
         kind=c.kind,
         name=c.name,
-        cash=price.cash,
-        base_points=price.base_points,
-        points=price.points,
-        floor_points=price.floor_points,
-        mix_points=price.mix_points,
-        mix_cash=price.mix_cash,
-        affordable_in_points=price.affordable_in_points,
         score=score,
         reason=f"{c.why}; {price.base_points} points at {program.point_value} "
         f"{program.currency} a point × demand factor {price.factor}; history score "

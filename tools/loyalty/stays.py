@@ -208,20 +208,27 @@ class PlannedAccrual:
     def idempotency_key(self) -> str:
         return accrual_idempotency_key(self.reservation_id)
 
+    def stay_fields(self) -> dict[str, Any]:
+        """The arguments the stay's accrual and its bonuses share: the stay, its membership
+        and when the points become available."""
+        membership, pending = self.membership, self.quote.pending_until
+        return {
+            "reservation_id": self.reservation_id,
+            "customer_id": self.customer_id,
+            "membership_id": membership.membership_id,
+            "chain_id": self.chain_id,
+            "program_id": membership.program_id,
+            "program_code": membership.program_code,
+            "mews_points": None if membership.ledger_opened else membership.mews_points,
+            "pending_until": None if pending is None else utc(pending).isoformat(),
+            "enterprise_id": self.enterprise_id,
+        }
+
     def args(self) -> JSONObject:
-        pending = self.quote.pending_until
         return AccrueStayArgs(
-            reservation_id=self.reservation_id,
-            customer_id=self.customer_id,
-            membership_id=self.membership.membership_id,
-            chain_id=self.chain_id,
-            program_id=self.membership.program_id,
-            program_code=self.membership.program_code,
+            **self.stay_fields(),
             points=self.quote.points,
-            mews_points=None if self.membership.ledger_opened else self.membership.mews_points,
-            pending_until=None if pending is None else utc(pending).isoformat(),
             reason=f"stay {self.reservation_id}: {self.quote.reasoning}"[:2000],
-            enterprise_id=self.enterprise_id,
         ).model_dump()
 
 
@@ -449,22 +456,12 @@ class PlannedBonus:
         return "booking offer bonus" if self.offer else "stay bonus"
 
     def args(self) -> JSONObject:
-        a = self.accrual
-        pending = a.quote.pending_until
         return AwardStayBonusArgs(
-            reservation_id=a.reservation_id,
-            customer_id=a.customer_id,
-            membership_id=a.membership.membership_id,
-            chain_id=a.chain_id,
-            program_id=a.membership.program_id,
-            program_code=a.membership.program_code,
+            **self.accrual.stay_fields(),
             points=self.proposal.bonus_points,
-            mews_points=None if a.membership.ledger_opened else a.membership.mews_points,
             base_points=self.proposal.base_points,
             multiplier=str(self.proposal.multiplier),
-            pending_until=None if pending is None else utc(pending).isoformat(),
-            reason=f"{self.label} {a.reservation_id}: {self.proposal.reasoning}"[:2000],
-            enterprise_id=a.enterprise_id,
+            reason=f"{self.label} {self.reservation_id}: {self.proposal.reasoning}"[:2000],
         ).model_dump()
 
 
