@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["from_row"]
+__all__ = ["field_values", "from_row"]
 
 _D = TypeVar("_D", bound="DataclassInstance")
 
@@ -20,3 +20,8 @@ def from_row(cls: type[_D], row: Any, **values: Any) -> _D:
     mapping = row._mapping
     named = {f.name: mapping[f.name] for f in fields(cls) if f.name not in values}
     return cls(**named, **values)
+
+
+def field_values(value: DataclassInstance) -> dict[str, Any]:
+    """A dataclass's fields by name, as they are (`dataclasses.asdict` copies them deeply)."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}

@@ -51,6 +51,7 @@ from tools.loyalty import (
 from tools.loyalty.errors import UnknownAccountError
 from tools.loyalty.member_search import member_index
 from tools.loyalty.member_store import find_segment_in
+from tools.loyalty.rows import field_values
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, write_tool
 
 __all__ = ["MEMBER_TOOLS", "candidate_ids"]
@@ -130,24 +131,18 @@ class ChainConfiguration(BaseModel):
 async def get_chain_configuration(env: ToolEnv, args: NoArgs) -> Any:
     async def run() -> ChainConfiguration:
         programs = [
-            ProgramOut(
-                code=p.code,
-                name=p.name,
-                currency=p.currency,
-                qualification=p.qualification.summary(),
-                expiry_months=p.expiry_months,
-                tiers=[
-                    TierOut(
-                        code=t.code,
-                        name=t.name,
-                        rank=t.rank,
-                        threshold=t.threshold,
-                        multiplier=t.multiplier,
-                        benefits=list(t.all_benefits().values()),
-                    )
-                    for t in p.tiers_by_rank()
-                ],
-                rewards=len(p.rewards),
+            ProgramOut.model_validate(
+                {
+                    **dict(p),  # the configuration's fields of the same names
+                    "qualification": p.qualification.summary(),
+                    "tiers": [
+                        TierOut.model_validate(
+                            {**dict(t), "benefits": list(t.all_benefits().values())}
+                        )
+                        for t in p.tiers_by_rank()
+                    ],
+                    "rewards": len(p.rewards),
+                }
             )
             for p in env.runtime.programs.programs.values()
         ]
@@ -250,13 +245,11 @@ async def find_members(env: ToolEnv, args: FindMembersArgs) -> Any:
                 email_on_file=member.email_present,
                 marketing_channels=list(member.consent.channels()),
                 memberships=[
-                    MembershipBrief(
-                        membership_id=m.membership_id,
-                        program_code=m.program_code,
-                        membership_number=m.membership_number,
-                        tier_code=m.tier_code,
-                        state=m.state,
-                        points_available=m.balance.available if m.balance else None,
+                    MembershipBrief.model_validate(
+                        {
+                            **field_values(m),
+                            "points_available": m.balance.available if m.balance else None,
+                        }
                     )
                     for m in member.memberships
                 ],
@@ -349,18 +342,14 @@ async def get_points_history(env: ToolEnv, args: HistoryArgs) -> Any:
         return PointsHistory(
             membership_id=page.membership_id,
             entries=[
-                EntryOut(
-                    entry_id=e.id,
-                    sequence=e.sequence,
-                    kind=e.kind,
-                    points=e.points,
-                    balance_after=e.balance_after,
-                    reason=e.reason,
-                    actor=e.actor,
-                    source=e.source.type + (f":{e.source.id}" if e.source.id else ""),
-                    created_at=e.created_at.isoformat(),
-                    expires_at=None if e.expires_at is None else e.expires_at.isoformat(),
-                    reversed_by_entry_id=e.reversed_by_entry_id,
+                EntryOut.model_validate(
+                    {
+                        **field_values(e),
+                        "entry_id": e.id,
+                        "source": e.source.type + (f":{e.source.id}" if e.source.id else ""),
+                        "created_at": e.created_at.isoformat(),
+                        "expires_at": None if e.expires_at is None else e.expires_at.isoformat(),
+                    }
                 )
                 for e in page.entries
             ],
@@ -488,13 +477,8 @@ def rewards_of(
     return RewardList(
         program_code=program.code,
         rewards=[
-            RewardOut(
-                reward_id=r.id,
-                name=r.name,
-                category=r.category,
-                base_points=r.base_points,
-                eligible_tiers=list(r.eligible_tiers),
-                daily_inventory=r.daily_inventory,
+            RewardOut.model_validate(
+                {**dict(r), "reward_id": r.id, "eligible_tiers": list(r.eligible_tiers)}
             )
             for r in list_rewards(program, tier_code=tier_code, category=category)
         ],
