@@ -37,14 +37,7 @@ from tools.actions.memberships import (
 )
 from tools.actions.offers import DRAFT_OFFER, list_drafts
 from tools.actions.points import ADJUST_POINTS, AWARD_POINTS, REDEEM_REWARD, REVERSE_POINTS_ENTRY
-from tools.actions.programs import (
-    ADD_LOYALTY_PROGRAMS,
-    ADD_LOYALTY_TIERS,
-    DELETE_LOYALTY_PROGRAMS,
-    DELETE_LOYALTY_TIERS,
-    UPDATE_LOYALTY_PROGRAMS,
-    UPDATE_LOYALTY_TIERS,
-)
+from tools.actions.programs import PROGRAM_WRITES
 from tools.actions.upsell import ACCEPT_UPSELL
 from tools.actions.write import GuardedWrite, WriteDeps
 
@@ -72,12 +65,7 @@ GUARDED_WRITES: tuple[GuardedWrite[Any, Any], ...] = (
     REDEEM_REWARD,
     REVERSE_POINTS_ENTRY,
     DRAFT_OFFER,
-    ADD_LOYALTY_PROGRAMS,
-    UPDATE_LOYALTY_PROGRAMS,
-    DELETE_LOYALTY_PROGRAMS,
-    ADD_LOYALTY_TIERS,
-    UPDATE_LOYALTY_TIERS,
-    DELETE_LOYALTY_TIERS,
+    *PROGRAM_WRITES,
     ADD_LOYALTY_MEMBERSHIPS,
     UPDATE_LOYALTY_MEMBERSHIPS,
     DELETE_LOYALTY_MEMBERSHIPS,

@@ -52,6 +52,7 @@ __all__ = [
     "ADD_LOYALTY_TIERS",
     "DELETE_LOYALTY_PROGRAMS",
     "DELETE_LOYALTY_TIERS",
+    "PROGRAM_WRITES",
     "UPDATE_LOYALTY_PROGRAMS",
     "UPDATE_LOYALTY_TIERS",
     "counted",
@@ -242,3 +243,13 @@ DELETE_LOYALTY_TIERS = _admin_write(
     tiers_deleted,
     counts="loyalty_tier_ids",
 )
+
+PROGRAM_WRITES = (
+    ADD_LOYALTY_PROGRAMS,
+    UPDATE_LOYALTY_PROGRAMS,
+    DELETE_LOYALTY_PROGRAMS,
+    ADD_LOYALTY_TIERS,
+    UPDATE_LOYALTY_TIERS,
+    DELETE_LOYALTY_TIERS,
+)
+"""The program and tier writes, in the order their tools are listed."""
