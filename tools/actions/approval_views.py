@@ -293,18 +293,16 @@ def _reverse(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
     return f"Reverse points entry #{a.get('entry_id')} of {who}{_for(a.get('reason'))}"
 
 
-def _stay_bonus(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
-    return (
-        f"Stay bonus of {_n(a.get('points'))} points to {who} "
-        f"(×{a.get('multiplier')} on {_n(a.get('base_points'))} stay points)"
-    )
+def _stay_bonus(label: str, promised: str = "") -> Sentence:
+    """A bonus on a stay's points (at checkout, or the one an offer `promised` at booking)."""
 
+    def sentence(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
+        return (
+            f"{label} of {_n(a.get('points'))} points to {who} "
+            f"(×{a.get('multiplier')} on {_n(a.get('base_points'))} stay points{promised})"
+        )
 
-def _booking_bonus(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
-    return (
-        f"Booking offer bonus of {_n(a.get('points'))} points to {who} "
-        f"(×{a.get('multiplier')} on {_n(a.get('base_points'))} stay points, promised at booking)"
-    )
+    return sentence
 
 
 def _booking_offer(a: dict[str, Any], who: str, _p: ProgramFile) -> str:
@@ -381,8 +379,8 @@ _SENTENCES: dict[str, Sentence] = {
     "adjust_points": _adjust,
     "redeem_reward": _redeem,
     "reverse_points_entry": _reverse,
-    "award_stay_bonus": _stay_bonus,
-    "award_booking_bonus": _booking_bonus,
+    "award_stay_bonus": _stay_bonus("Stay bonus"),
+    "award_booking_bonus": _stay_bonus("Booking offer bonus", ", promised at booking"),
     "attach_booking_offer": _booking_offer,
     "award_welcome_bonus": _rule_bonus("Welcome bonus"),
     "award_birthday_bonus": _rule_bonus("Birthday bonus"),
