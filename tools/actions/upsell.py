@@ -61,6 +61,11 @@ class AcceptUpsellArgs(_Args):
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 
 
+_PURCHASE = {"membership_id", "reservation_id", "item_id", "item_name", "points", "currency"}
+"""What an accepted upsell answers as its arguments name it (the member is the one `prepare`
+read from the stay)."""
+
+
 class UpsellAccepted(BaseModel):
     membership_id: str
     reservation_id: str
@@ -275,14 +280,9 @@ def accept(
     _record_conversion(conn, ref, args, ctx)
     after = balance(conn, ref.membership_id, now=ctx.now)
     return UpsellAccepted(
-        membership_id=ref.membership_id,
-        reservation_id=args.reservation_id,
-        item_id=args.item_id,
-        item_name=args.item_name,
+        **args.model_dump(include=_PURCHASE),
         entry_id=entry.id,
-        points=args.points,
         cash_due=args.cash,
-        currency=args.currency,
         balance=after.total,
         available=after.available,
         property_task=task,
