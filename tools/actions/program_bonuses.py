@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 from pydantic import Field
 from sqlalchemy.engine import Connection
@@ -70,6 +70,16 @@ class ProgramBonusArgs(MembershipArgs):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class BonusMember(TypedDict):
+    """The membership a bonus is planned for, as its arguments name it."""
+
+    membership_id: str
+    customer_id: str
+    chain_id: str
+    program_id: str
+    mews_points: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class BonusPlan:
     """One bonus to submit: its arguments and the idempotency key that keeps it to one."""
@@ -89,16 +99,7 @@ class ProgramBonus:
     """The program file's points for it (0: off)."""
 
     def plan(
-        self,
-        program: ProgramConfig,
-        *,
-        membership_id: str,
-        customer_id: str,
-        chain_id: str,
-        program_id: str,
-        mews_points: int | None,
-        occasion: str,
-        why: str,
+        self, program: ProgramConfig, *, occasion: str, why: str, **membership: Unpack[BonusMember]
     ) -> BonusPlan | None:
         """The bonus for one member on one occasion (the year, for a birthday; "" once ever),
         or None when the program gives none."""
@@ -106,18 +107,14 @@ class ProgramBonus:
         if points <= 0:
             return None
         args = ProgramBonusArgs(
-            membership_id=membership_id,
-            customer_id=customer_id,
-            chain_id=chain_id,
-            program_id=program_id,
+            **membership,
             program_code=program.code,
             points=points,
-            mews_points=mews_points,
             reason=f"{self.label}: {points_text(points)} points, {why}"[:2000],
         )
         tail = f":{occasion}" if occasion else ""
-        key = f"{self.name.removeprefix('award_').replace('_', '-')}:{program.code}:{customer_id}"
-        return BonusPlan(args, key + tail)
+        key = f"{self.name.removeprefix('award_').replace('_', '-')}:{program.code}"
+        return BonusPlan(args, f"{key}:{membership['customer_id']}{tail}")
 
     def spec(self, programs: Callable[[], ProgramFile]) -> ActionSpec:
         """The guard's action: describe for the policy, post in its transaction."""
