@@ -428,14 +428,9 @@ def reverse(
     deps: WriteDeps, conn: Connection, args: ReversePointsArgs, ctx: ExecContext
 ) -> PointsPosted:
     _account(deps, conn, args.membership_id, ctx)
+    # The arguments name the entry to undo as the ledger does (membership, entry, reason).
     entry = reverse_entry(
-        conn,
-        membership_id=args.membership_id,
-        entry_id=args.entry_id,
-        reason=args.reason,
-        actor=ctx.actor,
-        now=ctx.now,
-        idempotency_key=ctx.idempotency_key,
+        conn, **args.model_dump(), actor=ctx.actor, now=ctx.now, idempotency_key=ctx.idempotency_key
     )
     return _posted(entry, available_points(conn, entry.membership_id, now=ctx.now))
 
