@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -199,6 +199,9 @@ class OutboxCommand:
     created_at: datetime
 
 
+_COMMAND_FIELDS = tuple(f.name for f in fields(OutboxCommand))
+
+
 @dataclass(frozen=True)
 class OutboxStats:
     pending: int
@@ -208,17 +211,9 @@ class OutboxStats:
 
 
 def _row_to_command(row: Any) -> OutboxCommand:
-    return OutboxCommand(
-        id=row.id,
-        kind=row.kind,
-        coalesce_key=row.coalesce_key,
-        payload=json.loads(row.payload),
-        status=row.status,
-        attempts=row.attempts,
-        next_attempt_at=row.next_attempt_at,
-        last_error=row.last_error,
-        created_at=row.created_at,
-    )
+    """A command from its row, by column name (the JSON payload parsed)."""
+    values = {name: row._mapping[name] for name in _COMMAND_FIELDS}
+    return OutboxCommand(**values | {"payload": json.loads(row.payload)})
 
 
 def enqueue(
