@@ -21,6 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Final
 
 import sqlalchemy as sa
@@ -56,6 +57,7 @@ HOLD: Final = 2.0
 """Seconds after its time during which a block's requests may be sent."""
 
 
+@dataclass(eq=False)
 class SharedRateLimiter:
     """At most `limit` requests per `window` seconds per `key`, across every process of `store`.
 
@@ -65,39 +67,36 @@ class SharedRateLimiter:
     `wall` (Unix seconds), the clock every machine agrees on.
     """
 
-    def __init__(
-        self,
-        store: Store,
-        *,
-        key: str,
-        limit: int = 200,
-        window: float = 30.0,
-        block: int = BLOCK,
-        hold: float = HOLD,
-        wall: Callable[[], float] = time.time,
-    ) -> None:
-        if limit < 1 or window <= 0 or hold <= 0 or not 1 <= block <= limit:
+    store: Store
+    _: KW_ONLY
+    key: str
+    limit: int = 200
+    window: float = 30.0
+    block: int = BLOCK
+    hold: float = HOLD
+    wall: Callable[[], float] = time.time
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    _left: int = field(default=0, init=False)  # requests left in this process's current block
+    _block_at: float = field(default=0.0, init=False)  # its time (wall seconds)
+
+    def __post_init__(self) -> None:
+        if (
+            self.limit < 1
+            or self.window <= 0
+            or self.hold <= 0
+            or not 1 <= self.block <= self.limit
+        ):
             raise ValueError(
                 "a rate budget needs limit >= 1, window > 0, hold > 0 and 1 <= block <= limit"
             )
-        if not key or len(key) > 64:
+        if not self.key or len(self.key) > 64:
             raise ValueError("the budget key must be 1 to 64 characters (a hash of the token)")
-        self.store = store
-        self.key = key
-        self.limit = limit
-        self.window = window
-        self.block = block
-        self.hold = hold
-        self._wall = wall
-        self._lock = threading.Lock()
-        self._left = 0  # requests left in this process's current block
-        self._block_at = 0.0  # its time (wall seconds)
 
     def reserve(self, now: float) -> float:
         """Book one request; the seconds to wait before sending it."""
         del now  # the shared schedule runs on the wall clock
         with self._lock:
-            wall = self._wall()
+            wall = self.wall()
             if self._left > 0 and wall <= self._block_at + self.hold:
                 self._left -= 1
                 return max(0.0, self._block_at - wall)
