@@ -12,7 +12,7 @@ outcome counts); members come from `MewsFactsLoader.all_members` (batched Mews r
 from __future__ import annotations
 
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -24,7 +24,6 @@ from tools.loyalty._time import add_months, from_db
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import plural
 from tools.loyalty.facts import MemberFacts
-from tools.loyalty.ledger_model import EntryKind
 from tools.loyalty.ledger_schema import accounts_table, entries_table
 from tools.report.compute import CampaignRow, EntryRow, ReportInputs, build_report, period_bounds
 from tools.report.model import ProgramReport
@@ -64,10 +63,10 @@ def load_entries(
             _E.c.created_at,
             _E.c.source_type,
             _E.c.source_id,
-            undone.c.kind.label("r_kind"),
-            undone.c.points.label("r_points"),
-            undone.c.source_type.label("r_source_type"),
-            undone.c.source_id.label("r_source_id"),
+            undone.c.kind.label("reverses_kind"),
+            undone.c.points.label("reverses_points"),
+            undone.c.source_type.label("reverses_source_type"),
+            undone.c.source_id.label("reverses_source_id"),
         )
         .select_from(
             _E.join(_A, _A.c.membership_id == _E.c.membership_id).outerjoin(
@@ -80,18 +79,9 @@ def load_entries(
             _E.c.created_at < naive_utc(end),
         )
     )
+    # The columns are labelled as the row's fields: a row becomes an entry by name.
     return [
-        EntryRow(
-            kind=cast(EntryKind, row.kind),
-            points=int(row.points),
-            created_at=from_db(row.created_at),
-            source_type=row.source_type,
-            source_id=row.source_id,
-            reverses_kind=cast(EntryKind | None, row.r_kind),
-            reverses_points=None if row.r_points is None else int(row.r_points),
-            reverses_source_type=row.r_source_type,
-            reverses_source_id=row.r_source_id,
-        )
+        EntryRow(**{**row._mapping, "created_at": from_db(row.created_at)})
         for row in conn.execute(query)
     ]
 
