@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from policies import audit
 from policies.audit import AuditDraft
-from policies.decision import Action, Usage
+from policies.decision import Action, Ruling, Usage
 from policies.outcomes import Outcome, PendingApproval, Posted, Proposed
 from policies.principals import Principal
 from policies.redaction import scrub_text
@@ -95,10 +95,9 @@ class Run:
         *,
         result: JSONValue = None,
         approval_id: str | None = None,
-        rule: str | None = None,
-        reason: str | None = None,
+        ruling: Ruling | None = None,
     ) -> AuditDraft:
-        """The audit record of this run's call."""
+        """The audit record of this run's call; `ruling`: the rule's answer that decided it."""
         return AuditDraft(
             at=self.now,
             principal=self.actor.name,
@@ -106,8 +105,8 @@ class Run:
             action=self.action.name,
             args=self.args,
             decision=decision,
-            rule=rule,
-            reason=reason,
+            rule=None if ruling is None else ruling.rule,
+            reason=None if ruling is None else ruling.reason,
             result=result,
             approval_id=approval_id or self.approval_id,
             idempotency_key=self.key,

@@ -64,6 +64,7 @@ __all__ = [
     "Facts",
     "NeedsApproval",
     "Propose",
+    "Ruling",
     "Usage",
     "decide",
 ]
@@ -195,23 +196,24 @@ class Allow:
 
 
 @dataclass(frozen=True)
-class NeedsApproval:
+class Ruling:
+    """The rule that answered, and why (a decision of each kind below compares equal only to
+    one of its own kind)."""
+
     rule: str
     reason: str
 
 
-@dataclass(frozen=True)
-class Deny:
-    rule: str
-    reason: str
+class NeedsApproval(Ruling):
+    """Queued for a manager's approval."""
 
 
-@dataclass(frozen=True)
-class Propose:
+class Deny(Ruling):
+    """Refused."""
+
+
+class Propose(Ruling):
     """Not a write yet: a proposal the person the model acts for confirms or discards."""
-
-    rule: str
-    reason: str
 
 
 Decision = Allow | NeedsApproval | Deny | Propose

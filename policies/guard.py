@@ -385,14 +385,7 @@ class Guard:
             return self._queue(tx, run, decision)
         if isinstance(decision, Propose):
             proposal = Proposed(decision.rule, decision.reason, run.action.facts.note)
-            tx.audit(
-                run.draft(
-                    "proposed",
-                    result=outcome_record(proposal),
-                    rule=decision.rule,
-                    reason=decision.reason,
-                )
-            )
+            tx.audit(run.draft("proposed", result=outcome_record(proposal), ruling=decision))
             return proposal
         return decision
 
@@ -463,14 +456,9 @@ class Guard:
         approval = approvals.create(tx.conn, request)
         outcome = PendingApproval(approval.id, decision.rule, decision.reason, approval.expires_at)
         bind_outcome(tx, run, outcome)
+        record = outcome_record(outcome)
         tx.audit(
-            run.draft(
-                "needs_approval",
-                result=outcome_record(outcome),
-                approval_id=approval.id,
-                rule=decision.rule,
-                reason=decision.reason,
-            )
+            run.draft("needs_approval", result=record, approval_id=approval.id, ruling=decision)
         )
         return outcome
 
