@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.outbox import OUTBOX
 from storage.store import Component, Store, default_database_url
 
@@ -39,7 +40,7 @@ state_table = sa.Table(
     metadata,
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    columns.updated_at(),
     sa.Column("updated_by", sa.String(64), nullable=False),
 )
 
@@ -47,7 +48,7 @@ state_table = sa.Table(
 usage_table = sa.Table(
     "policy_usage",
     metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("principal", sa.String(64), nullable=False),
@@ -85,8 +86,8 @@ idempotency_table = sa.Table(
     sa.Column("principal", sa.String(64), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # executing | done
     sa.Column("outcome", sa.Text, nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    columns.created_at(),
+    columns.updated_at(),
 )
 
 approvals_table = sa.Table(
@@ -105,7 +106,7 @@ approvals_table = sa.Table(
     sa.Column("idempotency_key", sa.String(200), nullable=False),
     # pending -> executing -> executed | failed; pending -> rejected | expired
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    columns.created_at(),
     sa.Column("expires_at", sa.DateTime, nullable=False),
     sa.Column("decided_by", sa.String(64), nullable=True),
     sa.Column("decided_at", sa.DateTime, nullable=True),

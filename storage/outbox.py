@@ -38,6 +38,7 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.clock import naive_utc
 from storage.queue import WorkQueue, work_item_columns
 from storage.store import Component, Store
@@ -70,7 +71,7 @@ _metadata = sa.MetaData()
 outbox_table = sa.Table(
     "outbox",
     _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column("kind", sa.String(64), nullable=False),
     sa.Column("coalesce_key", sa.String(200), nullable=True),
     sa.Column("payload", sa.Text, nullable=False),

@@ -22,6 +22,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from storage import columns
+
 __all__ = ["HELD", "STATUSES", "WorkQueue", "retry_after_failure", "work_item_columns"]
 
 STATUSES: Final = ("pending", "in_flight", "done", "dead")
@@ -40,8 +42,8 @@ def work_item_columns() -> list[sa.Column[Any]]:
         sa.Column("lease_until", sa.DateTime, nullable=True),
         sa.Column("last_error", sa.Text, nullable=True),
         sa.Column("result", sa.Text, nullable=True),
-        sa.Column("created_at", sa.DateTime, nullable=False),
-        sa.Column("updated_at", sa.DateTime, nullable=False),
+        columns.created_at(),
+        columns.updated_at(),
     ]
 
 

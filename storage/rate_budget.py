@@ -27,6 +27,7 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.store import Component, Store
 
 __all__ = ["RATE_BUDGET", "SharedRateLimiter", "rate_budget_table"]
@@ -36,7 +37,7 @@ _metadata = sa.MetaData()
 rate_budget_table = sa.Table(
     "rate_budget_blocks",
     _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column("budget_key", sa.String(64), nullable=False),
     # Wall-clock seconds (Unix time) from which the block's requests may be sent.
     sa.Column("at", sa.Float, nullable=False),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.store import Component
 
 __all__ = [
@@ -35,7 +36,7 @@ campaign_segments_table = sa.Table(
     sa.Column("program_code", sa.String(50), nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("members", sa.JSON, nullable=False),  # [[customer_id, membership_id, name], ...]
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    columns.created_at(),
 )
 
 campaigns_table = sa.Table(
@@ -59,7 +60,7 @@ campaigns_table = sa.Table(
     sa.Column("liability", sa.BigInteger, nullable=False),
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("approved_by", sa.String(64), nullable=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    columns.created_at(),
     sa.Column("measured_at", sa.DateTime, nullable=True),
 )
 
@@ -90,7 +91,7 @@ campaign_drafts_table = sa.Table(
 recommendation_log_table = sa.Table(
     "recommendation_log",
     _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column("source", sa.String(10), nullable=False),  # campaign | upsell
     sa.Column("source_id", sa.String(64), nullable=False, index=True),
     sa.Column("customer_id", sa.String(64), nullable=False, index=True),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.store import Component
 
 __all__ = [
@@ -43,15 +44,15 @@ accounts_table = sa.Table(
     sa.Column("customer_id", sa.String(64), nullable=False),
     sa.Column("balance", sa.BigInteger, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    columns.created_at(),
+    columns.updated_at(),
     sa.Index("ix_loyalty_accounts_customer", "customer_id"),
 )
 
 entries_table = sa.Table(
     "loyalty_entries",
     ledger_metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column(
         "membership_id",
         sa.String(64),
@@ -67,7 +68,7 @@ entries_table = sa.Table(
     sa.Column("source_type", sa.String(20), nullable=False),
     sa.Column("source_id", sa.String(200), nullable=True),
     sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    columns.created_at(),
     sa.Column("pending_until", sa.DateTime, nullable=True),
     sa.Column("expires_at", sa.DateTime, nullable=True),
     sa.Column("remaining", sa.BigInteger, nullable=True),
@@ -90,7 +91,7 @@ entries_table = sa.Table(
 allocations_table = sa.Table(
     "loyalty_allocations",
     ledger_metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column("debit_entry_id", sa.Integer, sa.ForeignKey("loyalty_entries.id"), nullable=False),
     sa.Column("lot_entry_id", sa.Integer, sa.ForeignKey("loyalty_entries.id"), nullable=False),
     sa.Column("points", sa.BigInteger, nullable=False),
@@ -110,7 +111,7 @@ mews_points_table = sa.Table(
     ),
     sa.Column("points", sa.BigInteger, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    columns.updated_at(),
 )
 
 
