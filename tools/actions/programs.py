@@ -82,9 +82,15 @@ def _admin_write(
 ) -> GuardedWrite[Any, Any]:
     """A program or tier write, titled and noted by its name (`add_…`, `update_…`, `delete_…`):
     it calls Mews and needs `administer_programs`; a delete also needs `delete` and approval,
-    an add makes new items on every call."""
+    an add makes new items on every call. Once Mews answers, the cached codes are refreshed."""
     what = name.replace("_", " ")
     deletes = name.startswith("delete_")
+
+    async def refreshing(deps: WriteDeps, args: Any, ctx: ExecContext) -> Any:
+        result = await execute(deps, args, ctx)
+        deps.directory.refresh()  # the program and tier codes it cached may have changed
+        return result
+
     return GuardedWrite(
         name=name,
         title=what.capitalize(),
@@ -94,7 +100,7 @@ def _admin_write(
         args=args,
         result=result,
         describe=counted(what, counts, requires=_ADMIN) if deletes else counted(what, counts),
-        execute=CallsOut(execute, landed),
+        execute=CallsOut(refreshing, landed),
         needs=("delete", *_ADMIN) if deletes else _ADMIN,
         destructive=deletes,
         idempotent=not name.startswith("add_"),
@@ -116,7 +122,6 @@ async def add_programs(deps: WriteDeps, args: AddProgramsArgs, _ctx: ExecContext
         ],
         chain_id=await deps.loader.chain_id(),
     )
-    deps.directory.refresh()
     return ProgramsOut(loyalty_programs=[ProgramOut.of(p) for p in added])
 
 
@@ -137,13 +142,11 @@ async def update_programs(
         ],
         chain_id=await deps.loader.chain_id(),
     )
-    deps.directory.refresh()
     return ProgramsOut(loyalty_programs=[ProgramOut.of(p) for p in updated])
 
 
 async def delete_programs(deps: WriteDeps, args: DeleteProgramsArgs, _ctx: ExecContext) -> Deleted:
     await deps.mews.loyalty_programs.delete(args.loyalty_program_ids)
-    deps.directory.refresh()
     return Deleted(deleted=list(args.loyalty_program_ids))
 
 
@@ -190,7 +193,6 @@ async def add_tiers(deps: WriteDeps, args: AddTiersArgs, _ctx: ExecContext) -> T
         ],
         chain_id=await deps.loader.chain_id(),
     )
-    deps.directory.refresh()
     return TiersOut(loyalty_tiers=[TierOut.of(t) for t in added])
 
 
@@ -206,13 +208,11 @@ async def update_tiers(deps: WriteDeps, args: UpdateTiersArgs, _ctx: ExecContext
             for u in args.updates
         ]
     )
-    deps.directory.refresh()
     return TiersOut(loyalty_tiers=[TierOut.of(t) for t in updated])
 
 
 async def delete_tiers(deps: WriteDeps, args: DeleteTiersArgs, _ctx: ExecContext) -> Deleted:
     await deps.mews.loyalty_tiers.delete(args.loyalty_tier_ids)
-    deps.directory.refresh()
     return Deleted(deleted=list(args.loyalty_tier_ids))
 
 
