@@ -48,6 +48,13 @@ async def request(guard: Guard, name: str = "carol", points: int = 3000, **more:
     return outcome.approval_id
 
 
+async def two_requests(guard: Guard, clock: FixedClock, apart: timedelta) -> tuple[str, str]:
+    """Two pending requests by carol, the second (of 2,500 points) `apart` after the first."""
+    first = await request(guard)
+    clock.advance(apart)
+    return first, await request(guard, points=2500)
+
+
 async def test_a_manager_who_is_not_the_requester_approves_and_it_executes_exactly_as_asked(
     guard: Guard, store: Store
 ) -> None:
@@ -263,9 +270,7 @@ async def test_stored_arguments_that_were_changed_are_not_executed(
 async def test_the_expiry_sweep_marks_old_requests_expired_and_audits_each(
     guard: Guard, clock: FixedClock, store: Store
 ) -> None:
-    old = await request(guard)
-    clock.advance(timedelta(hours=1))
-    young = await request(guard, points=2500)
+    old, young = await two_requests(guard, clock, timedelta(hours=1))
     clock.advance(timedelta(hours=71))
     assert [a.id for a in ApprovalDesk(guard).approvals()] == [
         young
@@ -322,9 +327,7 @@ async def test_unknown_ids_and_unregistered_actions_are_errors(
 async def test_the_queue_lists_pending_requests_oldest_first_and_everything_on_request(
     guard: Guard, clock: FixedClock, store: Store
 ) -> None:
-    first = await request(guard)
-    clock.advance(timedelta(minutes=1))
-    second = await request(guard, points=2500)
+    first, second = await two_requests(guard, clock, timedelta(minutes=1))
     await ApprovalDesk(guard).reject(guard.principal("alice"), first)
     assert [a.id for a in ApprovalDesk(guard).approvals()] == [second]
     assert [a.id for a in ApprovalDesk(guard).approvals(None)] == [first, second]

@@ -68,14 +68,37 @@ def test_the_file_comes_from_loyalty_policy_file_when_set(
     assert policy_path() == DEFAULT_POLICY_PATH
 
 
-def test_a_negative_cap_is_reported_with_its_key_path() -> None:
-    bad = MINIMAL.replace("max_points_per_entry = 5000", "max_points_per_entry = -5")
-    assert problems(bad) == ("caps.max_points_per_entry: must be a positive integer, got -5",)
-
-
-def test_a_misspelt_key_is_an_error_not_a_silently_ignored_rule() -> None:
-    bad = MINIMAL.replace("points_above = 2000", "points_above = 2000\npoint_above = 10")
-    assert problems(bad) == ("approvals.point_above: unknown key",)
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        pytest.param(
+            "max_points_per_entry = 5000",
+            "max_points_per_entry = -5",
+            "caps.max_points_per_entry: must be a positive integer, got -5",
+            id="a-negative-cap",
+        ),
+        pytest.param(
+            "points_above = 2000",
+            "points_above = 2000\npoint_above = 10",
+            "approvals.point_above: unknown key",
+            id="a-misspelt-key-is-an-error-not-a-silently-ignored-rule",
+        ),
+        pytest.param(
+            'carol = "staff"',
+            'carol = "boss"',
+            "principals.carol: role 'boss' is not one of [staff]",
+            id="a-principal-with-an-undefined-role",
+        ),
+        pytest.param(
+            'carol = "staff"',
+            'system = "staff"',
+            "principals.system: the name 'system' is reserved",
+            id="the-name-system-is-reserved-for-the-policy-layer",
+        ),
+    ],
+)
+def test_a_wrong_entry_is_reported_with_its_key_path(old: str, new: str, problem: str) -> None:
+    assert problems(MINIMAL.replace(old, new)) == (problem,)
 
 
 def test_every_problem_is_listed_at_once_naming_its_key() -> None:
@@ -95,16 +118,6 @@ def test_every_problem_is_listed_at_once_naming_its_key() -> None:
             "caps.per_member_per_day: must be an integer, got 'lots'",
         )
     )
-
-
-def test_a_principal_with_an_undefined_role_is_named() -> None:
-    bad = MINIMAL.replace('carol = "staff"', 'carol = "boss"')
-    assert problems(bad) == ("principals.carol: role 'boss' is not one of [staff]",)
-
-
-def test_the_name_system_is_reserved_for_the_policy_layer() -> None:
-    bad = MINIMAL.replace('carol = "staff"', 'system = "staff"')
-    assert problems(bad) == ("principals.system: the name 'system' is reserved",)
 
 
 def test_missing_sections_and_a_wrong_version_are_named() -> None:

@@ -49,25 +49,34 @@ def test_pages_are_newest_first_with_ids_breaking_ties_and_cursor_is_the_last_id
     assert end == {"LoyaltyTiers": [], "Cursor": None}
 
 
+def walk(api: Api, endpoint: str, key: str, count: int, **query: Any) -> list[str]:
+    """The ids on every page of `endpoint`, `count` a page, following the cursor to the end."""
+    walked: list[str] = []
+    cursor = None
+    while True:
+        limitation: dict[str, Any] = {"Count": count}
+        if cursor:
+            limitation["Cursor"] = cursor
+        reply = api.ok(endpoint, **query, Limitation=limitation)
+        walked += [item["Id"] for item in reply[key]]
+        cursor = reply["Cursor"]
+        if not cursor:
+            return walked
+
+
 def test_walking_every_page_returns_each_item_once(api: Api) -> None:
     everything = api.ok(
         "loyaltyMemberships/getAll",
         ActivityStates=["Active", "Deleted"],
         Limitation={"Count": 1000},
     )["LoyaltyMemberships"]
-    walked: list[str] = []
-    cursor = None
-    while True:
-        limitation: dict[str, Any] = {"Count": 7}
-        if cursor:
-            limitation["Cursor"] = cursor
-        reply = api.ok(
-            "loyaltyMemberships/getAll", ActivityStates=["Active", "Deleted"], Limitation=limitation
-        )
-        walked += [m["Id"] for m in reply["LoyaltyMemberships"]]
-        cursor = reply["Cursor"]
-        if cursor is None:
-            break
+    walked = walk(
+        api,
+        "loyaltyMemberships/getAll",
+        "LoyaltyMemberships",
+        7,
+        ActivityStates=["Active", "Deleted"],
+    )
     assert walked == [m["Id"] for m in everything]
     assert len(set(walked)) == len(walked) > 20
 
@@ -125,17 +134,7 @@ def test_derived_order_items_page_consistently(api: Api) -> None:
     assert len(everything) > 100
     created = [item["CreatedUtc"] for item in everything]
     assert created == sorted(created, reverse=True)
-    walked: list[str] = []
-    cursor = None
-    while True:
-        limitation: dict[str, Any] = {"Count": 50}
-        if cursor:
-            limitation["Cursor"] = cursor
-        reply = api.ok("orderItems/getAll", **query, Limitation=limitation)
-        walked += [item["Id"] for item in reply["OrderItems"]]
-        cursor = reply["Cursor"]
-        if not cursor:
-            break
+    walked = walk(api, "orderItems/getAll", "OrderItems", 50, **query)
     assert walked == [item["Id"] for item in everything]
     one = api.ok("orderItems/getAll", OrderItemIds=[walked[3]], Limitation={"Count": 1})
     assert one["OrderItems"] == [everything[3]]

@@ -5,50 +5,35 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
 
 from agent.models.spec import model_from_spec
-from app.session import runtime_server
-from policies.config import DEFAULT_POLICY_PATH
 from tests.security.obedient import ObedientModel
 from tests.security.support import HOSTILE_LAST_NAME, rename_in
 from tests.web.conftest import csrf_of, sign_in
-from tests.web.desk import users
-from tools.loyalty import default_program_path
-from tools.runtime import LoyaltyRuntime
+from tests.web.desk import config
 from tools.sandbox import STORY, Sandbox
-from web import WebConfig, create_app
+from web import create_app
 
 QUESTION = "Tell me about Mallory."
 
 
 @pytest.fixture
 def client(tmp_path: Path, obedient: ObedientModel) -> Iterator[TestClient]:
-    @asynccontextmanager
-    async def open_runtime() -> AsyncIterator[LoyaltyRuntime]:
-        sandbox = Sandbox.seeded(customers=10)
+    async def plant_the_injection(sandbox: Sandbox) -> None:
         await rename_in(sandbox, STORY.injection, HOSTILE_LAST_NAME)
-        async with await LoyaltyRuntime.open(
-            database_url=f"sqlite:///{tmp_path / 'web.db'}",
-            policy_file=DEFAULT_POLICY_PATH,
-            program_file=default_program_path(),
-            sandbox=sandbox,
-        ) as runtime:
-            yield runtime
 
     env = {"OPENAI_BASE_URL": obedient.base_url, "OPENAI_API_KEY": "k"}
-    config = WebConfig(
-        users=users(),
-        open_runtime=open_runtime,
+    web_config = config(
+        tmp_path,
+        prepare=plant_the_injection,
         model_factory=lambda: model_from_spec("obedient", env=env),
-        chat_server=runtime_server,
     )
-    with TestClient(create_app(config), follow_redirects=False) as test_client:
+    with TestClient(create_app(web_config), follow_redirects=False) as test_client:
         yield test_client
 
 

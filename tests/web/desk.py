@@ -8,7 +8,7 @@ questions is hard-coded.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from functools import cache
 from pathlib import Path
@@ -23,6 +23,9 @@ from tools.loyalty import default_program_path
 from tools.runtime import LoyaltyRuntime, sandbox_client
 from tools.sandbox import PORTFOLIO, Sandbox
 from web import User, WebConfig, hash_password
+
+Prepare = Callable[[Sandbox], Awaitable[None]]
+"""A change to the fresh sandbox before the runtime opens on it."""
 
 MEMBER = "Emma Novak"
 AWARD = 2500
@@ -43,14 +46,17 @@ def users() -> dict[str, User]:
 
 
 def runtime_opener(
-    folder: Path, *, portfolio: bool = False
+    folder: Path, *, portfolio: bool = False, prepare: Prepare | None = None
 ) -> Callable[[], AbstractAsyncContextManager[LoyaltyRuntime]]:
-    """The app's runtime on a fresh sandbox, as the UK hotel's integration or (`portfolio`) as
-    the sandbox's portfolio token, which reaches both hotels (as `loyalty web --demo` does)."""
+    """The app's runtime on a fresh sandbox (`prepare` changes it first), as the UK hotel's
+    integration or (`portfolio`) as the sandbox's portfolio token, which reaches both hotels
+    (as `loyalty web --demo` does)."""
 
     @asynccontextmanager
     async def open_runtime() -> AsyncIterator[LoyaltyRuntime]:
         sandbox = Sandbox.seeded(customers=10)
+        if prepare is not None:
+            await prepare(sandbox)
         async with AsyncExitStack() as stack:
             mews = None
             if portfolio:
@@ -70,9 +76,11 @@ def runtime_opener(
     return open_runtime
 
 
-def config(folder: Path, *, portfolio: bool = False, **more: Any) -> WebConfig:
+def config(
+    folder: Path, *, portfolio: bool = False, prepare: Prepare | None = None, **more: Any
+) -> WebConfig:
     options: dict[str, Any] = {"model_factory": desk_model, "chat_server": runtime_server, **more}
-    opener = runtime_opener(folder, portfolio=portfolio)
+    opener = runtime_opener(folder, portfolio=portfolio, prepare=prepare)
     return WebConfig(users=users(), open_runtime=opener, **options)
 
 
