@@ -143,61 +143,58 @@ async def _landed(runtime: LoyaltyRuntime, write: GuardedWrite[Any, Any], args: 
     return await write.execute.landed(runtime.writes, args)
 
 
+async def _execute_and_read_back(
+    runtime: LoyaltyRuntime, write: GuardedWrite[Any, Any], args: Any
+) -> tuple[Any, Any]:
+    """The write's result and what reads back after it; before it ran, nothing did."""
+    assert await _landed(runtime, write, args) is None
+    result = await execute(runtime, write, args)
+    return result, await _landed(runtime, write, args)
+
+
 async def test_each_admin_write_reads_back_whether_mews_shows_it_done(
     runtime: LoyaltyRuntime,
 ) -> None:
     add = AddProgramsArgs(programs=[NewProgram(name="Spa Club", code="SPA1")])
-    assert await _landed(runtime, ADD_LOYALTY_PROGRAMS, add) is None
-    program = (await execute(runtime, ADD_LOYALTY_PROGRAMS, add)).loyalty_programs[0]
-    assert (await _landed(runtime, ADD_LOYALTY_PROGRAMS, add)).loyalty_programs == [program]
+    added, shown = await _execute_and_read_back(runtime, ADD_LOYALTY_PROGRAMS, add)
+    program = added.loyalty_programs[0]
+    assert shown.loyalty_programs == [program]
 
     rename = UpdateProgramsArgs(
         updates=[ProgramChange(loyalty_program_id=program.id, name="Spa Circle")]
     )
-    assert await _landed(runtime, UPDATE_LOYALTY_PROGRAMS, rename) is None
-    await execute(runtime, UPDATE_LOYALTY_PROGRAMS, rename)
-    shown = await _landed(runtime, UPDATE_LOYALTY_PROGRAMS, rename)
+    _, shown = await _execute_and_read_back(runtime, UPDATE_LOYALTY_PROGRAMS, rename)
     assert [p.name for p in shown.loyalty_programs] == ["Spa Circle"]
 
     tier = AddTiersArgs(
         tiers=[NewTier(loyalty_program_id=program.id, name="Pearl", code="PRL", ordering=1)]
     )
-    assert await _landed(runtime, ADD_LOYALTY_TIERS, tier) is None
-    pearl = (await execute(runtime, ADD_LOYALTY_TIERS, tier)).loyalty_tiers[0]
-    assert (await _landed(runtime, ADD_LOYALTY_TIERS, tier)).loyalty_tiers == [pearl]
+    added, shown = await _execute_and_read_back(runtime, ADD_LOYALTY_TIERS, tier)
+    pearl = added.loyalty_tiers[0]
+    assert shown.loyalty_tiers == [pearl]
     moved = UpdateTiersArgs(updates=[TierChange(loyalty_tier_id=pearl.id, ordering=2)])
-    assert await _landed(runtime, UPDATE_LOYALTY_TIERS, moved) is None
-    await execute(runtime, UPDATE_LOYALTY_TIERS, moved)
-    assert [
-        t.ordering for t in (await _landed(runtime, UPDATE_LOYALTY_TIERS, moved)).loyalty_tiers
-    ] == [2]
+    _, shown = await _execute_and_read_back(runtime, UPDATE_LOYALTY_TIERS, moved)
+    assert [t.ordering for t in shown.loyalty_tiers] == [2]
 
     drop_tier = DeleteTiersArgs(loyalty_tier_ids=[pearl.id])
-    assert await _landed(runtime, DELETE_LOYALTY_TIERS, drop_tier) is None
-    await execute(runtime, DELETE_LOYALTY_TIERS, drop_tier)
-    assert (await _landed(runtime, DELETE_LOYALTY_TIERS, drop_tier)).deleted == [pearl.id]
+    _, shown = await _execute_and_read_back(runtime, DELETE_LOYALTY_TIERS, drop_tier)
+    assert shown.deleted == [pearl.id]
     drop = DeleteProgramsArgs(loyalty_program_ids=[program.id])
-    assert await _landed(runtime, DELETE_LOYALTY_PROGRAMS, drop) is None
-    await execute(runtime, DELETE_LOYALTY_PROGRAMS, drop)
-    assert (await _landed(runtime, DELETE_LOYALTY_PROGRAMS, drop)).deleted == [program.id]
+    _, shown = await _execute_and_read_back(runtime, DELETE_LOYALTY_PROGRAMS, drop)
+    assert shown.deleted == [program.id]
 
     guest = STORY.john_smith_second
     enrol = AddMembershipsArgs(
         memberships=[NewMembership(account_id=guest, loyalty_program_id=STORY.program_pc01)]
     )
-    assert await _landed(runtime, ADD_LOYALTY_MEMBERSHIPS, enrol) is None
-    membership = (await execute(runtime, ADD_LOYALTY_MEMBERSHIPS, enrol)).loyalty_memberships[0]
-    enrolled = await _landed(runtime, ADD_LOYALTY_MEMBERSHIPS, enrol)
-    assert [m.id for m in enrolled.loyalty_memberships] == [membership.id]
+    added, shown = await _execute_and_read_back(runtime, ADD_LOYALTY_MEMBERSHIPS, enrol)
+    membership = added.loyalty_memberships[0]
+    assert [m.id for m in shown.loyalty_memberships] == [membership.id]
     cancel = UpdateMembershipsArgs(
         updates=[MembershipUpdate(loyalty_membership_id=membership.id, state="Canceled")]
     )
-    assert await _landed(runtime, UPDATE_LOYALTY_MEMBERSHIPS, cancel) is None
-    await execute(runtime, UPDATE_LOYALTY_MEMBERSHIPS, cancel)
-    canceled = await _landed(runtime, UPDATE_LOYALTY_MEMBERSHIPS, cancel)
-    assert [m.state for m in canceled.loyalty_memberships] == ["Canceled"]
+    _, shown = await _execute_and_read_back(runtime, UPDATE_LOYALTY_MEMBERSHIPS, cancel)
+    assert [m.state for m in shown.loyalty_memberships] == ["Canceled"]
     drop_membership = DeleteMembershipsArgs(loyalty_membership_ids=[membership.id])
-    assert await _landed(runtime, DELETE_LOYALTY_MEMBERSHIPS, drop_membership) is None
-    await execute(runtime, DELETE_LOYALTY_MEMBERSHIPS, drop_membership)
-    gone = await _landed(runtime, DELETE_LOYALTY_MEMBERSHIPS, drop_membership)
-    assert gone.deleted == [membership.id]
+    _, shown = await _execute_and_read_back(runtime, DELETE_LOYALTY_MEMBERSHIPS, drop_membership)
+    assert shown.deleted == [membership.id]
