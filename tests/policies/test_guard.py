@@ -67,10 +67,15 @@ LIFTED = {"points_above": 100_000, "principal_points_above": 100_000, "deduction
 """Approval thresholds out of the way, for the tests of the hard caps."""
 
 
+def automated(store: Store, clock: FixedClock, **policy: Any) -> Guard:
+    """A guard of `_award` in automate mode; `policy`: more of `make_policy`'s sections."""
+    automate = make_policy(mode="automate", **policy)
+    return Guard(store, automate, [_award()], clock=clock, audit_key=None)
+
+
 @pytest.fixture
 def capped(store: Store, clock: FixedClock) -> Guard:
-    policy = make_policy(mode="automate", approvals=LIFTED)
-    return Guard(store, policy, [_award()], clock=clock, audit_key=None)
+    return automated(store, clock, approvals=LIFTED)
 
 
 async def test_five_awards_of_2000_to_one_member_need_a_manager_from_the_second_on(
@@ -117,8 +122,7 @@ async def test_five_awards_of_2000_fill_a_10000_daily_cap_and_the_sixth_is_denie
 async def test_the_principal_cap_adds_up_awards_to_different_members(
     store: Store, clock: FixedClock
 ) -> None:
-    policy = make_policy(mode="automate", caps={"per_principal_per_day": 900})
-    guard = Guard(store, policy, [_award()], clock=clock, audit_key=None)
+    guard = automated(store, clock, caps={"per_principal_per_day": 900})
     carol = guard.principal("carol")
     for member in ("a", "b", "c"):
         assert isinstance(
@@ -134,8 +138,7 @@ async def test_the_principal_cap_adds_up_awards_to_different_members(
 async def test_the_goodwill_budget_is_shared_by_every_member_of_the_program(
     store: Store, clock: FixedClock
 ) -> None:
-    policy = make_policy(mode="automate", caps={"program_goodwill_per_day": 1000})
-    guard = Guard(store, policy, [_award()], clock=clock, audit_key=None)
+    guard = automated(store, clock, caps={"program_goodwill_per_day": 1000})
     carol = guard.principal("carol")
     for member in ("a", "b"):
         args = award_args(500, member, goodwill=True)
@@ -165,9 +168,8 @@ async def test_the_daily_caps_start_again_at_midnight_in_the_policy_time_zone(
     )
 
 
-async def test_points_taken_back_do_not_free_any_cap(store: Store, clock: FixedClock) -> None:
-    policy = make_policy(mode="automate", approvals=LIFTED)
-    guard = Guard(store, policy, [_award()], clock=clock, audit_key=None)
+async def test_points_taken_back_do_not_free_any_cap(capped: Guard) -> None:
+    guard = capped
     carol = guard.principal("carol")
     for i in range(2):
         await guard.submit(carol, "award_points", award_args(5000, attempt=i))
