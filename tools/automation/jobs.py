@@ -97,21 +97,16 @@ async def run_job(name: str, ctx: JobContext) -> JobReport:
         await _expiry(ctx, report)
     elif name == "retention":
         _retention(ctx, report)
-    elif name == "tier-review":
+    else:  # a job run for each program in turn
+        job = {
+            "tier-review": _tier_review,
+            "win-back": _win_back,
+            "birthday": birthday_job,
+            "welcome": welcome_job,
+            "expiry-reminder": expiry_reminder_job,
+        }[name]
         for program in _programs(ctx):
-            await _tier_review(ctx, program, report)
-    elif name == "birthday":
-        for program in _programs(ctx):
-            await birthday_job(ctx, program, report)
-    elif name == "welcome":
-        for program in _programs(ctx):
-            await welcome_job(ctx, program, report)
-    elif name == "expiry-reminder":
-        for program in _programs(ctx):
-            await expiry_reminder_job(ctx, program, report)
-    else:
-        for program in _programs(ctx):
-            await _win_back(ctx, program, report)
+            await job(ctx, program, report)
     if ctx.after_write is not None and any(i.status in ("posted", "expired") for i in report.items):
         await ctx.after_write()
     if not report.summary:

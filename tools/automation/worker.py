@@ -26,7 +26,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import timedelta
 from typing import Final, Protocol
 
@@ -135,42 +135,30 @@ class BatchReport:
         self.summaries.update(other.summaries)
 
 
+@dataclass(eq=False)
 class WebhookWorker:
     """Processes the inbox in batches (see the module docstring)."""
 
-    def __init__(
-        self,
-        store: Store,
-        mews: MewsClient,
-        reactions: Reactions,
-        *,
-        clock: Clock,
-        batch_size: int = 5000,
-        lease: timedelta = timedelta(minutes=5),
-        max_attempts: int = 8,
-        base_delay: timedelta = timedelta(seconds=30),
-        hold_delay: timedelta = timedelta(minutes=5),
-        poll_seconds: float = 5.0,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-        on_events: Callable[[Sequence[InboxEvent]], None] | None = None,
-    ) -> None:
-        """`on_events`: told of every claimed batch before the reactions run (caches that a
-        change makes stale forget it)."""
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        self.store = store
-        self.mews = mews
-        self.reactions = reactions
-        self.clock = clock
-        self.batch_size = batch_size
-        self.lease = lease
-        self.max_attempts = max_attempts
-        self.base_delay = base_delay
-        self.hold_delay = hold_delay
-        self.poll_seconds = poll_seconds
-        self._sleep = sleep
-        self._on_events = on_events
-        self._wake = asyncio.Event()
+    store: Store
+    mews: MewsClient
+    reactions: Reactions
+    _: KW_ONLY
+    clock: Clock
+    batch_size: int = 5000
+    lease: timedelta = timedelta(minutes=5)
+    max_attempts: int = 8
+    base_delay: timedelta = timedelta(seconds=30)
+    hold_delay: timedelta = timedelta(minutes=5)
+    poll_seconds: float = 5.0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    on_events: Callable[[Sequence[InboxEvent]], None] | None = None
+    """Told of every claimed batch before the reactions run (caches that a change makes stale
+    forget it)."""
+    _wake: asyncio.Event = field(default_factory=asyncio.Event, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
 
     # ------------------------------------------------------------------ loops
     def wake(self) -> None:
@@ -209,8 +197,8 @@ class WebhookWorker:
         report = BatchReport(claimed=len(events))
         if not events:
             return report
-        if self._on_events is not None:
-            self._on_events(events)
+        if self.on_events is not None:
+            self.on_events(events)
         by_kind: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
         results: dict[int, ReactionResult] = {}
         for event in events:

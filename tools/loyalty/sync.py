@@ -42,7 +42,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
@@ -202,35 +202,29 @@ class _Push:
         return [Delivered(command.id, result) for command in self.commands]
 
 
+@dataclass(eq=False)
 class OutboxDispatcher:
     """Delivers queued balance pushes to Mews (see the module docstring), comparing first
     (`tools.loyalty.compare`): external changes are posted through `guard`'s transactions
     (audited), with the programs of `programs`."""
 
-    def __init__(
-        self,
-        mews: MewsClient,
-        store: Store,
-        *,
-        clock: Clock,
-        guard: Guard,
-        programs: ProgramFile,
-        batch_size: int = BATCH_SIZE,
-        max_attempts: int = 12,
-        lease: timedelta = timedelta(minutes=2),
-    ) -> None:
-        if not 1 <= batch_size <= BATCH_SIZE:
-            raise ValueError(f"batch_size must be between 1 and {BATCH_SIZE}, got {batch_size}")
-        self.mews = mews
-        self.store = store
-        self.clock = clock
-        self.guard = guard
-        self.programs = programs
-        self.batch_size = batch_size
-        self.max_attempts = max_attempts
-        self.lease = lease
-        self.warned = False
-        """The second-ledger warning was logged (once per process)."""
+    mews: MewsClient
+    store: Store
+    _: KW_ONLY
+    clock: Clock
+    guard: Guard
+    programs: ProgramFile
+    batch_size: int = BATCH_SIZE
+    max_attempts: int = 12
+    lease: timedelta = timedelta(minutes=2)
+    warned: bool = field(default=False, init=False)
+    """The second-ledger warning was logged (once per process)."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.batch_size <= BATCH_SIZE:
+            raise ValueError(
+                f"batch_size must be between 1 and {BATCH_SIZE}, got {self.batch_size}"
+            )
 
     def due(self) -> int:
         """How many balances wait to be pushed now (what `drain` without a limit pushes)."""
