@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,7 +19,7 @@ from tools.loyalty.ledger_schema import (
     entries_table,
     mews_points_table,
 )
-from tools.loyalty.rows import from_row
+from tools.loyalty.rows import from_columns, from_row
 
 _A = accounts_table
 _E = entries_table
@@ -101,13 +101,19 @@ def _entry_query() -> sa.Select[Any]:
 
 
 def row_to_entry(row: Any) -> LedgerEntry:
-    return from_row(
+    return entry_from_columns(row._mapping)
+
+
+def entry_from_columns(columns: Mapping[str, Any]) -> LedgerEntry:
+    """An entry from its columns by name: a row read (`_entry_query`), or the values just
+    inserted with the entry's `id` and `reversed_by_entry_id`."""
+    return from_columns(
         LedgerEntry,
-        row,
-        source=Source(cast(SourceType, row.source_type), row.source_id),
-        created_at=from_db(row.created_at),
-        pending_until=optional_from_db(row.pending_until),
-        expires_at=optional_from_db(row.expires_at),
+        columns,
+        source=Source(cast(SourceType, columns["source_type"]), columns["source_id"]),
+        created_at=from_db(columns["created_at"]),
+        pending_until=optional_from_db(columns["pending_until"]),
+        expires_at=optional_from_db(columns["expires_at"]),
     )
 
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, TypedDict, Unpack
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
@@ -76,6 +76,7 @@ __all__ = [
     "ACTIVITY_KINDS",
     "MAX_ENTRY_POINTS",
     "MEWS_PUSH_KIND",
+    "EntryArgs",
     "ensure_account",
     "expire_due",
     "ledger_lock_key",
@@ -212,22 +213,29 @@ def ensure_account(
     return account
 
 
+class EntryArgs(TypedDict):
+    """The entry `post_entry` and `post_entry_available` are asked to post (keyword
+    arguments, each with the same meaning as in the entry: `LedgerEntry`)."""
+
+    membership_id: str
+    kind: PostableKind
+    points: int
+    reason: str
+    actor: str
+    source: Source
+    idempotency_key: str
+
+
 def post_entry(
     conn: Connection,
     *,
-    membership_id: str,
-    kind: PostableKind,
-    points: int,
-    reason: str,
-    actor: str,
-    source: Source,
-    idempotency_key: str,
     program: ProgramConfig,
     now: datetime,
     pending_until: datetime | None = None,
     allow_negative: bool = False,
     queue_push: bool = True,
     account: Account | None = None,
+    **entry: Unpack[EntryArgs],
 ) -> LedgerEntry:
     """Post an accrual (> 0), a redemption (< 0) or an adjustment (either sign).
 
@@ -238,49 +246,28 @@ def post_entry(
     caller loaded it in this transaction (`for_update`), so it is not read again.
     """
     request = _Request(
-        membership_id=membership_id,
-        kind=kind,
-        points=points,
-        reason=reason,
-        actor=actor,
-        source=source,
-        idempotency_key=idempotency_key,
+        **entry,
         pending_until=None if pending_until is None else utc(pending_until),
         queue_push=queue_push,
     )
-    entry, _ = _post(conn, request, program, now, allow_negative, account)
-    return entry
+    posted, _ = _post(conn, request, program, now, allow_negative, account)
+    return posted
 
 
 def post_entry_available(
     conn: Connection,
     *,
-    membership_id: str,
-    kind: PostableKind,
-    points: int,
-    reason: str,
-    actor: str,
-    source: Source,
-    idempotency_key: str,
     program: ProgramConfig,
     now: datetime,
     account: Account | None = None,
+    **entry: Unpack[EntryArgs],
 ) -> tuple[LedgerEntry, int]:
     """`post_entry`, and the points of the membership available afterwards (read with the
     debts a new lot settles, not again)."""
-    request = _Request(
-        membership_id=membership_id,
-        kind=kind,
-        points=points,
-        reason=reason,
-        actor=actor,
-        source=source,
-        idempotency_key=idempotency_key,
-    )
-    entry, lots = _post(conn, request, program, now, False, account)
+    posted, lots = _post(conn, _Request(**entry), program, now, False, account)
     if lots is None:
-        lots = sql.open_lots(conn, [membership_id]).get(membership_id, [])
-    return entry, sum(lot.remaining for lot in lots if lot.is_available(now))
+        lots = sql.open_lots(conn, [posted.membership_id]).get(posted.membership_id, [])
+    return posted, sum(lot.remaining for lot in lots if lot.is_available(now))
 
 
 def _post(
@@ -688,25 +675,8 @@ def _append_entry(
             now=now,
             coalesce_key=points_coalesce_key(account.membership_id),
         )
-    entry = LedgerEntry(
-        id=int(entry_id),
-        membership_id=account.membership_id,
-        sequence=sequence,
-        kind=request.kind,
-        points=points,
-        balance_after=balance,
-        reason=request.reason,
-        actor=request.actor,
-        source=request.source,
-        idempotency_key=request.idempotency_key,
-        created_at=utc(at),
-        pending_until=None if pending_until is None else utc(pending_until),
-        expires_at=None if expires is None else utc(expires),
-        remaining=remaining,
-        shortfall=shortfall,
-        reverses_entry_id=request.reverses_entry_id,
-        reversed_by_entry_id=None,  # a new entry: nothing reverses it yet
-    )
+    # the entry as written; a new entry: nothing reverses it yet
+    entry = sql.entry_from_columns({**values, "id": int(entry_id), "reversed_by_entry_id": None})
     return entry, dataclasses.replace(account, balance=balance, version=sequence)
 
 
