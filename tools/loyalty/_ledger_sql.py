@@ -19,7 +19,7 @@ from tools.loyalty.ledger_schema import (
     entries_table,
     mews_points_table,
 )
-from tools.loyalty.rows import from_columns, from_row
+from tools.loyalty.rows import by_name, from_row
 
 _A = accounts_table
 _E = entries_table
@@ -107,7 +107,7 @@ def row_to_entry(row: Any) -> LedgerEntry:
 def entry_from_columns(columns: Mapping[str, Any]) -> LedgerEntry:
     """An entry from its columns by name: a row read (`_entry_query`), or the values just
     inserted with the entry's `id` and `reversed_by_entry_id`."""
-    return from_columns(
+    return by_name(
         LedgerEntry,
         columns,
         source=Source(cast(SourceType, columns["source_type"]), columns["source_id"]),

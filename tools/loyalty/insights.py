@@ -39,6 +39,7 @@ from tools.loyalty.facts import (
     spend_by_currency,
 )
 from tools.loyalty.ledger_model import BalanceSummary
+from tools.loyalty.rows import by_name, field_values
 
 __all__ = [
     "LapseAssessment",
@@ -343,19 +344,12 @@ def member_summary(
 def _membership_summary(programs: ProgramFile, membership: MembershipFacts) -> MembershipSummary:
     program = programs.programs.get(membership.program_code)
     tier = program.tiers.get(membership.tier_code) if program and membership.tier_code else None
-    return MembershipSummary(
-        membership_id=membership.membership_id,
-        program_code=membership.program_code,
+    return by_name(
+        MembershipSummary,
+        field_values(membership),  # the membership's own fields
         program_name=program.name if program else None,
-        state=membership.state,
-        is_primary=membership.is_primary,
-        membership_number=membership.membership_number,
-        tier_code=membership.tier_code,
         tier_name=tier.name if tier else None,
         tier_benefits=tuple(tier.all_benefits().values()) if tier else None,
-        balance=membership.balance,
-        mews_points=membership.mews_points,
-        expiration=membership.expiration,
     )
 
 

@@ -1,4 +1,4 @@
-"""Values built from SQL result rows by column name, not field by field."""
+"""Values built from SQL result rows (or from other values) by field name, not field by field."""
 
 from __future__ import annotations
 
@@ -9,22 +9,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
-__all__ = ["field_values", "from_columns", "from_row"]
+__all__ = ["by_name", "field_values", "from_row"]
 
 _D = TypeVar("_D", bound="DataclassInstance")
 
 
-def from_columns(cls: type[_D], columns: Mapping[str, Any], **values: Any) -> _D:
-    """A `cls` (a dataclass) whose fields take the columns of the same name; `values` gives
-    the fields whose value is not the column as it stands (converted, or not a column).
-    Columns no field names are left out."""
-    named = {f.name: columns[f.name] for f in fields(cls) if f.name not in values}
-    return cls(**named, **values)
+def by_name(cls: type[_D], source: Mapping[str, Any], /, **given: Any) -> _D:
+    """A `cls` (a dataclass) whose fields take the values of the same name in `source` (a
+    row's columns, another value's fields); `given` sets the fields whose value is not there
+    as it stands (converted, or missing). Names no field has are left out."""
+    named = {f.name: source[f.name] for f in fields(cls) if f.name not in given}
+    return cls(**named, **given)
 
 
-def from_row(cls: type[_D], row: Any, **values: Any) -> _D:
-    """`from_columns` of a result row."""
-    return from_columns(cls, row._mapping, **values)
+def from_row(cls: type[_D], row: Any, /, **given: Any) -> _D:
+    """`by_name` from a result row's columns."""
+    return by_name(cls, row._mapping, **given)
 
 
 def field_values(value: DataclassInstance) -> dict[str, Any]:

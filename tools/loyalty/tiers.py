@@ -34,6 +34,7 @@ from tools.loyalty.config import ProgramConfig, TierConfig
 from tools.loyalty.display import day, plural, points
 from tools.loyalty.errors import NotAMemberError
 from tools.loyalty.facts import Inputs, MemberFacts, MembershipFacts
+from tools.loyalty.rows import by_name, field_values
 
 __all__ = [
     "BenefitChanges",
@@ -375,13 +376,11 @@ def _proposed_change(
         direction, target = "downgrade", progress.downgrade_to
     if direction is None or target is None:
         return None
-    return TierChange(
-        customer_id=member.customer_id,
+    return by_name(
+        TierChange,
+        field_values(progress),  # whose member, membership, value and reasoning
         display_name=member.display_name,
-        membership_id=progress.membership_id,
         direction=direction,
         from_tier=current,
         to_tier=target,
-        value=progress.value,
-        reasoning=progress.reasoning,
     )
