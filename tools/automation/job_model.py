@@ -20,6 +20,7 @@ from tools.loyalty.config import ProgramFile
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import MemberSource
 from tools.loyalty.mews_facts import MewsFactsLoader
+from tools.loyalty.rows import by_name, field_values
 from tools.mews import MewsClient, MewsError
 from tools.runtime import LoyaltyRuntime
 
@@ -46,15 +47,12 @@ class JobContext:
 
     @classmethod
     def for_runtime(cls, runtime: LoyaltyRuntime, *, read_model: bool = True) -> JobContext:
-        """Jobs on the runtime's store, guard, Mews client and programs, reading members from
-        its member read model (`read_model=False`: from Mews, through its loader)."""
-        return cls(
-            store=runtime.store,
-            guard=runtime.guard,
-            loader=runtime.loader,
-            mews=runtime.mews,
-            programs=runtime.programs,
-            clock=runtime.clock,
+        """Jobs on the runtime's store, guard, loader, Mews client, programs and clock (its
+        fields of the same names), reading members from its member read model
+        (`read_model=False`: from Mews, through its loader)."""
+        return by_name(
+            cls,
+            field_values(runtime),
             after_write=runtime.after_write,
             members=runtime.facts if read_model else None,
         )

@@ -17,9 +17,10 @@ _D = TypeVar("_D", bound="DataclassInstance")
 def by_name(cls: type[_D], source: Mapping[str, Any], /, **given: Any) -> _D:
     """A `cls` (a dataclass) whose fields take the values of the same name in `source` (a
     row's columns, another value's fields); `given` sets the fields whose value is not there
-    as it stands (converted, or missing). Names no field has are left out."""
-    named = {f.name: source[f.name] for f in fields(cls) if f.name not in given}
-    return cls(**named, **given)
+    as it stands (converted, or missing). Names no field has are left out; a field `source`
+    does not name keeps its default."""
+    wanted = (f.name for f in fields(cls) if f.name not in given)
+    return cls(**{name: source[name] for name in wanted if name in source}, **given)
 
 
 def from_row(cls: type[_D], row: Any, /, **given: Any) -> _D:
