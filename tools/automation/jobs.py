@@ -50,11 +50,11 @@ from decimal import Decimal
 from typing import Final, Literal
 
 from policies import Controls, Principal
-from policies.audit import AuditDraft
 from storage.canonical import JSONObject
 from storage.progress import counted, step
 from tools.actions.offers import discount_floor
 from tools.actions.privacy import purge_drafts
+from tools.automation.audit import executed
 from tools.automation.errors import AutomationConfigError
 from tools.automation.job_model import JobContext, JobItem, JobReport, submit_request
 from tools.automation.member_jobs import birthday_job, expiry_reminder_job, welcome_job
@@ -157,13 +157,11 @@ def _expire_one(
             }
             if entries:
                 tx.audit(
-                    AuditDraft(
-                        at=now,
-                        principal=principal.name,
-                        role=principal.role,
-                        action="expire_points",
-                        args={"membership_id": membership_id},
-                        decision="executed",
+                    executed(
+                        principal,
+                        now,
+                        "expire_points",
+                        {"membership_id": membership_id},
                         reason="program rule: points past their expiry date",
                         result=result,
                     )
@@ -185,13 +183,11 @@ def _retention(ctx: JobContext, report: JobReport) -> None:
         counts = purge_drafts(tx.conn, written_before=cutoff)
         if any(counts.values()):
             tx.audit(
-                AuditDraft(
-                    at=now,
-                    principal=principal.name,
-                    role=principal.role,
-                    action="purge_drafts",
-                    args={"written_before": cutoff.isoformat(), "retention_days": days},
-                    decision="executed",
+                executed(
+                    principal,
+                    now,
+                    "purge_drafts",
+                    {"written_before": cutoff.isoformat(), "retention_days": days},
                     reason="program file: draft_retention_days",
                     result=dict(counts),
                 )

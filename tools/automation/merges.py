@@ -23,8 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies import Guard, Principal
-from policies.audit import AuditDraft
 from tools.actions.offers import offers_table
+from tools.automation.audit import executed
 from tools.automation.worker import GiveUp, Reacted, ReactionResult
 from tools.campaigns.tables import campaign_members_table, recommendation_log_table
 from tools.loyalty.ledger import ledger_lock_key
@@ -94,13 +94,11 @@ async def _follow_one(
         moved = {"ledger_accounts": moved_accounts, **_move_rows(tx.conn, source, target)}
         if any(moved.values()) or stuck:
             tx.audit(
-                AuditDraft(
-                    at=now,
-                    principal=principal.name,
-                    role=principal.role,
-                    action="merge_customer",
-                    args={"customer_id": source, "merge_target_id": target},
-                    decision="executed",
+                executed(
+                    principal,
+                    now,
+                    "merge_customer",
+                    {"customer_id": source, "merge_target_id": target},
                     reason="Mews merged the customer profile",
                     result={**moved, "memberships_left_on_merged_profile": stuck},
                 )
