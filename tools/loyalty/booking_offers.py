@@ -29,7 +29,6 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import ROUND_FLOOR, Decimal
 from typing import Literal
 
-from tools.loyalty._time import hotel_nights
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.facts import UPCOMING_STATES, MembershipFacts, StayFacts
 from tools.loyalty.mews_facts import MewsFactsLoader, NightDemand
@@ -38,6 +37,7 @@ from tools.loyalty.stays import (
     PlannedBonus,
     Skipped,
     earning_membership,
+    stay_nights,
 )
 from tools.loyalty.valuation import BonusProposal
 from tools.mews.models import Reservation
@@ -231,14 +231,7 @@ async def plan_booking_offers(
         if program.low_demand_offer is None:
             plans.append(Skipped(stay.reservation_id, f"no offer: {program.code} makes none"))
             continue
-        zone = await loader.time_zone(stay.enterprise_id or None)
-        nights = hotel_nights(stay.arrival, stay.departure, zone)
-        for night in nights:
-            if (night, stay.enterprise_id) not in forecast:
-                forecast[night, stay.enterprise_id] = await loader.night_demand(
-                    night, stay.enterprise_id or None
-                )
-        demand = [forecast[night, stay.enterprise_id] for night in nights]
+        zone, nights, demand = await stay_nights(loader, stay, loader.night_demand, forecast)
         quote = quote_booking_offer(
             program,
             arrival=stay.arrival,

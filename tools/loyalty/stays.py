@@ -23,11 +23,11 @@ What the guard is told and runs for each (`accrue_stay`, `reverse_stay_accrual`,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -80,6 +80,7 @@ __all__ = [
     "plan_stay_accruals",
     "plan_stay_bonuses",
     "stay_bonus_key",
+    "stay_nights",
     "submit_stay_plans",
 ]
 
@@ -87,6 +88,7 @@ ACCRUE_STAY = "accrue_stay"
 REVERSE_STAY_ACCRUAL = "reverse_stay_accrual"
 AWARD_STAY_BONUS = "award_stay_bonus"
 AWARD_BOOKING_BONUS = "award_booking_bonus"
+_T = TypeVar("_T")
 
 
 def stay_bonus_key(reservation_id: str) -> str:
@@ -465,6 +467,22 @@ class PlannedBonus:
         ).model_dump()
 
 
+async def stay_nights(
+    loader: MewsFactsLoader,
+    stay: StayFacts,
+    read: Callable[[date, str | None], Awaitable[_T]],
+    known: dict[tuple[date, str], _T],
+) -> tuple[tzinfo, list[date], list[_T]]:
+    """The stay's hotel time zone, its nights there (`hotel_nights`) and what `read` answers
+    for each night at that hotel, asked once per night and hotel for calls sharing `known`."""
+    zone = await loader.time_zone(stay.enterprise_id or None)
+    nights = hotel_nights(stay.arrival, stay.departure, zone)
+    for night in nights:
+        if (night, stay.enterprise_id) not in known:
+            known[night, stay.enterprise_id] = await read(night, stay.enterprise_id or None)
+    return zone, nights, [known[night, stay.enterprise_id] for night in nights]
+
+
 async def plan_stay_bonuses(
     loader: MewsFactsLoader, accruals: Sequence[PlannedAccrual]
 ) -> list[PlannedBonus | Skipped]:
@@ -499,14 +517,7 @@ async def plan_stay_bonuses(
             plans.append(Skipped(rid, "no bonus: the guest's stay could not be read"))
             continue
         program = loader.programs.program(accrual.membership.program_code)
-        zone = await loader.time_zone(stay.enterprise_id or None)
-        nights = hotel_nights(stay.arrival, stay.departure, zone)
-        for night in nights:
-            if (night, stay.enterprise_id) not in occupancy:
-                occupancy[night, stay.enterprise_id] = await loader.occupancy(
-                    night, stay.enterprise_id or None
-                )
-        shares = [occupancy[night, stay.enterprise_id] for night in nights]
+        zone, nights, shares = await stay_nights(loader, stay, loader.occupancy, occupancy)
         demand = (sum(shares, Decimal(0)) / len(shares)).quantize(Decimal("0.0001"))
         before = replace(member, stays=tuple(s for s in member.stays if s.reservation_id != rid))
         lapse = assess_lapse(
