@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -28,11 +28,11 @@ __all__ = [
 ]
 
 CampaignGoal = Literal["win_back", "tier_push", "redemption"]
-GOALS: tuple[CampaignGoal, ...] = ("win_back", "tier_push", "redemption")
+GOALS: tuple[CampaignGoal, ...] = get_args(CampaignGoal)
 CampaignChannel = Literal["email", "sms", "app"]
-CHANNELS: tuple[CampaignChannel, ...] = ("email", "sms", "app")
+CHANNELS: tuple[CampaignChannel, ...] = get_args(CampaignChannel)
 SegmentKind = Literal["lapsing", "near_next_tier", "high_spend_no_redemption"]
-SEGMENT_KINDS: tuple[SegmentKind, ...] = ("lapsing", "near_next_tier", "high_spend_no_redemption")
+SEGMENT_KINDS: tuple[SegmentKind, ...] = get_args(SegmentKind)
 
 MewsId = Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F-]{36}$")]
 MAX_WINDOW_DAYS = 366

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Final, Generic, Literal, TypeVar
+from typing import Annotated, Final, Generic, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,14 +38,7 @@ __all__ = [
 ]
 
 ConsentChannel = Literal["email", "sms", "app", "letter", "phone", "in_person"]
-CONSENT_CHANNELS: Final[tuple[ConsentChannel, ...]] = (
-    "email",
-    "sms",
-    "app",
-    "letter",
-    "phone",
-    "in_person",
-)
+CONSENT_CHANNELS: Final[tuple[ConsentChannel, ...]] = get_args(ConsentChannel)
 _MEWS_OPTIONS = Literal[
     "SendMarketingEmails",
     "SendMarketingPostalMail",

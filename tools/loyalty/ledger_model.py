@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 __all__ = [
     "ENTRY_KINDS",
@@ -23,28 +23,13 @@ __all__ = [
 ]
 
 EntryKind = Literal["opening_balance", "accrual", "redemption", "adjustment", "reversal", "expiry"]
-ENTRY_KINDS: Final[tuple[EntryKind, ...]] = (
-    "opening_balance",
-    "accrual",
-    "redemption",
-    "adjustment",
-    "reversal",
-    "expiry",
-)
+ENTRY_KINDS: Final[tuple[EntryKind, ...]] = get_args(EntryKind)
 PostableKind = Literal["accrual", "redemption", "adjustment"]
 """Kinds `post_entry` takes; the others have their own function (ensure_account, reverse_entry,
 expire_due) because their points follow from ledger state, not from the caller."""
 
 SourceType = Literal["reservation", "reward", "approval", "manual", "reconcile", "system", "mews"]
-SOURCE_TYPES: Final[tuple[SourceType, ...]] = (
-    "reservation",
-    "reward",
-    "approval",
-    "manual",
-    "reconcile",
-    "system",
-    "mews",
-)
+SOURCE_TYPES: Final[tuple[SourceType, ...]] = get_args(SourceType)
 """`mews`: a change of `Points` made in Mews outside this ledger, found before a push
 (`tools.loyalty.compare`)."""
 
