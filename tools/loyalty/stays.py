@@ -55,6 +55,7 @@ from tools.loyalty.insights import assess_lapse
 from tools.loyalty.ledger_model import LedgerEntry
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
+from tools.loyalty.rows import field_values
 from tools.loyalty.valuation import BonusProposal, propose_bonus
 from tools.mews import MewsError
 
@@ -255,18 +256,14 @@ class PlannedReversal:
         return accrual_reversal_key(self.reservation_id)
 
     def args(self) -> JSONObject:
+        planned = field_values(self)  # the arguments' fields of the same names
+        bonus, offer = planned.pop("bonus"), planned.pop("offer_bonus")  # by id and points
         return ReverseStayArgs(
-            reservation_id=self.reservation_id,
-            customer_id=self.customer_id,
-            membership_id=self.membership_id,
-            program_id=self.program_id,
-            entry_id=self.entry_id,
-            points=self.points,
-            bonus_entry_id=None if self.bonus is None else self.bonus.id,
-            bonus_points=0 if self.bonus is None else self.bonus.points,
-            enterprise_id=self.enterprise_id,
-            offer_entry_id=None if self.offer_bonus is None else self.offer_bonus.id,
-            offer_points=0 if self.offer_bonus is None else self.offer_bonus.points,
+            **planned,
+            bonus_entry_id=None if bonus is None else bonus.id,
+            bonus_points=0 if bonus is None else bonus.points,
+            offer_entry_id=None if offer is None else offer.id,
+            offer_points=0 if offer is None else offer.points,
         ).model_dump()
 
 
