@@ -16,7 +16,7 @@ from mcp.shared.exceptions import MCPError
 
 from policies import Controls, records
 from policies.config import DEFAULT_POLICY_PATH
-from tests.server.clients import body
+from tests.server.clients import body, sqlite_runtime
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
 from tools.server import ON_BEHALF_OF_META, create_server
@@ -35,10 +35,8 @@ async def runtime(tmp_path: Path) -> AsyncIterator[LoyaltyRuntime]:
     assert CLIENTS in text
     policy = tmp_path / "policy.toml"
     policy.write_text(text, encoding="utf-8")
-    async with await LoyaltyRuntime.open(
-        database_url=f"sqlite:///{tmp_path / 'loyalty.db'}",
-        sandbox=Sandbox.seeded(),
-        policy_file=policy,
+    async with await sqlite_runtime(
+        tmp_path / "loyalty.db", sandbox=Sandbox.seeded(), policy_file=policy
     ) as opened:
         yield opened
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from mcp import Client
@@ -13,9 +14,15 @@ from tools.runtime import LoyaltyRuntime
 from tools.server import create_server
 from tools.server.tooling import error_body
 
-__all__ = ["Connect", "body", "connector"]
+__all__ = ["Connect", "body", "connector", "sqlite_runtime"]
 
 Connect = Callable[..., AbstractAsyncContextManager[Client]]
+
+
+async def sqlite_runtime(database: Path, **options: Any) -> LoyaltyRuntime:
+    """`LoyaltyRuntime.open` on the SQLite file `database`; `options`: the rest of its arguments
+    (the sandbox, a policy or program file)."""
+    return await LoyaltyRuntime.open(database_url=f"sqlite:///{database}", **options)
 
 
 def connector(runtime: LoyaltyRuntime, toolsets: Sequence[str]) -> Connect:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.clients import Connect, connector
+from tests.server.clients import Connect, connector, sqlite_runtime
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import Sandbox
 
@@ -22,9 +22,7 @@ def sandbox() -> Sandbox:
 
 @pytest.fixture
 async def runtime(tmp_path: Path, sandbox: Sandbox) -> AsyncIterator[LoyaltyRuntime]:
-    async with await LoyaltyRuntime.open(
-        database_url=f"sqlite:///{tmp_path / 'loyalty.db'}", sandbox=sandbox
-    ) as opened:
+    async with await sqlite_runtime(tmp_path / "loyalty.db", sandbox=sandbox) as opened:
         yield opened
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.clients import Connect, body, connector
+from tests.server.clients import Connect, body, connector, sqlite_runtime
 from tools.automation.jobs import JobContext, run_job
 from tools.loyalty import default_program_path
 from tools.report import program_report
@@ -24,10 +24,8 @@ async def calendar_runtime(tmp_path: Path) -> AsyncIterator[LoyaltyRuntime]:
     text = default_program_path().read_text(encoding="utf-8")
     program_file = tmp_path / "program.toml"
     program_file.write_text(text.replace('period = "rolling"', 'period = "calendar_year"'))
-    async with await LoyaltyRuntime.open(
-        database_url=f"sqlite:///{tmp_path / 'loyalty.db'}",
-        sandbox=Sandbox.seeded(),
-        program_file=program_file,
+    async with await sqlite_runtime(
+        tmp_path / "loyalty.db", sandbox=Sandbox.seeded(), program_file=program_file
     ) as opened:
         yield opened
 

@@ -15,7 +15,7 @@ import pytest
 from app.commands.serve import _warn_if_second_ledger
 from policies import records
 from storage.outbox import list_commands, outbox_table
-from tests.server.clients import Connect, body, connector
+from tests.server.clients import Connect, body, connector, sqlite_runtime
 from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue
 from tools.runtime import LoyaltyRuntime, sandbox_client
 from tools.sandbox import STORY, Sandbox
@@ -109,9 +109,7 @@ async def test_a_push_whose_answer_was_lost_is_not_taken_for_an_edit(
 @pytest.fixture
 async def second_runtime(tmp_path: Path, sandbox: Sandbox) -> AsyncIterator[LoyaltyRuntime]:
     """Another machine's `loyalty serve`: the same Mews, its own SQLite file."""
-    async with await LoyaltyRuntime.open(
-        database_url=f"sqlite:///{tmp_path / 'other-machine.db'}", sandbox=sandbox
-    ) as opened:
+    async with await sqlite_runtime(tmp_path / "other-machine.db", sandbox=sandbox) as opened:
         yield opened
 
 
