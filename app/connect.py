@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 SANDBOX_STATE_FILENAME: Final = "sandbox-state.json"
-_SANDBOX_BASE_URL: Final = "http://sandbox.invalid"
 _CLIENT_NAME: Final = "mews-loyalty-assistant 0.1.0"
 
 
@@ -157,18 +156,15 @@ async def open_mews(
             yield client
         return
     from storage.progress import step
+    from tools.runtime import sandbox_credentials
     from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
     sandbox = Sandbox.open(state_path or sandbox_state_path(), progress=step)
-    credentials = MewsCredentials(
-        base_url=_SANDBOX_BASE_URL,
-        client_token=PORTFOLIO.client_token,
-        access_token=PORTFOLIO.access_token,
-        client_name=_CLIENT_NAME,
-    )
     try:
         async with MewsClient(
-            credentials, transport=sandbox.httpx_transport(), chain_ids=(STORY.chain_id,)
+            sandbox_credentials(PORTFOLIO, _CLIENT_NAME),
+            transport=sandbox.httpx_transport(),
+            chain_ids=(STORY.chain_id,),
         ) as client:
             yield client
     finally:

@@ -29,8 +29,8 @@ from pathlib import Path
 from mcp import Client
 
 from bench.scan_mews import against_sandbox
-from tools.mews import MewsClient, MewsCredentials
-from tools.runtime import LoyaltyRuntime
+from tools.mews import MewsClient
+from tools.runtime import LoyaltyRuntime, sandbox_credentials
 from tools.server import create_server
 
 TARGET_P99_MS = 50.0
@@ -138,12 +138,7 @@ async def _runtime(
     from tools.sandbox import DEMO_TOKENS
 
     integration = DEMO_TOKENS[0]  # as the embedded sandbox's client (`sandbox_client`)
-    credentials = MewsCredentials(
-        base_url=base_url,
-        client_token=integration.client_token,
-        access_token=integration.access_token,
-        client_name="bench-mcp-ping 1.0",
-    )
+    credentials = sandbox_credentials(integration, "bench-mcp-ping 1.0", base_url=base_url)
     async with (
         MewsClient(credentials, timeout=120) as mews,
         await LoyaltyRuntime.open(database_url=database, mews=mews) as runtime,

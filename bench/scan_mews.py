@@ -35,6 +35,7 @@ import httpx
 from tools.mews import MewsClient, MewsCredentials
 from tools.mews.models import TimeInterval
 from tools.mews.paging import MAX_PAGE_SIZE
+from tools.runtime import sandbox_credentials
 from tools.sandbox import PORTFOLIO
 
 PEAK_MEMORY_LIMIT_MB = 300.0
@@ -116,12 +117,7 @@ def _windows(start: datetime, end: datetime) -> list[TimeInterval]:
 
 def portfolio_credentials(base_url: str, client_name: str) -> MewsCredentials:
     """The sandbox portfolio token at `base_url`, as the bench `client_name`."""
-    return MewsCredentials(
-        base_url=base_url,
-        client_token=PORTFOLIO.client_token,
-        access_token=PORTFOLIO.access_token,
-        client_name=client_name,
-    )
+    return sandbox_credentials(PORTFOLIO, client_name, base_url=base_url)
 
 
 async def _scan(base_url: str) -> list[Row]:

@@ -58,6 +58,7 @@ __all__ = [
     "LoyaltyRuntime",
     "WebhookEvent",
     "sandbox_client",
+    "sandbox_credentials",
     "share_rate_budget",
 ]
 
@@ -84,6 +85,19 @@ DELIVERED_KINDS = (MEWS_PUSH_KIND, *NOTICE_KINDS)
 CUSTOMER_EVENTS = frozenset({"CustomerAdded", "CustomerUpdated"})
 
 
+def sandbox_credentials(
+    integration: Integration, client_name: str, *, base_url: str = SANDBOX_BASE_URL
+) -> MewsCredentials:
+    """A sandbox token pair as Mews credentials: at the in-process sandbox's address, or at
+    `base_url` where a sandbox serves over HTTP (the benchmarks)."""
+    return MewsCredentials(
+        base_url=base_url,
+        client_token=integration.client_token,
+        access_token=integration.access_token,
+        client_name=client_name,
+    )
+
+
 def sandbox_client(
     sandbox: Sandbox,
     integration: Integration | None = None,
@@ -96,14 +110,8 @@ def sandbox_client(
         from tools.sandbox import DEMO_TOKENS
 
         integration = DEMO_TOKENS[0]
-    credentials = MewsCredentials(
-        base_url=SANDBOX_BASE_URL,
-        client_token=integration.client_token,
-        access_token=integration.access_token,
-        client_name="Loyalty MCP server (sandbox)",
-    )
     return MewsClient(
-        credentials,
+        sandbox_credentials(integration, "Loyalty MCP server (sandbox)"),
         transport=sandbox.httpx_transport(),
         rate_limiter=SlidingWindowLimiter(),
         chain_ids=chain_ids,

@@ -23,9 +23,10 @@ from tools.loyalty import LEDGER, ProgramFile, default_program_path, load_progra
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import OutboxDispatcher
-from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter
+from tools.mews import MewsClient, SlidingWindowLimiter
 from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue
 from tools.mews.retry import RetryPolicy
+from tools.runtime import sandbox_credentials
 from tools.sandbox import PORTFOLIO, STORY, Sandbox
 
 CUSTOMERS = 120
@@ -89,14 +90,8 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 def client_for(sandbox: Sandbox, sleeps: Sleeps) -> MewsClient:
-    credentials = MewsCredentials(
-        base_url="http://sandbox.invalid",
-        client_token=PORTFOLIO.client_token,
-        access_token=PORTFOLIO.access_token,
-        client_name="Loyalty Sync Tests 1.0",
-    )
     return MewsClient(
-        credentials,
+        sandbox_credentials(PORTFOLIO, "Loyalty Sync Tests 1.0"),
         transport=sandbox.httpx_transport(),
         retry=RetryPolicy(max_attempts=4),
         rate_limiter=SlidingWindowLimiter(),

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from storage.rate_budget import rate_budget_table
-from tools.mews import MewsClient, MewsCredentials
-from tools.runtime import LoyaltyRuntime, share_rate_budget
+from tools.mews import MewsClient
+from tools.runtime import LoyaltyRuntime, sandbox_credentials, share_rate_budget
 from tools.sandbox import DEMO_TOKENS, Sandbox
 
 pytestmark = pytest.mark.anyio
@@ -36,12 +36,7 @@ class Sleeps:
 
 def client(sandbox: Sandbox, sleeps: Sleeps) -> MewsClient:
     """A process's client of the one token (its own in-process limiter to begin with)."""
-    credentials = MewsCredentials(
-        base_url="http://sandbox.invalid",
-        client_token=TOKEN.client_token,
-        access_token=TOKEN.access_token,
-        client_name="rate budget test",
-    )
+    credentials = sandbox_credentials(TOKEN, "rate budget test")
     return MewsClient(credentials, transport=sandbox.httpx_transport(), sleep=sleeps)
 
 
