@@ -43,7 +43,6 @@ __all__ = [
     "AttachedOffer",
     "attach_booking_offer_spec",
     "attached_offers",
-    "booking_offers_table",
     "offer_args",
 ]
 

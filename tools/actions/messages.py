@@ -42,7 +42,6 @@ __all__ = [
     "check_consent",
     "list_messages",
     "message_write",
-    "messages_table",
     "store_draft",
 ]
 
