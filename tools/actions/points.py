@@ -24,7 +24,7 @@ from typing import Any, Literal
 from sqlalchemy.engine import Connection
 
 from policies import ExecContext, Facts
-from tools.actions.accounts import entry_result, open_account
+from tools.actions.accounts import open_account
 from tools.actions.directory import MembershipRef
 from tools.actions.errors import (
     InactiveMembershipError,
@@ -92,11 +92,15 @@ def _account(
 
 
 def _posted(entry: LedgerEntry, available: int) -> PointsPosted:
-    """What every write that posts one entry answers (`entry_result`), its balance after the
-    entry as `balance`, and the points spendable after it."""
-    answer = entry_result(entry)
-    balance = answer.pop("balance_after")
-    return PointsPosted.model_validate({**answer, "balance": balance, "available": available})
+    """The posted entry, its balance after it as `balance`, and the points spendable after it."""
+    return PointsPosted(
+        membership_id=entry.membership_id,
+        entry_id=entry.id,
+        kind=entry.kind,
+        points=entry.points,
+        balance=entry.balance_after,
+        available=available,
+    )
 
 
 def _source(ctx: ExecContext) -> Source:
