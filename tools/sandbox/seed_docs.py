@@ -189,7 +189,14 @@ Platinum | P1 | 4 | 2022-10-12T10:03:00Z | 2022-10-14T10:00:00Z
 def _loyalty(state: State) -> None:
     for program_id, name, code, kind, subscription, created, updated in _rows(_PROGRAMS):
         program = LoyaltyProgram(
-            program_id, CHAIN_ID, name, code, kind, subscription, _t(created), _t(updated)
+            program_id,
+            CHAIN_ID,
+            name,
+            code,
+            kind,
+            subscription,
+            created=_t(created),
+            updated=_t(updated),
         )
         state.programs.add(program_id, program)
     tier_ids = (DOCS.TIER_BRONZE, DOCS.TIER_SILVER, DOCS.TIER_GOLD, DOCS.TIER_PLATINUM)
@@ -197,7 +204,7 @@ def _loyalty(state: State) -> None:
         tier_ids, _rows(_TIERS), strict=True
     ):
         tier = LoyaltyTier(tier_id, CHAIN_ID, DOCS.PROGRAM_PC01, name, code, int(ordering),
-                           _t(created), _t(updated))  # fmt: skip
+                           created=_t(created), updated=_t(updated))  # fmt: skip
         state.tiers.add(tier_id, tier)
     john = LoyaltyMembership(
         id=DOCS.MEMBERSHIP_JOHN, chain_id=CHAIN_ID, account_id=DOCS.JOHN_SMITH,

@@ -2,9 +2,10 @@
 
 Records keep only what the API needs, in compact form (instants as `int` seconds, lists as
 tuples, rare customer fields in `extra`), and are rendered to full Mews JSON on output by the
-operation modules. Loyalty programs, tiers and memberships carry hidden `created`, `updated` and
-`active` fields (not serialized by Mews) so that `CreatedUtc`, `UpdatedUtc` and `ActivityStates`
-filters work. Deletes are soft: `active = False` and `deleted` set.
+operation modules. Customers, loyalty programs, tiers, memberships and account notes are
+`Record`s: their `created`, `updated`, `active` and `deleted` fields (hidden where Mews does not
+serialize them) make the `CreatedUtc`, `UpdatedUtc` and `ActivityStates` filters work. Deletes are
+soft: `active = False` and `deleted` set.
 
 Seeded order items, bills, payments and product service orders are derived from reservations on
 demand (`tools.sandbox.derive`); only the ones made through the API are stored here.
@@ -16,7 +17,7 @@ the seed parameters plus the dirty records, never the whole seeded chain.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, fields
+from dataclasses import KW_ONLY, dataclass, field, fields
 from typing import Generic, TypeVar
 
 from tools.sandbox.clock import DAY
@@ -27,6 +28,7 @@ from tools.sandbox.world import World
 __all__ = [
     "AccountNote",
     "Bill",
+    "ChainRecord",
     "Company",
     "Customer",
     "Item",
@@ -37,6 +39,7 @@ __all__ = [
     "MessageThread",
     "Payment",
     "ProductServiceOrder",
+    "Record",
     "Reservation",
     "SeedParams",
     "ServiceOrderNote",
@@ -57,9 +60,28 @@ class SeedParams:
     now: int
 
 
-@dataclass(slots=True, kw_only=True)
-class Customer:
+@dataclass(slots=True)
+class Record:
+    """A record with an id and a lifecycle: created, last updated, and deleted softly. The
+    lifecycle fields are keyword-only, so that no call confuses two instants."""
+
     id: str
+    _: KW_ONLY
+    created: int
+    updated: int
+    active: bool = True
+    deleted: int | None = None
+
+
+@dataclass(slots=True)
+class ChainRecord(Record):
+    """A record of the chain (not of one enterprise)."""
+
+    chain_id: str
+
+
+@dataclass(slots=True, kw_only=True)
+class Customer(Record):
     number: str
     last_name: str
     first_name: str | None = None
@@ -76,10 +98,6 @@ class Customer:
     options: tuple[str, ...] = ()
     company_id: str | None = None
     address: JSON | None = None
-    created: int
-    updated: int
-    active: bool = True
-    deleted: int | None = None
     extra: JSON | None = None
 
 
@@ -94,37 +112,23 @@ class Company:
 
 
 @dataclass(slots=True)
-class LoyaltyProgram:
-    id: str
-    chain_id: str
+class LoyaltyProgram(ChainRecord):
     name: str
     code: str
     type: str
     subscription: str
-    created: int
-    updated: int
-    active: bool = True
-    deleted: int | None = None
 
 
 @dataclass(slots=True)
-class LoyaltyTier:
-    id: str
-    chain_id: str
+class LoyaltyTier(ChainRecord):
     program_id: str
     name: str
     code: str
     ordering: int
-    created: int
-    updated: int
-    active: bool = True
-    deleted: int | None = None
 
 
 @dataclass(slots=True, kw_only=True)
-class LoyaltyMembership:
-    id: str
-    chain_id: str
+class LoyaltyMembership(ChainRecord):
     account_id: str
     program_id: str
     state: str = "Enrolled"
@@ -137,26 +141,16 @@ class LoyaltyMembership:
     tier_id: str | None = None
     creator_profile: JSON | None = None
     updater_profile: JSON | None = None
-    created: int
-    updated: int
-    active: bool = True
-    deleted: int | None = None
 
 
 @dataclass(slots=True)
-class AccountNote:
-    id: str
-    chain_id: str
+class AccountNote(ChainRecord):
     account_id: str
     account_type: str
     content: str
     classifications: tuple[str, ...]
     creator_profile: JSON | None
     updater_profile: JSON | None
-    created: int
-    updated: int
-    active: bool = True
-    deleted: int | None = None
 
 
 # Reservation.flags: what the guest did during the stay (drives the derived order items).

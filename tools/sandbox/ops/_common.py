@@ -11,13 +11,12 @@ from tools.sandbox.context import Ctx
 from tools.sandbox.derive import amount_parts
 from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.paging import CursorKey, paginate
-from tools.sandbox.state import Table
+from tools.sandbox.state import ChainRecord, Table
 from tools.sandbox.validation import KEEP, Interval, Obj
 from tools.sandbox.world import convert_minor
 
 __all__ = [
     "ACTIVITY_STATES",
-    "ChainRecord",
     "Timestamped",
     "activity_states",
     "amount_json",
@@ -54,16 +53,6 @@ class Timestamped(Protocol):
 
 
 TS = TypeVar("TS", bound=Timestamped)
-
-
-class ChainRecord(Protocol):
-    """A stored chain-level record that is deleted softly (programs, tiers, memberships, notes)."""
-
-    id: str
-    chain_id: str
-    updated: int
-    active: bool
-    deleted: int | None
 
 
 CR = TypeVar("CR", bound=ChainRecord)

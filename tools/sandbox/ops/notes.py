@@ -100,16 +100,16 @@ def add(ctx: Ctx, q: Obj) -> JSON:
         profile = dict(INTEGRATION_PROFILE)
         new.append(
             AccountNote(
-                new_id(),
-                chain,
-                account_id,
-                kind,
-                item.req_str("Content", max_len=1000),
-                tuple(classes),
-                profile,
-                dict(profile),
-                ctx.now,
-                ctx.now,
+                id=new_id(),
+                chain_id=chain,
+                account_id=account_id,
+                account_type=kind,
+                content=item.req_str("Content", max_len=1000),
+                classifications=tuple(classes),
+                creator_profile=profile,
+                updater_profile=dict(profile),
+                created=ctx.now,
+                updated=ctx.now,
             )
         )
     insert(ctx, ctx.state.account_notes, new)
