@@ -41,7 +41,7 @@ state_table = sa.Table(
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
     columns.updated_at(),
-    sa.Column("updated_by", sa.String(64), nullable=False),
+    columns.principal("updated_by", nullable=False),
 )
 
 # Every posted points movement, for the windowed sums of the caps.
@@ -51,13 +51,13 @@ usage_table = sa.Table(
     columns.row_id(),
     sa.Column("at", sa.DateTime, nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
-    sa.Column("principal", sa.String(64), nullable=False),
-    sa.Column("membership_id", sa.String(64), nullable=True),
-    sa.Column("program_id", sa.String(64), nullable=True),
+    columns.principal("principal", nullable=False),
+    columns.mews_id("membership_id", nullable=True),
+    columns.mews_id("program_id", nullable=True),
     sa.Column("goodwill", sa.Boolean, nullable=False),
     sa.Column("points", sa.Integer, nullable=False),
-    sa.Column("approval_id", sa.String(32), nullable=True),
-    sa.Column("idempotency_key", sa.String(200), nullable=False),
+    columns.record_id("approval_id", nullable=True),
+    columns.idempotency_key("idempotency_key", nullable=False),
     sa.Index("ix_policy_usage_member", "membership_id", "at"),
     sa.Index("ix_policy_usage_principal", "principal", "at"),
     sa.Index("ix_policy_usage_program", "program_id", "goodwill", "at"),
@@ -80,10 +80,10 @@ usage_daily_table = sa.Table(
 idempotency_table = sa.Table(
     "policy_idempotency",
     metadata,
-    sa.Column("key", sa.String(200), primary_key=True),
-    sa.Column("request_hash", sa.String(64), nullable=False),
+    columns.idempotency_key("key", primary_key=True),
+    columns.sha256_hex("request_hash", nullable=False),
     sa.Column("action", sa.String(64), nullable=False),
-    sa.Column("principal", sa.String(64), nullable=False),
+    columns.principal("principal", nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # executing | done
     sa.Column("outcome", sa.Text, nullable=True),
     columns.created_at(),
@@ -93,28 +93,28 @@ idempotency_table = sa.Table(
 approvals_table = sa.Table(
     "policy_approvals",
     metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
+    columns.record_id("id", primary_key=True),
     sa.Column("action", sa.String(64), nullable=False),
     sa.Column("args", sa.Text, nullable=False),  # canonical JSON, exactly what will execute
-    sa.Column("args_hash", sa.String(64), nullable=False),
-    sa.Column("requester", sa.String(64), nullable=False),
+    columns.sha256_hex("args_hash", nullable=False),
+    columns.principal("requester", nullable=False),
     sa.Column("requester_role", sa.String(64), nullable=False),
     sa.Column("rule", sa.String(100), nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("points", sa.Integer, nullable=False),
-    sa.Column("idempotency_key", sa.String(200), nullable=False),
+    columns.idempotency_key("idempotency_key", nullable=False),
     # pending -> executing -> executed | failed; pending -> rejected | expired
     sa.Column("status", sa.String(16), nullable=False),
     columns.created_at(),
     sa.Column("expires_at", sa.DateTime, nullable=False),
-    sa.Column("decided_by", sa.String(64), nullable=True),
+    columns.principal("decided_by", nullable=True),
     sa.Column("decided_at", sa.DateTime, nullable=True),
     sa.Column("comment", sa.Text, nullable=True),
     sa.Column("result", sa.Text, nullable=True),
     sa.Column("error", sa.Text, nullable=True),
     # the hotel (Mews enterprise) the request concerns, where its task goes (version 3)
-    sa.Column("enterprise_id", sa.String(64), nullable=True),
+    columns.mews_id("enterprise_id", nullable=True),
     sa.Index("ix_policy_approvals_status", "status", "expires_at"),
 )
 
@@ -124,7 +124,7 @@ audit_table = sa.Table(
     # Assigned from the head row, not by the database: a gap means a removed record.
     sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("at", sa.DateTime, nullable=False),
-    sa.Column("principal", sa.String(64), nullable=False),
+    columns.principal("principal", nullable=False),
     sa.Column("role", sa.String(64), nullable=False),
     sa.Column("action", sa.String(100), nullable=False),
     sa.Column("args", sa.Text, nullable=False),
@@ -132,10 +132,10 @@ audit_table = sa.Table(
     sa.Column("rule", sa.String(100), nullable=True),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("result", sa.Text, nullable=True),
-    sa.Column("approval_id", sa.String(32), nullable=True),
-    sa.Column("idempotency_key", sa.String(200), nullable=True),
-    sa.Column("prev_hash", sa.String(64), nullable=False),
-    sa.Column("hash", sa.String(64), nullable=False),
+    columns.record_id("approval_id", nullable=True),
+    columns.idempotency_key("idempotency_key", nullable=True),
+    columns.sha256_hex("prev_hash", nullable=False),
+    columns.sha256_hex("hash", nullable=False),
     sa.Index("ix_policy_audit_denials", "principal", "decision", "at"),
 )
 
@@ -145,11 +145,11 @@ audit_head_table = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("seq", sa.Integer, nullable=False),
-    sa.Column("hash", sa.String(64), nullable=False),
+    columns.sha256_hex("hash", nullable=False),
     sa.Column("algorithm", sa.String(16), nullable=True),
     # HMAC of (seq, hash) with the audit key: a head moved back over a removed tail no longer
     # carries a valid one (version 2)
-    sa.Column("mac", sa.String(64), nullable=True),
+    columns.sha256_hex("mac", nullable=True),
 )
 
 

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.engine import Connection
 
 from agent.models.types import Message
+from storage import columns
 from storage.store import Component, Store
 
 __all__ = ["WEB_CHAT", "ConversationStore", "StoredConversation"]
@@ -29,10 +30,10 @@ _metadata = sa.MetaData()
 _table = sa.Table(
     "web_conversations",
     _metadata,
-    sa.Column("user_name", sa.String(64), primary_key=True),
+    columns.principal("user_name", primary_key=True),
     sa.Column("history", sa.Text, nullable=False),
     sa.Column("exchanges", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.DateTime, nullable=False),
+    columns.updated_at(),
 )
 _MESSAGES = TypeAdapter(list[Message])
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.store import Component
 
 __all__ = [
@@ -31,17 +32,17 @@ _metadata = sa.MetaData()
 offers_table = sa.Table(
     "offer_drafts",
     _metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
-    sa.Column("membership_id", sa.String(64), nullable=True),
+    columns.record_id("id", primary_key=True),
+    columns.mews_id("customer_id", nullable=False, index=True),
+    columns.mews_id("membership_id", nullable=True),
     sa.Column("reward_id", sa.String(64), nullable=True),
     sa.Column("bonus_points", sa.Integer, nullable=True),
     sa.Column("valid_from", sa.Date, nullable=False),
     sa.Column("valid_until", sa.Date, nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("rationale", sa.Text, nullable=False),
-    sa.Column("drafted_by", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    columns.principal("drafted_by", nullable=False),
+    columns.created_at(),
     # the reward's points price in this offer when discounted (a win-back offer; version 2)
     sa.Column("price_points", sa.Integer, nullable=True),
 )
@@ -49,31 +50,31 @@ offers_table = sa.Table(
 messages_table = sa.Table(
     "message_drafts",
     _metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
+    columns.record_id("id", primary_key=True),
     sa.Column("purpose", sa.String(32), nullable=False),
-    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
-    sa.Column("membership_id", sa.String(64), nullable=True),
+    columns.mews_id("customer_id", nullable=False, index=True),
+    columns.mews_id("membership_id", nullable=True),
     sa.Column("channel", sa.String(16), nullable=False),
     sa.Column("subject", sa.String(200), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
-    sa.Column("drafted_by", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    columns.principal("drafted_by", nullable=False),
+    columns.created_at(),
 )
 
 booking_offers_table = sa.Table(
     "booking_offers",
     _metadata,
-    sa.Column("reservation_id", sa.String(64), primary_key=True),
-    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
-    sa.Column("membership_id", sa.String(64), nullable=False),
-    sa.Column("program_code", sa.String(50), nullable=False),
+    columns.mews_id("reservation_id", primary_key=True),
+    columns.mews_id("customer_id", nullable=False, index=True),
+    columns.mews_id("membership_id", nullable=False),
+    columns.program_code("program_code", nullable=False),
     sa.Column("multiplier", sa.String(16), nullable=False),
     sa.Column("stay_from", sa.Date, nullable=False),
     sa.Column("stay_to", sa.Date, nullable=False),
     sa.Column("inputs", sa.Text, nullable=False),
     sa.Column("reasoning", sa.Text, nullable=False),
     sa.Column("attached_by", sa.String(200), nullable=False),
-    sa.Column("created_at", sa.DateTime, nullable=False),
+    columns.created_at(),
 )
 
 

@@ -41,6 +41,7 @@ from typing import Any, Final, Literal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.clock import naive_utc
 from storage.queue import STATUSES, WorkQueue, work_item_columns
 from storage.store import Component, Store, chunks
@@ -83,14 +84,14 @@ _metadata = sa.MetaData()
 messages_table = sa.Table(
     "webhook_messages",
     _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column("received_at", sa.DateTime, nullable=False),
-    sa.Column("digest", sa.String(64), nullable=False),
+    columns.sha256_hex("digest", nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # accepted | malformed
     sa.Column("error", sa.Text, nullable=True),
-    sa.Column("enterprise_id", sa.String(64), nullable=True),
-    sa.Column("integration_id", sa.String(64), nullable=True),
+    columns.mews_id("enterprise_id", nullable=True),
+    columns.mews_id("integration_id", nullable=True),
     sa.Column("events_total", sa.Integer, nullable=False),
     sa.Column("events_new", sa.Integer, nullable=False),
     sa.Index("ix_webhook_messages_status", "status", "id"),
@@ -99,10 +100,10 @@ messages_table = sa.Table(
 events_table = sa.Table(
     "webhook_events",
     _metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    columns.row_id(),
     sa.Column("message_id", sa.Integer, sa.ForeignKey("webhook_messages.id"), nullable=False),
     sa.Column("event_key", sa.String(250), nullable=False),
-    sa.Column("enterprise_id", sa.String(64), nullable=False),
+    columns.mews_id("enterprise_id", nullable=False),
     sa.Column("discriminator", sa.String(64), nullable=False),
     sa.Column("entity_id", sa.String(100), nullable=False),
     *work_item_columns(),

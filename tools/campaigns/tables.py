@@ -32,8 +32,8 @@ _metadata = sa.MetaData()
 campaign_segments_table = sa.Table(
     "campaign_segments",
     _metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("program_code", sa.String(50), nullable=False),
+    columns.record_id("id", primary_key=True),
+    columns.program_code("program_code", nullable=False),
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("members", sa.JSON, nullable=False),  # [[customer_id, membership_id, name], ...]
     columns.created_at(),
@@ -42,10 +42,10 @@ campaign_segments_table = sa.Table(
 campaigns_table = sa.Table(
     "campaigns",
     _metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
+    columns.record_id("id", primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("goal", sa.String(20), nullable=False),
-    sa.Column("program_code", sa.String(50), nullable=False),
+    columns.program_code("program_code", nullable=False),
     sa.Column("segment", sa.Text, nullable=False),
     sa.Column("reward_id", sa.String(64), nullable=True),
     sa.Column("bonus_points", sa.Integer, nullable=True),
@@ -58,8 +58,8 @@ campaigns_table = sa.Table(
     sa.Column("treated", sa.Integer, nullable=False),
     sa.Column("held_out", sa.Integer, nullable=False),
     sa.Column("liability", sa.BigInteger, nullable=False),
-    sa.Column("created_by", sa.String(64), nullable=False),
-    sa.Column("approved_by", sa.String(64), nullable=True),
+    columns.principal("created_by", nullable=False),
+    columns.principal("approved_by", nullable=True),
     columns.created_at(),
     sa.Column("measured_at", sa.DateTime, nullable=True),
 )
@@ -67,9 +67,9 @@ campaigns_table = sa.Table(
 campaign_members_table = sa.Table(
     "campaign_members",
     _metadata,
-    sa.Column("campaign_id", sa.String(32), primary_key=True),
-    sa.Column("customer_id", sa.String(64), primary_key=True),
-    sa.Column("membership_id", sa.String(64), nullable=False),
+    columns.record_id("campaign_id", primary_key=True),
+    columns.mews_id("customer_id", primary_key=True),
+    columns.mews_id("membership_id", nullable=False),
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("holdout", sa.Boolean, nullable=False),
     sa.Column("redeemed", sa.Boolean, nullable=True),  # outcomes: None until measured
@@ -80,8 +80,8 @@ campaign_members_table = sa.Table(
 campaign_drafts_table = sa.Table(
     "campaign_drafts",
     _metadata,
-    sa.Column("campaign_id", sa.String(32), primary_key=True),
-    sa.Column("customer_id", sa.String(64), primary_key=True),
+    columns.record_id("campaign_id", primary_key=True),
+    columns.mews_id("customer_id", primary_key=True),
     sa.Column("channel", sa.String(8), primary_key=True),
     sa.Column("status", sa.String(10), nullable=False),  # drafted | rejected
     sa.Column("copy", sa.Text, nullable=True),  # None when the guardrail rejected it
@@ -94,8 +94,8 @@ recommendation_log_table = sa.Table(
     columns.row_id(),
     sa.Column("source", sa.String(10), nullable=False),  # campaign | upsell
     sa.Column("source_id", sa.String(64), nullable=False, index=True),
-    sa.Column("customer_id", sa.String(64), nullable=False, index=True),
-    sa.Column("membership_id", sa.String(64), nullable=True),
+    columns.mews_id("customer_id", nullable=False, index=True),
+    columns.mews_id("membership_id", nullable=True),
     sa.Column("item_kind", sa.String(20), nullable=False),  # reward | bonus | product | ...
     sa.Column("item_id", sa.String(64), nullable=False),
     sa.Column("context", sa.String(40), nullable=False),  # campaign goal, or "upsell"

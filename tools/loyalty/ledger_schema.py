@@ -37,11 +37,11 @@ ledger_metadata = sa.MetaData()
 accounts_table = sa.Table(
     "loyalty_accounts",
     ledger_metadata,
-    sa.Column("membership_id", sa.String(64), primary_key=True),
-    sa.Column("chain_id", sa.String(64), nullable=False),
-    sa.Column("program_id", sa.String(64), nullable=False),
-    sa.Column("program_code", sa.String(50), nullable=False),
-    sa.Column("customer_id", sa.String(64), nullable=False),
+    columns.mews_id("membership_id", primary_key=True),
+    columns.mews_id("chain_id", nullable=False),
+    columns.mews_id("program_id", nullable=False),
+    columns.program_code("program_code", nullable=False),
+    columns.mews_id("customer_id", nullable=False),
     sa.Column("balance", sa.BigInteger, nullable=False),
     sa.Column("version", sa.Integer, nullable=False),
     columns.created_at(),
@@ -53,9 +53,8 @@ entries_table = sa.Table(
     "loyalty_entries",
     ledger_metadata,
     columns.row_id(),
-    sa.Column(
+    columns.mews_id(
         "membership_id",
-        sa.String(64),
         sa.ForeignKey("loyalty_accounts.membership_id"),
         nullable=False,
     ),
@@ -67,7 +66,7 @@ entries_table = sa.Table(
     sa.Column("actor", sa.String(200), nullable=False),
     sa.Column("source_type", sa.String(20), nullable=False),
     sa.Column("source_id", sa.String(200), nullable=True),
-    sa.Column("idempotency_key", sa.String(200), nullable=False, unique=True),
+    columns.idempotency_key("idempotency_key", nullable=False, unique=True),
     columns.created_at(),
     sa.Column("pending_until", sa.DateTime, nullable=True),
     sa.Column("expires_at", sa.DateTime, nullable=True),
@@ -103,9 +102,8 @@ allocations_table = sa.Table(
 mews_points_table = sa.Table(
     "loyalty_mews_points",
     ledger_metadata,
-    sa.Column(
+    columns.mews_id(
         "membership_id",
-        sa.String(64),
         sa.ForeignKey("loyalty_accounts.membership_id"),
         primary_key=True,
     ),

@@ -39,6 +39,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage import columns
 from storage.store import Component
 
 __all__ = [
@@ -60,12 +61,10 @@ __all__ = [
 
 member_facts_metadata = sa.MetaData()
 
-_ID = 64
-
 customers_table = sa.Table(
     "member_customers",
     member_facts_metadata,
-    sa.Column("customer_id", sa.String(_ID), primary_key=True),
+    columns.mews_id("customer_id", primary_key=True),
     sa.Column("first_name", sa.String(255), nullable=True),
     sa.Column("last_name", sa.String(255), nullable=False),
     sa.Column("email", sa.String(320), nullable=True),
@@ -78,11 +77,11 @@ customers_table = sa.Table(
 memberships_table = sa.Table(
     "member_memberships",
     member_facts_metadata,
-    sa.Column("membership_id", sa.String(_ID), primary_key=True),
-    sa.Column("customer_id", sa.String(_ID), nullable=False),
-    sa.Column("program_id", sa.String(_ID), nullable=False),
+    columns.mews_id("membership_id", primary_key=True),
+    columns.mews_id("customer_id", nullable=False),
+    columns.mews_id("program_id", nullable=False),
     sa.Column("state", sa.String(32), nullable=False),
-    sa.Column("tier_id", sa.String(_ID), nullable=True),
+    columns.mews_id("tier_id", nullable=True),
     sa.Column("is_primary", sa.Boolean, nullable=False),
     sa.Column("membership_number", sa.String(100), nullable=True),
     sa.Column("points", sa.BigInteger, nullable=True),
@@ -95,9 +94,9 @@ memberships_table = sa.Table(
 stays_table = sa.Table(
     "member_stays",
     member_facts_metadata,
-    sa.Column("reservation_id", sa.String(_ID), primary_key=True),
-    sa.Column("customer_id", sa.String(_ID), nullable=False),
-    sa.Column("service_id", sa.String(_ID), nullable=False),
+    columns.mews_id("reservation_id", primary_key=True),
+    columns.mews_id("customer_id", nullable=False),
+    columns.mews_id("service_id", nullable=False),
     sa.Column("state", sa.String(32), nullable=False),
     sa.Column("created", sa.Float, nullable=True),
     sa.Column("scheduled_start", sa.Float, nullable=True),
@@ -110,17 +109,17 @@ stays_table = sa.Table(
 product_orders_table = sa.Table(
     "member_product_orders",
     member_facts_metadata,
-    sa.Column("order_id", sa.String(_ID), primary_key=True),
-    sa.Column("reservation_id", sa.String(_ID), nullable=False),
+    columns.mews_id("order_id", primary_key=True),
+    columns.mews_id("reservation_id", nullable=False),
     sa.Index("ix_member_product_orders_reservation", "reservation_id"),
 )
 
 order_items_table = sa.Table(
     "member_order_items",
     member_facts_metadata,
-    sa.Column("item_id", sa.String(_ID), primary_key=True),
-    sa.Column("service_order_id", sa.String(_ID), nullable=False),
-    sa.Column("accounting_category_id", sa.String(_ID), nullable=True),
+    columns.mews_id("item_id", primary_key=True),
+    columns.mews_id("service_order_id", nullable=False),
+    columns.mews_id("accounting_category_id", nullable=True),
     sa.Column("value_micros", sa.BigInteger, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
     sa.Column("scale", sa.SmallInteger, nullable=False, server_default="0"),
@@ -139,14 +138,14 @@ dirty_table = sa.Table(
     "member_facts_dirty",
     member_facts_metadata,
     sa.Column("kind", sa.String(20), primary_key=True),
-    sa.Column("entity_id", sa.String(_ID), primary_key=True),
+    columns.mews_id("entity_id", primary_key=True),
 )
 
 
 member_totals_table = sa.Table(
     "member_totals",
     member_facts_metadata,
-    sa.Column("customer_id", sa.String(_ID), primary_key=True),
+    columns.mews_id("customer_id", primary_key=True),
     sa.Column("completed_stays", sa.Integer, nullable=False),
     sa.Column("nights", sa.Integer, nullable=False),
     # UTC date of the last checked-out stay's departure, as days since 1970-01-01.
@@ -163,8 +162,8 @@ member_totals_table = sa.Table(
 stay_totals_table = sa.Table(
     "member_stay_totals",
     member_facts_metadata,
-    sa.Column("reservation_id", sa.String(_ID), primary_key=True),
-    sa.Column("customer_id", sa.String(_ID), nullable=False),
+    columns.mews_id("reservation_id", primary_key=True),
+    columns.mews_id("customer_id", nullable=False),
     sa.Column("checked_out", sa.Boolean, nullable=False),
     sa.Column("departure", sa.Float, nullable=False),
     sa.Column("departure_day", sa.Integer, nullable=False),
@@ -197,10 +196,10 @@ _stay_totals_by_customer = sa.Index(
 program_members_table = sa.Table(
     "member_programs",
     member_facts_metadata,
-    sa.Column("customer_id", sa.String(_ID), primary_key=True),
-    sa.Column("program_id", sa.String(_ID), primary_key=True),
-    sa.Column("membership_id", sa.String(_ID), nullable=False),
-    sa.Column("tier_id", sa.String(_ID), nullable=True),
+    columns.mews_id("customer_id", primary_key=True),
+    columns.mews_id("program_id", primary_key=True),
+    columns.mews_id("membership_id", nullable=False),
+    columns.mews_id("tier_id", nullable=True),
     sa.Column("active", sa.Boolean, nullable=False),
     # The member's first membership's position (`member_memberships.position`): a scan of the
     # model lists members in this order.
@@ -214,7 +213,7 @@ program_members_table = sa.Table(
 orphans_table = sa.Table(
     "member_orphans",
     member_facts_metadata,
-    sa.Column("customer_id", sa.String(_ID), primary_key=True),
+    columns.mews_id("customer_id", primary_key=True),
 )
 
 totals_basis_table = sa.Table(
