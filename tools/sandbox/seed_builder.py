@@ -11,7 +11,7 @@ from tools.sandbox.seed_docs import DOCS
 from tools.sandbox.state import Customer, LoyaltyMembership, Reservation, State
 from tools.sandbox.world import CHAIN_ID
 
-__all__ = ["TIER_IDS", "Builder", "rows", "seed_key"]
+__all__ = ["TIER_IDS", "Builder", "seed_key"]
 
 TIER_IDS = {
     "B": DOCS.TIER_BRONZE,
@@ -19,11 +19,6 @@ TIER_IDS = {
     "G": DOCS.TIER_GOLD,
     "P": DOCS.TIER_PLATINUM,
 }
-
-
-def rows(table: str) -> list[list[str]]:
-    """Parse a `|`-separated text table (one row per non-empty line, cells stripped)."""
-    return [[cell.strip() for cell in line.split("|")] for line in table.strip().splitlines()]
 
 
 def seed_key(seed: int) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from tools.sandbox.clock import DAY
 from tools.sandbox.factory import make_note
-from tools.sandbox.seed_builder import Builder, rows
+from tools.sandbox.seed_builder import Builder
 from tools.sandbox.seed_docs import DOCS
 from tools.sandbox.state import (
     BREAKFAST,
@@ -27,7 +27,7 @@ from tools.sandbox.state import (
     Reservation,
     ServiceOrderNote,
 )
-from tools.sandbox.world import ENTERPRISE_UK, ENTERPRISE_US
+from tools.sandbox.world import ENTERPRISE_UK, ENTERPRISE_US, rows
 
 __all__ = ["add_crowd"]
 

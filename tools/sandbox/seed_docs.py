@@ -41,7 +41,7 @@ from tools.sandbox.state import (
     Task,
 )
 from tools.sandbox.tokens import DEMO_TOKENS
-from tools.sandbox.world import CHAIN_ID, ENTERPRISE_UK
+from tools.sandbox.world import CHAIN_ID, ENTERPRISE_UK, rows
 
 __all__ = ["DOCS", "add_doc_fixtures"]
 
@@ -80,10 +80,6 @@ def _t(text: str) -> int:
     return parse_ts(text if "T" in text else f"{text}T00:00:00Z")
 
 
-def _rows(table: str) -> list[list[str]]:
-    return [[cell.strip() for cell in line.split("|")] for line in table.strip().splitlines()]
-
-
 def add_doc_fixtures(state: State) -> None:
     _companies(state)
     _customers(state)
@@ -103,7 +99,7 @@ f3b4f0af-9558-463b-8452-07a9bc414708 | Quotidiano Example S.p.A. | redazione@quo
 
 
 def _companies(state: State) -> None:
-    for company_id, name, email, created in _rows(_COMPANIES):
+    for company_id, name, email, created in rows(_COMPANIES):
         data = {"Name": name, "Email": email, "Classifications": {}, "Options": {}}
         company = Company(company_id, CHAIN_ID, data, _t(created), _t(created))
         state.companies.add(company_id, company)
@@ -166,7 +162,7 @@ def _customers(state: State) -> None:
     )  # fmt: skip
     for customer in (john, thea):
         state.customers.add(customer.id, customer)
-    for number, (customer_id, first, last, email, created) in enumerate(_rows(_PLAIN_CUSTOMERS)):
+    for number, (customer_id, first, last, email, created) in enumerate(rows(_PLAIN_CUSTOMERS)):
         customer = Customer(
             id=customer_id, last_name=last, first_name=first, email=email,
             number=str(12346 + number), created=_t(created), updated=_t(created), language="en-US",
@@ -187,7 +183,7 @@ Platinum | P1 | 4 | 2022-10-12T10:03:00Z | 2022-10-14T10:00:00Z
 
 
 def _loyalty(state: State) -> None:
-    for program_id, name, code, kind, subscription, created, updated in _rows(_PROGRAMS):
+    for program_id, name, code, kind, subscription, created, updated in rows(_PROGRAMS):
         program = LoyaltyProgram(
             program_id,
             CHAIN_ID,
@@ -201,7 +197,7 @@ def _loyalty(state: State) -> None:
         state.programs.add(program_id, program)
     tier_ids = (DOCS.TIER_BRONZE, DOCS.TIER_SILVER, DOCS.TIER_GOLD, DOCS.TIER_PLATINUM)
     for tier_id, (name, code, ordering, created, updated) in zip(
-        tier_ids, _rows(_TIERS), strict=True
+        tier_ids, rows(_TIERS), strict=True
     ):
         tier = LoyaltyTier(tier_id, CHAIN_ID, DOCS.PROGRAM_PC01, name, code, int(ordering),
                            created=_t(created), updated=_t(updated))  # fmt: skip
@@ -234,7 +230,7 @@ e7f26210-10e7-462e-9da8-ae8300be8ab7 | fadd5bb6-b428-45d5-94f8-fd0d89fece6d | Fr
 
 
 def _notes(state: State) -> None:
-    for note_id, account, classification, created, updated, content in _rows(_NOTES):
+    for note_id, account, classification, created, updated, content in rows(_NOTES):
         note = make_note(note_id, account, content, classification, created=_t(created),
                          updated=_t(updated))  # fmt: skip
         state.account_notes.add(note_id, note)
@@ -270,7 +266,7 @@ def _reservations(state: State) -> None:
     april.updated = _t("2023-04-22T17:00:00Z")
     april.refresh_window()
     state.reservations.add(april.id, april)
-    for reservation_id, account, day, nights, created, flags in _rows(_STAYS):
+    for reservation_id, account, day, nights, created, flags in rows(_STAYS):
         bits = (BREAKFAST if "B" in flags else 0) | (RESTAURANT if "R" in flags else 0)
         reservation = make_reservation(
             world, reservation_id, enterprise_id=ENTERPRISE_UK, account_id=account, day=_t(day),
@@ -292,7 +288,7 @@ _PRODUCT_ORDERS = """
 
 
 def _finance(state: State) -> None:
-    for bill_id, account, name, number, status, kind, created, issued, updated in _rows(_BILLS):
+    for bill_id, account, name, number, status, kind, created, issued, updated in rows(_BILLS):
         issued_ts = _t(issued) if issued else None
         bill = Bill(
             bill_id, -1, ENTERPRISE_UK, account, "Customer", name, number or None, status, kind,
@@ -300,7 +296,7 @@ def _finance(state: State) -> None:
         )  # fmt: skip
         state.bills.add(bill_id, bill)
     spa = state.world.service(ENTERPRISE_UK, "spa").id
-    for order_id, created, updated in _rows(_PRODUCT_ORDERS):
+    for order_id, created, updated in rows(_PRODUCT_ORDERS):
         order = ProductServiceOrder(
             order_id, -1, ENTERPRISE_UK, spa, DOCS.JOHN_SMITH, "52", "Confirmed", "Connector",
             DOCS.RESERVATION_APRIL, None, _t(created), _t(updated), None,
@@ -320,14 +316,14 @@ e7f26210-10e7-462e-9da8-ae8300be8ab7 | Front desk | Late arrival    | 2022-03-10
 
 def _operations(state: State) -> None:
     maintenance = state.world.by_role("department", ENTERPRISE_UK, "maintenance")
-    for task_id, name, status, created, deadline, closed in _rows(_TASKS):
+    for task_id, name, status, created, deadline, closed in rows(_TASKS):
         task = Task(
             task_id, ENTERPRISE_UK, name, "Task description", status, maintenance,
             DOCS.RESERVATION_TASKS, _t(created), _t(deadline), _t(closed) if closed else None,
         )  # fmt: skip
         state.tasks.add(task_id, task)
     client = DEMO_TOKENS[0].client_token
-    for thread_id, sender, subject, created, updated in _rows(_THREADS):
+    for thread_id, sender, subject, created, updated in rows(_THREADS):
         thread = MessageThread(thread_id, ENTERPRISE_UK, client, sender, subject, _t(created),
                                _t(updated))  # fmt: skip
         state.threads.add(thread_id, thread)

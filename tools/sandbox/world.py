@@ -41,6 +41,7 @@ __all__ = [
     "World",
     "build_world",
     "convert_minor",
+    "rows",
 ]
 
 CHAIN_ID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
@@ -71,6 +72,11 @@ def convert_minor(minor: int, source: str, target: str) -> int:
 
 def _t(text: str) -> int:
     return parse_ts(text)
+
+
+def rows(table: str) -> list[list[str]]:
+    """Parse a `|`-separated text table (one row per non-empty line, cells stripped)."""
+    return [[cell.strip() for cell in line.split("|")] for line in table.strip().splitlines()]
 
 
 @dataclass(frozen=True)
@@ -449,10 +455,7 @@ class _Builder:
             self.world.services[service.id] = service
 
     def _products(self, enterprise: Enterprise, uk: bool) -> None:
-        lines = [
-            [cell.strip() for cell in line.split("|")] for line in _PRODUCTS.strip().splitlines()
-        ]
-        for ordering, row in enumerate(lines):
+        for ordering, row in enumerate(rows(_PRODUCTS)):
             role, service_role, accounting_role, charging, posting, classification = row[:6]
             uk_price, us_price, short, name = row[6:]
             product = Product(
