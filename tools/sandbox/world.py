@@ -19,7 +19,7 @@ the Net-pricing one, as Mews enterprises are configured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 from tools.sandbox.clock import parse_ts
 from tools.sandbox.errors import JSON
@@ -39,6 +39,7 @@ __all__ = [
     "ResourceCategory",
     "Service",
     "World",
+    "WorldRecord",
     "build_world",
     "convert_minor",
     "rows",
@@ -106,22 +107,28 @@ class Enterprise:
 
 
 @dataclass(frozen=True)
-class Service:
+class WorldRecord:
+    """A static record of one enterprise (a service, product, category, department...); its
+    instants are keyword-only, so that no call confuses the two."""
+
     id: str
     enterprise_id: str
-    name: str
-    kind: str  # "Bookable" | "Additional"
-    role: str
-    ordering: int
-    external_identifier: str
+    _: KW_ONLY
     created: int
     updated: int
 
 
 @dataclass(frozen=True)
-class AccountingCategory:
-    id: str
-    enterprise_id: str
+class Service(WorldRecord):
+    name: str
+    kind: str  # "Bookable" | "Additional"
+    role: str
+    ordering: int
+    external_identifier: str
+
+
+@dataclass(frozen=True)
+class AccountingCategory(WorldRecord):
     name: str
     code: str
     classification: str | None
@@ -130,14 +137,10 @@ class AccountingCategory:
     posting_account_code: str
     cost_center_code: str
     role: str
-    created: int
-    updated: int
 
 
 @dataclass(frozen=True)
-class Product:
-    id: str
-    enterprise_id: str
+class Product(WorldRecord):
     service_id: str
     name: str
     short_name: str
@@ -151,14 +154,10 @@ class Product:
     role: str
     ordering: int
     external_identifier: str
-    created: int
-    updated: int
 
 
 @dataclass(frozen=True)
-class ResourceCategory:
-    id: str
-    enterprise_id: str
+class ResourceCategory(WorldRecord):
     service_id: str
     name: str
     short_name: str
@@ -169,17 +168,11 @@ class ResourceCategory:
     ordering: int
     night_price: int
     rooms: tuple[str, ...]
-    created: int
-    updated: int
 
 
 @dataclass(frozen=True)
-class Department:
-    id: str
-    enterprise_id: str
+class Department(WorldRecord):
     name: str
-    created: int
-    updated: int
 
 
 @dataclass
@@ -408,8 +401,8 @@ class _Builder:
                 "602020",
                 "2589",
                 role,
-                _CREATED,
-                _UPDATED,
+                created=_CREATED,
+                updated=_UPDATED,
             )
             world.accounting_categories[category.id] = category
         self._products(enterprise, uk)
@@ -419,8 +412,8 @@ class _Builder:
                 self.ident("department", enterprise, role),
                 enterprise.id,
                 _DEPARTMENT_NAMES[role],
-                _CREATED,
-                _UPDATED,
+                created=_CREATED,
+                updated=_UPDATED,
             )
             world.departments[department.id] = department
         world.rates[enterprise.id] = (
@@ -449,8 +442,8 @@ class _Builder:
                 role,
                 ordering,
                 f"SVCE-{name.split()[0]}{'' if uk else '-DC'}",
-                _CREATED,
-                updated,
+                created=_CREATED,
+                updated=updated,
             )
             self.world.services[service.id] = service
 
@@ -502,8 +495,8 @@ class _Builder:
                 ordering,
                 prices[0 if uk else 1],
                 rooms,
-                _t("2019-11-04T09:12:00Z"),
-                _t("2023-05-07T09:00:00Z"),
+                created=_t("2019-11-04T09:12:00Z"),
+                updated=_t("2023-05-07T09:00:00Z"),
             )
             self.world.resource_categories[category.id] = category
             for room in rooms:

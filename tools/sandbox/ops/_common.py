@@ -13,7 +13,7 @@ from tools.sandbox.errors import JSON, bad_request, invalid
 from tools.sandbox.paging import CursorKey, paginate
 from tools.sandbox.state import ChainRecord, Table
 from tools.sandbox.validation import KEEP, Interval, Obj
-from tools.sandbox.world import convert_minor
+from tools.sandbox.world import WorldRecord, convert_minor
 
 __all__ = [
     "ACTIVITY_STATES",
@@ -56,16 +56,6 @@ TS = TypeVar("TS", bound=Timestamped)
 
 
 CR = TypeVar("CR", bound=ChainRecord)
-
-
-class WorldRecord(Timestamped, Protocol):
-    """A static record of one enterprise (a service, product, category, department...)."""
-
-    @property
-    def enterprise_id(self) -> str: ...
-
-    @property
-    def updated(self) -> int: ...
 
 
 WR = TypeVar("WR", bound=WorldRecord)
