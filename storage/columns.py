@@ -28,6 +28,7 @@ __all__ = [
     "record_id",
     "row_id",
     "sha256_hex",
+    "unix_time",
     "updated_at",
 ]
 
@@ -77,3 +78,6 @@ idempotency_key = Kind(lambda: sa.String(200))
 
 sha256_hex = Kind(lambda: sa.String(64))
 """A SHA-256 digest or HMAC in hex (`storage.canonical.sha256_hex`)."""
+
+unix_time = Kind(lambda: sa.Float())
+"""A moment as seconds since the epoch (UTC), read without parsing text."""

@@ -40,7 +40,7 @@ rate_budget_table = sa.Table(
     columns.row_id(),
     sa.Column("budget_key", sa.String(64), nullable=False),
     # Wall-clock seconds (Unix time) from which the block's requests may be sent.
-    sa.Column("at", sa.Float, nullable=False),
+    columns.unix_time("at", nullable=False),
     sa.Column("requests", sa.Integer, nullable=False),
     sa.Index("ix_rate_budget_blocks_key_at", "budget_key", "at"),
 )

@@ -98,11 +98,11 @@ stays_table = sa.Table(
     columns.mews_id("customer_id", nullable=False),
     columns.mews_id("service_id", nullable=False),
     sa.Column("state", sa.String(32), nullable=False),
-    sa.Column("created", sa.Float, nullable=True),
-    sa.Column("scheduled_start", sa.Float, nullable=True),
-    sa.Column("scheduled_end", sa.Float, nullable=True),
-    sa.Column("actual_start", sa.Float, nullable=True),
-    sa.Column("actual_end", sa.Float, nullable=True),
+    columns.unix_time("created", nullable=True),
+    columns.unix_time("scheduled_start", nullable=True),
+    columns.unix_time("scheduled_end", nullable=True),
+    columns.unix_time("actual_start", nullable=True),
+    columns.unix_time("actual_end", nullable=True),
     sa.Index("ix_member_stays_customer", "customer_id"),
 )
 
@@ -130,8 +130,8 @@ marks_table = sa.Table(
     "member_facts_marks",
     member_facts_metadata,
     sa.Column("entity", sa.String(40), primary_key=True),
-    sa.Column("high_water", sa.Float, nullable=False),
-    sa.Column("refreshed_at", sa.Float, nullable=False),
+    columns.unix_time("high_water", nullable=False),
+    columns.unix_time("refreshed_at", nullable=False),
 )
 
 dirty_table = sa.Table(
@@ -156,7 +156,7 @@ member_totals_table = sa.Table(
     sa.Column("in_house", sa.Boolean, nullable=False),
     # The latest departure of a stay still to come (Confirmed, Optional, ...): upcoming while
     # after the moment asked about.
-    sa.Column("booked_until", sa.Float, nullable=True),
+    columns.unix_time("booked_until", nullable=True),
 )
 
 stay_totals_table = sa.Table(
@@ -165,7 +165,7 @@ stay_totals_table = sa.Table(
     columns.mews_id("reservation_id", primary_key=True),
     columns.mews_id("customer_id", nullable=False),
     sa.Column("checked_out", sa.Boolean, nullable=False),
-    sa.Column("departure", sa.Float, nullable=False),
+    columns.unix_time("departure", nullable=False),
     sa.Column("departure_day", sa.Integer, nullable=False),
     sa.Column("nights", sa.Integer, nullable=False),
     sa.Column("currency", sa.String(3), nullable=False),
