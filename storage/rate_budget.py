@@ -38,7 +38,7 @@ rate_budget_table = sa.Table(
     "rate_budget_blocks",
     _metadata,
     columns.row_id(),
-    sa.Column("budget_key", sa.String(64), nullable=False),
+    columns.sha256_hex("budget_key", nullable=False),
     # Wall-clock seconds (Unix time) from which the block's requests may be sent.
     columns.unix_time("at", nullable=False),
     sa.Column("requests", sa.Integer, nullable=False),
