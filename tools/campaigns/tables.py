@@ -29,6 +29,15 @@ __all__ = [
 
 _metadata = sa.MetaData()
 
+
+def _campaign_member() -> list[sa.Column[str]]:
+    """Which campaign member a row is about: the campaign and the customer (fresh columns)."""
+    return [
+        columns.record_id("campaign_id", primary_key=True),
+        columns.mews_id("customer_id", primary_key=True),
+    ]
+
+
 campaign_segments_table = sa.Table(
     "campaign_segments",
     _metadata,
@@ -67,8 +76,7 @@ campaigns_table = sa.Table(
 campaign_members_table = sa.Table(
     "campaign_members",
     _metadata,
-    columns.record_id("campaign_id", primary_key=True),
-    columns.mews_id("customer_id", primary_key=True),
+    *_campaign_member(),
     columns.mews_id("membership_id", nullable=False),
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("holdout", sa.Boolean, nullable=False),
@@ -80,8 +88,7 @@ campaign_members_table = sa.Table(
 campaign_drafts_table = sa.Table(
     "campaign_drafts",
     _metadata,
-    columns.record_id("campaign_id", primary_key=True),
-    columns.mews_id("customer_id", primary_key=True),
+    *_campaign_member(),
     sa.Column("channel", sa.String(8), primary_key=True),
     sa.Column("status", sa.String(10), nullable=False),  # drafted | rejected
     sa.Column("copy", sa.Text, nullable=True),  # None when the guardrail rejected it
