@@ -30,24 +30,10 @@ __all__ = [
     "sha256_hex",
     "unix_time",
     "updated_at",
+    "utc_datetime",
 ]
 
 T = TypeVar("T")
-
-
-def row_id() -> sa.Column[int]:
-    """`id`: an integer key the database assigns, in insertion order."""
-    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
-
-
-def created_at() -> sa.Column[datetime]:
-    """`created_at`: when the row was first written."""
-    return sa.Column("created_at", sa.DateTime, nullable=False)
-
-
-def updated_at() -> sa.Column[datetime]:
-    """`updated_at`: when the row was last written."""
-    return sa.Column("updated_at", sa.DateTime, nullable=False)
 
 
 @dataclass(frozen=True)
@@ -81,3 +67,21 @@ sha256_hex = Kind(lambda: sa.String(64))
 
 unix_time = Kind(lambda: sa.Float())
 """A moment as seconds since the epoch (UTC), read without parsing text."""
+
+utc_datetime = Kind(lambda: sa.DateTime())
+"""A moment in naive UTC (`storage.clock.naive_utc`), as every `DateTime` column holds."""
+
+
+def row_id() -> sa.Column[int]:
+    """`id`: an integer key the database assigns, in insertion order."""
+    return sa.Column("id", sa.Integer, primary_key=True, autoincrement=True)
+
+
+def created_at() -> sa.Column[datetime]:
+    """`created_at`: when the row was first written."""
+    return utc_datetime("created_at", nullable=False)
+
+
+def updated_at() -> sa.Column[datetime]:
+    """`updated_at`: when the row was last written."""
+    return utc_datetime("updated_at", nullable=False)

@@ -85,7 +85,7 @@ messages_table = sa.Table(
     "webhook_messages",
     _metadata,
     columns.row_id(),
-    sa.Column("received_at", sa.DateTime, nullable=False),
+    columns.utc_datetime("received_at", nullable=False),
     columns.sha256_hex("digest", nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # accepted | malformed
@@ -117,8 +117,8 @@ job_runs_table = sa.Table(
     _metadata,
     sa.Column("job", sa.String(32), primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("started_at", sa.DateTime, nullable=False),
-    sa.Column("finished_at", sa.DateTime, nullable=True),
+    columns.utc_datetime("started_at", nullable=False),
+    columns.utc_datetime("finished_at", nullable=True),
     sa.Column("summary", sa.Text, nullable=True),
 )
 """One row per scheduled job and day (`tools.automation.schedule`): the first process to insert

@@ -70,7 +70,7 @@ campaigns_table = sa.Table(
     columns.principal("created_by", nullable=False),
     columns.principal("approved_by", nullable=True),
     columns.created_at(),
-    sa.Column("measured_at", sa.DateTime, nullable=True),
+    columns.utc_datetime("measured_at", nullable=True),
 )
 
 campaign_members_table = sa.Table(
@@ -106,9 +106,9 @@ recommendation_log_table = sa.Table(
     sa.Column("item_kind", sa.String(20), nullable=False),  # reward | bonus | product | ...
     sa.Column("item_id", sa.String(64), nullable=False),
     sa.Column("context", sa.String(40), nullable=False),  # campaign goal, or "upsell"
-    sa.Column("recommended_at", sa.DateTime, nullable=False),
+    columns.utc_datetime("recommended_at", nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),  # pending | converted | not_converted
-    sa.Column("outcome_at", sa.DateTime, nullable=True),
+    columns.utc_datetime("outcome_at", nullable=True),
     sa.UniqueConstraint("source", "source_id", "customer_id", "item_id"),
 )
 

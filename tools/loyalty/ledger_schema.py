@@ -68,8 +68,8 @@ entries_table = sa.Table(
     sa.Column("source_id", sa.String(200), nullable=True),
     columns.idempotency_key("idempotency_key", nullable=False, unique=True),
     columns.created_at(),
-    sa.Column("pending_until", sa.DateTime, nullable=True),
-    sa.Column("expires_at", sa.DateTime, nullable=True),
+    columns.utc_datetime("pending_until", nullable=True),
+    columns.utc_datetime("expires_at", nullable=True),
     sa.Column("remaining", sa.BigInteger, nullable=True),
     sa.Column("shortfall", sa.BigInteger, nullable=True),
     sa.Column(
