@@ -184,12 +184,17 @@ def memberships_of(request: httpx.Request) -> httpx.Response:
         }
         for account in accounts
     ]
-    limitation = body["Limitation"]
+    return paged("LoyaltyMemberships", items, body["Limitation"])
+
+
+def paged(key: str, items: list[Json], limitation: Json) -> httpx.Response:
+    """Mews' answer under `key`: the `Count` items after the `Cursor` id, the last one's id
+    the next cursor."""
     start = 0
     if "Cursor" in limitation:
         start = [item["Id"] for item in items].index(limitation["Cursor"]) + 1
     page = items[start : start + limitation["Count"]]
-    return ok({"LoyaltyMemberships": page, "Cursor": page[-1]["Id"] if page else None})
+    return ok({key: page, "Cursor": page[-1]["Id"] if page else None})
 
 
 def even(ids: list[str]) -> list[str]:
@@ -305,13 +310,7 @@ async def test_manual_paging_refuses_a_filter_that_would_need_batches(
 def customers_by_id(request: httpx.Request) -> httpx.Response:
     """A Mews holding a customer for every id asked for, paged by cursor."""
     body = json.loads(request.content)
-    items = [customer(i) for i in body["CustomerIds"]]
-    limitation = body["Limitation"]
-    start = 0
-    if "Cursor" in limitation:
-        start = [item["Id"] for item in items].index(limitation["Cursor"]) + 1
-    page = items[start : start + limitation["Count"]]
-    return ok({"Customers": page, "Cursor": page[-1]["Id"] if page else None})
+    return paged("Customers", [customer(i) for i in body["CustomerIds"]], body["Limitation"])
 
 
 def customer(customer_id: str) -> Json:
