@@ -21,7 +21,7 @@ from policies import Controls
 from storage.clock import FixedClock
 from tools.automation.service import AutomationService
 from tools.loyalty import balance, ledger_lock_key
-from tools.runtime import LoyaltyRuntime
+from tools.runtime import LoyaltyRuntime, sandbox_credentials
 from tools.sandbox import STORY, Sandbox
 from tools.sandbox.clock import Duration
 
@@ -94,11 +94,8 @@ async def add_customer(r: Rig, last_name: str) -> dict[str, Any]:
     queued); the customer as Mews returned it."""
     from tools.sandbox import DEMO_TOKENS
 
-    uk = DEMO_TOKENS[0]
     body = {
-        "ClientToken": uk.client_token,
-        "AccessToken": uk.access_token,
-        "Client": "tests",
+        **sandbox_credentials(DEMO_TOKENS[0], "tests").envelope(),
         "LastName": last_name,
         "OverwriteExisting": False,
     }

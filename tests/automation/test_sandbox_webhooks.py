@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tools.runtime import sandbox_credentials
 from tools.sandbox import DEMO_TOKENS, PORTFOLIO, STORY, FrozenClock, Sandbox
 from tools.sandbox.clock import Duration
 
@@ -105,9 +106,7 @@ async def test_a_new_customer_yields_customer_added_and_customer_updated() -> No
     sandbox = _sandbox(receiver, delay_seconds=0)
     sandbox.webhooks.subscribe(URL)
     body = {
-        "ClientToken": UK.client_token,
-        "AccessToken": UK.access_token,
-        "Client": "tests",
+        **sandbox_credentials(UK, "tests").envelope(),
         "LastName": "Webhook",
         "OverwriteExisting": False,
     }

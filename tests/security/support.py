@@ -69,13 +69,11 @@ async def rename_in(sandbox: Sandbox, customer_id: str, last_name: str) -> None:
     """`customers/update` on `sandbox`, through its Connector API."""
     import httpx
 
+    from tools.runtime import sandbox_credentials
     from tools.sandbox import DEMO_TOKENS
 
-    token = DEMO_TOKENS[0]
     body = {
-        "ClientToken": token.client_token,
-        "AccessToken": token.access_token,
-        "Client": "kiosk 1.0",
+        **sandbox_credentials(DEMO_TOKENS[0], "kiosk 1.0").envelope(),
         "CustomerId": customer_id,
         "LastName": last_name,
     }
