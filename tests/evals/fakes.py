@@ -14,38 +14,20 @@ from agent.models import ToolSpec
 from evals.state import Projection
 from evals.task_files import Task
 from policies import AuditRecord, ChainReport, Policy, load_policy
+from policies.audit import AuditDraft
 
 _NOW = datetime(2026, 3, 16, tzinfo=UTC)
 _OBJECT = {"type": "object", "properties": {}}
 
 
 def agent_record(
-    seq: int,
-    action: str,
-    args: dict[str, Any],
-    decision: str,
-    *,
-    principal: str,
-    approval_id: str | None = None,
-    idempotency_key: str | None = None,
+    seq: int, action: str, args: dict[str, Any], decision: str, **draft: str | None
 ) -> AuditRecord:
-    """An audit record of an agent's call, as the guard writes one (no rule, reason or result)."""
-    return AuditRecord(
-        seq=seq,
-        at=_NOW,
-        principal=principal,
-        role="agent",
-        action=action,
-        args=args,
-        decision=decision,
-        rule=None,
-        reason=None,
-        result=None,
-        approval_id=approval_id,
-        idempotency_key=idempotency_key,
-        prev_hash="0",
-        hash=str(seq),
-    )
+    """An audit record of an agent's call: the draft the guard writes (`principal`, and maybe
+    `approval_id` and `idempotency_key`; no rule, reason or result), joined to the chain at
+    `seq` with placeholder hashes."""
+    call = AuditDraft(at=_NOW, role="agent", action=action, args=args, decision=decision, **draft)
+    return AuditRecord(**vars(call), seq=seq, prev_hash="0", hash=str(seq))
 
 
 @dataclass
