@@ -34,6 +34,9 @@ GENESIS_HASH = "0" * 64
 
 metadata = sa.MetaData()
 
+_action = columns.Kind(lambda: sa.String(64))
+"""The name of a guarded write (`policies.specs.ActionSpec.name`)."""
+
 # Operating mode and circuit breaker: one row per name, JSON value.
 state_table = sa.Table(
     "policy_state",
@@ -50,7 +53,7 @@ usage_table = sa.Table(
     metadata,
     columns.row_id(),
     columns.utc_datetime("at", nullable=False),
-    sa.Column("action", sa.String(64), nullable=False),
+    _action("action", nullable=False),
     columns.principal("principal", nullable=False),
     columns.mews_id("membership_id", nullable=True),
     columns.mews_id("program_id", nullable=True),
@@ -82,7 +85,7 @@ idempotency_table = sa.Table(
     metadata,
     columns.idempotency_key("key", primary_key=True),
     columns.sha256_hex("request_hash", nullable=False),
-    sa.Column("action", sa.String(64), nullable=False),
+    _action("action", nullable=False),
     columns.principal("principal", nullable=False),
     sa.Column("status", sa.String(16), nullable=False),  # executing | done
     sa.Column("outcome", sa.Text, nullable=True),
@@ -94,7 +97,7 @@ approvals_table = sa.Table(
     "policy_approvals",
     metadata,
     columns.record_id("id", primary_key=True),
-    sa.Column("action", sa.String(64), nullable=False),
+    _action("action", nullable=False),
     sa.Column("args", sa.Text, nullable=False),  # canonical JSON, exactly what will execute
     columns.sha256_hex("args_hash", nullable=False),
     columns.principal("requester", nullable=False),
