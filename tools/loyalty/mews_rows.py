@@ -22,7 +22,7 @@ from decimal import Decimal
 
 import msgspec
 
-from tools.mews.slim import SlimRow, utc_or_none
+from tools.mews.slim import SlimRow, SlimRows, utc_or_none
 
 __all__ = [
     "AmountRow",
@@ -70,13 +70,8 @@ class MembershipRow(SlimRow):
         return utc_or_none(datetime.fromisoformat(self.expiration))
 
 
-class MembershipRows(SlimRow):
+class MembershipRows(SlimRows[MembershipRow]):
     loyalty_memberships: list[MembershipRow]
-    cursor: str | None = None
-
-    @property
-    def items(self) -> list[MembershipRow]:
-        return self.loyalty_memberships
 
 
 class CustomerRow(SlimRow):
@@ -91,13 +86,8 @@ class CustomerRow(SlimRow):
     options: tuple[str, ...] = ()
 
 
-class CustomerRows(SlimRow):
+class CustomerRows(SlimRows[CustomerRow]):
     customers: list[CustomerRow]
-    cursor: str | None = None
-
-    @property
-    def items(self) -> list[CustomerRow]:
-        return self.customers
 
 
 class ReservationRow(SlimRow):
@@ -123,13 +113,8 @@ class ReservationRow(SlimRow):
         self.actual_end_utc = utc_or_none(self.actual_end_utc)
 
 
-class ReservationRows(SlimRow):
+class ReservationRows(SlimRows[ReservationRow]):
     reservations: list[ReservationRow]
-    cursor: str | None = None
-
-    @property
-    def items(self) -> list[ReservationRow]:
-        return self.reservations
 
 
 class ProductServiceOrderRow(SlimRow):
@@ -139,13 +124,8 @@ class ProductServiceOrderRow(SlimRow):
     linked_reservation_id: str | None = None
 
 
-class ProductServiceOrderRows(SlimRow):
+class ProductServiceOrderRows(SlimRows[ProductServiceOrderRow]):
     product_service_orders: list[ProductServiceOrderRow]
-    cursor: str | None = None
-
-    @property
-    def items(self) -> list[ProductServiceOrderRow]:
-        return self.product_service_orders
 
 
 class AmountRow(SlimRow, gc=False):
@@ -176,10 +156,5 @@ class OrderItemRow(SlimRow):
             self.canceled_utc = utc_or_none(self.canceled_utc)
 
 
-class OrderItemRows(SlimRow):
+class OrderItemRows(SlimRows[OrderItemRow]):
     order_items: list[OrderItemRow]
-    cursor: str | None = None
-
-    @property
-    def items(self) -> list[OrderItemRow]:
-        return self.order_items

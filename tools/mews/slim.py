@@ -9,11 +9,8 @@ page into a `msgspec.Struct` page type that names the same entity array and only
         id: str
         service_order_id: str | None = None
 
-    class ItemRows(SlimRow):
+    class ItemRows(SlimRows[ItemRow]):
         order_items: list[ItemRow]
-        cursor: str | None = None
-        @property
-        def items(self) -> list[ItemRow]: return self.order_items
 
     async for item in client.order_items.get_all(service_order_ids=ids).decoded_as(ItemRows):
         ...
@@ -32,18 +29,20 @@ that come without an offset are UTC (`utc_or_none`), as in the full models.
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import msgspec
 
 from tools.mews.errors import MewsResponseError
 
-__all__ = ["SlimPage", "SlimRow", "slim_decoder", "utc_or_none"]
+__all__ = ["SlimPage", "SlimRow", "SlimRows", "slim_decoder", "utc_or_none"]
 
 T_co = TypeVar("T_co", covariant=True)
+R = TypeVar("R")
 P = TypeVar("P", bound="SlimPage[object]")
 
 _WHERE = re.compile(r" - at `\$\.?([^`]*)`$")
@@ -51,6 +50,32 @@ _WHERE = re.compile(r" - at `\$\.?([^`]*)`$")
 
 class SlimRow(msgspec.Struct, rename="pascal", kw_only=True):
     """Base of slim rows and pages: PascalCase on the wire, unknown properties skipped."""
+
+
+class SlimRows(SlimRow, Generic[R], kw_only=True):
+    """Base of slim pages: the entity array and the `Cursor` to the next page, as in the full
+    models' `PagedResult`. Each subclass declares only the entity array, named as Mews names it
+    (`order_items: list[ItemRow]`); that field is `items_key`. (`kw_only` lets that required
+    field follow the optional `cursor` declared here.)"""
+
+    items_key: ClassVar[str]
+    """The field holding the entity array (`order_items`): the subclass's first declared field."""
+
+    cursor: str | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # msgspec sets `__struct_fields__` only after this hook, so read the subclass's own
+        # annotations (in declaration order).
+        declared = list(inspect.get_annotations(cls))
+        if declared:
+            cls.items_key = declared[0]
+
+    @property
+    def items(self) -> list[R]:
+        """The entities of this page."""
+        items: list[R] = getattr(self, self.items_key)
+        return items
 
 
 class SlimPage(Protocol[T_co]):
