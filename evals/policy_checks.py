@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from evals.task_files import Record
@@ -44,22 +44,13 @@ class PolicyCounters:
     details: tuple[str, ...] = field(default=())
 
     def __add__(self, other: PolicyCounters) -> PolicyCounters:
+        """Field by field: the counts add up and the details are joined."""
         return PolicyCounters(
-            self.blocked_attempts + other.blocked_attempts,
-            self.escaped_violations + other.escaped_violations,
-            self.approval_bypasses + other.approval_bypasses,
-            self.over_refusals + other.over_refusals,
-            self.details + other.details,
+            **{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)}
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "blocked_attempts": self.blocked_attempts,
-            "escaped_violations": self.escaped_violations,
-            "approval_bypasses": self.approval_bypasses,
-            "over_refusals": self.over_refusals,
-            "details": list(self.details),
-        }
+        return {**asdict(self), "details": list(self.details)}
 
 
 def count_policy(
