@@ -9,11 +9,14 @@ from __future__ import annotations
 import csv
 import html
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from tools.loyalty.display import money
-from tools.report.model import ProgramReport
+from tools.report.model import CampaignFigures, MonthFigures, ProgramReport, RewardUse, TierMix
 
 __all__ = ["CSV_FILES", "render_html", "write_csv"]
 
@@ -24,90 +27,55 @@ _TIER_COLORS = ("#8c6d46", "#9aa3ad", "#c9a227", "#4b5563", "#6b7f99", "#a3a3a3"
 
 
 # ---------------------------------------------------------------------- CSV
+_Table = tuple[Sequence[str], Sequence[Sequence[object]]]
+
+
 def _summary_rows(report: ProgramReport) -> list[tuple[str, object]]:
-    t, liab, m = report.totals, report.liability, report.members
+    """The headline figures, one a row: the program and period, then the liability, the
+    period's totals and the member counts, each under the name of its field."""
+    members = report.members.model_dump(exclude={"activity_window_months"})
     return [
         ("program", report.program_code),
-        ("period_from", report.period_from.isoformat()),
-        ("period_to", report.period_to.isoformat()),
+        ("period_from", report.period_from),
+        ("period_to", report.period_to),
         ("currency", report.currency),
         ("point_value", report.point_value),
-        ("outstanding_points", liab.outstanding_points),
-        ("outstanding_value", liab.outstanding_value),
-        ("members_with_points", liab.members_with_points),
-        ("owed_points", liab.owed_points),
-        ("issued", t.issued),
-        ("issued_value", t.issued_value),
-        ("redeemed", t.redeemed),
-        ("redeemed_value", t.redeemed_value),
-        ("expired", t.expired),
-        ("adjusted_down", t.adjusted_down),
-        ("redemption_rate", "" if t.redemption_rate is None else t.redemption_rate),
-        ("breakage_rate", "" if t.breakage_rate is None else t.breakage_rate),
-        ("members", m.members),
-        ("active", m.active),
-        ("lapsing", m.lapsing),
-        ("inactive", m.inactive),
+        *report.liability.model_dump().items(),
+        *report.totals.model_dump().items(),
+        *members.items(),
     ]
+
+
+def _table(model: type[BaseModel], parts: Sequence[BaseModel]) -> _Table:
+    """Parts of the report as a table: a column per field of `model`, named and ordered as its
+    fields, and a row per part."""
+    columns = tuple(model.model_fields)
+    return columns, [tuple(getattr(part, name) for name in columns) for part in parts]
+
+
+def _cell(value: object) -> object:
+    """A value as the CSV shows it: nothing for None, ISO 8601 for days and moments."""
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _write(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows(["" if value is None else value for value in row] for row in rows)
+        writer.writerows([_cell(value) for value in row] for row in rows)
 
 
 def write_csv(report: ProgramReport, directory: Path) -> list[Path]:
     """One CSV per table of the report into `directory` (created if missing); the paths."""
     directory.mkdir(parents=True, exist_ok=True)
-    tables: dict[str, tuple[Sequence[str], Sequence[Sequence[object]]]] = {
+    tables: dict[str, _Table] = {
         "summary.csv": (("figure", "value"), _summary_rows(report)),
-        "months.csv": (
-            ("month", "issued", "redeemed", "expired", "adjusted_down"),
-            [(m.month, m.issued, m.redeemed, m.expired, m.adjusted_down) for m in report.months],
-        ),
-        "tiers.csv": (
-            ("tier_code", "tier_name", "members", "share"),
-            [(t.tier_code, t.tier_name, t.members, t.share) for t in report.tiers],
-        ),
-        "rewards.csv": (
-            ("reward_id", "name", "redemptions", "points", "value"),
-            [(r.reward_id, r.name, r.redemptions, r.points, r.value) for r in report.top_rewards],
-        ),
-        "campaigns.csv": (
-            (
-                "campaign_id",
-                "name",
-                "goal",
-                "created_at",
-                "treated",
-                "held_out",
-                "liability_points",
-                "cost_value",
-                "measured",
-                "treated_rate",
-                "holdout_rate",
-                "lift",
-            ),
-            [
-                (
-                    c.campaign_id,
-                    c.name,
-                    c.goal,
-                    c.created_at.isoformat(),
-                    c.treated,
-                    c.held_out,
-                    c.liability_points,
-                    c.cost_value,
-                    c.measured,
-                    c.treated_rate,
-                    c.holdout_rate,
-                    c.lift,
-                )
-                for c in report.campaigns
-            ],
-        ),
+        "months.csv": _table(MonthFigures, report.months),
+        "tiers.csv": _table(TierMix, report.tiers),
+        "rewards.csv": _table(RewardUse, report.top_rewards),
+        "campaigns.csv": _table(CampaignFigures, report.campaigns),
     }
     written: list[Path] = []
     for name, (header, rows) in tables.items():
