@@ -176,9 +176,19 @@ def test_members_are_split_into_active_lapsing_and_by_tier(pc01: ProgramConfig) 
 def test_a_measured_campaign_reports_its_lift_and_an_open_one_only_its_cost(
     pc01: ProgramConfig,
 ) -> None:
+    spring = {"campaign_id": "cmp_a", "name": "Spring", "goal": "win_back", "created_at": JAN}
+    summer = {"campaign_id": "cmp_b", "name": "Summer", "goal": "redemption", "created_at": FEB}
     rows = [
-        CampaignRow("cmp_a", "Spring", "win_back", JAN, 100, 100, 50_000, True, 30, 10),
-        CampaignRow("cmp_b", "Summer", "redemption", FEB, 40, 10, 20_000, False),
+        CampaignRow(
+            **spring,
+            treated=100,
+            held_out=100,
+            liability_points=50_000,
+            measured=True,
+            treated_converted=30,
+            holdout_converted=10,
+        ),
+        CampaignRow(**summer, treated=40, held_out=10, liability_points=20_000, measured=False),
     ]
     report = build_report(
         ReportInputs(pc01, date(2026, 1, 1), date(2026, 3, 31), AS_OF, (), (), (), rows)

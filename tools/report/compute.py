@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -29,6 +29,7 @@ from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger_model import EntryKind
 from tools.loyalty.tiers import evaluate_tiers
 from tools.report.model import (
+    Campaign,
     CampaignFigures,
     Liability,
     MemberActivity,
@@ -69,15 +70,9 @@ class EntryRow:
     reverses_source_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignRow:
-    campaign_id: str
-    name: str
-    goal: str
-    created_at: datetime
-    treated: int
-    held_out: int
-    liability_points: int
+class CampaignRow(Campaign):
+    """A campaign of the period as loaded, with its conversions per group once measured."""
+
     measured: bool
     treated_converted: int = 0
     holdout_converted: int = 0
@@ -307,10 +302,8 @@ def _campaign(row: CampaignRow, point_value: Decimal) -> CampaignFigures:
         holdout_rate = _ratio(row.holdout_converted, row.held_out)
         lift = None if comparison.lift is None else round(comparison.lift, 4)
     # The row's own figures by name; its conversion counts are shown as the rates.
-    figures = asdict(row)
-    del figures["treated_converted"], figures["holdout_converted"]
     return CampaignFigures(
-        **figures,
+        **row.model_dump(exclude={"treated_converted", "holdout_converted"}),
         cost_value=_money(row.liability_points, point_value),
         treated_rate=treated_rate,
         holdout_rate=holdout_rate,

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
+    "Campaign",
     "CampaignFigures",
     "Liability",
     "MemberActivity",
@@ -97,7 +98,11 @@ class RewardUse(_Out):
     value: Decimal
 
 
-class CampaignFigures(_Out):
+class Campaign(_Out):
+    """A campaign as the report lists it: its goal, when it was created, how many members it
+    treated and held out, and the points its offer may cost. Both the campaign as loaded
+    (`compute.CampaignRow`) and the report's figures (`CampaignFigures`) start with these."""
+
     campaign_id: str
     name: str
     goal: str
@@ -105,6 +110,9 @@ class CampaignFigures(_Out):
     treated: int
     held_out: int
     liability_points: int
+
+
+class CampaignFigures(Campaign):
     cost_value: Decimal
     """liability_points × point_value: the most the offer can cost if every treated member
     takes it."""
