@@ -241,3 +241,12 @@ def test_seeding_tells_how_many_guests_are_generated_of_how_many() -> None:
     assert seen[-1] == (generated, generated, "generating guests")
     assert [done for done, _total, _what in seen] == sorted(done for done, _t, _w in seen)
     assert len(sandbox.state.customers) == 1200 > generated > 1000
+
+
+def test_static_records_are_active_so_only_a_filter_naming_active_lists_them(api: Api) -> None:
+    every = api.ok("accountingCategories/getAll", **LIMIT)["AccountingCategories"]
+    assert every
+    deleted_only = api.ok("accountingCategories/getAll", ActivityStates=["Deleted"], **LIMIT)
+    assert deleted_only["AccountingCategories"] == []
+    both = api.ok("accountingCategories/getAll", ActivityStates=["Active", "Deleted"], **LIMIT)
+    assert both["AccountingCategories"] == every

@@ -64,8 +64,6 @@ __all__ = [
     "MEMBERSHIP_STATES",
     "PROGRAM_TYPES",
     "SUBSCRIPTIONS",
-    "find_program",
-    "find_tier",
     "render_membership",
     "render_program",
     "render_tier",
@@ -89,7 +87,7 @@ def render_program(program: LoyaltyProgram) -> JSON:
     }
 
 
-def find_program(ctx: Ctx, chains: set[str], program_id: str, parameter: str) -> LoyaltyProgram:
+def _find_program(ctx: Ctx, chains: set[str], program_id: str, parameter: str) -> LoyaltyProgram:
     """An active program of one of `chains`, else 400 `Invalid <parameter>`."""
     return find_active(ctx.state.programs, chains, program_id, parameter, _PROGRAM)
 
@@ -140,7 +138,7 @@ def programs_update(ctx: Ctx, q: Obj) -> JSON:
     chains = {ctx.write_chain(q)}
     planned: list[tuple[LoyaltyProgram, dict[str, object]]] = []
     for item in q.objs("LoyaltyProgramUpdates", required=True):
-        program = find_program(ctx, chains, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
+        program = _find_program(ctx, chains, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
         changes = given(
             name=item.update_str("Name", nullable=False, max_len=100),
             type=item.update_enum("Type", PROGRAM_TYPES),
@@ -180,7 +178,7 @@ def render_tier(tier: LoyaltyTier) -> JSON:
     }
 
 
-def find_tier(ctx: Ctx, chains: set[str], tier_id: str, parameter: str) -> LoyaltyTier:
+def _find_tier(ctx: Ctx, chains: set[str], tier_id: str, parameter: str) -> LoyaltyTier:
     return find_active(ctx.state.tiers, chains, tier_id, parameter, _TIER)
 
 
@@ -208,7 +206,7 @@ def tiers_add(ctx: Ctx, q: Obj) -> JSON:
     chain = ctx.write_chain(q)
     new: list[LoyaltyTier] = []
     for item in q.objs("LoyaltyTiers", required=True):
-        program = find_program(ctx, {chain}, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
+        program = _find_program(ctx, {chain}, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
         ordering = item.int_("Ordering", required=True)
         assert ordering is not None
         new.append(
@@ -232,7 +230,7 @@ def tiers_update(ctx: Ctx, q: Obj) -> JSON:
     chains = ctx.chains()
     planned: list[tuple[LoyaltyTier, dict[str, object]]] = []
     for item in q.objs("LoyaltyTierUpdates", required=True):
-        tier = find_tier(ctx, chains, item.req_guid("LoyaltyTierId"), "LoyaltyTierId")
+        tier = _find_tier(ctx, chains, item.req_guid("LoyaltyTierId"), "LoyaltyTierId")
         changes = given(
             name=item.update_str("Name", nullable=False, max_len=50),
             code=item.update_str("Code", nullable=False, max_len=50),
@@ -286,7 +284,7 @@ def _account(ctx: Ctx, chain: str, account_id: str) -> str:
 def _check_tier(ctx: Ctx, chain: str, tier_id: str | None, program_id: str) -> None:
     if tier_id is None:
         return
-    tier = find_tier(ctx, {chain}, tier_id, "LoyaltyTierId")
+    tier = _find_tier(ctx, {chain}, tier_id, "LoyaltyTierId")
     if tier.program_id != program_id:
         raise invalid(
             "LoyaltyTierId", f"tier {tier_id} belongs to another loyalty program than {program_id}."
@@ -357,7 +355,7 @@ def memberships_add(ctx: Ctx, q: Obj) -> JSON:
     new: list[LoyaltyMembership] = []
     for item in q.objs("LoyaltyMemberships", required=True):
         account = _account(ctx, chain, item.req_guid("AccountId"))
-        program = find_program(ctx, {chain}, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
+        program = _find_program(ctx, {chain}, item.req_guid("LoyaltyProgramId"), "LoyaltyProgramId")
         primary = item.bool_("IsPrimary", required=True)
         state = item.enum("State", MEMBERSHIP_STATES) or "Enrolled"
         number = item.str_("MembershipNumber", max_len=255)
@@ -398,7 +396,7 @@ def _plan_update(ctx: Ctx, chain: str, item: Obj) -> tuple[LoyaltyMembership, di
     changes: dict[str, Any] = {}
     program_id = item.update_guid("LoyaltyProgramId", nullable=False)
     if program_id is not KEEP and program_id is not None:
-        changes["program_id"] = find_program(ctx, {chain}, program_id, "LoyaltyProgramId").id
+        changes["program_id"] = _find_program(ctx, {chain}, program_id, "LoyaltyProgramId").id
     fields: dict[str, object] = {
         "state": item.update_enum("State", MEMBERSHIP_STATES),
         "is_primary": item.update_bool("IsPrimary"),
