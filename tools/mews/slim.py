@@ -29,11 +29,10 @@ that come without an offset are UTC (`utc_or_none`), as in the full models.
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import msgspec
 
@@ -55,26 +54,15 @@ class SlimRow(msgspec.Struct, rename="pascal", kw_only=True):
 class SlimRows(SlimRow, Generic[R], kw_only=True):
     """Base of slim pages: the entity array and the `Cursor` to the next page, as in the full
     models' `PagedResult`. Each subclass declares only the entity array, named as Mews names it
-    (`order_items: list[ItemRow]`); that field is `items_key`. (`kw_only` lets that required
-    field follow the optional `cursor` declared here.)"""
-
-    items_key: ClassVar[str]
-    """The field holding the entity array (`order_items`): the subclass's first declared field."""
+    (`order_items: list[ItemRow]`): the first field, as msgspec lists the keyword-only `cursor`
+    declared here after it. (`kw_only` lets that required field follow the optional `cursor`.)"""
 
     cursor: str | None = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        # msgspec sets `__struct_fields__` only after this hook, so read the subclass's own
-        # annotations (in declaration order).
-        declared = list(inspect.get_annotations(cls))
-        if declared:
-            cls.items_key = declared[0]
 
     @property
     def items(self) -> list[R]:
         """The entities of this page."""
-        items: list[R] = getattr(self, self.items_key)
+        items: list[R] = getattr(self, self.__struct_fields__[0])
         return items
 
 

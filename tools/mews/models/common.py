@@ -62,7 +62,6 @@ __all__ = [
     "TimeInterval",
     "UpdateValue",
     "UtcDateTime",
-    "filters_config",
     "format_utc",
 ]
 
@@ -128,17 +127,13 @@ class EmptyResult(MewsResponse):
     """The `{}` answer of operations that return nothing (deletes)."""
 
 
-filters_config = with_config(
+@with_config(
     ConfigDict(alias_generator=AliasGenerator(serialization_alias=to_pascal), extra="forbid")
 )
-"""Config for the filter TypedDicts of getAll operations: snake_case keyword arguments in,
-PascalCase on the wire, unknown filters rejected."""
-
-
-@filters_config
 class MewsFilters(TypedDict, total=False):
-    """Base of the filter TypedDicts of getAll operations; they take its config (pydantic looks
-    for it along a TypedDict's bases), so each one only declares its filters."""
+    """Base of the filter TypedDicts of getAll operations: snake_case keyword arguments in,
+    PascalCase on the wire, unknown filters rejected. They take this config (pydantic looks for
+    it along a TypedDict's bases), so each one only declares its filters."""
 
 
 class EnterpriseScopedFilters(MewsFilters, total=False):
