@@ -156,8 +156,8 @@ async def open_mews(
             yield client
         return
     from storage.progress import step
-    from tools.runtime import sandbox_credentials
     from tools.sandbox import PORTFOLIO, STORY, Sandbox
+    from tools.sandbox_credentials import sandbox_credentials
 
     sandbox = Sandbox.open(state_path or sandbox_state_path(), progress=step)
     try:

@@ -30,7 +30,8 @@ from mcp import Client
 
 from bench.scan_mews import against_sandbox
 from tools.mews import MewsClient
-from tools.runtime import LoyaltyRuntime, sandbox_credentials
+from tools.runtime import LoyaltyRuntime
+from tools.sandbox_credentials import sandbox_credentials
 from tools.server import create_server
 
 TARGET_P99_MS = 50.0

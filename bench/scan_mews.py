@@ -35,8 +35,8 @@ import httpx
 from tools.mews import MewsClient, MewsCredentials
 from tools.mews.models import TimeInterval
 from tools.mews.paging import MAX_PAGE_SIZE
-from tools.runtime import sandbox_credentials
 from tools.sandbox import PORTFOLIO
+from tools.sandbox_credentials import sandbox_credentials
 
 PEAK_MEMORY_LIMIT_MB = 300.0
 SCAN_FROM = datetime(2015, 1, 1, tzinfo=UTC)  # before the sandbox's oldest customer

@@ -48,17 +48,16 @@ from tools.loyalty.member_store import MemberStore, max_age_from_env
 from tools.loyalty.member_store_schema import MEMBER_FACTS
 from tools.loyalty.mews_facts import MewsFactsLoader
 from tools.loyalty.sync import OutboxDispatcher
-from tools.mews import MewsClient, MewsCredentials, SlidingWindowLimiter, token_key
+from tools.mews import MewsClient, SlidingWindowLimiter, token_key
+from tools.sandbox_credentials import sandbox_credentials
 
 if TYPE_CHECKING:  # the simulator loads only when the embedded sandbox runs (cold start)
     from tools.sandbox import Integration, Sandbox
 
 __all__ = [
-    "SANDBOX_BASE_URL",
     "LoyaltyRuntime",
     "WebhookEvent",
     "sandbox_client",
-    "sandbox_credentials",
     "share_rate_budget",
 ]
 
@@ -75,27 +74,11 @@ class WebhookEvent(Protocol):
 
 _log = logging.getLogger(__name__)
 
-SANDBOX_BASE_URL = "http://sandbox.invalid"
-
-
 DELIVERY_ROUNDS_PER_WRITE = 10
 """Claims one write delivers at most (a backlog beyond 10 x 100 waits for the next write or
 `loyalty outbox drain`)."""
 DELIVERED_KINDS = (MEWS_PUSH_KIND, *NOTICE_KINDS)
 CUSTOMER_EVENTS = frozenset({"CustomerAdded", "CustomerUpdated"})
-
-
-def sandbox_credentials(
-    integration: Integration, client_name: str, *, base_url: str = SANDBOX_BASE_URL
-) -> MewsCredentials:
-    """A sandbox token pair as Mews credentials: at the in-process sandbox's address, or at
-    `base_url` where a sandbox serves over HTTP (the benchmarks)."""
-    return MewsCredentials(
-        base_url=base_url,
-        client_token=integration.client_token,
-        access_token=integration.access_token,
-        client_name=client_name,
-    )
 
 
 def sandbox_client(

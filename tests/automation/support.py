@@ -21,9 +21,10 @@ from policies import Controls
 from storage.clock import FixedClock
 from tools.automation.service import AutomationService
 from tools.loyalty import balance, ledger_lock_key
-from tools.runtime import LoyaltyRuntime, sandbox_credentials
+from tools.runtime import LoyaltyRuntime
 from tools.sandbox import STORY, Sandbox
 from tools.sandbox.clock import Duration
+from tools.sandbox_credentials import sandbox_credentials
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SECRET = "test-secret-0123456789abcdef"

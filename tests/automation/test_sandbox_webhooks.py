@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tools.runtime import sandbox_credentials
 from tools.sandbox import DEMO_TOKENS, PORTFOLIO, STORY, FrozenClock, Sandbox
 from tools.sandbox.clock import Duration
+from tools.sandbox_credentials import sandbox_credentials
 
 pytestmark = pytest.mark.anyio
 

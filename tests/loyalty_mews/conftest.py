@@ -26,8 +26,8 @@ from tools.loyalty.sync import OutboxDispatcher
 from tools.mews import MewsClient, SlidingWindowLimiter
 from tools.mews.models import LoyaltyMembershipUpdateParameters, UpdateValue
 from tools.mews.retry import RetryPolicy
-from tools.runtime import sandbox_credentials
 from tools.sandbox import PORTFOLIO, STORY, Sandbox
+from tools.sandbox_credentials import sandbox_credentials
 
 CUSTOMERS = 120
 

@@ -10,8 +10,9 @@ import sqlalchemy as sa
 
 from storage.rate_budget import rate_budget_table
 from tools.mews import MewsClient
-from tools.runtime import LoyaltyRuntime, sandbox_credentials, share_rate_budget
+from tools.runtime import LoyaltyRuntime, share_rate_budget
 from tools.sandbox import DEMO_TOKENS, Sandbox
+from tools.sandbox_credentials import sandbox_credentials
 
 pytestmark = pytest.mark.anyio
 

@@ -69,8 +69,8 @@ async def rename_in(sandbox: Sandbox, customer_id: str, last_name: str) -> None:
     """`customers/update` on `sandbox`, through its Connector API."""
     import httpx
 
-    from tools.runtime import sandbox_credentials
     from tools.sandbox import DEMO_TOKENS
+    from tools.sandbox_credentials import sandbox_credentials
 
     body = {
         **sandbox_credentials(DEMO_TOKENS[0], "kiosk 1.0").envelope(),
