@@ -22,16 +22,18 @@ LISTING = Path(__file__).with_name("member_listing.json")
 
 async def test_the_member_toolset_listing(connect: Connect) -> None:
     """The listing is kept as pretty JSON in `member_listing.json`; any difference fails.
-    After an intended change, rewrite the file with
-    `LOYALTY_UPDATE_LISTING=1 pytest tests/server/test_listing_snapshot.py` and review its diff."""
+    After an intended change, run this file with `LOYALTY_UPDATE_LISTING=1`: it rewrites the
+    JSON and fails once more; review the file's diff, then run again without the variable."""
     async with connect("carol", ("member",)) as client:
         listed = await client.list_tools()
     tools = [
         tool.model_dump(mode="json", by_alias=True, exclude_none=True) for tool in listed.tools
     ]
-    if os.environ.get("LOYALTY_UPDATE_LISTING"):
+    kept = json.loads(LISTING.read_text(encoding="utf-8"))
+    if tools != kept and os.environ.get("LOYALTY_UPDATE_LISTING") == "1":
         LISTING.write_text(json.dumps(tools, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    assert tools == json.loads(LISTING.read_text(encoding="utf-8"))
+        pytest.fail(f"{LISTING.name} rewritten: review its diff, then run without the variable")
+    assert tools == kept
 
 
 async def test_the_member_toolset_listing_averages_at_most_975_bytes_per_tool(
