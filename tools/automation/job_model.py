@@ -20,7 +20,6 @@ from tools.loyalty.config import ProgramFile
 from tools.loyalty.errors import LoyaltyError
 from tools.loyalty.facts import MemberSource
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.loyalty.rows import by_name, field_values
 from tools.mews import MewsClient, MewsError
 from tools.runtime import LoyaltyRuntime
 
@@ -47,12 +46,17 @@ class JobContext:
 
     @classmethod
     def for_runtime(cls, runtime: LoyaltyRuntime, *, read_model: bool = True) -> JobContext:
-        """Jobs on the runtime's store, guard, loader, Mews client, programs and clock (its
-        fields of the same names), reading members from its member read model
-        (`read_model=False`: from Mews, through its loader)."""
-        return by_name(
-            cls,
-            field_values(runtime),
+        """Jobs on the runtime's store, guard, loader, Mews client, programs and clock, reading
+        members from its member read model (`read_model=False`: from Mews, through its loader).
+        Named one by one: a runtime field that shares a name with a job setting (`principal`)
+        must not become one."""
+        return cls(
+            store=runtime.store,
+            guard=runtime.guard,
+            loader=runtime.loader,
+            mews=runtime.mews,
+            programs=runtime.programs,
+            clock=runtime.clock,
             after_write=runtime.after_write,
             members=runtime.facts if read_model else None,
         )
