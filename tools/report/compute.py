@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
+from pydantic import ConfigDict
+
 from tools.campaigns.stats import Group, compare
 from tools.loyalty import Lapsing, find_segment
 from tools.loyalty._time import add_months
@@ -71,7 +73,10 @@ class EntryRow:
 
 
 class CampaignRow(Campaign):
-    """A campaign of the period as loaded, with its conversions per group once measured."""
+    """A campaign of the period as loaded, with its conversions per group once measured
+    (keywords only, as a pydantic model: a misspelt one is an error, not left out)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     measured: bool
     treated_converted: int = 0

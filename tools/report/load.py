@@ -25,6 +25,7 @@ from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import plural
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger_schema import accounts_table, entries_table
+from tools.loyalty.rows import from_row
 from tools.report.compute import CampaignRow, EntryRow, ReportInputs, build_report, period_bounds
 from tools.report.model import ProgramReport
 
@@ -81,8 +82,7 @@ def load_entries(
     )
     # The columns are labelled as the row's fields: a row becomes an entry by name.
     return [
-        EntryRow(**{**row._mapping, "created_at": from_db(row.created_at)})
-        for row in conn.execute(query)
+        from_row(EntryRow, row, created_at=from_db(row.created_at)) for row in conn.execute(query)
     ]
 
 
