@@ -31,13 +31,12 @@ from storage.rate_budget import RATE_BUDGET, SharedRateLimiter
 from storage.store import Store
 from tools.actions import MembershipDirectory, WriteDeps, build_actions
 from tools.actions.approval_views import describe_approvals
-from tools.actions.booking_offers import BOOKING_OFFERS
 from tools.actions.ledger_sync import LEDGER_SYNC_ACTIONS
-from tools.actions.messages import DRAFT_EXPIRY_REMINDER, MESSAGES
+from tools.actions.messages import DRAFT_EXPIRY_REMINDER
 from tools.actions.notices import NOTICE_KINDS, NoticeDispatcher, is_approval_notice
-from tools.actions.offers import OFFERS
 from tools.actions.privacy import erase_member_action
 from tools.actions.program_bonuses import welcome_bonuses
+from tools.actions.tables import BOOKING_OFFERS, MESSAGES, OFFERS
 from tools.actions.tier_messages import DRAFT_TIER_MESSAGE, tier_change_messages
 from tools.actions.write import TierMove
 from tools.campaigns.tables import CAMPAIGNS

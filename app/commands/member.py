@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
 def _migrated(guard: object) -> None:
     from policies import Guard
-    from tools.actions.offers import OFFERS
+    from tools.actions.tables import OFFERS
     from tools.campaigns.tables import CAMPAIGNS
     from tools.loyalty import LEDGER
     from tools.loyalty.member_store_schema import MEMBER_FACTS

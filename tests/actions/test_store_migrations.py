@@ -12,7 +12,7 @@ from policies.approvals import NewApproval
 from policies.schema import POLICIES
 from storage import outbox
 from storage.store import Store
-from tools.actions.offers import OFFERS
+from tools.actions.tables import OFFERS
 
 NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)
 

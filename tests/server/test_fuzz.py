@@ -18,7 +18,7 @@ from mcp.server import Server
 
 from policies.schema import approvals_table
 from storage.outbox import outbox_table
-from tools.actions.offers import offers_table
+from tools.actions.tables import offers_table
 from tools.loyalty.ledger_schema import entries_table
 from tools.runtime import LoyaltyRuntime
 from tools.sandbox import Sandbox

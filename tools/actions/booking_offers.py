@@ -32,13 +32,12 @@ from policies.errors import InvalidRequestError
 from storage.canonical import JSONObject
 from storage.clock import naive_utc
 from storage.store import Store, chunks
-from tools.actions.tables import BOOKING_OFFERS, booking_offers_table
+from tools.actions.tables import booking_offers_table
 from tools.loyalty.booking_offers import PlannedOffer
 from tools.loyalty.stays import GuardArgs
 
 __all__ = [
     "ATTACH_BOOKING_OFFER",
-    "BOOKING_OFFERS",
     "AttachOfferArgs",
     "AttachedOffer",
     "attach_booking_offer_spec",

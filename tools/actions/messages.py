@@ -28,21 +28,18 @@ from storage.store import Store
 from tools.actions.drafts import DraftTable
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import MAX_POINTS, IdempotencyKey, MewsId
-from tools.actions.tables import MESSAGES, messages_table
+from tools.actions.tables import messages_table
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 
 __all__ = [
     "DRAFT_EXPIRY_REMINDER",
-    "MESSAGES",
     "MESSAGE_CHANNELS",
     "ExpiryReminderArgs",
     "MessageArgs",
     "MessageChannel",
     "MessageDraft",
-    "check_consent",
     "list_messages",
     "message_write",
-    "store_draft",
 ]
 
 MessageChannel = Literal["email", "sms", "letter", "app"]
@@ -110,7 +107,7 @@ def list_messages(
     return _DRAFTS.listed(store, *criteria, limit=limit)
 
 
-async def check_consent(deps: WriteDeps, args: MessageArgs) -> None:
+async def _check_consent(deps: WriteDeps, args: MessageArgs) -> None:
     """`InvalidActionArgumentsError` unless the member consented to the message's channel."""
     consent = await deps.directory.consent(args.customer_id)
     if consent is None:
@@ -121,14 +118,6 @@ async def check_consent(deps: WriteDeps, args: MessageArgs) -> None:
         raise InvalidActionArgumentsError(
             "channel", f"{refusal}; this member may be written to by: {allowed}"
         )
-
-
-def store_draft(
-    conn: Connection, purpose: str, args: MessageArgs, ctx: ExecContext
-) -> MessageDraft:
-    """One row of `message_drafts`, in the guard's transaction."""
-    kept = args.model_dump(include={"customer_id", "membership_id", "channel", "subject", "body"})
-    return _DRAFTS.store(conn, {"purpose": purpose, **kept}, ctx)
 
 
 def message_write(
@@ -146,7 +135,7 @@ def message_write(
     `drafted` says (after "drafted"), stored in `message_drafts` under `purpose`."""
 
     async def describe(deps: WriteDeps, args: ArgsT) -> Facts:
-        await check_consent(deps, args)
+        await _check_consent(deps, args)
         return Facts(
             customer_id=args.customer_id,
             membership_id=args.membership_id,
@@ -154,7 +143,10 @@ def message_write(
         )
 
     def draft(_deps: WriteDeps, conn: Connection, args: ArgsT, ctx: ExecContext) -> MessageDraft:
-        return store_draft(conn, purpose, args, ctx)
+        kept = args.model_dump(
+            include={"customer_id", "membership_id", "channel", "subject", "body"}
+        )
+        return _DRAFTS.store(conn, {"purpose": purpose, **kept}, ctx)
 
     return GuardedWrite(
         name=name,

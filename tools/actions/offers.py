@@ -17,12 +17,12 @@ from storage.store import Store
 from tools.actions.drafts import DraftTable
 from tools.actions.errors import InvalidActionArgumentsError
 from tools.actions.models import DraftInput, DraftOfferArgs, OfferDraft
-from tools.actions.tables import OFFERS, offers_table
+from tools.actions.tables import offers_table
 from tools.actions.write import GuardedWrite, InTransaction, WriteDeps
 from tools.loyalty import ProgramFile
 from tools.loyalty.config import ProgramConfig, RewardConfig
 
-__all__ = ["DRAFT_OFFER", "OFFERS", "discount_floor", "list_drafts", "offers_table"]
+__all__ = ["DRAFT_OFFER", "discount_floor", "list_drafts"]
 
 _DRAFTS = DraftTable(offers_table, OfferDraft, "offer_id", "ofr")
 

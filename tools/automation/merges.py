@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from policies import Guard, Principal
-from tools.actions.offers import offers_table
+from tools.actions.tables import offers_table
 from tools.automation.audit import executed
 from tools.automation.worker import GiveUp, Reacted, ReactionResult
 from tools.campaigns.tables import campaign_members_table, recommendation_log_table
