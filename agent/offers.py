@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, get_args
 
 from pydantic import Field, ValidationError, field_validator
 
@@ -60,7 +60,7 @@ __all__ = [
 ]
 
 Channel: TypeAlias = Literal["email", "sms", "app"]
-CHANNELS: tuple[Channel, ...] = ("email", "sms", "app")
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 TEMPLATES: dict[Channel, str] = {
     "email": "offer_email.md.j2",
     "sms": "offer_sms.txt.j2",

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from policies import Controls, Principal
 from storage.canonical import JSONObject
@@ -73,15 +73,8 @@ __all__ = ["JOBS", "JobContext", "JobItem", "JobName", "JobReport", "run_job"]
 JobName = Literal[
     "expiry", "tier-review", "win-back", "retention", "birthday", "welcome", "expiry-reminder"
 ]
-JOBS: Final[tuple[JobName, ...]] = (
-    "expiry",
-    "tier-review",
-    "win-back",
-    "retention",
-    "birthday",
-    "welcome",
-    "expiry-reminder",
-)
+JOBS: Final[tuple[JobName, ...]] = get_args(JobName)
+"""Every job, in the order a scheduled run takes them."""
 _SWEEP: Final = 500
 
 
