@@ -37,6 +37,7 @@ from policies.schema import approvals_table
 from storage.canonical import JSONObject, JSONValue, sha256_hex
 from storage.clock import naive_utc, utc
 from storage.outbox import enqueue
+from storage.rows import from_row
 from storage.store import Store
 
 __all__ = [
@@ -125,13 +126,15 @@ def new_approval_id() -> str:
 
 def _approval(row: Any) -> Approval:
     """A request from its row, by column name: the JSON columns parsed, the times made aware."""
-    values = dict(row._mapping)
-    for name in ("created_at", "expires_at", "decided_at"):
-        values[name] = None if values[name] is None else utc(values[name])
-    values["args_json"] = row.args
-    values["args"] = json.loads(row.args)
-    values["result"] = None if row.result is None else json.loads(row.result)
-    return Approval(**values)
+    times = {name: row._mapping[name] for name in ("created_at", "expires_at", "decided_at")}
+    return from_row(
+        Approval,
+        row,
+        **{name: None if value is None else utc(value) for name, value in times.items()},
+        args_json=row.args,
+        args=json.loads(row.args),
+        result=None if row.result is None else json.loads(row.result),
+    )
 
 
 def create(conn: Connection, request: NewApproval) -> Approval:

@@ -48,6 +48,7 @@ from policies.redaction import redact
 from policies.schema import GENESIS_HASH, audit_head_table, audit_table
 from storage.canonical import JSONValue, canonical_json
 from storage.clock import naive_utc, utc
+from storage.rows import from_row
 from storage.store import Store
 
 __all__ = [
@@ -268,13 +269,12 @@ def count_in_call_scope(records: int) -> None:
 
 def _record(row: Any) -> AuditRecord:
     """A record from its row, by column name: the JSON columns parsed, the time made aware."""
-    return AuditRecord(
-        **{
-            **row._mapping,
-            "at": utc(row.at),
-            "args": json.loads(row.args),
-            "result": None if row.result is None else json.loads(row.result),
-        }
+    return from_row(
+        AuditRecord,
+        row,
+        at=utc(row.at),
+        args=json.loads(row.args),
+        result=None if row.result is None else json.loads(row.result),
     )
 
 

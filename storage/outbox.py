@@ -31,7 +31,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection
 from storage import columns
 from storage.clock import naive_utc
 from storage.queue import WorkQueue, work_item_columns
+from storage.rows import from_row
 from storage.store import Component, Store
 
 __all__ = [
@@ -200,9 +201,6 @@ class OutboxCommand:
     created_at: datetime
 
 
-_COMMAND_FIELDS = tuple(f.name for f in fields(OutboxCommand))
-
-
 @dataclass(frozen=True)
 class OutboxStats:
     pending: int
@@ -213,8 +211,7 @@ class OutboxStats:
 
 def _row_to_command(row: Any) -> OutboxCommand:
     """A command from its row, by column name (the JSON payload parsed)."""
-    values = {name: row._mapping[name] for name in _COMMAND_FIELDS}
-    return OutboxCommand(**values | {"payload": json.loads(row.payload)})
+    return from_row(OutboxCommand, row, payload=json.loads(row.payload))
 
 
 def enqueue(

@@ -44,9 +44,9 @@ from sqlalchemy.engine import Connection
 from storage import columns
 from storage.clock import naive_utc
 from storage.queue import STATUSES, WorkQueue, work_item_columns
+from storage.rows import from_row
 from storage.store import Component, Store, chunks
 from tools.automation.errors import UnknownInboxEventError
-from tools.loyalty.rows import from_row
 
 __all__ = [
     "EVENT_STATUSES",

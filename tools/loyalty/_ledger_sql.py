@@ -9,6 +9,7 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from storage.rows import by_name, from_row
 from tools.loyalty._lots import OpenLot, Take
 from tools.loyalty._time import from_db, optional_from_db
 from tools.loyalty.errors import UnknownAccountError, UnknownEntryError
@@ -19,7 +20,6 @@ from tools.loyalty.ledger_schema import (
     entries_table,
     mews_points_table,
 )
-from tools.loyalty.rows import by_name, from_row
 
 _A = accounts_table
 _E = entries_table

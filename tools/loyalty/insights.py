@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 
+from storage.rows import by_name, field_values
 from tools.loyalty._time import add_months, days_between, utc_date
 from tools.loyalty.config import ProgramConfig, ProgramFile
 from tools.loyalty.display import day, money, plural, when
@@ -39,7 +40,6 @@ from tools.loyalty.facts import (
     spend_by_currency,
 )
 from tools.loyalty.ledger_model import BalanceSummary
-from tools.loyalty.rows import by_name, field_values
 
 __all__ = [
     "LapseAssessment",

@@ -37,6 +37,7 @@ from policies.errors import InvalidRequestError, PolicyError
 from storage.canonical import JSONObject
 from storage.clock import utc
 from storage.progress import counted, step
+from storage.rows import field_values
 from tools.loyalty import _ledger_sql as sql
 from tools.loyalty._time import hotel_nights
 from tools.loyalty.accrual import (
@@ -55,7 +56,6 @@ from tools.loyalty.insights import assess_lapse
 from tools.loyalty.ledger_model import LedgerEntry
 from tools.loyalty.ledger_schema import accounts_table
 from tools.loyalty.mews_facts import MewsFactsLoader
-from tools.loyalty.rows import field_values
 from tools.loyalty.valuation import BonusProposal, propose_bonus
 from tools.mews import MewsError
 

@@ -29,12 +29,12 @@ from decimal import Decimal
 from typing import Literal
 
 from storage.clock import utc
+from storage.rows import by_name, field_values
 from tools.loyalty._time import add_months, utc_date
 from tools.loyalty.config import ProgramConfig, TierConfig
 from tools.loyalty.display import day, plural, points
 from tools.loyalty.errors import NotAMemberError
 from tools.loyalty.facts import Inputs, MemberFacts, MembershipFacts
-from tools.loyalty.rows import by_name, field_values
 
 __all__ = [
     "BenefitChanges",

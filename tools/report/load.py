@@ -19,13 +19,13 @@ from sqlalchemy.engine import Connection
 
 from storage.clock import naive_utc
 from storage.progress import step
+from storage.rows import from_row
 from tools.campaigns.tables import campaign_members_table, campaigns_table
 from tools.loyalty._time import add_months, from_db
 from tools.loyalty.config import ProgramConfig
 from tools.loyalty.display import plural
 from tools.loyalty.facts import MemberFacts
 from tools.loyalty.ledger_schema import accounts_table, entries_table
-from tools.loyalty.rows import from_row
 from tools.report.compute import CampaignRow, EntryRow, ReportInputs, build_report, period_bounds
 from tools.report.model import ProgramReport
 

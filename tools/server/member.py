@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from policies import Controls
+from storage.rows import field_values
 from tools.actions import (
     ADJUST_POINTS,
     AWARD_POINTS,
@@ -51,7 +52,6 @@ from tools.loyalty import (
 from tools.loyalty.errors import UnknownAccountError
 from tools.loyalty.member_search import member_index
 from tools.loyalty.member_store import find_segment_in
-from tools.loyalty.rows import field_values
 from tools.server.tooling import ToolDef, ToolEnv, ToolRefusal, write_tool
 
 __all__ = ["MEMBER_TOOLS", "candidate_ids"]
